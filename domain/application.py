@@ -1,0 +1,532 @@
+"""The application service: every command of the write side, validated, then saved atomically.
+
+Commands return a `Receipt`: the aggregate changed and the log position of the last event
+appended. Nothing is appended when a command is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.cadre import Cadre, DateWindow, Holding
+from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.title import Title
+from domain.unit import Unit
+from domain.values import (
+    ActionKind,
+    Decision,
+    DisciplineForm,
+    Education,
+    EndingReason,
+    Gender,
+    PoliticalTheory,
+    QualificationKind,
+    Rating,
+    Relation,
+    StateManagement,
+    TitleStandards,
+    TrainingMode,
+    VettingConclusion,
+    nfc,
+)
+
+VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has had no DST since 1975
+
+
+def today_in_vietnam() -> date:
+    return datetime.now(VIETNAM).date()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    id: UUID
+    position: int
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    originator_id: UUID
+    originator_version: int
+    topic: str
+
+
+def unit_id_for(code: str) -> UUID:
+    return Unit.create_id(code)
+
+
+class HosoApplication(Application[UUID]):
+    name = "hoso"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        today: Callable[[], date] = today_in_vietnam,
+        horizon_days: int = 366,
+    ) -> None:
+        super().__init__(env=env)
+        self._today = today
+        self.horizon_days = horizon_days
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def window(self) -> DateWindow:
+        return DateWindow(today=self._today(), horizon_days=self.horizon_days)
+
+    def _commit(self, primary: Aggregate, *others: Aggregate) -> Receipt:
+        try:
+            recordings = self.save(primary, *others)
+        except IntegrityError as error:
+            raise Conflict(
+                "Dữ liệu đã bị thay đổi bởi một thao tác khác; hãy thử lại (version conflict: "
+                "another command changed the record first)", code="version_conflict",
+            ) from error
+        position = max((r.notification.id for r in recordings), default=0)
+        return Receipt(id=primary.id, position=position)
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository
+
+    def unit(self, unit_id: UUID, field: str = "unit_id") -> Unit:
+        try:
+            unit: Any = self.repository.get(unit_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"Không tìm thấy đơn vị {unit_id} (unknown unit)",
+                           code="unit_not_found", field=field) from None
+        if not isinstance(unit, Unit):
+            raise NotFound(f"Không tìm thấy đơn vị {unit_id} (unknown unit)",
+                           code="unit_not_found", field=field)
+        return unit
+
+    def title(self, code: str, field: str = "title_code") -> Title:
+        try:
+            title: Any = self.repository.get(Title.create_id(code))
+        except AggregateNotFoundError:
+            raise NotFound(f"Không tìm thấy chức danh '{code}' (unknown title)",
+                           code="title_not_found", field=field) from None
+        assert isinstance(title, Title)
+        return title
+
+    def cadre(self, cadre_id: UUID, field: str = "cadre_id") -> Cadre:
+        try:
+            cadre: Any = self.repository.get(cadre_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"Không tìm thấy cán bộ {cadre_id} (unknown cadre)",
+                           code="cadre_not_found", field=field) from None
+        if not isinstance(cadre, Cadre):
+            raise NotFound(f"Không tìm thấy cán bộ {cadre_id} (unknown cadre)",
+                           code="cadre_not_found", field=field)
+        return cadre
+
+    def locate(self, position: int) -> LoggedEvent | None:
+        """Which aggregate and version the event at a log position belongs to."""
+        if position < 1:
+            return None
+        found = self.recorder.select_notifications(start=position, limit=1, stop=position)
+        if not found:
+            return None
+        n = found[0]
+        return LoggedEvent(UUID(str(n.originator_id)), n.originator_version, n.topic)
+
+    # --- units and titles ------------------------------------------------------------------
+
+    def register_unit(
+        self,
+        *,
+        code: str,
+        name: str,
+        kind: str,
+        established_on: date,
+        recorded_by: str,
+        parent_id: UUID | None = None,
+        decision: Decision | None = None,
+    ) -> Receipt:
+        code, name, kind = nfc(code), nfc(name), nfc(kind)
+        for field_name, value in (("code", code), ("name", name), ("kind", kind)):
+            if not value:
+                raise InvalidCommand(f"Thiếu {field_name} ({field_name} is required)",
+                                     code="missing_field", field=field_name)
+        window = self.window()
+        if established_on > window.latest:
+            raise InvalidCommand("Ngày thành lập quá xa trong tương lai (established_on too late)",
+                                 code="date_too_late", field="established_on")
+        if self._exists(unit_id_for(code)):
+            raise Conflict(f"Mã đơn vị '{code}' đã tồn tại (unit code already used)",
+                           code="duplicate_code", field="code")
+        if parent_id is not None:
+            self.unit(parent_id, "parent_id").require_exists(established_on, "parent_id")
+        unit = Unit(code=code, name=name, kind=kind, established_on=established_on,
+                    parent_id=parent_id, decision=decision, recorded_by=recorded_by)
+        return self._commit(unit)
+
+    def change_unit(
+        self,
+        unit_id: UUID,
+        *,
+        change: str,
+        effective_on: date,
+        recorded_by: str,
+        new_name: str | None = None,
+        new_parent_id: UUID | None = None,
+        into_unit_id: UUID | None = None,
+        decision: Decision | None = None,
+    ) -> Receipt:
+        unit = self.unit(unit_id, "id")
+        if effective_on > self.window().latest:
+            raise InvalidCommand("Ngày hiệu lực quá xa trong tương lai (effective_on too late)",
+                                 code="date_too_late", field="effective_on")
+        new_parent = self.unit(new_parent_id, "new_parent_id") if new_parent_id else None
+        if change == "move" and new_parent is not None:
+            self._refuse_cycle(unit, new_parent, effective_on)
+        into = self.unit(into_unit_id, "into_unit_id") if into_unit_id else None
+        unit.change(change, effective_on, decision, recorded_by,
+                    new_name=nfc(new_name) if new_name else None, new_parent=new_parent,
+                    into=into)
+        return self._commit(unit, *([into] if into else []))
+
+    def _refuse_cycle(self, unit: Unit, new_parent: Unit, on: date) -> None:
+        ancestor: Unit | None = new_parent
+        seen: set[UUID] = set()
+        while ancestor is not None and ancestor.id not in seen:
+            if ancestor.id == unit.id:
+                raise InvalidCommand("Không thể chuyển đơn vị vào đơn vị cấp dưới của nó (move "
+                                     "would create a cycle)", code="invalid_parent",
+                                     field="new_parent_id")
+            seen.add(ancestor.id)
+            parent_id = ancestor.parent_on(on)
+            ancestor = self.unit(parent_id) if parent_id else None
+
+    def register_title(
+        self,
+        *,
+        code: str,
+        name: str,
+        is_head: bool,
+        management_tier: str,
+        recorded_by: str,
+        rank: int = 0,
+        sector: str | None = None,
+        standards: TitleStandards | None = None,
+    ) -> Receipt:
+        code, name, management_tier = nfc(code), nfc(name), nfc(management_tier)
+        for field_name, value in (("code", code), ("name", name),
+                                  ("management_tier", management_tier)):
+            if not value:
+                raise InvalidCommand(f"Thiếu {field_name} ({field_name} is required)",
+                                     code="missing_field", field=field_name)
+        if self._exists(Title.create_id(code)):
+            raise Conflict(f"Mã chức danh '{code}' đã tồn tại (title code already used)",
+                           code="duplicate_code", field="code")
+        title = Title(code=code, name=name, is_head=is_head, management_tier=management_tier,
+                      rank=rank, sector=sector, standards=standards or TitleStandards(),
+                      recorded_by=recorded_by)
+        return self._commit(title)
+
+    # --- cadres ----------------------------------------------------------------------------
+
+    def register_cadre(
+        self,
+        *,
+        full_name: str,
+        gender: Gender,
+        born_on: date,
+        recorded_by: str,
+        party_joined_on: date | None = None,
+        education: Education | None = None,
+        political_theory: PoliticalTheory | None = None,
+        state_management: StateManagement | None = None,
+        ethnicity: str | None = None,
+        religion: str | None = None,
+        hometown: str | None = None,
+        national_id: str | None = None,
+    ) -> Receipt:
+        cadre = Cadre.register(
+            full_name=nfc(full_name), gender=gender, born_on=born_on, window=self.window(),
+            recorded_by=recorded_by, party_joined_on=party_joined_on, education=education,
+            political_theory=political_theory, state_management=state_management,
+            sensitive=_sensitive(ethnicity=ethnicity, religion=religion, hometown=hometown,
+                                 national_id=national_id),
+        )
+        return self._commit(cadre)
+
+    def appoint(
+        self,
+        cadre_id: UUID,
+        *,
+        kind: ActionKind,
+        unit_id: UUID,
+        title_code: str,
+        effective_on: date,
+        decision: Decision,
+        recorded_by: str,
+        term_months: int | None = None,
+        planned_end_on: date | None = None,
+        special_case: bool = False,
+    ) -> Receipt:
+        cadre = self.cadre(cadre_id, "id")
+        unit = self.unit(unit_id)
+        title = self.title(title_code)
+        unit.require_exists(effective_on, "effective_on")
+        holding_id = cadre.appoint(
+            kind=kind, unit_id=unit_id, title_code=title.code, effective_on=effective_on,
+            decision=decision, window=self.window(), term_months=term_months,
+            planned_end_on=planned_end_on, special_case=special_case, recorded_by=recorded_by)
+        if title.is_head:
+            unit.set_head_seat(holding_id, title.code, cadre.id, effective_on, None, decision,
+                               recorded_by)
+            return self._commit(cadre, unit)
+        return self._commit(cadre)
+
+    def end_holding(
+        self,
+        cadre_id: UUID,
+        *,
+        unit_id: UUID,
+        title_code: str,
+        reason: EndingReason,
+        effective_on: date,
+        decision: Decision,
+        recorded_by: str,
+    ) -> Receipt:
+        cadre = self.cadre(cadre_id, "id")
+        unit = self.unit(unit_id)
+        title = self.title(title_code)
+        holding = cadre.end_holding(unit_id=unit_id, title_code=title.code, reason=reason,
+                                    effective_on=effective_on, decision=decision,
+                                    window=self.window(), recorded_by=recorded_by)
+        if title.is_head:
+            self._sync_seat(unit, holding, cadre.id, decision, recorded_by)
+            return self._commit(cadre, unit)
+        return self._commit(cadre)
+
+    def _sync_seat(self, unit: Unit, holding: Holding | None, cadre_id: UUID,
+                   decision: Decision | None, recorded_by: str,
+                   holding_id: UUID | None = None) -> None:
+        if holding is None:
+            assert holding_id is not None
+            unit.withdraw_head_seat(holding_id, self.window().today, recorded_by)
+        else:
+            unit.set_head_seat(holding.holding_id, holding.title_code, cadre_id, holding.since,
+                               holding.until, decision, recorded_by)
+
+    def nominate(self, cadre_id: UUID, *, unit_id: UUID, title_code: str, decided_on: date,
+                 decision: Decision, recorded_by: str) -> Receipt:
+        cadre = self.cadre(cadre_id, "id")
+        self.unit(unit_id).require_exists(decided_on, "decided_on")
+        title = self.title(title_code)
+        cadre.nominate(unit_id=unit_id, title_code=title.code, effective_on=decided_on,
+                       decision=decision, window=self.window(), recorded_by=recorded_by)
+        return self._commit(cadre)
+
+    def evaluate(self, cadre_id: UUID, *, period: str, rating: Rating, decided_on: date,
+                 recorded_by: str, score: Decimal | None = None,
+                 criteria: dict[str, Any] | None = None,
+                 decision: Decision | None = None) -> Receipt:
+        cadre = self.cadre(cadre_id, "id")
+        cadre.evaluate(period=period, rating=rating, effective_on=decided_on, score=score,
+                       criteria=criteria, decision=decision, window=self.window(),
+                       recorded_by=recorded_by)
+        return self._commit(cadre)
+
+    def record_training(self, cadre_id: UUID, *, program: str, started_on: date,
+                        recorded_by: str, completed_on: date | None = None,
+                        institution: str | None = None,
+                        mode: TrainingMode | None = None) -> Receipt:
+        cadre = self.cadre(cadre_id, "id")
+        if not nfc(program):
+            raise InvalidCommand("Thiếu chương trình (program is required)", code="missing_field",
+                                 field="program")
+        cadre.record_training(program=nfc(program), started_on=started_on,
+                              completed_on=completed_on,
+                              institution=nfc(institution) if institution else None, mode=mode,
+                              window=self.window(), recorded_by=recorded_by)
+        return self._commit(cadre)
+
+    def add_qualification(self, cadre_id: UUID, *, kind: QualificationKind, level: str,
+                          obtained_on: date, recorded_by: str) -> Receipt:
+        cadre = self.cadre(cadre_id, "id")
+        cadre.obtain_qualification(kind=kind, level=nfc(level), effective_on=obtained_on,
+                                   window=self.window(), recorded_by=recorded_by)
+        return self._commit(cadre)
+
+    def plan(self, cadre_id: UUID, *, unit_id: UUID, title_code: str, term: str,
+             decided_on: date, decision: Decision, recorded_by: str,
+             removed: bool = False) -> Receipt:
+        cadre = self.cadre(cadre_id, "id")
+        unit = self.unit(unit_id)
+        title = self.title(title_code)
+        if removed:
+            cadre.remove_planning(unit_id=unit_id, title_code=title.code, term=term,
+                                  effective_on=decided_on, decision=decision,
+                                  window=self.window(), recorded_by=recorded_by)
+        else:
+            unit.require_exists(decided_on, "decided_on")
+            cadre.plan(unit_id=unit_id, title_code=title.code, term=term, effective_on=decided_on,
+                       decision=decision, window=self.window(), recorded_by=recorded_by)
+        return self._commit(cadre)
+
+    def discipline(self, cadre_id: UUID, *, form: DisciplineForm, effective_on: date,
+                   violation: str, decision: Decision, recorded_by: str) -> Receipt:
+        cadre = self.cadre(cadre_id, "id")
+        cadre.discipline(form=form, violation=nfc(violation), effective_on=effective_on,
+                         decision=decision, window=self.window(), recorded_by=recorded_by)
+        return self._commit(cadre)
+
+    def vet(self, cadre_id: UUID, *, vetted_on: date, purpose: str,
+            conclusion: VettingConclusion, body: str, recorded_by: str) -> Receipt:
+        cadre = self.cadre(cadre_id, "id")
+        cadre.vet(purpose=nfc(purpose), conclusion=conclusion, body=nfc(body),
+                  effective_on=vetted_on, window=self.window(), recorded_by=recorded_by)
+        return self._commit(cadre)
+
+    def add_relative(self, cadre_id: UUID, *, relation: Relation, full_name: str,
+                     recorded_by: str, relative_cadre_id: UUID | None = None,
+                     born_year: int | None = None) -> Receipt:
+        cadre = self.cadre(cadre_id, "id")
+        if relative_cadre_id is not None:
+            self.cadre(relative_cadre_id, "relative_cadre_id")
+        cadre.add_relative(relation=relation, full_name=nfc(full_name),
+                           relative_cadre_id=relative_cadre_id, born_year=born_year,
+                           window=self.window(), recorded_by=recorded_by)
+        return self._commit(cadre)
+
+    def entry_type_at(self, cadre_id: UUID, position: int) -> str:
+        """The fact type a correction of `position` must replace (for validating payloads)."""
+        cadre = self.cadre(cadre_id, "id")
+        located = self.locate(position)
+        if located is None or located.originator_id != cadre.id:
+            raise NotFound(f"Vị trí {position} không thuộc hồ sơ của cán bộ này (position is not "
+                           "this cadre's)", code="position_not_found", field="target_position")
+        return cadre.entry_for_correction(located.originator_version, position).type
+
+    def correct(self, cadre_id: UUID, *, target_position: int, reason: str, recorded_by: str,
+                replacement: dict[str, Any] | None = None) -> Receipt:
+        """Correct (replacement given) or retract (no replacement) an entry of this cadre.
+
+        `replacement` holds the arguments of the command that recorded the target entry, as
+        accepted by that command (e.g. `effective_on`, `decision` for an appointment).
+        """
+        cadre = self.cadre(cadre_id, "id")
+        located = self.locate(target_position)
+        if located is None or located.originator_id != cadre.id:
+            raise NotFound(f"Vị trí {target_position} không thuộc hồ sơ của cán bộ này (position "
+                           "is not this cadre's)", code="position_not_found",
+                           field="target_position")
+        entry = cadre.entry_for_correction(located.originator_version, target_position)
+        window = self.window()
+        touched_units: list[Unit] = []
+        payload: dict[str, Any] | None = None
+        if replacement is not None:
+            payload = self._replacement_payload(cadre, entry.type, entry.payload, entry.version,
+                                                dict(replacement), window)
+        before = cadre.holdings()
+        cadre.correct(target_version=entry.version, target_position=target_position,
+                      reason=nfc(reason), replacement=payload, window=window,
+                      recorded_by=recorded_by)
+        if entry.type in ("Appointed", "HoldingEnded"):
+            touched_units = self._resync_head_seats(cadre, before, entry.payload, payload,
+                                                    recorded_by)
+        return self._commit(cadre, *touched_units)
+
+    def _replacement_payload(self, cadre: Cadre, type_: str, old: dict[str, Any],
+                             version: int, given: dict[str, Any],
+                             window: DateWindow) -> dict[str, Any]:
+        common: dict[str, Any] = dict(window=window, ignore_version=version)
+        if type_ == "Registered":
+            for key in ("full_name", "hometown", "ethnicity", "religion"):
+                if isinstance(given.get(key), str):
+                    given[key] = nfc(given[key])
+            sensitive = _sensitive(**{k: given.pop(k, None) for k in
+                                      ("ethnicity", "religion", "hometown", "national_id")})
+            return cadre.check_identity(**given, sensitive=sensitive, **common)
+        if type_ == "Appointed":
+            unit = self.unit(given["unit_id"])
+            title = self.title(given["title_code"])
+            unit.require_exists(given["effective_on"], "effective_on")
+            given["title_code"] = title.code
+            return cadre.check_appointment(**given, holding_id=old["holding_id"], **common)
+        if type_ == "HoldingEnded":
+            if given.get("unit_id") != old["unit_id"] or given.get("title_code") != old[
+                    "title_code"]:
+                raise InvalidCommand("Đính chính việc thôi giữ chức không được đổi đơn vị hoặc "
+                                     "chức danh (an ending's correction keeps its post)",
+                                     code="invalid_replacement", field="replacement.unit_id")
+            payload = cadre.check_ending(**given, **common)
+            payload["holding_id"] = old["holding_id"]
+            return payload
+        if type_ == "Nominated":
+            self.unit(given["unit_id"])
+            self.title(given["title_code"])
+            given["effective_on"] = given.pop("decided_on", given.get("effective_on"))
+            return cadre.check_nomination(**given, **common)
+        if type_ == "Evaluated":
+            given["effective_on"] = given.pop("decided_on", given.get("effective_on"))
+            return cadre.check_evaluation(**given, **common)
+        if type_ == "TrainingRecorded":
+            return cadre.check_training(**given, **common)
+        if type_ == "QualificationObtained":
+            given["effective_on"] = given.pop("obtained_on", given.get("effective_on"))
+            return cadre.check_qualification(**given, **common)
+        if type_ in ("Planned", "PlanningRemoved"):
+            self.unit(given["unit_id"])
+            self.title(given["title_code"])
+            given.pop("removed", None)
+            given["effective_on"] = given.pop("decided_on", given.get("effective_on"))
+            if type_ == "Planned":
+                return cadre.check_planning(**given, planning_id=old["planning_id"], **common)
+            payload = dict(planning_id=old["planning_id"], unit_id=given["unit_id"],
+                           title_code=given["title_code"], term=given["term"],
+                           effective_on=given["effective_on"], decision=given["decision"])
+            return payload
+        if type_ == "Disciplined":
+            return cadre.check_discipline(**given, **common)
+        if type_ == "Vetted":
+            given["effective_on"] = given.pop("vetted_on", given.get("effective_on"))
+            return cadre.check_vetting(**given, **common)
+        if type_ == "RelativeAdded":
+            if given.get("relative_cadre_id") is not None:
+                self.cadre(given["relative_cadre_id"], "replacement.relative_cadre_id")
+            return cadre.check_relative(**given, relative_id=old["relative_id"], **common)
+        raise InvalidCommand(f"Không thể đính chính loại mục {type_} (cannot correct {type_})",
+                             code="not_correctable", field="target_position")
+
+    def _resync_head_seats(self, cadre: Cadre, before: dict[UUID, Holding],
+                           old: dict[str, Any], new: dict[str, Any] | None,
+                           recorded_by: str) -> list[Unit]:
+        holding_id: UUID = old["holding_id"]
+        after = cadre.holdings()
+        units: dict[UUID, Unit] = {}
+        for state in (before.get(holding_id), after.get(holding_id)):
+            if state is not None and self.title(state.title_code).is_head:
+                units.setdefault(state.unit_id, self.unit(state.unit_id))
+        now = after.get(holding_id)
+        for unit in units.values():
+            if now is not None and now.unit_id == unit.id and self.title(now.title_code).is_head:
+                self._sync_seat(unit, now, cadre.id, now.decision, recorded_by)
+            else:
+                self._sync_seat(unit, None, cadre.id, None, recorded_by, holding_id=holding_id)
+        return list(units.values())
+
+    def erase_personal_data(self, cadre_id: UUID, *, reason: str, recorded_by: str) -> Receipt:
+        """Record the erasure; the caller then destroys the cadre's key (crypto-shredding)."""
+        cadre = self.cadre(cadre_id, "id")
+        cadre.erase_personal_data(reason=nfc(reason), window=self.window(),
+                                  recorded_by=recorded_by)
+        return self._commit(cadre)
+
+    def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:
+        return [self.repository.get(i) for i in ids]
+
+
+def _sensitive(**values: str | None) -> dict[str, Any] | None:
+    kept = {k: nfc(v) if isinstance(v, str) else v for k, v in values.items() if v is not None}
+    return kept or None

@@ -1,0 +1,923 @@
+"""Cán bộ: one aggregate per cadre holds the whole career.
+
+Every fact (registration, appointment, ending, evaluation, ...) is an entry keyed by the event's
+version. A correction never changes an entry: it marks the target corrected (its replacement
+becomes the fact in force) or retracted. Current state is derived from the entries in force, so
+replaying the log always gives the same answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.programmes import PROGRAMMES
+from domain.values import (
+    EDUCATION_ORDER,
+    POLITICAL_THEORY_ORDER,
+    STATE_MANAGEMENT_ORDER,
+    ActionKind,
+    Decision,
+    DisciplineForm,
+    Education,
+    EndingReason,
+    Gender,
+    PoliticalTheory,
+    QualificationKind,
+    Rating,
+    Relation,
+    StateManagement,
+    TrainingMode,
+    VettingConclusion,
+    add_months,
+)
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
+TERM_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
+# Facts a cadre's record holds; a correction's replacement has the shape of its target.
+FACT_TYPES = (
+    "Registered",
+    "Appointed",
+    "HoldingEnded",
+    "Nominated",
+    "Evaluated",
+    "TrainingRecorded",
+    "QualificationObtained",
+    "Planned",
+    "PlanningRemoved",
+    "Disciplined",
+    "Vetted",
+    "RelativeAdded",
+)
+MAX_PLANNED_POSTS_PER_TERM = 3
+MIN_WORKING_AGE = 16
+
+
+@dataclass
+class Entry:
+    """One entry of the record: the fact in force for a version, and what became of it."""
+
+    version: int
+    type: str
+    payload: dict[str, Any]
+    status: str = "in_force"  # in_force | corrected | retracted
+    corrected_by: int | None = None
+    replaces: int | None = None
+
+
+@dataclass(frozen=True)
+class Holding:
+    holding_id: UUID
+    kind: ActionKind
+    unit_id: UUID
+    title_code: str
+    since: date
+    until: date | None
+    decision: Decision
+    special_case: bool
+    planned_end_on: date | None
+    version: int
+    end_reason: EndingReason | None = None
+
+    def active_on(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day < self.until)
+
+
+@dataclass(frozen=True)
+class PlanningEntry:
+    planning_id: UUID
+    unit_id: UUID
+    title_code: str
+    term: str
+    decided_on: date
+    removed_on: date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Dates a command may carry: not before birth, not beyond today plus the horizon."""
+
+    today: date
+    horizon_days: int
+
+    @property
+    def latest(self) -> date:
+        return self.today + timedelta(days=self.horizon_days)
+
+
+@dataclass
+class Derived:
+    holdings: dict[UUID, Holding] = field(default_factory=dict)
+    plannings: dict[UUID, PlanningEntry] = field(default_factory=dict)
+
+
+class Cadre(Aggregate):
+    # --- events: the schema of the log -----------------------------------------------------
+
+    class Registered(Aggregate.Created):
+        full_name: str
+        gender: Gender
+        born_on: date
+        party_joined_on: date | None
+        education: Education | None
+        political_theory: PoliticalTheory | None
+        state_management: StateManagement | None
+        sensitive: dict[str, Any] | None
+        effective_on: date
+        decision: Decision | None
+        recorded_by: str
+
+    class Appointed(Aggregate.Event):
+        class_version = 2
+        holding_id: UUID
+        kind: ActionKind
+        unit_id: UUID
+        title_code: str
+        effective_on: date
+        decision: Decision
+        term_months: int | None
+        planned_end_on: date | None
+        special_case: bool
+        recorded_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 had no special-case flag: every v1 appointment was an ordinary one.
+            state["special_case"] = False
+
+    class HoldingEnded(Aggregate.Event):
+        holding_id: UUID
+        unit_id: UUID
+        title_code: str
+        reason: EndingReason
+        effective_on: date
+        decision: Decision
+        recorded_by: str
+
+    class Nominated(Aggregate.Event):
+        unit_id: UUID
+        title_code: str
+        effective_on: date
+        decision: Decision
+        recorded_by: str
+
+    class Evaluated(Aggregate.Event):
+        period: str
+        rating: Rating
+        effective_on: date
+        score: Decimal | None
+        criteria: dict[str, Any] | None
+        decision: Decision | None
+        recorded_by: str
+
+    class TrainingRecorded(Aggregate.Event):
+        program: str
+        started_on: date
+        completed_on: date | None
+        institution: str | None
+        mode: TrainingMode | None
+        confers_kind: QualificationKind | None
+        confers_level: str | None
+        effective_on: date
+        decision: Decision | None
+        recorded_by: str
+
+    class QualificationObtained(Aggregate.Event):
+        kind: QualificationKind
+        level: str
+        effective_on: date
+        decision: Decision | None
+        recorded_by: str
+
+    class Planned(Aggregate.Event):
+        planning_id: UUID
+        unit_id: UUID
+        title_code: str
+        term: str
+        effective_on: date
+        decision: Decision
+        recorded_by: str
+
+    class PlanningRemoved(Aggregate.Event):
+        planning_id: UUID
+        unit_id: UUID
+        title_code: str
+        term: str
+        effective_on: date
+        decision: Decision
+        recorded_by: str
+
+    class Disciplined(Aggregate.Event):
+        form: DisciplineForm
+        violation: str
+        effective_on: date
+        decision: Decision
+        recorded_by: str
+
+    class Vetted(Aggregate.Event):
+        purpose: str
+        conclusion: VettingConclusion
+        body: str
+        effective_on: date
+        decision: Decision | None
+        recorded_by: str
+
+    class RelativeAdded(Aggregate.Event):
+        relative_id: UUID
+        relation: Relation
+        relative_cadre_id: UUID | None
+        sensitive: dict[str, Any] | None
+        effective_on: date
+        decision: Decision | None
+        recorded_by: str
+
+    class Corrected(Aggregate.Event):
+        target_position: int
+        target_version: int
+        target_type: str
+        reason: str
+        replacement: dict[str, Any] | None
+        effective_on: date
+        decision: Decision | None
+        recorded_by: str
+
+    class PersonalDataErased(Aggregate.Event):
+        reason: str
+        effective_on: date
+        decision: Decision | None
+        recorded_by: str
+
+    # --- registration ------------------------------------------------------------------
+
+    @event(Registered)
+    def __init__(
+        self,
+        full_name: str,
+        gender: Gender,
+        born_on: date,
+        party_joined_on: date | None,
+        education: Education | None,
+        political_theory: PoliticalTheory | None,
+        state_management: StateManagement | None,
+        sensitive: dict[str, Any] | None,
+        effective_on: date,
+        decision: Decision | None,
+        recorded_by: str,
+    ) -> None:
+        self.entries: dict[int, Entry] = {}
+        self.erased = False
+        self._add_entry(
+            1,
+            "Registered",
+            dict(full_name=full_name, gender=gender, born_on=born_on,
+                 party_joined_on=party_joined_on, education=education,
+                 political_theory=political_theory, state_management=state_management,
+                 sensitive=sensitive, effective_on=effective_on, decision=decision),
+        )
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        full_name: str,
+        gender: Gender,
+        born_on: date,
+        window: DateWindow,
+        recorded_by: str,
+        party_joined_on: date | None = None,
+        education: Education | None = None,
+        political_theory: PoliticalTheory | None = None,
+        state_management: StateManagement | None = None,
+        sensitive: dict[str, Any] | None = None,
+    ) -> Cadre:
+        payload = check_registration(
+            full_name=full_name, gender=gender, born_on=born_on, window=window,
+            party_joined_on=party_joined_on, education=education,
+            political_theory=political_theory, state_management=state_management,
+            sensitive=sensitive,
+        )
+        return cls(**payload, recorded_by=recorded_by)
+
+    # --- derived state -------------------------------------------------------------------
+
+    def facts(self, type_: str) -> list[Entry]:
+        return [e for e in self.entries.values() if e.type == type_ and e.status == "in_force"]
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        return self.facts("Registered")[-1].payload
+
+    @property
+    def full_name(self) -> str:
+        return str(self.identity["full_name"])
+
+    @property
+    def born_on(self) -> date:
+        born: date = self.identity["born_on"]
+        return born
+
+    @property
+    def gender(self) -> Gender:
+        return Gender(self.identity["gender"])
+
+    def holdings(self) -> dict[UUID, Holding]:
+        ends = {e.payload["holding_id"]: e.payload for e in self.facts("HoldingEnded")}
+        result: dict[UUID, Holding] = {}
+        for entry in self.facts("Appointed"):
+            p = entry.payload
+            end = ends.get(p["holding_id"])
+            result[p["holding_id"]] = Holding(
+                holding_id=p["holding_id"], kind=ActionKind(p["kind"]), unit_id=p["unit_id"],
+                title_code=p["title_code"], since=p["effective_on"],
+                until=end["effective_on"] if end else None, decision=p["decision"],
+                special_case=bool(p.get("special_case")), planned_end_on=p.get("planned_end_on"),
+                version=entry.version,
+                end_reason=EndingReason(end["reason"]) if end else None,
+            )
+        return result
+
+    def holdings_on(self, day: date) -> list[Holding]:
+        return sorted((h for h in self.holdings().values() if h.active_on(day)),
+                      key=lambda h: h.since)
+
+    def plannings(self) -> dict[UUID, PlanningEntry]:
+        removed = {e.payload["planning_id"]: e.payload["effective_on"]
+                   for e in self.facts("PlanningRemoved")}
+        return {
+            e.payload["planning_id"]: PlanningEntry(
+                planning_id=e.payload["planning_id"], unit_id=e.payload["unit_id"],
+                title_code=e.payload["title_code"], term=e.payload["term"],
+                decided_on=e.payload["effective_on"],
+                removed_on=removed.get(e.payload["planning_id"]), version=e.version)
+            for e in self.facts("Planned")
+        }
+
+    def level_on(self, kind: QualificationKind, day: date) -> str | None:
+        """Highest level of a qualification held on a date (registration, degrees, courses)."""
+        orders: dict[Any, Any] = {
+            QualificationKind.POLITICAL_THEORY: POLITICAL_THEORY_ORDER,
+            QualificationKind.STATE_MANAGEMENT: STATE_MANAGEMENT_ORDER,
+            QualificationKind.EDUCATION: EDUCATION_ORDER,
+        }
+        order: dict[Any, Any] = orders.get(kind, {})
+        levels: list[str] = []
+        registered = self.identity.get(kind.value)
+        if registered:
+            levels.append(str(registered))
+        for e in self.facts("QualificationObtained"):
+            if e.payload["kind"] == kind and e.payload["effective_on"] <= day:
+                levels.append(str(e.payload["level"]))
+        for e in self.facts("TrainingRecorded"):
+            p = e.payload
+            if p["confers_kind"] == kind and p["completed_on"] and p["completed_on"] <= day:
+                levels.append(str(p["confers_level"]))
+        if not levels:
+            return None
+        return max(levels, key=lambda level: order.get(level, 0))
+
+    # --- commands ------------------------------------------------------------------------
+
+    def appoint(self, *, recorded_by: str, **kwargs: Any) -> UUID:
+        payload = self.check_appointment(**kwargs)
+        self._appointed(**payload, recorded_by=recorded_by)
+        holding_id: UUID = payload["holding_id"]
+        return holding_id
+
+    def check_appointment(
+        self,
+        *,
+        kind: ActionKind,
+        unit_id: UUID,
+        title_code: str,
+        effective_on: date,
+        decision: Decision,
+        window: DateWindow,
+        term_months: int | None = None,
+        planned_end_on: date | None = None,
+        special_case: bool = False,
+        holding_id: UUID | None = None,
+        ignore_version: int | None = None,
+    ) -> dict[str, Any]:
+        self._check_day(effective_on, "effective_on", window)
+        self._check_decision(decision, window)
+        if term_months is not None and not 1 <= term_months <= 120:
+            raise InvalidCommand("Thời hạn bổ nhiệm phải từ 1 đến 120 tháng (term_months must be "
+                                 "between 1 and 120)", code="invalid_value", field="term_months")
+        if planned_end_on is None and term_months is not None:
+            planned_end_on = add_months(effective_on, term_months)
+        if planned_end_on is not None and planned_end_on <= effective_on:
+            raise InvalidCommand("Ngày kết thúc dự kiến phải sau ngày hiệu lực (planned_end_on "
+                                 "must follow effective_on)", code="invalid_date",
+                                 field="planned_end_on")
+        for h in self.holdings().values():
+            if h.version == ignore_version:
+                continue
+            if h.unit_id == unit_id and h.title_code == title_code and h.active_on(effective_on):
+                raise Conflict(
+                    f"Cán bộ đã giữ chức danh {title_code} tại đơn vị này vào ngày "
+                    f"{effective_on:%d/%m/%Y} (the cadre already holds this post on that date)",
+                    code="holding_conflict", field="title_code")
+        return dict(
+            holding_id=holding_id or uuid4(), kind=kind, unit_id=unit_id, title_code=title_code,
+            effective_on=effective_on, decision=decision, term_months=term_months,
+            planned_end_on=planned_end_on, special_case=special_case,
+        )
+
+    def end_holding(self, *, recorded_by: str, **kwargs: Any) -> Holding:
+        payload = self.check_ending(**kwargs)
+        self._holding_ended(**payload, recorded_by=recorded_by)
+        return self.holdings()[payload["holding_id"]]
+
+    def check_ending(
+        self,
+        *,
+        unit_id: UUID,
+        title_code: str,
+        reason: EndingReason,
+        effective_on: date,
+        decision: Decision,
+        window: DateWindow,
+        ignore_version: int | None = None,
+    ) -> dict[str, Any]:
+        self._check_day(effective_on, "effective_on", window)
+        self._check_decision(decision, window)
+        ended_ids = {e.payload["holding_id"] for e in self.facts("HoldingEnded")
+                     if e.version != ignore_version}
+        candidates = [
+            e.payload for e in self.facts("Appointed")
+            if e.payload["unit_id"] == unit_id and e.payload["title_code"] == title_code
+            and e.payload["holding_id"] not in ended_ids
+            and e.payload["effective_on"] < effective_on
+        ]
+        if not candidates:
+            raise NotFound(
+                f"Cán bộ không giữ chức danh {title_code} tại đơn vị này trước ngày "
+                f"{effective_on:%d/%m/%Y} (no such holding to end)",
+                code="holding_not_found", field="title_code")
+        holding = max(candidates, key=lambda p: p["effective_on"])
+        return dict(holding_id=holding["holding_id"], unit_id=unit_id, title_code=title_code,
+                    reason=reason, effective_on=effective_on, decision=decision)
+
+    def nominate(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._nominated(**self.check_nomination(**kwargs), recorded_by=recorded_by)
+
+    def check_nomination(self, *, unit_id: UUID, title_code: str, effective_on: date,
+                         decision: Decision, window: DateWindow,
+                         ignore_version: int | None = None) -> dict[str, Any]:
+        self._check_day(effective_on, "decided_on", window)
+        self._check_decision(decision, window)
+        return dict(unit_id=unit_id, title_code=title_code, effective_on=effective_on,
+                    decision=decision)
+
+    def evaluate(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._evaluated(**self.check_evaluation(**kwargs), recorded_by=recorded_by)
+
+    def check_evaluation(
+        self,
+        *,
+        period: str,
+        rating: Rating,
+        effective_on: date,
+        window: DateWindow,
+        score: Decimal | None = None,
+        criteria: dict[str, Any] | None = None,
+        decision: Decision | None = None,
+        ignore_version: int | None = None,
+    ) -> dict[str, Any]:
+        start, _ = period_bounds(period)
+        self._check_day(effective_on, "decided_on", window)
+        if effective_on < start:
+            raise InvalidCommand(
+                f"Ngày đánh giá {effective_on:%d/%m/%Y} trước khi kỳ {period} bắt đầu "
+                "(decided_on precedes the period)", code="invalid_date", field="decided_on")
+        if decision is not None:
+            self._check_decision(decision, window)
+        if score is not None and not Decimal(0) <= score <= Decimal(100):
+            raise InvalidCommand("Điểm đánh giá phải từ 0 đến 100 (score must be 0-100)",
+                                 code="invalid_value", field="score")
+        for e in self.facts("Evaluated"):
+            if e.payload["period"] == period and e.version != ignore_version:
+                raise Conflict(f"Cán bộ đã được đánh giá kỳ {period} (duplicate evaluation for "
+                               "the period)", code="duplicate_evaluation", field="period")
+        return dict(period=period, rating=rating, effective_on=effective_on, score=score,
+                    criteria=criteria, decision=decision)
+
+    def record_training(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._training_recorded(**self.check_training(**kwargs), recorded_by=recorded_by)
+
+    def check_training(
+        self,
+        *,
+        program: str,
+        started_on: date,
+        window: DateWindow,
+        completed_on: date | None = None,
+        institution: str | None = None,
+        mode: TrainingMode | None = None,
+        decision: Decision | None = None,
+        ignore_version: int | None = None,
+    ) -> dict[str, Any]:
+        self._check_day(started_on, "started_on", window)
+        if completed_on is not None:
+            self._check_day(completed_on, "completed_on", window)
+            if completed_on < started_on:
+                raise InvalidCommand("Ngày hoàn thành trước ngày bắt đầu (completed_on precedes "
+                                     "started_on)", code="invalid_date", field="completed_on")
+            if completed_on > window.today:
+                raise InvalidCommand("Ngày hoàn thành chưa đến (completed_on is in the future)",
+                                     code="invalid_date", field="completed_on")
+        programme = PROGRAMMES.get(program)
+        return dict(
+            program=program, started_on=started_on, completed_on=completed_on,
+            institution=institution, mode=mode,
+            confers_kind=programme.confers_kind if programme else None,
+            confers_level=programme.confers_level if programme else None,
+            effective_on=completed_on or started_on, decision=decision,
+        )
+
+    def obtain_qualification(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._qualification_obtained(**self.check_qualification(**kwargs),
+                                     recorded_by=recorded_by)
+
+    def check_qualification(self, *, kind: QualificationKind, level: str, effective_on: date,
+                            window: DateWindow, decision: Decision | None = None,
+                            ignore_version: int | None = None) -> dict[str, Any]:
+        self._check_day(effective_on, "obtained_on", window)
+        if effective_on > window.today:
+            raise InvalidCommand("Ngày cấp bằng chưa đến (obtained_on is in the future)",
+                                 code="invalid_date", field="obtained_on")
+        allowed: dict[QualificationKind, Any] = {
+            QualificationKind.EDUCATION: Education,
+            QualificationKind.POLITICAL_THEORY: PoliticalTheory,
+            QualificationKind.STATE_MANAGEMENT: StateManagement,
+        }
+        if kind in allowed:
+            codes = [m.value for m in allowed[kind]]
+            if level not in codes:
+                raise InvalidCommand(f"Trình độ '{level}' không hợp lệ cho {kind.value} (level "
+                                     f"must be one of {', '.join(codes)})", code="invalid_code",
+                                     field="level")
+        elif not level.strip():
+            raise InvalidCommand("Thiếu trình độ (level is required)", code="missing_field",
+                                 field="level")
+        return dict(kind=kind, level=level, effective_on=effective_on, decision=decision)
+
+    def plan(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._planned(**self.check_planning(**kwargs), recorded_by=recorded_by)
+
+    def check_planning(self, *, unit_id: UUID, title_code: str, term: str, effective_on: date,
+                       decision: Decision, window: DateWindow, planning_id: UUID | None = None,
+                       ignore_version: int | None = None) -> dict[str, Any]:
+        check_term(term)
+        self._check_day(effective_on, "decided_on", window)
+        self._check_decision(decision, window)
+        active = [p for p in self.plannings().values()
+                  if p.removed_on is None and p.term == term and p.version != ignore_version]
+        if any(p.unit_id == unit_id and p.title_code == title_code for p in active):
+            raise Conflict("Cán bộ đã được quy hoạch chức danh này trong nhiệm kỳ (already planned "
+                           "for this post and term)", code="duplicate_planning",
+                           field="title_code")
+        if len(active) >= MAX_PLANNED_POSTS_PER_TERM:
+            raise Conflict(f"Mỗi cán bộ quy hoạch không quá {MAX_PLANNED_POSTS_PER_TERM} chức "
+                           "danh trong một nhiệm kỳ (at most 3 planned posts per term)",
+                           code="planning_limit", field="title_code")
+        return dict(planning_id=planning_id or uuid4(), unit_id=unit_id, title_code=title_code,
+                    term=term, effective_on=effective_on, decision=decision)
+
+    def remove_planning(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._planning_removed(**self.check_planning_removal(**kwargs), recorded_by=recorded_by)
+
+    def check_planning_removal(self, *, unit_id: UUID, title_code: str, term: str,
+                               effective_on: date, decision: Decision, window: DateWindow,
+                               ignore_version: int | None = None,
+                               planning_id: UUID | None = None) -> dict[str, Any]:
+        check_term(term)
+        self._check_day(effective_on, "decided_on", window)
+        self._check_decision(decision, window)
+        for p in self.plannings().values():
+            if (p.unit_id == unit_id and p.title_code == title_code and p.term == term
+                    and p.removed_on is None):
+                return dict(planning_id=p.planning_id, unit_id=unit_id, title_code=title_code,
+                            term=term, effective_on=effective_on, decision=decision)
+        raise NotFound("Không có quy hoạch này để đưa ra (no such planning to remove)",
+                       code="planning_not_found", field="title_code")
+
+    def discipline(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._disciplined(**self.check_discipline(**kwargs), recorded_by=recorded_by)
+
+    def check_discipline(self, *, form: DisciplineForm, violation: str, effective_on: date,
+                         decision: Decision, window: DateWindow,
+                         ignore_version: int | None = None) -> dict[str, Any]:
+        self._check_day(effective_on, "effective_on", window)
+        self._check_decision(decision, window)
+        if not violation.strip():
+            raise InvalidCommand("Thiếu nội dung vi phạm (violation is required)",
+                                 code="missing_field", field="violation")
+        return dict(form=form, violation=violation, effective_on=effective_on, decision=decision)
+
+    def vet(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._vetted(**self.check_vetting(**kwargs), recorded_by=recorded_by)
+
+    def check_vetting(self, *, purpose: str, conclusion: VettingConclusion, body: str,
+                      effective_on: date, window: DateWindow, decision: Decision | None = None,
+                      ignore_version: int | None = None) -> dict[str, Any]:
+        self._check_day(effective_on, "vetted_on", window)
+        if effective_on > window.today:
+            raise InvalidCommand("Ngày thẩm định chưa đến (vetted_on is in the future)",
+                                 code="invalid_date", field="vetted_on")
+        for name, value in (("purpose", purpose), ("body", body)):
+            if not value.strip():
+                raise InvalidCommand(f"Thiếu {name} ({name} is required)", code="missing_field",
+                                     field=name)
+        return dict(purpose=purpose, conclusion=conclusion, body=body, effective_on=effective_on,
+                    decision=decision)
+
+    def add_relative(self, *, recorded_by: str, **kwargs: Any) -> UUID:
+        payload = self.check_relative(**kwargs)
+        self._relative_added(**payload, recorded_by=recorded_by)
+        relative_id: UUID = payload["relative_id"]
+        return relative_id
+
+    def check_relative(self, *, relation: Relation, full_name: str, window: DateWindow,
+                       relative_cadre_id: UUID | None = None, born_year: int | None = None,
+                       relative_id: UUID | None = None,
+                       ignore_version: int | None = None) -> dict[str, Any]:
+        if not full_name.strip():
+            raise InvalidCommand("Thiếu họ tên người thân (full_name is required)",
+                                 code="missing_field", field="full_name")
+        if born_year is not None and not 1900 <= born_year <= window.today.year:
+            raise InvalidCommand("Năm sinh không hợp lệ (born_year out of range)",
+                                 code="invalid_date", field="born_year")
+        if relative_cadre_id == self.id:
+            raise InvalidCommand("Người thân không thể là chính cán bộ (a cadre is not their own "
+                                 "relative)", code="invalid_relative", field="relative_cadre_id")
+        return dict(relative_id=relative_id or uuid4(), relation=relation,
+                    relative_cadre_id=relative_cadre_id,
+                    sensitive={"full_name": full_name, "born_year": born_year},
+                    effective_on=window.today, decision=None)
+
+    def check_identity(self, *, window: DateWindow, ignore_version: int | None = None,
+                       **kwargs: Any) -> dict[str, Any]:
+        return check_registration(window=window, **kwargs)
+
+    def entry_for_correction(self, version: int, position: int) -> Entry:
+        entry = self.entries.get(version)
+        if entry is None:
+            raise NotFound(f"Vị trí {position} không thuộc hồ sơ của cán bộ này (position is not "
+                           "this cadre's)", code="position_not_found", field="target_position")
+        if entry.status == "retracted":
+            raise Conflict(f"Mục {position} đã bị thu hồi, không thể đính chính (entry already "
+                           "retracted)", code="already_retracted", field="target_position")
+        if entry.status == "corrected":
+            raise Conflict(f"Mục {position} đã được đính chính bởi mục khác; hãy đính chính mục "
+                           "mới nhất (entry already corrected: correct the latest one)",
+                           code="already_corrected", field="target_position")
+        if entry.type not in FACT_TYPES:
+            raise InvalidCommand(f"Mục {position} không thể đính chính (this entry cannot be "
+                                 "corrected)", code="not_correctable", field="target_position")
+        return entry
+
+    def correct(
+        self,
+        *,
+        target_version: int,
+        target_position: int,
+        reason: str,
+        replacement: dict[str, Any] | None,
+        window: DateWindow,
+        recorded_by: str,
+    ) -> None:
+        entry = self.entry_for_correction(target_version, target_position)
+        if not reason.strip():
+            raise InvalidCommand("Thiếu lý do đính chính (reason is required)",
+                                 code="missing_field", field="reason")
+        if replacement is None and entry.type == "Registered":
+            raise InvalidCommand("Không thể thu hồi việc đăng ký cán bộ; hãy đính chính (the "
+                                 "registration cannot be retracted, only corrected)",
+                                 code="not_retractable", field="replacement")
+        if replacement is None and entry.type == "Appointed":
+            ended = [e for e in self.facts("HoldingEnded")
+                     if e.payload["holding_id"] == entry.payload["holding_id"]]
+            if ended:
+                raise Conflict("Hãy thu hồi việc thôi giữ chức trước khi thu hồi việc bổ nhiệm "
+                               "(retract the ending first)", code="ending_exists",
+                               field="target_position")
+        decision = replacement.get("decision") if replacement else entry.payload.get("decision")
+        self._corrected(target_position=target_position, target_version=target_version,
+                        target_type=entry.type, reason=reason, replacement=replacement,
+                        effective_on=window.today, decision=decision, recorded_by=recorded_by)
+
+    def erase_personal_data(self, *, reason: str, window: DateWindow, recorded_by: str) -> None:
+        if self.erased:
+            raise Conflict("Dữ liệu cá nhân đã được hủy (personal data already erased)",
+                           code="already_erased")
+        self._personal_data_erased(reason=reason, effective_on=window.today, decision=None,
+                                   recorded_by=recorded_by)
+
+    # --- checks shared by commands -------------------------------------------------------
+
+    def _check_day(self, day: date, field: str, window: DateWindow) -> None:
+        check_day(day, field, window, born_on=self.born_on)
+
+    def _check_decision(self, decision: Decision, window: DateWindow) -> None:
+        check_decision(decision, window, born_on=self.born_on)
+
+    # --- state changes (re-run on replay: assign only) -----------------------------------
+
+    def _add_entry(self, version: int, type_: str, payload: dict[str, Any]) -> None:
+        self.entries[version] = Entry(version=version, type=type_, payload=payload)
+
+    def _next(self) -> int:
+        return self.version + 1
+
+    @event(Appointed)
+    def _appointed(self, holding_id: UUID, kind: ActionKind, unit_id: UUID, title_code: str,
+                   effective_on: date, decision: Decision, term_months: int | None,
+                   planned_end_on: date | None, special_case: bool, recorded_by: str) -> None:
+        self._add_entry(self._next(), "Appointed", dict(
+            holding_id=holding_id, kind=kind, unit_id=unit_id, title_code=title_code,
+            effective_on=effective_on, decision=decision, term_months=term_months,
+            planned_end_on=planned_end_on, special_case=special_case))
+
+    @event(HoldingEnded)
+    def _holding_ended(self, holding_id: UUID, unit_id: UUID, title_code: str,
+                       reason: EndingReason, effective_on: date, decision: Decision,
+                       recorded_by: str) -> None:
+        self._add_entry(self._next(), "HoldingEnded", dict(
+            holding_id=holding_id, unit_id=unit_id, title_code=title_code, reason=reason,
+            effective_on=effective_on, decision=decision))
+
+    @event(Nominated)
+    def _nominated(self, unit_id: UUID, title_code: str, effective_on: date,
+                   decision: Decision, recorded_by: str) -> None:
+        self._add_entry(self._next(), "Nominated", dict(
+            unit_id=unit_id, title_code=title_code, effective_on=effective_on, decision=decision))
+
+    @event(Evaluated)
+    def _evaluated(self, period: str, rating: Rating, effective_on: date, score: Decimal | None,
+                   criteria: dict[str, Any] | None, decision: Decision | None,
+                   recorded_by: str) -> None:
+        self._add_entry(self._next(), "Evaluated", dict(
+            period=period, rating=rating, effective_on=effective_on, score=score,
+            criteria=criteria, decision=decision))
+
+    @event(TrainingRecorded)
+    def _training_recorded(self, program: str, started_on: date, completed_on: date | None,
+                           institution: str | None, mode: TrainingMode | None,
+                           confers_kind: QualificationKind | None, confers_level: str | None,
+                           effective_on: date, decision: Decision | None,
+                           recorded_by: str) -> None:
+        self._add_entry(self._next(), "TrainingRecorded", dict(
+            program=program, started_on=started_on, completed_on=completed_on,
+            institution=institution, mode=mode, confers_kind=confers_kind,
+            confers_level=confers_level, effective_on=effective_on, decision=decision))
+
+    @event(QualificationObtained)
+    def _qualification_obtained(self, kind: QualificationKind, level: str, effective_on: date,
+                                decision: Decision | None, recorded_by: str) -> None:
+        self._add_entry(self._next(), "QualificationObtained", dict(
+            kind=kind, level=level, effective_on=effective_on, decision=decision))
+
+    @event(Planned)
+    def _planned(self, planning_id: UUID, unit_id: UUID, title_code: str, term: str,
+                 effective_on: date, decision: Decision, recorded_by: str) -> None:
+        self._add_entry(self._next(), "Planned", dict(
+            planning_id=planning_id, unit_id=unit_id, title_code=title_code, term=term,
+            effective_on=effective_on, decision=decision))
+
+    @event(PlanningRemoved)
+    def _planning_removed(self, planning_id: UUID, unit_id: UUID, title_code: str, term: str,
+                          effective_on: date, decision: Decision, recorded_by: str) -> None:
+        self._add_entry(self._next(), "PlanningRemoved", dict(
+            planning_id=planning_id, unit_id=unit_id, title_code=title_code, term=term,
+            effective_on=effective_on, decision=decision))
+
+    @event(Disciplined)
+    def _disciplined(self, form: DisciplineForm, violation: str, effective_on: date,
+                     decision: Decision, recorded_by: str) -> None:
+        self._add_entry(self._next(), "Disciplined", dict(
+            form=form, violation=violation, effective_on=effective_on, decision=decision))
+
+    @event(Vetted)
+    def _vetted(self, purpose: str, conclusion: VettingConclusion, body: str,
+                effective_on: date, decision: Decision | None, recorded_by: str) -> None:
+        self._add_entry(self._next(), "Vetted", dict(
+            purpose=purpose, conclusion=conclusion, body=body, effective_on=effective_on,
+            decision=decision))
+
+    @event(RelativeAdded)
+    def _relative_added(self, relative_id: UUID, relation: Relation,
+                        relative_cadre_id: UUID | None, sensitive: dict[str, Any] | None,
+                        effective_on: date, decision: Decision | None, recorded_by: str) -> None:
+        self._add_entry(self._next(), "RelativeAdded", dict(
+            relative_id=relative_id, relation=relation, relative_cadre_id=relative_cadre_id,
+            sensitive=sensitive, effective_on=effective_on, decision=decision))
+
+    @event(Corrected)
+    def _corrected(self, target_position: int, target_version: int, target_type: str,
+                   reason: str, replacement: dict[str, Any] | None, effective_on: date,
+                   decision: Decision | None, recorded_by: str) -> None:
+        version = self._next()
+        target = self.entries[target_version]
+        target.corrected_by = version
+        if replacement is None:
+            target.status = "retracted"
+            self.entries[version] = Entry(version, "Corrected", {"reason": reason},
+                                          status="in_force", replaces=target_version)
+        else:
+            target.status = "corrected"
+            self.entries[version] = Entry(version, target_type, dict(replacement),
+                                          replaces=target_version)
+
+    @event(PersonalDataErased)
+    def _personal_data_erased(self, reason: str, effective_on: date, decision: Decision | None,
+                              recorded_by: str) -> None:
+        self.erased = True
+        self.entries[self._next()] = Entry(self._next(), "PersonalDataErased", {"reason": reason})
+
+
+# --- pure checks ---------------------------------------------------------------------------
+
+
+def check_day(day: date, field: str, window: DateWindow, *, born_on: date | None) -> None:
+    if born_on is not None and day < born_on:
+        raise InvalidCommand(f"Ngày {day:%d/%m/%Y} trước ngày sinh (date before birth)",
+                             code="date_before_birth", field=field)
+    if day > window.latest:
+        raise InvalidCommand(
+            f"Ngày {day:%d/%m/%Y} quá xa trong tương lai (date after {window.latest.isoformat()})",
+            code="date_too_late", field=field)
+
+
+def check_decision(decision: Decision, window: DateWindow, *, born_on: date | None) -> None:
+    if not decision.number.strip() or not decision.issuer.strip() or not decision.signer.strip():
+        raise InvalidCommand("Quyết định thiếu số, cơ quan ban hành hoặc người ký (decision "
+                             "needs number, issuer and signer)", code="missing_field",
+                             field="decision")
+    if decision.signed_on > window.today:
+        raise InvalidCommand("Ngày ký quyết định chưa đến (decision.signed_on is in the future)",
+                             code="date_too_late", field="decision.signed_on")
+    check_day(decision.signed_on, "decision.signed_on", window, born_on=born_on)
+
+
+def check_registration(
+    *,
+    full_name: str,
+    gender: Gender,
+    born_on: date,
+    window: DateWindow,
+    party_joined_on: date | None = None,
+    education: Education | None = None,
+    political_theory: PoliticalTheory | None = None,
+    state_management: StateManagement | None = None,
+    sensitive: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if not full_name.strip():
+        raise InvalidCommand("Thiếu họ và tên (full_name is required)", code="missing_field",
+                             field="full_name")
+    if born_on > window.today - timedelta(days=365 * MIN_WORKING_AGE):
+        raise InvalidCommand(f"Ngày sinh {born_on:%d/%m/%Y} không hợp lệ: chưa đủ "
+                             f"{MIN_WORKING_AGE} tuổi (born_on too late)", code="invalid_date",
+                             field="born_on")
+    if born_on.year < 1900:
+        raise InvalidCommand("Ngày sinh không hợp lệ (born_on before 1900)", code="invalid_date",
+                             field="born_on")
+    if party_joined_on is not None:
+        check_day(party_joined_on, "party_joined_on", window, born_on=born_on)
+        if party_joined_on > window.today:
+            raise InvalidCommand("Ngày vào Đảng chưa đến (party_joined_on is in the future)",
+                                 code="date_too_late", field="party_joined_on")
+    return dict(full_name=full_name, gender=gender, born_on=born_on,
+                party_joined_on=party_joined_on, education=education,
+                political_theory=political_theory, state_management=state_management,
+                sensitive=sensitive, effective_on=window.today, decision=None)
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First day and the day after the last of a period `YYYY` or `YYYY-Qn`."""
+    match = PERIOD_PATTERN.match(period)
+    if not match:
+        raise InvalidCommand(f"Kỳ đánh giá '{period}' không hợp lệ (period must be YYYY or "
+                             "YYYY-Qn)", code="invalid_period", field="period")
+    year = int(match.group(1))
+    if match.group(2):
+        quarter = int(match.group(2))
+        start = date(year, 3 * quarter - 2, 1)
+        return start, add_months(start, 3)
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def check_term(term: str) -> tuple[int, int]:
+    match = TERM_PATTERN.match(term)
+    if not match or not int(match.group(1)) < int(match.group(2)) <= int(match.group(1)) + 10:
+        raise InvalidCommand(f"Nhiệm kỳ '{term}' không hợp lệ (term must be YYYY-YYYY, e.g. "
+                             "2025-2030)", code="invalid_term", field="term")
+    return int(match.group(1)), int(match.group(2))

@@ -1,0 +1,1 @@
+"""Oversight rules: the versioned rule pack (data), retirement ages, and pure checks."""

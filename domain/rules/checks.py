@@ -1,0 +1,907 @@
+"""The oversight rules as pure functions: record facts in, findings out.
+
+Each check judges a decision with the rule version in force on that decision's effective date
+(`RulePack.version_for`); checks about a state (long tenure, an overdue term, a vacancy) use the
+date on which the state became a breach. Nothing here reads a clock: the record is judged as of
+`RecordFacts.as_of`, and what was known when is the caller's choice of facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from domain.cadre import period_bounds
+from domain.rules.facts import (
+    LEVEL_ORDERS,
+    CadreFacts,
+    HoldingFact,
+    RecordFacts,
+    TitleFacts,
+)
+from domain.rules.pack import RulePack, RuleVersion, default_pack
+from domain.rules.retirement import retirement_date
+from domain.values import Decision, add_months, age_on, label
+
+# The 13 linked sectors (contract codes), named as in QĐ 114; values.LABELS has no entries yet.
+SECTOR_NAMES = {
+    "noi_vu": "nội vụ", "thanh_tra": "thanh tra", "tai_chinh": "tài chính",
+    "ngan_hang": "ngân hàng", "thue": "thuế", "hai_quan": "hải quan",
+    "cong_thuong": "công thương", "ke_hoach_dau_tu": "kế hoạch và đầu tư",
+    "tai_nguyen_moi_truong": "tài nguyên và môi trường", "quan_doi": "quân đội",
+    "cong_an": "công an", "toa_an": "tòa án", "vien_kiem_sat": "viện kiểm sát",
+}
+
+# A reappointment recorded from the day after the previous term's last day is still one
+# continuous tenure: personnel offices write either convention.
+CONTINUITY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    rule_version: str
+    severity: str
+    cadre_id: UUID | None
+    unit_id: UUID | None
+    decision: Decision | None
+    effective_on: date
+    summary: str
+    evidence: tuple[int, ...]  # log positions; the decision judged first
+    declared: bool = False  # the decision carried an explicit special-case flag
+
+    @property
+    def key(self) -> str:
+        """Stable identity across recomputations (reviews attach to it)."""
+        subject = self.cadre_id or self.unit_id
+        first = self.evidence[0] if self.evidence else 0
+        name = f"hoso:finding:{self.rule_id}:{subject}:{first}:{self.effective_on.isoformat()}"
+        return str(uuid5(NAMESPACE_URL, name))
+
+
+Check = Callable[[RecordFacts, RulePack], list[Finding]]
+
+
+def find_all(record: RecordFacts, pack: RulePack | None = None,
+             rules: Iterable[str] | None = None) -> list[Finding]:
+    """Every finding of the chosen rules (all by default) on the record as of `record.as_of`."""
+    pack = pack or default_pack()
+    record = as_of(record)
+    findings: list[Finding] = []
+    for rule_id in rules or CHECKS:
+        findings.extend(CHECKS[rule_id](record, pack))
+    return sorted(findings, key=lambda f: (f.effective_on, f.rule_id, f.evidence))
+
+
+def as_of(record: RecordFacts) -> RecordFacts:
+    """The record cut at its business date: later facts dropped, later endings not yet known."""
+    day = record.as_of
+
+    def holding(h: HoldingFact) -> HoldingFact:
+        if h.until is not None and h.until > day:
+            return replace(h, until=None, end_reason=None, end_decision=None, end_position=None,
+                           end_recorded_on=None)
+        return h
+
+    cadres = []
+    for c in record.cadres:
+        cadres.append(replace(
+            c,
+            holdings=tuple(holding(h) for h in c.holdings if h.since <= day),
+            evaluations=tuple(e for e in c.evaluations if e.decided_on <= day),
+            disciplines=tuple(d for d in c.disciplines if d.effective_on <= day),
+            plannings=tuple(
+                p if p.removed_on is None or p.removed_on <= day
+                else replace(p, removed_on=None, removed_position=None)
+                for p in c.plannings if p.decided_on <= day),
+            vettings=tuple(v for v in c.vettings if v.vetted_on <= day),
+            qualifications=tuple(q for q in c.qualifications
+                                 if q.obtained_on is None or q.obtained_on <= day),
+            identity_corrections=tuple(i for i in c.identity_corrections
+                                       if i.recorded_on <= day),
+        ))
+    units = {uid: (replace(u, ended_on=None) if u.ended_on and u.ended_on > day else u)
+             for uid, u in record.units.items()}
+    return replace(record, cadres=tuple(cadres), units=units)
+
+
+# --- shared readings of a career ---------------------------------------------------------
+
+
+def _d(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def _title_name(record: RecordFacts, code: str) -> str:
+    title = record.titles.get(code)
+    return title.name if title else code
+
+
+def _unit_name(record: RecordFacts, unit_id: UUID | None) -> str:
+    unit = record.units.get(unit_id) if unit_id else None
+    return unit.name if unit else str(unit_id)
+
+
+def _post(record: RecordFacts, h: HoldingFact) -> str:
+    return f"{_title_name(record, h.title_code)} {_unit_name(record, h.unit_id)}"
+
+
+def _finding(v: RuleVersion, *, cadre_id: UUID | None, unit_id: UUID | None,
+             decision: Decision | None, effective_on: date, summary: str,
+             evidence: Sequence[int], declared: bool = False,
+             severity: str | None = None) -> Finding:
+    return Finding(rule_id=v.id, rule_version=v.version, severity=severity or v.severity,
+                   cadre_id=cadre_id, unit_id=unit_id, decision=decision,
+                   effective_on=effective_on, summary=summary, evidence=tuple(evidence),
+                   declared=declared)
+
+
+def _earlier(c: CadreFacts, h: HoldingFact) -> list[HoldingFact]:
+    return [g for g in c.holdings if g.since < h.since]
+
+
+def _current_before(c: CadreFacts, h: HoldingFact) -> list[HoldingFact]:
+    """Posts held when `h` took effect (including one ended that very day by a transfer)."""
+    return [g for g in _earlier(c, h) if g.until is None or g.until >= h.since]
+
+
+def _is_promotion(record: RecordFacts, c: CadreFacts, h: HoldingFact) -> bool:
+    """A first appointment, or a title of a higher rank than any held before."""
+    earlier = _earlier(c, h)
+    return not earlier or record.rank(h.title_code) > max(record.rank(g.title_code)
+                                                          for g in earlier)
+
+
+def _chains(c: CadreFacts) -> list[list[HoldingFact]]:
+    """Consecutive holdings of the same post (unit and title) as one tenure each."""
+    by_post: dict[tuple[UUID, str], list[HoldingFact]] = {}
+    for h in sorted(c.holdings, key=lambda h: h.since):
+        by_post.setdefault((h.unit_id, h.title_code), []).append(h)
+    chains: list[list[HoldingFact]] = []
+    for holdings in by_post.values():
+        chain = [holdings[0]]
+        for h in holdings[1:]:
+            end = _chain_end(chain)
+            if end is None or h.since <= end + CONTINUITY:
+                chain.append(h)
+            else:
+                chains.append(chain)
+                chain = [h]
+        chains.append(chain)
+    return chains
+
+
+def _chain_end(chain: list[HoldingFact]) -> date | None:
+    if any(h.until is None for h in chain):
+        return None
+    return max(h.until for h in chain if h.until is not None)
+
+
+def _chain_start(c: CadreFacts, h: HoldingFact) -> date:
+    for chain in _chains(c):
+        if h in chain:
+            return chain[0].since
+    return h.since
+
+
+def _judged(version: RuleVersion, h: HoldingFact) -> bool:
+    return h.kind in version.params.get("kinds", (h.kind,))
+
+
+# --- the rules ---------------------------------------------------------------------------
+
+
+def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """Appointment or planning while a discipline still bars it (longest bar of any track)."""
+    findings = []
+    for c in record.cadres:
+        acts: list[tuple[date, int, Decision, str, UUID]] = [
+            (h.since, h.position, h.decision, f"bổ nhiệm {_post(record, h)}", h.unit_id)
+            for h in c.holdings]
+        acts += [(p.decided_on, p.position, p.decision,
+                  f"đưa vào quy hoạch {_title_name(record, p.title_code)} "
+                  f"{_unit_name(record, p.unit_id)}", p.unit_id) for p in c.plannings]
+        for day, position, decision, what, unit_id in acts:
+            worst: tuple[date, RuleVersion, int, int, str, date] | None = None
+            for d in c.disciplines:
+                if d.effective_on > day:
+                    continue
+                for v in pack.versions_for("discipline_bar", day):
+                    months = v.params.get(d.form)
+                    if not isinstance(months, int):
+                        continue
+                    ends = add_months(d.effective_on, months)
+                    if day < ends and (worst is None or ends > worst[0]):
+                        worst = (ends, v, months, d.position, d.form, d.effective_on)
+            if worst is None:
+                continue
+            ends, v, months, d_position, form, d_day = worst
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=unit_id, decision=decision, effective_on=day,
+                summary=(f"{c.full_name} được {what} ngày {_d(day)} khi chưa hết thời hạn "
+                         f"{months} tháng kể từ kỷ luật {label(form).lower()} ngày {_d(d_day)} "
+                         f"(đến {_d(ends)})."),
+                evidence=(position, d_position)))
+    return findings
+
+
+def not_in_planning(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A first or higher appointment of someone not planned for that title or one of a rank at
+    least as high, in force on the appointment date; a special case is reported as declared."""
+    findings = []
+    for c in record.cadres:
+        for h in c.holdings:
+            v = pack.version_for("not_in_planning", h.since)
+            if v is None or not _judged(v, h) or not _is_promotion(record, c, h):
+                continue
+            rank = record.rank(h.title_code)
+            planned = [p for p in c.plannings if p.in_force_on(h.since)
+                       and (p.title_code == h.title_code or record.rank(p.title_code) >= rank)]
+            if planned:
+                continue
+            declared = " (trường hợp đặc biệt đã khai báo)" if h.special_case else ""
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                effective_on=h.since, declared=h.special_case, evidence=(h.position,),
+                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                         f"nhưng không có trong quy hoạch chức danh này hoặc chức danh tương "
+                         f"đương{declared}.")))
+    return findings
+
+
+def retirement_horizon(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A first or higher appointment with fewer months left to retirement than required."""
+    findings = []
+    for c in record.cadres:
+        retires = retirement_date(c.born_on, c.gender, pack.retirement)
+        for h in c.holdings:
+            v = pack.version_for("retirement_horizon", h.since)
+            if v is None or not _judged(v, h) or not _is_promotion(record, c, h):
+                continue
+            horizon = int(v.param("horizon_months"))
+            if add_months(h.since, horizon) <= retires:
+                continue
+            left = _months_between(h.since, retires)
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                effective_on=h.since, evidence=(h.position, c.registered_position),
+                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                         f"khi chỉ còn {left} tháng đến thời điểm nghỉ hưu ({_d(retires)}), "
+                         f"dưới {horizon} tháng theo quy định.")))
+    return findings
+
+
+def _months_between(start: date, end: date) -> int:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, months) > end:
+        months -= 1
+    return max(months, 0)
+
+
+def min_time_in_post(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A promotion before the required months in the current post (never a first post)."""
+    findings = []
+    for c in record.cadres:
+        for h in c.holdings:
+            v = pack.version_for("min_time_in_post", h.since)
+            if v is None or not _judged(v, h):
+                continue
+            current = _current_before(c, h)
+            if not current:
+                continue
+            held = max(current, key=lambda g: (record.rank(g.title_code), g.since))
+            if record.rank(h.title_code) <= record.rank(held.title_code):
+                continue
+            start = _chain_start(c, held)
+            minimum = int(v.param("min_months"))
+            if h.since >= add_months(start, minimum):
+                continue
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                effective_on=h.since, evidence=(h.position, held.position),
+                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                         f"khi mới giữ chức {_post(record, held)} từ {_d(start)} "
+                         f"({_months_between(start, h.since)} tháng, dưới {minimum} tháng).")))
+    return findings
+
+
+def no_vetting(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """An appointment without a political vetting concluded `dat` in the months before."""
+    findings = []
+    for c in record.cadres:
+        for h in c.holdings:
+            v = pack.version_for("no_vetting", h.since)
+            if v is None or not _judged(v, h):
+                continue
+            window = int(v.param("window_months"))
+            since = add_months(h.since, -window)
+            if any(x.conclusion == "dat" and since <= x.vetted_on <= h.since
+                   for x in c.vettings):
+                continue
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                effective_on=h.since, evidence=(h.position,),
+                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                         f"mà không có kết luận thẩm định tiêu chuẩn chính trị (đạt) trong "
+                         f"{window} tháng trước đó.")))
+    return findings
+
+
+def title_standards(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """An appointment of someone below the title's minimum qualifications, or older than the
+    title's maximum age at a first appointment to it."""
+    findings = []
+    for c in record.cadres:
+        for h in c.holdings:
+            v = pack.version_for("title_standards", h.since)
+            title = record.titles.get(h.title_code)
+            if v is None or title is None or not _judged(v, h):
+                continue
+            shortfalls, evidence = _shortfalls(c, h, title)
+            if not shortfalls:
+                continue
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                effective_on=h.since, evidence=(h.position, *evidence),
+                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                         f"khi chưa đạt tiêu chuẩn chức danh: {'; '.join(shortfalls)}.")))
+    return findings
+
+
+def _shortfalls(c: CadreFacts, h: HoldingFact, title: TitleFacts) -> tuple[list[str], list[int]]:
+    s = title.standards
+    shortfalls: list[str] = []
+    evidence: list[int] = []
+    minima = (("political_theory", s.min_political_theory, "lý luận chính trị"),
+              ("state_management", s.min_state_management, "quản lý nhà nước"),
+              ("education", s.min_education, "trình độ chuyên môn"))
+    for kind, minimum, name in minima:
+        if minimum is None:
+            continue
+        order = LEVEL_ORDERS[kind]
+        held = c.level_on(kind, h.since)
+        if held is None or order.get(held.level, 0) < order.get(str(minimum), 0):
+            shown = label(held.level) if held else "chưa có"
+            shortfalls.append(f"{name} {shown.lower()}, yêu cầu {label(str(minimum)).lower()}")
+            evidence.append(held.position if held else c.registered_position)
+    first_time = not any(g.title_code == h.title_code for g in _earlier(c, h))
+    if s.max_age_first_appointment is not None and first_time:
+        age = age_on(c.born_on, h.since)
+        if age > s.max_age_first_appointment:
+            shortfalls.append(f"{age} tuổi khi bổ nhiệm lần đầu, tối đa "
+                              f"{s.max_age_first_appointment}")
+            evidence.append(c.registered_position)
+    return shortfalls, list(dict.fromkeys(evidence))
+
+
+def long_tenure(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """Still in the same post (unit and title) the given years after taking it."""
+    findings: list[Finding] = []
+    v = pack.version_for("long_tenure", record.as_of)
+    if v is None:
+        return findings
+    years = int(v.param("years"))
+    for c in record.cadres:
+        for chain in _chains(c):
+            reached = add_months(chain[0].since, 12 * years)
+            end = _chain_end(chain)
+            if reached > record.as_of or (end is not None and end <= record.as_of):
+                continue
+            last = chain[-1]
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=last.unit_id, decision=last.decision,
+                effective_on=reached, evidence=tuple(h.position for h in chain),
+                summary=(f"{c.full_name} giữ chức {_post(record, last)} liên tục từ "
+                         f"{_d(chain[0].since)}, đủ {years} năm vào {_d(reached)} mà chưa được "
+                         f"luân chuyển, điều động.")))
+    return findings
+
+
+def head_term_limit(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A head post held on past the allowed number of consecutive terms."""
+    findings = []
+    for c in record.cadres:
+        for chain in _chains(c):
+            title = record.titles.get(chain[0].title_code)
+            if title is None or not title.is_head:
+                continue
+            # The limit date depends on the term length, so it is read from the version of the
+            # check date; the breach is then judged by the version in force on that limit date.
+            v0 = (pack.version_for("head_term_limit", record.as_of)
+                  or pack.history("head_term_limit")[-1])
+            months = int(v0.param("term_months")) * int(v0.param("max_terms"))
+            limit = add_months(chain[0].since, months)
+            v = pack.version_for("head_term_limit", limit)
+            end = _chain_end(chain)
+            if v is None or limit > record.as_of or (end is not None and end <= limit):
+                continue
+            terms = int(v.param("max_terms"))
+            beyond = max((h for h in chain if h.since <= limit), key=lambda h: h.since)
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=beyond.unit_id, decision=beyond.decision,
+                effective_on=limit, evidence=tuple(h.position for h in chain),
+                summary=(f"{c.full_name} giữ chức {_post(record, beyond)} liên tục từ "
+                         f"{_d(chain[0].since)}, quá {terms} nhiệm kỳ "
+                         f"({int(v.param('term_months'))} tháng mỗi nhiệm kỳ) từ {_d(limit)}.")))
+    return findings
+
+
+def reappointment_overdue(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A term's planned end has passed with neither a reappointment nor an ending recorded."""
+    findings = []
+    for c in record.cadres:
+        for h in c.holdings:
+            if h.planned_end_on is None or h.until is not None:
+                continue
+            v = pack.version_for("reappointment_overdue", h.planned_end_on)
+            if v is None:
+                continue
+            due = h.planned_end_on + timedelta(days=int(v.param("grace_days")))
+            if record.as_of < due:
+                continue
+            if any(g.unit_id == h.unit_id and g.title_code == h.title_code and g.since > h.since
+                   for g in c.holdings):
+                continue
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                effective_on=h.planned_end_on, evidence=(h.position,),
+                summary=(f"Thời hạn giữ chức {_post(record, h)} của {c.full_name} kết thúc "
+                         f"ngày {_d(h.planned_end_on)} nhưng chưa có quyết định bổ nhiệm lại "
+                         f"hoặc thôi giữ chức.")))
+    return findings
+
+
+def relatives_linked_posts(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """Relatives holding linked posts at the same time: in one unit's leadership (head and
+    deputy, or one in charge of personnel or finance), or an area's party or government head
+    with the head of one of the linked sectors in that area."""
+    findings = []
+    cadres = {c.cadre_id: c for c in record.cadres}
+    seen: set[tuple[UUID, UUID, int, int]] = set()
+    for a in record.cadres:
+        for relative in a.relatives:
+            b = cadres.get(relative.relative_cadre_id) if relative.relative_cadre_id else None
+            if b is None:
+                continue
+            for ha in a.holdings:
+                for hb in b.holdings:
+                    start = max(ha.since, hb.since)
+                    ends = [x for x in (ha.until, hb.until) if x is not None]
+                    if ends and min(ends) <= start:
+                        continue
+                    pair = (min(ha.position, hb.position), max(ha.position, hb.position))
+                    if (a.cadre_id, b.cadre_id, *pair) in seen:
+                        continue
+                    v = pack.version_for("relatives_linked_posts", start)
+                    if v is None or relative.relation not in v.param("relations"):
+                        continue
+                    link = _link(record, v, ha, hb, start)
+                    if link is None:
+                        continue
+                    seen.add((a.cadre_id, b.cadre_id, *pair))
+                    seen.add((b.cadre_id, a.cadre_id, *pair))
+                    later, earlier = (ha, hb) if ha.since >= hb.since else (hb, ha)
+                    who, other = (a, b) if later is ha else (b, a)
+                    findings.append(_finding(
+                        v, cadre_id=who.cadre_id, unit_id=later.unit_id,
+                        decision=later.decision, effective_on=start,
+                        evidence=(later.position, earlier.position, relative.position),
+                        summary=(f"{who.full_name} ({_post(record, later)}) và "
+                                 f"{other.full_name} ({_post(record, earlier)}) có quan hệ gia "
+                                 f"đình ({label(relative.relation).lower()}) cùng giữ chức vụ "
+                                 f"từ {_d(start)}: {link}.")))
+    return findings
+
+
+def _link(record: RecordFacts, v: RuleVersion, ha: HoldingFact, hb: HoldingFact,
+          day: date) -> str | None:
+    ta, tb = record.titles.get(ha.title_code), record.titles.get(hb.title_code)
+    if ta is None or tb is None:
+        return None
+    if ha.unit_id == hb.unit_id:
+        sensitive = set(v.param("personnel_finance_sectors"))
+        if ta.sector in sensitive or tb.sector in sensitive:
+            return "một người phụ trách công tác tổ chức, tài chính trong cùng đơn vị"
+        if ta.is_head or tb.is_head:
+            return "cấp trưởng và cấp phó của cùng một đơn vị"
+        return "cùng trong tập thể lãnh đạo một đơn vị"
+    for area_head, sector_head, area_title, sector_title in ((ha, hb, ta, tb), (hb, ha, tb, ta)):
+        if not (area_title.is_head and sector_title.is_head):
+            continue
+        area_unit = record.units.get(area_head.unit_id)
+        if area_unit is None or area_unit.kind not in v.param("area_unit_kinds"):
+            continue
+        if sector_title.sector not in v.param("sectors"):
+            continue
+        if _area_of(record, v, area_head.unit_id, day) in record.ancestors_on(
+                sector_head.unit_id, day):
+            return (f"người đứng đầu cấp ủy, chính quyền và người đứng đầu ngành "
+                    f"{SECTOR_NAMES.get(sector_title.sector or '', sector_title.sector)} trên "
+                    f"cùng địa bàn")
+    return None
+
+
+def _area_of(record: RecordFacts, v: RuleVersion, unit_id: UUID, day: date) -> UUID:
+    """The area an area head answers for: the geographic parent (a district or ward node that is
+    itself no party committee or people's committee), else the head's own unit."""
+    unit = record.units[unit_id]
+    parent_id = unit.parent_on(day)
+    parent = record.units.get(parent_id) if parent_id else None
+    if parent is not None and parent.kind not in v.param("area_unit_kinds"):
+        return parent.unit_id
+    return unit_id
+
+
+def _main_unit(record: RecordFacts, c: CadreFacts, day: date) -> UUID | None:
+    held = [h for h in c.holdings if h.active_on(day)]
+    if not held:
+        return None
+    return max(held, key=lambda h: (record.rank(h.title_code), -h.since.toordinal())).unit_id
+
+
+def excellent_quota(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """More HTXSNV ratings in a unit and period than the quota of those rated HTTNV or better."""
+    groups: dict[tuple[UUID, str], list[tuple[CadreFacts, int, str]]] = {}
+    last_days: dict[str, date] = {}
+    for c in record.cadres:
+        for e in c.evaluations:
+            if e.rating not in ("HTXSNV", "HTTNV"):
+                continue
+            last_day = period_bounds(e.period)[1] - timedelta(days=1)
+            unit_id = _main_unit(record, c, last_day) or _main_unit(record, c, e.decided_on)
+            if unit_id is None:
+                continue
+            last_days[e.period] = last_day
+            groups.setdefault((unit_id, e.period), []).append((c, e.position, e.rating))
+    findings = []
+    for (unit_id, period), rated in sorted(groups.items(), key=lambda g: (g[0][1], str(g[0][0]))):
+        v = pack.version_for("excellent_quota", last_days[period])
+        if v is None:
+            continue
+        quota = float(v.param("max_percent"))
+        excellent = [position for _, position, rating in rated if rating == "HTXSNV"]
+        if len(excellent) * 100 <= quota * len(rated):
+            continue
+        share = round(100 * len(excellent) / len(rated), 1)
+        findings.append(_finding(
+            v, cadre_id=None, unit_id=unit_id, decision=None, effective_on=last_days[period],
+            evidence=tuple(sorted(excellent)),
+            summary=(f"{_unit_name(record, unit_id)}: kỳ {period} có {len(excellent)}/"
+                     f"{len(rated)} cán bộ xếp loại Hoàn thành xuất sắc nhiệm vụ "
+                     f"({_pct(share)}%), vượt tỷ lệ {_pct(quota)}% số được xếp loại từ Hoàn "
+                     f"thành tốt nhiệm vụ trở lên.")))
+    return findings
+
+
+def _pct(value: float) -> str:
+    """Vietnamese decimal comma: 33,3."""
+    return f"{value:g}".replace(".", ",")
+
+
+def missing_evaluation(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """Held a post through a whole year (finished, past the grace days) without its rating."""
+    findings = []
+    for c in record.cadres:
+        if not c.holdings:
+            continue
+        spans = _spans(c.holdings)
+        rated = {e.period for e in c.evaluations}
+        first_year = min(h.since.year for h in c.holdings)
+        for year in range(first_year, record.as_of.year):
+            start, after = date(year, 1, 1), date(year + 1, 1, 1)
+            last_day = after - timedelta(days=1)
+            v = pack.version_for("missing_evaluation", last_day)
+            if v is None or str(year) in rated:
+                continue
+            if record.as_of <= last_day + timedelta(days=int(v.param("grace_days"))):
+                continue
+            if not any(s <= start and (e is None or e >= after) for s, e in spans):
+                continue
+            held = [h for h in c.holdings if h.since < after and (h.until is None
+                                                                  or h.until > start)]
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=_main_unit(record, c, last_day),
+                decision=None, effective_on=last_day,
+                evidence=tuple(sorted(h.position for h in held)),
+                summary=(f"{c.full_name} giữ chức vụ suốt năm {year} nhưng không có kết quả "
+                         f"đánh giá, xếp loại năm {year}.")))
+    return findings
+
+
+def _spans(holdings: Iterable[HoldingFact]) -> list[tuple[date, date | None]]:
+    """Periods holding any post, joined across transfers."""
+    spans: list[tuple[date, date | None]] = []
+    for h in sorted(holdings, key=lambda h: h.since):
+        if spans:
+            s, e = spans[-1]
+            if e is None or h.since <= e + CONTINUITY:
+                joined = None if e is None or h.until is None else max(e, h.until)
+                spans[-1] = (s, joined)
+                continue
+        spans.append((h.since, h.until))
+    return spans
+
+
+def removal_grounds(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """Grounds for removal (reprimanded twice in one term; not completing tasks two years in a
+    row) with the cadre still in post when the time to act has passed."""
+    findings = []
+    for c in record.cadres:
+        grounds: list[tuple[date, tuple[int, ...], str]] = []
+        reprimands = sorted((d for d in c.disciplines if d.form == "khien_trach"),
+                            key=lambda d: d.effective_on)
+        failed = sorted(((int(e.period), e) for e in c.evaluations
+                         if e.rating == "KHTNV" and e.period.isdigit()), key=lambda p: p[0])
+        for i, d in enumerate(reprimands):
+            v = pack.version_for("removal_grounds", d.effective_on)
+            if v is None:
+                continue
+            needed = int(v.param("reprimands_in_term"))
+            window = reprimands[max(0, i - needed + 1): i + 1]
+            if len(window) < needed:
+                continue
+            first = window[0]
+            if d.effective_on >= add_months(first.effective_on, int(v.param("term_months"))):
+                continue
+            if not any(h.active_on(first.effective_on) and h.active_on(d.effective_on)
+                       for h in c.holdings):
+                continue
+            grounds.append((d.effective_on, tuple(x.position for x in window),
+                            f"bị khiển trách {needed} lần trong một nhiệm kỳ "
+                            f"({', '.join(_d(x.effective_on) for x in window)})"))
+        for i, (_, e) in enumerate(failed):
+            v = pack.version_for("removal_grounds", e.decided_on)
+            if v is None:
+                continue
+            needed = int(v.param("failed_years"))
+            run = failed[max(0, i - needed + 1): i + 1]
+            if len(run) < needed or run[-1][0] - run[0][0] != needed - 1:
+                continue
+            grounds.append((e.decided_on, tuple(x.position for _, x in run),
+                            f"{needed} năm liên tiếp không hoàn thành nhiệm vụ "
+                            f"({', '.join(str(y) for y, _ in run)})"))
+        for day, evidence, why in grounds:
+            v = pack.version_for("removal_grounds", day)
+            assert v is not None
+            deadline = day + timedelta(days=int(v.param("action_days")))
+            if record.as_of < deadline:
+                continue
+            for h in c.holdings:
+                if not (h.active_on(day) and h.active_on(deadline)):
+                    continue
+                findings.append(_finding(
+                    v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                    effective_on=day, evidence=(*evidence, h.position),
+                    summary=(f"{c.full_name} {why} nhưng sau {int(v.param('action_days'))} "
+                             f"ngày vẫn giữ chức {_post(record, h)}, chưa xem xét cho thôi "
+                             f"giữ chức hoặc miễn nhiệm.")))
+    return findings
+
+
+def pre_departure_appointments(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """Many appointments signed by one signer in the months before that signer retired or was
+    transferred."""
+    by_signer: dict[UUID, list[HoldingFact]] = {}
+    for c in record.cadres:
+        for h in c.holdings:
+            if h.decision.signer_cadre_id is not None:
+                by_signer.setdefault(h.decision.signer_cadre_id, []).append(h)
+    findings = []
+    for signer in record.cadres:
+        departures: dict[date, HoldingFact] = {}
+        for h in signer.holdings:
+            if h.until is None or h.end_reason is None:
+                continue
+            v = pack.version_for("pre_departure_appointments", h.until)
+            if v is not None and h.end_reason in v.param("departure_reasons"):
+                departures.setdefault(h.until, h)
+        for left_on, ending in sorted(departures.items()):
+            v = pack.version_for("pre_departure_appointments", left_on)
+            assert v is not None
+            months = int(v.param("window_months"))
+            since = add_months(left_on, -months)
+            signed = sorted((h for h in by_signer.get(signer.cadre_id, ())
+                             if since <= h.decision.signed_on < left_on),
+                            key=lambda h: h.position)
+            if len(signed) < int(v.param("min_count")):
+                continue
+            evidence = [ending.end_position or ending.position] + [h.position for h in signed]
+            findings.append(_finding(
+                v, cadre_id=signer.cadre_id, unit_id=ending.unit_id,
+                decision=ending.end_decision, effective_on=left_on, evidence=evidence,
+                summary=(f"{signer.full_name} ký {len(signed)} quyết định bổ nhiệm trong "
+                         f"{months} tháng trước khi thôi giữ chức {_post(record, ending)} "
+                         f"({label(ending.end_reason).lower()}) ngày {_d(left_on)}.")))
+    return findings
+
+
+def express_promotion(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """Two promotions (a first post or a higher rank) within a short interval."""
+    findings = []
+    for c in record.cadres:
+        promotions = sorted((h for h in c.holdings if _is_promotion(record, c, h)),
+                            key=lambda h: h.since)
+        for previous, h in zip(promotions, promotions[1:], strict=False):
+            v = pack.version_for("express_promotion", h.since)
+            if v is None or not _judged(v, h) or not _judged(v, previous):
+                continue
+            months = int(v.param("window_months"))
+            if h.since >= add_months(previous.since, months):
+                continue
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                effective_on=h.since, evidence=(h.position, previous.position),
+                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)}, "
+                         f"chỉ {_months_between(previous.since, h.since)} tháng sau lần bổ "
+                         f"nhiệm {_post(record, previous)} ngày {_d(previous.since)} (dưới "
+                         f"{months} tháng).")))
+    return findings
+
+
+def backdated_record(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A decision taking effect long before it was signed, or recorded long after signing
+    although the unit's and the cadre's records were already kept live in the system."""
+    findings = []
+    for c in record.cadres:
+        entries: list[tuple[int, date, Decision, date, UUID | None, str]] = []
+        for h in c.holdings:
+            entries.append((h.position, h.since, h.decision, h.recorded_on, h.unit_id,
+                            f"bổ nhiệm {_post(record, h)}"))
+            if h.until and h.end_decision and h.end_position and h.end_recorded_on:
+                entries.append((h.end_position, h.until, h.end_decision, h.end_recorded_on,
+                                h.unit_id, f"thôi giữ chức {_post(record, h)}"))
+        for p in c.plannings:
+            entries.append((p.position, p.decided_on, p.decision, p.recorded_on, p.unit_id,
+                            f"quy hoạch {_title_name(record, p.title_code)}"))
+        for d in c.disciplines:
+            entries.append((d.position, d.effective_on, d.decision, d.recorded_on, None,
+                            f"kỷ luật {label(d.form).lower()}"))
+        for position, effective_on, decision, recorded_on, unit_id, what in entries:
+            v = pack.version_for("backdated_record", effective_on)
+            if v is None:
+                continue
+            reasons = []
+            early = (decision.signed_on - effective_on).days
+            if early > int(v.param("retroactive_days")):
+                reasons.append(f"có hiệu lực từ {_d(effective_on)}, trước ngày ký "
+                               f"{_d(decision.signed_on)} {early} ngày (hồi tố)")
+            late = (recorded_on - decision.signed_on).days
+            unit = record.units.get(unit_id) if unit_id else None
+            live_since = max(c.registered_on, unit.first_recorded_on if unit else c.registered_on)
+            if late > int(v.param("late_days")) and live_since < decision.signed_on:
+                reasons.append(f"ký ngày {_d(decision.signed_on)} nhưng {late} ngày sau mới "
+                               f"được ghi nhận ({_d(recorded_on)}) dù hồ sơ đã được cập nhật "
+                               f"thường xuyên từ {_d(live_since)}")
+            if not reasons:
+                continue
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=unit_id, decision=decision,
+                effective_on=effective_on, evidence=(position,),
+                summary=(f"Quyết định {decision.number} về việc {what} của {c.full_name}: "
+                         f"{'; '.join(reasons)}.")))
+    return findings
+
+
+IDENTITY_FIELDS = {
+    "born_on": "ngày sinh",
+    "education": "trình độ chuyên môn",
+    "political_theory": "lý luận chính trị",
+    "state_management": "quản lý nhà nước",
+}
+
+
+def identity_data_changed(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """Corrections of birth date, education or political theory; graver when an appointment
+    follows within the months after (the correction may have unlocked it)."""
+    findings = []
+    for c in record.cadres:
+        for fix in c.identity_corrections:
+            v = pack.version_for("identity_data_changed", fix.recorded_on)
+            if v is None or fix.field not in v.param("fields"):
+                continue
+            months = int(v.param("unlock_months"))
+            until = add_months(fix.recorded_on, months)
+            unlocked = sorted((h for h in c.holdings
+                               if fix.recorded_on <= min(h.since, h.decision.signed_on) <= until
+                               or fix.recorded_on <= h.decision.signed_on <= until),
+                              key=lambda h: h.since)
+            name = IDENTITY_FIELDS.get(fix.field, fix.field)
+            shown_before = label(fix.before) if fix.before else "trống"
+            shown_after = label(fix.after) if fix.after else "trống"
+            summary = (f"Hồ sơ của {c.full_name} được đính chính {name} ngày "
+                       f"{_d(fix.recorded_on)}: {shown_before} → {shown_after}")
+            evidence: tuple[int, ...] = (fix.position, fix.target_position)
+            if unlocked:
+                h = unlocked[0]
+                summary += (f"; {_months_between(fix.recorded_on, h.since)} tháng sau được bổ "
+                            f"nhiệm {_post(record, h)} ngày {_d(h.since)}")
+                evidence += (h.position,)
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=unlocked[0].unit_id if unlocked else None,
+                decision=unlocked[0].decision if unlocked else None,
+                effective_on=fix.recorded_on, evidence=evidence, summary=summary + ".",
+                severity=str(v.param("unlock_severity")) if unlocked else None))
+    return findings
+
+
+def vacant_head_post(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A head post of a unit left without holder longer than allowed (between two holders, or
+    still empty on the check date while the unit exists)."""
+    posts: dict[tuple[UUID, str], list[HoldingFact]] = {}
+    for c in record.cadres:
+        for h in c.holdings:
+            title = record.titles.get(h.title_code)
+            if title is not None and title.is_head:
+                posts.setdefault((h.unit_id, h.title_code), []).append(h)
+    findings = []
+    for (unit_id, title_code), holdings in posts.items():
+        unit = record.units.get(unit_id)
+        ends_on = unit.ended_on if unit is not None else None
+        covered: date | None = None  # first day no holder so far covers
+        left: HoldingFact | None = None  # the holder whose leaving opened that day
+        still_held = False
+        for h in sorted(holdings, key=lambda h: h.since):
+            if left is not None and covered is not None and h.since > covered:
+                refilled = min(h.since, ends_on) if ends_on else h.since
+                findings += _vacancy(record, pack, unit_id, title_code, left, covered,
+                                     refilled, h)
+            if h.until is None:
+                still_held = True
+                break
+            if covered is None or h.until > covered:
+                covered, left = h.until, h
+        if not still_held and left is not None and covered is not None:
+            refilled = record.as_of + timedelta(days=1)
+            findings += _vacancy(record, pack, unit_id, title_code, left, covered,
+                                 min(refilled, ends_on) if ends_on else refilled, None)
+    return findings
+
+
+def _vacancy(record: RecordFacts, pack: RulePack, unit_id: UUID, title_code: str,
+             left: HoldingFact, empty_from: date, refilled: date,
+             successor: HoldingFact | None) -> list[Finding]:
+    empty_days = (refilled - empty_from).days
+    first = pack.history("vacant_head_post")[0]
+    limit = int((pack.version_for("vacant_head_post", empty_from) or first).param(
+        "max_vacant_days"))
+    if empty_days <= limit:
+        return []
+    breach_on = empty_from + timedelta(days=limit)
+    v = pack.version_for("vacant_head_post", breach_on)
+    if v is None:
+        return []
+    evidence = [left.end_position or left.position]
+    if successor is not None:
+        evidence.append(successor.position)
+    status = (f"đến ngày {_d(successor.since)} mới bổ nhiệm người thay thế" if successor
+              else f"đến ngày {_d(refilled - timedelta(days=1))} vẫn chưa có người giữ chức")
+    return [_finding(
+        v, cadre_id=None, unit_id=unit_id, decision=left.end_decision, effective_on=breach_on,
+        evidence=evidence,
+        summary=(f"Chức danh {_title_name(record, title_code)} {_unit_name(record, unit_id)} "
+                 f"bỏ trống từ {_d(empty_from)}, {status} ({empty_days} ngày, quá "
+                 f"{limit} ngày)."))]
+
+
+CHECKS: dict[str, Check] = {
+    "discipline_bar": discipline_bar,
+    "not_in_planning": not_in_planning,
+    "retirement_horizon": retirement_horizon,
+    "min_time_in_post": min_time_in_post,
+    "no_vetting": no_vetting,
+    "title_standards": title_standards,
+    "long_tenure": long_tenure,
+    "head_term_limit": head_term_limit,
+    "reappointment_overdue": reappointment_overdue,
+    "relatives_linked_posts": relatives_linked_posts,
+    "excellent_quota": excellent_quota,
+    "missing_evaluation": missing_evaluation,
+    "removal_grounds": removal_grounds,
+    "pre_departure_appointments": pre_departure_appointments,
+    "express_promotion": express_promotion,
+    "backdated_record": backdated_record,
+    "identity_data_changed": identity_data_changed,
+    "vacant_head_post": vacant_head_post,
+}

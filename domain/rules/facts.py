@@ -1,0 +1,215 @@
+"""Plain values the rule functions judge: what the record shows about cadres, titles and units.
+
+Every fact carries the log position of the entry in force (a corrected entry's correction) so a
+finding can cite its evidence, and `recorded_on` (transaction date in Asia/Ho_Chi_Minh) so the
+backdating rule can compare when a decision was signed with when the system learned it.
+Codes are kept as plain strings (the StrEnums of domain.values compare equal to them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+from domain.values import (
+    EDUCATION_ORDER,
+    POLITICAL_THEORY_ORDER,
+    STATE_MANAGEMENT_ORDER,
+    Decision,
+    TitleStandards,
+)
+
+LEVEL_ORDERS: Mapping[str, Mapping[str, int]] = {
+    "political_theory": {str(k): v for k, v in POLITICAL_THEORY_ORDER.items()},
+    "state_management": {str(k): v for k, v in STATE_MANAGEMENT_ORDER.items()},
+    "education": {str(k): v for k, v in EDUCATION_ORDER.items()},
+}
+
+
+@dataclass(frozen=True)
+class HoldingFact:
+    """A post held (giữ chức vụ): appointment and, when recorded, its ending."""
+
+    position: int
+    holding_id: UUID
+    unit_id: UUID
+    title_code: str
+    kind: str
+    since: date
+    decision: Decision
+    recorded_on: date
+    until: date | None = None  # first day no longer held
+    special_case: bool = False
+    planned_end_on: date | None = None
+    end_reason: str | None = None
+    end_decision: Decision | None = None
+    end_position: int | None = None
+    end_recorded_on: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day < self.until)
+
+
+@dataclass(frozen=True)
+class EvaluationFact:
+    position: int
+    period: str
+    rating: str
+    decided_on: date
+    recorded_on: date
+
+
+@dataclass(frozen=True)
+class DisciplineFact:
+    position: int
+    form: str
+    effective_on: date
+    decision: Decision
+    recorded_on: date
+
+
+@dataclass(frozen=True)
+class PlanningFact:
+    position: int
+    unit_id: UUID
+    title_code: str
+    term: str
+    decided_on: date
+    decision: Decision
+    recorded_on: date
+    removed_on: date | None = None
+    removed_position: int | None = None
+
+    @property
+    def term_years(self) -> tuple[int, int]:
+        start, _, end = self.term.partition("-")
+        return int(start), int(end)
+
+    def in_force_on(self, day: date) -> bool:
+        """Decided by `day`, not removed by then, and for a term not over before that year."""
+        return (self.decided_on <= day and (self.removed_on is None or day < self.removed_on)
+                and self.term_years[1] >= day.year)
+
+
+@dataclass(frozen=True)
+class VettingFact:
+    position: int
+    vetted_on: date
+    conclusion: str
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
+class RelativeFact:
+    position: int
+    relation: str
+    relative_cadre_id: UUID | None
+
+
+@dataclass(frozen=True)
+class QualificationFact:
+    """A level held from `obtained_on` (None: declared at registration, held throughout)."""
+
+    position: int
+    kind: str  # education | political_theory | state_management | language | it
+    level: str
+    obtained_on: date | None
+
+
+@dataclass(frozen=True)
+class IdentityCorrection:
+    """A correction that changed an identity field (birth date, degrees, political theory)."""
+
+    position: int
+    target_position: int
+    field: str
+    before: str | None
+    after: str | None
+    recorded_on: date
+
+
+@dataclass(frozen=True)
+class CadreFacts:
+    cadre_id: UUID
+    full_name: str
+    gender: str
+    born_on: date
+    registered_position: int
+    registered_on: date  # when the cadre's record entered the system
+    holdings: tuple[HoldingFact, ...] = ()
+    evaluations: tuple[EvaluationFact, ...] = ()
+    disciplines: tuple[DisciplineFact, ...] = ()
+    plannings: tuple[PlanningFact, ...] = ()
+    vettings: tuple[VettingFact, ...] = ()
+    relatives: tuple[RelativeFact, ...] = ()
+    qualifications: tuple[QualificationFact, ...] = ()
+    identity_corrections: tuple[IdentityCorrection, ...] = ()
+
+    def level_on(self, kind: str, day: date) -> QualificationFact | None:
+        """The highest level of a kind held on a date."""
+        order = LEVEL_ORDERS.get(kind, {})
+        held = [q for q in self.qualifications
+                if q.kind == kind and (q.obtained_on is None or q.obtained_on <= day)]
+        return max(held, key=lambda q: order.get(q.level, 0), default=None)
+
+
+@dataclass(frozen=True)
+class TitleFacts:
+    code: str
+    name: str
+    is_head: bool
+    rank: int
+    tier: str
+    sector: str | None = None
+    standards: TitleStandards = field(default_factory=TitleStandards)
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    unit_id: UUID
+    code: str
+    name: str
+    kind: str
+    established_on: date
+    first_recorded_on: date  # when the unit's record entered the system
+    parents: tuple[tuple[date, UUID | None], ...] = ()  # (since, parent), ordered
+    ended_on: date | None = None
+
+    def exists_on(self, day: date) -> bool:
+        return self.established_on <= day and (self.ended_on is None or day < self.ended_on)
+
+    def parent_on(self, day: date) -> UUID | None:
+        if not self.parents:
+            return None
+        parent = self.parents[0][1]
+        for since, value in self.parents:
+            if since > day:
+                break
+            parent = value
+        return parent
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """Everything the checks judge, as the record showed it; checks look at `as_of` and before."""
+
+    as_of: date
+    cadres: tuple[CadreFacts, ...]
+    titles: Mapping[str, TitleFacts]
+    units: Mapping[UUID, UnitFacts]
+
+    def rank(self, title_code: str) -> int:
+        title = self.titles.get(title_code)
+        return title.rank if title else 0
+
+    def ancestors_on(self, unit_id: UUID, day: date) -> list[UUID]:
+        """The unit and its ancestors on a date, nearest first."""
+        chain: list[UUID] = []
+        current: UUID | None = unit_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            unit = self.units.get(current)
+            current = unit.parent_on(day) if unit else None
+        return chain

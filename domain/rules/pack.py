@@ -1,0 +1,226 @@
+"""The rule pack: every oversight rule is data (rule_pack.toml), versioned by validity dates.
+
+A decision is judged with the version in force on its effective date, so a 2022 appointment is
+judged by 2022 rules also when the check runs in 2026. Some rules have parallel tracks in force
+at the same time (party rules and civil-service law for discipline bars); each track has its own
+versions and `versions_for` returns all of them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+RULE_IDS = (
+    "discipline_bar",
+    "not_in_planning",
+    "retirement_horizon",
+    "min_time_in_post",
+    "no_vetting",
+    "title_standards",
+    "long_tenure",
+    "head_term_limit",
+    "reappointment_overdue",
+    "relatives_linked_posts",
+    "excellent_quota",
+    "missing_evaluation",
+    "removal_grounds",
+    "pre_departure_appointments",
+    "express_promotion",
+    "backdated_record",
+    "identity_data_changed",
+    "vacant_head_post",
+)
+SEVERITIES = ("high", "medium", "low")
+DEFAULT_PACK = Path(__file__).with_name("rule_pack.toml")
+
+
+class RulePackError(ValueError):
+    """The pack file is malformed: names the rule version and the field at fault."""
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    id: str
+    version: str
+    title: str
+    params: Mapping[str, Any]
+    valid_from: date
+    valid_to: date | None  # last day in force (inclusive); None: still in force
+    severity: str
+    source: str
+    verify: tuple[str, ...] = ()
+    track: str = ""
+
+    def in_force_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def param(self, name: str) -> Any:
+        try:
+            return self.params[name]
+        except KeyError:
+            raise RulePackError(f"{self.id} {self.version}: missing param '{name}'") from None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "params": dict(self.params),
+            "valid_from": self.valid_from.isoformat(),
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+            "severity": self.severity,
+            "source": self.source,
+            "verify": list(self.verify),
+            "track": self.track or None,
+        }
+
+
+@dataclass(frozen=True)
+class AgeSchedule:
+    """Retirement age of one gender, in months, by the calendar year in which it is reached."""
+
+    before_months: int  # the age for those reaching it before the schedule starts
+    start_months: int  # the age in the schedule's first year
+    step_months: int  # added for each later year
+    max_months: int  # the final age
+
+    def months_in(self, year: int, start_year: int) -> int:
+        if year < start_year:
+            return self.before_months
+        return min(self.start_months + (year - start_year) * self.step_months, self.max_months)
+
+
+@dataclass(frozen=True)
+class RetirementSchedule:
+    start_year: int
+    by_gender: Mapping[str, AgeSchedule]
+    source: str
+    verify: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start_year": self.start_year,
+            "source": self.source,
+            "verify": list(self.verify),
+            **{g: vars(s).copy() for g, s in self.by_gender.items()},
+        }
+
+
+@dataclass(frozen=True)
+class RulePack:
+    versions: tuple[RuleVersion, ...]
+    retirement: RetirementSchedule
+    _by_rule: Mapping[str, tuple[RuleVersion, ...]] = field(repr=False, compare=False,
+                                                          default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> RulePack:
+        with (path or DEFAULT_PACK).open("rb") as handle:
+            data = tomllib.load(handle)
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RulePack:
+        versions = tuple(_rule_version(raw) for raw in data.get("rule", []))
+        by_rule: dict[str, list[RuleVersion]] = {}
+        for v in versions:
+            by_rule.setdefault(v.id, []).append(v)
+        missing = [r for r in RULE_IDS if r not in by_rule]
+        if missing:
+            raise RulePackError(f"rule pack lacks rules: {', '.join(missing)}")
+        for rule_id, rule_versions in by_rule.items():
+            _check_no_overlap(rule_id, rule_versions)
+        return cls(
+            versions=versions,
+            retirement=_retirement(data.get("retirement_age")),
+            _by_rule=MappingProxyType({k: tuple(v) for k, v in by_rule.items()}),
+        )
+
+    def versions_for(self, rule_id: str, on: date) -> tuple[RuleVersion, ...]:
+        """Every version of a rule in force on a date, one per track."""
+        if rule_id not in self._by_rule:
+            raise KeyError(rule_id)
+        return tuple(v for v in self._by_rule[rule_id] if v.in_force_on(on))
+
+    def version_for(self, rule_id: str, on: date, track: str | None = None) -> RuleVersion | None:
+        """The version in force on `on` (of one track, else the pack's first track); None when
+        the rule was not yet (or no longer) in force."""
+        for v in self.versions_for(rule_id, on):
+            if track is None or v.track == track:
+                return v
+        return None
+
+    def history(self, rule_id: str) -> tuple[RuleVersion, ...]:
+        return self._by_rule[rule_id]
+
+    def as_list(self) -> list[dict[str, Any]]:
+        """The pack as served by GET /rules: one item per rule version, in file order."""
+        return [v.as_dict() for v in self.versions]
+
+
+@lru_cache(maxsize=1)
+def default_pack() -> RulePack:
+    return RulePack.load()
+
+
+def _rule_version(raw: Mapping[str, Any]) -> RuleVersion:
+    where = f"{raw.get('id', '?')} {raw.get('version', '?')}"
+    for key in ("id", "version", "title", "valid_from", "severity", "source"):
+        if key not in raw:
+            raise RulePackError(f"{where}: missing '{key}'")
+    if raw["id"] not in RULE_IDS:
+        raise RulePackError(f"{where}: unknown rule id (known: {', '.join(RULE_IDS)})")
+    if raw["severity"] not in SEVERITIES:
+        raise RulePackError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+    valid_from, valid_to = raw["valid_from"], raw.get("valid_to")
+    if not isinstance(valid_from, date) or (valid_to is not None and not isinstance(valid_to,
+                                                                                    date)):
+        raise RulePackError(f"{where}: valid_from/valid_to must be TOML dates")
+    if valid_to is not None and valid_to < valid_from:
+        raise RulePackError(f"{where}: valid_to precedes valid_from")
+    params = dict(raw.get("params", {}))
+    verify = tuple(raw.get("verify", ()))
+    unknown = [name for name in verify if name not in params and name != "source"]
+    if unknown:
+        raise RulePackError(f"{where}: verify names unknown params {unknown}")
+    return RuleVersion(
+        id=raw["id"], version=raw["version"], title=raw["title"],
+        params=MappingProxyType(params), valid_from=valid_from, valid_to=valid_to,
+        severity=raw["severity"], source=raw["source"], verify=verify,
+        track=raw.get("track", ""),
+    )
+
+
+def _check_no_overlap(rule_id: str, versions: list[RuleVersion]) -> None:
+    by_track: dict[str, list[RuleVersion]] = {}
+    for v in versions:
+        by_track.setdefault(v.track, []).append(v)
+    for track_versions in by_track.values():
+        ordered = sorted(track_versions, key=lambda v: v.valid_from)
+        for earlier, later in zip(ordered, ordered[1:], strict=False):
+            if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
+                raise RulePackError(f"{rule_id}: versions {earlier.version} and {later.version} "
+                                    "overlap in time (close the earlier one with valid_to)")
+
+
+def _retirement(raw: Mapping[str, Any] | None) -> RetirementSchedule:
+    if raw is None:
+        raise RulePackError("rule pack lacks [retirement_age]")
+    schedules = {}
+    for gender in ("nam", "nu"):
+        g = raw.get(gender)
+        if g is None:
+            raise RulePackError(f"retirement_age lacks [{gender}]")
+        schedules[gender] = AgeSchedule(
+            before_months=int(g["before_months"]), start_months=int(g["start_months"]),
+            step_months=int(g["step_months"]), max_months=int(g["max_months"]))
+    return RetirementSchedule(start_year=int(raw["start_year"]),
+                              by_gender=MappingProxyType(schedules), source=str(raw["source"]),
+                              verify=tuple(raw.get("verify", ())))

@@ -1,0 +1,271 @@
+"""Value objects and the contract's codes.
+
+Codes are the contract's identifiers; Vietnamese labels live beside them for UI and reports.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+
+class Gender(StrEnum):
+    NAM = "nam"
+    NU = "nu"
+
+
+class ActionKind(StrEnum):
+    BO_NHIEM = "bo_nhiem"
+    BO_NHIEM_LAI = "bo_nhiem_lai"
+    DIEU_DONG_BO_NHIEM = "dieu_dong_bo_nhiem"
+    DIEU_DONG_CHI_DINH = "dieu_dong_chi_dinh"
+    CHI_DINH = "chi_dinh"
+    BAU_CU = "bau_cu"
+    KIEN_TOAN = "kien_toan"
+    LUAN_CHUYEN = "luan_chuyen"
+    DIEU_DONG = "dieu_dong"
+    KIEM_NHIEM = "kiem_nhiem"
+    BIET_PHAI = "biet_phai"
+
+
+# Nominations are not holdings but reports count them beside the action kinds.
+NOMINATION_KIND = "gioi_thieu_ung_cu"
+
+
+class EndingReason(StrEnum):
+    MIEN_NHIEM = "mien_nhiem"
+    TU_CHUC = "tu_chuc"
+    CACH_CHUC = "cach_chuc"
+    NGHI_HUU = "nghi_huu"
+    HET_NHIEM_KY = "het_nhiem_ky"
+    DIEU_DONG = "dieu_dong"
+    LUAN_CHUYEN = "luan_chuyen"
+    TU_TRAN = "tu_tran"
+    KHAC = "khac"
+
+
+class Rating(StrEnum):
+    HTXSNV = "HTXSNV"
+    HTTNV = "HTTNV"
+    HTNV = "HTNV"
+    KHTNV = "KHTNV"
+
+
+class DisciplineForm(StrEnum):
+    KHIEN_TRACH = "khien_trach"
+    CANH_CAO = "canh_cao"
+    CACH_CHUC = "cach_chuc"
+    KHAI_TRU = "khai_tru"
+    GIANG_CHUC = "giang_chuc"
+    HA_BAC_LUONG = "ha_bac_luong"
+    BUOC_THOI_VIEC = "buoc_thoi_viec"
+
+
+class PoliticalTheory(StrEnum):
+    SO_CAP = "so_cap"
+    TRUNG_CAP = "trung_cap"
+    CAO_CAP = "cao_cap"
+    CU_NHAN = "cu_nhan"
+
+
+class StateManagement(StrEnum):
+    CV = "cv"
+    CVC = "cvc"
+    CVCC = "cvcc"
+
+
+class Education(StrEnum):
+    TRUNG_CAP = "trung_cap"
+    CAO_DANG = "cao_dang"
+    DAI_HOC = "dai_hoc"
+    THAC_SI = "thac_si"
+    TIEN_SI = "tien_si"
+
+
+class QualificationKind(StrEnum):
+    EDUCATION = "education"
+    POLITICAL_THEORY = "political_theory"
+    STATE_MANAGEMENT = "state_management"
+    LANGUAGE = "language"
+    IT = "it"
+
+
+class Relation(StrEnum):
+    VO = "vo"
+    CHONG = "chong"
+    CHA = "cha"
+    ME = "me"
+    CHA_VO = "cha_vo"
+    ME_VO = "me_vo"
+    CHA_CHONG = "cha_chong"
+    ME_CHONG = "me_chong"
+    CON = "con"
+    ANH = "anh"
+    CHI = "chi"
+    EM = "em"
+
+
+class VettingConclusion(StrEnum):
+    DAT = "dat"
+    KHONG_DAT = "khong_dat"
+
+
+class UnitChangeKind(StrEnum):
+    RENAME = "rename"
+    MOVE = "move"
+    MERGE = "merge"
+    DISSOLVE = "dissolve"
+
+
+class ReviewConclusion(StrEnum):
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+    NEEDS_ACTION = "needs_action"
+
+
+class TrainingMode(StrEnum):
+    TAP_TRUNG = "tap_trung"
+    TAI_CHUC = "tai_chuc"
+
+
+# Orders used to compare levels ("at least trung cấp").
+POLITICAL_THEORY_ORDER = {
+    PoliticalTheory.SO_CAP: 1,
+    PoliticalTheory.TRUNG_CAP: 2,
+    PoliticalTheory.CAO_CAP: 3,
+    PoliticalTheory.CU_NHAN: 4,
+}
+STATE_MANAGEMENT_ORDER = {StateManagement.CV: 1, StateManagement.CVC: 2, StateManagement.CVCC: 3}
+EDUCATION_ORDER = {
+    Education.TRUNG_CAP: 1,
+    Education.CAO_DANG: 2,
+    Education.DAI_HOC: 3,
+    Education.THAC_SI: 4,
+    Education.TIEN_SI: 5,
+}
+
+LABELS: dict[str, str] = {
+    "nam": "Nam",
+    "nu": "Nữ",
+    "bo_nhiem": "Bổ nhiệm",
+    "bo_nhiem_lai": "Bổ nhiệm lại",
+    "dieu_dong_bo_nhiem": "Điều động và bổ nhiệm",
+    "dieu_dong_chi_dinh": "Điều động và chỉ định",
+    "chi_dinh": "Chỉ định",
+    "bau_cu": "Bầu cử",
+    "kien_toan": "Kiện toàn, bổ sung cấp ủy",
+    "luan_chuyen": "Luân chuyển",
+    "dieu_dong": "Điều động",
+    "kiem_nhiem": "Kiêm nhiệm",
+    "biet_phai": "Biệt phái",
+    "gioi_thieu_ung_cu": "Giới thiệu ứng cử",
+    "mien_nhiem": "Miễn nhiệm",
+    "tu_chuc": "Từ chức",
+    "cach_chuc": "Cách chức",
+    "nghi_huu": "Nghỉ hưu",
+    "het_nhiem_ky": "Hết nhiệm kỳ",
+    "tu_tran": "Từ trần",
+    "khac": "Khác",
+    "HTXSNV": "Hoàn thành xuất sắc nhiệm vụ",
+    "HTTNV": "Hoàn thành tốt nhiệm vụ",
+    "HTNV": "Hoàn thành nhiệm vụ",
+    "KHTNV": "Không hoàn thành nhiệm vụ",
+    "khien_trach": "Khiển trách",
+    "canh_cao": "Cảnh cáo",
+    "khai_tru": "Khai trừ",
+    "giang_chuc": "Giáng chức",
+    "ha_bac_luong": "Hạ bậc lương",
+    "buoc_thoi_viec": "Buộc thôi việc",
+    "so_cap": "Sơ cấp",
+    "trung_cap": "Trung cấp",
+    "cao_cap": "Cao cấp",
+    "cu_nhan": "Cử nhân",
+    "cv": "Chuyên viên",
+    "cvc": "Chuyên viên chính",
+    "cvcc": "Chuyên viên cao cấp",
+    "cao_dang": "Cao đẳng",
+    "dai_hoc": "Đại học",
+    "thac_si": "Thạc sĩ",
+    "tien_si": "Tiến sĩ",
+    "vo": "Vợ",
+    "chong": "Chồng",
+    "cha": "Cha",
+    "me": "Mẹ",
+    "cha_vo": "Cha vợ",
+    "me_vo": "Mẹ vợ",
+    "cha_chong": "Cha chồng",
+    "me_chong": "Mẹ chồng",
+    "con": "Con",
+    "anh": "Anh",
+    "chi": "Chị",
+    "em": "Em",
+    "dat": "Đạt",
+    "khong_dat": "Không đạt",
+}
+
+
+def label(code: str | None) -> str:
+    """The Vietnamese label of a code, or the code itself."""
+    if code is None:
+        return ""
+    return LABELS.get(str(code), str(code))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Quyết định: the legal basis of a personnel action."""
+
+    number: str
+    signed_on: date
+    issuer: str
+    signer: str
+    signer_cadre_id: UUID | None = None
+
+    def describe(self) -> str:
+        return f"{self.number} ngày {self.signed_on:%d/%m/%Y} của {self.issuer}"
+
+
+@dataclass(frozen=True)
+class TitleStandards:
+    """Tiêu chuẩn chức danh: the minimum a holder must meet at appointment."""
+
+    min_political_theory: PoliticalTheory | None = None
+    min_state_management: StateManagement | None = None
+    min_education: Education | None = None
+    max_age_first_appointment: int | None = None
+
+
+def nfc(text: str) -> str:
+    """Vietnamese text in one canonical form, trimmed."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def fold(text: str) -> str:
+    """Diacritics folded to ASCII, lower case: 'Nguyễn Đức' -> 'nguyen duc'."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return " ".join(stripped.lower().split())
+
+
+def age_on(born_on: date, on: date) -> int:
+    """Full years of age on a date."""
+    years = on.year - born_on.year
+    if (on.month, on.day) < (born_on.month, born_on.day):
+        years -= 1
+    return years
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end."""
+    month_index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)

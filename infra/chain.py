@@ -1,0 +1,442 @@
+"""Tamper-evident integrity chain over the event log, and a reader for the log (ADR 0002).
+
+Every stored event gets a row in ``log_chain`` written in the same transaction:
+``hash = sha256(prev_hash || header || originator_id || topic || state || recorded_at)`` where
+the fixed-width header holds position, version and the lengths of the variable parts, so the
+encoding is unambiguous. ``recorded_at`` is the authoritative time the log recorded the event.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from hashlib import sha256
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteCursor,
+    SQLiteTransaction,
+)
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+if TYPE_CHECKING:
+    from infra.settings import Settings
+
+GENESIS = bytes(32)
+EVENTS_TABLE = "stored_events"
+CHAIN_TABLE = "log_chain"
+
+_HEADER = struct.Struct(">qqIIQI")
+
+
+def link_hash(
+    prev_hash: bytes,
+    position: int,
+    originator_id: bytes,
+    originator_version: int,
+    topic: bytes,
+    state: bytes,
+    recorded_at: bytes,
+) -> bytes:
+    header = _HEADER.pack(
+        position, originator_version, len(originator_id), len(topic), len(state), len(recorded_at)
+    )
+    return sha256(b"".join((prev_hash, header, originator_id, topic, state, recorded_at))).digest()
+
+
+def iso_utc(instant: datetime) -> str:
+    """Fixed-width ISO form used in hashes and (on SQLite) stored and compared as text."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: an aware instant is required")
+    return instant.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _id_bytes(originator_id: UUID | str) -> bytes:
+    return originator_id.bytes if isinstance(originator_id, UUID) else UUID(originator_id).bytes
+
+
+def _chain_links(
+    prev_hash: bytes,
+    prev_recorded_at: datetime | None,
+    positions: Sequence[int],
+    stored_events: Sequence[StoredEvent],
+) -> list[tuple[int, datetime, bytes]]:
+    now = datetime.now(UTC)
+    # Never go back in time along positions, even if this host's clock is behind.
+    recorded_at = now if prev_recorded_at is None or now > prev_recorded_at else prev_recorded_at
+    ts = iso_utc(recorded_at).encode()
+    links = []
+    for position, s in zip(positions, stored_events, strict=True):
+        prev_hash = link_hash(
+            prev_hash,
+            position,
+            _id_bytes(s.originator_id),
+            s.originator_version,
+            s.topic.encode(),
+            s.state,
+            ts,
+        )
+        links.append((position, recorded_at, prev_hash))
+    return links
+
+
+# --- recorders -------------------------------------------------------------------------------
+
+
+class _ImmediateTransaction(SQLiteTransaction):
+    # The library opens a deferred "BEGIN"; take the write lock up front so the chain head
+    # we read cannot be changed by another process before we commit.
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
+
+
+class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} ("
+            "position INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, hash BLOB NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {CHAIN_TABLE}_recorded_at ON {CHAIN_TABLE} (recorded_at)",
+        ]
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self.datastore.get_connection(commit=True) as conn:
+            with self._immediate(conn) as curs:
+                return self._insert_events(curs, stored_events, **kwargs)
+
+    @staticmethod
+    @contextmanager
+    def _immediate(conn: SQLiteConnection) -> Iterator[SQLiteCursor]:
+        with _ImmediateTransaction(conn, commit=True) as curs, curs:
+            yield curs
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if not positions:
+            return positions
+        c.execute(f"SELECT recorded_at, hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        prev_hash, prev_at = (
+            (GENESIS, None) if row is None else (bytes(row[1]), datetime.fromisoformat(row[0]))
+        )
+        links = _chain_links(prev_hash, prev_at, positions, stored_events)
+        c.executemany(
+            f"INSERT INTO {CHAIN_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)",
+            [(p, iso_utc(at), h) for p, at, h in links],
+        )
+        return positions
+
+
+class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
+        # The database functions path bypasses the hooks that write the chain.
+        if datastore.enable_db_functions:
+            raise ValueError("the integrity chain does not support POSTGRES_ENABLE_DB_FUNCTIONS")
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(self.datastore.schema)
+        chain = Identifier(CHAIN_TABLE)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{chain} ("
+                "position bigint PRIMARY KEY, recorded_at timestamptz NOT NULL, "
+                "hash bytea NOT NULL)"
+            ).format(schema=schema, chain=chain)
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{chain} (recorded_at)"
+            ).format(index=Identifier(f"{CHAIN_TABLE}_recorded_at"), schema=schema, chain=chain)
+        )
+        self._select_head = SQL(
+            "SELECT recorded_at, hash FROM {schema}.{chain} ORDER BY position DESC LIMIT 1"
+        ).format(schema=schema, chain=chain)
+        self._insert_links = SQL(
+            "INSERT INTO {schema}.{chain} (position, recorded_at, hash) "
+            "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::bytea[])"
+        ).format(schema=schema, chain=chain)
+
+    def _fetch_ids_after_insert_events(
+        self, curs: psycopg.Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # Runs inside the insert transaction, after the EXCLUSIVE lock on the events table was
+        # taken, so the chain head read here is the head this batch extends.
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if not positions:
+            return positions
+        curs.execute(self._select_head, prepare=True)
+        row = curs.fetchone()
+        prev_hash, prev_at = (
+            (GENESIS, None) if row is None else (bytes(row["hash"]), row["recorded_at"])
+        )
+        links = _chain_links(prev_hash, prev_at, positions, stored_events)
+        curs.execute(
+            self._insert_links,
+            ([p for p, _, _ in links], [at for _, at, _ in links], [h for _, _, h in links]),
+            prepare=True,
+        )
+        return positions
+
+
+# --- reading and verifying ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    position: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    # Last position whose link verified, and the chain hash there (genesis if none).
+    head_position: int
+    head_hash: str
+    first_bad_position: int | None
+    problem: str | None
+
+
+_BATCH = 20_000
+_PG_ISO = "YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\""
+
+
+class LogReader:
+    """Reads the log with its own connection (SQLite via sqlite3, PostgreSQL via psycopg)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._is_postgres = settings.is_postgres
+        self._lock = threading.Lock()
+        self._sqlite: sqlite3.Connection | None = None
+        self._pg: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._sqlite_path = None if settings.is_postgres else str(settings.sqlite_path)
+        self._pg_url = settings.database_url if settings.is_postgres else None
+        if self._is_postgres:
+            self._ph = "%s"
+            self._pos = "notification_id"
+        else:
+            self._ph = "?"
+            self._pos = "rowid"
+
+    # -- connections
+
+    def _conn(self) -> Any:
+        if self._is_postgres:
+            if self._pg is None or self._pg.closed:
+                assert self._pg_url is not None
+                self._pg = psycopg.connect(_libpq_url(self._pg_url), autocommit=True)
+                self._pg.execute("SET TIME ZONE 'UTC'")
+            return self._pg
+        if self._sqlite is None:
+            assert self._sqlite_path is not None
+            self._sqlite = sqlite3.connect(
+                self._sqlite_path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+        return self._sqlite
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            cur = self._conn().execute(sql.replace("?", self._ph), params)
+            return list(cur.fetchall())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
+            if self._pg is not None:
+                self._pg.close()
+                self._pg = None
+
+    def __enter__(self) -> LogReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- conversions between the two backends
+
+    def _uuid(self, value: Any) -> UUID:
+        return value if isinstance(value, UUID) else UUID(value)
+
+    def _at(self, value: Any) -> datetime:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC)
+        return datetime.fromisoformat(value)
+
+    def _instant(self, instant: datetime) -> Any:
+        text = iso_utc(instant)  # also refuses naive datetimes on both backends
+        return instant if self._is_postgres else text
+
+    # -- queries
+
+    def select(self, after_position: int, limit: int) -> list[LogRecord]:
+        rows = self._query(
+            f"SELECT e.{self._pos}, e.originator_id, e.originator_version, e.topic, e.state, "
+            f"c.recorded_at FROM {EVENTS_TABLE} e JOIN {CHAIN_TABLE} c "
+            f"ON c.position = e.{self._pos} WHERE e.{self._pos} > ? "
+            f"ORDER BY e.{self._pos} LIMIT ?",
+            (after_position, limit),
+        )
+        uuid_, at = self._uuid, self._at
+        return [
+            LogRecord(pos, uuid_(oid), ver, topic, bytes(state), at(rec))
+            for pos, oid, ver, topic, state, rec in rows
+        ]
+
+    def head(self) -> tuple[int, bytes] | None:
+        rows = self._query(
+            f"SELECT position, hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1"
+        )
+        return (rows[0][0], bytes(rows[0][1])) if rows else None
+
+    def position_at(self, instant: datetime) -> int:
+        rows = self._query(
+            f"SELECT MAX(position) FROM {CHAIN_TABLE} WHERE recorded_at <= ?",
+            (self._instant(instant),),
+        )
+        return rows[0][0] or 0
+
+    def recorded_at(self, position: int) -> datetime | None:
+        rows = self._query(
+            f"SELECT recorded_at FROM {CHAIN_TABLE} WHERE position = ?", (position,)
+        )
+        return self._at(rows[0][0]) if rows else None
+
+    def locate(self, position: int) -> tuple[UUID, int, str] | None:
+        rows = self._query(
+            f"SELECT originator_id, originator_version, topic FROM {EVENTS_TABLE} "
+            f"WHERE {self._pos} = ?",
+            (position,),
+        )
+        return (self._uuid(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
+
+    # -- verification
+
+    def verify(self, progress: Callable[[int], None] | None = None) -> VerifyResult:
+        """Recompute the whole chain in one consistent snapshot of the database.
+
+        Events and chain rows are read as two ordered scans merged here (faster than a join,
+        and it shows both an event without a chain row and a chain row without an event).
+        """
+        if self._is_postgres:
+            # Let the database hand over bytes, so the loop only hashes.
+            oid_expr = "uuid_send(originator_id)"
+            topic_expr = "convert_to(topic, 'UTF8')"
+            ts_expr = f"convert_to(to_char(recorded_at AT TIME ZONE 'UTC', '{_PG_ISO}'), 'UTF8')"
+        else:
+            oid_expr = "originator_id"
+            topic_expr = "CAST(topic AS BLOB)"
+            ts_expr = "CAST(recorded_at AS BLOB)"
+        with self._lock, self._snapshot() as (events, chain):
+            events.execute(
+                f"SELECT {self._pos}, {oid_expr}, originator_version, {topic_expr}, state "
+                f"FROM {EVENTS_TABLE} ORDER BY {self._pos}"
+            )
+            chain.execute(f"SELECT position, {ts_expr}, hash FROM {CHAIN_TABLE} ORDER BY position")
+            return _walk(events, chain, progress, hex_ids=not self._is_postgres)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[tuple[Any, Any]]:
+        conn = self._conn()
+        if self._is_postgres:
+            assert isinstance(conn, psycopg.Connection)
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # Server-side cursors: stream the log instead of materialising it client-side.
+            events = conn.cursor(name="hoso_verify_events")
+            chain = conn.cursor(name="hoso_verify_chain")
+            events.itersize = chain.itersize = _BATCH
+            try:
+                yield events, chain
+            finally:
+                events.close()
+                chain.close()
+                conn.execute("ROLLBACK")
+        else:
+            events, chain = conn.cursor(), conn.cursor()
+            events.execute("BEGIN")
+            try:
+                yield events, chain
+            finally:
+                events.execute("ROLLBACK")
+                events.close()
+                chain.close()
+
+
+def _walk(
+    events: Any,
+    chain: Any,
+    progress: Callable[[int], None] | None,
+    hex_ids: bool,
+) -> VerifyResult:
+    # events rows: position, originator id (hex text on SQLite, 16 bytes on PostgreSQL),
+    # version, topic bytes, state; chain rows: position, recorded_at bytes, hash.
+    # Hot loop: keep it lean.
+    prev = GENESIS
+    prev_ts = b""
+    head = 0
+    checked = 0
+
+    def bad(position: int, problem: str) -> VerifyResult:
+        return VerifyResult(False, checked, head, prev.hex(), position, problem)
+
+    pack, digest, join, fromhex = _HEADER.pack, sha256, b"".join, bytes.fromhex
+    event_rows = iter(events)
+    ev = next(event_rows, None)
+    for position, ts, stored in chain:
+        if ev is None:
+            return bad(position, "chain row without event")
+        e_pos, oid, version, topic, state = ev
+        if e_pos != position:
+            if e_pos < position:
+                return bad(e_pos, "event without a chain row")
+            return bad(position, "chain row without event")
+        if hex_ids:
+            try:
+                oid = fromhex(oid)
+            except (ValueError, TypeError):
+                return bad(position, "malformed originator id")
+        header = pack(position, version, len(oid), len(topic), len(state), len(ts))
+        h = digest(join((prev, header, oid, topic, state, ts))).digest()
+        if h != stored:
+            gap = position != head + 1
+            return bad(position, "hash mismatch after a gap" if gap else "hash mismatch")
+        if ts < prev_ts:
+            return bad(position, "recorded_at goes backwards")
+        prev, prev_ts, head = h, ts, position
+        checked += 1
+        if progress is not None and checked % _BATCH == 0:
+            progress(checked)
+        ev = next(event_rows, None)
+    if ev is not None:
+        return bad(ev[0], "event without a chain row")
+    if progress is not None:
+        progress(checked)
+    return VerifyResult(True, checked, head, prev.hex(), None, None)
+
+
+def _libpq_url(url: str) -> str:
+    # psycopg accepts postgresql:// URLs; strip an SQLAlchemy driver suffix if present.
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)

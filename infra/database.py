@@ -1,0 +1,44 @@
+"""SQLAlchemy engine for the read models, in the same database as the event log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL
+
+from infra.persistence import postgres_parts
+from infra.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def engine_for(settings: Settings) -> Engine:
+    if settings.is_postgres:
+        p = postgres_parts(settings.database_url)
+        url = URL.create(
+            "postgresql+psycopg",
+            username=p["user"],
+            password=p["password"] or None,
+            host=p["host"],
+            port=int(p["port"]),
+            database=p["dbname"],
+        )
+        # Modest pool: the event store keeps its own pool on the same server.
+        return create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+    engine = create_engine(
+        URL.create("sqlite+pysqlite", database=str(settings.sqlite_path.resolve())),
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        # WAL lets projections read while the log is appended; writers wait, not fail.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=OFF")
+        cur.close()
+
+    return engine

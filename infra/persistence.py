@@ -1,0 +1,207 @@
+"""Wiring of eventsourcing to our stores: factories, environment, databases (ADR 0001)."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Transcoder
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.sqlite import SQLiteFactory
+from eventsourcing.utils import get_topic, resolve_topic
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from infra.chain import (
+    EVENTS_TABLE,
+    ChainedPostgresApplicationRecorder,
+    ChainedSQLiteApplicationRecorder,
+    LogReader,
+)
+from infra.personal_data import PersonalDataMapper, PersonalKeyStore, shared_key_store
+from infra.settings import Settings
+from infra.transcoder import OrjsonTranscoder
+
+SQLITE_LOCK_TIMEOUT_SECONDS = 30
+
+
+class _HosoFactoryMixin:
+    """Defaults shared by both factories: our transcoder, and the key store for the mapper."""
+
+    env: Any
+
+    def _key_store_location(self) -> str:
+        raise NotImplementedError
+
+    def transcoder(self) -> Transcoder:
+        topic = self.env.get("TRANSCODER_TOPIC")
+        cls: type[Transcoder] = resolve_topic(topic) if topic else OrjsonTranscoder
+        return cls()
+
+    def mapper(
+        self,
+        transcoder: Transcoder | None = None,
+        mapper_class: type[Mapper[Any]] | None = None,
+    ) -> Mapper[Any]:
+        # eventsourcing constructs mappers with (transcoder, cipher, compressor) only; ours
+        # also needs the key store, so the factory builds it.
+        if mapper_class is None:
+            topic = self.env.get("MAPPER_TOPIC")
+            mapper_class = resolve_topic(topic) if topic else PersonalDataMapper
+        assert mapper_class is not None
+        kwargs: dict[str, Any] = {
+            "transcoder": transcoder or self.transcoder(),
+            "cipher": self.cipher(),  # type: ignore[attr-defined]
+            "compressor": self.compressor(),  # type: ignore[attr-defined]
+        }
+        if isinstance(mapper_class, type) and issubclass(mapper_class, PersonalDataMapper):
+            kwargs["key_store"] = shared_key_store(self._key_store_location())
+        return mapper_class(**kwargs)
+
+
+class HosoSQLiteFactory(_HosoFactoryMixin, SQLiteFactory):
+    application_recorder_class = ChainedSQLiteApplicationRecorder
+
+    def _key_store_location(self) -> str:
+        return str(Path(self.env.get(self.SQLITE_DBNAME) or "").resolve())
+
+
+class HosoPostgresFactory(_HosoFactoryMixin, PostgresFactory):
+    application_recorder_class = ChainedPostgresApplicationRecorder
+
+    def application_recorder(self) -> ApplicationRecorder:
+        # The library names the table after the application ("<name>_events"); we keep one
+        # log named like on SQLite so the chain and the LogReader find it.
+        recorder = ChainedPostgresApplicationRecorder(
+            datastore=self.datastore, events_table_name=EVENTS_TABLE
+        )
+        if self.env_create_table():
+            recorder.create_table()
+        return recorder
+
+    def _key_store_location(self) -> str:
+        return make_conninfo(
+            dbname=self.env.get(self.POSTGRES_DBNAME),
+            host=self.env.get(self.POSTGRES_HOST),
+            port=self.env.get(self.POSTGRES_PORT) or "5432",
+            user=self.env.get(self.POSTGRES_USER),
+            password=self.env.get(self.POSTGRES_PASSWORD) or "",
+        )
+
+
+def postgres_parts(url: str) -> dict[str, str]:
+    """dbname/host/port/user/password of a ``postgresql://user:pw@host:port/dbname`` URL."""
+    parts = urlsplit(url)
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise ValueError(f"no database name in {url!r}")
+    return {
+        "dbname": dbname,
+        "host": parts.hostname or "127.0.0.1",
+        "port": str(parts.port or 5432),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+    }
+
+
+def _conninfo(url: str, dbname: str | None = None) -> str:
+    parts = postgres_parts(url)
+    if dbname is not None:
+        parts["dbname"] = dbname
+    return make_conninfo(**parts)
+
+
+def application_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing environment for ``Application(env=...)``."""
+    env: dict[str, str] = {
+        "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
+        "MAPPER_TOPIC": get_topic(PersonalDataMapper),
+        "ORIGINATOR_ID_TYPE": "uuid",
+        "CREATE_TABLE": "true",
+    }
+    if settings.is_postgres:
+        p = postgres_parts(settings.database_url)
+        env.update(
+            PERSISTENCE_MODULE=get_topic(HosoPostgresFactory),
+            POSTGRES_DBNAME=p["dbname"],
+            POSTGRES_HOST=p["host"],
+            POSTGRES_PORT=p["port"],
+            POSTGRES_USER=p["user"],
+            POSTGRES_PASSWORD=p["password"],
+            POSTGRES_POOL_SIZE="5",
+            POSTGRES_MAX_OVERFLOW="5",
+            POSTGRES_CONNECT_TIMEOUT="10",
+            POSTGRES_LOCK_TIMEOUT="30",
+        )
+    else:
+        env.update(
+            PERSISTENCE_MODULE=get_topic(HosoSQLiteFactory),
+            # The library switches file databases to WAL on first connection.
+            SQLITE_DBNAME=str(settings.sqlite_path.resolve()),
+            SQLITE_LOCK_TIMEOUT=str(SQLITE_LOCK_TIMEOUT_SECONDS),
+        )
+    if settings.cipher_key:
+        env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+        env["CIPHER_KEY"] = settings.cipher_key
+    return env
+
+
+def ensure_schema(settings: Settings) -> None:
+    """Create the log tables (events + chain) if missing, without starting an application."""
+    env = application_env(settings)
+    factory_cls = HosoPostgresFactory if settings.is_postgres else HosoSQLiteFactory
+    factory = factory_cls(env)
+    try:
+        factory.application_recorder()
+    finally:
+        factory.close()
+
+
+def open_log_reader(settings: Settings) -> LogReader:
+    ensure_schema(settings)
+    return LogReader(settings)
+
+
+def open_key_store(settings: Settings) -> PersonalKeyStore:
+    """The same process-wide store the application's mapper uses for this database."""
+    if settings.is_postgres:
+        return shared_key_store(_conninfo(settings.database_url))
+    return shared_key_store(str(settings.sqlite_path.resolve()))
+
+
+def _admin_conninfo(url: str) -> str:
+    # CREATE/DROP DATABASE must run from another database on the same server.
+    return _conninfo(url, dbname="postgres")
+
+
+def create_database_if_missing(url: str) -> bool:
+    """Create the PostgreSQL database named by ``url``; True if it was created."""
+    if not url.startswith(("postgresql", "postgres:")):
+        Settings(database_url=url).sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return False
+    name = postgres_parts(url)["dbname"]
+    with psycopg.connect(_admin_conninfo(url), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists:
+            return False
+        with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return True
+        return False
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database (closing its sessions), or delete the SQLite files."""
+    if not url.startswith(("postgresql", "postgres:")):
+        path = Settings(database_url=url).sqlite_path
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    name = postgres_parts(url)["dbname"]
+    with psycopg.connect(_admin_conninfo(url), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )

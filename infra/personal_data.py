@@ -1,0 +1,351 @@
+"""Crypto-shredding of personal data (ADR 0003).
+
+A cadre's events carry personal data in ``sensitive`` (and a correction in
+``replacement["sensitive"]``). The mapper seals those dicts with AES-256-GCM under a key that
+belongs to the cadre; the keys live in ``personal_keys`` next to the log. Destroying a key
+("shredding") makes the data unreadable forever while the log, its positions and its integrity
+chain stay exactly as they were. A sealed dict whose key is gone reads as ``{"_shredded": True}``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Hashable
+from datetime import UTC, datetime
+from typing import Any, cast
+from uuid import UUID
+
+import psycopg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    Cipher,
+    Compressor,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoder,
+    find_id_convertor,
+)
+from eventsourcing.utils import get_topic, resolve_topic
+
+SEALED = "_sealed"
+SHREDDED: dict[str, Any] = {"_shredded": True}
+_AAD_PREFIX = b"hoso-personal-data-v1:"
+
+
+class PersonalDataShreddedError(Exception):
+    """Raised when new personal data is written for a cadre whose key was destroyed."""
+
+
+class PersonalKeyStore:
+    """Per-cadre data keys in table ``personal_keys``, cached in memory.
+
+    The cache is per process; ``shred`` invalidates it here. Use one store per database in a
+    process (see ``shared_key_store``) so the application's mapper sees a shred at once.
+    """
+
+    _ddl: str
+    _ph: str
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[str, bytes | None] = {}  # None: shredded
+        self._conn: Any = None
+
+    # -- backend hooks
+
+    def _connect(self) -> Any:
+        raise NotImplementedError
+
+    def _after_shred(self, conn: Any) -> None:
+        """Best effort to leave no copy of the destroyed key in the database files."""
+
+    def _db(self) -> Any:
+        if self._conn is None:
+            conn = self._connect()
+            conn.execute(self._ddl)
+            self._conn = conn
+        return self._conn
+
+    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self._db().execute(sql.replace("?", self._ph), params)
+
+    # -- API
+
+    def key_for(self, cadre_id: UUID | str, create: bool = True) -> bytes | None:
+        """The cadre's key; None if it was shredded (or does not exist and create is False)."""
+        cid = _cid(cadre_id)
+        try:
+            return self._cache[cid]
+        except KeyError:
+            pass
+        with self._lock:
+            row = self._run(
+                "SELECT key, shredded_at FROM personal_keys WHERE cadre_id = ?", (cid,)
+            ).fetchone()
+            if row is None and create:
+                self._run(
+                    "INSERT INTO personal_keys (cadre_id, key, created_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (cadre_id) DO NOTHING",
+                    (cid, AESGCM.generate_key(256), _now(self._ph)),
+                )
+                # Re-read: a concurrent writer may have won the insert.
+                row = self._run(
+                    "SELECT key, shredded_at FROM personal_keys WHERE cadre_id = ?", (cid,)
+                ).fetchone()
+            if row is None:
+                return None
+            key = None if row[1] is not None else bytes(row[0])
+            self._cache[cid] = key
+            return key
+
+    def is_shredded(self, cadre_id: UUID | str) -> bool:
+        cid = _cid(cadre_id)
+        if cid not in self._cache:
+            self.key_for(cid, create=False)
+        return cid in self._cache and self._cache[cid] is None
+
+    def shred(self, cadre_id: UUID | str) -> bool:
+        """Destroy the cadre's key. True if a live key was destroyed now.
+
+        A tombstone is kept, so no new key is ever created for the cadre afterwards.
+        """
+        cid = _cid(cadre_id)
+        with self._lock:
+            now = _now(self._ph)
+            cur = self._run(
+                "UPDATE personal_keys SET key = NULL, shredded_at = ? "
+                "WHERE cadre_id = ? AND shredded_at IS NULL",
+                (now, cid),
+            )
+            destroyed = bool(cur.rowcount)
+            if not destroyed:
+                self._run(
+                    "INSERT INTO personal_keys (cadre_id, key, created_at, shredded_at) "
+                    "VALUES (?, NULL, ?, ?) ON CONFLICT (cadre_id) DO NOTHING",
+                    (cid, now, now),
+                )
+            self._cache[cid] = None
+            self._after_shred(self._db())
+            return destroyed
+
+    def warm(self) -> int:
+        """Load every key in one query (before a full rebuild); returns how many rows."""
+        with self._lock:
+            rows = self._run("SELECT cadre_id, key, shredded_at FROM personal_keys").fetchall()
+            for cid, key, shredded_at in rows:
+                self._cache[cid] = None if shredded_at is not None else bytes(key)
+            return len(rows)
+
+    def forget_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+class SQLitePersonalKeyStore(PersonalKeyStore):
+    _ph = "?"
+    _ddl = (
+        "CREATE TABLE IF NOT EXISTS personal_keys (cadre_id TEXT PRIMARY KEY, key BLOB, "
+        "created_at TEXT NOT NULL, shredded_at TEXT)"
+    )
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=30
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        # Overwrite freed content with zeros so a shredded key does not linger in free pages.
+        conn.execute("PRAGMA secure_delete=ON")
+        return conn
+
+    def _after_shred(self, conn: Any) -> None:
+        # The WAL may still hold older copies of the page with the key: fold it and truncate.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class PostgresPersonalKeyStore(PersonalKeyStore):
+    _ph = "%s"
+    _ddl = (
+        "CREATE TABLE IF NOT EXISTS personal_keys (cadre_id text PRIMARY KEY, key bytea, "
+        "created_at timestamptz NOT NULL, shredded_at timestamptz)"
+    )
+
+    def __init__(self, conninfo: str) -> None:
+        super().__init__()
+        self.conninfo = conninfo
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.conninfo, autocommit=True)
+
+    def _after_shred(self, conn: Any) -> None:
+        # Dead tuple versions keep the old key until vacuumed; the table is tiny.
+        try:
+            conn.execute("VACUUM personal_keys")
+        except psycopg.Error:
+            pass  # a concurrent vacuum is as good; autovacuum will do it otherwise
+
+
+_SHARED: dict[str, PersonalKeyStore] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_key_store(location: str) -> PersonalKeyStore:
+    """The process-wide store for a database: a libpq conninfo/URL or an SQLite file path."""
+    with _SHARED_LOCK:
+        store = _SHARED.get(location)
+        if store is None:
+            is_pg = location.startswith(("postgresql://", "postgres://")) or "dbname=" in location
+            store = (
+                PostgresPersonalKeyStore(location)
+                if is_pg
+                else SQLitePersonalKeyStore(os.path.abspath(location))
+            )
+            _SHARED[location] = store
+        return store
+
+
+def _cid(cadre_id: UUID | str) -> str:
+    return str(cadre_id if isinstance(cadre_id, UUID) else UUID(cadre_id))
+
+
+def _now(ph: str) -> Any:
+    now = datetime.now(UTC)
+    return now if ph == "%s" else now.isoformat(timespec="microseconds")
+
+
+# --- mapper ----------------------------------------------------------------------------------
+
+
+class PersonalDataMapper(Mapper[UUID]):
+    """Mapper that seals personal data per cadre before transcoding (and unseals after)."""
+
+    def __init__(
+        self,
+        transcoder: Transcoder,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
+        *,
+        key_store: PersonalKeyStore | None = None,
+    ) -> None:
+        super().__init__(transcoder=transcoder, compressor=compressor, cipher=cipher)
+        self.key_store = key_store
+
+    # Both methods follow eventsourcing's Mapper, with sealing inserted before transcoding and
+    # unsealing before upcasting (so upcasters see the plain dict).
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        topic = get_topic(domain_event.__class__)
+        event_state = dict(vars(domain_event))
+        originator_id = event_state.pop("originator_id")
+        originator_version = event_state.pop("originator_version")
+        class_version = getattr(type(domain_event), "class_version", 1)
+        if class_version > 1:
+            event_state["class_version"] = class_version
+        self._seal_state(originator_id, event_state)
+        stored_state = self.transcoder.encode(event_state)
+        if self.compressor:
+            stored_state = self.compressor.compress(stored_state)
+        if self.cipher:
+            stored_state = self.cipher.encrypt(stored_state)
+        return StoredEvent(
+            originator_id=originator_id,
+            originator_version=originator_version,
+            topic=topic,
+            state=stored_state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        cls = resolve_topic(stored_event.topic)
+        stored_state = stored_event.state
+        try:
+            if self.cipher:
+                stored_state = self.cipher.decrypt(stored_state)
+            if self.compressor:
+                stored_state = self.compressor.decompress(stored_state)
+            event_state: dict[str, Any] = self.transcoder.decode(stored_state)
+            self._unseal_state(stored_event.originator_id, event_state)
+        except Exception as e:
+            msg = (
+                f"Failed to deserialise state of stored event with topic '{stored_event.topic}', "
+                f"originator_id '{stored_event.originator_id}' and "
+                f"originator_version {stored_event.originator_version}: {e}"
+            )
+            raise MapperDeserialisationError(msg) from e
+        id_convertor = find_id_convertor(cls, cast(Hashable, type(stored_event.originator_id)))
+        event_state["originator_id"] = id_convertor(stored_event.originator_id)
+        event_state["originator_version"] = stored_event.originator_version
+        class_version = getattr(cls, "class_version", 1)
+        from_version = event_state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(event_state)
+            from_version += 1
+        domain_event = object.__new__(cls)
+        object.__setattr__(domain_event, "__dict__", event_state)
+        return domain_event  # type: ignore[no-any-return]
+
+    # -- sealing
+
+    def _seal_state(self, originator_id: UUID | str, state: dict[str, Any]) -> None:
+        sensitive = state.get("sensitive")
+        if type(sensitive) is dict:
+            state["sensitive"] = self.seal(originator_id, sensitive)
+        replacement = state.get("replacement")
+        if type(replacement) is dict and type(replacement.get("sensitive")) is dict:
+            state["replacement"] = {
+                **replacement,
+                "sensitive": self.seal(originator_id, replacement["sensitive"]),
+            }
+
+    def _unseal_state(self, originator_id: UUID | str, state: dict[str, Any]) -> None:
+        sensitive = state.get("sensitive")
+        if type(sensitive) is dict and SEALED in sensitive:
+            state["sensitive"] = self.unseal(originator_id, sensitive)
+        replacement = state.get("replacement")
+        if type(replacement) is dict:
+            inner = replacement.get("sensitive")
+            if type(inner) is dict and SEALED in inner:
+                replacement["sensitive"] = self.unseal(originator_id, inner)
+
+    def _store(self) -> PersonalKeyStore:
+        if self.key_store is None:
+            raise RuntimeError("PersonalDataMapper has no key store: refusing plaintext storage")
+        return self.key_store
+
+    def seal(self, cadre_id: UUID | str, data: dict[str, Any]) -> dict[str, Any]:
+        key = self._store().key_for(cadre_id, create=True)
+        if key is None:
+            raise PersonalDataShreddedError(f"personal data of {cadre_id} was erased")
+        nonce = os.urandom(12)
+        ciphertext = AESGCM(key).encrypt(nonce, self.transcoder.encode(data), _aad(cadre_id))
+        return {SEALED: nonce + ciphertext}
+
+    def unseal(self, cadre_id: UUID | str, sealed: dict[str, Any]) -> dict[str, Any]:
+        key = self._store().key_for(cadre_id, create=False)
+        if key is None:
+            return dict(SHREDDED)
+        blob: bytes = sealed[SEALED]
+        try:
+            plaintext = AESGCM(key).decrypt(blob[:12], blob[12:], _aad(cadre_id))
+        except InvalidTag:
+            raise ValueError(f"sealed personal data of {cadre_id} is damaged") from None
+        data: dict[str, Any] = self.transcoder.decode(plaintext)
+        return data
+
+
+def _aad(cadre_id: UUID | str) -> bytes:
+    # Binding the ciphertext to its cadre stops a sealed blob being moved to another record.
+    return _AAD_PREFIX + _cid(cadre_id).encode()

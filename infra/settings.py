@@ -1,0 +1,57 @@
+"""Process settings: the only place that reads the environment (HOSO_* variables and CI)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOSO_", populate_by_name=True, extra="ignore")
+
+    database_url: str = "sqlite:///./data/hoso.sqlite3"
+    admin_token: str | None = None
+    # Base64 AES key (16/24/32 bytes) enabling whole-log encryption at rest.
+    cipher_key: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    future_horizon_days: int = 366
+    # CI runners set CI=true without our prefix; there a missing PostgreSQL is a failure.
+    ci: bool = Field(default=False, validation_alias=AliasChoices("CI", "ci"))
+    test_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+    @field_validator("ci", mode="before")
+    @classmethod
+    def _truthy(cls, value: object) -> bool:
+        if isinstance(value, bool):
+            return value
+        return str(value).strip().lower() in ("true", "1")
+
+    @property
+    def is_postgres(self) -> bool:
+        return urlsplit(self.database_url).scheme in _POSTGRES_SCHEMES
+
+    @property
+    def sqlite_path(self) -> Path:
+        """File of the SQLite database named by `database_url`; its directory is created."""
+        if self.is_postgres:
+            raise ValueError(f"not an SQLite URL: {self.database_url}")
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix):
+            raise ValueError(f"expected sqlite:///<path>, got {self.database_url}")
+        raw = self.database_url[len(prefix) :]
+        if not raw or raw == ":memory:":
+            raise ValueError("in-memory SQLite is not supported; use a file path")
+        path = Path(raw)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

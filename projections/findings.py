@@ -1,0 +1,363 @@
+"""Findings: the log folded into the rule functions' facts, judged for any `as_of`/`known_at`.
+
+`RecordFold` applies domain events in log order (position, recorded instant, event) and keeps
+what the record showed: corrections replace the entry they target (retractions drop it), so
+folding the events recorded up to `known_at` gives exactly what the record said then. Findings
+are computed from the fold for an `as_of` date by the pure checks of `domain.rules.checks`.
+Inspectors' reviews (FindingReview events) are folded alongside: the latest one per finding key.
+
+The fold is incremental, so a long-lived `RecordFold` is kept current as events arrive; a past
+`known_at` folds the log up to the position recorded by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+from domain.rules.checks import Finding, find_all
+from domain.rules.facts import (
+    CadreFacts,
+    DisciplineFact,
+    EvaluationFact,
+    HoldingFact,
+    IdentityCorrection,
+    PlanningFact,
+    QualificationFact,
+    RecordFacts,
+    RelativeFact,
+    TitleFacts,
+    UnitFacts,
+    VettingFact,
+)
+from domain.rules.pack import RulePack
+from domain.values import Decision, TitleStandards
+
+VIETNAM = timezone(timedelta(hours=7))  # business dates are Asia/Ho_Chi_Minh (no DST)
+IDENTITY_FIELDS = ("born_on", "education", "political_theory", "state_management")
+
+
+def business_day(instant: datetime) -> date:
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(VIETNAM).date()
+
+
+@dataclass(frozen=True)
+class ReviewStatus:
+    conclusion: str
+    reason: str
+    reviewed_by: str
+    reviewed_at: datetime
+    position: int
+
+
+@dataclass
+class _Cadre:
+    cadre_id: UUID
+    identity: dict[str, Any]
+    position: int
+    registered_on: date
+    holdings: dict[UUID, HoldingFact] = field(default_factory=dict)
+    plannings: dict[UUID, PlanningFact] = field(default_factory=dict)
+    # Facts kept by the position of the entry in force.
+    evaluations: dict[int, EvaluationFact] = field(default_factory=dict)
+    disciplines: dict[int, DisciplineFact] = field(default_factory=dict)
+    vettings: dict[int, VettingFact] = field(default_factory=dict)
+    relatives: dict[int, RelativeFact] = field(default_factory=dict)
+    qualifications: dict[int, QualificationFact] = field(default_factory=dict)
+    corrections: list[IdentityCorrection] = field(default_factory=list)
+
+
+class RecordFold:
+    def __init__(self) -> None:
+        self.position = 0
+        self.units: dict[UUID, UnitFacts] = {}
+        self.titles: dict[str, TitleFacts] = {}
+        self.cadres: dict[UUID, _Cadre] = {}
+        self.reviews: dict[str, ReviewStatus] = {}
+        # log position of an entry in force -> (cadre, fact type, key of the fact)
+        self._entries: dict[int, tuple[UUID, str, Any]] = {}
+
+    # --- folding -----------------------------------------------------------------------
+
+    def apply(self, position: int, recorded_at: datetime, event: Any) -> None:
+        self.position = max(self.position, position)
+        name = type(event).__qualname__
+        day = business_day(recorded_at)
+        owner = name.split(".")[0]
+        if owner == "Unit":
+            self._unit(name, event, day)
+        elif owner == "Title":
+            self._title(event)
+        elif owner == "Cadre":
+            self._cadre(name.split(".")[-1], position, event, day)
+        elif name == "FindingReview.Reviewed":
+            self.reviews[event.finding_key] = ReviewStatus(
+                str(event.conclusion), event.reason, event.recorded_by, recorded_at, position)
+
+    def _unit(self, name: str, e: Any, day: date) -> None:
+        uid = e.originator_id
+        if name == "Unit.Registered":
+            self.units[uid] = UnitFacts(uid, e.code, e.name, e.kind, _day(e.established_on), day,
+                                        ((_day(e.established_on), e.parent_id),))
+            return
+        unit = self.units.get(uid)
+        if unit is None:
+            return
+        if name == "Unit.Renamed":
+            self.units[uid] = replace(unit, name=e.new_name)
+        elif name == "Unit.Moved":
+            parents = sorted((*unit.parents, (_day(e.effective_on), e.new_parent_id)),
+                             key=lambda p: p[0])
+            self.units[uid] = replace(unit, parents=tuple(parents))
+        elif name in ("Unit.MergedInto", "Unit.Dissolved"):
+            self.units[uid] = replace(unit, ended_on=_day(e.effective_on))
+
+    def _title(self, e: Any) -> None:
+        standards = e.standards
+        if isinstance(standards, Mapping):
+            standards = TitleStandards(**standards)
+        self.titles[e.code] = TitleFacts(e.code, e.name, bool(e.is_head), int(e.rank or 0),
+                                         e.management_tier, e.sector,
+                                         standards or TitleStandards())
+
+    def _cadre(self, kind: str, position: int, e: Any, day: date) -> None:
+        cid = e.originator_id
+        if kind == "Registered":
+            self.cadres[cid] = _Cadre(cid, _payload(e), position, day)
+            self._entries[position] = (cid, "Registered", None)
+            return
+        cadre = self.cadres.get(cid)
+        if cadre is None:
+            return
+        if kind == "Corrected":
+            self._correct(cadre, position, e, day)
+        else:
+            self._fact(cadre, kind, position, _payload(e), day)
+
+    def _fact(self, c: _Cadre, kind: str, position: int, p: dict[str, Any], day: date) -> None:
+        """Record one fact (first recorded, or a correction's replacement) at `position`."""
+        key: Any = position
+        if kind == "Appointed":
+            key = _uuid(p["holding_id"])
+            old = c.holdings.get(key)
+            c.holdings[key] = HoldingFact(
+                position, key, _uuid(p["unit_id"]), p["title_code"], str(p["kind"]),
+                _day(p["effective_on"]), _decision(p["decision"]), day,
+                special_case=bool(p.get("special_case")),
+                planned_end_on=_day_or_none(p.get("planned_end_on")),
+                until=old.until if old else None, end_reason=old.end_reason if old else None,
+                end_decision=old.end_decision if old else None,
+                end_position=old.end_position if old else None,
+                end_recorded_on=old.end_recorded_on if old else None)
+        elif kind == "HoldingEnded":
+            key = _uuid(p["holding_id"])
+            if key in c.holdings:
+                c.holdings[key] = replace(
+                    c.holdings[key], until=_day(p["effective_on"]), end_reason=str(p["reason"]),
+                    end_decision=_decision(p["decision"]), end_position=position,
+                    end_recorded_on=day)
+        elif kind == "Evaluated":
+            c.evaluations[position] = EvaluationFact(position, p["period"], str(p["rating"]),
+                                                     _day(p["effective_on"]), day)
+        elif kind == "Disciplined":
+            c.disciplines[position] = DisciplineFact(position, str(p["form"]),
+                                                     _day(p["effective_on"]),
+                                                     _decision(p["decision"]), day)
+        elif kind == "Planned":
+            key = _uuid(p["planning_id"])
+            c.plannings[key] = PlanningFact(position, _uuid(p["unit_id"]), p["title_code"],
+                                            p["term"], _day(p["effective_on"]),
+                                            _decision(p["decision"]), day)
+        elif kind == "PlanningRemoved":
+            key = _uuid(p["planning_id"])
+            if key in c.plannings:
+                c.plannings[key] = replace(c.plannings[key],
+                                           removed_on=_day(p["effective_on"]),
+                                           removed_position=position)
+        elif kind == "Vetted":
+            c.vettings[position] = VettingFact(position, _day(p["effective_on"]),
+                                               str(p["conclusion"]), p.get("purpose", ""))
+        elif kind == "RelativeAdded":
+            c.relatives[position] = RelativeFact(position, str(p["relation"]),
+                                                 _uuid_or_none(p.get("relative_cadre_id")))
+        elif kind == "QualificationObtained":
+            c.qualifications[position] = QualificationFact(position, str(p["kind"]),
+                                                           str(p["level"]),
+                                                           _day(p["effective_on"]))
+        elif kind == "TrainingRecorded":
+            if p.get("confers_kind") and p.get("completed_on"):
+                c.qualifications[position] = QualificationFact(
+                    position, str(p["confers_kind"]), str(p["confers_level"]),
+                    _day(p["completed_on"]))
+        else:
+            return  # facts the rules do not read (nominations, erasure)
+        self._entries[position] = (c.cadre_id, kind, key)
+
+    def _correct(self, c: _Cadre, position: int, e: Any, day: date) -> None:
+        target = self._entries.pop(e.target_position, None)
+        if target is None:
+            return
+        _, kind, key = target
+        replacement = e.replacement
+        if kind == "Registered":
+            new = {**c.identity, **(replacement or {})}
+            for name in IDENTITY_FIELDS:
+                before, after = c.identity.get(name), new.get(name)
+                if _text(before) != _text(after):
+                    c.corrections.append(IdentityCorrection(
+                        position, e.target_position, name, _text(before), _text(after), day))
+            c.identity, c.position = new, position
+            self._entries[position] = (c.cadre_id, "Registered", None)
+            return
+        old_qualification = c.qualifications.get(key) if isinstance(key, int) else None
+        self._drop(c, kind, key)
+        if replacement is not None:
+            self._fact(c, kind, position, dict(replacement), day)
+        new_qualification = c.qualifications.get(position)
+        if old_qualification is not None and old_qualification.kind in IDENTITY_FIELDS:
+            after = new_qualification.level if new_qualification else None
+            if after != old_qualification.level or (
+                    new_qualification and new_qualification.obtained_on
+                    != old_qualification.obtained_on):
+                c.corrections.append(IdentityCorrection(
+                    position, e.target_position, old_qualification.kind,
+                    old_qualification.level, after, day))
+
+    def _drop(self, c: _Cadre, kind: str, key: Any) -> None:
+        if kind == "Appointed":
+            c.holdings.pop(key, None)
+        elif kind == "HoldingEnded" and key in c.holdings:
+            c.holdings[key] = replace(c.holdings[key], until=None, end_reason=None,
+                                      end_decision=None, end_position=None,
+                                      end_recorded_on=None)
+        elif kind == "Planned":
+            c.plannings.pop(key, None)
+        elif kind == "PlanningRemoved" and key in c.plannings:
+            c.plannings[key] = replace(c.plannings[key], removed_on=None,
+                                       removed_position=None)
+        else:
+            for facts in (c.evaluations, c.disciplines, c.vettings, c.relatives,
+                          c.qualifications):
+                facts.pop(key, None)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def facts(self, as_of: date) -> RecordFacts:
+        return RecordFacts(as_of, tuple(_cadre_facts(c) for c in self.cadres.values()),
+                           dict(self.titles), dict(self.units))
+
+
+def _cadre_facts(c: _Cadre) -> CadreFacts:
+    registered = [QualificationFact(c.position, name, str(c.identity[name]), None)
+                  for name in ("education", "political_theory", "state_management")
+                  if c.identity.get(name)]
+    return CadreFacts(
+        c.cadre_id, c.identity["full_name"], str(c.identity["gender"]),
+        _day(c.identity["born_on"]), c.position, c.registered_on,
+        holdings=tuple(c.holdings.values()), evaluations=tuple(c.evaluations.values()),
+        disciplines=tuple(c.disciplines.values()), plannings=tuple(c.plannings.values()),
+        vettings=tuple(c.vettings.values()), relatives=tuple(c.relatives.values()),
+        qualifications=(*registered, *c.qualifications.values()),
+        identity_corrections=tuple(c.corrections))
+
+
+# --- findings for the API ----------------------------------------------------------------
+
+
+def findings_as_of(fold: RecordFold, as_of: date, *, pack: RulePack | None = None,
+                   rule: str | None = None, unit_id: UUID | None = None,
+                   severity: str | None = None) -> list[dict[str, Any]]:
+    """The findings list as GET /findings shows it: filtered by rule, unit (with its subunits
+    on `as_of`) and severity; each with its latest review."""
+    record = fold.facts(as_of)
+    found = find_all(record, pack, rules=[rule] if rule else None)
+    rows = []
+    for f in found:
+        if severity and f.severity != severity:
+            continue
+        if unit_id and (f.unit_id is None or unit_id not in record.ancestors_on(f.unit_id,
+                                                                                 as_of)):
+            continue
+        rows.append(finding_row(f, fold.reviews.get(f.key)))
+    return rows
+
+
+def finding_row(f: Finding, review: ReviewStatus | None) -> dict[str, Any]:
+    decision = None
+    if f.decision is not None:
+        decision = {"number": f.decision.number, "signed_on": f.decision.signed_on.isoformat(),
+                    "issuer": f.decision.issuer, "signer": f.decision.signer,
+                    "signer_cadre_id": (str(f.decision.signer_cadre_id)
+                                        if f.decision.signer_cadre_id else None)}
+    return {
+        "id": f.key,
+        "rule": f.rule_id,
+        "rule_version": f.rule_version,
+        "severity": f.severity,
+        "cadre_id": str(f.cadre_id) if f.cadre_id else None,
+        "unit_id": str(f.unit_id) if f.unit_id else None,
+        "decision": decision,
+        "effective_on": f.effective_on.isoformat(),
+        "summary": f.summary,
+        "evidence": list(f.evidence),
+        "declared": f.declared,
+        "review": None if review is None else {
+            "conclusion": review.conclusion, "reason": review.reason,
+            "reviewed_by": review.reviewed_by, "reviewed_at": review.reviewed_at.isoformat(),
+            "position": review.position},
+    }
+
+
+def fold_events(events: Iterable[tuple[int, datetime, Any]]) -> RecordFold:
+    fold = RecordFold()
+    for position, recorded_at, event in events:
+        fold.apply(position, recorded_at, event)
+    return fold
+
+
+# --- payload coercion (events decoded by any transcoder) --------------------------------
+
+
+def _payload(e: Any) -> dict[str, Any]:
+    return {k: v for k, v in vars(e).items() if k not in ("originator_id", "originator_version",
+                                                         "timestamp", "recorded_by")}
+
+
+def _day(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _day_or_none(value: Any) -> date | None:
+    return None if value is None else _day(value)
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def _uuid_or_none(value: Any) -> UUID | None:
+    return None if value is None else _uuid(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _decision(value: Any) -> Decision:
+    if isinstance(value, Decision):
+        return value
+    return Decision(value["number"], _day(value["signed_on"]), value["issuer"], value["signer"],
+                    _uuid_or_none(value.get("signer_cadre_id")))

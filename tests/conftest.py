@@ -1,0 +1,48 @@
+"""Store fixtures shared by all tests: a fresh SQLite file or a fresh PostgreSQL database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from infra.persistence import create_database_if_missing, drop_database, postgres_parts
+from infra.settings import Settings
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path / 'hoso.sqlite3'}")
+
+
+@pytest.fixture
+def postgres_settings() -> Iterator[Settings]:
+    base = Settings()
+    admin = base.test_postgres_url
+    try:
+        with psycopg.connect(admin, connect_timeout=3):
+            pass
+    except psycopg.OperationalError as e:
+        # On CI a missing PostgreSQL is a broken pipeline, not a reason to skip.
+        if base.ci:
+            pytest.fail(f"PostgreSQL unreachable at {admin}: {e}")
+        pytest.skip(f"PostgreSQL unreachable at {admin}")
+    p = postgres_parts(admin)
+    auth = p["user"] + (f":{p['password']}" if p["password"] else "")
+    url = f"postgresql://{auth}@{p['host']}:{p['port']}/hoso_test_{uuid.uuid4().hex[:12]}"
+    create_database_if_missing(url)
+    try:
+        yield base.model_copy(update={"database_url": url})
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_settings(request: pytest.FixtureRequest) -> Settings:
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    settings: Settings = request.getfixturevalue(f"{request.param}_settings")
+    return settings

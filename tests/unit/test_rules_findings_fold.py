@@ -1,0 +1,105 @@
+"""The log folded into findings: what the record showed at each moment, corrections included,
+with the inspectors' reviews beside each finding."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.cadre import Cadre, DateWindow
+from domain.oversight import FindingReview
+from domain.title import Title
+from domain.unit import Unit
+from domain.values import ActionKind, Decision, Gender, TitleStandards
+from projections.findings import RecordFold, findings_as_of, fold_events
+
+WINDOW = DateWindow(today=date(2026, 1, 1), horizon_days=366)
+DECISION = Decision("12-QĐ/QU", date(2024, 1, 2), "Ban Thường vụ Quận ủy", "Lê Toàn Khánh")
+
+
+class Log:
+    """Events appended in order, each with its position and the instant it was recorded."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[int, datetime, Any]] = []
+        self.clock = datetime(2024, 1, 3, 2, tzinfo=UTC)
+
+    def save(self, *aggregates: Aggregate, on: datetime | None = None) -> int:
+        self.clock = on or self.clock + timedelta(hours=1)
+        for aggregate in aggregates:
+            for e in aggregate.collect_events():
+                self.records.append((len(self.records) + 1, self.clock, e))
+        return len(self.records)
+
+    def fold(self, known_at: datetime | None = None) -> RecordFold:
+        return fold_events(r for r in self.records if known_at is None or r[1] <= known_at)
+
+
+def district() -> tuple[Log, Unit, Cadre, int]:
+    log = Log()
+    unit = Unit(code="TP", name="Phòng Tư pháp", kind="phong", established_on=date(2010, 1, 1),
+                parent_id=None, decision=None, recorded_by="to.chuc")
+    title = Title(code="pho_phong", name="Phó Trưởng phòng", is_head=False,
+                  management_tier="quan_uy", rank=4, sector=None, standards=TitleStandards(),
+                  recorded_by="to.chuc")
+    cadre = Cadre.register(full_name="Nguyễn Thị Hạnh", gender=Gender.NU,
+                           born_on=date(1966, 3, 1), window=WINDOW, recorded_by="to.chuc")
+    log.save(unit, title, cadre)
+    cadre.vet(purpose="bổ nhiệm", conclusion="dat", body="Ban Tổ chức",
+              effective_on=date(2023, 12, 1), window=WINDOW, recorded_by="to.chuc")
+    cadre.appoint(kind=ActionKind.BO_NHIEM, unit_id=unit.id, title_code="pho_phong",
+                  effective_on=date(2024, 1, 5), decision=DECISION, window=WINDOW,
+                  recorded_by="to.chuc")
+    appointed = log.save(cadre)
+    return log, unit, cadre, appointed
+
+
+def test_findings_name_rule_version_and_evidence() -> None:
+    log, unit, cadre, appointed = district()
+    rows = findings_as_of(log.fold(), date(2024, 6, 1))
+    assert {(r["rule"], r["rule_version"], tuple(r["evidence"])) for r in rows} == {
+        ("not_in_planning", "qd80-2022", (appointed,)),
+        ("retirement_horizon", "qd80-2022", (appointed, 3)),  # a woman born 3/1966: 2021+
+    }
+    assert all(r["cadre_id"] == str(cadre.id) and r["review"] is None for r in rows)
+    assert findings_as_of(log.fold(), date(2024, 6, 1), rule="not_in_planning",
+                          unit_id=unit.id, severity="high")[0]["summary"].startswith(
+        "Nguyễn Thị Hạnh được bổ nhiệm Phó Trưởng phòng Phòng Tư pháp")
+
+
+def test_findings_as_known_before_a_correction_are_what_was_shown_then() -> None:
+    log, _, cadre, _ = district()
+    before = log.clock
+    shown_then = findings_as_of(log.fold(), date(2024, 6, 1))
+    cadre.correct(target_version=1, target_position=3, reason="Sai ngày sinh",
+                  replacement={**cadre.identity, "born_on": date(1975, 3, 1)}, window=WINDOW,
+                  recorded_by="to.chuc")
+    corrected = log.save(cadre, on=datetime(2024, 3, 1, 2, tzinfo=UTC))
+    assert findings_as_of(log.fold(known_at=before), date(2024, 6, 1)) == shown_then
+    now = {r["rule"]: r for r in findings_as_of(log.fold(), date(2024, 6, 1))}
+    assert set(now) == {"not_in_planning", "identity_data_changed"}  # no longer near retirement
+    assert now["identity_data_changed"]["evidence"] == [corrected, 3]
+    assert "1966-03-01 → 1975-03-01" in now["identity_data_changed"]["summary"]
+
+
+def test_a_retracted_appointment_leaves_no_finding() -> None:
+    log, _, cadre, appointed = district()
+    cadre.correct(target_version=3, target_position=appointed, reason="Nhập nhầm",
+                  replacement=None, window=WINDOW, recorded_by="to.chuc")
+    log.save(cadre)
+    assert findings_as_of(log.fold(), date(2024, 6, 1)) == []
+
+
+def test_the_latest_review_is_shown_with_its_finding() -> None:
+    log, _, _, _ = district()
+    (row,) = findings_as_of(log.fold(), date(2024, 6, 1), rule="not_in_planning")
+    review = FindingReview(finding_key=row["id"], rule_id="not_in_planning",
+                           effective_on=date(2024, 7, 1), decision=None, recorded_by="ubkt")
+    review.review(conclusion="needs_action", reason="Bổ sung hồ sơ quy hoạch",
+                  effective_on=date(2024, 7, 1), recorded_by="ubkt")
+    position = log.save(review)
+    (row,) = findings_as_of(log.fold(), date(2024, 6, 1), rule="not_in_planning")
+    assert row["review"]["conclusion"] == "needs_action"
+    assert (row["review"]["reviewed_by"], row["review"]["position"]) == ("ubkt", position)
