@@ -49,7 +49,8 @@ def today_in_vietnam() -> date:
 @dataclass(frozen=True)
 class Receipt:
     id: UUID
-    position: int
+    position: int  # last event appended (a head seat may follow the cadre's own event)
+    entry_position: int = 0  # the changed aggregate's own last event: what a correction names
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,9 @@ class HosoApplication(Application[UUID]):
                 "another command changed the record first)", code="version_conflict",
             ) from error
         position = max((r.notification.id for r in recordings), default=0)
-        return Receipt(id=primary.id, position=position)
+        own = max((r.notification.id for r in recordings
+                   if r.domain_event.originator_id == primary.id), default=position)
+        return Receipt(id=primary.id, position=position, entry_position=own)
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository

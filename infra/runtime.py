@@ -1,0 +1,110 @@
+"""The composition root: write side, log reader, read model and its runner for one store."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from sqlalchemy import Engine
+
+from domain.application import HosoApplication, today_in_vietnam
+from infra.chain import LogReader, LogRecord
+from infra.database import engine_for
+from infra.persistence import application_env, create_database_if_missing, open_log_reader
+from infra.settings import Settings
+from projections.read_model import ReadModel
+from projections.runner import (
+    LogSource,
+    Progress,
+    Runner,
+    active_generation,
+    ensure_meta,
+    rebuild,
+)
+from projections.tables import PROJECTION_VERSION, read_tables
+
+
+class ReaderSource(LogSource):
+    def __init__(self, log: LogReader) -> None:
+        self.log = log
+
+    def select(self, after_position: int, limit: int) -> list[LogRecord]:
+        return self.log.select(after_position, limit)
+
+    def head_position(self) -> int:
+        head = self.log.head()
+        return head[0] if head else 0
+
+
+def decoder(app: HosoApplication) -> Callable[[LogRecord], Any]:
+    mapper = app.mapper
+
+    def decode(record: LogRecord) -> Any:
+        return mapper.to_domain_event(StoredEvent(
+            originator_id=record.originator_id, originator_version=record.originator_version,
+            topic=record.topic, state=record.state))
+
+    return decode
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    app: HosoApplication
+    read_model: ReadModel
+    log: LogReader
+    engine: Engine
+    extras: dict[str, Any] = field(default_factory=dict)
+    _runner: Runner | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _current_runner(self) -> Runner:
+        with self.engine.connect() as conn:
+            active = active_generation(conn)
+        if active is None or active[1] != PROJECTION_VERSION:
+            self.rebuild()
+            with self.engine.connect() as conn:
+                active = active_generation(conn)
+        assert active is not None
+        if self._runner is None or self._runner.tables.generation != active[0]:
+            self._runner = Runner(self.engine, read_tables(active[0]),
+                                  ReaderSource(self.log), decoder(self.app))
+        return self._runner
+
+    def catch_up(self) -> int:
+        """Apply every event recorded so far; returns the position the read side reflects."""
+        return self._current_runner().catch_up()
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Build fresh tables from the whole log and switch to them; returns events applied."""
+        with self._lock:
+            _, position = rebuild(self.engine, ReaderSource(self.log), decoder(self.app),
+                                  progress=progress)
+            self._runner = None
+            return position
+
+    def close(self) -> None:
+        self.log.close()
+        self.engine.dispose()
+        self.app.close()
+
+
+def open_runtime(settings: Settings, *, today: Callable[[], date] | None = None,
+                 app: HosoApplication | None = None) -> Runtime:
+    """Open the store (creating it if needed) and bring the read side up to the log."""
+    create_database_if_missing(settings.database_url)
+    application = app or HosoApplication(env=application_env(settings),
+                                         today=today or today_in_vietnam,
+                                         horizon_days=settings.future_horizon_days)
+    log = open_log_reader(settings)
+    engine = engine_for(settings)
+    ensure_meta(engine)
+    runtime = Runtime(settings=settings, app=application,
+                      read_model=ReadModel(engine, today=today or today_in_vietnam), log=log,
+                      engine=engine)
+    runtime.catch_up()
+    return runtime

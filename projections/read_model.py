@@ -1,0 +1,403 @@
+"""Queries of the read side; each answers for one `Moment` (as_of, known_at → position).
+
+Rows count when their record interval holds the moment's position K (rec_from <= K < rec_to)
+and, for valid-time rows, when their dates hold `as_of`. Everything recorded after K is
+invisible, so an answer for a past known_at is what the record said then.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, Engine, Select, and_, func, or_, select
+
+from domain.application import today_in_vietnam
+from domain.rules.pack import default_pack
+from domain.values import add_months, fold
+from projections.runner import active_generation
+from projections.tables import ReadTables, read_tables
+
+
+@dataclass(frozen=True)
+class Moment:
+    as_of: date
+    known_at: datetime
+    position: int
+
+
+@dataclass
+class _UnitLife:
+    unit_id: UUID
+    code: str
+    kind: str
+    established_on: date
+    position: int
+    facts: list[tuple[date, int, str, str | None]]  # (effective_on, position, attr, value)
+
+    def value_on(self, attr: str, day: date, k: int) -> tuple[bool, str | None]:
+        found, value = False, None
+        for on, pos, a, v in self.facts:
+            if a == attr and pos <= k and on <= day:
+                found, value = True, v
+        return found, value
+
+    def exists(self, day: date, k: int) -> bool:
+        if self.position > k or self.established_on > day:
+            return False
+        ended, _ = self.value_on("end", day, k)
+        return not ended
+
+
+class UnitTimeline:
+    """The whole unit tree over time, in memory: a province has a few thousand units."""
+
+    def __init__(self, units: Iterable[Any], facts: Iterable[Any]) -> None:
+        self.units: dict[UUID, _UnitLife] = {}
+        for u in units:
+            self.units[u.unit_id] = _UnitLife(u.unit_id, u.code, u.kind, u.established_on,
+                                              u.position, [])
+        for f in facts:
+            life = self.units.get(f.unit_id)
+            if life is not None:
+                life.facts.append((f.effective_on, f.position, f.attr, f.value))
+        for life in self.units.values():
+            life.facts.sort(key=lambda x: (x[0], x[1]))
+
+    def view(self, unit_id: UUID, day: date, k: int) -> dict[str, Any] | None:
+        life = self.units.get(unit_id)
+        if life is None or life.position > k:
+            return None
+        _, name = self.value_on(life, "name", day, k)
+        _, parent = life.value_on("parent", day, k)
+        return dict(id=life.unit_id, code=life.code, name=name, kind=life.kind,
+                    parent_id=UUID(parent) if parent else None,
+                    established_on=life.established_on, exists=life.exists(day, k))
+
+    @staticmethod
+    def value_on(life: _UnitLife, attr: str, day: date, k: int) -> tuple[bool, str | None]:
+        found, value = life.value_on(attr, day, k)
+        if not found:  # before establishment: the first name it had
+            firsts = [v for on, pos, a, v in life.facts if a == attr and pos <= k]
+            return bool(firsts), firsts[0] if firsts else None
+        return found, value
+
+    def existing(self, day: date, k: int) -> list[dict[str, Any]]:
+        views = (self.view(u, day, k) for u in self.units)
+        return [v for v in views if v is not None and v["exists"]]
+
+    def name(self, unit_id: UUID, day: date, k: int) -> str | None:
+        v = self.view(unit_id, day, k)
+        return v["name"] if v else None
+
+    def subtree(self, root: UUID, day: date, k: int) -> list[UUID]:
+        children: dict[UUID, list[UUID]] = {}
+        for v in self.existing(day, k):
+            if v["parent_id"] is not None:
+                children.setdefault(v["parent_id"], []).append(v["id"])
+        out, stack = [], [root]
+        while stack:
+            node = stack.pop()
+            if node in out:
+                continue
+            out.append(node)
+            stack.extend(children.get(node, []))
+        return out
+
+
+class ReadModel:
+    def __init__(self, engine: Engine, *, today: Any = today_in_vietnam) -> None:
+        self.engine = engine
+        self._today = today
+        self._lock = threading.Lock()
+        self._timeline: tuple[tuple[int, int], UnitTimeline] | None = None
+        self._titles: tuple[tuple[int, int], dict[str, dict[str, Any]]] | None = None
+        self._pack = default_pack()
+
+    # -- plumbing
+    def tables(self) -> ReadTables:
+        with self.engine.connect() as conn:
+            return self._tables(conn)
+
+    def _tables(self, conn: Connection) -> ReadTables:
+        active = active_generation(conn)
+        if active is None:
+            raise RuntimeError("the read model has no active generation: run `hoso rebuild`")
+        return read_tables(active[0])
+
+    def applied_position(self) -> int:
+        with self.engine.connect() as conn:
+            active = active_generation(conn)
+            return active[2] if active else 0
+
+    def moment(self, as_of: date | None = None, known_at: datetime | None = None) -> Moment:
+        day = as_of or self._today()
+        with self.engine.connect() as conn:
+            active = active_generation(conn)
+            applied = active[2] if active else 0
+            if known_at is None:
+                return Moment(day, datetime.now(UTC), applied)
+            if known_at.tzinfo is None:
+                known_at = known_at.replace(tzinfo=UTC)
+            t = self._tables(conn)
+            k = conn.execute(select(func.max(t.log.c.position))
+                             .where(t.log.c.recorded_at <= known_at.astimezone(UTC))).scalar()
+            return Moment(day, known_at.astimezone(UTC), min(int(k or 0), applied))
+
+    def timeline(self) -> UnitTimeline:
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            key = (t.generation, int(conn.execute(select(func.max(t.unit_facts.c.id))).scalar()
+                                     or 0))
+            with self._lock:
+                if self._timeline is not None and self._timeline[0] == key:
+                    return self._timeline[1]
+            timeline = UnitTimeline(conn.execute(select(t.units)).all(),
+                                    conn.execute(select(t.unit_facts)).all())
+        with self._lock:
+            self._timeline = (key, timeline)
+        return timeline
+
+    def _title_map(self, conn: Connection, t: ReadTables) -> dict[str, dict[str, Any]]:
+        key = (t.generation, int(conn.execute(select(func.count()).select_from(t.titles))
+                                 .scalar() or 0))
+        with self._lock:
+            if self._titles is not None and self._titles[0] == key:
+                return self._titles[1]
+        titles = {r["code"]: dict(r) for r in conn.execute(select(t.titles)).mappings()}
+        with self._lock:
+            self._titles = (key, titles)
+        return titles
+
+    # -- units and titles
+    def units(self, m: Moment) -> list[dict[str, Any]]:
+        views = self.timeline().existing(m.as_of, m.position)
+        return sorted(({k: v for k, v in u.items() if k != "exists"} for u in views),
+                      key=lambda u: u["code"])
+
+    def unit(self, unit_id: UUID, m: Moment) -> dict[str, Any] | None:
+        return self.timeline().view(unit_id, m.as_of, m.position)
+
+    def subtree(self, unit_id: UUID, m: Moment) -> list[UUID]:
+        return self.timeline().subtree(unit_id, m.as_of, m.position)
+
+    def titles(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            titles = self._title_map(conn, self._tables(conn))
+        return [{k: v for k, v in row.items() if k != "position"}
+                | {"standards": row["standards"] or {}} for row in
+                sorted(titles.values(), key=lambda r: (-r["rank"], r["code"]))]
+
+    # -- holdings
+    @staticmethod
+    def _in_force(table: Any, k: int) -> Any:
+        return and_(table.c.rec_from <= k, or_(table.c.rec_to.is_(None), table.c.rec_to > k))
+
+    @staticmethod
+    def _valid(table: Any, day: date) -> Any:
+        return and_(table.c.since <= day, or_(table.c.until.is_(None), table.c.until > day))
+
+    def _holding_rows(self, conn: Connection, t: ReadTables, m: Moment,
+                      where: Any) -> list[dict[str, Any]]:
+        h, c = t.holdings, t.cadres
+        q: Select[Any] = (
+            select(h, c.c.full_name)
+            .join(c, and_(c.c.cadre_id == h.c.cadre_id, self._in_force(c, m.position)))
+            .where(where, self._in_force(h, m.position), self._valid(h, m.as_of))
+        )
+        titles = self._title_map(conn, t)
+        timeline = self.timeline()
+        out = []
+        for r in conn.execute(q).mappings():
+            title = titles.get(r["title_code"], {})
+            out.append(dict(
+                holding_id=r["holding_id"], cadre_id=r["cadre_id"], full_name=r["full_name"],
+                unit_id=r["unit_id"], unit_name=timeline.name(r["unit_id"], m.as_of, m.position),
+                title_code=r["title_code"], title_name=title.get("name", r["title_code"]),
+                is_head=bool(title.get("is_head")), rank=title.get("rank", 0),
+                kind=r["kind"], since=r["since"], until=r["until"],
+                decision=r["decision"], special_case=r["special_case"],
+                planned_end_on=r["planned_end_on"], position=r["appointed_position"]))
+        out.sort(key=lambda x: (-x["rank"], x["since"], x["full_name"]))
+        return out
+
+    def roster(self, unit_id: UUID, m: Moment,
+               include_subunits: bool = False) -> list[dict[str, Any]]:
+        ids = self.subtree(unit_id, m) if include_subunits else [unit_id]
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            return self._holding_rows(conn, t, m, t.holdings.c.unit_id.in_(ids))
+
+    def vacant_head_posts(self, unit_id: UUID, m: Moment) -> list[str]:
+        """Head titles held in this unit at some time before, empty on as_of."""
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            h = t.holdings
+            titles = self._title_map(conn, t)
+            ever = {code for (code,) in conn.execute(
+                select(h.c.title_code).distinct().where(
+                    h.c.unit_id == unit_id, self._in_force(h, m.position),
+                    h.c.since <= m.as_of))}
+            now = {r["title_code"] for r in self._holding_rows(conn, t, m,
+                                                               h.c.unit_id == unit_id)}
+        return sorted(c for c in ever - now if titles.get(c, {}).get("is_head"))
+
+    # -- cadres
+    def _identity(self, conn: Connection, t: ReadTables, cadre_id: UUID,
+                  k: int) -> dict[str, Any] | None:
+        c = t.cadres
+        row = conn.execute(select(c).where(c.c.cadre_id == cadre_id, self._in_force(c, k))
+                           ).mappings().first()
+        return dict(row) if row else None
+
+    def cadres(self, m: Moment, q: str | None = None, unit_id: UUID | None = None,
+               limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            c = t.cadres
+            query = select(c.c.cadre_id, c.c.full_name, c.c.gender, c.c.born_on).where(
+                self._in_force(c, m.position))
+            if q and fold(q).strip():
+                for word in fold(q).split():
+                    query = query.where(c.c.name_folded.contains(word, autoescape=True))
+            if unit_id is not None:
+                h = t.holdings
+                ids = self.subtree(unit_id, m)
+                query = query.where(c.c.cadre_id.in_(
+                    select(h.c.cadre_id).where(h.c.unit_id.in_(ids),
+                                               self._in_force(h, m.position),
+                                               self._valid(h, m.as_of))))
+            query = query.order_by(c.c.name_folded, c.c.cadre_id).limit(limit).offset(offset)
+            return [dict(id=r.cadre_id, full_name=r.full_name, gender=r.gender,
+                         born_on=r.born_on) for r in conn.execute(query)]
+
+    def registered_by(self, cadre_id: UUID) -> str | None:
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            c = t.cadres
+            return conn.execute(select(c.c.registered_by).where(c.c.cadre_id == cadre_id)
+                                .limit(1)).scalar()
+
+    def cadre_unit_ids(self, cadre_id: UUID, m: Moment) -> set[UUID]:
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            h = t.holdings
+            return {u for (u,) in conn.execute(select(h.c.unit_id).where(
+                h.c.cadre_id == cadre_id, self._in_force(h, m.position),
+                self._valid(h, m.as_of)))}
+
+    def profile(self, cadre_id: UUID, m: Moment) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            ident = self._identity(conn, t, cadre_id, m.position)
+            if ident is None:
+                return None
+            k, day = m.position, m.as_of
+            holdings = self._holding_rows(conn, t, m, t.holdings.c.cadre_id == cadre_id)
+            lv = t.levels
+            levels: dict[str, tuple[int, str]] = {}
+            for r in conn.execute(select(lv.c.kind, lv.c.level, lv.c.rank).where(
+                    lv.c.cadre_id == cadre_id, self._in_force(lv, k), lv.c.obtained_on <= day)):
+                if r.kind not in levels or r.rank > levels[r.kind][0]:
+                    levels[r.kind] = (r.rank, r.level)
+            pl = t.plannings
+            planning = [dict(planning_id=r.planning_id, unit_id=r.unit_id,
+                             title_code=r.title_code, term=r.term, decided_on=r.decided_on,
+                             decision=r.decision)
+                        for r in conn.execute(select(pl).where(
+                            pl.c.cadre_id == cadre_id, self._in_force(pl, k),
+                            pl.c.decided_on <= day,
+                            or_(pl.c.removed_on.is_(None), pl.c.removed_on > day))
+                            .order_by(pl.c.decided_on))]
+            f = t.facts
+            facts: list[Any] = list(conn.execute(select(f).where(
+                f.c.cadre_id == cadre_id, self._in_force(f, k), f.c.effective_on <= day)
+                .order_by(f.c.effective_on, f.c.entry_position)).mappings())
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for r in facts:
+            item = dict(r["payload"] or {}) | dict(kind=r["kind"], code=r["code"],
+                                                   period=r["period"],
+                                                   effective_on=r["effective_on"],
+                                                   position=r["entry_position"])
+            by_kind.setdefault(r["kind"], []).append(item)
+        active = [d for d in by_kind.get("discipline", []) if self._barred_until(d) > day]
+        for d in active:
+            d["bar_until"] = self._barred_until(d)
+        sensitive = ident["sensitive"] or {}
+        return dict(
+            id=cadre_id, full_name=ident["full_name"], gender=ident["gender"],
+            born_on=ident["born_on"], party_joined_on=ident["party_joined_on"],
+            ethnicity=sensitive.get("ethnicity"), religion=sensitive.get("religion"),
+            hometown=sensitive.get("hometown"), national_id=sensitive.get("national_id"),
+            registered_by=ident["registered_by"], holdings=holdings,
+            political_theory=levels.get("political_theory", (0, None))[1],
+            state_management=levels.get("state_management", (0, None))[1],
+            education=levels.get("education", (0, None))[1],
+            languages=[], planning=planning, active_disciplines=active,
+            evaluations=by_kind.get("evaluation", []), trainings=by_kind.get("training", []),
+            vettings=by_kind.get("vetting", []), nominations=by_kind.get("nomination", []),
+            relatives=by_kind.get("relative", []))
+
+    def _barred_until(self, discipline: dict[str, Any]) -> date:
+        on: date = discipline["effective_on"]
+        version = self._pack.version_for("discipline_bar", on, "dang")
+        months = 12
+        if version is not None:
+            months = int(version.params.get(str(discipline["code"]), 60))
+        return add_months(on, months)
+
+    def record(self, cadre_id: UUID, m: Moment) -> list[dict[str, Any]] | None:
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            if self._identity(conn, t, cadre_id, m.position) is None:
+                return None
+            e = t.entries
+            rows = conn.execute(select(e).where(
+                e.c.cadre_id == cadre_id, e.c.position <= m.position,
+                e.c.effective_on <= m.as_of).order_by(e.c.position)).mappings().all()
+        out = []
+        for r in rows:
+            superseded = r["superseded_at"] is not None and r["superseded_at"] <= m.position
+            out.append(dict(
+                position=r["position"], type=r["type"], effective_on=r["effective_on"],
+                recorded_at=_utc(r["recorded_at"]), recorded_by=r["recorded_by"],
+                decision=r["decision"], summary=r["summary"],
+                status=r["superseded_how"] if superseded else "in_force",
+                corrected_by=r["superseded_at"] if superseded else None,
+                corrects=r["target_position"]))
+        return out
+
+    # -- audit
+    def audit_log(self, cadre_id: UUID | None = None, actor: str | None = None,
+                  from_: datetime | None = None, to: datetime | None = None,
+                  limit: int = 500) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            lg = t.log
+            q = select(lg)
+            if cadre_id is not None:
+                q = q.where(lg.c.cadre_id == cadre_id)
+            if actor:
+                q = q.where(lg.c.recorded_by == actor)
+            if from_ is not None:
+                q = q.where(lg.c.recorded_at >= _as_utc(from_))
+            if to is not None:
+                q = q.where(lg.c.recorded_at <= _as_utc(to))
+            q = q.order_by(lg.c.position.desc()).limit(limit)
+            return [dict(position=r.position, recorded_at=_utc(r.recorded_at),
+                         recorded_by=r.recorded_by, type=r.type,
+                         originator_id=r.originator_id, cadre_id=r.cadre_id)
+                    for r in conn.execute(q)]
+
+
+def _as_utc(instant: datetime) -> datetime:
+    return (instant if instant.tzinfo else instant.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone-aware columns: they were stored in UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

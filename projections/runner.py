@@ -1,0 +1,347 @@
+"""The batch runner: log notifications → read-model rows, with the tracking position.
+
+Each batch is one transaction: it first moves the generation's tracking position from the value
+it read to the batch's last position (a compare-and-set that doubles as the lock: a concurrent
+runner's update waits, then matches nothing and rolls back), then writes the batch's rows. A
+runner killed at any point leaves either the whole batch or none of it.
+
+A rebuild fills a fresh generation up to the head while queries keep reading the active one,
+then switches `rm_meta` in the same transaction as its last batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy.exc import OperationalError
+
+from infra.chain import LogRecord
+from projections.rows import Close, Erase, Open, Supersede, changes
+from projections.tables import (
+    PROJECTION_VERSION,
+    ReadTables,
+    generations,
+    meta_metadata,
+    read_tables,
+)
+
+Decode = Callable[[LogRecord], Any]
+Progress = Callable[[int, int], None]
+INTERVAL_TABLES = frozenset({"cadres", "holdings", "plannings", "levels", "facts"})
+ERASED_NAME = "[đã hủy dữ liệu cá nhân]"
+
+
+class LogSource:
+    """What the runner reads: batches after a position, and the head position."""
+
+    def select(self, after_position: int, limit: int) -> list[LogRecord]:
+        raise NotImplementedError
+
+    def head_position(self) -> int:
+        raise NotImplementedError
+
+
+@dataclass
+class NameBook:
+    """Title and unit names for summaries, kept across batches (names only, never decisions)."""
+
+    titles: dict[str, str] = field(default_factory=dict)
+    unit_names: dict[UUID, list[tuple[date, int, str]]] = field(default_factory=dict)
+    loaded: bool = False
+
+    def load(self, conn: Connection, t: ReadTables) -> None:
+        if self.loaded:
+            return
+        for code, name in conn.execute(select(t.titles.c.code, t.titles.c.name)):
+            self.titles[code] = name
+        rows = conn.execute(select(t.unit_facts.c.unit_id, t.unit_facts.c.effective_on,
+                                   t.unit_facts.c.position, t.unit_facts.c.value)
+                            .where(t.unit_facts.c.attr == "name"))
+        for unit_id, on, position, value in rows:
+            self.unit_names.setdefault(unit_id, []).append((on, position, value))
+        self.loaded = True
+
+    def see(self, op: Open) -> None:
+        if op.table == "titles":
+            self.titles[op.row["code"]] = op.row["name"]
+        elif op.table == "unit_facts" and op.row["attr"] == "name":
+            self.unit_names.setdefault(op.row["unit_id"], []).append(
+                (op.row["effective_on"], op.row["position"], op.row["value"]))
+
+    def title_name(self, code: str) -> str:
+        return self.titles.get(code, code)
+
+    def unit_name(self, unit_id: UUID, day: date) -> str:
+        names = sorted(self.unit_names.get(unit_id, []))
+        current = names[0][2] if names else str(unit_id)
+        for on, _, name in names:
+            if on <= day:
+                current = name
+        return current
+
+
+class BatchWriter:
+    """Executes row operations for one batch; answers `Known` from the batch and the tables."""
+
+    def __init__(self, conn: Connection, t: ReadTables, names: NameBook) -> None:
+        self.conn, self.t, self.names = conn, t, names
+        self.pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.by_key: dict[tuple[str, str, Any], list[dict[str, Any]]] = defaultdict(list)
+        self.closed_in_db: set[tuple[str, str, Any]] = set()
+        self.db_closes: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        self.entries: dict[int, dict[str, Any]] = {}
+        self.db_supersedes: list[dict[str, Any]] = []
+        self.erasures: list[UUID] = []
+
+    # -- Known
+    def open_row(self, table: str, column: str, value: Any) -> dict[str, Any] | None:
+        key = (table, column, value)
+        for row in reversed(self.by_key.get(key, [])):
+            if row["rec_to"] is None:
+                return row
+        if key in self.closed_in_db:
+            return None
+        tbl = getattr(self.t, table)
+        found = self.conn.execute(select(tbl).where(tbl.c[column] == value,
+                                                    tbl.c.rec_to.is_(None))
+                                  .order_by(tbl.c.rec_from.desc()).limit(1)).mappings().first()
+        return dict(found) if found else None
+
+    def entry(self, position: int) -> dict[str, Any] | None:
+        if position in self.entries:
+            return self.entries[position]
+        e = self.t.entries
+        found = self.conn.execute(select(e).where(e.c.position == position)).mappings().first()
+        return dict(found) if found else None
+
+    def title_name(self, code: str) -> str:
+        return self.names.title_name(code)
+
+    def unit_name(self, unit_id: UUID, day: date) -> str:
+        return self.names.unit_name(unit_id, day)
+
+    # -- applying
+    def apply(self, record: LogRecord, event: Any) -> None:
+        position = record.position
+        for op in changes(event, position, record.recorded_at, self):
+            if isinstance(op, Open):
+                row = dict(op.row)
+                if op.table in INTERVAL_TABLES:
+                    row["rec_from"], row["rec_to"] = position, None
+                    for column in ("holding_id", "planning_id", "cadre_id", "entry_position"):
+                        if column in row:
+                            self.by_key[(op.table, column, row[column])].append(row)
+                if op.table == "entries":
+                    self.entries[row["position"]] = row
+                self.pending[op.table].append(row)
+                self.names.see(op)
+            elif isinstance(op, Close):
+                key = (op.table, op.column, op.value)
+                for row in self.by_key.get(key, []):
+                    if row["rec_to"] is None:
+                        row["rec_to"] = position
+                if key not in self.closed_in_db:
+                    self.closed_in_db.add(key)
+                    self.db_closes[(op.table, op.column)].append({"k": op.value, "p": position})
+            elif isinstance(op, Supersede):
+                target = self.entries.get(op.target)
+                if target is not None:
+                    if target["superseded_at"] is None:
+                        target["superseded_at"], target["superseded_how"] = position, op.how
+                else:
+                    self.db_supersedes.append({"k": op.target, "p": position, "how": op.how})
+            elif isinstance(op, Erase):
+                self.erasures.append(op.cadre_id)
+
+    def flush(self) -> None:
+        conn, t = self.conn, self.t
+        for (table, column), params in self.db_closes.items():
+            tbl = getattr(t, table)
+            conn.execute(update(tbl).where(tbl.c[column] == bindparam("k"),
+                                           tbl.c.rec_to.is_(None))
+                         .values(rec_to=bindparam("p")), params)
+        if self.db_supersedes:
+            e = t.entries
+            conn.execute(update(e).where(e.c.position == bindparam("k"),
+                                         e.c.superseded_at.is_(None))
+                         .values(superseded_at=bindparam("p"),
+                                 superseded_how=bindparam("how")), self.db_supersedes)
+        for table in ("log", "units", "unit_facts", "titles", "cadres", "holdings", "plannings",
+                      "levels", "facts", "entries"):
+            rows = self.pending.get(table)
+            if not rows:
+                continue
+            groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+            for row in rows:
+                groups[tuple(sorted(row))].append(row)
+            for group in groups.values():
+                conn.execute(insert(getattr(t, table)), group)
+        for cadre_id in self.erasures:
+            conn.execute(update(t.cadres).where(t.cadres.c.cadre_id == cadre_id)
+                         .values(full_name=ERASED_NAME, name_folded="", sensitive=None))
+            conn.execute(update(t.facts).where(t.facts.c.cadre_id == cadre_id,
+                                               t.facts.c.kind == "relative")
+                         .values(payload={}))
+
+
+# --- generations ------------------------------------------------------------------------------
+
+
+def ensure_meta(engine: Engine) -> None:
+    meta_metadata.create_all(engine)
+
+
+def active_generation(conn: Connection) -> tuple[int, int, int] | None:
+    """(generation, projection_version, position) of the generation answering queries."""
+    row = conn.execute(select(generations.c.generation, generations.c.projection_version,
+                              generations.c.position)
+                       .where(generations.c.state == "active")).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def new_generation(engine: Engine) -> ReadTables:
+    with engine.begin() as conn:
+        last = conn.execute(select(func.max(generations.c.generation))).scalar() or 0
+        tables = read_tables(int(last) + 1)
+        tables.metadata.drop_all(conn)
+        tables.metadata.create_all(conn)
+        conn.execute(insert(generations).values(generation=tables.generation,
+                                                projection_version=PROJECTION_VERSION,
+                                                position=0, state="building"))
+    return tables
+
+
+def drop_retired(engine: Engine) -> None:
+    with engine.begin() as conn:
+        retired = [g for (g,) in conn.execute(select(generations.c.generation)
+                                              .where(generations.c.state == "retired"))]
+    for gen in retired:
+        with engine.begin() as conn:
+            read_tables(gen).metadata.drop_all(conn)
+            conn.execute(generations.delete().where(generations.c.generation == gen))
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+class Runner:
+    """Applies the log to one generation of tables, in batches."""
+
+    def __init__(self, engine: Engine, tables: ReadTables, source: LogSource, decode: Decode,
+                 *, batch_size: int = 1000) -> None:
+        self.engine, self.tables, self.source, self.decode = engine, tables, source, decode
+        self.batch_size = batch_size
+        self.names = NameBook()
+        self._lock = threading.Lock()
+
+    def position(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(generations.c.position).where(
+                generations.c.generation == self.tables.generation)).scalar() or 0)
+
+    def step(self, *, activate_when_done: bool = False) -> int:
+        """Apply one batch; returns the number of events applied (0 when caught up)."""
+        with self.engine.begin() as conn:
+            g = generations
+            # A write first: it takes the lock (row lock on PostgreSQL, the writer lock on
+            # SQLite) before anything is read, so two runners queue instead of deadlocking.
+            conn.execute(update(g).where(g.c.generation == self.tables.generation)
+                         .values(position=g.c.position))
+            at = int(conn.execute(select(g.c.position)
+                                  .where(g.c.generation == self.tables.generation)).scalar()
+                     or 0)
+            records = self.source.select(at, self.batch_size)
+            if not records:
+                if activate_when_done:
+                    _activate(conn, self.tables.generation)
+                return 0
+            last = records[-1].position
+            claimed = conn.execute(update(g).where(g.c.generation == self.tables.generation,
+                                                   g.c.position == at)
+                                   .values(position=last)).rowcount
+            if claimed != 1:
+                conn.rollback()
+                return len(records)  # another runner applied them; look again
+            self.names.load(conn, self.tables)
+            writer = BatchWriter(conn, self.tables, self.names)
+            for record in records:
+                writer.apply(record, self.decode(record))
+            writer.flush()
+            return len(records)
+
+    def catch_up(self, progress: Progress | None = None, *,
+                 activate_when_done: bool = False) -> int:
+        with self._lock:
+            head = self.source.head_position() if progress else 0
+            done = 0
+            while True:
+                try:
+                    n = self.step(activate_when_done=activate_when_done)
+                except OperationalError as error:
+                    if "locked" in str(error).lower():
+                        continue  # SQLite writer contention: the other runner finishes first
+                    raise
+                if n == 0:
+                    break
+                done += n
+                if progress:
+                    progress(min(done, head), head)
+            return self.position()
+
+
+def _activate(conn: Connection, generation: int) -> None:
+    g = generations
+    conn.execute(update(g).where(g.c.state == "active").values(state="retired"))
+    conn.execute(update(g).where(g.c.generation == generation).values(state="active"))
+
+
+def rebuild(engine: Engine, source: LogSource, decode: Decode, *, batch_size: int = 5000,
+            progress: Progress | None = None) -> tuple[ReadTables, int]:
+    """Fill a fresh generation from the whole log, then make it the active one."""
+    ensure_meta(engine)
+    tables = new_generation(engine)
+    runner = Runner(engine, tables, source, decode, batch_size=batch_size)
+    position = runner.catch_up(progress)
+    # The last (possibly empty) batch and the switch share one transaction.
+    runner.catch_up(activate_when_done=True)
+    drop_retired(engine)
+    return tables, position
+
+
+def canonical_dump(engine: Engine, tables: ReadTables) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of a generation without surrogate ids, sorted: rebuilt vs incremental."""
+    dump: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for table in tables.all():
+            columns = [c for c in table.c if c.name != "id"]
+            rows = conn.execute(select(*columns)).all()
+            dump[table.name.split("_", 1)[1]] = sorted(
+                (tuple(_plain(v) for v in row) for row in rows), key=repr)
+    return dump
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def records_source(records: Iterable[LogRecord]) -> LogSource:
+    """An in-memory log (tests and benchmarks)."""
+    items = list(records)
+
+    class _Memory(LogSource):
+        def select(self, after_position: int, limit: int) -> list[LogRecord]:
+            return [r for r in items if r.position > after_position][:limit]
+
+        def head_position(self) -> int:
+            return items[-1].position if items else 0
+
+    return _Memory()
