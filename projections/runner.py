@@ -279,7 +279,9 @@ class Runner:
     def catch_up(self, progress: Progress | None = None, *,
                  activate_when_done: bool = False) -> int:
         with self._lock:
-            head = self.source.head_position() if progress else 0
+            head = self.source.head_position()
+            if head <= self.position() and not activate_when_done:
+                return head  # nothing pending: reads stay read-only
             done = 0
             while True:
                 try:
