@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -39,6 +40,7 @@ from domain.values import (
     nfc,
 )
 
+E = TypeVar("E", bound=StrEnum)
 VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has had no DST since 1975
 
 
@@ -58,6 +60,20 @@ class LoggedEvent:
     originator_id: UUID
     originator_version: int
     topic: str
+
+
+def code_of(enum: type[E], value: object, field: str) -> E:
+    """A contract code as its enum, or a refusal naming the field and the allowed codes."""
+    try:
+        return enum(str(value))
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InvalidCommand(f"Mã '{value}' không hợp lệ cho {field} (must be one of {allowed})",
+                             code="invalid_code", field=field) from None
+
+
+def optional_code(enum: type[E], value: object, field: str) -> E | None:
+    return None if value is None else code_of(enum, value, field)
 
 
 def unit_id_for(code: str) -> UUID:
@@ -252,6 +268,10 @@ class HosoApplication(Application[UUID]):
         hometown: str | None = None,
         national_id: str | None = None,
     ) -> Receipt:
+        gender = code_of(Gender, gender, "gender")
+        education = optional_code(Education, education, "education")
+        political_theory = optional_code(PoliticalTheory, political_theory, "political_theory")
+        state_management = optional_code(StateManagement, state_management, "state_management")
         cadre = Cadre.register(
             full_name=nfc(full_name), gender=gender, born_on=born_on, window=self.window(),
             recorded_by=recorded_by, party_joined_on=party_joined_on, education=education,
@@ -275,6 +295,7 @@ class HosoApplication(Application[UUID]):
         planned_end_on: date | None = None,
         special_case: bool = False,
     ) -> Receipt:
+        kind = code_of(ActionKind, kind, "kind")
         cadre = self.cadre(cadre_id, "id")
         unit = self.unit(unit_id)
         title = self.title(title_code)
@@ -300,6 +321,7 @@ class HosoApplication(Application[UUID]):
         decision: Decision,
         recorded_by: str,
     ) -> Receipt:
+        reason = code_of(EndingReason, reason, "reason")
         cadre = self.cadre(cadre_id, "id")
         unit = self.unit(unit_id)
         title = self.title(title_code)
@@ -334,6 +356,7 @@ class HosoApplication(Application[UUID]):
                  recorded_by: str, score: Decimal | None = None,
                  criteria: dict[str, Any] | None = None,
                  decision: Decision | None = None) -> Receipt:
+        rating = code_of(Rating, rating, "rating")
         cadre = self.cadre(cadre_id, "id")
         cadre.evaluate(period=period, rating=rating, effective_on=decided_on, score=score,
                        criteria=criteria, decision=decision, window=self.window(),
@@ -344,6 +367,7 @@ class HosoApplication(Application[UUID]):
                         recorded_by: str, completed_on: date | None = None,
                         institution: str | None = None,
                         mode: TrainingMode | None = None) -> Receipt:
+        mode = optional_code(TrainingMode, mode, "mode")
         cadre = self.cadre(cadre_id, "id")
         if not nfc(program):
             raise InvalidCommand("Thiếu chương trình (program is required)", code="missing_field",
@@ -356,6 +380,7 @@ class HosoApplication(Application[UUID]):
 
     def add_qualification(self, cadre_id: UUID, *, kind: QualificationKind, level: str,
                           obtained_on: date, recorded_by: str) -> Receipt:
+        kind = code_of(QualificationKind, kind, "kind")
         cadre = self.cadre(cadre_id, "id")
         cadre.obtain_qualification(kind=kind, level=nfc(level), effective_on=obtained_on,
                                    window=self.window(), recorded_by=recorded_by)
@@ -379,6 +404,7 @@ class HosoApplication(Application[UUID]):
 
     def discipline(self, cadre_id: UUID, *, form: DisciplineForm, effective_on: date,
                    violation: str, decision: Decision, recorded_by: str) -> Receipt:
+        form = code_of(DisciplineForm, form, "form")
         cadre = self.cadre(cadre_id, "id")
         cadre.discipline(form=form, violation=nfc(violation), effective_on=effective_on,
                          decision=decision, window=self.window(), recorded_by=recorded_by)
@@ -386,6 +412,7 @@ class HosoApplication(Application[UUID]):
 
     def vet(self, cadre_id: UUID, *, vetted_on: date, purpose: str,
             conclusion: VettingConclusion, body: str, recorded_by: str) -> Receipt:
+        conclusion = code_of(VettingConclusion, conclusion, "conclusion")
         cadre = self.cadre(cadre_id, "id")
         cadre.vet(purpose=nfc(purpose), conclusion=conclusion, body=nfc(body),
                   effective_on=vetted_on, window=self.window(), recorded_by=recorded_by)
@@ -394,6 +421,7 @@ class HosoApplication(Application[UUID]):
     def add_relative(self, cadre_id: UUID, *, relation: Relation, full_name: str,
                      recorded_by: str, relative_cadre_id: UUID | None = None,
                      born_year: int | None = None) -> Receipt:
+        relation = code_of(Relation, relation, "relation")
         cadre = self.cadre(cadre_id, "id")
         if relative_cadre_id is not None:
             self.cadre(relative_cadre_id, "relative_cadre_id")

@@ -12,11 +12,15 @@ The fold is incremental, so a long-lived `RecordFold` is kept current as events 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from domain.rules.checks import Finding, find_all
 from domain.rules.facts import (
@@ -75,6 +79,9 @@ class _Cadre:
 class RecordFold:
     def __init__(self) -> None:
         self.position = 0
+        # Last position of an event the checks read (reviews excluded): the findings of two
+        # folds with the same `facts_position` are the same.
+        self.facts_position = 0
         self.units: dict[UUID, UnitFacts] = {}
         self.titles: dict[str, TitleFacts] = {}
         self.cadres: dict[UUID, _Cadre] = {}
@@ -89,6 +96,8 @@ class RecordFold:
         name = type(event).__qualname__
         day = business_day(recorded_at)
         owner = name.split(".")[0]
+        if owner in ("Unit", "Title", "Cadre"):
+            self.facts_position = max(self.facts_position, position)
         if owner == "Unit":
             self._unit(name, event, day)
         elif owner == "Title":
@@ -215,7 +224,12 @@ class RecordFold:
             self._entries[position] = (c.cadre_id, "Registered", None)
             return
         old_qualification = c.qualifications.get(key) if isinstance(key, int) else None
-        self._drop(c, kind, key)
+        # A corrected appointment keeps its holding: `_fact` rewrites the appointment and keeps
+        # the ending recorded for it (else a holding that had ended would look held still).
+        keeps_holding = (kind == "Appointed" and replacement is not None
+                         and _uuid(replacement.get("holding_id", key)) == key)
+        if not keeps_holding:
+            self._drop(c, kind, key)
         if replacement is not None:
             self._fact(c, kind, position, dict(replacement), day)
         new_qualification = c.qualifications.get(position)
@@ -276,15 +290,28 @@ def findings_as_of(fold: RecordFold, as_of: date, *, pack: RulePack | None = Non
     on `as_of`) and severity; each with its latest review."""
     record = fold.facts(as_of)
     found = find_all(record, pack, rules=[rule] if rule else None)
-    rows = []
+    return [finding_row(f, fold.reviews.get(f.key))
+            for f in select_findings(found, record, rule=rule, unit_id=unit_id,
+                                     severity=severity)]
+
+
+def select_findings(found: Iterable[Finding], tree: RecordFacts, *, rule: str | None = None,
+                    unit_id: UUID | None = None, severity: str | None = None) -> list[Finding]:
+    """The findings of one rule, severity, and unit with its subunits on `tree.as_of`."""
+    chosen = []
     for f in found:
+        if rule and f.rule_id != rule:
+            continue
         if severity and f.severity != severity:
             continue
-        if unit_id and (f.unit_id is None or unit_id not in record.ancestors_on(f.unit_id,
-                                                                                 as_of)):
+        if unit_id and (f.unit_id is None
+                        or unit_id not in tree.ancestors_on(f.unit_id, tree.as_of)):
             continue
-        rows.append(finding_row(f, fold.reviews.get(f.key)))
-    return rows
+        chosen.append(f)
+    return chosen
+
+
+UNREVIEWED = "unreviewed"
 
 
 def finding_row(f: Finding, review: ReviewStatus | None) -> dict[str, Any]:
@@ -306,11 +333,197 @@ def finding_row(f: Finding, review: ReviewStatus | None) -> dict[str, Any]:
         "summary": f.summary,
         "evidence": list(f.evidence),
         "declared": f.declared,
+        "review_status": review.conclusion if review else UNREVIEWED,
+        "reviewed_by": review.reviewed_by if review else None,
         "review": None if review is None else {
             "conclusion": review.conclusion, "reason": review.reason,
             "reviewed_by": review.reviewed_by, "reviewed_at": review.reviewed_at.isoformat(),
             "position": review.position},
     }
+
+
+# --- the findings index: one per process, kept current from the log ------------------------
+
+
+class LoggedEvent(Protocol):
+    """A log record as `infra.chain.LogReader.select` gives it."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def originator_id(self) -> UUID: ...
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def state(self) -> bytes: ...
+    @property
+    def recorded_at(self) -> datetime: ...
+
+
+class EventLog(Protocol):
+    def select(self, after_position: int, limit: int) -> Sequence[LoggedEvent]: ...
+    def position_at(self, instant: datetime) -> int: ...
+
+
+class EventMapper(Protocol):
+    def to_domain_event(self, stored_event: StoredEvent) -> Any: ...
+
+
+class MappingApplication(Protocol):
+    """The write side, for its mapper (how events are decoded, decrypted included)."""
+
+    @property
+    def mapper(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class FindingsAnswer:
+    as_of: date
+    position: int  # the log position the findings reflect
+    findings: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Judged:
+    findings: tuple[Finding, ...]
+    tree: RecordFacts  # the units only, for the unit filter
+
+
+@dataclass(frozen=True)
+class _View:
+    position: int
+    facts_position: int
+    reviews: dict[str, ReviewStatus]
+    record: RecordFacts | None  # None when the findings are already judged
+
+
+class FindingsIndex:
+    """The findings projection of one process: a `RecordFold` fed from the log as it grows.
+
+    `catch_up()` folds the events recorded since the last call; `findings()` judges the fold as
+    of a business date. A `known_at_position` below the index's position is answered from a
+    fold of the log up to that position (the few most recent such folds are kept). Findings
+    are judged once per (facts position, as-of date) and kept, so reviews (which change no
+    fact) and repeated questions do not judge the record again.
+    """
+
+    def __init__(self, app: MappingApplication, log: EventLog, *, pack: RulePack | None = None,
+                 batch_size: int = 5000, past_folds: int = 3, judged_kept: int = 16) -> None:
+        self.log = log
+        self.pack = pack
+        self.batch_size = batch_size
+        self._mapper: EventMapper = app.mapper
+        self._live = RecordFold()
+        self._lock = threading.Lock()  # guards the live fold
+        self._past: OrderedDict[int, RecordFold] = OrderedDict()
+        self._past_lock = threading.Lock()
+        self._past_kept = past_folds
+        self._judged: OrderedDict[tuple[int, date], _Judged] = OrderedDict()
+        self._judged_lock = threading.Lock()
+        self._judged_kept = judged_kept
+
+    @property
+    def position(self) -> int:
+        return self._live.position
+
+    def catch_up(self) -> int:
+        """Fold every event recorded since the last call; returns the position reached."""
+        with self._lock:
+            self._advance(self._live, None)
+            return self._live.position
+
+    def position_at(self, known_at: datetime) -> int:
+        """The last log position recorded at or before `known_at`."""
+        return self.log.position_at(known_at)
+
+    def findings(self, as_of: date, known_at_position: int | None = None, *,
+                 rule: str | None = None, unit_id: UUID | None = None,
+                 severity: str | None = None) -> FindingsAnswer:
+        """The findings as of `as_of`, as the record showed them at `known_at_position`
+        (default: everything folded so far), each with its latest review by then."""
+        position, judged, reviews = self._judge(as_of, known_at_position)
+        chosen = select_findings(judged.findings, judged.tree, rule=rule, unit_id=unit_id,
+                                 severity=severity)
+        return FindingsAnswer(as_of, position,
+                              [finding_row(f, reviews.get(f.key)) for f in chosen])
+
+    def finding(self, key: str, as_of: date,
+                known_at_position: int | None = None) -> Finding | None:
+        _, judged, _ = self._judge(as_of, known_at_position)
+        return next((f for f in judged.findings if f.key == key), None)
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _judge(self, as_of: date, known_at_position: int | None
+               ) -> tuple[int, _Judged, dict[str, ReviewStatus]]:
+        # The facts are taken only when not judged yet; should the judged entry be dropped in
+        # between (another thread filled the cache), the second round takes them.
+        for force in (False, True):
+            view = self._view(as_of, known_at_position, force)
+            key = (view.facts_position, as_of)
+            with self._judged_lock:
+                judged = self._judged.get(key)
+                if judged is not None:
+                    self._judged.move_to_end(key)
+                    return view.position, judged, view.reviews
+            if view.record is not None:
+                break
+        assert view.record is not None
+        # Judged outside the fold's lock: the facts are an immutable snapshot.
+        judged = _Judged(tuple(find_all(view.record, self.pack)),
+                         replace(view.record, cadres=()))
+        with self._judged_lock:
+            self._judged[key] = judged
+            while len(self._judged) > self._judged_kept:
+                self._judged.popitem(last=False)
+        return view.position, judged, view.reviews
+
+    def _view(self, as_of: date, known_at_position: int | None, force: bool) -> _View:
+        """What is needed of the fold for that moment, taken while nothing is folded in."""
+        if known_at_position is None or known_at_position >= self._live.position:
+            with self._lock:
+                return self._view_of(self._live, as_of, force, self._live.position)
+        # A past fold is never changed once built.
+        fold = self._past_fold(known_at_position)
+        return self._view_of(fold, as_of, force, known_at_position)
+
+    def _view_of(self, fold: RecordFold, as_of: date, force: bool, position: int) -> _View:
+        with self._judged_lock:
+            known = (fold.facts_position, as_of) in self._judged
+        return _View(position, fold.facts_position, dict(fold.reviews),
+                     None if known and not force else fold.facts(as_of))
+
+    def _past_fold(self, position: int) -> RecordFold:
+        with self._past_lock:
+            fold = self._past.get(position)
+            if fold is None:
+                fold = RecordFold()
+                self._advance(fold, position)
+                self._past[position] = fold
+                while len(self._past) > self._past_kept:
+                    self._past.popitem(last=False)
+            else:
+                self._past.move_to_end(position)
+            return fold
+
+    def _advance(self, fold: RecordFold, until: int | None) -> None:
+        after = fold.position
+        while until is None or after < until:
+            records = self.log.select(after, self.batch_size)
+            for r in records:
+                if until is not None and r.position > until:
+                    return
+                fold.apply(r.position, r.recorded_at, self._decode(r))
+            if len(records) < self.batch_size:
+                return
+            after = records[-1].position
+
+    def _decode(self, r: LoggedEvent) -> Any:
+        return self._mapper.to_domain_event(StoredEvent(
+            originator_id=r.originator_id, originator_version=r.originator_version,
+            topic=r.topic, state=r.state))
 
 
 def fold_events(events: Iterable[tuple[int, datetime, Any]]) -> RecordFold:

@@ -103,3 +103,27 @@ def test_the_latest_review_is_shown_with_its_finding() -> None:
     (row,) = findings_as_of(log.fold(), date(2024, 6, 1), rule="not_in_planning")
     assert row["review"]["conclusion"] == "needs_action"
     assert (row["review"]["reviewed_by"], row["review"]["position"]) == ("ubkt", position)
+
+
+def test_correcting_an_ended_appointment_keeps_its_end() -> None:
+    log, unit, cadre, appointed = district()
+    cadre.end_holding(unit_id=unit.id, title_code="pho_phong", reason="dieu_dong",
+                      effective_on=date(2025, 2, 1), decision=DECISION, window=WINDOW,
+                      recorded_by="to.chuc")
+    log.save(cadre)
+    (holding,) = cadre.holdings().values()
+    replacement = cadre.check_appointment(
+        kind=ActionKind.BO_NHIEM, unit_id=unit.id, title_code="pho_phong",
+        effective_on=date(2024, 1, 8), decision=DECISION, window=WINDOW,
+        holding_id=holding.holding_id, ignore_version=holding.version)
+    cadre.correct(target_version=holding.version, target_position=appointed,
+                  reason="Sai ngày hiệu lực", replacement=replacement, window=WINDOW,
+                  recorded_by="to.chuc")
+    corrected = log.save(cadre)
+    (fact,) = log.fold().cadres[cadre.id].holdings.values()
+    assert (fact.since, fact.until, fact.end_reason) == (date(2024, 1, 8), date(2025, 2, 1),
+                                                         "dieu_dong")
+    assert fact.position == corrected and fact.end_position == corrected - 1
+    # Ended in 2025, so nothing is held through 2026: no missing evaluation, no long tenure.
+    assert not [r for r in findings_as_of(log.fold(), date(2026, 11, 1))
+                if r["rule"] in ("missing_evaluation", "long_tenure", "reappointment_overdue")]

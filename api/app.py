@@ -1,0 +1,101 @@
+"""The FastAPI application of API v1 (and the web UI beside it)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI
+
+from api import errors, web
+from api.routes import archive, audit, cadres, oversight, reports, titles, units
+from infra.access import AccessStore
+from infra.database import engine_for
+from infra.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+
+API_PREFIX = "/api/v1"
+
+TAGS = [
+    {"name": "units", "description": "Đơn vị: cây tổ chức thay đổi theo thời gian (units)"},
+    {"name": "titles", "description": "Chức danh và tiêu chuẩn (titles and standards)"},
+    {"name": "cadres", "description": "Cán bộ: quyết định, đính chính, hồ sơ công vụ (cadres)"},
+    {"name": "audit", "description": "Kiểm tra: ai ghi gì, toàn vẹn sổ ghi, ai xem hồ sơ (audit)"},
+]
+
+DESCRIPTION = """\
+Hồ sơ cán bộ: every personnel decision recorded once, never overwritten; every read answers for
+a business date `as_of` and for what was known at an instant `known_at`, and says which log
+`position` it reflects. Authenticate with `Authorization: Bearer <token>` (`hoso token create`).
+Errors are `application/problem+json` with a stable `code`.
+"""
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The app; without a runtime it opens one for `settings` (default: the environment)."""
+    from infra.runtime import open_runtime
+
+    settings = settings or get_settings()
+    owned = runtime is None
+    active: Runtime = runtime if runtime is not None else open_runtime(settings)
+    # The access tables live in the read model's database: share its connection pool.
+    shared = getattr(active, "engine", None)
+    access = AccessStore(shared if shared is not None else engine_for(settings))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            active.close()
+        if shared is None:
+            access.engine.dispose()
+
+    app = FastAPI(title="hoso API", version="1.0.0", description=DESCRIPTION,
+                  openapi_tags=TAGS, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.runtime = active
+    app.state.access = access
+    errors.install(app)
+    _document_problems(app)
+    for module in (units, titles, cadres, audit, oversight, reports, archive):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(web.router)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Every API operation documents the problems the gate and the validator answer.
+
+    FastAPI documents its own 422 body; ours is problem+json (api/errors.py), so the spec is
+    patched in this one place for every router, including those of other modules.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = generate()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        problem = errors.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem.pop("$defs", {}))
+        schemas["Problem"] = problem
+        for path, item in spec.get("paths", {}).items():
+            if not path.startswith(API_PREFIX):
+                continue
+            for operation in item.values():
+                responses = operation.setdefault("responses", {})
+                for status, entry in errors.problem_responses(401, 403, 422).items():
+                    if str(status) == "422" or str(status) not in responses:
+                        responses[str(status)] = {
+                            "description": entry["description"],
+                            "content": {
+                                media: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                                for media in (errors.PROBLEM_JSON, "application/json")},
+                        }
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,268 @@
+"""The `hoso` command line: serve the API, issue tokens, rebuild the read side, verify the log.
+
+Exit codes: 0 success; 1 the work failed (log not intact, store unreachable); 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, NoReturn
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from infra.access import ROLES
+from infra.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+
+app = typer.Typer(
+    name="hoso",
+    help="Hồ sơ cán bộ: event-sourced personnel records (serve, tokens, rebuild, verify, demo).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+token_app = typer.Typer(help="Bearer tokens (stored only as SHA-256 hashes).",
+                        no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]Lỗi (error):[/] {message}")
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as error:  # a malformed HOSO_* variable
+        fail(f"cấu hình không hợp lệ (invalid settings): {error}", 2)
+
+
+@contextmanager
+def _runtime(settings: Settings) -> Iterator[Runtime]:
+    from infra.runtime import open_runtime
+
+    try:
+        runtime = open_runtime(settings)
+    except Exception as error:
+        fail(f"không mở được kho dữ liệu {settings.database_url} (cannot open the store): "
+             f"{error}")
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                    console=err, transient=False)
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes", min=1, max=64)] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Start the HTTP service (API v1 under /api/v1, OpenAPI docs at /docs)."""
+    import uvicorn
+
+    settings = _settings()
+    # Create the store and bring the read side up once, before the workers race to do it.
+    with _runtime(settings) as runtime:
+        from infra.access import AccessStore
+
+        AccessStore(runtime.engine)
+    err.print(f"hoso: {settings.database_url} → http://{host}:{port}/docs")
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level)
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="who holds it; becomes recorded_by on writes")],
+    role: Annotated[str, typer.Option(help=f"one of: {', '.join(ROLES)}")],
+    unit: Annotated[str | None, typer.Option(help="unit id: root of the subtree "
+                                                  "(personnel, leader)")] = None,
+    cadre: Annotated[str | None, typer.Option(help="cadre id (role self)")] = None,
+) -> None:
+    """Issue a bearer token; it is printed once, on the last line of stdout."""
+    from infra.access import AccessStore
+
+    if role not in ROLES:
+        fail(f"vai trò không hợp lệ '{role}' (role must be one of {', '.join(ROLES)})", 2)
+    unit_id = _uuid(unit, "--unit")
+    cadre_id = _uuid(cadre, "--cadre")
+    settings = _settings()
+    with _runtime(settings) as runtime:
+        m = runtime.read_model.moment()
+        if unit_id is not None and runtime.read_model.unit(unit_id, m) is None:
+            fail(f"không có đơn vị {unit_id} vào hôm nay (no such unit today)", 2)
+        if cadre_id is not None and runtime.read_model.registered_by(cadre_id) is None:
+            fail(f"không có cán bộ {cadre_id} (no such cadre)", 2)
+        try:
+            token = AccessStore(runtime.engine).create_token(
+                name=name, role=role, unit_id=unit_id, cadre_id=cadre_id)
+        except ValueError as error:
+            fail(str(error), 2)
+    scope = f" unit={unit_id}" if unit_id else ""
+    scope += f" cadre={cadre_id}" if cadre_id else ""
+    err.print(f"Token for [bold]{name}[/] (role {role}{scope}); it is not stored and is shown "
+              "only now:")
+    print(token, flush=True)
+
+
+def _uuid(value: str | None, option: str) -> UUID | None:
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        fail(f"{option} phải là UUID (must be a UUID): {value!r}", 2)
+
+
+# --- rebuild and verify ----------------------------------------------------------------------
+
+
+@app.command()
+def rebuild() -> None:
+    """Rebuild the read side from the whole log into fresh tables, then switch atomically."""
+    settings = _settings()
+    with _runtime(settings) as runtime, _progress() as progress:
+        task = progress.add_task("Dựng lại (rebuilding)", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=max(total, done))
+
+        applied = runtime.rebuild(progress=advance)
+        progress.update(task, completed=applied, total=max(applied, 1))
+    out.print(f"Rebuilt the read side: {applied} events applied.")
+
+
+@app.command()
+def verify() -> None:
+    """Verify the log's integrity chain; exit code 0 only when intact."""
+    from infra.persistence import open_log_reader
+
+    settings = _settings()
+    try:
+        log = open_log_reader(settings)
+    except Exception as error:
+        fail(f"không mở được sổ ghi (cannot open the log): {error}")
+    try:
+        head = log.head()
+        total = head[0] if head else 0
+        with _progress() as progress:
+            task = progress.add_task("Kiểm tra (verifying)", total=max(total, 1))
+            result = log.verify(progress=lambda n: progress.update(task, completed=n))
+            progress.update(task, completed=max(result.checked, 1) if result.ok else
+                            result.checked)
+    finally:
+        log.close()
+    out.print(f"checked: {result.checked}")
+    out.print(f"head: position {result.head_position} hash {result.head_hash}")
+    if not result.ok:
+        out.print(f"[bold red]NOT INTACT[/]: first bad position {result.first_bad_position}: "
+                  f"{result.problem}")
+        raise typer.Exit(1)
+    out.print("[bold green]intact[/]")
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    profile: Annotated[str, typer.Option(help="generator profile (see docs/generator.md)")]
+    = "demo",
+    if_empty: Annotated[bool, typer.Option("--if-empty",
+                                           help="do nothing when the log has events")] = False,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same history)")] = 2022,
+    port: Annotated[int, typer.Option(help="port shown in the docs URL")] = 8000,
+) -> None:
+    """Record a synthetic district history (Kiến An, 2006 → today) and issue a demo admin token."""
+    from infra.access import AccessStore
+    from infra.demo import PROFILES, BulkApplication, generate
+    from infra.persistence import application_env, create_database_if_missing, open_log_reader
+
+    if profile not in PROFILES:
+        fail(f"không có hồ sơ mẫu '{profile}' (profile must be one of {', '.join(PROFILES)})", 2)
+    settings = _settings()
+    try:
+        create_database_if_missing(settings.database_url)
+        log = open_log_reader(settings)
+        head = log.head()
+        log.close()
+    except Exception as error:
+        fail(f"không mở được kho dữ liệu (cannot open the store): {error}")
+    if head is not None and if_empty:
+        out.print(f"The log already holds {head[0]} events; nothing generated.")
+        return
+    bulk = BulkApplication(env=application_env(settings),
+                           horizon_days=settings.future_horizon_days)
+    try:
+        with _progress() as progress:
+            task = progress.add_task(f"Sinh dữ liệu {profile} (generating)", total=None)
+            summary = generate(bulk, profile, seed=seed,
+                               progress=lambda n: progress.update(task, completed=n))
+            progress.update(task, total=summary.events, completed=summary.events)
+    except ValueError as error:
+        fail(str(error))
+    finally:
+        bulk.close()
+    out.print(f"Generated {summary.events} events: {summary.cadres} cadres, {summary.units} "
+              f"units ({summary.seconds:.1f} s).")
+    with _progress() as progress:
+        # Opening the runtime brings the read side up to the log.
+        task = progress.add_task("Cập nhật bảng đọc (read side)", total=None)
+        with _runtime(settings) as runtime:
+            position = runtime.catch_up()
+            progress.update(task, completed=position, total=max(position, 1))
+            token = AccessStore(runtime.engine).create_token(name="demo-admin", role="admin")
+    out.print(f"API docs: http://127.0.0.1:{port}/docs  (start with `hoso serve`)")
+    out.print("Admin token for the demo (name demo-admin):")
+    print(token, flush=True)
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def _register_others() -> None:
+    from api import cli_archive, cli_report
+
+    cli_report.register(app)
+    cli_archive.register(app)
+
+
+_register_others()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Dependencies every route shares: the runtime, the moment a read answers for, the stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Query, Request
+from pydantic import AfterValidator
+
+from infra.access import AccessStore
+from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+    from projections.read_model import Moment
+
+# Business dates and instants outside these years are typos (or fuzzers), not history: refusing
+# them up front keeps date arithmetic far from its limits.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+
+
+def bounded_date(value: date | None) -> date | None:
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"năm phải từ {EARLIEST_YEAR} đến {LATEST_YEAR} "
+                         f"(year must be within {EARLIEST_YEAR}-{LATEST_YEAR})")
+    return value
+
+
+def utc_instant(value: datetime | None) -> datetime | None:
+    """An aware instant in UTC; a naive one is read as UTC (the contract asks for offsets)."""
+    if value is None:
+        return None
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"năm phải từ {EARLIEST_YEAR} đến {LATEST_YEAR} "
+                         f"(year must be within {EARLIEST_YEAR}-{LATEST_YEAR})")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+AsOfQuery = Annotated[
+    date | None,
+    Query(description="Ngày nghiệp vụ (business date, YYYY-MM-DD); mặc định: hôm nay theo giờ "
+                      "Việt Nam (default: today in Asia/Ho_Chi_Minh)"),
+    AfterValidator(bounded_date),
+]
+KnownAtQuery = Annotated[
+    datetime | None,
+    Query(description="Thời điểm ghi nhận (instant, ISO 8601 with offset): only what had been "
+                      "recorded by then counts; default now"),
+    AfterValidator(utc_instant),
+]
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Any = request.app.state.runtime
+    return runtime  # type: ignore[no-any-return]
+
+
+def get_settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_access(request: Request) -> AccessStore:
+    access: AccessStore = request.app.state.access
+    return access
+
+
+def get_moment(
+    as_of: AsOfQuery = None,
+    known_at: KnownAtQuery = None,
+    runtime: Runtime = Depends(get_runtime),
+) -> Moment:
+    """The moment a read answers for; the read model is caught up first (read your writes)."""
+    runtime.catch_up()
+    return runtime.read_model.moment(as_of=as_of, known_at=known_at)

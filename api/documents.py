@@ -1,0 +1,531 @@
+"""Reports as files a personnel officer can send: Excel workbooks and Word documents.
+
+Both are drawn from the report as served (its body, digest and moment): they count nothing
+themselves, and the shares they add to headcount tables use the reports' exact percent. The workbook has one sheet per table, Vietnamese headers and numbers as
+numbers; the document follows seed 000's sections (headcount with women and under 35, training,
+evaluation with percents written "88,8%", personnel actions, vetting) and ends every page with
+`as_of`, `known_at`, the log position and the digest, so a reader can ask the system to
+reproduce it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from domain.programmes import programme_name
+from domain.values import label
+from projections.reports import percent
+
+VIETNAM = timezone(timedelta(hours=7))
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+FONT = "Times New Roman"  # the administrative documents' typeface (NĐ 30/2020)
+
+TIER_NAMES = {"thanh_uy": "Thành ủy", "quan_uy": "Quận ủy", "huyen_uy": "Huyện ủy",
+              "dang_uy": "Đảng ủy", "tinh_uy": "Tỉnh ủy"}
+REPORT_TITLES = {
+    "cadre_quality": "Tình hình đội ngũ cán bộ",
+    "evaluations": "Kết quả đánh giá, xếp loại cán bộ",
+    "actions": "Kết quả điều động, bổ nhiệm, giới thiệu cán bộ ứng cử",
+    "training": "Công tác đào tạo, bồi dưỡng cán bộ",
+    "vettings": "Công tác bảo vệ chính trị nội bộ",
+    "summary": "Công tác tổ chức, cán bộ",
+}
+LEVEL_LABELS = {
+    "grade": {"cvcc": "Chuyên viên cao cấp", "cvc": "Chuyên viên chính", "cv": "Chuyên viên",
+              "can_su": "Cán sự", "nhan_vien": "Nhân viên", "chua_co": "Chưa ghi nhận ngạch"},
+    "education": {"tien_si": "Tiến sĩ", "thac_si": "Thạc sĩ", "dai_hoc": "Đại học",
+                  "cao_dang": "Cao đẳng", "trung_cap": "Trung cấp", "chua_co": "Chưa có"},
+    "political_theory": {"cu_nhan": "Cử nhân", "cao_cap": "Cao cấp", "trung_cap": "Trung cấp",
+                         "so_cap": "Sơ cấp", "chua_co": "Chưa qua đào tạo"},
+    "state_management": {"cvcc": "Chuyên viên cao cấp", "cvc": "Chuyên viên chính",
+                         "cv": "Chuyên viên", "chua_co": "Chưa qua bồi dưỡng"},
+    "age_band": {"den_30": "Từ 30 trở xuống", "31_40": "Từ 31 đến 40", "41_50": "Từ 41 đến 50",
+                 "51_60": "Từ 51 đến 60", "tren_60": "Trên 60 (chưa đến tuổi nghỉ hưu)",
+                 "qua_tuoi_nghi_huu": "Trên tuổi nghỉ hưu"},
+}
+BREAKDOWN_TITLES = {
+    "political_theory": "Lý luận chính trị",
+    "state_management": "Quản lý nhà nước",
+    "education": "Trình độ chuyên môn",
+    "grade": "Ngạch công chức",
+    "age_band": "Độ tuổi",
+}
+SHORT = {"grade": "Ngạch", "education": "Chuyên môn", "political_theory": "LLCT",
+         "state_management": "QLNN", "age_band": "Tuổi"}
+
+
+# --- numbers and dates the Vietnamese way ----------------------------------------------------
+
+
+def vn_number(n: int) -> str:
+    """6789 → "6.789"."""
+    return f"{n:,}".replace(",", ".")
+
+
+def vn_count(n: int) -> str:
+    """Headcounts as the seed writes them: two digits at least ("09 đồng chí")."""
+    return f"{n:02d}" if 0 <= n < 10 else vn_number(n)
+
+
+def vn_percent(value: float | None) -> str:
+    """88.8 → "88,8%" (one decimal, comma)."""
+    if value is None:
+        return "—"
+    return f"{Decimal(str(value)):.1f}".replace(".", ",") + "%"
+
+
+def vn_date(value: str | date) -> str:
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day}/{day.month}/{day.year}"
+
+
+def vn_instant(value: str) -> str:
+    local = datetime.fromisoformat(value).astimezone(VIETNAM)
+    return f"{local:%H:%M} ngày {local.day}/{local.month}/{local.year} (giờ Việt Nam)"
+
+
+def tier_phrase(tier: str | None) -> str:
+    if not tier:
+        return "cán bộ"
+    return f"cán bộ diện {TIER_NAMES.get(tier, tier)} quản lý"
+
+
+def scope_phrase(report: Mapping[str, Any]) -> str:
+    scope = report.get("scope") or {}
+    parts = [tier_phrase(scope.get("tier"))]
+    if scope.get("unit_name"):
+        parts.append(f"thuộc {scope['unit_name']} và các đơn vị trực thuộc")
+    return " ".join(parts)
+
+
+# --- tables: what both formats show ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table of a report: a sheet of the workbook."""
+
+    name: str  # at most 31 characters (Excel)
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    percent_columns: frozenset[int] = frozenset()
+
+
+def sections_of(report: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    if report["report"] == "summary":
+        return dict(report["sections"])
+    return {str(report["report"]): report}
+
+
+def quality_sheets(q: Mapping[str, Any]) -> list[Sheet]:
+    total = int(q["total"])
+
+    def share(n: int) -> float | None:
+        return percent(n, total)
+
+    summary = [("Tổng số", total), ("Nữ", q["female"]), ("Dưới 35 tuổi", q["under_35"]),
+               ("Đảng viên", q["party_members"]), ("Dân tộc thiểu số", q["ethnic_minority"]),
+               ("Tôn giáo", q["religious"]), ("Có trình độ tin học", q["it"]),
+               ("Có trình độ ngoại ngữ", q["languages"])]
+    sheets = [Sheet("Tổng hợp", f"Số lượng {scope_phrase(q)}",
+                    ["Chỉ tiêu", "Số lượng", "Tỷ lệ (%)"],
+                    [[name, n, share(n)] for name, n in summary], frozenset({2}))]
+    for kind in ("political_theory", "state_management", "education", "grade", "age_band"):
+        breakdown: Mapping[str, int] = q[f"by_{kind}"]
+        rows = [[LEVEL_LABELS[kind].get(k, k), n, share(n)] for k, n in breakdown.items()]
+        sheets.append(Sheet(BREAKDOWN_TITLES[kind][:31], BREAKDOWN_TITLES[kind],
+                            ["Trình độ" if kind != "age_band" else "Độ tuổi", "Số lượng",
+                             "Tỷ lệ (%)"], rows, frozenset({2})))
+    headers, keys = bm01_columns(q["units_total"])
+    rows = [[u["unit_code"], u["unit_name"], *(u[k] for k in keys)] for u in q["units"]]
+    rows.append(["", "Tổng cộng", *(q["units_total"][k] for k in keys)])
+    sheets.append(Sheet("BM01 theo đơn vị", "Biểu BM01: chất lượng cán bộ theo đơn vị",
+                        ["Mã đơn vị", "Đơn vị", *headers], rows))
+    return sheets
+
+
+def bm01_columns(row: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Headers and keys of the ministry's table, in the row's (report's) column order."""
+    fixed = {"total": "Tổng số", "female": "Nữ", "party_members": "Đảng viên",
+             "ethnic_minority": "Dân tộc thiểu số", "religious": "Tôn giáo", "it": "Tin học",
+             "languages": "Ngoại ngữ", "under_35": "Dưới 35 tuổi"}
+    headers, keys = [], []
+    for key in row:
+        if key in fixed:
+            headers.append(fixed[key])
+        else:
+            kind, level = key.split(".", 1)
+            headers.append(f"{SHORT.get(kind, kind)}: {LEVEL_LABELS.get(kind, {}).get(level, level)}")
+        keys.append(key)
+    return headers, keys
+
+
+def evaluation_sheet(e: Mapping[str, Any]) -> Sheet:
+    rows = [[label(r), v["count"], v["percent"]] for r, v in e["by_rating"].items()]
+    rows.append(["Tổng số được đánh giá", e["total"], 100.0 if e["total"] else None])
+    return Sheet("Đánh giá", f"Kết quả đánh giá, xếp loại kỳ {e['period']}",
+                 ["Xếp loại", "Số lượng", "Tỷ lệ (%)"], rows, frozenset({2}))
+
+
+def action_sheets(a: Mapping[str, Any]) -> list[Sheet]:
+    span = f"từ {vn_date(a['date_from'])} đến {vn_date(a['date_to'])}"
+    kinds = [[label(k), n] for k, n in a["by_kind"].items()]
+    kinds.append(["Tổng cộng", a["total"]])
+    endings = [[label(k), n] for k, n in a["endings_by_reason"].items()]
+    endings.append(["Tổng cộng", a["endings_total"]])
+    return [Sheet("Điều động, bổ nhiệm", f"Điều động, bổ nhiệm, giới thiệu ứng cử {span}",
+                  ["Hình thức", "Số lượng"], kinds),
+            Sheet("Thôi giữ chức vụ", f"Thôi giữ chức vụ {span}", ["Lý do", "Số lượng"],
+                  endings)]
+
+
+def training_sheet(t: Mapping[str, Any]) -> Sheet:
+    programmes = sorted(set(t["by_program"]) | set(t["completed_by_program"]))
+    rows = [[programme_name(p), t["by_program"].get(p, 0), t["completed_by_program"].get(p, 0)]
+            for p in programmes]
+    rows.append(["Tổng cộng", t["total"], t["completed_total"]])
+    return Sheet("Đào tạo, bồi dưỡng",
+                 f"Đào tạo, bồi dưỡng từ {vn_date(t['date_from'])} đến {vn_date(t['date_to'])}",
+                 ["Chương trình", "Bắt đầu học", "Hoàn thành"], rows)
+
+
+def vetting_sheet(v: Mapping[str, Any]) -> Sheet:
+    rows = [[purpose, n] for purpose, n in v["by_purpose"].items()]
+    rows.append(["Tổng cộng", v["total"]])
+    return Sheet("Thẩm định", "Thẩm định tiêu chuẩn chính trị theo mục đích",
+                 ["Mục đích thẩm định", "Số lượng"], rows)
+
+
+def sheets_of(report: Mapping[str, Any]) -> list[Sheet]:
+    sheets: list[Sheet] = []
+    for kind, section in sections_of(report).items():
+        if kind == "cadre_quality":
+            sheets += quality_sheets(section)
+        elif kind == "evaluations":
+            sheets.append(evaluation_sheet(section))
+        elif kind == "actions":
+            sheets += action_sheets(section)
+        elif kind == "training":
+            sheets.append(training_sheet(section))
+        elif kind == "vettings":
+            sheets.append(vetting_sheet(section))
+    return sheets
+
+
+def provenance(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a reader needs to ask the system for this very report again."""
+    return [("Ngày số liệu (as_of)", str(report["as_of"])),
+            ("Thời điểm ghi nhận (known_at)", str(report["known_at"])),
+            ("Vị trí sổ ghi (position)", str(report["position"])),
+            ("Mã kiểm tra (digest, SHA-256)", str(report["digest"]))]
+
+
+# --- Excel -----------------------------------------------------------------------------------
+
+
+def xlsx_bytes(report: Mapping[str, Any]) -> bytes:
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    for sheet in sheets_of(report):
+        ws = book.create_sheet(_sheet_name(sheet.name, book.sheetnames))
+        ws.append([sheet.title])
+        ws["A1"].font = Font(bold=True, size=12)
+        ws.append(list(sheet.headers))
+        for cell in ws[2]:
+            cell.font, cell.fill = bold, header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+        for row in sheet.rows:
+            ws.append(list(row))
+        for column in sheet.percent_columns:
+            for (cell,) in ws.iter_rows(min_row=3, min_col=column + 1, max_col=column + 1):
+                cell.number_format = "0.0"
+        ws.freeze_panes = "A3"
+        for index, header in enumerate(sheet.headers, start=1):
+            values = [str(header)] + [str(r[index - 1]) for r in sheet.rows if
+                                      index - 1 < len(r) and r[index - 1] is not None]
+            width = min(max(len(v) for v in values) + 2, 48 if index <= 2 else 18)
+            ws.column_dimensions[get_column_letter(index)].width = max(width, 10)
+    info = book.create_sheet("Thông tin")
+    info.append(["Báo cáo", REPORT_TITLES.get(str(report["report"]), str(report["report"]))])
+    info.append(["Phạm vi", scope_phrase(report)])
+    for key, value in provenance(report):
+        info.append([key, value])
+    info.column_dimensions["A"].width, info.column_dimensions["B"].width = 32, 70
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_name(name: str, taken: Iterable[str]) -> str:
+    clean = "".join(" " if ch in "[]:*?/\\" else ch for ch in name)[:31]
+    candidate, n = clean, 2
+    while candidate in set(taken):
+        candidate = f"{clean[:28]} {n}"
+        n += 1
+    return candidate
+
+
+# --- Word ------------------------------------------------------------------------------------
+
+
+def docx_bytes(report: Mapping[str, Any]) -> bytes:
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name, style.font.size = FONT, Pt(13)  # type: ignore[attr-defined]
+    heading = doc.styles["Heading 1"]
+    heading.font.name, heading.font.size = FONT, Pt(13)  # type: ignore[attr-defined]
+    heading.font.color.rgb = RGBColor(0, 0, 0)  # type: ignore[attr-defined]
+    _drop_theme_fonts(heading)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin, section.right_margin = Cm(3), Cm(2)
+    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
+
+    _letterhead(doc, report)
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(title, "BÁO CÁO", bold=True, size=15)
+    subtitle = doc.add_paragraph()
+    subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(subtitle, _subtitle(report), bold=True)
+    scope = doc.add_paragraph()
+    scope.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(scope, f"Phạm vi: {scope_phrase(report)}. {_dates_line(report)}", italic=True,
+         size=12)
+
+    sections = sections_of(report)
+    number = 0
+    if "cadre_quality" in sections:
+        number += 1
+        _quality_section(doc, number, sections["cadre_quality"])
+    if any(k in sections for k in ("training", "evaluations", "actions", "vettings")):
+        number += 1
+        doc.add_heading(f"{_roman(number)}. Tình hình và kết quả công tác cán bộ", level=1)
+        sub = 0
+        for kind, writer in (("training", _training_section),
+                             ("evaluations", _evaluation_section),
+                             ("actions", _action_section), ("vettings", _vetting_section)):
+            if kind in sections:
+                sub += 1
+                writer(doc, sub, sections[kind])
+    _footer(doc, report)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def _drop_theme_fonts(style: Any) -> None:
+    """Word prefers a style's theme fonts over its named font: keep only the named one."""
+    fonts = style.element.rPr.rFonts if style.element.rPr is not None else None
+    if fonts is None:
+        return
+    for attribute in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        fonts.attrib.pop(qn(f"w:{attribute}"), None)
+
+
+def _run(paragraph: Any, text: str, *, bold: bool = False, italic: bool = False,
+         size: float | None = None) -> Any:
+    run = paragraph.add_run(text)
+    run.bold, run.italic = bold, italic
+    run.font.name = FONT
+    if size:
+        run.font.size = Pt(size)
+    return run
+
+
+def _letterhead(doc: Any, report: Mapping[str, Any]) -> None:
+    scope = report.get("scope") or {}
+    issuer = (scope.get("unit_name") or (f"Ban Tổ chức {TIER_NAMES[scope['tier']]}"
+                                         if scope.get("tier") in TIER_NAMES else
+                                         "Cơ quan báo cáo"))
+    known = datetime.fromisoformat(str(report["known_at"])).astimezone(VIETNAM)
+    table = doc.add_table(rows=1, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = table.rows[0].cells
+    p = left.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(p, issuer.upper(), bold=True, size=12)
+    _run(left.add_paragraph(), "*", size=12).bold = True
+    left.paragraphs[1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p = right.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(p, "ĐẢNG CỘNG SẢN VIỆT NAM", bold=True, size=12)
+    q = right.add_paragraph()
+    q.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(q, f"ngày {known.day} tháng {known.month} năm {known.year}", italic=True, size=12)
+    doc.add_paragraph()
+
+
+def _subtitle(report: Mapping[str, Any]) -> str:
+    kind = str(report["report"])
+    if kind == "summary":
+        if report.get("month"):
+            first = date.fromisoformat(str(report["date_from"]))
+            return f"{REPORT_TITLES[kind]} tháng {first.month}/{first.year}"
+        return (f"{REPORT_TITLES[kind]} từ ngày {vn_date(report['date_from'])} đến ngày "
+                f"{vn_date(report['date_to'])}")
+    if kind == "evaluations":
+        period = str(report["period"])
+        if "-Q" in period:
+            return f"{REPORT_TITLES[kind]} quý {period[-1]}/{period[:4]}"
+        return f"{REPORT_TITLES[kind]} năm {period}"
+    if kind in ("actions", "training", "vettings"):
+        return (f"{REPORT_TITLES[kind]} từ ngày {vn_date(report['date_from'])} đến ngày "
+                f"{vn_date(report['date_to'])}")
+    return f"{REPORT_TITLES.get(kind, kind)} tính đến ngày {vn_date(report['as_of'])}"
+
+
+def _dates_line(report: Mapping[str, Any]) -> str:
+    return (f"Số liệu tính đến ngày {vn_date(report['as_of'])}, theo hồ sơ ghi nhận đến "
+            f"{vn_instant(str(report['known_at']))}.")
+
+
+def _roman(n: int) -> str:
+    return ("I", "II", "III", "IV", "V", "VI")[n - 1]
+
+
+def _quality_section(doc: Any, number: int, q: Mapping[str, Any]) -> None:
+    doc.add_heading(f"{_roman(number)}. Đặc điểm, tình hình", level=1)
+    p = doc.add_paragraph()
+    p.paragraph_format.first_line_indent = Cm(1)
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    where = f" {q['scope']['unit_name']}" if q["scope"].get("unit_name") else ""
+    _run(p, f"Tính đến {vn_date(q['as_of'])},{where} có {vn_number(q['total'])} "
+            f"{tier_phrase(q['scope'].get('tier'))}, trong đó nữ: {vn_count(q['female'])} "
+            f"đồng chí, tuổi trẻ (dưới 35 tuổi): {vn_count(q['under_35'])} đồng chí; đảng viên: "
+            f"{vn_count(q['party_members'])} đồng chí; dân tộc thiểu số: "
+            f"{vn_count(q['ethnic_minority'])} đồng chí; có tôn giáo: "
+            f"{vn_count(q['religious'])} đồng chí.")
+    total = int(q["total"])
+    rows: list[tuple[str, str, str, bool]] = []
+    for kind in ("political_theory", "state_management", "education", "age_band"):
+        rows.append((BREAKDOWN_TITLES[kind], "", "", True))
+        for key, n in q[f"by_{kind}"].items():
+            if n or key != "tren_60":
+                rows.append((LEVEL_LABELS[kind].get(key, key), vn_number(n),
+                             vn_percent(percent(n, total)), False))
+    _table(doc, ("Chỉ tiêu", "Số lượng", "Tỷ lệ"), rows, widths=(Cm(9), Cm(3), Cm(3)))
+    note = doc.add_paragraph()
+    _run(note, "Biểu BM01 theo từng đơn vị: xem tệp Excel của báo cáo này (cùng mã kiểm tra).",
+         italic=True, size=11)
+
+
+def _table(doc: Any, headers: Sequence[str], rows: Sequence[tuple[str, str, str, bool]] |
+           Sequence[tuple[str, str, bool]], widths: Sequence[Any]) -> None:
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # the grid LibreOffice reads; Word reads the cells' widths
+    for cell, text, width in zip(table.rows[0].cells, headers, widths, strict=True):
+        cell.width = width
+        _run(cell.paragraphs[0], text, bold=True, size=12)
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for row in rows:
+        *texts, group = row
+        cells = table.add_row().cells
+        for i, (cell, text, width) in enumerate(zip(cells, texts, widths, strict=True)):
+            cell.width = width
+            _run(cell.paragraphs[0], str(text), bold=bool(group), size=12)
+            if i > 0:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _sub(doc: Any, number: int, text: str) -> None:
+    p = doc.add_paragraph()
+    p.paragraph_format.space_before = Pt(6)
+    _run(p, f"{number}. {text}", bold=True)
+
+
+def _bullet(doc: Any, text: str) -> None:
+    p = doc.add_paragraph()
+    p.paragraph_format.left_indent = Cm(1)
+    p.paragraph_format.space_after = Pt(2)
+    _run(p, f"- {text}")
+
+
+def _training_section(doc: Any, number: int, t: Mapping[str, Any]) -> None:
+    _sub(doc, number, "Công tác đào tạo, bồi dưỡng cán bộ")
+    p = doc.add_paragraph()
+    _run(p, f"Từ {vn_date(t['date_from'])} đến {vn_date(t['date_to'])}, "
+            f"{vn_count(t['total'])} lượt cán bộ bắt đầu học; {vn_count(t['completed_total'])} "
+            "lượt hoàn thành:")
+    programmes = sorted(set(t["by_program"]) | set(t["completed_by_program"]))
+    for code in programmes:
+        started, done = t["by_program"].get(code, 0), t["completed_by_program"].get(code, 0)
+        _bullet(doc, f"{programme_name(code)}: {vn_count(started)} đồng chí dự học"
+                     + (f", {vn_count(done)} đồng chí hoàn thành." if done else "."))
+    if not programmes:
+        _bullet(doc, "Không có lượt đào tạo, bồi dưỡng nào được ghi nhận.")
+
+
+def _evaluation_section(doc: Any, number: int, e: Mapping[str, Any]) -> None:
+    _sub(doc, number, "Công tác đánh giá cán bộ")
+    p = doc.add_paragraph()
+    _run(p, f"Kết quả đánh giá, xếp loại {tier_phrase(e['scope'].get('tier'))} kỳ "
+            f"{e['period']}: tổng số {vn_count(e['total'])} đồng chí được kiểm điểm, đánh giá:")
+    for rating, value in e["by_rating"].items():
+        if value["count"] or rating != "KHTNV":
+            _bullet(doc, f"{label(rating)}: {vn_count(value['count'])} đồng chí "
+                         f"(= {vn_percent(value['percent'])})")
+
+
+def _action_section(doc: Any, number: int, a: Mapping[str, Any]) -> None:
+    _sub(doc, number, "Công tác luân chuyển, điều động và bổ nhiệm cán bộ")
+    p = doc.add_paragraph()
+    _run(p, f"Kết quả điều động, bổ nhiệm, giới thiệu cán bộ ứng cử từ "
+            f"{vn_date(a['date_from'])} đến {vn_date(a['date_to'])}, cụ thể:")
+    shown = 0
+    for kind, n in a["by_kind"].items():
+        if n:
+            shown += 1
+            _bullet(doc, f"{label(kind)}: {vn_count(n)} đồng chí.")
+    if not shown:
+        _bullet(doc, "Không có quyết định nào được ghi nhận.")
+    if a["endings_total"]:
+        p = doc.add_paragraph()
+        _run(p, "Thôi giữ chức vụ: " + "; ".join(
+            f"{label(k).lower()} {vn_count(n)}" for k, n in a["endings_by_reason"].items() if n)
+            + ".")
+
+
+def _vetting_section(doc: Any, number: int, v: Mapping[str, Any]) -> None:
+    _sub(doc, number, "Công tác bảo vệ chính trị nội bộ")
+    p = doc.add_paragraph()
+    _run(p, f"Rà soát, thẩm định tiêu chuẩn chính trị đối với {vn_count(v['total'])} lượt cán "
+            "bộ" + (":" if v["by_purpose"] else "."))
+    for purpose, n in v["by_purpose"].items():
+        _bullet(doc, f"{purpose[:1].upper()}{purpose[1:]}: {vn_count(n)} lượt.")
+
+
+def _footer(doc: Any, report: Mapping[str, Any]) -> None:
+    footer = doc.sections[0].footer
+    p = footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    lines = [f"{k}: {v}" for k, v in provenance(report)]
+    _run(p, "Dựng lại báo cáo này: " + " · ".join(lines[:3]), size=8)
+    q = footer.add_paragraph()
+    _run(q, lines[3], size=8)

@@ -1,0 +1,154 @@
+"""The one place where refusals become HTTP answers (application/problem+json, RFC 9457).
+
+Domain refusals keep their stable `code` and `field`; malformed payloads become 422 with an
+`errors` list naming each bad field; everything else the framework raises (unknown path,
+wrong method) is rendered the same way so clients parse one shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import Conflict, DomainError, InvalidCommand, NotFound, NotPermitted
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class NotAuthenticated(DomainError):
+    """No bearer token, or one the service does not know (401)."""
+
+    code = "not_authenticated"
+
+
+STATUS_BY_FAMILY: tuple[tuple[type[DomainError], int, str], ...] = (
+    (NotAuthenticated, 401, "Chưa xác thực (not authenticated)"),
+    (NotPermitted, 403, "Không có quyền (forbidden)"),
+    (NotFound, 404, "Không tìm thấy (not found)"),
+    (Conflict, 409, "Xung đột dữ liệu (conflict)"),
+    (InvalidCommand, 400, "Yêu cầu không hợp lệ (invalid command)"),
+)
+
+_TITLES_BY_STATUS = {
+    400: "Yêu cầu không hợp lệ (bad request)",
+    401: "Chưa xác thực (not authenticated)",
+    403: "Không có quyền (forbidden)",
+    404: "Không tìm thấy (not found)",
+    405: "Phương thức không được hỗ trợ (method not allowed)",
+    409: "Xung đột dữ liệu (conflict)",
+    422: "Dữ liệu gửi lên không đúng định dạng (malformed payload)",
+}
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """application/problem+json body; `code` is stable and meant for machines."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    field: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def status_of(error: DomainError) -> tuple[int, str]:
+    for family, status, title in STATUS_BY_FAMILY:
+        if isinstance(error, family):
+            return status, title
+    return 400, _TITLES_BY_STATUS[400]
+
+
+def problem_response(status: int, title: str, detail: str, code: str,
+                     field: str | None = None, errors: list[dict[str, str]] | None = None,
+                     headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://hoso.local/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "field": field,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_for(error: DomainError) -> JSONResponse:
+    status, title = status_of(error)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return problem_response(status, title, error.message, error.code, error.field,
+                            headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ("body", "decision", "signed_on") -> "decision.signed_on"; query/path keep their name.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_problem(errors: list[dict[str, Any]], prefix: str = "") -> JSONResponse:
+    listed = [
+        {"field": prefix + _field_path(e.get("loc", ())), "message": str(e.get("msg", "")),
+         "type": str(e.get("type", "invalid"))}
+        for e in errors
+    ]
+    first = listed[0]["field"] if listed else None
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in listed) or "malformed payload"
+    return problem_response(422, _TITLES_BY_STATUS[422], detail, "validation_error", first,
+                            errors=listed)
+
+
+async def _on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_for(exc)
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return validation_problem(list(exc.errors()))
+
+
+async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    title = _TITLES_BY_STATUS.get(status, "Lỗi (error)")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    code = {401: "not_authenticated", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed"}.get(status, f"http_{status}")
+    return problem_response(status, title, detail, code, headers=dict(exc.headers or {}))
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers: DomainError families, 422 payload errors, framework errors."""
+    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting the problems a route may answer."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {
+            "model": Problem,
+            "description": _TITLES_BY_STATUS.get(status, "Problem"),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return out

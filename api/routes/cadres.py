@@ -1,0 +1,283 @@
+"""Cadres (cán bộ): registration, every recorded decision, corrections; profile and record."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, ValidationError
+
+from api.deps import get_access, get_moment, get_runtime
+from api.errors import problem_responses
+from api.schemas import (
+    REPLACEMENT_MODELS,
+    AppointmentIn,
+    CadreIn,
+    CadresOut,
+    CorrectionIn,
+    DisciplineIn,
+    EndingIn,
+    EvaluationIn,
+    NominationIn,
+    PlanningIn,
+    ProfileOut,
+    QualificationIn,
+    Receipt,
+    RecordOut,
+    RelativeIn,
+    TrainingIn,
+    VettingIn,
+    clean_text,
+)
+from api.security import (
+    ADMIN,
+    INSPECTOR,
+    LEADER,
+    PERSONNEL,
+    Principal,
+    check_read_cadre,
+    check_read_unit,
+    check_write_cadre,
+    check_write_unit,
+    get_principal,
+    record_read,
+    require_role,
+)
+from domain.application import Receipt as DomainReceipt
+from domain.errors import InvalidCommand, NotFound
+from infra.access import AccessStore
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+    from projections.read_model import Moment
+
+router = APIRouter(tags=["cadres"])
+
+WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
+READ_PROBLEMS = problem_responses(401, 403, 404, 422)
+
+
+def _answer(runtime: Runtime, receipt: DomainReceipt) -> Receipt:
+    # Read your own write: the read model has applied the event before the 201 leaves.
+    runtime.catch_up()
+    return Receipt(id=receipt.id, position=receipt.position)
+
+
+def _cadre_not_found(cadre_id: UUID) -> NotFound:
+    return NotFound(f"Không tìm thấy cán bộ {cadre_id} (unknown cadre)", code="cadre_not_found",
+                    field="id")
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+@router.post("/cadres", status_code=201, response_model=Receipt, responses=WRITE_PROBLEMS,
+             summary="Đăng ký cán bộ (register a cadre)", operation_id="register_cadre")
+def register_cadre(body: CadreIn, p: Principal = Depends(get_principal),
+                   runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    require_role(p, ADMIN, PERSONNEL)
+    return _answer(runtime, runtime.app.register_cadre(**body.command(), recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/appointments", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS,
+             summary="Bổ nhiệm, bầu cử, điều động, kiêm nhiệm… (record an appointment)",
+             operation_id="appoint_cadre")
+def appoint(cadre_id: UUID, body: AppointmentIn, p: Principal = Depends(get_principal),
+            runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    check_write_unit(p, runtime, body.unit_id)
+    return _answer(runtime, runtime.app.appoint(cadre_id, **body.command(), recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/endings", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS,
+             summary="Thôi giữ chức vụ: miễn nhiệm, nghỉ hưu… (end a holding)",
+             operation_id="end_holding")
+def end_holding(cadre_id: UUID, body: EndingIn, p: Principal = Depends(get_principal),
+                runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    check_write_unit(p, runtime, body.unit_id)
+    return _answer(runtime, runtime.app.end_holding(cadre_id, **body.command(),
+                                                    recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/nominations", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS, summary="Giới thiệu ứng cử (nominate as a candidate)",
+             operation_id="nominate_cadre")
+def nominate(cadre_id: UUID, body: NominationIn, p: Principal = Depends(get_principal),
+             runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    check_write_unit(p, runtime, body.unit_id)
+    return _answer(runtime, runtime.app.nominate(cadre_id, **body.command(), recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/evaluations", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS, summary="Đánh giá, xếp loại (record an evaluation)",
+             operation_id="evaluate_cadre")
+def evaluate(cadre_id: UUID, body: EvaluationIn, p: Principal = Depends(get_principal),
+             runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    return _answer(runtime, runtime.app.evaluate(cadre_id, **body.command(), recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/trainings", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS, summary="Đào tạo, bồi dưỡng (record a training)",
+             operation_id="record_training")
+def record_training(cadre_id: UUID, body: TrainingIn, p: Principal = Depends(get_principal),
+                    runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    return _answer(runtime, runtime.app.record_training(cadre_id, **body.command(),
+                                                        recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/qualifications", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS, summary="Văn bằng, trình độ (record a qualification)",
+             operation_id="add_qualification")
+def add_qualification(cadre_id: UUID, body: QualificationIn,
+                      p: Principal = Depends(get_principal),
+                      runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    return _answer(runtime, runtime.app.add_qualification(cadre_id, **body.command(),
+                                                          recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/planning", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS,
+             summary="Quy hoạch hoặc đưa ra khỏi quy hoạch (plan, or remove with removed: true)",
+             operation_id="plan_cadre")
+def plan(cadre_id: UUID, body: PlanningIn, p: Principal = Depends(get_principal),
+         runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    check_write_unit(p, runtime, body.unit_id)
+    return _answer(runtime, runtime.app.plan(cadre_id, **body.command(), recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/disciplines", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS, summary="Kỷ luật (record a discipline)",
+             operation_id="discipline_cadre")
+def discipline(cadre_id: UUID, body: DisciplineIn, p: Principal = Depends(get_principal),
+               runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    return _answer(runtime, runtime.app.discipline(cadre_id, **body.command(),
+                                                   recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/vettings", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS,
+             summary="Thẩm định lịch sử chính trị (record a political vetting)",
+             operation_id="vet_cadre")
+def vet(cadre_id: UUID, body: VettingIn, p: Principal = Depends(get_principal),
+        runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    return _answer(runtime, runtime.app.vet(cadre_id, **body.command(), recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/relatives", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS, summary="Quan hệ gia đình (add a relative)",
+             operation_id="add_relative")
+def add_relative(cadre_id: UUID, body: RelativeIn, p: Principal = Depends(get_principal),
+                 runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    return _answer(runtime, runtime.app.add_relative(cadre_id, **body.command(),
+                                                     recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/corrections", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS,
+             summary="Đính chính hoặc thu hồi một mục hồ sơ (correct or retract an entry)",
+             operation_id="correct_entry")
+def correct(cadre_id: UUID, body: CorrectionIn, p: Principal = Depends(get_principal),
+            runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    replacement: dict[str, Any] | None = None
+    if body.replacement is not None:
+        type_ = runtime.app.entry_type_at(cadre_id, body.target_position)
+        model = REPLACEMENT_MODELS.get(type_)
+        if model is None:
+            raise InvalidCommand(f"Mục {body.target_position} không thể đính chính (entry of type "
+                                 f"{type_} cannot be corrected)", code="not_correctable",
+                                 field="target_position")
+        try:
+            parsed = model.model_validate(body.replacement)
+        except ValidationError as error:
+            raise RequestValidationError([
+                {**e, "loc": ("body", "replacement", *e["loc"])} for e in error.errors()
+            ]) from None
+        unit_id = getattr(parsed, "unit_id", None)
+        if isinstance(unit_id, UUID):
+            check_write_unit(p, runtime, unit_id)
+        replacement = parsed.command()
+    return _answer(runtime, runtime.app.correct(
+        cadre_id, target_position=body.target_position, reason=body.reason,
+        replacement=replacement, recorded_by=p.name))
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def _search_text(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return clean_text(value)
+
+
+SearchQuery = Annotated[
+    str | None,
+    Query(max_length=200, description="họ tên; không phân biệt dấu và hoa thường (matches "
+                                      "without diacritics, any case)"),
+    AfterValidator(_search_text),
+]
+
+
+@router.get("/cadres", response_model=CadresOut, responses=READ_PROBLEMS,
+            summary="Tìm cán bộ (search cadres by name and unit)", operation_id="list_cadres")
+def list_cadres(q: SearchQuery = None,
+                unit_id: UUID | None = Query(None, description="only cadres holding a post in "
+                                                                "this unit"),
+                limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=1_000_000),
+                p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
+                runtime: Runtime = Depends(get_runtime)) -> CadresOut:
+    require_role(p, ADMIN, INSPECTOR, LEADER, PERSONNEL)
+    if p.role in (LEADER, PERSONNEL):
+        # Scoped roles search within their subtree unless they name a unit inside it.
+        unit_id = unit_id or p.unit_id
+        assert unit_id is not None
+        check_read_unit(p, runtime, unit_id, m)
+    cadres = runtime.read_model.cadres(m, q=q, unit_id=unit_id, limit=limit, offset=offset)
+    return CadresOut.model_validate(dict(as_of=m.as_of, known_at=m.known_at,
+                                         position=m.position, cadres=cadres, limit=limit,
+                                         offset=offset))
+
+
+@router.get("/cadres/{cadre_id}", response_model=ProfileOut, responses=READ_PROBLEMS,
+            summary="Thông tin cán bộ vào một ngày, như đã biết vào một thời điểm (profile)",
+            operation_id="cadre_profile")
+def cadre_profile(cadre_id: UUID, p: Principal = Depends(get_principal),
+                  m: Moment = Depends(get_moment), runtime: Runtime = Depends(get_runtime),
+                  access: AccessStore = Depends(get_access)) -> ProfileOut:
+    check_read_cadre(p, runtime, cadre_id, m)
+    profile = runtime.read_model.profile(cadre_id, m)
+    if profile is None:
+        raise _cadre_not_found(cadre_id)
+    record_read(access, p, cadre_id, "profile", m)
+    return ProfileOut.model_validate({**profile, "as_of": m.as_of, "known_at": m.known_at,
+                                      "position": m.position})
+
+
+@router.get("/cadres/{cadre_id}/record", response_model=RecordOut, responses=READ_PROBLEMS,
+            summary="Hồ sơ công vụ: mọi mục đã ghi, kể cả đính chính (the cadre's record)",
+            operation_id="cadre_record")
+def cadre_record(cadre_id: UUID, p: Principal = Depends(get_principal),
+                 m: Moment = Depends(get_moment), runtime: Runtime = Depends(get_runtime),
+                 access: AccessStore = Depends(get_access)) -> RecordOut:
+    check_read_cadre(p, runtime, cadre_id, m)
+    entries = runtime.read_model.record(cadre_id, m)
+    if entries is None:
+        raise _cadre_not_found(cadre_id)
+    record_read(access, p, cadre_id, "record", m)
+    return RecordOut.model_validate(dict(as_of=m.as_of, known_at=m.known_at,
+                                         position=m.position, cadre_id=cadre_id,
+                                         entries=entries))

@@ -1,0 +1,39 @@
+"""Titles (chức danh): post types with their standards and management tier."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Depends
+
+from api.deps import get_moment, get_runtime
+from api.errors import problem_responses
+from api.schemas import Receipt, TitleIn, TitlesOut
+from api.security import ADMIN, ALL_ROLES, Principal, get_principal, require_role
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+    from projections.read_model import Moment
+
+router = APIRouter(tags=["titles"])
+
+
+@router.post("/titles", status_code=201, response_model=Receipt,
+             responses=problem_responses(400, 401, 403, 404, 409, 422),
+             summary="Khai báo chức danh (register a title)", operation_id="register_title")
+def register_title(body: TitleIn, p: Principal = Depends(get_principal),
+                   runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    # Titles are shared by every unit: only the administrator defines them.
+    require_role(p, ADMIN)
+    receipt = runtime.app.register_title(**body.command(), recorded_by=p.name)
+    runtime.catch_up()
+    return Receipt(id=receipt.id, position=receipt.position)
+
+
+@router.get("/titles", response_model=TitlesOut, responses=problem_responses(401, 403, 422),
+            summary="Danh mục chức danh (the titles)", operation_id="list_titles")
+def list_titles(p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
+                runtime: Runtime = Depends(get_runtime)) -> TitlesOut:
+    require_role(p, *ALL_ROLES)
+    return TitlesOut.model_validate(dict(as_of=m.as_of, known_at=m.known_at,
+                                         position=m.position, titles=runtime.read_model.titles()))

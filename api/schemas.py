@@ -1,0 +1,445 @@
+"""Request and response models of API v1.
+
+Requests: codes are the contract's StrEnums, Vietnamese text is NFC-normalised and trimmed,
+unknown fields are refused, so a malformed payload is a 422 naming the field. Responses: every
+read carries the moment it answers for (`as_of`, `known_at`, `position`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from api.deps import bounded_date
+from domain.values import (
+    ActionKind,
+    Decision,
+    DisciplineForm,
+    Education,
+    EndingReason,
+    Gender,
+    PoliticalTheory,
+    QualificationKind,
+    Rating,
+    Relation,
+    StateManagement,
+    TitleStandards,
+    TrainingMode,
+    UnitChangeKind,
+    VettingConclusion,
+    nfc,
+)
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def clean_text(value: str) -> str:
+    """NFC, trimmed, non-empty; refuses what no database or JSON encoder should see."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("chuỗi chứa ký tự Unicode không hợp lệ (invalid Unicode)") from None
+    text = nfc(value)
+    if any((ord(ch) < 32 and ch not in "\t\n\r") or ch == "\x7f" for ch in text):
+        raise ValueError("chuỗi chứa ký tự điều khiển (control characters are not allowed)")
+    if not text:
+        raise ValueError("không được để trống (must not be blank)")
+    return text
+
+
+def _date(value: date) -> date:
+    bounded_date(value)
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(clean_text)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000),
+                     AfterValidator(clean_text)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(clean_text)]
+Day = Annotated[date, AfterValidator(_date)]
+# Years 1900-2199, as for dates (year 0 would not even make a date).
+Period = Annotated[str, StringConstraints(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$")]
+Term = Annotated[str, StringConstraints(pattern=r"^(19|20|21)[0-9]{2}-(19|20|21)[0-9]{2}$")]
+# Integers stay within 64 bits (storage) and far from date arithmetic limits.
+SmallInt = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+Position = Annotated[int, Field(ge=1, le=2**62)]
+Score = Annotated[Decimal, Field(allow_inf_nan=False, max_digits=7, decimal_places=3)]
+CriterionValue = Annotated[float, Field(allow_inf_nan=False)] | Text | bool | None
+
+
+class Command(BaseModel):
+    """A write payload: unknown fields refused; `command()` gives the service's keywords."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def command(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, DecisionIn | TitleStandardsIn):
+                value = value.to_domain()
+            out[name] = value
+        return out
+
+
+class DecisionIn(BaseModel):
+    """Quyết định: the legal basis of a personnel action."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "number": "41-KH/QU", "signed_on": "2022-04-01", "issuer": "Ban Thường vụ Quận ủy",
+        "signer": "Lê Toàn Khánh"}]})
+
+    number: Text
+    signed_on: Day
+    issuer: Text
+    signer: Text
+    signer_cadre_id: UUID | None = None
+
+    def to_domain(self) -> Decision:
+        return Decision(number=self.number, signed_on=self.signed_on, issuer=self.issuer,
+                        signer=self.signer, signer_cadre_id=self.signer_cadre_id)
+
+
+class TitleStandardsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_political_theory: PoliticalTheory | None = None
+    min_state_management: StateManagement | None = None
+    min_education: Education | None = None
+    max_age_first_appointment: Annotated[int, Field(ge=18, le=100)] | None = None
+
+    def to_domain(self) -> TitleStandards:
+        return TitleStandards(
+            min_political_theory=self.min_political_theory,
+            min_state_management=self.min_state_management,
+            min_education=self.min_education,
+            max_age_first_appointment=self.max_age_first_appointment)
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+class UnitIn(Command):
+    code: Code
+    name: Text
+    kind: Code
+    established_on: Day
+    parent_id: UUID | None = None
+    decision: DecisionIn | None = None
+
+
+class UnitChangeIn(Command):
+    change: UnitChangeKind
+    effective_on: Day
+    new_name: Text | None = None
+    new_parent_id: UUID | None = None
+    into_unit_id: UUID | None = None
+    decision: DecisionIn | None = None
+
+
+class TitleIn(Command):
+    code: Code
+    name: Text
+    is_head: bool
+    management_tier: Code
+    rank: SmallInt = 0
+    sector: Code | None = None
+    standards: TitleStandardsIn | None = None
+
+
+class CadreIn(Command):
+    full_name: Text
+    gender: Gender
+    born_on: Day
+    ethnicity: Text | None = None
+    religion: Text | None = None
+    hometown: Text | None = None
+    national_id: Code | None = None
+    party_joined_on: Day | None = None
+    education: Education | None = None
+    political_theory: PoliticalTheory | None = None
+    state_management: StateManagement | None = None
+
+
+class AppointmentIn(Command):
+    kind: ActionKind
+    unit_id: UUID
+    title_code: Code
+    effective_on: Day
+    decision: DecisionIn
+    term_months: SmallInt | None = None
+    planned_end_on: Day | None = None
+    special_case: bool = False
+
+
+class EndingIn(Command):
+    unit_id: UUID
+    title_code: Code
+    reason: EndingReason
+    effective_on: Day
+    decision: DecisionIn
+
+
+class NominationIn(Command):
+    """Giới thiệu ứng cử: nominated as a candidate (no holding yet)."""
+
+    unit_id: UUID
+    title_code: Code
+    decided_on: Day
+    decision: DecisionIn
+
+
+class EvaluationIn(Command):
+    period: Period = Field(description="YYYY or YYYY-Qn")
+    rating: Rating
+    decided_on: Day
+    score: Score | None = None
+    criteria: dict[Code, CriterionValue] | None = Field(default=None, max_length=50)
+    decision: DecisionIn | None = None
+
+
+class TrainingIn(Command):
+    program: Text
+    started_on: Day
+    completed_on: Day | None = None
+    institution: Text | None = None
+    mode: TrainingMode | None = None
+
+
+class QualificationIn(Command):
+    kind: QualificationKind
+    level: Code
+    obtained_on: Day
+
+
+class PlanningIn(Command):
+    """Quy hoạch; `removed: true` takes the cadre out of the planning."""
+
+    unit_id: UUID
+    title_code: Code
+    term: Term = Field(description="YYYY-YYYY, e.g. 2025-2030")
+    decided_on: Day
+    decision: DecisionIn
+    removed: bool = False
+
+
+class DisciplineIn(Command):
+    form: DisciplineForm
+    effective_on: Day
+    violation: LongText
+    decision: DecisionIn
+
+
+class VettingIn(Command):
+    vetted_on: Day
+    purpose: Text
+    conclusion: VettingConclusion
+    body: Text
+
+
+class RelativeIn(Command):
+    relation: Relation
+    full_name: Text
+    relative_cadre_id: UUID | None = None
+    born_year: SmallInt | None = None
+
+
+class CorrectionIn(BaseModel):
+    """Đính chính (with `replacement`) or thu hồi (without): nothing is overwritten.
+
+    `replacement` is the full payload of the command that recorded the corrected entry (e.g. an
+    appointment's `kind`, `unit_id`, `title_code`, `effective_on`, `decision`...), validated as
+    that command's payload.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    target_position: Position
+    reason: LongText
+    replacement: dict[str, Any] | None = None
+
+
+# Which payload a correction's replacement must match, by the type of the corrected entry.
+REPLACEMENT_MODELS: dict[str, type[Command]] = {
+    "Registered": CadreIn,
+    "Appointed": AppointmentIn,
+    "HoldingEnded": EndingIn,
+    "Nominated": NominationIn,
+    "Evaluated": EvaluationIn,
+    "TrainingRecorded": TrainingIn,
+    "QualificationObtained": QualificationIn,
+    "Planned": PlanningIn,
+    "PlanningRemoved": PlanningIn,
+    "Disciplined": DisciplineIn,
+    "Vetted": VettingIn,
+    "RelativeAdded": RelativeIn,
+}
+
+
+class Receipt(BaseModel):
+    """201 answer of every command: the aggregate changed and the last log position written."""
+
+    id: UUID
+    position: int
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+class Answer(BaseModel):
+    """What every read carries: the moment it answers for."""
+
+    as_of: date = Field(description="business date the answer is for")
+    known_at: datetime = Field(description="instant: only what was recorded by then counts")
+    position: int = Field(description="log position the answer reflects")
+
+
+class Row(BaseModel):
+    """A read row: the named fields are guaranteed, more may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class DecisionOut(Row):
+    number: str
+    signed_on: date
+    issuer: str
+    signer: str
+    signer_cadre_id: UUID | None = None
+
+
+class UnitOut(Row):
+    id: UUID
+    code: str
+    name: str
+    kind: str
+    parent_id: UUID | None = None
+    established_on: date | None = None
+
+
+class UnitsOut(Answer):
+    units: list[UnitOut]
+
+
+class HoldingOut(Row):
+    cadre_id: UUID
+    full_name: str
+    unit_id: UUID | None = None
+    unit_name: str | None = None
+    title_code: str
+    title_name: str | None = None
+    kind: str
+    since: date
+    until: date | None = None
+    decision: DecisionOut | None = None
+
+
+class RosterOut(Answer):
+    unit_id: UUID
+    include_subunits: bool
+    holdings: list[HoldingOut]
+
+
+class TitleOut(Row):
+    code: str
+    name: str
+    is_head: bool
+    management_tier: str
+    rank: int
+    sector: str | None = None
+    standards: dict[str, Any] | None = None
+
+
+class TitlesOut(Answer):
+    titles: list[TitleOut]
+
+
+class CadreSummaryOut(Row):
+    id: UUID
+    full_name: str
+    gender: str | None = None
+    born_on: date | None = None
+
+
+class CadresOut(Answer):
+    cadres: list[CadreSummaryOut]
+    limit: int
+    offset: int
+
+
+class ProfileOut(Answer, Row):
+    id: UUID
+    full_name: str
+    gender: str
+    born_on: date
+    party_joined_on: date | None = None
+    holdings: list[HoldingOut]
+    political_theory: str | None = None
+    state_management: str | None = None
+    education: str | None = None
+    planning: list[dict[str, Any]]
+    active_disciplines: list[dict[str, Any]]
+    evaluations: list[dict[str, Any]] = []
+    trainings: list[dict[str, Any]] = []
+    relatives: list[dict[str, Any]] = []
+
+
+class EntryOut(Row):
+    position: int
+    type: str
+    effective_on: date | None = None
+    recorded_at: datetime
+    recorded_by: str
+    decision: DecisionOut | None = None
+    summary: str
+    status: str = Field(description="in_force | corrected | retracted")
+    corrected_by: int | None = None
+
+
+class RecordOut(Answer):
+    cadre_id: UUID
+    entries: list[EntryOut]
+
+
+class AuditEntryOut(Row):
+    position: int
+    recorded_at: datetime
+    recorded_by: str
+    type: str
+    cadre_id: UUID | None = None
+
+
+class AuditLogOut(Answer):
+    entries: list[AuditEntryOut]
+
+
+class ChainHead(BaseModel):
+    position: int
+    hash: str
+
+
+class VerifyOut(Answer):
+    ok: bool
+    checked: int
+    head: ChainHead
+    first_bad_position: int | None = None
+    problem: str | None = None
+
+
+class ReadOut(BaseModel):
+    reader: str
+    role: str
+    read_at: datetime
+    cadre_id: UUID
+    what: str = Field(description="profile | record | cv")
+    as_of: date
+    known_at: datetime
+    position: int
+
+
+class ReadsOut(Answer):
+    reads: list[ReadOut]

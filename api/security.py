@@ -1,0 +1,161 @@
+"""Who is calling, and what their role and unit scope allow.
+
+Roles (contract): `admin` everything; `personnel` writes within its unit subtree (cadres holding
+posts there today, or unplaced cadres it registered) and reads there; `inspector` reads
+everything and writes nothing; `leader` reads within its subtree; `self` reads its own cadre.
+Scope refusals raise `NotPermitted` (403); a missing or unknown token is 401.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import NotAuthenticated
+from domain.errors import NotPermitted
+from infra.access import AccessStore
+from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+    from projections.read_model import Moment
+
+ADMIN, PERSONNEL, INSPECTOR, LEADER, SELF = "admin", "personnel", "inspector", "leader", "self"
+ALL_ROLES = (ADMIN, PERSONNEL, INSPECTOR, LEADER, SELF)
+READ_ALL_ROLES = (ADMIN, INSPECTOR)
+BOOTSTRAP_ADMIN_NAME = "admin"
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="Bearer token issued by `hoso token create` (or HOSO_ADMIN_TOKEN for admin)",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+    unit_id: UUID | None
+    cadre_id: UUID | None
+
+
+def get_principal(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Security(bearer),
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise NotAuthenticated("Thiếu bearer token (missing bearer token)",
+                               code="not_authenticated")
+    token = credentials.credentials
+    settings: Settings = request.app.state.settings
+    if settings.admin_token and hmac.compare_digest(token.encode("utf-8", "replace"),
+                                                    settings.admin_token.encode("utf-8")):
+        return Principal(BOOTSTRAP_ADMIN_NAME, ADMIN, None, None)
+    access: AccessStore = request.app.state.access
+    holder = access.holder(token)
+    if holder is None:
+        raise NotAuthenticated("Token không hợp lệ (unknown or revoked token)",
+                               code="invalid_token")
+    return Principal(holder.name, holder.role, holder.unit_id, holder.cadre_id)
+
+
+def _refuse(message: str) -> NotPermitted:
+    return NotPermitted(message, code="forbidden")
+
+
+def require_role(p: Principal, *roles: str) -> None:
+    if p.role not in roles:
+        raise _refuse(f"Vai trò '{p.role}' không được phép thao tác này (role {p.role} may not "
+                      f"do this; allowed: {', '.join(roles)})")
+
+
+def _in_subtree(p: Principal, runtime: Runtime, unit_id: UUID, m: Moment) -> bool:
+    if p.unit_id is None:
+        return False
+    return unit_id in set(runtime.read_model.subtree(p.unit_id, m))
+
+
+def _holds_post_in_subtree(p: Principal, runtime: Runtime, cadre_id: UUID, m: Moment) -> bool:
+    if p.unit_id is None:
+        return False
+    held = runtime.read_model.cadre_unit_ids(cadre_id, m)
+    return bool(held) and bool(held & set(runtime.read_model.subtree(p.unit_id, m)))
+
+
+def _now(runtime: Runtime) -> Moment:
+    return runtime.read_model.moment()
+
+
+def _registered_unplaced(p: Principal, runtime: Runtime, cadre_id: UUID, today: Moment) -> bool:
+    # A cadre just registered holds no post yet; its registrar may complete the record.
+    return (not runtime.read_model.cadre_unit_ids(cadre_id, today)
+            and runtime.read_model.registered_by(cadre_id) == p.name)
+
+
+def check_read_cadre(p: Principal, runtime: Runtime, cadre_id: UUID, m: Moment) -> None:
+    if p.role in READ_ALL_ROLES:
+        return
+    if p.role == SELF:
+        if p.cadre_id == cadre_id:
+            return
+        raise _refuse("Chỉ được xem hồ sơ của chính mình (self reads only its own record)")
+    if p.role in (LEADER, PERSONNEL):
+        # In scope when the cadre holds a post in the subtree on the date asked about, or today.
+        if _holds_post_in_subtree(p, runtime, cadre_id, m):
+            return
+        today = _now(runtime)
+        if _holds_post_in_subtree(p, runtime, cadre_id, today):
+            return
+        if p.role == PERSONNEL and _registered_unplaced(p, runtime, cadre_id, today):
+            return
+        raise _refuse("Cán bộ không thuộc phạm vi đơn vị được giao (cadre outside your unit "
+                      "subtree)")
+    raise _refuse(f"Vai trò '{p.role}' không được xem hồ sơ (role may not read records)")
+
+
+def check_read_unit(p: Principal, runtime: Runtime, unit_id: UUID, m: Moment) -> None:
+    if p.role in READ_ALL_ROLES:
+        return
+    if p.role in (LEADER, PERSONNEL):
+        if _in_subtree(p, runtime, unit_id, m) or _in_subtree(p, runtime, unit_id,
+                                                               _now(runtime)):
+            return
+        raise _refuse("Đơn vị nằm ngoài phạm vi được giao (unit outside your unit subtree)")
+    raise _refuse(f"Vai trò '{p.role}' không được xem danh sách đơn vị này (role may not read "
+                  "unit rosters)")
+
+
+def check_write_cadre(p: Principal, runtime: Runtime, cadre_id: UUID) -> None:
+    if p.role == ADMIN:
+        return
+    require_role(p, ADMIN, PERSONNEL)
+    runtime.catch_up()
+    today = _now(runtime)
+    if _holds_post_in_subtree(p, runtime, cadre_id, today):
+        return
+    if _registered_unplaced(p, runtime, cadre_id, today):
+        return
+    raise _refuse("Cán bộ không thuộc phạm vi đơn vị được giao (cadre outside your unit "
+                  "subtree)")
+
+
+def check_write_unit(p: Principal, runtime: Runtime, unit_id: UUID) -> None:
+    if p.role == ADMIN:
+        return
+    require_role(p, ADMIN, PERSONNEL)
+    runtime.catch_up()
+    if _in_subtree(p, runtime, unit_id, _now(runtime)):
+        return
+    raise _refuse("Đơn vị nằm ngoài phạm vi được giao (unit outside your unit subtree)")
+
+
+def record_read(access: AccessStore, p: Principal, cadre_id: UUID, what: str,
+                m: Moment) -> None:
+    """Write the read audit row for a profile, record or CV shown to `p` (who looked)."""
+    access.record_read(reader=p.name, role=p.role, cadre_id=cadre_id, what=what, as_of=m.as_of,
+                       known_at=m.known_at, position=m.position)

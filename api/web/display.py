@@ -1,0 +1,152 @@
+"""How the screens write dates, instants and numbers: the Vietnamese way (31/12/2024, 88,8%)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from domain.values import label
+
+VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no daylight saving
+
+TIER_NAMES = {"thanh_uy": "Thành ủy", "quan_uy": "Quận ủy", "huyen_uy": "Huyện ủy",
+              "dang_uy": "Đảng ủy", "tinh_uy": "Tỉnh ủy"}
+ROLE_NAMES = {"admin": "Quản trị", "personnel": "Cán bộ tổ chức", "inspector": "Kiểm tra",
+              "leader": "Lãnh đạo", "self": "Cá nhân"}
+STATUS_NAMES = {"in_force": "Có hiệu lực", "corrected": "Đã đính chính",
+                "retracted": "Đã thu hồi"}
+SEVERITY_NAMES = {"high": "Nghiêm trọng", "medium": "Trung bình", "low": "Thấp"}
+ENTRY_TYPES = {
+    "Registered": "Đăng ký hồ sơ", "Appointed": "Bổ nhiệm, phân công",
+    "HoldingEnded": "Thôi giữ chức vụ", "Nominated": "Giới thiệu ứng cử",
+    "Evaluated": "Đánh giá, xếp loại", "TrainingRecorded": "Đào tạo, bồi dưỡng",
+    "QualificationObtained": "Văn bằng, trình độ", "Planned": "Quy hoạch",
+    "PlanningRemoved": "Đưa ra khỏi quy hoạch", "Disciplined": "Kỷ luật",
+    "Vetted": "Thẩm định chính trị", "RelativeAdded": "Quan hệ gia đình",
+    "Corrected": "Đính chính", "Retracted": "Thu hồi", "PersonalDataErased": "Xóa dữ liệu cá nhân",
+}
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(VIETNAM).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def vn_date(value: Any) -> str:
+    """2024-12-31 → 31/12/2024; nothing → an empty string."""
+    day = _as_date(value)
+    return "" if day is None else f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def as_instant(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant
+
+
+def vn_instant(value: Any) -> str:
+    """An instant in Vietnam time: 14:05 31/12/2024."""
+    instant = as_instant(value)
+    if instant is None:
+        return ""
+    local = instant.astimezone(VIETNAM)
+    return f"{local:%H:%M} {vn_date(local.date())}"
+
+
+def read_day(text: str | None) -> date | None:
+    """A date typed as 31/12/2024 (or 2024-12-31, as in links); blank or bad → None.
+
+    Date controls are text fields: a browser's own date picker shows its UI language's
+    format (12/31/2024 in an English browser), and the screens promise dd/mm/yyyy.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if "/" in text:
+            day, month, year = (int(p) for p in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def local_input(value: datetime | None) -> str:
+    """The value of a "known at" control: Vietnam time, 31/12/2024 14:05."""
+    if value is None:
+        return ""
+    local = value.astimezone(VIETNAM)
+    return f"{vn_date(local.date())} {local:%H:%M}"
+
+
+def from_local_input(text: str | None) -> datetime | None:
+    """A "known at" value (31/12/2024 14:05, or ISO) read as Vietnam time, in UTC."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    day_part, _, time_part = text.replace("T", " ").partition(" ")
+    day = read_day(day_part)
+    if day is None:
+        return None
+    try:
+        hours, minutes = (int(p) for p in (time_part or "23:59").split(":")[:2])
+        local = datetime(day.year, day.month, day.day, hours, minutes, 59 if not time_part
+                         else 0, tzinfo=VIETNAM)
+    except ValueError:
+        return None
+    return local.astimezone(UTC)
+
+
+def vn_number(value: Any) -> str:
+    """6789 → 6.789; 4.5 → 4,5."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    if isinstance(value, float | Decimal):
+        whole, _, frac = f"{Decimal(str(value)):,f}".partition(".")
+        whole = whole.replace(",", ".")
+        return f"{whole},{frac}" if frac and frac.strip("0") else whole
+    return str(value)
+
+
+def vn_percent(value: Any) -> str:
+    """88.8 → 88,8% (one decimal)."""
+    if value is None:
+        return "—"
+    return f"{Decimal(str(value)):.1f}".replace(".", ",") + "%"
+
+
+def share(count: int, total: int) -> str:
+    if not total:
+        return "—"
+    exact = Decimal(count) * 100 / Decimal(total)
+    return vn_percent(exact.quantize(Decimal("0.1")))
+
+
+def code_label(code: Any) -> str:
+    return label(None if code is None else str(code))
+
+
+def tier_name(tier: str | None) -> str:
+    return TIER_NAMES.get(tier or "", tier or "")
+
+
+def install(env: Any) -> None:
+    """Filters of the templates."""
+    env.filters.update(vn_date=vn_date, vn_instant=vn_instant, vn_number=vn_number,
+                       vn_percent=vn_percent, label=code_label, tier=tier_name,
+                       role=lambda r: ROLE_NAMES.get(r, r),
+                       status=lambda s: STATUS_NAMES.get(s, s),
+                       severity=lambda s: SEVERITY_NAMES.get(s, s),
+                       entry_type=lambda t: ENTRY_TYPES.get(t, t))
+    env.globals.update(share=share)

@@ -1,0 +1,341 @@
+"""The write forms: one per command of the contract, validated by the API's own payload models
+and submitted through the API's own route functions (same checks, same application service).
+
+A form is a list of fields named as the payload is (`decision.number` for nested ones); a
+refusal, whether a malformed value or the domain's refusal, is shown next to the field it names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from api.routes import cadres as cadre_routes
+from api.routes import titles as title_routes
+from api.routes import units as unit_routes
+from api.schemas import (
+    AppointmentIn,
+    CadreIn,
+    CorrectionIn,
+    DisciplineIn,
+    EndingIn,
+    EvaluationIn,
+    NominationIn,
+    PlanningIn,
+    QualificationIn,
+    RelativeIn,
+    TitleIn,
+    TrainingIn,
+    UnitChangeIn,
+    UnitIn,
+    VettingIn,
+)
+from api.web.display import read_day
+from domain.values import (
+    ActionKind,
+    DisciplineForm,
+    Education,
+    EndingReason,
+    Gender,
+    PoliticalTheory,
+    QualificationKind,
+    Rating,
+    Relation,
+    StateManagement,
+    TrainingMode,
+    UnitChangeKind,
+    VettingConclusion,
+    label,
+)
+
+QUALIFICATION_KINDS = {"education": "Trình độ chuyên môn", "political_theory": "Lý luận chính trị",
+                       "state_management": "Quản lý nhà nước", "language": "Ngoại ngữ",
+                       "it": "Tin học"}
+MODES = {"tap_trung": "Tập trung", "tai_chuc": "Tại chức"}
+UNIT_CHANGES = {"rename": "Đổi tên", "move": "Chuyển trực thuộc", "merge": "Hợp nhất vào",
+                "dissolve": "Giải thể"}
+
+
+def _codes(values: Any, names: Mapping[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+    return tuple((str(v), (names or {}).get(str(v)) or label(str(v))) for v in values)
+
+
+CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
+    "action_kind": _codes(ActionKind),
+    "ending_reason": _codes(EndingReason),
+    "rating": tuple((str(r), f"{r} — {label(str(r))}") for r in Rating),
+    "discipline_form": _codes(DisciplineForm),
+    "gender": _codes(Gender),
+    "education": _codes(Education),
+    "political_theory": _codes(PoliticalTheory),
+    "state_management": _codes(StateManagement),
+    "qualification_kind": _codes(QualificationKind, QUALIFICATION_KINDS),
+    "relation": _codes(Relation),
+    "vetting_conclusion": _codes(VettingConclusion),
+    "training_mode": _codes(TrainingMode, MODES),
+    "unit_change": _codes(UnitChangeKind, UNIT_CHANGES),
+    "yes_no": (("false", "Không"), ("true", "Có")),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the payload's name; dotted for nested objects
+    label: str
+    kind: str = "text"  # text, date, number, select, textarea, checkbox
+    required: bool = False
+    choices: str | None = None  # a key of CHOICES, or "units", "titles", "entries"
+    hint: str | None = None
+
+    @property
+    def html_id(self) -> str:
+        return "f-" + self.name.replace(".", "-").replace("_", "-")
+
+
+def decision_fields(required: bool = True) -> tuple[Field, ...]:
+    return (
+        Field("decision.number", "Số quyết định", required=required, hint="Ví dụ 41-QĐ/QU"),
+        Field("decision.signed_on", "Ngày ký", "date", required),
+        Field("decision.issuer", "Cơ quan ban hành", required=required),
+        Field("decision.signer", "Người ký", required=required),
+    )
+
+
+Submit = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Form:
+    slug: str
+    title: str
+    model: type[BaseModel]
+    fields: tuple[Field, ...]
+    submit: Submit  # the API route function: (cadre_id?, body, principal, runtime)
+    on_cadre: bool = True  # the command concerns one cadre (its id is in the path)
+    on_unit: bool = False  # the command concerns one unit
+    decision_optional: bool = False  # the whole decision group may be left blank
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _correct(cadre_id: UUID, body: BaseModel, p: Any, runtime: Any) -> Any:
+    return cadre_routes.correct(cadre_id, body, p, runtime)  # type: ignore[arg-type]
+
+
+FORMS: dict[str, Form] = {f.slug: f for f in (
+    Form("bo-nhiem", "Bổ nhiệm, phân công (appointment)", AppointmentIn, (
+        Field("kind", "Hình thức", "select", True, "action_kind"),
+        Field("unit_id", "Đơn vị", "select", True, "units"),
+        Field("title_code", "Chức danh", "select", True, "titles"),
+        Field("effective_on", "Ngày hiệu lực", "date", True),
+        *decision_fields(),
+        Field("term_months", "Thời hạn (tháng)", "number"),
+        Field("planned_end_on", "Dự kiến kết thúc", "date"),
+        Field("special_case", "Trường hợp đặc biệt", "checkbox"),
+    ), cadre_routes.appoint),
+    Form("thoi-giu-chuc-vu", "Thôi giữ chức vụ (end a holding)", EndingIn, (
+        Field("unit_id", "Đơn vị", "select", True, "units"),
+        Field("title_code", "Chức danh", "select", True, "titles"),
+        Field("reason", "Lý do", "select", True, "ending_reason"),
+        Field("effective_on", "Ngày hiệu lực", "date", True),
+        *decision_fields(),
+    ), cadre_routes.end_holding),
+    Form("gioi-thieu-ung-cu", "Giới thiệu ứng cử (nomination)", NominationIn, (
+        Field("unit_id", "Đơn vị", "select", True, "units"),
+        Field("title_code", "Chức danh", "select", True, "titles"),
+        Field("decided_on", "Ngày quyết định", "date", True),
+        *decision_fields(),
+    ), cadre_routes.nominate),
+    Form("danh-gia", "Đánh giá, xếp loại (evaluation)", EvaluationIn, (
+        Field("period", "Kỳ đánh giá", required=True, hint="YYYY hoặc YYYY-Qn, ví dụ 2025-Q4"),
+        Field("rating", "Xếp loại", "select", True, "rating"),
+        Field("decided_on", "Ngày quyết định", "date", True),
+        Field("score", "Điểm", "number"),
+        *decision_fields(required=False),
+    ), cadre_routes.evaluate, decision_optional=True),
+    Form("dao-tao", "Đào tạo, bồi dưỡng (training)", TrainingIn, (
+        Field("program", "Chương trình", required=True),
+        Field("started_on", "Ngày bắt đầu", "date", True),
+        Field("completed_on", "Ngày hoàn thành", "date"),
+        Field("institution", "Cơ sở đào tạo"),
+        Field("mode", "Hình thức", "select", False, "training_mode"),
+    ), cadre_routes.record_training),
+    Form("van-bang", "Văn bằng, trình độ (qualification)", QualificationIn, (
+        Field("kind", "Loại", "select", True, "qualification_kind"),
+        Field("level", "Trình độ", required=True,
+              hint="Mã trình độ, ví dụ dai_hoc, cao_cap, cvc"),
+        Field("obtained_on", "Ngày cấp", "date", True),
+    ), cadre_routes.add_qualification),
+    Form("quy-hoach", "Quy hoạch (planning)", PlanningIn, (
+        Field("unit_id", "Đơn vị", "select", True, "units"),
+        Field("title_code", "Chức danh", "select", True, "titles"),
+        Field("term", "Nhiệm kỳ", required=True, hint="YYYY-YYYY, ví dụ 2025-2030"),
+        Field("decided_on", "Ngày quyết định", "date", True),
+        *decision_fields(),
+        Field("removed", "Đưa ra khỏi quy hoạch", "checkbox"),
+    ), cadre_routes.plan),
+    Form("ky-luat", "Kỷ luật (discipline)", DisciplineIn, (
+        Field("form", "Hình thức kỷ luật", "select", True, "discipline_form"),
+        Field("effective_on", "Ngày hiệu lực", "date", True),
+        Field("violation", "Nội dung vi phạm", "textarea", True),
+        *decision_fields(),
+    ), cadre_routes.discipline),
+    Form("tham-dinh", "Thẩm định chính trị (vetting)", VettingIn, (
+        Field("vetted_on", "Ngày thẩm định", "date", True),
+        Field("purpose", "Mục đích", required=True),
+        Field("conclusion", "Kết luận", "select", True, "vetting_conclusion"),
+        Field("body", "Cơ quan thẩm định", required=True),
+    ), cadre_routes.vet),
+    Form("quan-he-gia-dinh", "Quan hệ gia đình (relative)", RelativeIn, (
+        Field("relation", "Quan hệ", "select", True, "relation"),
+        Field("full_name", "Họ và tên", required=True),
+        Field("born_year", "Năm sinh", "number"),
+    ), cadre_routes.add_relative),
+    Form("dinh-chinh", "Đính chính, thu hồi (correction)", CorrectionIn, (
+        Field("target_position", "Mục cần đính chính", "select", True, "entries"),
+        Field("reason", "Lý do", "textarea", True),
+        Field("replacement", "Nội dung thay thế (JSON)", "textarea",
+              hint="Để trống để thu hồi mục; nếu đính chính, ghi đủ nội dung của lệnh gốc "
+                   "dạng JSON"),
+    ), _correct),
+    Form("dang-ky", "Đăng ký cán bộ (register a cadre)", CadreIn, (
+        Field("full_name", "Họ và tên", required=True),
+        Field("gender", "Giới tính", "select", True, "gender"),
+        Field("born_on", "Ngày sinh", "date", True),
+        Field("ethnicity", "Dân tộc"),
+        Field("religion", "Tôn giáo"),
+        Field("hometown", "Quê quán"),
+        Field("national_id", "Số CCCD"),
+        Field("party_joined_on", "Ngày vào Đảng", "date"),
+        Field("education", "Trình độ chuyên môn", "select", False, "education"),
+        Field("political_theory", "Lý luận chính trị", "select", False, "political_theory"),
+        Field("state_management", "Quản lý nhà nước", "select", False, "state_management"),
+    ), cadre_routes.register_cadre, on_cadre=False),
+    Form("don-vi-moi", "Thành lập đơn vị (register a unit)", UnitIn, (
+        Field("code", "Mã đơn vị", required=True),
+        Field("name", "Tên đơn vị", required=True),
+        Field("kind", "Loại đơn vị", required=True, hint="Ví dụ phuong, phong, ban"),
+        Field("established_on", "Ngày thành lập", "date", True),
+        Field("parent_id", "Trực thuộc", "select", False, "units"),
+        *decision_fields(required=False),
+    ), unit_routes.register_unit, on_cadre=False, decision_optional=True),
+    Form("thay-doi-don-vi", "Thay đổi đơn vị (unit change)", UnitChangeIn, (
+        Field("change", "Thay đổi", "select", True, "unit_change"),
+        Field("effective_on", "Ngày hiệu lực", "date", True),
+        Field("new_name", "Tên mới"),
+        Field("new_parent_id", "Trực thuộc mới", "select", False, "units"),
+        Field("into_unit_id", "Hợp nhất vào", "select", False, "units"),
+        *decision_fields(required=False),
+    ), unit_routes.change_unit, on_cadre=False, on_unit=True, decision_optional=True),
+    Form("chuc-danh-moi", "Chức danh mới (register a title)", TitleIn, (
+        Field("code", "Mã chức danh", required=True),
+        Field("name", "Tên chức danh", required=True),
+        Field("is_head", "Là cấp trưởng", "select", True, "yes_no"),
+        Field("management_tier", "Diện quản lý", required=True, hint="Ví dụ quan_uy"),
+        Field("rank", "Thứ bậc", "number"),
+        Field("sector", "Ngành"),
+    ), title_routes.register_title, on_cadre=False),
+)}
+
+CADRE_FORMS = tuple(f for f in FORMS.values() if f.on_cadre)
+
+MESSAGES = {
+    "missing": "Bắt buộc nhập (required)",
+    "date_from_datetime_parsing": "Ngày không hợp lệ (invalid date)",
+    "date_parsing": "Ngày không hợp lệ (invalid date)",
+    "date_type": "Ngày không hợp lệ (invalid date)",
+    "uuid_parsing": "Hãy chọn trong danh sách (choose from the list)",
+    "enum": "Giá trị không có trong danh sách (unknown code)",
+    "string_pattern_mismatch": "Sai định dạng (wrong format)",
+    "int_parsing": "Phải là số nguyên (must be a whole number)",
+    "decimal_parsing": "Phải là số (must be a number)",
+    "string_too_long": "Quá dài (too long)",
+}
+
+
+def payload_of(form: Form, values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The JSON payload the form stands for; blank optional fields are left out."""
+    payload: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for f in form.fields:
+        raw = (values.get(f.name) or "").strip()
+        value: Any
+        if f.kind == "checkbox":
+            value = raw in ("on", "true", "1")
+        elif raw == "":
+            continue
+        elif f.name == "replacement":
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                errors[f.name] = "JSON không hợp lệ (invalid JSON)"
+                continue
+        elif f.choices == "yes_no":
+            value = raw == "true"
+        elif f.kind == "date":
+            day = read_day(raw)
+            value = day.isoformat() if day is not None else raw
+        else:
+            value = raw
+        target = payload
+        *parents, leaf = f.name.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return payload, errors
+
+
+def validation_messages(errors: list[Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body",)]
+        name = prefix + ".".join(loc) if loc else "_form"
+        message = MESSAGES.get(str(e.get("type")), str(e.get("msg", "")))
+        if str(e.get("type")) == "value_error":
+            message = str(e.get("msg", "")).removeprefix("Value error, ")
+        out.setdefault(name, message)
+    return out
+
+
+def parse(form: Form, values: Mapping[str, str]) -> tuple[BaseModel | None, dict[str, str]]:
+    payload, errors = payload_of(form, values)
+    if errors:
+        return None, errors
+    try:
+        return form.model.model_validate(payload), {}
+    except ValidationError as error:
+        messages = validation_messages(list(error.errors()))
+    # A missing group ("decision") is shown on each of its blank required fields.
+    for group in [name for name in messages if form.field(name) is None]:
+        members = [f for f in form.fields if f.name.startswith(group + ".") and f.required
+                   and not (values.get(f.name) or "").strip()]
+        for f in members:
+            messages.setdefault(f.name, messages[group])
+        if members:
+            del messages[group]
+    return None, messages
+
+
+def submit(form: Form, body: BaseModel, principal: Any, runtime: Any,
+           subject_id: UUID | None) -> Any:
+    """Run the command through the API's route function; a RequestValidationError raised
+    inside (a correction's replacement) becomes field messages via `ValueError`."""
+    try:
+        if subject_id is not None:
+            return form.submit(subject_id, body, principal, runtime)
+        return form.submit(body, principal, runtime)
+    except RequestValidationError as error:
+        raise FormRefused(validation_messages(list(error.errors()))) from None
+
+
+class FormRefused(Exception):
+    def __init__(self, messages: dict[str, str]) -> None:
+        super().__init__(messages)
+        self.messages = messages

@@ -1,0 +1,744 @@
+"""The screens: sign-in, overview, unit tree and roster, cadre record, write forms, reports,
+findings and audit. Every figure comes from the read model, the report queries or the findings
+fold; every write goes through the API's own route functions (same checks, same service)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+
+from api import documents
+from api.errors import status_of
+from api.security import (
+    ADMIN,
+    INSPECTOR,
+    LEADER,
+    PERSONNEL,
+    SELF,
+    Principal,
+    check_read_cadre,
+    check_read_unit,
+    record_read,
+    require_role,
+)
+from api.web import charts, display, findings, forms
+from api.web.session import COOKIE, SESSIONS, SIGN_IN_COOKIE, Session, csrf_ok, principal_for
+from api.web.session import signed as signed_cookie
+from domain.errors import DomainError, InvalidCommand, NotFound
+from domain.oversight_service import review_finding
+from domain.rules.pack import RULE_IDS
+from domain.values import ReviewConclusion
+from infra.runtime import Runtime
+from projections import reports
+from projections.read_model import Moment
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+display.install(templates.env)
+
+router = APIRouter(include_in_schema=False)
+
+READERS = (ADMIN, PERSONNEL, INSPECTOR, LEADER)
+WRITERS = (ADMIN, PERSONNEL)
+OVERSIGHT = (ADMIN, INSPECTOR)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                               "base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+REPORT_KINDS = {
+    "cadre_quality": "Tình hình đội ngũ cán bộ (BM01)",
+    "evaluations": "Kết quả đánh giá, xếp loại",
+    "actions": "Điều động, bổ nhiệm, giới thiệu ứng cử",
+    "training": "Đào tạo, bồi dưỡng",
+    "vettings": "Bảo vệ chính trị nội bộ",
+    "monthly": "Báo cáo tháng",
+}
+AGE_BAND_NAMES = documents.LEVEL_LABELS["age_band"]
+CONCLUSIONS = {"confirmed": "Xác nhận vi phạm", "dismissed": "Không phải vi phạm",
+               "needs_action": "Cần xử lý"}
+
+
+@dataclass(frozen=True)
+class Visitor:
+    principal: Principal
+    session: Session
+
+    def may(self, area: str) -> bool:
+        role = self.principal.role
+        return role in {"read": READERS, "write": WRITERS, "oversight": OVERSIGHT,
+                        "self": (SELF,)}[area]
+
+
+class SignInNeeded(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(303, "Cần đăng nhập (sign in first)", headers={"Location": "/dang-nhap"})
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def visitor_of(request: Request) -> Visitor:
+    session = SESSIONS.find(request.cookies.get(COOKIE))
+    if session is None:
+        raise SignInNeeded()
+    principal = principal_for(request, session.token)
+    if principal is None:
+        SESSIONS.close(request.cookies.get(COOKIE))
+        raise SignInNeeded()
+    return Visitor(principal, session)
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def screen(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """A page handler whose domain refusals (403, 404, 400) render as an error page."""
+
+    @wraps(handler)
+    def guarded(request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return handler(request, *args, **kwargs)
+        except DomainError as error:
+            status, title = status_of(error)
+            if status == 401:
+                raise SignInNeeded() from None
+            visitor = None
+            try:
+                visitor = visitor_of(request)
+            except SignInNeeded:
+                pass
+            return page(request, "error.html", {"v": visitor, "title": title,
+                                                "message": error.message}, status)
+    return guarded
+
+
+# --- the moment a screen answers for -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeControls:
+    moment: Moment
+    as_of: str  # the values the controls show
+    known_at: str
+    note: str | None  # a control's value that could not be read
+
+
+def time_controls(request: Request, runtime: Runtime) -> TimeControls:
+    q = request.query_params
+    note = None
+    as_of = display.read_day(q.get("as_of"))
+    if q.get("as_of") and (as_of is None or not 1900 <= as_of.year <= 2200):
+        note, as_of = "Ngày không hợp lệ, đang xem hôm nay (invalid date; dd/mm/yyyy)", None
+    known_at = display.from_local_input(q.get("known_at"))
+    if q.get("known_at") and known_at is None:
+        note = "Thời điểm ghi nhận không hợp lệ (invalid instant)"
+    runtime.catch_up()
+    m = runtime.read_model.moment(as_of=as_of, known_at=known_at)
+    return TimeControls(m, display.vn_date(m.as_of), display.local_input(known_at), note)
+
+
+def _uuid(text: str | None) -> UUID | None:
+    try:
+        return UUID(text) if text else None
+    except ValueError:
+        return None
+
+
+def _scoped_units(v: Visitor, runtime: Runtime, m: Moment) -> list[dict[str, Any]]:
+    units = runtime.read_model.units(m)
+    if v.principal.role in (LEADER, PERSONNEL) and v.principal.unit_id is not None:
+        allowed = set(runtime.read_model.subtree(v.principal.unit_id, m))
+        units = [u for u in units if u["id"] in allowed]
+    return units
+
+
+def _tree(units: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """Units in tree order with their depth (roots: units whose parent is not shown)."""
+    ids = {u["id"] for u in units}
+    children: dict[Any, list[dict[str, Any]]] = {}
+    for u in units:
+        parent = u["parent_id"] if u["parent_id"] in ids else None
+        children.setdefault(parent, []).append(u)
+    out: list[tuple[int, dict[str, Any]]] = []
+
+    def walk(parent: Any, depth: int) -> None:
+        for u in sorted(children.get(parent, []), key=lambda x: (x["code"])):
+            out.append((depth, u))
+            walk(u["id"], depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _tiers(runtime: Runtime) -> list[str]:
+    return sorted({str(t["management_tier"]) for t in runtime.read_model.titles()})
+
+
+# --- static files ----------------------------------------------------------------------------
+
+
+@router.get("/static/{name}", name="web_static")
+def static_file(name: str) -> Response:
+    path = (STATIC / name).resolve()
+    if path.parent != STATIC.resolve() or not path.is_file():
+        raise HTTPException(404, "Không tìm thấy (not found)")
+    return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
+
+
+# --- sign in and out -------------------------------------------------------------------------
+
+
+@router.get("/dang-nhap", name="web_sign_in")
+def sign_in_form(request: Request) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = page(request, "signin.html", {"v": None, "csrf": token, "error": None})
+    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="strict", path="/")
+    return response
+
+
+@router.post("/dang-nhap")
+async def sign_in(request: Request) -> Response:
+    data = await request.form()
+    given = str(data.get("csrf") or "")
+    token = str(data.get("token") or "").strip()
+    error = None
+    if not csrf_ok(request.cookies.get(SIGN_IN_COOKIE), given):
+        error = "Phiên đăng nhập đã hết hạn, hãy thử lại (the form expired; try again)"
+    elif not token:
+        error = "Hãy nhập mã truy cập (enter your token)"
+    elif principal_for(request, token) is None:
+        error = "Mã truy cập không hợp lệ hoặc đã bị thu hồi (unknown or revoked token)"
+    if error:
+        fresh = secrets.token_urlsafe(24)
+        response = page(request, "signin.html", {"v": None, "csrf": fresh, "error": error}, 400)
+        response.set_cookie(SIGN_IN_COOKIE, fresh, httponly=True, samesite="strict", path="/")
+        return response
+    session = SESSIONS.open(token)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE, signed_cookie(session.id), httponly=True, samesite="strict",
+                        path="/", secure=request.url.scheme == "https")
+    response.delete_cookie(SIGN_IN_COOKIE, path="/")
+    return response
+
+
+@router.post("/dang-xuat", name="web_sign_out")
+async def sign_out(request: Request) -> Response:
+    data = await request.form()
+    session = SESSIONS.find(request.cookies.get(COOKIE))
+    if session is not None and csrf_ok(session.csrf, str(data.get("csrf") or "")):
+        SESSIONS.close(request.cookies.get(COOKIE))
+    response = RedirectResponse("/dang-nhap", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+# --- overview --------------------------------------------------------------------------------
+
+
+def _pyramid(runtime: Runtime, m: Moment, tier: str | None,
+             unit_id: UUID | None) -> tuple[list[str], list[int], list[int]]:
+    """Men and women by the report's age bands, over the report's scope (holdings on as_of of
+    the tier's titles in the unit's subtree)."""
+    model = runtime.read_model
+    roots = [unit_id] if unit_id else [u["id"] for u in model.units(m)
+                                       if u["parent_id"] is None]
+    codes = ({t["code"] for t in model.titles() if t["management_tier"] == tier}
+             if tier else None)
+    ids = {h["cadre_id"] for root in roots for h in model.roster(root, m, True)
+           if codes is None or h["title_code"] in codes}
+    people = {c["id"]: c for c in model.cadres(m, unit_id=unit_id, limit=100_000)}
+    men = dict.fromkeys(reports.AGE_BANDS, 0)
+    women = dict.fromkeys(reports.AGE_BANDS, 0)
+    for cadre_id in ids:
+        person = people.get(cadre_id)
+        if person is None or person["born_on"] is None:
+            continue
+        band = reports.age_band(person["born_on"], str(person["gender"]), m.as_of)
+        (women if person["gender"] == "nu" else men)[band] += 1
+    names = [AGE_BAND_NAMES.get(b, b).replace("Trên tuổi nghỉ hưu", "Quá tuổi hưu")
+             .replace(" (chưa đến tuổi nghỉ hưu)", "") for b in reports.AGE_BANDS]
+    return names, list(men.values()), list(women.values())
+
+
+def _scope_unit(v: Visitor, runtime: Runtime, m: Moment, requested: UUID | None) -> UUID | None:
+    unit_id = requested
+    if v.principal.role in (LEADER, PERSONNEL):
+        unit_id = unit_id or v.principal.unit_id
+    if unit_id is not None:
+        check_read_unit(v.principal, runtime, unit_id, m)
+    return unit_id
+
+
+@router.get("/", name="web_overview")
+@screen
+def overview(request: Request) -> Response:
+    v = visitor_of(request)
+    runtime = runtime_of(request)
+    if v.principal.role == SELF and v.principal.cadre_id is not None:
+        return RedirectResponse(f"/can-bo/{v.principal.cadre_id}", status_code=303)
+    require_role(v.principal, *READERS)
+    tc = time_controls(request, runtime)
+    m = tc.moment
+    tier = request.query_params.get("tier") or None
+    unit_id = _scope_unit(v, runtime, m, _uuid(request.query_params.get("unit_id")))
+    model = runtime.read_model
+    quality = reports.cadre_quality(model, m, tier, unit_id)
+    period = reports.latest_closed_period(m.as_of)
+    evaluation = reports.evaluations(model, period, m, tier, unit_id)
+    first_month = date(m.as_of.year - 1 + (m.as_of.month == 12), m.as_of.month % 12 + 1, 1)
+    months: list[tuple[str, int]] = []
+    day = first_month
+    while day <= m.as_of:
+        last = reports.month_bounds(f"{day:%Y-%m}")[1]
+        acts = reports.actions(model, day, min(last, m.as_of), m, tier, unit_id)
+        months.append((f"{day.month:02d}/{day.year % 100:02d}", int(acts["total"])))
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    bands, men, women = _pyramid(runtime, m, tier, unit_id)
+    open_findings: list[dict[str, Any]] = []
+    if v.may("oversight"):
+        open_findings = [f for f in findings.findings(runtime, m, unit_id=unit_id)
+                         if f["review"] is None]
+    ratings = [(f"{r}", int(evaluation["by_rating"][r]["count"])) for r in reports.RATINGS]
+    return page(request, "overview.html", {
+        "v": v, "tc": tc, "quality": quality, "tier": tier, "tiers": _tiers(runtime),
+        "unit_id": unit_id, "units": _tree(_scoped_units(v, runtime, m)), "period": period,
+        "evaluation": evaluation,
+        "pyramid": charts.pyramid(bands, men, women, title="Tháp tuổi và giới tính"),
+        "ratings_chart": charts.bars(ratings, title=f"Xếp loại kỳ {period}",
+                                     color=charts.PALETTE[2]),
+        "actions_chart": charts.columns(months, title="Quyết định nhân sự theo tháng",
+                                        color=charts.PALETTE[3]),
+        "findings": open_findings[:8], "findings_total": len(open_findings),
+    })
+
+
+# --- unit tree and roster --------------------------------------------------------------------
+
+
+@router.get("/don-vi", name="web_units")
+@screen
+def units_page(request: Request) -> Response:
+    v = visitor_of(request)
+    require_role(v.principal, *READERS)
+    runtime = runtime_of(request)
+    tc = time_controls(request, runtime)
+    m = tc.moment
+    units = _scoped_units(v, runtime, m)
+    selected = _uuid(request.query_params.get("unit_id"))
+    if selected is None and units:
+        selected = v.principal.unit_id if v.principal.unit_id in {u["id"] for u in units} \
+            else _tree(units)[0][1]["id"]
+    subunits = request.query_params.get("subunits") == "1"
+    unit = roster = vacant = None
+    if selected is not None:
+        check_read_unit(v.principal, runtime, selected, m)
+        unit = runtime.read_model.unit(selected, m)
+        if unit is None:
+            raise NotFound("Không tìm thấy đơn vị (unknown unit)", code="unit_not_found")
+        roster = runtime.read_model.roster(selected, m, include_subunits=subunits)
+        vacant_codes = runtime.read_model.vacant_head_posts(selected, m)
+        names = {t["code"]: t["name"] for t in runtime.read_model.titles()}
+        vacant = [names.get(c, c) for c in vacant_codes]
+    return page(request, "units.html", {
+        "v": v, "tc": tc, "tree": _tree(units), "unit": unit, "selected": selected,
+        "roster": roster, "vacant": vacant, "subunits": subunits,
+    })
+
+
+# --- cadres ----------------------------------------------------------------------------------
+
+
+@router.get("/can-bo", name="web_cadres")
+@screen
+def cadres_page(request: Request) -> Response:
+    v = visitor_of(request)
+    require_role(v.principal, *READERS)
+    runtime = runtime_of(request)
+    tc = time_controls(request, runtime)
+    q = (request.query_params.get("q") or "").strip() or None
+    unit_id = _uuid(request.query_params.get("unit_id"))
+    if v.principal.role in (LEADER, PERSONNEL):
+        unit_id = unit_id or v.principal.unit_id
+    if unit_id is not None:
+        check_read_unit(v.principal, runtime, unit_id, tc.moment)
+    found = runtime.read_model.cadres(tc.moment, q=q, unit_id=unit_id, limit=100)
+    return page(request, "cadres.html", {"v": v, "tc": tc, "q": q or "", "cadres": found})
+
+
+@router.get("/can-bo/{cadre_id}", name="web_cadre")
+@screen
+def cadre_page(request: Request, cadre_id: UUID) -> Response:
+    v = visitor_of(request)
+    runtime = runtime_of(request)
+    tc = time_controls(request, runtime)
+    m = tc.moment
+    check_read_cadre(v.principal, runtime, cadre_id, m)
+    profile = runtime.read_model.profile(cadre_id, m)
+    entries = runtime.read_model.record(cadre_id, m)
+    if profile is None or entries is None:
+        raise NotFound("Không tìm thấy cán bộ (unknown cadre)", code="cadre_not_found")
+    access = request.app.state.access
+    record_read(access, v.principal, cadre_id, "profile", m)
+    record_read(access, v.principal, cadre_id, "record", m)
+    titles = {t["code"]: t["name"] for t in runtime.read_model.titles()}
+    written = request.query_params.get("ghi")
+    return page(request, "cadre.html", {
+        "v": v, "tc": tc, "p": profile, "entries": list(reversed(entries)), "titles": titles,
+        "forms": forms.CADRE_FORMS, "written": written,
+        "age": (m.as_of.year - profile["born_on"].year
+                - ((m.as_of.month, m.as_of.day) < (profile["born_on"].month,
+                                                    profile["born_on"].day))),
+    })
+
+
+# --- write forms -----------------------------------------------------------------------------
+
+
+def _choices(form: forms.Form, runtime: Runtime, v: Visitor,
+             cadre_id: UUID | None) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {k: list(c) for k, c in forms.CHOICES.items()}
+    today = runtime.read_model.moment()
+    out["units"] = [(str(u["id"]), "\u2003" * depth + f"{u['name']} ({u['code']})")
+                    for depth, u in _tree(_scoped_units(v, runtime, today))]
+    out["titles"] = [(t["code"], f"{t['name']} ({t['code']})")
+                     for t in runtime.read_model.titles()]
+    if cadre_id is not None and any(f.choices == "entries" for f in form.fields):
+        entries = runtime.read_model.record(cadre_id, today) or []
+        out["entries"] = [(str(e["position"]),
+                           f"#{e['position']} · {display.vn_date(e['effective_on'])} · "
+                           f"{e['summary']}")
+                          for e in reversed(entries) if e["status"] == "in_force"]
+    return out
+
+
+def _form_page(request: Request, v: Visitor, form: forms.Form, subject: dict[str, Any] | None,
+               action: str, values: dict[str, str], errors: dict[str, str],
+               status: int = 200) -> Response:
+    runtime = runtime_of(request)
+    cadre_id = subject["id"] if subject and form.on_cadre else None
+    known = {f.name for f in form.fields}
+    general = [msg for name, msg in errors.items() if name not in known]
+    return page(request, "form.html", {
+        "v": v, "form": form, "subject": subject, "action": action, "values": values,
+        "errors": errors, "general": general,
+        "choices": _choices(form, runtime, v, cadre_id)}, status)
+
+
+def _subject(runtime: Runtime, form: forms.Form, subject_id: UUID | None) -> dict[str, Any] | None:
+    if subject_id is None:
+        return None
+    m = runtime.read_model.moment()
+    if form.on_cadre:
+        found = runtime.read_model.profile(subject_id, m)
+        if found is None:
+            raise NotFound("Không tìm thấy cán bộ (unknown cadre)", code="cadre_not_found")
+        return {"id": subject_id, "name": found["full_name"], "kind": "cadre"}
+    found = runtime.read_model.unit(subject_id, m)
+    if found is None:
+        raise NotFound("Không tìm thấy đơn vị (unknown unit)", code="unit_not_found")
+    return {"id": subject_id, "name": found["name"], "kind": "unit"}
+
+
+def _form_of(slug: str, *, on_cadre: bool | None = None, on_unit: bool = False) -> forms.Form:
+    form = forms.FORMS.get(slug)
+    if form is None or (on_cadre is not None and form.on_cadre != on_cadre) \
+            or form.on_unit != on_unit:
+        raise NotFound("Không có biểu mẫu này (unknown form)", code="not_found")
+    return form
+
+
+def _defaults(form: forms.Form, request: Request) -> dict[str, str]:
+    values = {k: v for k, v in request.query_params.items() if form.field(k) is not None}
+    today = display.vn_date(runtime_of(request).read_model.moment().as_of)
+    for f in form.fields:
+        if f.kind == "date" and f.required and f.name not in values \
+                and not f.name.startswith("decision."):
+            values[f.name] = today
+    return values
+
+
+async def _handle_post(request: Request, form: forms.Form, subject_id: UUID | None,
+                       action: str) -> Response:
+    v = visitor_of(request)
+    runtime = runtime_of(request)
+    require_role(v.principal, *WRITERS)
+    subject = _subject(runtime, form, subject_id)
+    data = await request.form()
+    values = {k: str(val) for k, val in data.items() if k != "csrf"}
+    if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):
+        return _form_page(request, v, form, subject, action, values, {
+            "_form": "Biểu mẫu đã hết hạn, hãy gửi lại (the form expired; submit again)"}, 403)
+    if form.decision_optional and not any(values.get(f.name, "").strip() for f in form.fields
+                                          if f.name.startswith("decision.")):
+        values = {k: val for k, val in values.items() if not k.startswith("decision.")}
+    body, errors = forms.parse(form, values)
+    if body is None:
+        return _form_page(request, v, form, subject, action, values, errors, 400)
+    try:
+        receipt = forms.submit(form, body, v.principal, runtime, subject_id)
+    except forms.FormRefused as refused:
+        return _form_page(request, v, form, subject, action, values, refused.messages, 400)
+    except DomainError as error:
+        status, _ = status_of(error)
+        name = error.field or "_form"
+        if form.field(name) is None and form.field(f"decision.{name}") is not None:
+            name = f"decision.{name}"
+        return _form_page(request, v, form, subject, action, values, {name: error.message},
+                          status)
+    position = getattr(receipt, "position", "")
+    if form.on_cadre and subject_id is not None:
+        return RedirectResponse(f"/can-bo/{subject_id}?ghi={position}#muc-{position}",
+                                status_code=303)
+    if form.slug == "dang-ky":
+        return RedirectResponse(f"/can-bo/{receipt.id}?ghi={position}", status_code=303)
+    return RedirectResponse(f"/don-vi?{urlencode({'ghi': position})}", status_code=303)
+
+
+@router.get("/can-bo/{cadre_id}/ghi/{slug}", name="web_cadre_form")
+@screen
+def cadre_form(request: Request, cadre_id: UUID, slug: str) -> Response:
+    v = visitor_of(request)
+    require_role(v.principal, *WRITERS)
+    form = _form_of(slug, on_cadre=True)
+    subject = _subject(runtime_of(request), form, cadre_id)
+    return _form_page(request, v, form, subject, str(request.url.path),
+                      _defaults(form, request), {})
+
+
+@router.post("/can-bo/{cadre_id}/ghi/{slug}")
+async def cadre_form_post(request: Request, cadre_id: UUID, slug: str) -> Response:
+    form = _form_of(slug, on_cadre=True)
+    return await _guarded_post(request, form, cadre_id)
+
+
+@router.get("/don-vi/{unit_id}/ghi/{slug}", name="web_unit_form")
+@screen
+def unit_form(request: Request, unit_id: UUID, slug: str) -> Response:
+    v = visitor_of(request)
+    require_role(v.principal, *WRITERS)
+    form = _form_of(slug, on_cadre=False, on_unit=True)
+    subject = _subject(runtime_of(request), form, unit_id)
+    return _form_page(request, v, form, subject, str(request.url.path),
+                      _defaults(form, request), {})
+
+
+@router.post("/don-vi/{unit_id}/ghi/{slug}")
+async def unit_form_post(request: Request, unit_id: UUID, slug: str) -> Response:
+    form = _form_of(slug, on_cadre=False, on_unit=True)
+    return await _guarded_post(request, form, unit_id)
+
+
+@router.get("/ghi/{slug}", name="web_new_form")
+@screen
+def new_form(request: Request, slug: str) -> Response:
+    v = visitor_of(request)
+    require_role(v.principal, *WRITERS)
+    form = _form_of(slug, on_cadre=False)
+    return _form_page(request, v, form, None, str(request.url.path), _defaults(form, request),
+                      {})
+
+
+@router.post("/ghi/{slug}")
+async def new_form_post(request: Request, slug: str) -> Response:
+    form = _form_of(slug, on_cadre=False)
+    return await _guarded_post(request, form, None)
+
+
+async def _guarded_post(request: Request, form: forms.Form, subject_id: UUID | None) -> Response:
+    try:
+        return await _handle_post(request, form, subject_id, str(request.url.path))
+    except DomainError as error:
+        status, title = status_of(error)
+        if status == 401:
+            raise SignInNeeded() from None
+        return page(request, "error.html", {"v": visitor_of(request), "title": title,
+                                            "message": error.message}, status)
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def _report(request: Request, v: Visitor, runtime: Runtime) -> tuple[dict[str, Any] | None,
+                                                                       dict[str, str]]:
+    q = request.query_params
+    kind = q.get("loai") or ""
+    chosen = {k: q.get(k, "") for k in ("loai", "tier", "unit_id", "as_of", "tu", "den", "ky",
+                                        "thang", "known_at")}
+    if kind not in REPORT_KINDS:
+        return None, chosen
+    tc = time_controls(request, runtime)
+    m = tc.moment
+    tier = q.get("tier") or None
+    unit_id = _scope_unit(v, runtime, m, _uuid(q.get("unit_id")))
+
+    def day(name: str, default: date) -> date:
+        if not q.get(name):
+            return default
+        found = display.read_day(q[name])
+        if found is None:
+            raise InvalidCommand("Ngày không hợp lệ, hãy nhập dd/mm/yyyy (invalid date)",
+                                 code="invalid_date", field=name)
+        return found
+
+    model = runtime.read_model
+    start_of_year = date(m.as_of.year, 1, 1)
+    if kind == "cadre_quality":
+        return reports.cadre_quality(model, m, tier, unit_id), chosen
+    if kind == "evaluations":
+        return reports.evaluations(model, q.get("ky") or reports.latest_closed_period(m.as_of),
+                                   m, tier, unit_id), chosen
+    if kind == "monthly":
+        month = q.get("thang") or f"{m.as_of:%m/%Y}"
+        if "/" in month:  # typed as 11/2026
+            month_number, _, year = month.partition("/")
+            month = f"{year.strip()}-{month_number.strip().zfill(2)}"
+        return reports.monthly(model, month, m, tier, unit_id), chosen
+    produce = {"actions": reports.actions, "training": reports.training,
+               "vettings": reports.vettings}[kind]
+    return produce(model, day("tu", start_of_year), day("den", m.as_of), m, tier,
+                   unit_id), chosen
+
+
+@router.get("/bao-cao", name="web_reports")
+@screen
+def reports_page(request: Request) -> Response:
+    v = visitor_of(request)
+    require_role(v.principal, *READERS)
+    runtime = runtime_of(request)
+    tc = time_controls(request, runtime)
+    error = None
+    try:
+        report, chosen = _report(request, v, runtime)
+    except DomainError as refused:
+        if status_of(refused)[0] == 403:
+            raise
+        report, chosen, error = None, {}, refused.message
+    sheets = documents.sheets_of(report) if report else []
+    query = urlencode({k: val for k, val in request.query_params.items() if val})
+    return page(request, "reports.html", {
+        "v": v, "tc": tc, "kinds": REPORT_KINDS, "chosen": chosen, "report": report,
+        "sheets": sheets, "error": error, "tiers": _tiers(runtime), "query": query,
+        "units": _tree(_scoped_units(v, runtime, tc.moment)),
+        "title": documents.REPORT_TITLES.get(str(report["report"]), "") if report else "",
+    }, 400 if error else 200)
+
+
+@router.get("/bao-cao/tai-ve", name="web_report_file")
+@screen
+def report_file(request: Request) -> Response:
+    v = visitor_of(request)
+    require_role(v.principal, *READERS)
+    report, _ = _report(request, v, runtime_of(request))
+    if report is None:
+        raise InvalidCommand("Hãy chọn loại báo cáo (choose a report)", code="invalid_report")
+    fmt = request.query_params.get("dinh_dang", "xlsx")
+    stem = f"bao-cao-{report['report']}-{report['as_of']}"
+    if fmt == "docx":
+        content, media, name = documents.docx_bytes(report), documents.DOCX_MEDIA_TYPE, stem
+    else:
+        content, media, name = documents.xlsx_bytes(report), documents.XLSX_MEDIA_TYPE, stem
+        fmt = "xlsx"
+    return Response(content, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+        "Cache-Control": "no-store"})
+
+
+# --- oversight -------------------------------------------------------------------------------
+
+
+@router.get("/phat-hien", name="web_findings")
+@screen
+def findings_page(request: Request) -> Response:
+    v = visitor_of(request)
+    require_role(v.principal, *OVERSIGHT)
+    runtime = runtime_of(request)
+    tc = time_controls(request, runtime)
+    q = request.query_params
+    rule = q.get("rule") if q.get("rule") in RULE_IDS else None
+    severity = q.get("severity") or None
+    state = q.get("trang_thai") or ""
+    unit_id = _uuid(q.get("unit_id"))
+    rows = findings.findings(runtime, tc.moment, rule=rule, unit_id=unit_id, severity=severity)
+    if state == "mo":
+        rows = [f for f in rows if f["review"] is None]
+    elif state == "da_xem":
+        rows = [f for f in rows if f["review"] is not None]
+    names = {c["id"]: c["full_name"] for c in runtime.read_model.cadres(tc.moment,
+                                                                          limit=100_000)}
+    return page(request, "findings.html", {
+        "v": v, "tc": tc, "findings": rows[:300], "total": len(rows), "rules": RULE_IDS,
+        "rule": rule or "", "severity": severity or "", "state": state,
+        "unit_id": str(unit_id or ""), "units": _tree(runtime.read_model.units(tc.moment)),
+        "names": {str(k): val for k, val in names.items()}, "conclusions": CONCLUSIONS,
+        "reviewed": q.get("xem_xet"),
+    })
+
+
+@router.post("/phat-hien/xem-xet", name="web_review")
+async def review(request: Request) -> Response:
+    v = visitor_of(request)
+    runtime = runtime_of(request)
+    data = await request.form()
+    try:
+        require_role(v.principal, *OVERSIGHT)
+        if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):
+            raise InvalidCommand("Biểu mẫu đã hết hạn (the form expired)", code="csrf")
+        key, rule = str(data.get("finding") or ""), str(data.get("rule") or "")
+        conclusion, reason = str(data.get("conclusion") or ""), str(data.get("reason") or "")
+        if conclusion not in {str(c) for c in ReviewConclusion}:
+            raise InvalidCommand("Hãy chọn kết luận (choose a conclusion)", code="invalid_code",
+                                 field="conclusion")
+        if not reason.strip():
+            raise InvalidCommand("Hãy ghi lý do (give a reason)", code="invalid_command",
+                                 field="reason")
+        m = runtime.read_model.moment()
+        if key not in {f["id"] for f in findings.findings(runtime, m)}:
+            raise NotFound("Không còn phát hiện này (no such finding today)",
+                           code="finding_not_found")
+        receipt = review_finding(runtime.app, finding_key=key, rule_id=rule,
+                                 conclusion=conclusion, reason=reason.strip(),
+                                 recorded_by=v.principal.name)
+        runtime.catch_up()
+    except DomainError as error:
+        status, title = status_of(error)
+        return page(request, "error.html", {"v": v, "title": title, "message": error.message},
+                    status)
+    return RedirectResponse(f"/phat-hien?xem_xet={receipt.position}", status_code=303)
+
+
+@router.get("/kiem-tra", name="web_audit")
+@screen
+def audit_page(request: Request) -> Response:
+    v = visitor_of(request)
+    require_role(v.principal, *OVERSIGHT)
+    runtime = runtime_of(request)
+    runtime.catch_up()
+    verified = runtime.log.verify()
+    actor = (request.query_params.get("actor") or "").strip() or None
+    entries = runtime.read_model.audit_log(None, actor, None, None, 100)
+    reads = request.app.state.access.reads(reader=actor, limit=100)
+    return page(request, "audit.html", {"v": v, "verified": verified, "entries": entries,
+                                        "reads": reads, "actor": actor or "",
+                                        "now": datetime.now().astimezone()})

@@ -1,0 +1,342 @@
+"""docs/benchmarks.md from bench/out/results.json: tables per measurement, targets, notes."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SIZE_ORDER = ["1k", "10k", "100k", "1m"]
+
+
+def _sizes(results: dict[str, Any], backend: str) -> list[str]:
+    present = results.get(backend, {})
+    return [s for s in SIZE_ORDER if s in present]
+
+
+def _n(value: float | None, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if digits == 0:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}" if value < 10 else f"{value:,.0f}"
+
+
+def _get(d: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(d, dict) or key not in d:
+            return None
+        d = d[key]
+    return d
+
+
+def _rate(d: dict[str, Any] | None) -> str:
+    """events/s per CPU second (the idle-machine estimate), then wall-clock events/s."""
+    if not d:
+        return "–"
+    cpu, wall = d.get("events_per_cpu_s"), d.get("events_per_s")
+    return f"{_n(cpu)} ({_n(wall)} wall)" if cpu else _n(wall)
+
+
+def _cpu_rate(d: dict[str, Any] | None) -> float | None:
+    if not d:
+        return None
+    value = d.get("events_per_cpu_s") or d.get("events_per_s")
+    return float(value) if value is not None else None
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if not a or not b:
+        return "–"
+    return f"{a / b:.2f}×"
+
+
+class Target:
+    def __init__(self, name: str, target: str, value: float | None, shown: str, ok: bool | None,
+                 by: str) -> None:
+        self.name, self.target, self.value, self.shown, self.ok, self.by = (
+            name, target, value, shown, ok, by)
+
+    def row(self) -> str:
+        verdict = "–" if self.ok is None else ("**met**" if self.ok else "**missed**")
+        return f"| {self.name} | {self.target} | {self.shown} | {verdict} | {self.by} |"
+
+
+def _at_least(name: str, target: float, value: float | None, unit: str,
+              fmt: str = "{:,.0f}") -> Target:
+    if value is None:
+        return Target(name, f"≥ {fmt.format(target)} {unit}", None, "not measured", None, "")
+    ok = value >= target
+    by = (f"{value / target:.1f}× the target" if ok else
+          f"{(1 - value / target) * 100:.0f}% short ({value / target:.2f}× the target)")
+    return Target(name, f"≥ {fmt.format(target)} {unit}", value,
+                  f"{fmt.format(value)} {unit}", ok, by)
+
+
+def _at_most(name: str, target: float, value: float | None, unit: str,
+             fmt: str = "{:,.2f}") -> Target:
+    if value is None:
+        return Target(name, f"≤ {fmt.format(target)} {unit}", None, "not measured", None, "")
+    ok = value <= target
+    by = (f"{value / target * 100:.0f}% of the limit" if ok else
+          f"{value / target:.1f}× over the limit (+{fmt.format(value - target)} {unit})")
+    return Target(name, f"≤ {fmt.format(target)} {unit}", value,
+                  f"{fmt.format(value)} {unit}", ok, by)
+
+
+def targets(results: dict[str, Any], backend: str) -> tuple[str, list[Target]]:
+    sizes = _sizes(results, backend)
+    if not sizes:
+        return "", []
+    big = sizes[-1]
+    r = results[backend][big]
+    out: list[Target] = []
+    out.append(_at_least(f"rebuild ({big})", 100_000, _cpu_rate(_get(r, "rebuild")),
+                         "events/s"))
+    small = results.get("sqlite", {}).get("10k", {})
+    bulk, plain = _get(small, "ingest", "bulk", "events_per_s"), _get(small, "ingest", "plain",
+                                                                       "events_per_s")
+    out.append(_at_least("ingest vs plain path (10k, wall clock)", 3.0,
+                         bulk / plain if bulk and plain else None, "×", "{:.1f}"))
+    for q in ("roster", "profile"):
+        out.append(_at_most(f"{q} p95 ({big})", 5.0, _get(r, "queries", q, "cpu_p95_ms"), "ms"))
+        growth = _growth(results, backend, ("queries", q, "cpu_p95_ms"))
+        out.append(_at_most(f"{q} p95 growth per 10× data", 2.0, growth, "×"))
+    for name, rep in (_get(r, "reports") or {}).items():
+        out.append(_at_most(f"report {name} p95 ({big})", 500.0, rep.get("cpu_p95_ms"), "ms",
+                            "{:,.0f}"))
+        out.append(_at_most(f"report {name} growth per 10× data", 2.0,
+                            _growth(results, backend, ("reports", name, "cpu_p95_ms")), "×"))
+    out.append(_at_least(f"verify ({big})", 300_000, _cpu_rate(_get(r, "verify")),
+                         "events/s"))
+    http = _get(r, "http", "profile_read")
+    out.append(_at_least(f"profile reads, HTTP ({big}), per server CPU-s", 1_000,
+                         http.get("ok_per_server_cpu_s") if http else None, "req/s"))
+    out.append(_at_least(f"profile reads, HTTP ({big}), wall clock", 1_000,
+                         http.get("ok_per_s") if http else None, "req/s"))
+    out.append(_at_most(f"profile reads p99, HTTP ({big}), wall clock", 50.0,
+                        http.get("p99_ms") if http else None, "ms", "{:,.1f}"))
+    peak = max((_get(results[backend][s], "rebuild", "peak_rss_mb") or 0 for s in sizes),
+               default=None)
+    out.append(_at_most("rebuild peak memory (any size)", 1024.0, peak or None, "MB",
+                        "{:,.0f}"))
+    return big, out
+
+
+def _growth(results: dict[str, Any], backend: str, path: tuple[str, ...]) -> float | None:
+    """The largest p95 ratio between consecutive measured sizes, per 10× data."""
+    sizes = [s for s in _sizes(results, backend) if s != "1k"]
+    worst = None
+    for a, b in zip(sizes, sizes[1:], strict=False):
+        va, vb = _get(results[backend][a], *path), _get(results[backend][b], *path)
+        ea, eb = results[backend][a]["events"], results[backend][b]["events"]
+        if not va or not vb:
+            continue
+        per_10x = (vb / va) ** (1 / math.log10(eb / ea))
+        worst = per_10x if worst is None else max(worst, per_10x)
+    return worst
+
+
+def section(results: dict[str, Any], backend: str) -> list[str]:
+    sizes = _sizes(results, backend)
+    if not sizes:
+        return []
+    data = results[backend]
+    title = "SQLite" if backend == "sqlite" else "PostgreSQL"
+    lines = [f"## {title}", ""]
+    big, ts = targets(results, backend)
+    lines += [f"### Targets (issue 7), at the largest size measured ({big})", "",
+              "Throughputs and latencies are judged on CPU time (events per CPU second of the "
+              "measuring process; p95 of each call's CPU time), since other sessions loaded the "
+              "shared cores during the runs (see Run conditions); wall-clock figures are in the "
+              "tables below. The HTTP p99 and the ingest ratio are wall clock.", "",
+              "| what | target | measured | verdict | by how much |", "|---|---|---|---|---|"]
+    lines += [t.row() for t in ts]
+    lines += ["", "### Ingest (events/s through the application's commands)", "",
+              "Bulk = `BulkApplication` inside `with app.batch():` (events saved 2,000 per "
+              "transaction, every command validated); plain = `HosoApplication`, one `save()` "
+              "(one transaction) per command — the library's ordinary path.", "",
+              "events/s per CPU second (wall-clock events/s); the ratio is wall clock (the plain "
+              "path waits on one commit per command).", "",
+              "| size | events | bulk events/s | plain events/s | bulk ÷ plain | bulk measured |",
+              "|---|---|---|---|---|---|"]
+    for s in sizes:
+        ing = data[s].get("ingest", {})
+        b, p = ing.get("bulk", {}), ing.get("plain", {})
+        plain = _rate(p) if p else "not run (10k only)"
+        if p and not p.get("complete", True):
+            plain += f" (first {p['events']:,} events)"
+        lines.append(f"| {s} | {_n(data[s]['events'])} | {_rate(b)} | {plain}"
+                     f" | {_ratio(b.get('events_per_s'), p.get('events_per_s'))} | "
+                     f"{b.get('when', '–')} |")
+    lines += ["", "### Projection rebuild (events/s) and its baselines", "",
+              "rebuild = `Runtime.rebuild()` (fresh generation of the read tables, batches of "
+              "5,000, atomic switch), in its own process; library pattern = eventsourcing 9.5's "
+              "`ProjectionRunner` way of working, **emulated on the same store** (the library "
+              "runner needs `subscribe()`, which the SQLite recorder lacks): notifications read in "
+              "pages, each event decoded by the application's mapper and applied with the same "
+              "row functions in **one transaction per event** together with its tracking "
+              "position, as a `Projection.process_event()` writing to a `TrackingRecorder` view "
+              "does; measured on the first events only where noted. raw limit = the rebuild's "
+              "query (events ⋈ chain) read with sqlite3 (psycopg on PostgreSQL) and each state "
+              "`orjson.loads`-ed, nothing else. Figures are events per CPU second (wall-clock "
+              "events/s in brackets), best of the runs; ratios use CPU figures.", "",
+              "| size | events | rebuild events/s | library pattern events/s | raw limit events/s |"
+              " rebuild ÷ library | rebuild ÷ raw | rebuild s | rebuild peak RSS |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for s in sizes:
+        d = data[s]
+        rb, lib, raw = d.get("rebuild", {}), d.get("library_runner", {}), d.get("raw", {})
+        lib_s = _rate(lib)
+        if lib and lib.get("events", 0) < d["events"]:
+            lib_s += f" (first {lib['events']:,})"
+        lines.append(f"| {s} | {_n(d['events'])} | {_rate(rb)} | {lib_s} | "
+                     f"{_rate(raw)} | "
+                     f"{_ratio(_cpu_rate(rb), _cpu_rate(lib))} | "
+                     f"{_ratio(_cpu_rate(rb), _cpu_rate(raw))} | "
+                     f"{_n(rb.get('seconds'), 1)} | {_n(rb.get('peak_rss_mb'))} MB |")
+    lines += ["", "### As-of queries: read model vs replaying the log (ms)", "",
+              "Random subjects, business dates (2006 → today) and `known_at` instants (the "
+              "recorded_at of a random position after the subject was registered); the time "
+              "includes resolving the moment (`ReadModel.moment`). Replay = the same question "
+              "answered from the log: the cadre's version at the known_at position, "
+              "`repository.get(id, version=...)`, then `holdings_on(as_of)` (profile), the "
+              "cadre's events up to that version (record), and for a roster every cadre that "
+              "ever held a post in the unit — a candidate list taken from the read model, which "
+              "favours replay (without it, replay means folding the whole log). CPU-time "
+              "p50 / p95 first, wall-clock p50 / p95 in brackets.", "",
+              "| size | roster p50 / p95 | roster by replay p50 / p95 | profile p50 / p95 | "
+              "profile by replay p50 / p95 | record p50 / p95 | record by replay p50 / p95 | "
+              "queries (replays) |", "|---|---|---|---|---|---|---|---|"]
+    for s in sizes:
+        q = data[s].get("queries", {})
+
+        def pp(key: str, q: dict[str, Any] = q) -> str:
+            v = q.get(key, {})
+            return (f"{_ms(v.get('cpu_p50_ms'))} / {_ms(v.get('cpu_p95_ms'))} "
+                    f"({_ms(v.get('p50_ms'))} / {_ms(v.get('p95_ms'))})")
+
+        lines.append(f"| {s} | {pp('roster')} | {pp('roster_replay')} | {pp('profile')} | "
+                     f"{pp('profile_replay')} | {pp('record')} | {pp('record_replay')} | "
+                     f"{_get(q, 'roster', 'n')} ({_get(q, 'roster_replay', 'n')}) |")
+    lines += ["", "### Reports and findings (ms)", "",
+              "Reports: `projections/reports.py` on the whole store (no tier, no unit), random "
+              "`as_of` and `known_at` in the later half of the log; evaluations for the year "
+              "before `as_of`, actions and training over the year before. Findings: what "
+              "`projections/findings.py` offers today (no read-model table yet): decode the "
+              "whole log, `fold_events`, `findings_as_of(today)`. CPU-time figures first, "
+              "wall clock in brackets.", "",
+              "| size | cadre-quality p50 / p95 | evaluations p50 / p95 | actions p50 / p95 | "
+              "training p50 / p95 | findings (fold + rules) | of which fold | findings found |",
+              "|---|---|---|---|---|---|---|---|"]
+    for s in sizes:
+        rp, f = data[s].get("reports", {}), data[s].get("findings", {})
+
+        def rr(key: str, rp: dict[str, Any] = rp) -> str:
+            v = rp.get(key, {})
+            return (f"{_ms(v.get('cpu_p50_ms'))} / {_ms(v.get('cpu_p95_ms'))} "
+                    f"({_ms(v.get('p50_ms'))} / {_ms(v.get('p95_ms'))})")
+
+        lines.append(f"| {s} | {rr('cadre-quality')} | {rr('evaluations')} | {rr('actions')} |"
+                     f" {rr('training')} | {_ms(f.get('cpu_p50_ms'))} "
+                     f"({_ms(f.get('p50_ms'))}) | "
+                     f"{_ms(f.get('fold_mean_ms'))} | {f.get('findings', '–')} |")
+    lines += ["", "### Verify (`LogReader.verify()`, what `hoso verify` runs)", "",
+              "Events per CPU second (wall-clock events/s), best of the runs.", "",
+              "| size | events checked | events/s | intact | raw read + decode events/s (same "
+              "store) |", "|---|---|---|---|---|"]
+    for s in sizes:
+        v, raw = data[s].get("verify", {}), data[s].get("raw", {})
+        lines.append(f"| {s} | {_n(v.get('events'))} | {_rate(v)} | "
+                     f"{v.get('ok')} | {_rate(raw)} |")
+    lines += ["", "### HTTP on loopback (one uvicorn worker; load client in another process)",
+              "",
+              "Closed loop, 8 client threads with keep-alive connections (stdlib `http.client`), "
+              "admin bearer token; server on a copy of the store. Profile read = `GET "
+              "/api/v1/cadres/{id}` (default as_of/known_at, which also catches up the read side "
+              "and writes an `access_reads` row); evaluation write = `POST "
+              "/api/v1/cadres/{id}/evaluations` (distinct cadre × quarter each, 201 expected).",
+              "req/s are wall clock, then per CPU second of the server process (what one worker "
+              "serves when it has a core to itself); latencies are wall clock.", "",
+              "| size | profile read req/s (per server CPU-s) | p50 / p99 ms | non-200 | "
+              "evaluation write req/s (per server CPU-s) | p50 / p99 ms | non-201 | "
+              "server peak RSS |", "|---|---|---|---|---|---|---|---|"]
+    for s in sizes:
+        h = data[s].get("http", {})
+        if "skipped" in h:
+            lines.append(f"| {s} | skipped: {h['skipped']} | | | | | | |")
+            continue
+        rd, wr = h.get("profile_read", {}), h.get("evaluation_write", {})
+        lines.append(
+            f"| {s} | {_n(rd.get('ok_per_s'))} ({_n(rd.get('ok_per_server_cpu_s'))}) | "
+            f"{_ms(rd.get('p50_ms'))} / "
+            f"{_ms(rd.get('p99_ms'))} | {_bad(rd, '200')} | {_n(wr.get('ok_per_s'))} "
+            f"({_n(wr.get('ok_per_server_cpu_s'))}) | "
+            f"{_ms(wr.get('p50_ms'))} / {_ms(wr.get('p99_ms'))} | {_bad(wr, '201')} | "
+            f"{_n(h.get('server_peak_rss_mb'))} MB |")
+    lines += ["", "### Run conditions", "",
+              "Other sessions shared the machine's two cores during some runs; the 1-minute "
+              "load average before and after each size says how busy it was (2.0 = both cores "
+              "busy).", "", "| size | measured at (UTC) | wall time | load before → after |",
+              "|---|---|---|---|"]
+    for s in sizes:
+        d = data[s]
+        lines.append(f"| {s} | {d.get('measured_at', '–')} | {_n(d.get('wall_s'))} s | "
+                     f"{_n(d.get('loadavg_before'), 1)} → {_n(d.get('loadavg_after'), 1)} |")
+    lines += ["", "### Growth (CPU-time p95 ratio per 10× events, worst consecutive pair)", "",
+              "| figure | growth per 10× |", "|---|---|"]
+    for label, path in (("roster", ("queries", "roster", "cpu_p95_ms")),
+                        ("profile", ("queries", "profile", "cpu_p95_ms")),
+                        ("record", ("queries", "record", "cpu_p95_ms")),
+                        ("profile by replay", ("queries", "profile_replay", "cpu_p95_ms")),
+                        ("cadre-quality report", ("reports", "cadre-quality", "cpu_p95_ms")),
+                        ("evaluations report", ("reports", "evaluations", "cpu_p95_ms")),
+                        ("actions report", ("reports", "actions", "cpu_p95_ms")),
+                        ("training report", ("reports", "training", "cpu_p95_ms")),
+                        ("findings", ("findings", "cpu_p95_ms"))):
+        g = _growth(results, backend, path)
+        lines.append(f"| {label} | {'–' if g is None else f'{g:.2f}×'} |")
+    lines.append("")
+    return lines
+
+
+def _bad(load: dict[str, Any], ok: str) -> str:
+    codes = {k: v for k, v in load.get("statuses", {}).items() if k != ok}
+    return ", ".join(f"{v}×{k}" for k, v in codes.items()) or "0"
+
+
+def write_document(results: dict[str, Any], path: Path, notes: str | None = None) -> None:
+    m = results.get("machine", {})
+    lines = ["# Benchmarks", "",
+             "Written by `make bench` (`python -m bench.run`; `--sizes 10k,100k`, `--quick`, "
+             "`--postgres`) — do not edit by hand; the analysis lives in "
+             "`bench/notes.md` and is copied below. Stores are the generator's `size_10k`, "
+             "`size_100k` and `size_1m` profiles (docs/generator.md), generated once into "
+             "`bench/out/` and reused.", "",
+             f"Machine: {m.get('cpus')} CPUs ({m.get('cpu')}), Python {m.get('python')}, "
+             f"SQLite {m.get('sqlite')}, eventsourcing {m.get('eventsourcing')}, "
+             f"{m.get('platform')}. Written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", ""]
+    quick = any(v.get("quick") for b in ("sqlite", "postgres")
+                for v in results.get(b, {}).values() if isinstance(v, dict))
+    if quick:
+        lines += ["> Some sizes were measured with `--quick` (few samples): indicative only.",
+                  ""]
+    note_path = Path(__file__).resolve().parent / "notes.md"
+    text = notes if notes is not None else (note_path.read_text() if note_path.exists()
+                                            else None)
+    if text:
+        lines += [text.rstrip(), ""]
+    for backend in ("sqlite", "postgres"):
+        lines += section(results, backend)
+    if "postgres" not in results or not results["postgres"]:
+        lines += ["## PostgreSQL", "", "Not measured in the runs recorded here "
+                  "(`python -m bench.run --sizes 1m --postgres`).", ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))

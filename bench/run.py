@@ -1,0 +1,214 @@
+"""`make bench`: measure hoso on generated stores of growing size; write docs/benchmarks.md.
+
+    python -m bench.run                       # 10k, 100k, 1m on SQLite
+    python -m bench.run --sizes 10k,100k      # a subset
+    python -m bench.run --quick               # 10k only, few samples (a minute or so)
+    python -m bench.run --sizes 1m --postgres # the 1M profile on PostgreSQL (DB dropped after)
+
+Stores are generated once into bench/out/ and reused. Results accumulate in
+bench/out/results.json (per backend and size; a later run replaces the sizes it measured), and
+docs/benchmarks.md is rewritten from all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import measure
+from bench.document import write_document
+from bench.http_load import http_bench
+from bench.stores import OUT, SIZES, Store, ensure_store, sqlite_url
+from domain.application import today_in_vietnam
+from infra.persistence import drop_database
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+PG_BENCH_URL = "postgresql://postgres@127.0.0.1:5432/hoso_bench"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many samples each measurement takes."""
+
+    queries: int = 300
+    replays: int = 100
+    report_runs: int = 10
+    findings_runs: int = 2
+    library_events: int = 20_000
+    http_seconds: float = 10.0
+    plain_stop: int | None = None  # None: the whole smallest profile on the plain path
+    repeats: int = 3  # throughput runs (rebuild, raw read, verify); the best is kept
+
+    @staticmethod
+    def quick() -> Plan:
+        return Plan(queries=40, replays=10, report_runs=2, findings_runs=1,
+                    library_events=2_000, http_seconds=2.0, plain_stop=2_000, repeats=1)
+
+    def for_size(self, events: int) -> Plan:
+        if events > 500_000:
+            return Plan(self.queries, min(self.replays, 50), min(self.report_runs, 5), 1,
+                        self.library_events, self.http_seconds, self.plain_stop, 1)
+        return self
+
+
+def say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def measure_store(store: Store, plan: Plan, *, backend: str, smallest: bool,
+                  out: Path = OUT, step: Callable[[str], None] = say) -> dict[str, Any]:
+    settings = store.settings
+    plan = plan.for_size(store.events)
+    r: dict[str, Any] = {"events": store.events, "profile": store.profile,
+                         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                         "loadavg_before": os.getloadavg()[0]}
+
+    step(f"{backend} {store.size}: ingest")
+    r["ingest"] = ingest(store, plan, backend=backend, smallest=smallest, out=out)
+
+    step(f"{backend} {store.size}: read side up to date")
+    runtime = measure.open_bench_runtime(settings)
+    try:
+        step(f"{backend} {store.size}: rebuild (subprocess)")
+        r["rebuild"] = measure.best_of(
+            plan.repeats, lambda: measure.rebuild_in_subprocess(settings.database_url))
+        step(f"{backend} {store.size}: library runner pattern "
+             f"({min(plan.library_events, store.events):,} events)")
+        r["library_runner"] = measure.library_runner_pattern(settings,
+                                                             limit=plan.library_events)
+        step(f"{backend} {store.size}: raw read + decode")
+        r["raw"] = measure.best_of(plan.repeats, lambda: measure.raw_read_decode(settings))
+        step(f"{backend} {store.size}: verify")
+        r["verify"] = measure.best_of(plan.repeats, lambda: measure.verify(settings))
+        step(f"{backend} {store.size}: as-of queries and replay")
+        r["queries"] = measure.latencies(runtime, n=plan.queries, replay_n=plan.replays)
+        step(f"{backend} {store.size}: reports")
+        r["reports"] = measure.report_latencies(runtime, n=plan.report_runs)
+        step(f"{backend} {store.size}: findings")
+        r["findings"] = measure.findings_latency(runtime, n=plan.findings_runs)
+        cadre_ids = [row["id"] for row in runtime.read_model.cadres(
+            runtime.read_model.moment(), limit=100_000)]
+    finally:
+        runtime.close()
+    step(f"{backend} {store.size}: HTTP")
+    try:
+        r["http"] = http_bench(settings, cadre_ids, today_in_vietnam().isoformat(), out,
+                               seconds=plan.http_seconds)
+    except Exception as error:  # noqa: BLE001 - the note says why HTTP was skipped
+        r["http"] = {"skipped": f"{type(error).__name__}: {error}"[:500]}
+    # Other sessions share this machine: the 1-minute load average says how busy it was.
+    r["loadavg_after"] = os.getloadavg()[0]
+    return r
+
+
+def ingest(store: Store, plan: Plan, *, backend: str, smallest: bool,
+           out: Path) -> dict[str, Any]:
+    """Bulk path measured now where cheap (≤ 100k events on SQLite), else its generation time;
+    the plain path only on the smallest size."""
+    result: dict[str, Any] = {}
+    fresh = backend == "sqlite" and (store.events <= 200_000 or store.generated_now)
+    if fresh and not store.generated_now:
+        url = sqlite_url(f"ingest_bulk_{store.profile}", out)
+        result["bulk"] = measure.ingest(store.profile, url, bulk=True) | {"when": "this run"}
+        drop_database(url)
+    else:
+        result["bulk"] = {"events": store.events, "seconds": store.generation_seconds,
+                          "events_per_s": store.events / store.generation_seconds,
+                          "when": "this run" if store.generated_now else
+                          "when the store was generated (earlier run)"}
+    if smallest and backend == "sqlite":
+        url = sqlite_url(f"ingest_plain_{store.profile}", out)
+        result["plain"] = measure.ingest(store.profile, url, bulk=False,
+                                         stop_after=plan.plain_stop) | {"when": "this run"}
+        drop_database(url)
+    return result
+
+
+def machine() -> dict[str, Any]:
+    import eventsourcing
+
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version, "platform": platform.platform(),
+            "eventsourcing": getattr(eventsourcing, "__version__", "9.5"),
+            "cpu": _cpu_model()}
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    if path.exists():
+        return dict(json.loads(path.read_text()))
+    return {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default=None,
+                        help="comma-separated from 10k,100k,1m (default: all three; "
+                             "--quick: 10k)")
+    parser.add_argument("--quick", action="store_true", help="few samples, smallest size")
+    parser.add_argument("--postgres", action="store_true",
+                        help=f"measure on PostgreSQL ({PG_BENCH_URL}, dropped afterwards)")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--doc", type=Path, default=DOC)
+    args = parser.parse_args(argv)
+    sizes = (args.sizes or ("10k" if args.quick else "10k,100k,1m")).split(",")
+    for size in sizes:
+        if size not in SIZES or not SIZES[size]:
+            parser.error(f"unknown size {size!r}; choose from 10k, 100k, 1m")
+    plan = Plan.quick() if args.quick else Plan()
+    backend = "postgres" if args.postgres else "sqlite"
+    results_path = args.out / "results.json"
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = load_results(results_path)
+    results["machine"] = machine()
+    results.setdefault(backend, {})
+    for size in sizes:
+        profile = SIZES[size]
+        started = time.perf_counter()
+        if backend == "postgres":
+            drop_database(PG_BENCH_URL)
+            (args.out / f"{PG_BENCH_URL.rsplit('/', 1)[1]}.json").unlink(missing_ok=True)
+            url = PG_BENCH_URL
+        else:
+            url = sqlite_url(f"sqlite_{profile}", args.out)
+        say(f"{backend} {size}: store {url}")
+        try:
+            store = ensure_store(size, profile, url, out=args.out, say=say)
+            entry = measure_store(store, plan, backend=backend, smallest=size == "10k",
+                                  out=args.out)
+        finally:
+            if backend == "postgres":
+                drop_database(PG_BENCH_URL)
+                (args.out / f"{PG_BENCH_URL.rsplit('/', 1)[1]}.json").unlink(missing_ok=True)
+        entry["quick"] = args.quick
+        entry["wall_s"] = time.perf_counter() - started
+        results[backend][size] = entry
+        results_path.write_text(json.dumps(results, indent=1, default=str))
+        write_document(results, args.doc)
+        say(f"{backend} {size}: done in {entry['wall_s']:.0f} s; wrote {args.doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Who may call the service, and who read whose record.
+
+Bearer tokens are kept only as SHA-256 hashes (`access_tokens`); a leaked table reveals no
+usable token. Every read of a cadre's profile, record or CV is written to `access_reads`, since
+the personal data law (Luật 91/2025/QH15) requires knowing who looked at whose data. Both
+tables live in the service's database, beside the log and the read model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    insert,
+    select,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+ROLES = ("admin", "personnel", "inspector", "leader", "self")
+READ_KINDS = ("profile", "record", "cv")
+TOKEN_PREFIX = "hoso_"
+
+metadata = MetaData()
+
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("unit_id", Uuid, nullable=True),
+    Column("cadre_id", Uuid, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+access_reads = Table(
+    "access_reads",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("reader", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Column("cadre_id", Uuid, nullable=False),
+    Column("what", String(16), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("known_at", DateTime(timezone=True), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("access_reads_cadre", "cadre_id", "read_at"),
+    Index("access_reads_reader", "reader", "read_at"),
+)
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    name: str
+    role: str
+    unit_id: UUID | None
+    cadre_id: UUID | None
+
+
+@dataclass(frozen=True)
+class ReadRecord:
+    reader: str
+    role: str
+    read_at: datetime
+    cadre_id: UUID
+    what: str
+    as_of: date
+    known_at: datetime
+    position: int
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored here is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class AccessStore:
+    """Token issue and lookup; the read audit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._ensure_tables()
+
+    def _ensure_tables(self) -> None:
+        # Several workers start at once: a concurrent CREATE may lose the race; retry once.
+        for attempt in range(3):
+            try:
+                metadata.create_all(self.engine, checkfirst=True)
+                return
+            except (IntegrityError, ProgrammingError, OperationalError):
+                if attempt == 2:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    # --- tokens ---------------------------------------------------------------------------
+
+    def create_token(self, *, name: str, role: str, unit_id: UUID | None = None,
+                     cadre_id: UUID | None = None) -> str:
+        """Issue a new bearer token; only its hash is kept, so it is shown once."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        if not name.strip():
+            raise ValueError("a token needs a name (it becomes recorded_by)")
+        if role in ("personnel", "leader") and unit_id is None:
+            raise ValueError(f"role {role} needs --unit (the root of its unit subtree)")
+        if role == "self" and cadre_id is None:
+            raise ValueError("role self needs --cadre (the cadre it may read)")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(insert(access_tokens).values(
+                token_hash=token_hash(token), name=name.strip(), role=role, unit_id=unit_id,
+                cadre_id=cadre_id, created_at=datetime.now(UTC), revoked_at=None))
+        return token
+
+    def holder(self, token: str) -> TokenHolder | None:
+        """Who holds `token`, or None when unknown or revoked."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(access_tokens.c.name, access_tokens.c.role, access_tokens.c.unit_id,
+                       access_tokens.c.cadre_id, access_tokens.c.revoked_at)
+                .where(access_tokens.c.token_hash == token_hash(token))
+            ).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        return TokenHolder(row.name, row.role, row.unit_id, row.cadre_id)
+
+    # --- read audit -----------------------------------------------------------------------
+
+    def record_read(self, *, reader: str, role: str, cadre_id: UUID, what: str, as_of: date,
+                    known_at: datetime, position: int) -> None:
+        if what not in READ_KINDS:
+            raise ValueError(f"unknown read kind {what!r}")
+        with self.engine.begin() as conn:
+            conn.execute(insert(access_reads).values(
+                reader=reader, role=role, read_at=datetime.now(UTC), cadre_id=cadre_id,
+                what=what, as_of=as_of, known_at=_utc(known_at), position=position))
+
+    def reads(self, *, cadre_id: UUID | None = None, reader: str | None = None,
+              from_: datetime | None = None, to: datetime | None = None,
+              limit: int = 500) -> list[ReadRecord]:
+        """Reads, newest first."""
+        query = select(access_reads)
+        if cadre_id is not None:
+            query = query.where(access_reads.c.cadre_id == cadre_id)
+        if reader is not None:
+            query = query.where(access_reads.c.reader == reader)
+        if from_ is not None:
+            query = query.where(access_reads.c.read_at >= _utc(from_))
+        if to is not None:
+            query = query.where(access_reads.c.read_at <= _utc(to))
+        query = query.order_by(access_reads.c.read_at.desc(), access_reads.c.id.desc())
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.limit(limit)).all()
+        return [ReadRecord(r.reader, r.role, _utc(r.read_at), r.cadre_id, r.what, r.as_of,
+                           _utc(r.known_at), r.position) for r in rows]

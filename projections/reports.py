@@ -1,0 +1,572 @@
+"""Reports for any past date as known at any moment (seed 000 sections I and III, biểu BM01).
+
+Each report answers one question for one `Moment`: the business date (`as_of`) fixes the unit
+tree, who holds what and everyone's age; the log position (`position`, from `known_at`) fixes
+what the record said. Rows are read from the indexed read-model tables, never by replaying the
+log. A report is a canonical body (the question and its figures) plus `digest`, the SHA-256 of
+that body's canonical JSON; `known_at` and `position` ride beside it, outside the digest, so the
+same question asked later (with the same `known_at`) yields the same body and the same digest
+whatever was recorded since, corrections included.
+
+Scope: `tier` keeps cadres holding a title of that management tier (diện quản lý) and
+`unit_id` keeps holdings in that unit's subtree (the tree of `as_of`); both together keep
+holdings that satisfy both. Period reports (training, vetting) keep cadres in scope at any time
+during the range; evaluations keep cadres in scope on the last day of the period evaluated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol
+from uuid import UUID
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.errors import InvalidCommand, NotFound
+from domain.rules.retirement import retirement_age_reached_on
+from domain.values import (
+    EDUCATION_ORDER,
+    NOMINATION_KIND,
+    POLITICAL_THEORY_ORDER,
+    STATE_MANAGEMENT_ORDER,
+    ActionKind,
+    EndingReason,
+    Rating,
+    age_on,
+    fold,
+)
+from projections.read_model import Moment
+from projections.rows import jsonable
+from projections.tables import ReadTables
+
+REPORT_VERSION = 1  # part of every body: a change of method changes digests visibly
+NOT_RECORDED = "chua_co"  # breakdown bucket of cadres without a level of that kind
+UNDER_35 = 35
+
+# Breakdown buckets, most senior first (the order of the ministry's table).
+POLITICAL_THEORY_LEVELS = sorted(POLITICAL_THEORY_ORDER, key=lambda k: -POLITICAL_THEORY_ORDER[k])
+STATE_MANAGEMENT_LEVELS = sorted(STATE_MANAGEMENT_ORDER,
+                                 key=lambda k: -STATE_MANAGEMENT_ORDER[k])
+EDUCATION_LEVELS = sorted(EDUCATION_ORDER, key=lambda k: -EDUCATION_ORDER[k])
+# Ngạch công chức: the write side has no grade yet; levels of kind "grade" fill these buckets
+# once it does, and meanwhile every cadre shows under NOT_RECORDED.
+GRADE_LEVELS = ("cvcc", "cvc", "cv", "can_su", "nhan_vien")
+GRADE_ORDER = {g: len(GRADE_LEVELS) - i for i, g in enumerate(GRADE_LEVELS)}
+BREAKDOWN_LEVELS: dict[str, tuple[str, ...]] = {
+    "grade": GRADE_LEVELS,
+    "education": tuple(str(x) for x in EDUCATION_LEVELS),
+    "political_theory": tuple(str(x) for x in POLITICAL_THEORY_LEVELS),
+    "state_management": tuple(str(x) for x in STATE_MANAGEMENT_LEVELS),
+}
+# Age bands: a partition. Reaching the retirement age (Labour Code 2019 schedule) takes
+# precedence; men over 60 below it (the age rises to 62 by 2028) get their own band.
+AGE_BANDS = ("den_30", "31_40", "41_50", "51_60", "tren_60", "qua_tuoi_nghi_huu")
+RATINGS = tuple(str(r) for r in Rating)
+ACTION_KINDS = (*(str(k) for k in ActionKind), NOMINATION_KIND)
+ENDING_REASONS = tuple(str(r) for r in EndingReason)
+NO_RELIGION = frozenset({"", "khong", "khong co", "khong ton giao"})
+MAJORITY_ETHNICITY = "kinh"
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # outside: typos, not history
+QUARTERLY_FROM = 2026  # evaluations are quarterly from 2026 (seed 004), yearly before
+
+
+class ReportSource(Protocol):
+    """What the reports read: the lead's `ReadModel` (engine, tables, titles, unit tree)."""
+
+    @property
+    def engine(self) -> Any: ...
+
+    def tables(self) -> ReadTables: ...
+
+    def titles(self) -> list[dict[str, Any]]: ...
+
+    def subtree(self, unit_id: UUID, m: Moment) -> list[UUID]: ...
+
+    def unit(self, unit_id: UUID, m: Moment) -> dict[str, Any] | None: ...
+
+
+# --- canonical form and digest ----------------------------------------------------------------
+
+
+def canonical_json(body: Mapping[str, Any]) -> bytes:
+    """One byte string per body: sorted keys, no spaces, UTF-8, dates and ids as text."""
+    return json.dumps(jsonable(body), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def digest_of(body: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def finish(body: dict[str, Any], m: Moment) -> dict[str, Any]:
+    """The report as served: its body, the digest of the body, and the moment it reflects."""
+    plain: dict[str, Any] = jsonable(body)
+    return {**plain, "digest": digest_of(plain), "known_at": m.known_at.isoformat(),
+            "position": m.position}
+
+
+def body_of(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The digested part of a served report (to check a digest again)."""
+    return {k: v for k, v in report.items() if k not in ("digest", "known_at", "position")}
+
+
+def percent(count: int, total: int) -> float | None:
+    """Share of `total`, in percent with one decimal, rounded half up exactly (111/125 → 88.8)."""
+    if total <= 0:
+        return None
+    exact = Decimal(count * 100) / Decimal(total)  # 28 significant digits: ample for tenths
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of an evaluation period `YYYY` or `YYYY-Qn`."""
+    text = period.strip().upper()
+    try:
+        if not text[:4].isdigit() or not EARLIEST_YEAR <= int(text[:4]) <= LATEST_YEAR:
+            raise ValueError(text)
+        if len(text) == 4 and text.isdigit():
+            year = int(text)
+            return date(year, 1, 1), date(year, 12, 31)
+        if len(text) == 7 and text[4:6] == "-Q" and text[:4].isdigit() and text[6] in "1234":
+            year, quarter = int(text[:4]), int(text[6])
+            first = date(year, 3 * quarter - 2, 1)
+            last = (date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1))
+            return first, date.fromordinal(last.toordinal() - 1)
+    except ValueError:
+        pass
+    raise InvalidCommand(f"Kỳ đánh giá '{period}' không hợp lệ; dùng YYYY hoặc YYYY-Qn "
+                         "(period must be YYYY or YYYY-Qn)", code="invalid_period",
+                         field="period")
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """First and last day of a month `YYYY-MM`."""
+    try:
+        year, number = (int(x) for x in month.strip().split("-"))
+        if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            raise ValueError(month)
+        first = date(year, number, 1)
+    except ValueError:
+        raise InvalidCommand(f"Tháng '{month}' không hợp lệ; dùng YYYY-MM (month must be "
+                             "YYYY-MM)", code="invalid_month", field="month") from None
+    after = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
+    return first, date.fromordinal(after.toordinal() - 1)
+
+
+def _check_range(from_: date, to: date) -> None:
+    if from_ > to:
+        raise InvalidCommand("Ngày bắt đầu sau ngày kết thúc (from is after to)",
+                             code="invalid_range", field="from")
+
+
+# --- scope -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which holdings count: titles of a tier, units of a subtree (None: no restriction)."""
+
+    tier: str | None
+    unit_id: UUID | None
+    unit_name: str | None
+    title_codes: frozenset[str] | None
+    unit_ids: frozenset[UUID] | None
+
+    def describe(self) -> dict[str, Any]:
+        return {"tier": self.tier, "unit_id": self.unit_id, "unit_name": self.unit_name}
+
+    def holding_filter(self, h: Any) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if self.title_codes is not None:
+            where.append(h.c.title_code.in_(sorted(self.title_codes)))
+        if self.unit_ids is not None:
+            where.append(h.c.unit_id.in_(sorted(self.unit_ids, key=str)))
+        return where
+
+    @property
+    def restricted(self) -> bool:
+        return self.title_codes is not None or self.unit_ids is not None
+
+
+def scope_for(model: ReportSource, m: Moment, tier: str | None, unit_id: UUID | None,
+              also_on: Sequence[date] = ()) -> Scope:
+    """Resolve tier and unit; `also_on` adds the subtree of other dates (a range's start)."""
+    codes: frozenset[str] | None = None
+    if tier:
+        codes = frozenset(t["code"] for t in model.titles() if t["management_tier"] == tier)
+        if not codes:
+            raise InvalidCommand(f"Không có chức danh nào thuộc diện quản lý '{tier}' (unknown "
+                                 "management tier)", code="unknown_tier", field="tier")
+    ids: frozenset[UUID] | None = None
+    name: str | None = None
+    if unit_id is not None:
+        unit = model.unit(unit_id, m)
+        if unit is None:
+            raise NotFound(f"Không tìm thấy đơn vị {unit_id} (unknown unit)",
+                           code="unit_not_found", field="unit_id")
+        name = unit["name"]
+        found = set(model.subtree(unit_id, m))
+        for day in also_on:
+            found |= set(model.subtree(unit_id, Moment(day, m.known_at, m.position)))
+        ids = frozenset(found)
+    return Scope(tier, unit_id, name, codes, ids)
+
+
+def in_force(table: Any, k: int) -> ColumnElement[bool]:
+    return and_(table.c.rec_from <= k, or_(table.c.rec_to.is_(None), table.c.rec_to > k))
+
+
+def held_on(h: Any, day: date) -> ColumnElement[bool]:
+    return and_(h.c.since <= day, or_(h.c.until.is_(None), h.c.until > day))
+
+
+def held_during(h: Any, first: date, last: date) -> ColumnElement[bool]:
+    return and_(h.c.since <= last, or_(h.c.until.is_(None), h.c.until > first))
+
+
+# --- cadre quality (seed 000 section I, biểu BM01) --------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Counts of one group of cadres (the whole scope, or one unit of the ministry's table)."""
+
+    total: int = 0
+    female: int = 0
+    under_35: int = 0
+    party_members: int = 0
+    ethnic_minority: int = 0
+    religious: int = 0
+    it: int = 0
+    languages: int = 0
+    by: dict[str, Counter[str]] = field(default_factory=lambda: {
+        k: Counter() for k in (*BREAKDOWN_LEVELS, "age_band")})
+
+    def add(self, person: CadreFacts) -> None:
+        self.total += 1
+        self.female += person.female
+        self.under_35 += person.under_35
+        self.party_members += person.party_member
+        self.ethnic_minority += person.ethnic_minority
+        self.religious += person.religious
+        self.it += person.it
+        self.languages += person.languages
+        for kind in BREAKDOWN_LEVELS:
+            self.by[kind][person.levels.get(kind) or NOT_RECORDED] += 1
+        self.by["age_band"][person.age_band] += 1
+
+    def breakdown(self, kind: str) -> dict[str, int]:
+        if kind == "age_band":
+            return {k: self.by[kind][k] for k in AGE_BANDS}
+        known = BREAKDOWN_LEVELS[kind]
+        # Levels recorded under other codes keep their own bucket: the buckets still add up.
+        others = sorted(k for k in self.by[kind] if k not in known and k != NOT_RECORDED)
+        return {k: self.by[kind][k] for k in (*known, *others, NOT_RECORDED)}
+
+    def summary(self) -> dict[str, Any]:
+        return dict(total=self.total, female=self.female, under_35=self.under_35,
+                    party_members=self.party_members, ethnic_minority=self.ethnic_minority,
+                    religious=self.religious, it=self.it, languages=self.languages,
+                    by_grade=self.breakdown("grade"), by_education=self.breakdown("education"),
+                    by_political_theory=self.breakdown("political_theory"),
+                    by_state_management=self.breakdown("state_management"),
+                    by_age_band=self.breakdown("age_band"))
+
+    def flat(self) -> dict[str, int]:
+        """One row of the ministry's table: every column a plain count."""
+        row = dict(total=self.total, female=self.female, party_members=self.party_members,
+                   ethnic_minority=self.ethnic_minority, religious=self.religious)
+        for kind in BREAKDOWN_LEVELS:
+            for level, n in self.breakdown(kind).items():
+                row[f"{kind}.{level}"] = n
+        row["it"], row["languages"] = self.it, self.languages
+        for band, n in self.breakdown("age_band").items():
+            row[f"age_band.{band}"] = n
+        row["under_35"] = self.under_35
+        return row
+
+
+@dataclass(frozen=True)
+class CadreFacts:
+    female: bool
+    under_35: bool
+    party_member: bool
+    ethnic_minority: bool
+    religious: bool
+    it: bool
+    languages: bool
+    levels: dict[str, str]
+    age_band: str
+
+
+def age_band(born_on: date, gender: str, on: date) -> str:
+    if on >= retirement_age_reached_on(born_on, gender):
+        return "qua_tuoi_nghi_huu"
+    age = age_on(born_on, on)
+    if age <= 30:
+        return "den_30"
+    if age <= 40:
+        return "31_40"
+    if age <= 50:
+        return "41_50"
+    if age <= 60:
+        return "51_60"
+    return "tren_60"
+
+
+def cadre_facts(identity: Mapping[str, Any], levels: Iterable[tuple[str, str, int]],
+                on: date) -> CadreFacts:
+    """What the quality table counts of one cadre on a date (levels: kind, level, rank)."""
+    best: dict[str, tuple[int, str]] = {}
+    kinds: set[str] = set()
+    for kind, level, rank in levels:
+        kinds.add(kind)
+        if kind == "grade":
+            rank = GRADE_ORDER.get(level, 0)
+        if kind not in best or (rank, level) > best[kind]:
+            best[kind] = (rank, level)
+    sensitive = identity.get("sensitive") or {}
+    ethnicity = fold(str(sensitive.get("ethnicity") or ""))
+    religion = fold(str(sensitive.get("religion") or ""))
+    born: date = identity["born_on"]
+    joined: date | None = identity.get("party_joined_on")
+    return CadreFacts(
+        female=identity["gender"] == "nu",
+        under_35=age_on(born, on) < UNDER_35,
+        party_member=joined is not None and joined <= on,
+        ethnic_minority=bool(ethnicity) and ethnicity != MAJORITY_ETHNICITY,
+        religious=religion not in NO_RELIGION,
+        it="it" in kinds,
+        languages="language" in kinds,
+        levels={k: v[1] for k, v in best.items() if k in BREAKDOWN_LEVELS},
+        age_band=age_band(born, identity["gender"], on),
+    )
+
+
+def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
+                  unit_id: UUID | None = None) -> dict[str, Any]:
+    """Cadres in scope on `as_of`: headcount, women, under 35, breakdowns, and BM01 by unit."""
+    scope = scope_for(model, m, tier, unit_id)
+    t = model.tables()
+    h, c, lv = t.holdings, t.cadres, t.levels
+    k, day = m.position, m.as_of
+    holds = and_(in_force(h, k), held_on(h, day), *scope.holding_filter(h))
+    titles = {r["code"]: r for r in model.titles()}
+    with model.engine.connect() as conn:
+        holdings = conn.execute(select(h.c.cadre_id, h.c.unit_id, h.c.title_code, h.c.since)
+                                .where(holds)).all()
+        in_scope = select(h.c.cadre_id).where(holds).distinct()
+        identities = {r["cadre_id"]: dict(r) for r in conn.execute(
+            select(c.c.cadre_id, c.c.gender, c.c.born_on, c.c.party_joined_on, c.c.sensitive)
+            .where(in_force(c, k), c.c.cadre_id.in_(in_scope))).mappings()}
+        levels: dict[UUID, list[tuple[str, str, int]]] = {}
+        for r in conn.execute(select(lv.c.cadre_id, lv.c.kind, lv.c.level, lv.c.rank).where(
+                in_force(lv, k), lv.c.obtained_on <= day, lv.c.cadre_id.in_(in_scope))):
+            levels.setdefault(r.cadre_id, []).append((r.kind, r.level, r.rank))
+    # Each cadre counts once, in the unit of their most senior post in scope.
+    primary: dict[UUID, tuple[Any, ...]] = {}
+    for cadre_id, unit, code, since in holdings:
+        key = (-int(titles.get(code, {}).get("rank", 0)), since, str(unit), code)
+        if cadre_id not in primary or key < primary[cadre_id][0]:
+            primary[cadre_id] = (key, unit)
+    total = Tally()
+    by_unit: dict[UUID, Tally] = {}
+    for cadre_id, identity in identities.items():
+        person = cadre_facts(identity, levels.get(cadre_id, ()), day)
+        total.add(person)
+        by_unit.setdefault(primary[cadre_id][1], Tally()).add(person)
+    columns = total.flat()
+    units = []
+    for unit, tally in by_unit.items():
+        view = model.unit(unit, m) or {}
+        row = tally.flat()
+        units.append({"unit_id": unit, "unit_code": view.get("code"),
+                      "unit_name": view.get("name"), **{k: row.get(k, 0) for k in columns}})
+    units.sort(key=lambda u: (str(u["unit_code"]), str(u["unit_id"])))
+    body = dict(report="cadre_quality", version=REPORT_VERSION, as_of=day,
+                scope=scope.describe(), **total.summary(),
+                units=units, units_total=columns)
+    return finish(body, m)
+
+
+# --- evaluations (seed 000 III.2) ------------------------------------------------------------
+
+
+def _cadres_in_scope(h: Any, scope: Scope, k: int, first: date, last: date) -> Any:
+    """Ids of cadres holding a post in scope at some time in [first, last] (a subquery)."""
+    during = held_on(h, last) if first == last else held_during(h, first, last)
+    return select(h.c.cadre_id).where(in_force(h, k), during,
+                                      *scope.holding_filter(h)).distinct()
+
+
+def evaluations(model: ReportSource, period: str, m_known: Moment, tier: str | None = None,
+                unit_id: UUID | None = None, as_of: date | None = None) -> dict[str, Any]:
+    """Ratings of a period for the cadres in scope on its last day (or `as_of`)."""
+    first, last = period_bounds(period)
+    m = Moment(as_of or last, m_known.known_at, m_known.position)
+    scope = scope_for(model, m, tier, unit_id)
+    t = model.tables()
+    f, c = t.facts, t.cadres
+    k = m.position
+    query = (select(f.c.cadre_id, f.c.code, f.c.entry_position)
+             .where(f.c.kind == "evaluation", f.c.period == period.strip().upper(),
+                    in_force(f, k),
+                    f.c.cadre_id.in_(select(c.c.cadre_id).where(in_force(c, k)))))
+    if scope.restricted:
+        query = query.where(f.c.cadre_id.in_(
+            _cadres_in_scope(t.holdings, scope, k, m.as_of, m.as_of)))
+    with model.engine.connect() as conn:
+        rows = conn.execute(query.order_by(f.c.entry_position)).all()
+    rating: dict[UUID, str] = {}  # one rating per cadre and period: the latest recorded
+    for cadre_id, code, _ in rows:
+        rating[cadre_id] = str(code)
+    counts = Counter(rating.values())
+    total = len(rating)
+    body = dict(report="evaluations", version=REPORT_VERSION, period=period.strip().upper(),
+                period_from=first, period_to=last, as_of=m.as_of, scope=scope.describe(),
+                total=total,
+                by_rating={r: {"count": counts[r], "percent": percent(counts[r], total)}
+                           for r in RATINGS})
+    return finish(body, m)
+
+
+# --- personnel actions (seed 000 III.3) ------------------------------------------------------
+
+
+def actions(model: ReportSource, from_: date, to: date, m: Moment, tier: str | None = None,
+            unit_id: UUID | None = None) -> dict[str, Any]:
+    """Appointments by kind counted on their effective date, nominations as giới thiệu ứng cử,
+    and endings by reason, within [from, to]."""
+    _check_range(from_, to)
+    scope = scope_for(model, m, tier, unit_id, also_on=(from_,))
+    t = model.tables()
+    h, f = t.holdings, t.facts
+    k = m.position
+    with model.engine.connect() as conn:
+        kinds = Counter(str(kind) for (kind,) in conn.execute(
+            select(h.c.kind).where(in_force(h, k), h.c.since >= from_, h.c.since <= to,
+                                   *scope.holding_filter(h))))
+        endings = Counter(str(reason) for (reason,) in conn.execute(
+            select(h.c.end_reason).where(in_force(h, k), h.c.until.is_not(None),
+                                         h.c.until >= from_, h.c.until <= to,
+                                         *scope.holding_filter(h))))
+        nominated = select(func.count()).select_from(f).where(f.c.kind == "nomination", in_force(f, k),
+                                         f.c.effective_on >= from_, f.c.effective_on <= to)
+        if scope.title_codes is not None:
+            nominated = nominated.where(f.c.code.in_(sorted(scope.title_codes)))
+        if scope.unit_ids is not None:
+            nominated = nominated.where(f.c.unit_id.in_(sorted(scope.unit_ids, key=str)))
+        kinds[NOMINATION_KIND] += int(conn.execute(nominated).scalar() or 0)
+    by_kind = {kind: kinds[kind] for kind in ACTION_KINDS}
+    for kind in sorted(set(kinds) - set(ACTION_KINDS)):
+        by_kind[kind] = kinds[kind]
+    by_reason = {r: endings[r] for r in ENDING_REASONS}
+    body = dict(report="actions", version=REPORT_VERSION, date_from=from_, date_to=to,
+                as_of=m.as_of, scope=scope.describe(), total=sum(by_kind.values()),
+                by_kind=by_kind, endings_total=sum(by_reason.values()),
+                endings_by_reason=by_reason)
+    return finish(body, m)
+
+
+# --- training and vetting (seed 000 III.1, III.5) -------------------------------------------
+
+
+def _facts_in_range(model: ReportSource, kind: str, from_: date, to: date, m: Moment,
+                    scope: Scope, columns: Sequence[str],
+                    on: str = "effective_on") -> list[Any]:
+    t = model.tables()
+    f = t.facts
+    day = f.c[on]
+    query = select(*(f.c[name] for name in columns)).where(
+        f.c.kind == kind, in_force(f, m.position), day.is_not(None), day >= from_, day <= to)
+    if scope.restricted:
+        query = query.where(f.c.cadre_id.in_(
+            _cadres_in_scope(t.holdings, scope, m.position, from_, to)))
+    with model.engine.connect() as conn:
+        return list(conn.execute(query).all())
+
+
+def training(model: ReportSource, from_: date, to: date, m: Moment, tier: str | None = None,
+             unit_id: UUID | None = None) -> dict[str, Any]:
+    """Courses by programme: started within [from, to], and completed within it."""
+    _check_range(from_, to)
+    scope = scope_for(model, m, tier, unit_id, also_on=(from_,))
+    started = Counter(str(code) for (code,) in _facts_in_range(
+        model, "training", from_, to, m, scope, ["code"]))
+    completed = Counter(str(code) for (code,) in _facts_in_range(
+        model, "training", from_, to, m, scope, ["code"], on="ends_on"))
+    body = dict(report="training", version=REPORT_VERSION, date_from=from_, date_to=to,
+                as_of=m.as_of, scope=scope.describe(), total=sum(started.values()),
+                by_program=dict(sorted(started.items())),
+                completed_total=sum(completed.values()),
+                completed_by_program=dict(sorted(completed.items())))
+    return finish(body, m)
+
+
+def vettings(model: ReportSource, from_: date, to: date, m: Moment, tier: str | None = None,
+             unit_id: UUID | None = None) -> dict[str, Any]:
+    """Political vetting (thẩm định, bảo vệ chính trị nội bộ) by purpose and conclusion."""
+    _check_range(from_, to)
+    scope = scope_for(model, m, tier, unit_id, also_on=(from_,))
+    rows = _facts_in_range(model, "vetting", from_, to, m, scope, ["code", "payload"])
+    purposes = Counter(str(code) for code, _ in rows)
+    conclusions = Counter(str((payload or {}).get("conclusion") or NOT_RECORDED)
+                          for _, payload in rows)
+    body = dict(report="vettings", version=REPORT_VERSION, date_from=from_, date_to=to,
+                as_of=m.as_of, scope=scope.describe(), total=len(rows),
+                by_purpose=dict(sorted(purposes.items())),
+                by_conclusion=dict(sorted(conclusions.items())))
+    return finish(body, m)
+
+
+# --- the monthly report (báo cáo tháng) ------------------------------------------------------
+
+
+def latest_closed_period(day: date) -> str:
+    """The evaluation period most recently closed on `day`: a quarter from QUARTERLY_FROM
+    on (seed 004), the previous year before that."""
+    closed = day.month // 3
+    year = day.year
+    if closed == 0:
+        year, closed = year - 1, 4
+    if year >= QUARTERLY_FROM:
+        return f"{year}-Q{closed}"
+    return str(year if closed == 4 else year - 1)
+
+
+def summary(model: ReportSource, from_: date, to: date, m_known: Moment,
+            tier: str | None = None, unit_id: UUID | None = None, period: str | None = None,
+            month: str | None = None) -> dict[str, Any]:
+    """The report of a span, as seed 000 is: headcount on its last day, the span's training,
+    actions and vetting, and the evaluation `period` (default: the latest closed by then)."""
+    _check_range(from_, to)
+    m = Moment(to, m_known.known_at, m_known.position)
+    chosen = period or latest_closed_period(to)
+    sections = dict(
+        cadre_quality=cadre_quality(model, m, tier, unit_id),
+        evaluations=evaluations(model, chosen, m, tier, unit_id),
+        actions=actions(model, from_, to, m, tier, unit_id),
+        training=training(model, from_, to, m, tier, unit_id),
+        vettings=vettings(model, from_, to, m, tier, unit_id),
+    )
+    body = dict(report="summary", version=REPORT_VERSION, month=month, date_from=from_,
+                date_to=to, as_of=to, scope=sections["cadre_quality"]["scope"],
+                sections={name: body_of(s) for name, s in sections.items()})
+    return finish(body, m)
+
+
+def monthly(model: ReportSource, month: str, m_known: Moment, tier: str | None = None,
+            unit_id: UUID | None = None) -> dict[str, Any]:
+    """The monthly report (due before the 28th): the summary of one calendar month."""
+    first, last = month_bounds(month)
+    return summary(model, first, last, m_known, tier, unit_id, month=f"{first:%Y-%m}")

@@ -1,0 +1,134 @@
+"""A real hoso server (uvicorn in a subprocess on a free port) and HTTP helpers for e2e tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+
+from infra.access import AccessStore
+from infra.database import engine_for
+from infra.settings import Settings
+
+ADMIN_TOKEN = "e2e-admin-token-0123456789"
+ROOT = Path(__file__).resolve().parents[2]
+API = "/api/v1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def issue_token(settings: Settings, *, name: str, role: str, unit_id: UUID | str | None = None,
+                cadre_id: UUID | str | None = None) -> str:
+    """What `hoso token create` does, without a subprocess."""
+    engine = engine_for(settings)
+    try:
+        return AccessStore(engine).create_token(
+            name=name, role=role, unit_id=UUID(str(unit_id)) if unit_id else None,
+            cadre_id=UUID(str(cadre_id)) if cadre_id else None)
+    finally:
+        engine.dispose()
+
+
+def decision(number: str, signed_on: str, signer: str = "Lê Toàn Khánh",
+             issuer: str = "Ban Thường vụ Quận ủy") -> dict[str, str]:
+    return {"number": number, "signed_on": signed_on, "issuer": issuer, "signer": signer}
+
+
+@dataclass
+class Server:
+    base_url: str
+    settings: Settings
+    process: subprocess.Popen[bytes]
+
+    def client(self, token: str | None = ADMIN_TOKEN) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.base_url + API, headers=headers, timeout=30)
+
+    def token(self, *, name: str, role: str, unit_id: Any = None, cadre_id: Any = None) -> str:
+        return issue_token(self.settings, name=name, role=role, unit_id=unit_id,
+                           cadre_id=cadre_id)
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
+    env.update(HOSO_DATABASE_URL=settings.database_url, HOSO_ADMIN_TOKEN=ADMIN_TOKEN,
+               PYTHONPATH=str(ROOT))
+    return env
+
+
+@contextmanager
+def running_server(settings: Settings, *, workers: int = 1) -> Iterator[Server]:
+    port = free_port()
+    log = ROOT / ".pytest_cache" / f"hoso-server-{port}.log"
+    log.parent.mkdir(exist_ok=True)
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api", "serve", "--port", str(port), "--workers",
+             str(workers), "--log-level", "warning"],
+            cwd=ROOT, env=server_env(settings), stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield Server(base, settings, process)
+    finally:
+        # The server runs in its own session: stop it and its workers together.
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        # Keep a server's log only when it shows an error worth reading.
+        if log.exists() and "Traceback" not in log.read_text(errors="replace"):
+            log.unlink()
+
+
+@pytest.fixture
+def server(store_settings: Settings) -> Iterator[Server]:
+    with running_server(store_settings) as s:
+        yield s
+
+
+def created(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def ok(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+Post = Callable[..., dict[str, Any]]

@@ -1,0 +1,337 @@
+"""Role × endpoint × in-scope / out-of-scope: every cell of the access matrix is asserted.
+
+The endpoint list comes from the app's routes, so a route added without a matrix row fails
+`test_every_route_has_a_matrix_row`. Routes owned by other parts of the service (oversight,
+reports, archive, web UI) are listed in OWNED_ELSEWHERE and tested there.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from domain.values import ActionKind, Decision, Gender
+from infra.access import AccessStore
+from infra.runtime import Runtime, open_runtime
+from infra.settings import Settings
+
+ADMIN_TOKEN = "matrix-admin-token"
+ROLES = ("admin", "personnel", "inspector", "leader", "self", "anonymous")
+SCOPES = ("in", "out")
+
+# (method, path) of routes whose access tests live with their owners.
+OWNED_ELSEWHERE: set[tuple[str, str]] = set()
+
+_counter = itertools.count(1)
+
+
+def fresh() -> int:
+    return next(_counter)
+
+
+def dec(on: date) -> dict[str, str]:
+    return {"number": f"{fresh()}/QĐ", "signed_on": on.isoformat(), "issuer": "UBND quận",
+            "signer": "Lê Toàn Khánh"}
+
+
+@dataclass
+class World:
+    """Two sibling units under one root: A is the scoped roles' subtree, B is outside it."""
+
+    runtime: Runtime
+    root: UUID
+    a: UUID
+    b: UUID
+    cadre_a: UUID  # holds a post in A; also the `self` token's cadre
+    cadre_b: UUID  # holds a post in B
+    tokens: dict[str, str | None] = field(default_factory=dict)
+
+    def unit(self, scope: str) -> UUID:
+        return self.a if scope == "in" else self.b
+
+    def cadre(self, scope: str) -> UUID:
+        return self.cadre_a if scope == "in" else self.cadre_b
+
+    # Setup done directly through the write side (the matrix is about the HTTP gate).
+    def title(self) -> str:
+        code = f"cv_{fresh()}"
+        self.runtime.app.register_title(code=code, name=f"Chuyên viên {code}", is_head=False,
+                                        management_tier="quan_uy", recorded_by="setup")
+        return code
+
+    def holding(self, scope: str, on: date) -> str:
+        code = self.title()
+        self.runtime.app.appoint(self.cadre(scope), kind=ActionKind.BO_NHIEM,
+                                 unit_id=self.unit(scope), title_code=code, effective_on=on,
+                                 decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A"),
+                                 recorded_by="setup")
+        return code
+
+    def child_unit(self, scope: str) -> UUID:
+        receipt = self.runtime.app.register_unit(
+            code=f"U{fresh()}", name="Tổ công tác", kind="to", established_on=date(2010, 1, 1),
+            parent_id=self.unit(scope), recorded_by="setup")
+        return receipt.id
+
+    def entry(self, scope: str) -> int:
+        return self.runtime.app.record_training(
+            self.cadre(scope), program="Bồi dưỡng", started_on=date(2015, 3, 1),
+            recorded_by="setup").position
+
+
+Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]  # url, json, params
+
+
+@dataclass(frozen=True)
+class Row:
+    """One endpoint: how to call it in and out of scope, and what each role gets."""
+
+    request: Callable[[World, str], Request]
+    expect: dict[str, tuple[int, int]]  # role -> (status in scope, status out of scope)
+
+
+def writes(personnel_out: int = 403) -> dict[str, tuple[int, int]]:
+    return {"admin": (201, 201), "personnel": (201, personnel_out), "inspector": (403, 403),
+            "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}
+
+
+def admin_only_write() -> dict[str, tuple[int, int]]:
+    return {"admin": (201, 201), "personnel": (403, 403), "inspector": (403, 403),
+            "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}
+
+
+def scoped_reads(self_in: int = 403) -> dict[str, tuple[int, int]]:
+    return {"admin": (200, 200), "personnel": (200, 403), "inspector": (200, 200),
+            "leader": (200, 403), "self": (self_in, 403), "anonymous": (401, 401)}
+
+
+def open_reads() -> dict[str, tuple[int, int]]:
+    return {role: ((401, 401) if role == "anonymous" else (200, 200)) for role in ROLES}
+
+
+def audit_reads() -> dict[str, tuple[int, int]]:
+    return {"admin": (200, 200), "personnel": (403, 403), "inspector": (200, 200),
+            "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}
+
+
+def on(days: int) -> date:
+    return date(2012, 1, 1) + timedelta(days=days)
+
+
+def _cadre_write(suffix: str, body: Callable[[World, str], dict[str, Any]]
+                 ) -> Callable[[World, str], Request]:
+    return lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/{suffix}", body(w, s), None)
+
+
+_periods = itertools.count()
+
+
+def _evaluation(w: World, s: str) -> dict[str, Any]:
+    n = next(_periods)
+    year, quarter = 1995 + n // 4, n % 4 + 1
+    return {"period": f"{year}-Q{quarter}", "rating": "HTTNV",
+            "decided_on": date(year, 3 * quarter - 2, 20).isoformat()}
+
+
+def _ending(w: World, s: str) -> dict[str, Any]:
+    code = w.holding(s, on(fresh()))
+    return {"unit_id": str(w.unit(s)), "title_code": code, "reason": "mien_nhiem",
+            "effective_on": "2024-01-01", "decision": dec(date(2023, 12, 1))}
+
+
+_terms = itertools.count()
+
+
+def _planning(w: World, s: str) -> dict[str, Any]:
+    n = next(_terms)
+    return {"unit_id": str(w.unit(s)), "title_code": w.title(), "term": f"{1990 + n}-{1995 + n}",
+            "decided_on": "2020-01-01", "decision": dec(date(2020, 1, 1))}
+
+
+MATRIX: dict[tuple[str, str], Row] = {
+    ("POST", "/api/v1/units"): Row(
+        lambda w, s: ("/api/v1/units", {"code": f"N{fresh()}", "name": "Phòng mới",
+                                        "kind": "phong", "established_on": "2015-01-01",
+                                        "parent_id": str(w.unit(s))}, None), writes()),
+    ("POST", "/api/v1/units/{unit_id}/changes"): Row(
+        lambda w, s: (f"/api/v1/units/{w.child_unit(s)}/changes",
+                      {"change": "rename", "effective_on": "2016-01-01",
+                       "new_name": f"Tên mới {fresh()}"}, None), writes()),
+    ("POST", "/api/v1/titles"): Row(
+        lambda w, s: ("/api/v1/titles", {"code": f"t{fresh()}", "name": "Chức danh",
+                                         "is_head": False, "management_tier": "quan_uy"}, None),
+        admin_only_write()),
+    ("POST", "/api/v1/cadres"): Row(
+        lambda w, s: ("/api/v1/cadres", {"full_name": f"Nguyễn Văn {fresh()}", "gender": "nam",
+                                         "born_on": "1980-01-01"}, None),
+        writes(personnel_out=201)),  # registering is not bound to a unit
+    ("POST", "/api/v1/cadres/{cadre_id}/appointments"): Row(
+        _cadre_write("appointments", lambda w, s: {
+            "kind": "kiem_nhiem", "unit_id": str(w.unit(s)), "title_code": w.title(),
+            "effective_on": "2020-01-01", "decision": dec(date(2019, 12, 1))}), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/endings"): Row(_cadre_write("endings", _ending),
+                                                        writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/nominations"): Row(
+        _cadre_write("nominations", lambda w, s: {
+            "unit_id": str(w.unit(s)), "title_code": w.title(), "decided_on": "2020-05-01",
+            "decision": dec(date(2020, 5, 1))}), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/evaluations"): Row(
+        _cadre_write("evaluations", _evaluation), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/trainings"): Row(
+        _cadre_write("trainings", lambda w, s: {"program": "Bồi dưỡng QLNN",
+                                                "started_on": "2019-03-01"}), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/qualifications"): Row(
+        _cadre_write("qualifications", lambda w, s: {"kind": "language", "level": "B1",
+                                                     "obtained_on": "2018-06-01"}), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/planning"): Row(_cadre_write("planning", _planning),
+                                                         writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/disciplines"): Row(
+        _cadre_write("disciplines", lambda w, s: {
+            "form": "khien_trach", "effective_on": "2013-01-01", "violation": "Vi phạm",
+            "decision": dec(date(2013, 1, 1))}), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/vettings"): Row(
+        _cadre_write("vettings", lambda w, s: {"vetted_on": "2019-01-01", "purpose": "quy hoạch",
+                                               "conclusion": "dat", "body": "Ban Tổ chức"}),
+        writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/relatives"): Row(
+        _cadre_write("relatives", lambda w, s: {"relation": "con", "full_name": "Nguyễn Văn Bé",
+                                                "born_year": 2010}), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/corrections"): Row(
+        _cadre_write("corrections", lambda w, s: {"target_position": w.entry(s),
+                                                  "reason": "Nhập trùng"}), writes()),
+    ("GET", "/api/v1/units"): Row(lambda w, s: ("/api/v1/units", None, None), open_reads()),
+    ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
+    ("GET", "/api/v1/units/{unit_id}/roster"): Row(
+        lambda w, s: (f"/api/v1/units/{w.unit(s)}/roster", None, None), scoped_reads()),
+    ("GET", "/api/v1/cadres"): Row(
+        lambda w, s: ("/api/v1/cadres", None, {"unit_id": str(w.unit(s))}), scoped_reads()),
+    ("GET", "/api/v1/cadres/{cadre_id}"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}", None, None), scoped_reads(self_in=200)),
+    ("GET", "/api/v1/cadres/{cadre_id}/record"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/record", None, None),
+        scoped_reads(self_in=200)),
+    ("GET", "/api/v1/audit/log"): Row(
+        lambda w, s: ("/api/v1/audit/log", None, {"cadre_id": str(w.cadre(s))}), audit_reads()),
+    ("GET", "/api/v1/audit/verify"): Row(lambda w, s: ("/api/v1/audit/verify", None, None),
+                                         audit_reads()),
+    ("GET", "/api/v1/audit/reads"): Row(
+        lambda w, s: ("/api/v1/audit/reads", None, {"cadre_id": str(w.cadre(s))}),
+        audit_reads()),
+}
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every endpoint route, including those of included routers."""
+    found: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or context.path is None:
+            continue  # the framework's own /docs and /openapi.json
+        for method in context.methods or ():
+            if method != "HEAD":
+                found.add((method, context.path))
+    return found
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, TestClient]]:
+    path = tmp_path_factory.mktemp("matrix") / "hoso.sqlite3"
+    settings = Settings(database_url=f"sqlite:///{path}", admin_token=ADMIN_TOKEN)
+    runtime = open_runtime(settings)
+    app = runtime.app
+    root = app.register_unit(code="ROOT", name="Quận ủy", kind="dang_uy",
+                             established_on=date(2000, 1, 1), recorded_by="setup").id
+    a = app.register_unit(code="A", name="UBND phường A", kind="ubnd",
+                          established_on=date(2000, 1, 1), parent_id=root,
+                          recorded_by="setup").id
+    b = app.register_unit(code="B", name="UBND phường B", kind="ubnd",
+                          established_on=date(2000, 1, 1), parent_id=root,
+                          recorded_by="setup").id
+    cadre_a = app.register_cadre(full_name="Trần Thị A", gender=Gender.NU,
+                                 born_on=date(1975, 1, 1), recorded_by="setup").id
+    cadre_b = app.register_cadre(full_name="Lê Văn B", gender=Gender.NAM,
+                                 born_on=date(1976, 1, 1), recorded_by="setup").id
+    w = World(runtime, root, a, b, cadre_a, cadre_b)
+    w.holding("in", date(2010, 1, 1))
+    w.holding("out", date(2010, 1, 1))
+    runtime.catch_up()
+    access = AccessStore(runtime.engine)
+    w.tokens = {
+        "admin": ADMIN_TOKEN,
+        "personnel": access.create_token(name="to_chuc_a", role="personnel", unit_id=a),
+        "inspector": access.create_token(name="kiem_tra", role="inspector"),
+        "leader": access.create_token(name="lanh_dao_a", role="leader", unit_id=a),
+        "self": access.create_token(name="tran_thi_a", role="self", cadre_id=cadre_a),
+        "anonymous": None,
+    }
+    with TestClient(create_app(settings, runtime)) as client:
+        yield w, client
+    runtime.close()
+
+
+def test_every_route_has_a_matrix_row(world: tuple[World, TestClient]) -> None:
+    _, client = world
+    routes = app_routes(client.app)  # type: ignore[arg-type]
+    missing = routes - set(MATRIX) - OWNED_ELSEWHERE
+    assert not missing, f"routes without a matrix row: {sorted(missing)}"
+    stale = set(MATRIX) - routes
+    assert not stale, f"matrix rows for routes that no longer exist: {sorted(stale)}"
+    assert not set(MATRIX) & OWNED_ELSEWHERE
+
+
+CELLS = [(route, role, scope) for route in MATRIX for role in ROLES for scope in SCOPES]
+
+
+def test_access_matrix(world: tuple[World, TestClient]) -> None:
+    w, client = world
+    wrong = []
+    for (method, path), role, scope in CELLS:
+        row = MATRIX[(method, path)]
+        url, body, params = row.request(w, scope)
+        w.runtime.catch_up()
+        token = w.tokens[role]
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = client.request(method, url, json=body, params=params, headers=headers)
+        expected = row.expect[role][0 if scope == "in" else 1]
+        if response.status_code != expected:
+            wrong.append(f"{method} {path} {role}/{scope}: {response.status_code} != {expected}"
+                         f" {response.text[:200]}")
+    assert not wrong, "\n".join(wrong)
+    assert len(CELLS) == len(MATRIX) * len(ROLES) * len(SCOPES)
+
+
+def test_a_bad_token_is_401_everywhere(world: tuple[World, TestClient]) -> None:
+    w, client = world
+    for (method, _path), row in MATRIX.items():
+        url, body, params = row.request(w, "in")
+        response = client.request(method, url, json=body, params=params,
+                                  headers={"Authorization": "Bearer not-a-token"})
+        assert response.status_code == 401, (method, url)
+        assert response.json()["code"] == "invalid_token"
+
+
+def test_personnel_may_complete_the_cadres_it_registered(
+        world: tuple[World, TestClient]) -> None:
+    w, client = world
+    officer = {"Authorization": f"Bearer {w.tokens['personnel']}"}
+    other = AccessStore(w.runtime.engine).create_token(name="to_chuc_b", role="personnel",
+                                                       unit_id=w.b)
+    new = client.post("/api/v1/cadres", headers=officer, json={
+        "full_name": "Phạm Văn Mới", "gender": "nam", "born_on": "1990-01-01"}).json()["id"]
+    training = {"program": "Bồi dưỡng", "started_on": "2020-01-01"}
+    assert client.post(f"/api/v1/cadres/{new}/trainings", headers=officer,
+                       json=training).status_code == 201
+    assert client.get(f"/api/v1/cadres/{new}", headers=officer).status_code == 200
+    # Another unit's officer neither registered nor placed this cadre.
+    assert client.post(f"/api/v1/cadres/{new}/trainings", json=training,
+                       headers={"Authorization": f"Bearer {other}"}).status_code == 403

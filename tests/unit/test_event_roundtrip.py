@@ -1,0 +1,416 @@
+"""Every event class of the log goes through the project's mapper and orjson transcoder, into an
+SQLite store and back, with every field keeping its type and value.
+
+The event classes are discovered from the aggregates, so a new event class (or a new field)
+without a sample here fails `test_every_event_class_has_a_realistic_sample`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import orjson
+import pytest
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+
+from domain.application import HosoApplication
+from domain.cadre import Cadre
+from domain.oversight import FindingReview
+from domain.title import Title
+from domain.unit import Unit
+from domain.values import (
+    ActionKind,
+    Decision,
+    DisciplineForm,
+    Education,
+    EndingReason,
+    Gender,
+    PoliticalTheory,
+    QualificationKind,
+    Rating,
+    Relation,
+    ReviewConclusion,
+    StateManagement,
+    TitleStandards,
+    TrainingMode,
+    VettingConclusion,
+)
+from infra.persistence import application_env
+from infra.settings import Settings
+
+AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview)
+
+DISTRICT = Unit.create_id("KA")
+OFFICE = Unit.create_id("KA-NV")
+WARD = Unit.create_id("KA-PL")
+TITLE = Title.create_id("truong_phong")
+CADRE = UUID("6f1c2a0e-5b7d-4c1e-9a57-2f0d8e3b4c11")
+SIGNER = UUID("0b9d7c4e-1f2a-4e3b-8c5d-6a7b8c9d0e1f")
+HOLDING = UUID("c7e3a9b1-2d4f-4a6b-8e0c-1f3a5b7d9e2c")
+PLANNING = UUID("a1b2c3d4-e5f6-4789-9abc-def012345678")
+RELATIVE = UUID("1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d")
+REVIEW = FindingReview.create_id("thoi_gian_giu_chuc:6f1c2a0e:2024-03-01")
+RECORDED_AT = datetime(2026, 11, 24, 3, 15, 42, 123456, tzinfo=UTC)
+
+DECISION = Decision(number="41-QĐ/QU", signed_on=date(2022, 4, 1),
+                    issuer="Ban Thường vụ Quận ủy Kiến An", signer="Lê Toàn Khánh",
+                    signer_cadre_id=SIGNER)
+DECISION_NO_SIGNER_ID = Decision(number="125/QĐ-UBND", signed_on=date(2021, 12, 28),
+                                 issuer="Ủy ban nhân dân quận Kiến An", signer="Phạm Văn Mạnh")
+
+# Per event class (qualified name): one or more realistic payloads, domain fields only.
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "Unit.Registered": [dict(
+        code="KA-NV", name="Phòng Nội vụ quận Kiến An", kind="phong_chuyen_mon",
+        established_on=date(2008, 4, 1), parent_id=DISTRICT, decision=DECISION_NO_SIGNER_ID,
+        recorded_by="ban_to_chuc")],
+    "Unit.Renamed": [dict(new_name="Phòng Nội vụ – Lao động", effective_on=date(2025, 3, 1),
+                          decision=DECISION, recorded_by="ban_to_chuc")],
+    "Unit.Moved": [
+        dict(new_parent_id=WARD, effective_on=date(2025, 7, 1), decision=DECISION,
+             recorded_by="ban_to_chuc"),
+        dict(new_parent_id=None, effective_on=date(2025, 7, 1), decision=None,
+             recorded_by="ban_to_chuc"),
+    ],
+    "Unit.MergedInto": [dict(into_unit_id=WARD, effective_on=date(2025, 7, 1), decision=DECISION,
+                             recorded_by="ban_to_chuc")],
+    "Unit.Absorbed": [dict(merged_unit_id=OFFICE, effective_on=date(2025, 7, 1),
+                           decision=DECISION, recorded_by="ban_to_chuc")],
+    "Unit.Dissolved": [dict(effective_on=date(2025, 7, 1), decision=None,
+                            recorded_by="ban_to_chuc")],
+    "Unit.HeadSeatSet": [dict(holding_id=HOLDING, title_code="truong_phong", cadre_id=CADRE,
+                              since=date(2022, 4, 15), until=date(2027, 4, 15),
+                              effective_on=date(2027, 4, 15), decision=DECISION,
+                              recorded_by="ban_to_chuc")],
+    "Unit.HeadSeatWithdrawn": [dict(holding_id=HOLDING, effective_on=date(2026, 11, 24),
+                                    decision=None, recorded_by="ban_to_chuc")],
+    "Title.Registered": [dict(
+        code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy",
+        rank=5, sector="noi_vu",
+        standards=TitleStandards(min_political_theory=PoliticalTheory.TRUNG_CAP,
+                                 min_state_management=StateManagement.CVC,
+                                 min_education=Education.DAI_HOC, max_age_first_appointment=55),
+        recorded_by="ban_to_chuc")],
+    "Cadre.Registered": [dict(
+        full_name="Nguyễn Thị Thu Hằng", gender=Gender.NU, born_on=date(1978, 9, 2),
+        party_joined_on=date(2003, 5, 19), education=Education.THAC_SI,
+        political_theory=PoliticalTheory.TRUNG_CAP, state_management=StateManagement.CV,
+        sensitive={"ethnicity": "Kinh", "religion": "Không", "hometown": "Tiên Lãng, Hải Phòng",
+                   "national_id": "031178004512"},
+        effective_on=date(2026, 11, 24), decision=None, recorded_by="ban_to_chuc")],
+    "Cadre.Appointed": [dict(
+        holding_id=HOLDING, kind=ActionKind.DIEU_DONG_BO_NHIEM, unit_id=OFFICE,
+        title_code="truong_phong", effective_on=date(2022, 4, 15), decision=DECISION,
+        term_months=60, planned_end_on=date(2027, 4, 15), special_case=True,
+        recorded_by="ban_to_chuc")],
+    "Cadre.HoldingEnded": [dict(
+        holding_id=HOLDING, unit_id=OFFICE, title_code="truong_phong",
+        reason=EndingReason.LUAN_CHUYEN, effective_on=date(2025, 7, 1), decision=DECISION,
+        recorded_by="ban_to_chuc")],
+    "Cadre.Nominated": [dict(unit_id=WARD, title_code="bi_thu", effective_on=date(2025, 6, 20),
+                             decision=DECISION, recorded_by="ban_to_chuc")],
+    "Cadre.Evaluated": [
+        dict(period="2025-Q3", rating=Rating.HTTNV, effective_on=date(2025, 10, 10),
+             score=Decimal("87.50"),
+             criteria={"ket_qua_nhiem_vu": Decimal("52.5"), "phuc_vu_nguoi_dan": 15,
+                       "phoi_hop": Decimal("10.0"), "ky_luat_ky_cuong": 10.0,
+                       "ghi_chu": "Vượt chỉ tiêu cải cách hành chính"},
+             decision=DECISION, recorded_by="ban_to_chuc"),
+        dict(period="2021", rating=Rating.HTXSNV, effective_on=date(2021, 12, 28), score=None,
+             criteria=None, decision=None, recorded_by="ban_to_chuc"),
+    ],
+    "Cadre.TrainingRecorded": [dict(
+        program="llct_cao_cap", started_on=date(2023, 9, 5), completed_on=date(2024, 12, 20),
+        institution="Học viện Chính trị khu vực I", mode=TrainingMode.TAI_CHUC,
+        confers_kind=QualificationKind.POLITICAL_THEORY, confers_level=PoliticalTheory.CAO_CAP,
+        effective_on=date(2024, 12, 20), decision=None, recorded_by="ban_to_chuc")],
+    "Cadre.QualificationObtained": [dict(
+        kind=QualificationKind.LANGUAGE, level="Tiếng Anh B1", effective_on=date(2019, 6, 30),
+        decision=None, recorded_by="ban_to_chuc")],
+    "Cadre.Planned": [dict(
+        planning_id=PLANNING, unit_id=WARD, title_code="bi_thu", term="2025-2030",
+        effective_on=date(2024, 3, 12), decision=DECISION, recorded_by="ban_to_chuc")],
+    "Cadre.PlanningRemoved": [dict(
+        planning_id=PLANNING, unit_id=WARD, title_code="bi_thu", term="2025-2030",
+        effective_on=date(2025, 11, 30), decision=DECISION, recorded_by="ban_to_chuc")],
+    "Cadre.Disciplined": [dict(
+        form=DisciplineForm.KHIEN_TRACH, violation="Vi phạm quy định về kê khai tài sản",
+        effective_on=date(2023, 8, 14), decision=DECISION, recorded_by="uy_ban_kiem_tra")],
+    "Cadre.Vetted": [dict(
+        purpose="bo_nhiem", conclusion=VettingConclusion.DAT,
+        body="Ban Tổ chức Quận ủy", effective_on=date(2022, 3, 2), decision=None,
+        recorded_by="ban_to_chuc")],
+    "Cadre.RelativeAdded": [dict(
+        relative_id=RELATIVE, relation=Relation.CHONG, relative_cadre_id=SIGNER,
+        sensitive={"full_name": "Trần Quốc Bảo", "born_year": 1976},
+        effective_on=date(2026, 11, 24), decision=None, recorded_by="ban_to_chuc")],
+    "Cadre.Corrected": [
+        # A correction of the registration: the replacement carries sealed personal data.
+        dict(target_position=17, target_version=1, target_type="Registered",
+             reason="Sai ngày sinh so với giấy khai sinh",
+             replacement={"full_name": "Nguyễn Thị Thu Hằng", "gender": Gender.NU,
+                          "born_on": date(1978, 9, 12), "party_joined_on": date(2003, 5, 19),
+                          "education": Education.THAC_SI,
+                          "political_theory": PoliticalTheory.TRUNG_CAP,
+                          "state_management": StateManagement.CV,
+                          "sensitive": {"ethnicity": "Kinh", "national_id": "031178004512"},
+                          "effective_on": date(2026, 11, 24), "decision": None},
+             effective_on=date(2026, 11, 24), decision=None, recorded_by="ban_to_chuc"),
+        # A correction of an appointment: nested UUID, enum, dates and a decision.
+        dict(target_position=23, target_version=2, target_type="Appointed",
+             reason="Nhập sai ngày hiệu lực",
+             replacement={"holding_id": HOLDING, "kind": ActionKind.BO_NHIEM,
+                          "unit_id": OFFICE, "title_code": "truong_phong",
+                          "effective_on": date(2022, 5, 1), "decision": DECISION,
+                          "term_months": 60, "planned_end_on": date(2027, 5, 1),
+                          "special_case": False},
+             effective_on=date(2026, 11, 24), decision=DECISION, recorded_by="ban_to_chuc"),
+        # A retraction: no replacement.
+        dict(target_position=31, target_version=5, target_type="Evaluated",
+             reason="Ghi trùng", replacement=None, effective_on=date(2026, 11, 24),
+             decision=None, recorded_by="uy_ban_kiem_tra"),
+    ],
+    "Cadre.PersonalDataErased": [dict(
+        reason="Yêu cầu xóa dữ liệu theo Luật 91/2025/QH15", effective_on=date(2026, 11, 24),
+        decision=None, recorded_by="admin")],
+    "FindingReview.Opened": [dict(
+        finding_key="thoi_gian_giu_chuc:6f1c2a0e:2024-03-01", rule_id="thoi_gian_giu_chuc",
+        effective_on=date(2026, 11, 24), decision=None, recorded_by="uy_ban_kiem_tra")],
+    "FindingReview.Reviewed": [dict(
+        finding_key="thoi_gian_giu_chuc:6f1c2a0e:2024-03-01",
+        conclusion=ReviewConclusion.NEEDS_ACTION,
+        reason="Đề nghị Ban Thường vụ xem xét luân chuyển", effective_on=date(2026, 11, 24),
+        decision=DECISION, recorded_by="uy_ban_kiem_tra")],
+}
+
+ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: CADRE,
+                                            FindingReview: REVIEW}
+# Plaintext that must never reach the stored bytes (sealed with the cadre's key).
+PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo")
+
+
+def event_classes() -> list[type[Aggregate.Event]]:
+    """Every event class the aggregates declare (not the library's generic Event/Created)."""
+    found: list[type[Aggregate.Event]] = []
+    for aggregate in AGGREGATES:
+        generic = {aggregate.Event, aggregate.Created}
+        for value in vars(aggregate).values():
+            if (isinstance(value, type) and issubclass(value, Aggregate.Event)
+                    and value not in generic):
+                found.append(value)
+    return found
+
+
+def aggregate_of(cls: type) -> type[Aggregate]:
+    return next(a for a in AGGREGATES if vars(a).get(cls.__name__) is cls)
+
+
+def hints(cls: type) -> dict[str, Any]:
+    return {name: hint for name, hint in typing.get_type_hints(cls).items()
+            if typing.get_origin(hint) is not typing.ClassVar}
+
+
+def domain_fields(cls: type) -> set[str]:
+    base = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+    return set(hints(cls)) - base
+
+
+def build(cls: type[Aggregate.Event], payload: dict[str, Any]) -> Aggregate.Event:
+    aggregate = aggregate_of(cls)
+    fields: dict[str, Any] = dict(originator_id=ORIGINATORS[aggregate],
+                                  originator_version=1 if issubclass(cls, Aggregate.Created)
+                                  else 7,
+                                  timestamp=RECORDED_AT, **payload)
+    if "originator_topic" in hints(cls):
+        fields["originator_topic"] = get_topic(aggregate)
+    return cls(**fields)
+
+
+def cases() -> list[Any]:
+    out = []
+    for cls in event_classes():
+        for i, payload in enumerate(SAMPLES.get(cls.__qualname__, [])):
+            out.append(pytest.param(cls, payload, id=f"{cls.__qualname__}-{i}"))
+    return out
+
+
+@pytest.fixture
+def app(sqlite_settings: Settings) -> Iterator[HosoApplication]:
+    application = HosoApplication(env=application_env(sqlite_settings),
+                                  today=lambda: date(2026, 11, 24))
+    yield application
+    application.close()
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def assert_same(before: Any, after: Any, path: str) -> None:
+    """Equal value and identical type at every node (== alone would accept 'nu' for Gender.NU)."""
+    assert type(after) is type(before), f"{path}: {type(before)} came back as {type(after)}"
+    if isinstance(before, dict):
+        assert list(after) == list(before), f"{path}: keys differ"
+        for key, value in before.items():
+            assert_same(value, after[key], f"{path}[{key!r}]")
+    elif isinstance(before, list | tuple):
+        assert len(after) == len(before), f"{path}: length differs"
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            assert_same(b, a, f"{path}[{i}]")
+    elif dataclasses.is_dataclass(before):
+        for f in dataclasses.fields(before):
+            assert_same(getattr(before, f.name), getattr(after, f.name), f"{path}.{f.name}")
+    elif isinstance(before, Decimal):
+        assert after.as_tuple() == before.as_tuple(), f"{path}: {before!r} != {after!r}"
+    elif isinstance(before, datetime):
+        assert after == before and after.utcoffset() == before.utcoffset(), path
+    else:
+        assert after == before, f"{path}: {before!r} != {after!r}"
+
+
+def conforms(value: Any, hint: Any) -> bool:
+    """The value is of the annotated type (Optional, generics and the id TypeVar included)."""
+    if hint is Any:
+        return True
+    if isinstance(hint, typing.TypeVar):
+        return isinstance(value, UUID)
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(conforms(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is not None:
+        return isinstance(value, origin)
+    if hint is date:
+        return type(value) is date  # a datetime is a date too: not good enough here
+    return isinstance(value, hint)
+
+
+def roundtrip(app: HosoApplication, domain_event: Aggregate.Event) -> tuple[StoredEvent, Any]:
+    """Through the mapper into the store (events table and chain), and back out."""
+    stored = app.mapper.to_stored_event(domain_event)
+    app.recorder.insert_events([stored])
+    (read,) = app.recorder.select_events(domain_event.originator_id)
+    assert read.state == stored.state
+    return stored, app.mapper.to_domain_event(read)
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_discovery_finds_every_aggregate_event() -> None:
+    names = {cls.__qualname__ for cls in event_classes()}
+    assert {"Unit.Registered", "Unit.HeadSeatSet", "Title.Registered", "Cadre.Appointed",
+            "Cadre.Corrected", "FindingReview.Reviewed"} <= names
+    assert len(names) == len(event_classes()) >= 25
+
+
+@pytest.mark.parametrize("cls", event_classes(), ids=lambda c: c.__qualname__)
+def test_every_event_class_has_a_realistic_sample(cls: type[Aggregate.Event]) -> None:
+    samples = SAMPLES.get(cls.__qualname__)
+    assert samples, f"add a sample of {cls.__qualname__} to SAMPLES (and to docs/events.md)"
+    wanted = domain_fields(cls)
+    for payload in samples:
+        assert set(payload) == wanted, (
+            f"{cls.__qualname__}: sample fields {sorted(payload)} != event fields {sorted(wanted)}")
+        for name, hint in hints(cls).items():
+            if name in payload:
+                assert conforms(payload[name], hint), f"{cls.__qualname__}.{name}: {hint}"
+
+
+def test_no_sample_names_a_class_that_is_gone() -> None:
+    assert set(SAMPLES) <= {cls.__qualname__ for cls in event_classes()}
+
+
+@pytest.mark.parametrize("cls, payload", cases())
+def test_event_round_trips_with_every_type(app: HosoApplication, cls: type[Aggregate.Event],
+                                           payload: dict[str, Any]) -> None:
+    original = build(cls, payload)
+    stored, back = roundtrip(app, original)
+
+    assert type(back) is cls
+    assert vars(back).keys() == vars(original).keys()
+    for name, value in vars(original).items():
+        assert_same(value, getattr(back, name), f"{cls.__qualname__}.{name}")
+        hint = hints(cls).get(name)
+        if hint is not None:
+            assert conforms(getattr(back, name), hint), f"{cls.__qualname__}.{name}: {hint}"
+    assert back.timestamp.tzinfo is not None and back.timestamp.utcoffset() == timedelta(0)
+    assert back == original
+    for secret in PERSONAL:
+        assert secret.encode() not in stored.state, f"personal data stored in clear: {secret}"
+
+
+def test_enums_and_dates_are_tagged_in_the_stored_json(app: HosoApplication) -> None:
+    stored = app.mapper.to_stored_event(build(Cadre.Appointed, SAMPLES["Cadre.Appointed"][0]))
+    state = orjson.loads(stored.state)
+    assert state["class_version"] == 2
+    assert state["effective_on"] == {"_t": "date", "v": "2022-04-15"}
+    assert state["kind"]["_t"] == "enum" and state["kind"]["v"] == "dieu_dong_bo_nhiem"
+    assert state["decision"]["_t"] == "dc"
+    assert state["timestamp"]["_t"] == "dt"
+
+
+def test_personal_data_is_sealed_but_the_rest_stays_readable(app: HosoApplication) -> None:
+    registered = build(Cadre.Registered, SAMPLES["Cadre.Registered"][0])
+    state = orjson.loads(app.mapper.to_stored_event(registered).state)
+    assert set(state["sensitive"]) == {"_sealed"}
+    assert state["full_name"] == "Nguyễn Thị Thu Hằng"
+
+
+# --- upcasting ------------------------------------------------------------------------------
+
+
+def appointed_v1_state(cadre_id: UUID, holding_id: UUID) -> dict[str, Any]:
+    """Cadre.Appointed as version 1 wrote it: no `special_case`, no `class_version` key."""
+    return dict(timestamp=datetime(2021, 3, 1, 2, 0, tzinfo=UTC), holding_id=holding_id,
+                kind=ActionKind.BO_NHIEM, unit_id=OFFICE, title_code="truong_phong",
+                effective_on=date(2021, 3, 1), decision=DECISION_NO_SIGNER_ID, term_months=60,
+                planned_end_on=date(2026, 3, 1), recorded_by="nhap_lieu_2021")
+
+
+def test_appointed_v1_is_read_as_v2(app: HosoApplication) -> None:
+    cadre_id = app.register_cadre(full_name="Lê Văn Tám", gender=Gender.NAM,
+                                  born_on=date(1975, 2, 3), recorded_by="ban_to_chuc").id
+    v1 = StoredEvent(originator_id=cadre_id, originator_version=2,
+                     topic=get_topic(Cadre.Appointed),
+                     state=app.mapper.transcoder.encode(appointed_v1_state(cadre_id, HOLDING)))
+    assert b"special_case" not in v1.state and b"class_version" not in v1.state
+    app.recorder.insert_events([v1])
+
+    (read,) = [e for e in app.recorder.select_events(cadre_id) if e.originator_version == 2]
+    event = app.mapper.to_domain_event(read)
+    assert type(event) is Cadre.Appointed and event.special_case is False
+    assert event.kind is ActionKind.BO_NHIEM and event.decision == DECISION_NO_SIGNER_ID
+    assert "class_version" not in vars(event)
+
+    # The aggregate replays the old event like a new one, and takes new events after it.
+    cadre = app.cadre(cadre_id)
+    (holding,) = cadre.holdings_on(date(2022, 1, 1))
+    assert holding.holding_id == HOLDING and holding.special_case is False
+    assert holding.planned_end_on == date(2026, 3, 1)
+    assert cadre.version == 2
+
+
+def test_upcasters_cover_every_version_step() -> None:
+    for cls in event_classes():
+        for version in range(1, getattr(cls, "class_version", 1)):
+            assert callable(getattr(cls, f"upcast_v{version}_v{version + 1}", None)), (
+                f"{cls.__qualname__} lacks upcast_v{version}_v{version + 1}")
+
+
+def test_current_events_carry_their_class_version_only_when_above_one(
+        app: HosoApplication) -> None:
+    for cls in event_classes():
+        payload = SAMPLES[cls.__qualname__][0]
+        state = orjson.loads(app.mapper.to_stored_event(build(cls, payload)).state)
+        version = getattr(cls, "class_version", 1)
+        assert state.get("class_version", 1) == version, cls.__qualname__
