@@ -34,6 +34,7 @@ __all__ = ["DOCX_MEDIA_TYPE", "career", "cv_docx", "cv_document", "cv_file_name"
 BLANK = "……………………"
 FAMILY_OWN = ("cha", "me", "vo", "chong", "con", "anh", "chi", "em")
 FAMILY_IN_LAW = ("cha_vo", "me_vo", "cha_chong", "me_chong")
+TRAINING_MODES = {"tap_trung": "Tập trung", "tai_chuc": "Tại chức"}
 
 
 def career(runtime: Runtime, cadre_id: UUID, m: Moment) -> list[dict[str, Any]]:
@@ -249,7 +250,7 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
         trainings.append([
             _text(t.get("institution")), programme_name(str(t.get("program") or t.get("code"))),
             f"{_month(started_on)} – {_month(completed_on) if completed_on else 'nay'}",
-            label(t.get("mode")) if t.get("mode") else "", label(confers) if confers else ""])
+            TRAINING_MODES.get(str(t.get("mode")), ""), label(confers) if confers else ""])
     _table(doc, ["Tên trường", "Chuyên ngành đào tạo, bồi dưỡng",
                  "Từ tháng, năm – đến tháng, năm", "Hình thức đào tạo",
                  "Văn bằng, chứng chỉ, trình độ"], trainings, [3.5, 5, 3.2, 2.5, 3])
@@ -265,7 +266,7 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
     _heading(doc, "29) ĐẶC ĐIỂM LỊCH SỬ BẢN THÂN")
     vettings = profile.get("vettings") or []
     p = doc.add_paragraph()
-    _run(p, "; ".join(f"Thẩm định {v.get('code') or v.get('purpose')} ngày "
+    _run(p, "; ".join(f"Thẩm định ({label(v.get('code') or v.get('purpose'))}) ngày "
                       f"{vn_date(v['effective_on'])}: {label(v.get('conclusion'))}"
                       for v in vettings) or BLANK)
 

@@ -41,17 +41,25 @@ def _work(what: str, settings: Settings, n: int) -> tuple[Callable[[], Any], Cal
         return (lambda: [reports.cadre_quality(rm, rm.moment()) for _ in range(n)],
                 runtime.close)
     if what == "http-read":
-        from fastapi.testclient import TestClient
-
-        from api.app import create_app
-        from bench.http_load import TOKEN
+        # What GET /api/v1/cadres/{id} does, called in this thread (cProfile sees one thread):
+        # get_moment (catch_up + moment), the read, the read-audit row, the response model.
+        from api.routes.cadres import ProfileOut
+        from api.security import Principal, record_read
+        from infra.access import AccessStore
 
         ids = [row["id"] for row in rm.cadres(rm.moment(), limit=n)]
-        settings_with_token = settings.model_copy(update={"admin_token": TOKEN})
-        client = TestClient(create_app(settings_with_token, runtime))
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        return (lambda: [client.get(f"/api/v1/cadres/{i}", headers=headers) for i in ids],
-                runtime.close)
+        access = AccessStore(runtime.engine)
+        admin = Principal(name="bench", role="admin", unit_id=None, cadre_id=None)
+
+        def read(cadre_id: Any) -> Any:
+            runtime.catch_up()
+            m = rm.moment()
+            profile = rm.profile(cadre_id, m)
+            record_read(access, admin, cadre_id, "profile", m)
+            return ProfileOut.model_validate({**(profile or {}), "as_of": m.as_of,
+                                              "known_at": m.known_at, "position": m.position})
+
+        return (lambda: [read(i) for i in ids], runtime.close)
     raise SystemExit(f"unknown: {what}")
 
 

@@ -908,6 +908,9 @@ def period_bounds(period: str) -> tuple[date, date]:
         raise InvalidCommand(f"Kỳ đánh giá '{period}' không hợp lệ (period must be YYYY or "
                              "YYYY-Qn)", code="invalid_period", field="period")
     year = int(match.group(1))
+    if not 1900 <= year <= 2200:
+        raise InvalidCommand(f"Năm của kỳ đánh giá '{period}' không hợp lệ (year must be within "
+                             "1900-2200)", code="invalid_period", field="period")
     if match.group(2):
         quarter = int(match.group(2))
         start = date(year, 3 * quarter - 2, 1)

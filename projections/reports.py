@@ -17,15 +17,16 @@ during the range; evaluations keep cadres in scope on the last day of the period
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
 
+import orjson
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -42,9 +43,9 @@ from domain.values import (
     age_on,
     fold,
 )
-from projections.read_model import Moment
-from projections.rows import jsonable
-from projections.tables import ReadTables
+from projections.read_model import Moment, UnitTimeline
+from projections.runner import active_generation
+from projections.tables import ReadTables, read_tables
 
 REPORT_VERSION = 1  # part of every body: a change of method changes digests visibly
 NOT_RECORDED = "chua_co"  # breakdown bucket of cadres without a level of that kind
@@ -91,14 +92,27 @@ class ReportSource(Protocol):
 
     def unit(self, unit_id: UUID, m: Moment) -> dict[str, Any] | None: ...
 
+    def timeline(self) -> UnitTimeline: ...
+
+
+@lru_cache(maxsize=4)
+def _tables_of(generation: int) -> ReadTables:
+    return read_tables(generation)
+
+
+def tables_of(model: ReportSource) -> ReadTables:
+    """The active generation's tables (their SQLAlchemy metadata built once per generation)."""
+    with model.engine.connect() as conn:
+        active = active_generation(conn)
+    return _tables_of(active[0]) if active is not None else model.tables()
+
 
 # --- canonical form and digest ----------------------------------------------------------------
 
 
 def canonical_json(body: Mapping[str, Any]) -> bytes:
-    """One byte string per body: sorted keys, no spaces, UTF-8, dates and ids as text."""
-    return json.dumps(jsonable(body), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"), allow_nan=False).encode("utf-8")
+    """One byte string per body: keys sorted, no spaces, UTF-8, dates ISO, ids as text."""
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 
 def digest_of(body: Mapping[str, Any]) -> str:
@@ -106,10 +120,11 @@ def digest_of(body: Mapping[str, Any]) -> str:
 
 
 def finish(body: dict[str, Any], m: Moment) -> dict[str, Any]:
-    """The report as served: its body, the digest of the body, and the moment it reflects."""
-    plain: dict[str, Any] = jsonable(body)
-    return {**plain, "digest": digest_of(plain), "known_at": m.known_at.isoformat(),
-            "position": m.position}
+    """The report as served: its body (as plain JSON), the body's digest, and the moment."""
+    canonical = canonical_json(body)
+    plain: dict[str, Any] = orjson.loads(canonical)
+    return {**plain, "digest": hashlib.sha256(canonical).hexdigest(),
+            "known_at": m.known_at.isoformat(), "position": m.position}
 
 
 def body_of(report: Mapping[str, Any]) -> dict[str, Any]:
@@ -357,7 +372,7 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
                   unit_id: UUID | None = None) -> dict[str, Any]:
     """Cadres in scope on `as_of`: headcount, women, under 35, breakdowns, and BM01 by unit."""
     scope = scope_for(model, m, tier, unit_id)
-    t = model.tables()
+    t = tables_of(model)
     h, c, lv = t.holdings, t.cadres, t.levels
     k, day = m.position, m.as_of
     holds = and_(in_force(h, k), held_on(h, day), *scope.holding_filter(h))
@@ -386,9 +401,10 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
         total.add(person)
         by_unit.setdefault(primary[cadre_id][1], Tally()).add(person)
     columns = total.flat()
+    timeline = model.timeline()  # one unit tree for every row's name
     units = []
     for unit, tally in by_unit.items():
-        view = model.unit(unit, m) or {}
+        view = timeline.view(unit, m.as_of, m.position) or {}
         row = tally.flat()
         units.append({"unit_id": unit, "unit_code": view.get("code"),
                       "unit_name": view.get("name"), **{k: row.get(k, 0) for k in columns}})
@@ -415,7 +431,7 @@ def evaluations(model: ReportSource, period: str, m_known: Moment, tier: str | N
     first, last = period_bounds(period)
     m = Moment(as_of or last, m_known.known_at, m_known.position)
     scope = scope_for(model, m, tier, unit_id)
-    t = model.tables()
+    t = tables_of(model)
     f, c = t.facts, t.cadres
     k = m.position
     query = (select(f.c.cadre_id, f.c.code, f.c.entry_position)
@@ -449,7 +465,7 @@ def actions(model: ReportSource, from_: date, to: date, m: Moment, tier: str | N
     and endings by reason, within [from, to]."""
     _check_range(from_, to)
     scope = scope_for(model, m, tier, unit_id, also_on=(from_,))
-    t = model.tables()
+    t = tables_of(model)
     h, f = t.holdings, t.facts
     k = m.position
     with model.engine.connect() as conn:
@@ -484,7 +500,7 @@ def actions(model: ReportSource, from_: date, to: date, m: Moment, tier: str | N
 def _facts_in_range(model: ReportSource, kind: str, from_: date, to: date, m: Moment,
                     scope: Scope, columns: Sequence[str],
                     on: str = "effective_on") -> list[Any]:
-    t = model.tables()
+    t = tables_of(model)
     f = t.facts
     day = f.c[on]
     query = select(*(f.c[name] for name in columns)).where(

@@ -13,6 +13,7 @@ switching is one update of `rm_meta`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import (
     JSON,
@@ -70,6 +71,7 @@ def _interval() -> list[Column]:  # type: ignore[type-arg]
     return [Column("rec_from", BigInteger, nullable=False), Column("rec_to", BigInteger)]
 
 
+@lru_cache(maxsize=8)  # Table objects are immutable; building them costs milliseconds
 def read_tables(generation: int) -> ReadTables:
     md = MetaData()
     p = f"rm{generation}_"
