@@ -29,7 +29,13 @@ from openpyxl.utils import get_column_letter
 
 from domain.programmes import programme_name
 from domain.values import label
-from projections.reports import percent
+from projections.reports import (
+    ACTION_KINDS,
+    ENDING_REASONS,
+    NOT_RECORDED,
+    RATINGS,
+    percent,
+)
 
 VIETNAM = timezone(timedelta(hours=7))
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,6 +72,10 @@ BREAKDOWN_TITLES = {
     "grade": "Ngạch công chức",
     "age_band": "Độ tuổi",
 }
+SECTIONS = ("cadre_quality", "evaluations", "actions", "training", "vettings")
+BM01_GROUPS = ("total", "female", "party_members", "ethnic_minority", "religious", "grade",
+               "education", "political_theory", "state_management", "it", "languages",
+               "age_band", "under_35")
 SHORT = {"grade": "Ngạch", "education": "Chuyên môn", "political_theory": "LLCT",
          "state_management": "QLNN", "age_band": "Tuổi"}
 
@@ -114,6 +124,15 @@ def scope_phrase(report: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
+def ordered(mapping: Mapping[str, Any], order: Iterable[str]) -> list[tuple[str, Any]]:
+    """A report's mapping in the order people read it (the JSON may come with keys sorted):
+    the known keys in `order`, others after them in code order, "chua_co" last."""
+    known = [k for k in order if k in mapping and k != NOT_RECORDED]
+    others = sorted(k for k in mapping if k not in known and k != NOT_RECORDED)
+    tail = [NOT_RECORDED] if NOT_RECORDED in mapping else []
+    return [(k, mapping[k]) for k in (*known, *others, *tail)]
+
+
 # --- tables: what both formats show ----------------------------------------------------------
 
 
@@ -149,7 +168,8 @@ def quality_sheets(q: Mapping[str, Any]) -> list[Sheet]:
                     [[name, n, share(n)] for name, n in summary], frozenset({2}))]
     for kind in ("political_theory", "state_management", "education", "grade", "age_band"):
         breakdown: Mapping[str, int] = q[f"by_{kind}"]
-        rows = [[LEVEL_LABELS[kind].get(k, k), n, share(n)] for k, n in breakdown.items()]
+        rows = [[LEVEL_LABELS[kind].get(k, k), n, share(n)]
+                for k, n in ordered(breakdown, LEVEL_LABELS[kind])]
         sheets.append(Sheet(BREAKDOWN_TITLES[kind][:31], BREAKDOWN_TITLES[kind],
                             ["Trình độ" if kind != "age_band" else "Độ tuổi", "Số lượng",
                              "Tỷ lệ (%)"], rows, frozenset({2})))
@@ -167,7 +187,7 @@ def bm01_columns(row: Mapping[str, Any]) -> tuple[list[str], list[str]]:
              "ethnic_minority": "Dân tộc thiểu số", "religious": "Tôn giáo", "it": "Tin học",
              "languages": "Ngoại ngữ", "under_35": "Dưới 35 tuổi"}
     headers, keys = [], []
-    for key in row:
+    for key in sorted(row, key=_bm01_rank):
         if key in fixed:
             headers.append(fixed[key])
         else:
@@ -177,8 +197,18 @@ def bm01_columns(row: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return headers, keys
 
 
+def _bm01_rank(key: str) -> tuple[int, int, str]:
+    """The ministry's column order: counts, grade, degree, theory, management, IT, age."""
+    kind, _, level = key.partition(".")
+    group = BM01_GROUPS.index(kind) if kind in BM01_GROUPS else len(BM01_GROUPS)
+    levels = list(LEVEL_LABELS.get(kind, {}))
+    # Levels outside the known buckets come before "chua_co" (kept last in each group).
+    position = levels.index(level) if level in levels else len(levels) - 1
+    return group, position, level
+
+
 def evaluation_sheet(e: Mapping[str, Any]) -> Sheet:
-    rows = [[label(r), v["count"], v["percent"]] for r, v in e["by_rating"].items()]
+    rows = [[label(r), v["count"], v["percent"]] for r, v in ordered(e["by_rating"], RATINGS)]
     rows.append(["Tổng số được đánh giá", e["total"], 100.0 if e["total"] else None])
     return Sheet("Đánh giá", f"Kết quả đánh giá, xếp loại kỳ {e['period']}",
                  ["Xếp loại", "Số lượng", "Tỷ lệ (%)"], rows, frozenset({2}))
@@ -186,9 +216,9 @@ def evaluation_sheet(e: Mapping[str, Any]) -> Sheet:
 
 def action_sheets(a: Mapping[str, Any]) -> list[Sheet]:
     span = f"từ {vn_date(a['date_from'])} đến {vn_date(a['date_to'])}"
-    kinds = [[label(k), n] for k, n in a["by_kind"].items()]
+    kinds = [[label(k), n] for k, n in ordered(a["by_kind"], ACTION_KINDS)]
     kinds.append(["Tổng cộng", a["total"]])
-    endings = [[label(k), n] for k, n in a["endings_by_reason"].items()]
+    endings = [[label(k), n] for k, n in ordered(a["endings_by_reason"], ENDING_REASONS)]
     endings.append(["Tổng cộng", a["endings_total"]])
     return [Sheet("Điều động, bổ nhiệm", f"Điều động, bổ nhiệm, giới thiệu ứng cử {span}",
                   ["Hình thức", "Số lượng"], kinds),
@@ -215,7 +245,7 @@ def vetting_sheet(v: Mapping[str, Any]) -> Sheet:
 
 def sheets_of(report: Mapping[str, Any]) -> list[Sheet]:
     sheets: list[Sheet] = []
-    for kind, section in sections_of(report).items():
+    for kind, section in ordered(sections_of(report), SECTIONS):
         if kind == "cadre_quality":
             sheets += quality_sheets(section)
         elif kind == "evaluations":
@@ -422,7 +452,7 @@ def _quality_section(doc: Any, number: int, q: Mapping[str, Any]) -> None:
     rows: list[tuple[str, str, str, bool]] = []
     for kind in ("political_theory", "state_management", "education", "age_band"):
         rows.append((BREAKDOWN_TITLES[kind], "", "", True))
-        for key, n in q[f"by_{kind}"].items():
+        for key, n in ordered(q[f"by_{kind}"], LEVEL_LABELS[kind]):
             if n or key != "tren_60":
                 rows.append((LEVEL_LABELS[kind].get(key, key), vn_number(n),
                              vn_percent(percent(n, total)), False))
@@ -487,7 +517,7 @@ def _evaluation_section(doc: Any, number: int, e: Mapping[str, Any]) -> None:
     p = doc.add_paragraph()
     _run(p, f"Kết quả đánh giá, xếp loại {tier_phrase(e['scope'].get('tier'))} kỳ "
             f"{e['period']}: tổng số {vn_count(e['total'])} đồng chí được kiểm điểm, đánh giá:")
-    for rating, value in e["by_rating"].items():
+    for rating, value in ordered(e["by_rating"], RATINGS):
         if value["count"] or rating != "KHTNV":
             _bullet(doc, f"{label(rating)}: {vn_count(value['count'])} đồng chí "
                          f"(= {vn_percent(value['percent'])})")
@@ -499,7 +529,7 @@ def _action_section(doc: Any, number: int, a: Mapping[str, Any]) -> None:
     _run(p, f"Kết quả điều động, bổ nhiệm, giới thiệu cán bộ ứng cử từ "
             f"{vn_date(a['date_from'])} đến {vn_date(a['date_to'])}, cụ thể:")
     shown = 0
-    for kind, n in a["by_kind"].items():
+    for kind, n in ordered(a["by_kind"], ACTION_KINDS):
         if n:
             shown += 1
             _bullet(doc, f"{label(kind)}: {vn_count(n)} đồng chí.")
@@ -508,7 +538,8 @@ def _action_section(doc: Any, number: int, a: Mapping[str, Any]) -> None:
     if a["endings_total"]:
         p = doc.add_paragraph()
         _run(p, "Thôi giữ chức vụ: " + "; ".join(
-            f"{label(k).lower()} {vn_count(n)}" for k, n in a["endings_by_reason"].items() if n)
+            f"{label(k).lower()} {vn_count(n)}"
+            for k, n in ordered(a["endings_by_reason"], ENDING_REASONS) if n)
             + ".")
 
 

@@ -443,3 +443,11 @@ class ReadOut(BaseModel):
 
 class ReadsOut(Answer):
     reads: list[ReadOut]
+
+
+class ErasureIn(BaseModel):
+    """Hủy dữ liệu cá nhân (Luật 91/2025/QH15): the cadre's key is destroyed, the log stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: LongText

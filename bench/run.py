@@ -187,9 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         profile = SIZES[size]
         started = time.perf_counter()
         if backend == "postgres":
-            drop_database(PG_BENCH_URL)
-            (args.out / f"{PG_BENCH_URL.rsplit('/', 1)[1]}.json").unlink(missing_ok=True)
             url = PG_BENCH_URL
+            if not (args.out / f"{PG_BENCH_URL.rsplit('/', 1)[1]}.json").exists():
+                drop_database(PG_BENCH_URL)  # a generation that did not finish
         else:
             url = sqlite_url(f"sqlite_{profile}", args.out)
         say(f"{backend} {size}: store {url}")

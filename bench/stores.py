@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.demo import BulkApplication, generate
-from infra.persistence import application_env, create_database_if_missing
+from infra.persistence import application_env, create_database_if_missing, drop_database
 from infra.settings import Settings
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -41,11 +41,10 @@ def ensure_store(size: str, profile: str, url: str, *, out: Path = OUT,
     marker = out / f"{_slug(url)}.json"
     if marker.exists():
         meta = json.loads(marker.read_text())
-        return Store(size, profile, url, meta["events"], meta["seconds"], False)
-    if not url.startswith("postgres"):
-        # A store without its marker is a generation that did not finish: start again.
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        if meta["profile"] == profile:
+            return Store(size, profile, url, meta["events"], meta["seconds"], False)
+        marker.unlink()
+    drop_database(url)  # a generation that did not finish, or another profile's
     create_database_if_missing(url)
     app = BulkApplication(env=application_env(Settings(database_url=url)))
     started = time.perf_counter()

@@ -121,10 +121,9 @@ def digest_of(body: Mapping[str, Any]) -> str:
 
 def finish(body: dict[str, Any], m: Moment) -> dict[str, Any]:
     """The report as served: its body (as plain JSON), the body's digest, and the moment."""
-    canonical = canonical_json(body)
-    plain: dict[str, Any] = orjson.loads(canonical)
-    return {**plain, "digest": hashlib.sha256(canonical).hexdigest(),
-            "known_at": m.known_at.isoformat(), "position": m.position}
+    plain: dict[str, Any] = orjson.loads(orjson.dumps(body))  # served in the body's order
+    return {**plain, "digest": digest_of(plain), "known_at": m.known_at.isoformat(),
+            "position": m.position}
 
 
 def body_of(report: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from api.schemas import (
     CorrectionIn,
     DisciplineIn,
     EndingIn,
+    ErasureIn,
     EvaluationIn,
     NominationIn,
     PlanningIn,
@@ -48,6 +49,7 @@ from api.security import (
 from domain.application import Receipt as DomainReceipt
 from domain.errors import InvalidCommand, NotFound
 from infra.access import AccessStore
+from infra.persistence import open_key_store
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -213,6 +215,20 @@ def correct(cadre_id: UUID, body: CorrectionIn, p: Principal = Depends(get_princ
     return _answer(runtime, runtime.app.correct(
         cadre_id, target_position=body.target_position, reason=body.reason,
         replacement=replacement, recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/erasure", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS,
+             summary="Hủy dữ liệu cá nhân bằng xóa khóa (erase personal data: crypto-shredding)",
+             operation_id="erase_personal_data")
+def erase(cadre_id: UUID, body: ErasureIn, p: Principal = Depends(get_principal),
+          runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    require_role(p, ADMIN)
+    receipt = runtime.app.erase_personal_data(cadre_id, reason=body.reason, recorded_by=p.name)
+    # The erasure is recorded first; only then is the key destroyed, so a crash in between
+    # leaves a recorded request that an administrator can complete, never a silent loss.
+    open_key_store(runtime.settings).shred(cadre_id)
+    return _answer(runtime, receipt)
 
 
 # --- reads -----------------------------------------------------------------------------------

@@ -83,6 +83,10 @@ class World:
             parent_id=self.unit(scope), recorded_by="setup")
         return receipt.id
 
+    def erasable(self) -> UUID:
+        return self.runtime.app.register_cadre(full_name=f"Người {fresh()}", gender=Gender.NAM,
+                                               born_on=date(1980, 1, 1), recorded_by="setup").id
+
     def entry(self, scope: str) -> int:
         return self.runtime.app.record_training(
             self.cadre(scope), program="Bồi dưỡng", started_on=date(2015, 3, 1),
@@ -209,6 +213,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/cadres/{cadre_id}/corrections"): Row(
         _cadre_write("corrections", lambda w, s: {"target_position": w.entry(s),
                                                   "reason": "Nhập trùng"}), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/erasure"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.erasable()}/erasure", {"reason": "Yêu cầu"}, None),
+        admin_only_write()),
     ("GET", "/api/v1/units"): Row(lambda w, s: ("/api/v1/units", None, None), open_reads()),
     ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
     ("GET", "/api/v1/units/{unit_id}/roster"): Row(
