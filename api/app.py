@@ -24,6 +24,11 @@ TAGS = [
     {"name": "titles", "description": "Chức danh và tiêu chuẩn (titles and standards)"},
     {"name": "cadres", "description": "Cán bộ: quyết định, đính chính, hồ sơ công vụ (cadres)"},
     {"name": "audit", "description": "Kiểm tra: ai ghi gì, toàn vẹn sổ ghi, ai xem hồ sơ (audit)"},
+    {"name": "reports", "description": "Báo cáo thống kê tại một ngày, theo dữ liệu đến một thời "
+                                       "điểm; JSON, Excel, Word (reports)"},
+    {"name": "oversight", "description": "Kiểm soát quyền lực: bộ quy tắc, phát hiện, kết luận "
+                                         "của Ủy ban Kiểm tra (rules, findings, reviews)"},
+    {"name": "archive", "description": "Nhập Excel, sơ yếu lý lịch 2C (imports, CV)"},
 ]
 
 DESCRIPTION = """\

@@ -133,6 +133,11 @@ def ordered(mapping: Mapping[str, Any], order: Iterable[str]) -> list[tuple[str,
     return [(k, mapping[k]) for k in (*known, *others, *tail)]
 
 
+def by_count(mapping: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Free-text buckets (vetting purposes), the largest first as the seed lists them."""
+    return sorted(mapping.items(), key=lambda item: (-item[1], item[0]))
+
+
 # --- tables: what both formats show ----------------------------------------------------------
 
 
@@ -237,7 +242,7 @@ def training_sheet(t: Mapping[str, Any]) -> Sheet:
 
 
 def vetting_sheet(v: Mapping[str, Any]) -> Sheet:
-    rows = [[purpose, n] for purpose, n in v["by_purpose"].items()]
+    rows = [[purpose, n] for purpose, n in by_count(v["by_purpose"])]
     rows.append(["Tổng cộng", v["total"]])
     return Sheet("Thẩm định", "Thẩm định tiêu chuẩn chính trị theo mục đích",
                  ["Mục đích thẩm định", "Số lượng"], rows)
@@ -548,7 +553,7 @@ def _vetting_section(doc: Any, number: int, v: Mapping[str, Any]) -> None:
     p = doc.add_paragraph()
     _run(p, f"Rà soát, thẩm định tiêu chuẩn chính trị đối với {vn_count(v['total'])} lượt cán "
             "bộ" + (":" if v["by_purpose"] else "."))
-    for purpose, n in v["by_purpose"].items():
+    for purpose, n in by_count(v["by_purpose"]):
         _bullet(doc, f"{purpose[:1].upper()}{purpose[1:]}: {vn_count(n)} lượt.")
 
 

@@ -11,7 +11,7 @@ tables) and the tracking record (the view's own `<name>_tracking` table).
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -24,7 +24,7 @@ from infra.chain import LogRecord
 from infra.database import engine_for
 from infra.persistence import application_env
 from infra.settings import Settings
-from projections.runner import BatchWriter, NameBook, drop_retired, new_generation
+from projections.runner import BatchWriter, NameBook, drop_retired, ensure_meta, new_generation
 from projections.tables import ReadTables, generations
 
 
@@ -50,7 +50,8 @@ class RowsProjection(Projection[RowsView]):
         position = tracking.notification_id
         record = LogRecord(position, domain_event.originator_id,
                            domain_event.originator_version, "", b"",
-                           Rows.recorded_at[position])
+                           # past the target (until the runner stops): any instant will do
+                           Rows.recorded_at.get(position) or datetime.now(UTC))
         with Rows.engine.begin() as conn:
             writer = BatchWriter(conn, Rows.tables, Rows.names)
             Rows.names.load(conn, Rows.tables)
@@ -74,6 +75,7 @@ def run_library_projection(settings: Settings, *, limit: int,
             "SELECT position, recorded_at FROM log_chain WHERE position <= :p"),
             {"p": target}).all())
     Rows.engine, Rows.names = engine, NameBook()
+    ensure_meta(engine)
     Rows.tables = new_generation(engine)
     Rows.tracking_table = f"{RowsProjection.name}_tracking"
     with engine.begin() as conn:

@@ -38,7 +38,7 @@ from infra.settings import Settings
 from projections import reports
 from projections.findings import findings_as_of, fold_events
 from projections.read_model import Moment, ReadModel
-from projections.runner import BatchWriter, NameBook, drop_retired, new_generation
+from projections.runner import BatchWriter, NameBook, drop_retired, ensure_meta, new_generation
 from projections.tables import generations
 
 Result = dict[str, Any]
@@ -171,6 +171,7 @@ def library_runner_pattern(settings: Settings, *, limit: int) -> Result:
     log = open_log_reader(settings)
     engine = engine_for(settings)
     decode = decoder(app)
+    ensure_meta(engine)
     tables = new_generation(engine)
     names = NameBook()
     g = generations

@@ -85,8 +85,14 @@ def measure_store(store: Store, plan: Plan, *, backend: str, smallest: bool,
             plan.repeats, lambda: measure.rebuild_in_subprocess(settings.database_url))
         step(f"{backend} {store.size}: library runner pattern "
              f"({min(plan.library_events, store.events):,} events)")
-        r["library_runner"] = measure.library_runner_pattern(settings,
-                                                             limit=plan.library_events)
+        if backend == "postgres":
+            from bench.library_runner import run_library_projection
+
+            r["library_runner"] = run_library_projection(
+                settings, limit=min(plan.library_events, 5_000))
+        else:
+            r["library_runner"] = measure.library_runner_pattern(settings,
+                                                                 limit=plan.library_events)
         step(f"{backend} {store.size}: raw read + decode")
         r["raw"] = measure.best_of(plan.repeats, lambda: measure.raw_read_decode(settings))
         step(f"{backend} {store.size}: verify")
@@ -171,7 +177,12 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"measure on PostgreSQL ({PG_BENCH_URL}, dropped afterwards)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--doc", type=Path, default=DOC)
+    parser.add_argument("--doc-only", action="store_true",
+                        help="rewrite the document from bench/out/results.json, measure nothing")
     args = parser.parse_args(argv)
+    if args.doc_only:
+        write_document(load_results(args.out / "results.json"), args.doc)
+        return 0
     sizes = (args.sizes or ("10k" if args.quick else "10k,100k,1m")).split(",")
     for size in sizes:
         if size not in SIZES or not SIZES[size]:
@@ -180,9 +191,6 @@ def main(argv: list[str] | None = None) -> int:
     backend = "postgres" if args.postgres else "sqlite"
     results_path = args.out / "results.json"
     args.out.mkdir(parents=True, exist_ok=True)
-    results = load_results(results_path)
-    results["machine"] = machine()
-    results.setdefault(backend, {})
     for size in sizes:
         profile = SIZES[size]
         started = time.perf_counter()
@@ -203,7 +211,10 @@ def main(argv: list[str] | None = None) -> int:
                 (args.out / f"{PG_BENCH_URL.rsplit('/', 1)[1]}.json").unlink(missing_ok=True)
         entry["quick"] = args.quick
         entry["wall_s"] = time.perf_counter() - started
-        results[backend][size] = entry
+        # Re-read before writing: another run may have recorded other sizes meanwhile.
+        results = load_results(results_path)
+        results["machine"] = machine()
+        results.setdefault(backend, {})[size] = entry
         results_path.write_text(json.dumps(results, indent=1, default=str))
         write_document(results, args.doc)
         say(f"{backend} {size}: done in {entry['wall_s']:.0f} s; wrote {args.doc}")

@@ -36,6 +36,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -721,7 +722,8 @@ def read_file(data: bytes, file_name: str = "") -> ParsedFile:
 def _read_xlsx(data: bytes, parsed: ParsedFile) -> None:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError,
+            EOFError) as error:
         raise ImportRefused([_file_problem("", f"Không đọc được tệp Excel (unreadable .xlsx): "
                                                f"{error}", "unreadable_file")]) from None
     try:
@@ -729,8 +731,13 @@ def _read_xlsx(data: bytes, parsed: ParsedFile) -> None:
         known = [s for s in sheets if s[1] is not None]
         chosen = known or [s for s in sheets if header_key(s[0]) != header_key(SHEET_GUIDE)][:1]
         for title, kind, ws in chosen:
-            table = [(i, list(values)) for i, values in
-                     enumerate(ws.iter_rows(values_only=True), start=1)]
+            try:
+                table = [(i, list(values)) for i, values in
+                         enumerate(ws.iter_rows(values_only=True), start=1)]
+            except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
+                raise ImportRefused([_file_problem(title, f"Không đọc được trang '{title}' "
+                                                          f"(unreadable sheet): {error}",
+                                                   "unreadable_file")]) from None
             _rows_of(title, table, parsed, kind)
     finally:
         book.close()
@@ -748,8 +755,12 @@ def _read_csv(data: bytes, parsed: ParsedFile) -> None:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(content), dialect)
-    table = [(i, [v if v.strip() else None for v in values])
-             for i, values in enumerate(reader, start=1)]
+    try:
+        table = [(i, [v if v.strip() else None for v in values])
+                 for i, values in enumerate(reader, start=1)]
+    except csv.Error as error:
+        raise ImportRefused([_file_problem("", f"Không đọc được tệp CSV (unreadable CSV): "
+                                               f"{error}", "unreadable_file")]) from None
     _rows_of("CSV", table, parsed, None)
 
 

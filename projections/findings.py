@@ -12,6 +12,7 @@ The fold is incremental, so a long-lived `RecordFold` is kept current as events 
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,7 +48,7 @@ IDENTITY_FIELDS = ("born_on", "education", "political_theory", "state_management
 def business_day(instant: datetime) -> date:
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(VIETNAM).date()
+    return _day(instant.astimezone(VIETNAM).date())
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class ReviewStatus:
     position: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cadre:
     cadre_id: UUID
     identity: dict[str, Any]
@@ -155,7 +156,7 @@ class RecordFold:
             key = _uuid(p["holding_id"])
             old = c.holdings.get(key)
             c.holdings[key] = HoldingFact(
-                position, key, _uuid(p["unit_id"]), p["title_code"], str(p["kind"]),
+                position, key, _uuid(p["unit_id"]), _code(p["title_code"]), _code(p["kind"]),
                 _day(p["effective_on"]), _decision(p["decision"]), day,
                 special_case=bool(p.get("special_case")),
                 planned_end_on=_day_or_none(p.get("planned_end_on")),
@@ -167,20 +168,21 @@ class RecordFold:
             key = _uuid(p["holding_id"])
             if key in c.holdings:
                 c.holdings[key] = replace(
-                    c.holdings[key], until=_day(p["effective_on"]), end_reason=str(p["reason"]),
+                    c.holdings[key], until=_day(p["effective_on"]), end_reason=_code(p["reason"]),
                     end_decision=_decision(p["decision"]), end_position=position,
                     end_recorded_on=day)
         elif kind == "Evaluated":
-            c.evaluations[position] = EvaluationFact(position, p["period"], str(p["rating"]),
+            c.evaluations[position] = EvaluationFact(position, _code(p["period"]),
+                                                     _code(p["rating"]),
                                                      _day(p["effective_on"]), day)
         elif kind == "Disciplined":
-            c.disciplines[position] = DisciplineFact(position, str(p["form"]),
+            c.disciplines[position] = DisciplineFact(position, _code(p["form"]),
                                                      _day(p["effective_on"]),
                                                      _decision(p["decision"]), day)
         elif kind == "Planned":
             key = _uuid(p["planning_id"])
-            c.plannings[key] = PlanningFact(position, _uuid(p["unit_id"]), p["title_code"],
-                                            p["term"], _day(p["effective_on"]),
+            c.plannings[key] = PlanningFact(position, _uuid(p["unit_id"]), _code(p["title_code"]),
+                                            _code(p["term"]), _day(p["effective_on"]),
                                             _decision(p["decision"]), day)
         elif kind == "PlanningRemoved":
             key = _uuid(p["planning_id"])
@@ -190,18 +192,18 @@ class RecordFold:
                                            removed_position=position)
         elif kind == "Vetted":
             c.vettings[position] = VettingFact(position, _day(p["effective_on"]),
-                                               str(p["conclusion"]), p.get("purpose", ""))
+                                               _code(p["conclusion"]), _code(p.get("purpose", "")))
         elif kind == "RelativeAdded":
-            c.relatives[position] = RelativeFact(position, str(p["relation"]),
+            c.relatives[position] = RelativeFact(position, _code(p["relation"]),
                                                  _uuid_or_none(p.get("relative_cadre_id")))
         elif kind == "QualificationObtained":
-            c.qualifications[position] = QualificationFact(position, str(p["kind"]),
-                                                           str(p["level"]),
+            c.qualifications[position] = QualificationFact(position, _code(p["kind"]),
+                                                           _code(p["level"]),
                                                            _day(p["effective_on"]))
         elif kind == "TrainingRecorded":
             if p.get("confers_kind") and p.get("completed_on"):
                 c.qualifications[position] = QualificationFact(
-                    position, str(p["confers_kind"]), str(p["confers_level"]),
+                    position, _code(p["confers_kind"]), _code(p["confers_level"]),
                     _day(p["completed_on"]))
         else:
             return  # facts the rules do not read (nominations, erasure)
@@ -410,7 +412,8 @@ class FindingsIndex:
     """
 
     def __init__(self, app: MappingApplication, log: EventLog, *, pack: RulePack | None = None,
-                 batch_size: int = 5000, past_folds: int = 3, judged_kept: int = 16) -> None:
+                 batch_size: int = 5000, past_folds: int = 3,
+                 past_events: int = 1_500_000, judged_kept: int = 16) -> None:
         self.log = log
         self.pack = pack
         self.batch_size = batch_size
@@ -419,7 +422,10 @@ class FindingsIndex:
         self._lock = threading.Lock()  # guards the live fold
         self._past: OrderedDict[int, RecordFold] = OrderedDict()
         self._past_lock = threading.Lock()
+        # Past folds kept: at most `past_folds`, and (beyond the latest) no more events in all
+        # than `past_events` (a fold of a million events takes most of a gigabyte).
         self._past_kept = past_folds
+        self._past_events = past_events
         self._judged: OrderedDict[tuple[int, date], _Judged] = OrderedDict()
         self._judged_lock = threading.Lock()
         self._judged_kept = judged_kept
@@ -502,7 +508,8 @@ class FindingsIndex:
                 fold = RecordFold()
                 self._advance(fold, position)
                 self._past[position] = fold
-                while len(self._past) > self._past_kept:
+                while len(self._past) > 1 and (len(self._past) > self._past_kept or sum(
+                        self._past) > self._past_events):
                     self._past.popitem(last=False)
             else:
                 self._past.move_to_end(position)
@@ -541,12 +548,21 @@ def _payload(e: Any) -> dict[str, Any]:
                                                          "timestamp", "recorded_by")}
 
 
+# A long-lived fold holds millions of facts: their codes and dates are shared instances
+# rather than one copy per event (a third of the fold's memory).
+_DAYS: dict[date, date] = {}
+
+
+def _code(value: Any) -> str:
+    return sys.intern(str(value))
+
+
 def _day(value: Any) -> date:
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
+        value = value.date()
+    elif not isinstance(value, date):
+        value = date.fromisoformat(str(value))
+    return _DAYS.setdefault(value, value)
 
 
 def _day_or_none(value: Any) -> date | None:
@@ -572,5 +588,6 @@ def _text(value: Any) -> str | None:
 def _decision(value: Any) -> Decision:
     if isinstance(value, Decision):
         return value
-    return Decision(value["number"], _day(value["signed_on"]), value["issuer"], value["signer"],
+    return Decision(value["number"], _day(value["signed_on"]), _code(value["issuer"]),
+                    _code(value["signer"]),
                     _uuid_or_none(value.get("signer_cadre_id")))

@@ -30,6 +30,7 @@ import orjson
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from domain.cadre import period_bounds as domain_period_bounds
 from domain.errors import InvalidCommand, NotFound
 from domain.rules.retirement import retirement_age_reached_on
 from domain.values import (
@@ -143,24 +144,13 @@ def percent(count: int, total: int) -> float | None:
 
 
 def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of an evaluation period `YYYY` or `YYYY-Qn`."""
-    text = period.strip().upper()
-    try:
-        if not text[:4].isdigit() or not EARLIEST_YEAR <= int(text[:4]) <= LATEST_YEAR:
-            raise ValueError(text)
-        if len(text) == 4 and text.isdigit():
-            year = int(text)
-            return date(year, 1, 1), date(year, 12, 31)
-        if len(text) == 7 and text[4:6] == "-Q" and text[:4].isdigit() and text[6] in "1234":
-            year, quarter = int(text[:4]), int(text[6])
-            first = date(year, 3 * quarter - 2, 1)
-            last = (date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1))
-            return first, date.fromordinal(last.toordinal() - 1)
-    except ValueError:
-        pass
-    raise InvalidCommand(f"Kỳ đánh giá '{period}' không hợp lệ; dùng YYYY hoặc YYYY-Qn "
-                         "(period must be YYYY or YYYY-Qn)", code="invalid_period",
-                         field="period")
+    """First and last day of an evaluation period `YYYY` or `YYYY-Qn` (the domain's periods)."""
+    first, after = domain_period_bounds(normal_period(period))
+    return first, date.fromordinal(after.toordinal() - 1)
+
+
+def normal_period(period: str) -> str:
+    return period.strip().upper()
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -434,7 +424,7 @@ def evaluations(model: ReportSource, period: str, m_known: Moment, tier: str | N
     f, c = t.facts, t.cadres
     k = m.position
     query = (select(f.c.cadre_id, f.c.code, f.c.entry_position)
-             .where(f.c.kind == "evaluation", f.c.period == period.strip().upper(),
+             .where(f.c.kind == "evaluation", f.c.period == normal_period(period),
                     in_force(f, k),
                     f.c.cadre_id.in_(select(c.c.cadre_id).where(in_force(c, k)))))
     if scope.restricted:
@@ -447,7 +437,7 @@ def evaluations(model: ReportSource, period: str, m_known: Moment, tier: str | N
         rating[cadre_id] = str(code)
     counts = Counter(rating.values())
     total = len(rating)
-    body = dict(report="evaluations", version=REPORT_VERSION, period=period.strip().upper(),
+    body = dict(report="evaluations", version=REPORT_VERSION, period=normal_period(period),
                 period_from=first, period_to=last, as_of=m.as_of, scope=scope.describe(),
                 total=total,
                 by_rating={r: {"count": counts[r], "percent": percent(counts[r], total)}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
@@ -81,7 +83,7 @@ class ImportRunOut(BaseModel):
     digest: str
     file_name: str
     imported_by: str
-    imported_at: Any
+    imported_at: datetime
     rows: int
     events: int
     first_position: int | None
@@ -97,7 +99,7 @@ class CvFormat(StrEnum):
     DOCX = "docx"
 
 
-def _may(check: Any) -> Any:
+def _may(check: Callable[[UUID], None]) -> Callable[[UUID], bool]:
     """A cached yes/no over a scope check that raises `NotPermitted`."""
     answers: dict[UUID, bool] = {}
 

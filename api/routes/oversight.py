@@ -161,7 +161,8 @@ def list_rules(as_of: AsOfQuery = None, p: Principal = Depends(get_principal),
     day = as_of or runtime.app.window().today
     pack = index.pack or default_pack()
     rules = [RuleOut(**v.as_dict(), in_force=v.in_force_on(day)) for v in pack.versions]
-    return RulesOut(as_of=day, known_at=datetime.now(UTC), position=index.catch_up(),
+    head = runtime.log.head()  # the pack is not read from the log; this is where it stands
+    return RulesOut(as_of=day, known_at=datetime.now(UTC), position=head[0] if head else 0,
                     rules=rules, retirement_age=pack.retirement.as_dict())
 
 

@@ -28,7 +28,7 @@ LEVEL_ORDERS: Mapping[str, Mapping[str, int]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HoldingFact:
     """A post held (giữ chức vụ): appointment and, when recorded, its ending."""
 
@@ -52,7 +52,7 @@ class HoldingFact:
         return self.since <= day and (self.until is None or day < self.until)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EvaluationFact:
     position: int
     period: str
@@ -61,7 +61,7 @@ class EvaluationFact:
     recorded_on: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DisciplineFact:
     position: int
     form: str
@@ -70,7 +70,7 @@ class DisciplineFact:
     recorded_on: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanningFact:
     position: int
     unit_id: UUID
@@ -93,7 +93,7 @@ class PlanningFact:
                 and self.term_years[1] >= day.year)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VettingFact:
     position: int
     vetted_on: date
@@ -101,14 +101,14 @@ class VettingFact:
     purpose: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RelativeFact:
     position: int
     relation: str
     relative_cadre_id: UUID | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QualificationFact:
     """A level held from `obtained_on` (None: declared at registration, held throughout)."""
 
@@ -118,7 +118,7 @@ class QualificationFact:
     obtained_on: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IdentityCorrection:
     """A correction that changed an identity field (birth date, degrees, political theory)."""
 
@@ -130,7 +130,7 @@ class IdentityCorrection:
     recorded_on: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CadreFacts:
     cadre_id: UUID
     full_name: str
@@ -155,7 +155,7 @@ class CadreFacts:
         return max(held, key=lambda q: order.get(q.level, 0), default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TitleFacts:
     code: str
     name: str
@@ -166,7 +166,7 @@ class TitleFacts:
     standards: TitleStandards = field(default_factory=TitleStandards)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitFacts:
     unit_id: UUID
     code: str
@@ -191,7 +191,7 @@ class UnitFacts:
         return parent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordFacts:
     """Everything the checks judge, as the record showed it; checks look at `as_of` and before."""
 

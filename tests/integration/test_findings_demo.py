@@ -120,7 +120,8 @@ def test_an_inspector_reviews_a_planted_finding(demo: Demo) -> None:
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     (row,) = [f for f in demo.body["findings"] if f["rule"] == "backdated_record"]
     posted = demo.http.post(f"{API}/findings/{row['id']}/reviews", headers=headers,
-                            json={"conclusion": "confirmed", "reason": "Quyết định ký sau 75 ngày"})
+                            json={"conclusion": "confirmed",
+                                  "reason": "Quyết định ký sau ngày hiệu lực"})
     assert posted.status_code == 201, posted.text
     shown = demo.http.get(f"{API}/findings", params={"rule": "backdated_record"},
                           headers=headers).json()

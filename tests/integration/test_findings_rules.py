@@ -165,8 +165,9 @@ class Office:
     def appoint(self, cadre: UUID, unit: UUID, title: str, since: date, *,
                 kind: ActionKind = ActionKind.BO_NHIEM, signer: UUID | None = None,
                 planned_end: date | None = None) -> int:
+        decision = self.decision(since - 5 * DAY, signer)
         return self.app.appoint(cadre, kind=kind, unit_id=unit, title_code=title,
-                                effective_on=since, decision=self.decision(since - 5 * DAY, signer),
+                                effective_on=since, decision=decision,
                                 planned_end_on=planned_end, recorded_by="to.chuc").entry_position
 
     def promote(self, cadre: UUID, unit: UUID, title: str, since: date, **kw: Any) -> int:

@@ -3,17 +3,22 @@ with the inspectors' reviews beside each finding."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
+import pytest
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
 
 from domain.cadre import Cadre, DateWindow
 from domain.oversight import FindingReview
+from domain.rules.checks import find_all
 from domain.title import Title
 from domain.unit import Unit
 from domain.values import ActionKind, Decision, Gender, TitleStandards
-from projections.findings import RecordFold, findings_as_of, fold_events
+from projections.findings import FindingsIndex, RecordFold, findings_as_of, fold_events
 
 WINDOW = DateWindow(today=date(2026, 1, 1), horizon_days=366)
 DECISION = Decision("12-QĐ/QU", date(2024, 1, 2), "Ban Thường vụ Quận ủy", "Lê Toàn Khánh")
@@ -127,3 +132,76 @@ def test_correcting_an_ended_appointment_keeps_its_end() -> None:
     # Ended in 2025, so nothing is held through 2026: no missing evaluation, no long tenure.
     assert not [r for r in findings_as_of(log.fold(), date(2026, 11, 1))
                 if r["rule"] in ("missing_evaluation", "long_tenure", "reappointment_overdue")]
+
+
+# --- the findings index: kept current from the log, any past moment on request ---------------
+
+
+@dataclass(frozen=True)
+class Record:
+    position: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    recorded_at: datetime
+
+
+class LogReader:
+    """The log as `infra.chain.LogReader` shows it; events "decode" back to the objects."""
+
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.mapper = self  # the application's mapper, for FindingsIndex(app, log)
+
+    def select(self, after_position: int, limit: int) -> list[Record]:
+        return [Record(p, e.originator_id, e.originator_version, type(e).__qualname__, b"", at)
+                for p, at, e in self.log.records if p > after_position][:limit]
+
+    def position_at(self, instant: datetime) -> int:
+        return max((p for p, at, _ in self.log.records if at <= instant), default=0)
+
+    def to_domain_event(self, stored: StoredEvent) -> Any:
+        return next(e for _, _, e in self.log.records
+                    if (e.originator_id, e.originator_version) == (stored.originator_id,
+                                                                   stored.originator_version))
+
+
+def test_the_index_follows_the_log_and_answers_for_past_moments(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    log, _, cadre, _ = district()
+    reader = LogReader(log)
+    index = FindingsIndex(reader, reader, batch_size=2)
+    judged: list[date] = []
+
+    def judge(record: Any, *args: Any, **kwargs: Any) -> Any:
+        judged.append(record.as_of)
+        return find_all(record, *args, **kwargs)
+
+    monkeypatch.setattr("projections.findings.find_all", judge)
+    day = date(2024, 6, 1)
+    assert index.catch_up() == len(log.records)
+    then = index.findings(day)
+    assert then.findings == findings_as_of(log.fold(), day) and then.position == 5
+    known_then = log.clock
+    cadre.correct(target_version=1, target_position=3, reason="Sai ngày sinh",
+                  replacement={**cadre.identity, "born_on": date(1975, 3, 1)}, window=WINDOW,
+                  recorded_by="to.chuc")
+    log.save(cadre)
+    assert index.catch_up() == 6
+    assert index.findings(day).findings == findings_as_of(log.fold(), day) != then.findings
+    past = index.findings(day, index.position_at(known_then))
+    assert (past.position, past.findings) == (then.position, then.findings)
+    # A review changes no fact: the findings are not judged again, only the review shows.
+    (row,) = index.findings(day, rule="identity_data_changed").findings
+    count = len(judged)
+    review = FindingReview(finding_key=row["id"], rule_id="identity_data_changed",
+                           effective_on=date(2026, 1, 1), decision=None, recorded_by="ubkt")
+    review.review(conclusion="dismissed", reason="Sai sót nhập liệu",
+                  effective_on=date(2026, 1, 1), recorded_by="ubkt")
+    log.save(review)
+    index.catch_up()
+    (row,) = index.findings(day, rule="identity_data_changed").findings
+    assert (row["review_status"], row["reviewed_by"]) == ("dismissed", "ubkt")
+    assert len(judged) == count
+    assert index.finding(row["id"], day) is not None and index.finding("nope", day) is None
