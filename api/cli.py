@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from rich.progress import (
 )
 
 from infra.access import ROLES
+from infra.chain import VerifyResult
 from infra.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -162,9 +164,7 @@ def rebuild() -> None:
     out.print(f"Rebuilt the read side: {applied} events applied.")
 
 
-@app.command()
-def verify() -> None:
-    """Verify the log's integrity chain; exit code 0 only when intact."""
+def _verify_store() -> VerifyResult:
     from infra.persistence import open_log_reader
 
     settings = _settings()
@@ -182,6 +182,24 @@ def verify() -> None:
                             result.checked)
     finally:
         log.close()
+    return result
+
+
+@app.command()
+def verify(
+    file: Annotated[Path | None, typer.Option(
+        "--file", help="verify an exported log file (hoso export) offline instead of the store",
+        exists=True, dir_okay=False)] = None,
+) -> None:
+    """Verify the log's integrity chain; exit code 0 only when intact."""
+    if file is not None:
+        from infra.archive import verify_export
+
+        with _progress() as progress:
+            task = progress.add_task("Kiểm tra tệp (verifying file)", total=None)
+            result = verify_export(file, lambda n: progress.update(task, completed=n))
+    else:
+        result = _verify_store()
     out.print(f"checked: {result.checked}")
     out.print(f"head: position {result.head_position} hash {result.head_hash}")
     if not result.ok:

@@ -94,7 +94,12 @@ def _now(runtime: Runtime) -> Moment:
 def _registered_unplaced(p: Principal, runtime: Runtime, cadre_id: UUID, today: Moment) -> bool:
     # A cadre just registered holds no post yet; its registrar may complete the record.
     return (not runtime.read_model.cadre_unit_ids(cadre_id, today)
-            and runtime.read_model.registered_by(cadre_id) == p.name)
+            and _registrar(runtime.read_model.registered_by(cadre_id)) == p.name)
+
+
+def _registrar(recorded_by: str | None) -> str | None:
+    # An import records "<user> (import <digest>)": the user is still the registrar.
+    return recorded_by.split(" (import ", 1)[0] if recorded_by else recorded_by
 
 
 def check_read_cadre(p: Principal, runtime: Runtime, cadre_id: UUID, m: Moment) -> None:

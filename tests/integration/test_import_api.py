@@ -26,7 +26,7 @@ HEADERS = ["Họ và tên", "Giới tính", "Ngày sinh", "Số định danh cá
 
 
 @pytest.fixture
-def service(tmp_path: object, sqlite_settings: Settings) -> Iterator[tuple[TestClient, Runtime]]:
+def service(sqlite_settings: Settings) -> Iterator[tuple[TestClient, Runtime]]:
     settings = sqlite_settings.model_copy(update={"admin_token": ADMIN})
     rt = open_runtime(settings, today=lambda: TODAY)
     ka = rt.app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
