@@ -16,6 +16,7 @@ from infra.chain import LogReader, LogRecord
 from infra.database import engine_for
 from infra.persistence import application_env, create_database_if_missing, open_log_reader
 from infra.settings import Settings
+from projections.findings import FindingsIndex
 from projections.read_model import ReadModel
 from projections.runner import (
     LogSource,
@@ -61,6 +62,16 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
     _runner: Runner | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _findings: FindingsIndex | None = None
+    _findings_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def findings(self) -> FindingsIndex:
+        """The process's findings projection (made on first use, then kept current)."""
+        with self._findings_lock:
+            if self._findings is None:
+                self._findings = FindingsIndex(self.app, self.log)
+            return self._findings
 
     def _current_runner(self) -> Runner:
         with self.engine.connect() as conn:

@@ -49,18 +49,9 @@ _index_lock = threading.Lock()
 
 
 def get_findings_index(request: Request) -> FindingsIndex:
-    """The process's findings index: the runtime's when it holds one, else one kept on the
-    app's state (made on first use)."""
-    runtime: Any = request.app.state.runtime
-    index: FindingsIndex | None = getattr(runtime, "findings", None)
-    if index is not None:
-        return index
-    with _index_lock:
-        index = getattr(request.app.state, "findings_index", None)
-        if index is None:
-            index = FindingsIndex(runtime.app, runtime.log)
-            request.app.state.findings_index = index
-    return index
+    """The process's findings index, kept by the runtime."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime.findings
 
 
 # --- models --------------------------------------------------------------------------------

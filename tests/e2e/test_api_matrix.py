@@ -85,6 +85,15 @@ class World:
             parent_id=self.unit(scope), recorded_by="setup")
         return receipt.id
 
+    def finding(self, scope: str) -> str:
+        """A finding about a post in the scope's unit (appointed without planning)."""
+        self.runtime.catch_up()
+        index = self.runtime.findings
+        index.catch_up()
+        rows = index.findings(date.today(), unit_id=self.unit(scope)).findings
+        assert rows, "the matrix world should hold findings"
+        return str(rows[0]["id"])
+
     def erasable(self) -> UUID:
         return self.runtime.app.register_cadre(full_name=f"Người {fresh()}", gender=Gender.NAM,
                                                born_on=date(1980, 1, 1), recorded_by="setup").id
@@ -219,6 +228,18 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: (f"/api/v1/cadres/{w.erasable()}/erasure", {"reason": "Yêu cầu"}, None),
         admin_only_write()),
     ("GET", "/api/v1/units"): Row(lambda w, s: ("/api/v1/units", None, None), open_reads()),
+    ("GET", "/api/v1/rules"): Row(lambda w, s: ("/api/v1/rules", None, None), {
+        "admin": (200, 200), "personnel": (403, 403), "inspector": (200, 200),
+        "leader": (200, 200), "self": (403, 403), "anonymous": (401, 401)}),
+    ("GET", "/api/v1/findings"): Row(
+        lambda w, s: ("/api/v1/findings", None, {"unit_id": str(w.unit(s))}), {
+            "admin": (200, 200), "personnel": (403, 403), "inspector": (200, 200),
+            "leader": (200, 403), "self": (403, 403), "anonymous": (401, 401)}),
+    ("POST", "/api/v1/findings/{finding_id}/reviews"): Row(
+        lambda w, s: (f"/api/v1/findings/{w.finding(s)}/reviews",
+                      {"conclusion": "needs_action", "reason": "Cần xác minh"}, None), {
+            "admin": (201, 201), "personnel": (403, 403), "inspector": (201, 201),
+            "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}),
     ("GET", "/api/v1/cadres/{cadre_id}/cv"): Row(
         lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/cv", None, None), scoped_reads(self_in=200)),
     ("GET", "/api/v1/imports"): Row(lambda w, s: ("/api/v1/imports", None, None), {
