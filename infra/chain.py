@@ -313,11 +313,14 @@ class LogReader:
         return (rows[0][0], bytes(rows[0][1])) if rows else None
 
     def position_at(self, instant: datetime) -> int:
+        # Recorded time never decreases along the log: the newest row by recorded_at is the
+        # last position recorded by then, found by walking the index backwards (no scan).
         rows = self._query(
-            f"SELECT MAX(position) FROM {CHAIN_TABLE} WHERE recorded_at <= ?",
+            f"SELECT position FROM {CHAIN_TABLE} WHERE recorded_at <= ? "
+            f"ORDER BY recorded_at DESC, position DESC LIMIT 1",
             (self._instant(instant),),
         )
-        return rows[0][0] or 0
+        return rows[0][0] if rows else 0
 
     def recorded_at(self, position: int) -> datetime | None:
         rows = self._query(

@@ -144,8 +144,12 @@ class ReadModel:
             if known_at.tzinfo is None:
                 known_at = known_at.replace(tzinfo=UTC)
             t = self._tables(conn)
-            k = conn.execute(select(func.max(t.log.c.position))
-                             .where(t.log.c.recorded_at <= known_at.astimezone(UTC))).scalar()
+            # Recorded time never decreases along the log, so the newest row by recorded_at
+            # is the last position recorded by then.
+            k = conn.execute(select(t.log.c.position)
+                             .where(t.log.c.recorded_at <= known_at.astimezone(UTC))
+                             .order_by(t.log.c.recorded_at.desc(), t.log.c.position.desc())
+                             .limit(1)).scalar()
             return Moment(day, known_at.astimezone(UTC), min(int(k or 0), applied))
 
     def timeline(self) -> UnitTimeline:

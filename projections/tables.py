@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 1
+PROJECTION_VERSION = 2
 
 meta_metadata = MetaData()
 
@@ -83,7 +83,8 @@ def read_tables(generation: int) -> ReadTables:
         Column("type", String(64), nullable=False),
         Column("originator_id", Uuid, nullable=False),
         Column("cadre_id", Uuid),
-        Index(f"ix_{p}log_recorded_at", "recorded_at"),
+        # known_at → position walks this index backwards: O(log n), never a scan.
+        Index(f"ix_{p}log_recorded_at", "recorded_at", "position"),
         Index(f"ix_{p}log_cadre", "cadre_id", "position"),
         Index(f"ix_{p}log_actor", "recorded_by", "position"),
     )
