@@ -37,6 +37,9 @@ def engine_for(settings: Settings) -> Engine:
         cur = dbapi_conn.cursor()
         # WAL lets projections read while the log is appended; writers wait, not fail.
         cur.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL keeps the database consistent and syncs at checkpoints: a power
+        # cut may lose the last read-side commits, which the runner re-derives from the log.
+        cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=OFF")
         cur.close()

@@ -58,6 +58,7 @@ class UnitTimeline:
 
     def __init__(self, units: Iterable[Any], facts: Iterable[Any]) -> None:
         self.units: dict[UUID, _UnitLife] = {}
+        self._existing: dict[tuple[date, int], list[dict[str, Any]]] = {}
         for u in units:
             self.units[u.unit_id] = _UnitLife(u.unit_id, u.code, u.kind, u.established_on,
                                               u.position, [])
@@ -87,8 +88,14 @@ class UnitTimeline:
         return found, value
 
     def existing(self, day: date, k: int) -> list[dict[str, Any]]:
-        views = (self.view(u, day, k) for u in self.units)
-        return [v for v in views if v is not None and v["exists"]]
+        cached = self._existing.get((day, k))
+        if cached is None:
+            views = (self.view(u, day, k) for u in self.units)
+            cached = [v for v in views if v is not None and v["exists"]]
+            if len(self._existing) > 256:  # a handful of dates are asked again and again
+                self._existing.clear()
+            self._existing[(day, k)] = cached
+        return cached
 
     def name(self, unit_id: UUID, day: date, k: int) -> str | None:
         v = self.view(unit_id, day, k)
