@@ -12,12 +12,14 @@ place except an entry's `superseded_at`, which is itself a recorded fact with it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol
 from uuid import UUID
+
+import orjson
 
 from domain.values import (
     EDUCATION_ORDER,
@@ -96,23 +98,22 @@ def aggregate_type(event: Any) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """A value as plain JSON (dates ISO, UUIDs as text, enums as codes)."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value.value if isinstance(value, Enum) else value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
+    """A value as plain JSON (dates ISO, UUIDs as text, enums as codes, dataclasses as dicts).
+
+    orjson serialises all of these natively; a round trip through it is several times faster
+    than walking the value in Python, and this runs for every event of a rebuild.
+    """
+    if value is None or type(value) in (str, int, bool, float):
+        return value
+    return orjson.loads(orjson.dumps(value, default=_json_default,
+                                     option=orjson.OPT_NON_STR_KEYS))
+
+
+def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: jsonable(v) for k, v in vars(value).items()}
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
     return str(value)
 
 
