@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if owned:
+            # Fold the log for findings in the background: on a province-sized log the first
+            # findings request would otherwise wait for the whole fold.
+            threading.Thread(target=active.findings.catch_up, name="findings-warmup",
+                             daemon=True).start()
         yield
         if owned:
             active.close()
