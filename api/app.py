@@ -47,9 +47,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or get_settings()
     owned = runtime is None
     active: Runtime = runtime if runtime is not None else open_runtime(settings)
-    # The access tables live in the read model's database: share its connection pool.
+    # The access tables live in the read model's database. On PostgreSQL share its pool; on
+    # SQLite use a connection that syncs every commit: the read audit is not re-derivable.
     shared = getattr(active, "engine", None)
-    access = AccessStore(shared if shared is not None else engine_for(settings))
+    access = AccessStore(shared if shared is not None and settings.is_postgres
+                         else engine_for(settings, durable=True))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -61,7 +63,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         yield
         if owned:
             active.close()
-        if shared is None:
+        if access.engine is not shared:
             access.engine.dispose()
 
     app = FastAPI(title="hoso API", version="1.0.0", description=DESCRIPTION,

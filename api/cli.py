@@ -22,7 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from infra.access import ROLES
+from infra.access import ROLES, AccessStore
 from infra.chain import VerifyResult
 from infra.settings import Settings, get_settings
 
@@ -92,8 +92,6 @@ def serve(
     settings = _settings()
     # Create the store and bring the read side up once, before the workers race to do it.
     with _runtime(settings) as runtime:
-        from infra.access import AccessStore
-
         AccessStore(runtime.engine)
     err.print(f"hoso: {settings.database_url} → http://{host}:{port}/docs")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
@@ -112,7 +110,6 @@ def token_create(
     cadre: Annotated[str | None, typer.Option(help="cadre id (role self)")] = None,
 ) -> None:
     """Issue a bearer token; it is printed once, on the last line of stdout."""
-    from infra.access import AccessStore
 
     if role not in ROLES:
         fail(f"vai trò không hợp lệ '{role}' (role must be one of {', '.join(ROLES)})", 2)
@@ -126,7 +123,7 @@ def token_create(
         if cadre_id is not None and runtime.read_model.registered_by(cadre_id) is None:
             fail(f"không có cán bộ {cadre_id} (no such cadre)", 2)
         try:
-            token = AccessStore(runtime.engine).create_token(
+            token = _access(settings, runtime).create_token(
                 name=name, role=role, unit_id=unit_id, cadre_id=cadre_id)
         except ValueError as error:
             fail(str(error), 2)
@@ -222,7 +219,6 @@ def demo(
     port: Annotated[int, typer.Option(help="port shown in the docs URL")] = 8000,
 ) -> None:
     """Record a synthetic district history (Kiến An, 2006 → today) and issue a demo admin token."""
-    from infra.access import AccessStore
     from infra.demo import PROFILES, BulkApplication, generate
     from infra.persistence import application_env, create_database_if_missing, open_log_reader
 
@@ -238,6 +234,7 @@ def demo(
         fail(f"không mở được kho dữ liệu (cannot open the store): {error}")
     if head is not None and if_empty:
         out.print(f"The log already holds {head[0]} events; nothing generated.")
+        _welcome(settings, port)
         return
     bulk = BulkApplication(env=application_env(settings),
                            horizon_days=settings.future_horizon_days)
@@ -253,16 +250,30 @@ def demo(
         bulk.close()
     out.print(f"Generated {summary.events} events: {summary.cadres} cadres, {summary.units} "
               f"units ({summary.seconds:.1f} s).")
+    _welcome(settings, port)
+
+
+def _welcome(settings: Settings, port: int) -> None:
+    """Where to look, and a fresh admin token to sign in with (printed on the last line)."""
     with _progress() as progress:
         # Opening the runtime brings the read side up to the log.
         task = progress.add_task("Cập nhật bảng đọc (read side)", total=None)
         with _runtime(settings) as runtime:
             position = runtime.catch_up()
             progress.update(task, completed=position, total=max(position, 1))
-            token = AccessStore(runtime.engine).create_token(name="demo-admin", role="admin")
+            token = _access(settings, runtime).create_token(name="demo-admin", role="admin")
+    out.print(f"Web UI:   http://127.0.0.1:{port}/  (sign in with the token below)")
     out.print(f"API docs: http://127.0.0.1:{port}/docs  (start with `hoso serve`)")
     out.print("Admin token for the demo (name demo-admin):")
     print(token, flush=True)
+
+
+def _access(settings: Settings, runtime: Runtime) -> AccessStore:
+    """Tokens and the read audit cannot be re-derived from the log: synced commits on SQLite."""
+    from infra.database import engine_for
+
+    return AccessStore(runtime.engine if settings.is_postgres
+                       else engine_for(settings, durable=True))
 
 
 # --- entry point -----------------------------------------------------------------------------

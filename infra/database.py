@@ -13,7 +13,9 @@ from infra.settings import Settings
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def engine_for(settings: Settings) -> Engine:
+def engine_for(settings: Settings, *, durable: bool = False) -> Engine:
+    """The read side's engine; `durable` for records that cannot be re-derived from the log
+    (tokens, the read audit, import runs): on SQLite every commit is synced."""
     if settings.is_postgres:
         p = postgres_parts(settings.database_url)
         url = URL.create(
@@ -39,7 +41,7 @@ def engine_for(settings: Settings) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         # In WAL mode NORMAL keeps the database consistent and syncs at checkpoints: a power
         # cut may lose the last read-side commits, which the runner re-derives from the log.
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=OFF")
         cur.close()

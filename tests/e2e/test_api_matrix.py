@@ -173,6 +173,12 @@ def _planning(w: World, s: str) -> dict[str, Any]:
             "decided_on": "2020-01-01", "decision": dec(date(2020, 1, 1))}
 
 
+def _report_row(name: str, query: dict[str, str]) -> Row:
+    """A report asked for the scope's unit: scoped like the roster, never for `self`."""
+    return Row(lambda w, s: (f"/api/v1/reports/{name}", None,
+                             {**query, "unit_id": str(w.unit(s))}), scoped_reads())
+
+
 MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/units"): Row(
         lambda w, s: ("/api/v1/units", {"code": f"N{fresh()}", "name": "Phòng mới",
@@ -247,18 +253,15 @@ MATRIX: dict[tuple[str, str], Row] = {
         "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}),
     ("GET", "/api/v1/imports/template"): Row(
         lambda w, s: ("/api/v1/imports/template", None, None), open_reads()),
-    **{("GET", f"/api/v1/reports/{name}"): Row(
-        (lambda query: lambda w, s: (f"/api/v1/reports/{query[0]}", None,
-                                     {**query[1], "unit_id": str(w.unit(s))}))((name, query)),
-        scoped_reads()) for name, query in {
-            "cadre-quality": {"as_of": "2022-06-30"},
-            "evaluations": {"period": "2021"},
-            "actions": {"from": "2021-01-01", "to": "2021-12-31"},
-            "training": {"from": "2021-01-01", "to": "2021-12-31"},
-            "vettings": {"from": "2021-01-01", "to": "2021-12-31"},
-            "summary": {"from": "2021-01-01", "to": "2021-12-31"},
-            "monthly": {"month": "2022-06"},
-        }.items()},
+    **{("GET", f"/api/v1/reports/{name}"): _report_row(name, query) for name, query in {
+        "cadre-quality": {"as_of": "2022-06-30"},
+        "evaluations": {"period": "2021"},
+        "actions": {"from": "2021-01-01", "to": "2021-12-31"},
+        "training": {"from": "2021-01-01", "to": "2021-12-31"},
+        "vettings": {"from": "2021-01-01", "to": "2021-12-31"},
+        "summary": {"from": "2021-01-01", "to": "2021-12-31"},
+        "monthly": {"month": "2022-06"},
+    }.items()},
     ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
     ("GET", "/api/v1/units/{unit_id}/roster"): Row(
         lambda w, s: (f"/api/v1/units/{w.unit(s)}/roster", None, None), scoped_reads()),
