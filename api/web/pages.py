@@ -617,8 +617,12 @@ def _report(request: Request, v: Visitor, runtime: Runtime) -> tuple[dict[str, A
         return reports.monthly(model, month, m, tier, unit_id), chosen
     produce = {"actions": reports.actions, "training": reports.training,
                "vettings": reports.vettings}[kind]
-    return produce(model, day("tu", start_of_year), day("den", m.as_of), m, tier,
-                   unit_id), chosen
+    end = day("den", m.as_of)
+    # As the API does: a range report is asked as of its last day, so both give one digest.
+    ranged = (runtime.read_model.moment(as_of=end,
+                                        known_at=display.from_local_input(q.get("known_at")))
+              if end != m.as_of else m)
+    return produce(model, day("tu", start_of_year), end, ranged, tier, unit_id), chosen
 
 
 @router.get("/bao-cao", name="web_reports")
