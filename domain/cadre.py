@@ -24,6 +24,7 @@ from domain.values import (
     POLITICAL_THEORY_ORDER,
     STATE_MANAGEMENT_ORDER,
     ActionKind,
+    CivilServiceGrade,
     Decision,
     DisciplineForm,
     Education,
@@ -558,6 +559,7 @@ class Cadre(Aggregate):
             QualificationKind.EDUCATION: Education,
             QualificationKind.POLITICAL_THEORY: PoliticalTheory,
             QualificationKind.STATE_MANAGEMENT: StateManagement,
+            QualificationKind.GRADE: CivilServiceGrade,
         }
         if kind in allowed:
             codes = [m.value for m in allowed[kind]]

@@ -91,6 +91,17 @@ class QualificationKind(StrEnum):
     STATE_MANAGEMENT = "state_management"
     LANGUAGE = "language"
     IT = "it"
+    GRADE = "grade"  # ngạch công chức: not in the contract's list, the ministry's table needs it
+
+
+class CivilServiceGrade(StrEnum):
+    """Ngạch công chức, most senior first (mã ngạch 01.001 … 01.005)."""
+
+    CVCC = "cvcc"
+    CVC = "cvc"
+    CV = "cv"
+    CAN_SU = "can_su"
+    NHAN_VIEN = "nhan_vien"
 
 
 class Relation(StrEnum):
@@ -139,6 +150,8 @@ POLITICAL_THEORY_ORDER = {
     PoliticalTheory.CU_NHAN: 4,
 }
 STATE_MANAGEMENT_ORDER = {StateManagement.CV: 1, StateManagement.CVC: 2, StateManagement.CVCC: 3}
+GRADE_ORDER = {CivilServiceGrade.NHAN_VIEN: 1, CivilServiceGrade.CAN_SU: 2, CivilServiceGrade.CV: 3,
+               CivilServiceGrade.CVC: 4, CivilServiceGrade.CVCC: 5}
 EDUCATION_ORDER = {
     Education.TRUNG_CAP: 1,
     Education.CAO_DANG: 2,
@@ -186,6 +199,8 @@ LABELS: dict[str, str] = {
     "cv": "Chuyên viên",
     "cvc": "Chuyên viên chính",
     "cvcc": "Chuyên viên cao cấp",
+    "can_su": "Cán sự",
+    "nhan_vien": "Nhân viên",
     "cao_dang": "Cao đẳng",
     "dai_hoc": "Đại học",
     "thac_si": "Thạc sĩ",

@@ -57,8 +57,8 @@ POLITICAL_THEORY_LEVELS = sorted(POLITICAL_THEORY_ORDER, key=lambda k: -POLITICA
 STATE_MANAGEMENT_LEVELS = sorted(STATE_MANAGEMENT_ORDER,
                                  key=lambda k: -STATE_MANAGEMENT_ORDER[k])
 EDUCATION_LEVELS = sorted(EDUCATION_ORDER, key=lambda k: -EDUCATION_ORDER[k])
-# Ngạch công chức: the write side has no grade yet; levels of kind "grade" fill these buckets
-# once it does, and meanwhile every cadre shows under NOT_RECORDED.
+# Ngạch công chức: qualifications of kind "grade" (POST ./qualifications) fill these buckets;
+# a cadre without one shows under NOT_RECORDED.
 GRADE_LEVELS = ("cvcc", "cvc", "cv", "can_su", "nhan_vien")
 GRADE_ORDER = {g: len(GRADE_LEVELS) - i for i, g in enumerate(GRADE_LEVELS)}
 BREAKDOWN_LEVELS: dict[str, tuple[str, ...]] = {

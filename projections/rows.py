@@ -23,6 +23,7 @@ import orjson
 
 from domain.values import (
     EDUCATION_ORDER,
+    GRADE_ORDER,
     POLITICAL_THEORY_ORDER,
     STATE_MANAGEMENT_ORDER,
     fold,
@@ -35,6 +36,7 @@ LEVEL_ORDERS: dict[str, Mapping[Any, int]] = {
     "political_theory": POLITICAL_THEORY_ORDER,
     "state_management": STATE_MANAGEMENT_ORDER,
     "education": EDUCATION_ORDER,
+    "grade": GRADE_ORDER,
 }
 FACT_KINDS = {
     "Evaluated": "evaluation",

@@ -56,7 +56,7 @@ from domain.values import (
 
 QUALIFICATION_KINDS = {"education": "Trình độ chuyên môn", "political_theory": "Lý luận chính trị",
                        "state_management": "Quản lý nhà nước", "language": "Ngoại ngữ",
-                       "it": "Tin học"}
+                       "it": "Tin học", "grade": "Ngạch công chức"}
 MODES = {"tap_trung": "Tập trung", "tai_chuc": "Tại chức"}
 UNIT_CHANGES = {"rename": "Đổi tên", "move": "Chuyển trực thuộc", "merge": "Hợp nhất vào",
                 "dissolve": "Giải thể"}
