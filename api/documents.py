@@ -341,13 +341,13 @@ def docx_bytes(report: Mapping[str, Any]) -> bytes:
     _letterhead(doc, report)
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(title, "BÁO CÁO", bold=True, size=15)
+    text_run(title, "BÁO CÁO", bold=True, size=15)
     subtitle = doc.add_paragraph()
     subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(subtitle, _subtitle(report), bold=True)
+    text_run(subtitle, _subtitle(report), bold=True)
     scope = doc.add_paragraph()
     scope.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(scope, f"Phạm vi: {scope_phrase(report)}. {_dates_line(report)}", italic=True,
+    text_run(scope, f"Phạm vi: {scope_phrase(report)}. {_dates_line(report)}", italic=True,
          size=12)
 
     sections = sections_of(report)
@@ -380,8 +380,9 @@ def _drop_theme_fonts(style: Any) -> None:
         fonts.attrib.pop(qn(f"w:{attribute}"), None)
 
 
-def _run(paragraph: Any, text: str, *, bold: bool = False, italic: bool = False,
-         size: float | None = None) -> Any:
+def text_run(paragraph: Any, text: str, *, bold: bool = False, italic: bool = False,
+             size: float | None = None) -> Any:
+    """A run in the administrative typeface (also used by the 2C CV)."""
     run = paragraph.add_run(text)
     run.bold, run.italic = bold, italic
     run.font.name = FONT
@@ -401,15 +402,15 @@ def _letterhead(doc: Any, report: Mapping[str, Any]) -> None:
     left, right = table.rows[0].cells
     p = left.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(p, issuer.upper(), bold=True, size=12)
-    _run(left.add_paragraph(), "*", size=12).bold = True
+    text_run(p, issuer.upper(), bold=True, size=12)
+    text_run(left.add_paragraph(), "*", size=12).bold = True
     left.paragraphs[1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     p = right.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(p, "ĐẢNG CỘNG SẢN VIỆT NAM", bold=True, size=12)
+    text_run(p, "ĐẢNG CỘNG SẢN VIỆT NAM", bold=True, size=12)
     q = right.add_paragraph()
     q.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(q, f"ngày {known.day} tháng {known.month} năm {known.year}", italic=True, size=12)
+    text_run(q, f"ngày {known.day} tháng {known.month} năm {known.year}", italic=True, size=12)
     doc.add_paragraph()
 
 
@@ -447,7 +448,7 @@ def _quality_section(doc: Any, number: int, q: Mapping[str, Any]) -> None:
     p.paragraph_format.first_line_indent = Cm(1)
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     where = f" {q['scope']['unit_name']}" if q["scope"].get("unit_name") else ""
-    _run(p, f"Tính đến {vn_date(q['as_of'])},{where} có {vn_number(q['total'])} "
+    text_run(p, f"Tính đến {vn_date(q['as_of'])},{where} có {vn_number(q['total'])} "
             f"{tier_phrase(q['scope'].get('tier'))}, trong đó nữ: {vn_count(q['female'])} "
             f"đồng chí, tuổi trẻ (dưới 35 tuổi): {vn_count(q['under_35'])} đồng chí; đảng viên: "
             f"{vn_count(q['party_members'])} đồng chí; dân tộc thiểu số: "
@@ -463,7 +464,7 @@ def _quality_section(doc: Any, number: int, q: Mapping[str, Any]) -> None:
                              vn_percent(percent(n, total)), False))
     _table(doc, ("Chỉ tiêu", "Số lượng", "Tỷ lệ"), rows, widths=(Cm(9), Cm(3), Cm(3)))
     note = doc.add_paragraph()
-    _run(note, "Biểu BM01 theo từng đơn vị: xem tệp Excel của báo cáo này (cùng mã kiểm tra).",
+    text_run(note, "Biểu BM01 theo từng đơn vị: xem tệp Excel của báo cáo này (cùng mã kiểm tra).",
          italic=True, size=11)
 
 
@@ -477,14 +478,14 @@ def _table(doc: Any, headers: Sequence[str], rows: Sequence[tuple[str, str, str,
         column.width = width  # the grid LibreOffice reads; Word reads the cells' widths
     for cell, text, width in zip(table.rows[0].cells, headers, widths, strict=True):
         cell.width = width
-        _run(cell.paragraphs[0], text, bold=True, size=12)
+        text_run(cell.paragraphs[0], text, bold=True, size=12)
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     for row in rows:
         *texts, group = row
         cells = table.add_row().cells
         for i, (cell, text, width) in enumerate(zip(cells, texts, widths, strict=True)):
             cell.width = width
-            _run(cell.paragraphs[0], str(text), bold=bool(group), size=12)
+            text_run(cell.paragraphs[0], str(text), bold=bool(group), size=12)
             if i > 0:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
@@ -492,20 +493,20 @@ def _table(doc: Any, headers: Sequence[str], rows: Sequence[tuple[str, str, str,
 def _sub(doc: Any, number: int, text: str) -> None:
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(6)
-    _run(p, f"{number}. {text}", bold=True)
+    text_run(p, f"{number}. {text}", bold=True)
 
 
 def _bullet(doc: Any, text: str) -> None:
     p = doc.add_paragraph()
     p.paragraph_format.left_indent = Cm(1)
     p.paragraph_format.space_after = Pt(2)
-    _run(p, f"- {text}")
+    text_run(p, f"- {text}")
 
 
 def _training_section(doc: Any, number: int, t: Mapping[str, Any]) -> None:
     _sub(doc, number, "Công tác đào tạo, bồi dưỡng cán bộ")
     p = doc.add_paragraph()
-    _run(p, f"Từ {vn_date(t['date_from'])} đến {vn_date(t['date_to'])}, "
+    text_run(p, f"Từ {vn_date(t['date_from'])} đến {vn_date(t['date_to'])}, "
             f"{vn_count(t['total'])} lượt cán bộ bắt đầu học; {vn_count(t['completed_total'])} "
             "lượt hoàn thành:")
     programmes = sorted(set(t["by_program"]) | set(t["completed_by_program"]))
@@ -520,7 +521,7 @@ def _training_section(doc: Any, number: int, t: Mapping[str, Any]) -> None:
 def _evaluation_section(doc: Any, number: int, e: Mapping[str, Any]) -> None:
     _sub(doc, number, "Công tác đánh giá cán bộ")
     p = doc.add_paragraph()
-    _run(p, f"Kết quả đánh giá, xếp loại {tier_phrase(e['scope'].get('tier'))} kỳ "
+    text_run(p, f"Kết quả đánh giá, xếp loại {tier_phrase(e['scope'].get('tier'))} kỳ "
             f"{e['period']}: tổng số {vn_count(e['total'])} đồng chí được kiểm điểm, đánh giá:")
     for rating, value in ordered(e["by_rating"], RATINGS):
         if value["count"] or rating != "KHTNV":
@@ -531,7 +532,7 @@ def _evaluation_section(doc: Any, number: int, e: Mapping[str, Any]) -> None:
 def _action_section(doc: Any, number: int, a: Mapping[str, Any]) -> None:
     _sub(doc, number, "Công tác luân chuyển, điều động và bổ nhiệm cán bộ")
     p = doc.add_paragraph()
-    _run(p, f"Kết quả điều động, bổ nhiệm, giới thiệu cán bộ ứng cử từ "
+    text_run(p, f"Kết quả điều động, bổ nhiệm, giới thiệu cán bộ ứng cử từ "
             f"{vn_date(a['date_from'])} đến {vn_date(a['date_to'])}, cụ thể:")
     shown = 0
     for kind, n in ordered(a["by_kind"], ACTION_KINDS):
@@ -542,7 +543,7 @@ def _action_section(doc: Any, number: int, a: Mapping[str, Any]) -> None:
         _bullet(doc, "Không có quyết định nào được ghi nhận.")
     if a["endings_total"]:
         p = doc.add_paragraph()
-        _run(p, "Thôi giữ chức vụ: " + "; ".join(
+        text_run(p, "Thôi giữ chức vụ: " + "; ".join(
             f"{label(k).lower()} {vn_count(n)}"
             for k, n in ordered(a["endings_by_reason"], ENDING_REASONS) if n)
             + ".")
@@ -551,7 +552,7 @@ def _action_section(doc: Any, number: int, a: Mapping[str, Any]) -> None:
 def _vetting_section(doc: Any, number: int, v: Mapping[str, Any]) -> None:
     _sub(doc, number, "Công tác bảo vệ chính trị nội bộ")
     p = doc.add_paragraph()
-    _run(p, f"Rà soát, thẩm định tiêu chuẩn chính trị đối với {vn_count(v['total'])} lượt cán "
+    text_run(p, f"Rà soát, thẩm định tiêu chuẩn chính trị đối với {vn_count(v['total'])} lượt cán "
             "bộ" + (":" if v["by_purpose"] else "."))
     for purpose, n in by_count(v["by_purpose"]):
         _bullet(doc, f"{purpose[:1].upper()}{purpose[1:]}: {vn_count(n)} lượt.")
@@ -562,6 +563,6 @@ def _footer(doc: Any, report: Mapping[str, Any]) -> None:
     p = footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.LEFT
     lines = [f"{k}: {v}" for k, v in provenance(report)]
-    _run(p, "Dựng lại báo cáo này: " + " · ".join(lines[:3]), size=8)
+    text_run(p, "Dựng lại báo cáo này: " + " · ".join(lines[:3]), size=8)
     q = footer.add_paragraph()
-    _run(q, lines[3], size=8)
+    text_run(q, lines[3], size=8)

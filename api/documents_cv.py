@@ -21,7 +21,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from sqlalchemy import and_, or_, select
 
-from api.documents import DOCX_MEDIA_TYPE, FONT, vn_date
+from api.documents import DOCX_MEDIA_TYPE, FONT, text_run, vn_date
 from domain.programmes import programme_name
 from domain.values import fold, label
 
@@ -114,33 +114,23 @@ def _decision_text(decision: Mapping[str, Any] | None) -> str:
     return f"QĐ số {decision.get('number', '')}{when} của {decision.get('issuer', '')}"
 
 
-def _run(paragraph: Any, text: str, *, bold: bool = False, italic: bool = False,
-         size: float | None = None) -> Any:
-    run = paragraph.add_run(text)
-    run.bold, run.italic = bold, italic
-    run.font.name = FONT
-    if size:
-        run.font.size = Pt(size)
-    return run
-
-
 def _item(doc: Any, number: str, parts: Sequence[tuple[str, str]]) -> None:
     """One numbered line of the form: "3) Sinh ngày: 2/5/1980, Giới tính: Nữ"."""
     p = doc.add_paragraph()
     p.paragraph_format.space_after = Pt(2)
-    _run(p, f"{number}) " if number else "")
+    text_run(p, f"{number}) " if number else "")
     for i, (caption, value) in enumerate(parts):
         if i:
-            _run(p, "   ")
-        _run(p, f"{caption}: ")
-        _run(p, value, bold=value != BLANK)
+            text_run(p, "   ")
+        text_run(p, f"{caption}: ")
+        text_run(p, value, bold=value != BLANK)
 
 
 def _heading(doc: Any, text: str) -> None:
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(8)
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(p, text, bold=True)
+    text_run(p, text, bold=True)
 
 
 def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[str]],
@@ -151,13 +141,13 @@ def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[str]],
     for i, header in enumerate(headers):
         cell = table.rows[0].cells[i]
         cell.text = ""
-        _run(cell.paragraphs[0], header, bold=True, size=11)
+        text_run(cell.paragraphs[0], header, bold=True, size=11)
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     for values in rows or [[""] * len(headers)]:
         cells = table.add_row().cells
         for i, value in enumerate(values):
             cells[i].text = ""
-            _run(cells[i].paragraphs[0], value, size=11)
+            text_run(cells[i].paragraphs[0], value, size=11)
     for row in table.rows:
         for i, width in enumerate(widths):
             row.cells[i].width = Cm(width)
@@ -178,16 +168,16 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
 
     top = doc.add_paragraph()
     top.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _run(top, "Mẫu 2C-BNV/2008", bold=True, size=11)
+    text_run(top, "Mẫu 2C-BNV/2008", bold=True, size=11)
     managing = holdings[0]["unit_name"] if holdings else None
     _item(doc, "", [("Cơ quan, đơn vị có thẩm quyền quản lý CBCC", BLANK)])
     _item(doc, "", [("Cơ quan, đơn vị sử dụng CBCC", _text(managing))])
     _item(doc, "", [("Số hiệu cán bộ, công chức", str(profile["id"]))])
     photo = doc.add_paragraph()
-    _run(photo, "[Ảnh màu 4 x 6 cm]", italic=True, size=10)
+    text_run(photo, "[Ảnh màu 4 x 6 cm]", italic=True, size=10)
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(title, "SƠ YẾU LÝ LỊCH CÁN BỘ, CÔNG CHỨC", bold=True, size=15)
+    text_run(title, "SƠ YẾU LÝ LỊCH CÁN BỘ, CÔNG CHỨC", bold=True, size=15)
 
     born: date = profile["born_on"]
     current = "; ".join(f"{h['title_name']} – {h['unit_name']}" for h in holdings) or None
@@ -266,7 +256,7 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
     _heading(doc, "29) ĐẶC ĐIỂM LỊCH SỬ BẢN THÂN")
     vettings = profile.get("vettings") or []
     p = doc.add_paragraph()
-    _run(p, "; ".join(f"Thẩm định ({label(v.get('code') or v.get('purpose'))}) ngày "
+    text_run(p, "; ".join(f"Thẩm định ({label(v.get('code') or v.get('purpose'))}) ngày "
                       f"{vn_date(v['effective_on'])}: {label(v.get('conclusion'))}"
                       for v in vettings) or BLANK)
 
@@ -289,11 +279,11 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
 
     detail = "Quê quán, nghề nghiệp, chức danh, chức vụ, đơn vị công tác, học tập, nơi ở"
     p = doc.add_paragraph()
-    _run(p, "a) Về bản thân: Cha, Mẹ, Vợ (hoặc chồng), các con, anh chị em ruột", italic=True)
+    text_run(p, "a) Về bản thân: Cha, Mẹ, Vợ (hoặc chồng), các con, anh chị em ruột", italic=True)
     _table(doc, ["Mối quan hệ", "Họ và tên", "Năm sinh", detail], family(FAMILY_OWN),
            [2.5, 4.5, 2, 8])
     p = doc.add_paragraph()
-    _run(p, "b) Về bên vợ (hoặc chồng): Cha, Mẹ, anh chị em ruột", italic=True)
+    text_run(p, "b) Về bên vợ (hoặc chồng): Cha, Mẹ, anh chị em ruột", italic=True)
     _table(doc, ["Mối quan hệ", "Họ và tên", "Năm sinh", detail], family(FAMILY_IN_LAW),
            [2.5, 4.5, 2, 8])
 
@@ -304,25 +294,25 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
                   "CÔNG CHỨC")
     evaluations = profile.get("evaluations") or []
     p = doc.add_paragraph()
-    _run(p, "; ".join(f"Năm {e.get('period')}: {label(e.get('code'))}" for e in evaluations)
+    text_run(p, "; ".join(f"Năm {e.get('period')}: {label(e.get('code'))}" for e in evaluations)
          or BLANK)
 
     signatures = doc.add_table(rows=1, cols=2)
     left, right = signatures.rows[0].cells
     left.text = right.text = ""
-    _run(left.paragraphs[0], "Người khai\n", bold=True)
-    _run(left.paragraphs[0], "Tôi xin cam đoan những lời khai trên đây là đúng sự thật\n"
+    text_run(left.paragraphs[0], "Người khai\n", bold=True)
+    text_run(left.paragraphs[0], "Tôi xin cam đoan những lời khai trên đây là đúng sự thật\n"
                              "(Ký tên, ghi rõ họ tên)", italic=True, size=11)
-    _run(right.paragraphs[0], f"…, ngày {m.as_of.day} tháng {m.as_of.month} năm "
+    text_run(right.paragraphs[0], f"…, ngày {m.as_of.day} tháng {m.as_of.month} năm "
                               f"{m.as_of.year}\n", italic=True, size=11)
-    _run(right.paragraphs[0], "Thủ trưởng cơ quan, đơn vị quản lý và sử dụng CBCC\n",
+    text_run(right.paragraphs[0], "Thủ trưởng cơ quan, đơn vị quản lý và sử dụng CBCC\n",
          bold=True)
-    _run(right.paragraphs[0], "(Ký tên, đóng dấu)", italic=True, size=11)
+    text_run(right.paragraphs[0], "(Ký tên, đóng dấu)", italic=True, size=11)
     for cell in (left, right):
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     footer = section.footer.paragraphs[0]
-    _run(footer, f"Lập từ hồ sơ: as_of {m.as_of.isoformat()} · known_at "
+    text_run(footer, f"Lập từ hồ sơ: as_of {m.as_of.isoformat()} · known_at "
                  f"{m.known_at.isoformat()} · vị trí sổ ghi (position) {m.position}", size=8)
     buffer = io.BytesIO()
     doc.save(buffer)

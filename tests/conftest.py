@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -18,15 +19,20 @@ def sqlite_settings(tmp_path: Path) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path / 'hoso.sqlite3'}")
 
 
-@pytest.fixture
-def postgres_settings() -> Iterator[Settings]:
-    base = Settings()
+@contextmanager
+def fresh_store(kind: str, tmp: Path, base: Settings | None = None) -> Iterator[Settings]:
+    """A new SQLite file or PostgreSQL database, dropped afterwards. PostgreSQL unreachable:
+    skipped, except on CI, where a missing PostgreSQL is a broken pipeline, not a reason to skip.
+    Usable from fixtures of any scope."""
+    base = base or Settings()
+    if kind == "sqlite":
+        yield base.model_copy(update={"database_url": f"sqlite:///{tmp / 'hoso.sqlite3'}"})
+        return
     admin = base.test_postgres_url
     try:
         with psycopg.connect(admin, connect_timeout=3):
             pass
     except psycopg.OperationalError as e:
-        # On CI a missing PostgreSQL is a broken pipeline, not a reason to skip.
         if base.ci:
             pytest.fail(f"PostgreSQL unreachable at {admin}: {e}")
         pytest.skip(f"PostgreSQL unreachable at {admin}")
@@ -38,6 +44,12 @@ def postgres_settings() -> Iterator[Settings]:
         yield base.model_copy(update={"database_url": url})
     finally:
         drop_database(url)
+
+
+@pytest.fixture
+def postgres_settings(tmp_path: Path) -> Iterator[Settings]:
+    with fresh_store("postgres", tmp_path) as settings:
+        yield settings
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

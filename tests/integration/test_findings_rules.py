@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -38,9 +37,9 @@ from domain.values import (
 )
 from infra.access import AccessStore
 from infra.database import engine_for
-from infra.persistence import create_database_if_missing, drop_database, postgres_parts
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
+from tests.conftest import fresh_store as store_for
 
 ADMIN_TOKEN = "findings-admin-token-0123456789"
 API = "/api/v1"
@@ -52,26 +51,8 @@ DAY = timedelta(days=1)
 
 @contextmanager
 def fresh_store(kind: str, tmp: Path) -> Iterator[Settings]:
-    """A new SQLite file or PostgreSQL database (skipped when PostgreSQL is unreachable)."""
-    base = Settings(admin_token=ADMIN_TOKEN)
-    if kind == "sqlite":
-        yield base.model_copy(update={"database_url": f"sqlite:///{tmp / 'hoso.sqlite3'}"})
-        return
-    try:
-        with psycopg.connect(base.test_postgres_url, connect_timeout=3):
-            pass
-    except psycopg.OperationalError as e:
-        if base.ci:
-            pytest.fail(f"PostgreSQL unreachable: {e}")
-        pytest.skip(f"PostgreSQL unreachable: {e}")
-    p = postgres_parts(base.test_postgres_url)
-    auth = p["user"] + (f":{p['password']}" if p["password"] else "")
-    url = f"postgresql://{auth}@{p['host']}:{p['port']}/hoso_test_{uuid.uuid4().hex[:12]}"
-    create_database_if_missing(url)
-    try:
-        yield base.model_copy(update={"database_url": url})
-    finally:
-        drop_database(url)
+    with store_for(kind, tmp, Settings(admin_token=ADMIN_TOKEN)) as settings:
+        yield settings
 
 
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

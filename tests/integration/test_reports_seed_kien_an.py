@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 from docx import Document
 from openpyxl import load_workbook
@@ -45,14 +43,11 @@ from domain.values import (
 from infra.demo import BulkApplication
 from infra.persistence import (
     application_env,
-    create_database_if_missing,
-    drop_database,
-    postgres_parts,
 )
 from infra.runtime import Runtime, open_runtime
-from infra.settings import Settings
 from projections import reports
 from projections.read_model import Moment
+from tests.conftest import fresh_store
 
 AS_OF = date(2022, 6, 30)
 PERIOD_FROM, PERIOD_TO = date(2021, 7, 12), date(2022, 6, 30)  # Đề án 02-ĐA/QU, one year
@@ -348,41 +343,20 @@ class Recorded:
     recorded: datetime  # an instant after the district, before any correction
 
 
-def _postgres_url() -> str:
-    base = Settings()
-    try:
-        with psycopg.connect(base.test_postgres_url, connect_timeout=3):
-            pass
-    except psycopg.OperationalError as e:
-        if base.ci:
-            pytest.fail(f"PostgreSQL unreachable: {e}")
-        pytest.skip(f"PostgreSQL unreachable: {e}")
-    p = postgres_parts(base.test_postgres_url)
-    auth = p["user"] + (f":{p['password']}" if p["password"] else "")
-    return f"postgresql://{auth}@{p['host']}:{p['port']}/hoso_test_{uuid.uuid4().hex[:12]}"
-
-
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres",
                                                                marks=pytest.mark.postgres)])
 def recorded(request: pytest.FixtureRequest,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
-    if request.param == "postgres":
-        url = _postgres_url()
-        create_database_if_missing(url)
-    else:
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('kien_an')) / 'hoso.sqlite3'}"
-    settings = Settings(database_url=url)
-    today = [RECORDED_ON]
-    app = BulkApplication(env=application_env(settings), today=lambda: today[0])
-    with app.batch():
-        district = record_kien_an(app)
-    runtime = open_runtime(settings, today=lambda: today[0], app=app)
-    try:
-        yield Recorded(runtime, district, today, pause())
-    finally:
-        runtime.close()
-        if request.param == "postgres":
-            drop_database(url)
+    with fresh_store(request.param, Path(tmp_path_factory.mktemp("kien_an"))) as settings:
+        today = [RECORDED_ON]
+        app = BulkApplication(env=application_env(settings), today=lambda: today[0])
+        with app.batch():
+            district = record_kien_an(app)
+        runtime = open_runtime(settings, today=lambda: today[0], app=app)
+        try:
+            yield Recorded(runtime, district, today, pause())
+        finally:
+            runtime.close()
 
 
 def the_reports(runtime: Runtime, m: Moment) -> dict[str, dict[str, Any]]:
