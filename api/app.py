@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +41,17 @@ Errors are `application/problem+json` with a stable `code`.
 """
 
 
+FOLLOW_SECONDS = 1.0
+
+
+def _follow(runtime: Runtime, stop: threading.Event) -> None:
+    while not stop.wait(FOLLOW_SECONDS):
+        try:
+            runtime.catch_up()
+        except Exception:  # a store restarting or a rebuild switching: try again next tick
+            logging.getLogger("hoso.follower").warning("catch-up failed", exc_info=True)
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """The app; without a runtime it opens one for `settings` (default: the environment)."""
     from infra.runtime import open_runtime
@@ -55,12 +67,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
         if owned:
             # Fold the log for findings in the background: on a province-sized log the first
             # findings request would otherwise wait for the whole fold.
             threading.Thread(target=active.findings.catch_up, name="findings-warmup",
                              daemon=True).start()
+            # Follow the log written by other processes (workers, `hoso import`, restores), so
+            # reads do not pay for a large catch-up; every read still catches up first.
+            threading.Thread(target=_follow, args=(active, stop), name="read-side-follower",
+                             daemon=True).start()
         yield
+        stop.set()
         if owned:
             active.close()
         if access.engine is not shared:
