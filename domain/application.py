@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.cadre import Cadre, DateWindow, Holding
 from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.rules.pack import RulePack, default_pack
 from domain.title import Title
 from domain.unit import Unit
 from domain.values import (
@@ -89,12 +90,19 @@ class HosoApplication(Application[UUID]):
         *,
         today: Callable[[], date] = today_in_vietnam,
         horizon_days: int = 366,
+        pack: RulePack | None = None,
     ) -> None:
         super().__init__(env=env)
+        self.pack = pack or default_pack()
         self._today = today
         self.horizon_days = horizon_days
 
     # --- plumbing ----------------------------------------------------------------------
+
+    def planning_limit(self, decided_on: date) -> int | None:
+        """Posts one cadre may be planned for in a term, by the rule pack on the decision date."""
+        limit = self.pack.limit_for("planning_posts_per_term", decided_on)
+        return int(limit.param("max_posts")) if limit else None
 
     def window(self) -> DateWindow:
         return DateWindow(today=self._today(), horizon_days=self.horizon_days)
@@ -399,7 +407,8 @@ class HosoApplication(Application[UUID]):
         else:
             unit.require_exists(decided_on, "decided_on")
             cadre.plan(unit_id=unit_id, title_code=title.code, term=term, effective_on=decided_on,
-                       decision=decision, window=self.window(), recorded_by=recorded_by)
+                       decision=decision, window=self.window(), recorded_by=recorded_by,
+                       max_posts=self.planning_limit(decided_on))
         return self._commit(cadre)
 
     def discipline(self, cadre_id: UUID, *, form: DisciplineForm, effective_on: date,
@@ -513,7 +522,8 @@ class HosoApplication(Application[UUID]):
             given.pop("removed", None)
             given["effective_on"] = given.pop("decided_on", given.get("effective_on"))
             if type_ == "Planned":
-                return cadre.check_planning(**given, planning_id=old["planning_id"], **common)
+                return cadre.check_planning(**given, planning_id=old["planning_id"], **common,
+                                            max_posts=self.planning_limit(given["effective_on"]))
             payload = dict(planning_id=old["planning_id"], unit_id=given["unit_id"],
                            title_code=given["title_code"], term=given["term"],
                            effective_on=given["effective_on"], decision=given["decision"])

@@ -57,8 +57,7 @@ FACT_TYPES = (
     "Vetted",
     "RelativeAdded",
 )
-MAX_PLANNED_POSTS_PER_TERM = 3
-MIN_WORKING_AGE = 16
+MIN_WORKING_AGE = 16  # a sanity bound on birth dates, not a rule of cadre work
 
 
 @dataclass
@@ -577,7 +576,9 @@ class Cadre(Aggregate):
 
     def check_planning(self, *, unit_id: UUID, title_code: str, term: str, effective_on: date,
                        decision: Decision, window: DateWindow, planning_id: UUID | None = None,
-                       ignore_version: int | None = None) -> dict[str, Any]:
+                       ignore_version: int | None = None,
+                       max_posts: int | None = None) -> dict[str, Any]:
+        """`max_posts`: the rule pack's limit in force on the decision date (None: no limit)."""
         check_term(term)
         self._check_day(effective_on, "decided_on", window)
         self._check_decision(decision, window)
@@ -587,9 +588,9 @@ class Cadre(Aggregate):
             raise Conflict("Cán bộ đã được quy hoạch chức danh này trong nhiệm kỳ (already planned "
                            "for this post and term)", code="duplicate_planning",
                            field="title_code")
-        if len(active) >= MAX_PLANNED_POSTS_PER_TERM:
-            raise Conflict(f"Mỗi cán bộ quy hoạch không quá {MAX_PLANNED_POSTS_PER_TERM} chức "
-                           "danh trong một nhiệm kỳ (at most 3 planned posts per term)",
+        if max_posts is not None and len(active) >= max_posts:
+            raise Conflict(f"Mỗi cán bộ quy hoạch không quá {max_posts} chức danh trong một nhiệm "
+                           f"kỳ (at most {max_posts} planned posts per term)",
                            code="planning_limit", field="title_code")
         return dict(planning_id=planning_id or uuid4(), unit_id=unit_id, title_code=title_code,
                     term=term, effective_on=effective_on, decision=decision)

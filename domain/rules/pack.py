@@ -41,6 +41,10 @@ SEVERITIES = ("high", "medium", "low")
 DEFAULT_PACK = Path(__file__).with_name("rule_pack.toml")
 
 
+# Limits the write side enforces when a command is given (not findings): the same versioned form.
+LIMIT_IDS = ("planning_posts_per_term",)
+
+
 class RulePackError(ValueError):
     """The pack file is malformed: names the rule version and the field at fault."""
 
@@ -117,6 +121,7 @@ class RetirementSchedule:
 class RulePack:
     versions: tuple[RuleVersion, ...]
     retirement: RetirementSchedule
+    limits: tuple[RuleVersion, ...] = ()
     _by_rule: Mapping[str, tuple[RuleVersion, ...]] = field(repr=False, compare=False,
                                                           default_factory=dict)
 
@@ -137,9 +142,13 @@ class RulePack:
             raise RulePackError(f"rule pack lacks rules: {', '.join(missing)}")
         for rule_id, rule_versions in by_rule.items():
             _check_no_overlap(rule_id, rule_versions)
+        limits = tuple(_rule_version(raw, LIMIT_IDS) for raw in data.get("limit", []))
+        for limit_id in {v.id for v in limits}:
+            _check_no_overlap(limit_id, [v for v in limits if v.id == limit_id])
         return cls(
             versions=versions,
             retirement=_retirement(data.get("retirement_age")),
+            limits=limits,
             _by_rule=MappingProxyType({k: tuple(v) for k, v in by_rule.items()}),
         )
 
@@ -157,6 +166,10 @@ class RulePack:
                 return v
         return None
 
+    def limit_for(self, limit_id: str, on: date) -> RuleVersion | None:
+        """The version of a command limit in force on a date (None: no limit then)."""
+        return next((v for v in self.limits if v.id == limit_id and v.in_force_on(on)), None)
+
     def history(self, rule_id: str) -> tuple[RuleVersion, ...]:
         return self._by_rule[rule_id]
 
@@ -170,13 +183,13 @@ def default_pack() -> RulePack:
     return RulePack.load()
 
 
-def _rule_version(raw: Mapping[str, Any]) -> RuleVersion:
+def _rule_version(raw: Mapping[str, Any], ids: tuple[str, ...] = RULE_IDS) -> RuleVersion:
     where = f"{raw.get('id', '?')} {raw.get('version', '?')}"
     for key in ("id", "version", "title", "valid_from", "severity", "source"):
         if key not in raw:
             raise RulePackError(f"{where}: missing '{key}'")
-    if raw["id"] not in RULE_IDS:
-        raise RulePackError(f"{where}: unknown rule id (known: {', '.join(RULE_IDS)})")
+    if raw["id"] not in ids:
+        raise RulePackError(f"{where}: unknown rule id (known: {', '.join(ids)})")
     if raw["severity"] not in SEVERITIES:
         raise RulePackError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
     valid_from, valid_to = raw["valid_from"], raw.get("valid_to")

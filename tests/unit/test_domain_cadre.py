@@ -276,7 +276,8 @@ def test_planning_at_most_three_posts_per_term_and_removal() -> None:
                                 recorded_by="ban_to_chuc")
     error = refused(Conflict, cadre, lambda: cadre.plan(title_code="bi_thu", **args))
     assert error.code == "duplicate_planning"
-    error = refused(Conflict, cadre, lambda: cadre.plan(title_code="truong_ban", **args))
+    error = refused(Conflict, cadre, lambda: cadre.plan(title_code="truong_ban", max_posts=3,
+                                                        **args))
     assert error.code == "planning_limit"
     error = refused(InvalidCommand, cadre,
                     lambda: cadre.plan(title_code="truong_ban", **(args | {"term": "2030-2025"})))
