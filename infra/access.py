@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -97,12 +98,64 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class GroupCommit:
+    """Rows written durably, many readers' rows per transaction (group commit).
+
+    A caller returns only once its row is committed: the read audit is never acknowledged
+    before it is on disk. Rows arriving while a commit is under way go together in the next
+    one, so concurrent readers share one sync instead of queueing for the writer lock each.
+    """
+
+    def __init__(self, engine: Engine, table: Table) -> None:
+        self.engine, self.table = engine, table
+        self._pending: list[tuple[dict[str, object], _Ticket]] = []
+        self._ready = threading.Condition()
+        self._writer: threading.Thread | None = None
+
+    def write(self, row: dict[str, object]) -> None:
+        ticket = _Ticket()
+        with self._ready:
+            self._pending.append((row, ticket))
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._run, name="audit-writer",
+                                                daemon=True)
+                self._writer.start()
+            self._ready.notify()
+        ticket.done.wait()
+        if ticket.error is not None:
+            raise ticket.error
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._pending:
+                    if not self._ready.wait(timeout=30):
+                        self._writer = None  # idle: the next write starts a new writer
+                        return
+                batch, self._pending = self._pending, []
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(self.table), [row for row, _ in batch])
+            except Exception as error:  # each waiting caller gets the failure
+                for _, ticket in batch:
+                    ticket.error = error
+            for _, ticket in batch:
+                ticket.done.set()
+
+
+@dataclass
+class _Ticket:
+    done: threading.Event = field(default_factory=threading.Event)
+    error: Exception | None = None
+
+
 class AccessStore:
     """Token issue and lookup; the read audit."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._ensure_tables()
+        self._reads = GroupCommit(engine, access_reads)
 
     def _ensure_tables(self) -> None:
         # Several workers start at once: a concurrent CREATE may lose the race; retry once.
@@ -153,10 +206,9 @@ class AccessStore:
                     known_at: datetime, position: int) -> None:
         if what not in READ_KINDS:
             raise ValueError(f"unknown read kind {what!r}")
-        with self.engine.begin() as conn:
-            conn.execute(insert(access_reads).values(
-                reader=reader, role=role, read_at=datetime.now(UTC), cadre_id=cadre_id,
-                what=what, as_of=as_of, known_at=_utc(known_at), position=position))
+        self._reads.write(dict(
+            reader=reader, role=role, read_at=datetime.now(UTC), cadre_id=cadre_id,
+            what=what, as_of=as_of, known_at=_utc(known_at), position=position))
 
     def reads(self, *, cadre_id: UUID | None = None, reader: str | None = None,
               from_: datetime | None = None, to: datetime | None = None,
