@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -22,9 +23,9 @@ from domain.cadre import Cadre
 from domain.errors import DomainError
 from domain.values import ActionKind, Decision, EndingReason, Gender, fold
 from infra.runtime import Runtime, open_runtime
-from infra.settings import Settings
 from projections.read_model import Moment
 from projections.runner import canonical_dump
+from tests.conftest import fresh_store
 
 TODAY = date(2026, 11, 24)
 START = date(2015, 1, 1)
@@ -148,15 +149,16 @@ def _reference_tree(rt: Runtime, units: list[UUID], m: Moment) -> set[UUID]:
 
 
 # Shrinking a store-backed history takes minutes; a failure prints its example unshrunk.
-@settings(max_examples=20, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@settings(max_examples=15, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
 @given(history=steps, probes=st.lists(st.tuples(st.integers(0, 4200), st.floats(0, 1)),
                                       min_size=3, max_size=6))
-def test_read_model_equals_naive_replay(history: list[Step],
+def test_read_model_equals_naive_replay(kind: str, history: list[Step],
                                         probes: list[tuple[int, float]]) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        rt = open_runtime(Settings(database_url=f"sqlite:///{Path(tmp) / 'h.sqlite3'}"),
-                          today=lambda: TODAY)
+    with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
+        rt = open_runtime(store, today=lambda: TODAY)
         try:
             units, cadres = _record(rt, history)
             rt.catch_up()
