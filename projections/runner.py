@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
@@ -38,14 +38,12 @@ INTERVAL_TABLES = frozenset({"cadres", "holdings", "plannings", "levels", "facts
 ERASED_NAME = "[đã hủy dữ liệu cá nhân]"
 
 
-class LogSource:
+class LogSource(Protocol):
     """What the runner reads: batches after a position, and the head position."""
 
-    def select(self, after_position: int, limit: int) -> list[LogRecord]:
-        raise NotImplementedError
+    def select(self, after_position: int, limit: int) -> list[LogRecord]: ...
 
-    def head_position(self) -> int:
-        raise NotImplementedError
+    def head_position(self) -> int: ...
 
 
 @dataclass
