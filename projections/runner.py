@@ -179,14 +179,32 @@ class BatchWriter:
             groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
             for row in rows:
                 groups[tuple(sorted(row))].append(row)
-            for group in groups.values():
-                conn.execute(insert(getattr(t, table)), group)
+            for columns, group in groups.items():
+                insert_many(conn, getattr(t, table), columns, group)
         for cadre_id in self.erasures:
             conn.execute(update(t.cadres).where(t.cadres.c.cadre_id == cadre_id)
                          .values(full_name=ERASED_NAME, name_folded="", sensitive=None))
             conn.execute(update(t.facts).where(t.facts.c.cadre_id == cadre_id,
                                                t.facts.c.kind == "relative")
                          .values(payload={}))
+
+
+def insert_many(conn: Connection, table: Any, columns: tuple[str, ...],
+                 rows: list[dict[str, Any]]) -> None:
+    """executemany through the driver, with the column types' own bind processors applied once
+    per value: the same stored values as Core's `execute(insert(), rows)`, without its per-row
+    parameter bookkeeping (a third of a rebuild's time)."""
+    compiled: Any = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
+    processors = compiled._bind_processors
+    names = list(compiled.positiontup) if compiled.positional else list(columns)
+    plan = [(name, processors.get(name)) for name in names]
+    if compiled.positional:
+        params: list[Any] = [tuple(v if (v := row[n]) is None or p is None else p(v)
+                                   for n, p in plan) for row in rows]
+    else:
+        params = [{n: (v if (v := row[n]) is None or p is None else p(v)) for n, p in plan}
+                  for row in rows]
+    conn.exec_driver_sql(compiled.string, params)
 
 
 # --- generations ------------------------------------------------------------------------------
