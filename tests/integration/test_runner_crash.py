@@ -20,8 +20,13 @@ from projections.runner import canonical_dump
 
 RUNNER = """
 import sys
+import projections.runner as runner
 from infra.runtime import open_runtime
 from infra.settings import Settings
+plain = runner.Runner.__init__
+def small_batches(self, *args, **kwargs):  # many commits, so the kill lands mid-way
+    plain(self, *args, **{**kwargs, "batch_size": 100})
+runner.Runner.__init__ = small_batches
 print("started", flush=True)
 open_runtime(Settings(database_url=sys.argv[1]))
 print("finished", flush=True)
@@ -39,11 +44,15 @@ def test_killed_runner_resumes_without_lost_or_doubled_rows(tmp_path: Path) -> N
                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
     assert runner.stdout is not None
     assert runner.stdout.readline().strip() == "started"
-    time.sleep(0.6)
+    progress = ReadModel(engine_for(settings))
+    deadline = time.monotonic() + 60
+    while progress.applied_position() == 0:  # kill it once some batches are in
+        assert time.monotonic() < deadline, "the runner made no progress"
+        time.sleep(0.005)
     runner.send_signal(signal.SIGKILL)
     runner.wait()
 
-    killed_at = ReadModel(engine_for(settings)).applied_position()
+    killed_at = progress.applied_position()
     assert killed_at < summary.events, "the runner finished before it was killed"
 
     rt = open_runtime(settings, today=lambda: date(2026, 11, 24))
