@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from api import documents
+from api.documents_cv import DOCX_MEDIA_TYPE, cv_document, cv_file_name
 from api.errors import status_of
 from api.security import (
     ADMIN,
@@ -411,6 +412,25 @@ def cadre_page(request: Request, cadre_id: UUID) -> Response:
                 - ((m.as_of.month, m.as_of.day) < (profile["born_on"].month,
                                                     profile["born_on"].day))),
     })
+
+
+@router.get("/can-bo/{cadre_id}/so-yeu-ly-lich", name="web_cadre_cv")
+@screen
+def cadre_cv_file(request: Request, cadre_id: UUID) -> Response:
+    """The 2C CV as of the page's date: the same document, access check and read audit as
+    GET /api/v1/cadres/{id}/cv."""
+    v = visitor_of(request)
+    runtime = runtime_of(request)
+    m = time_controls(request, runtime).moment
+    check_read_cadre(v.principal, runtime, cadre_id, m)
+    document = cv_document(runtime, cadre_id, m)
+    profile = runtime.read_model.profile(cadre_id, m) if document is not None else None
+    if document is None or profile is None:
+        raise NotFound("Không tìm thấy cán bộ (unknown cadre)", code="cadre_not_found")
+    record_read(request.app.state.access, v.principal, cadre_id, "cv", m)
+    return Response(document, media_type=DOCX_MEDIA_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="{cv_file_name(profile["full_name"], m)}"',
+        "Cache-Control": "no-store"})
 
 
 # --- write forms -----------------------------------------------------------------------------

@@ -246,6 +246,11 @@ def test_a_report_is_shown_and_downloaded_as_word_and_excel(browser: Any,
         path = info.value.path()
         assert Path(path).read_bytes()[:2] == magic
         assert info.value.suggested_filename.endswith(".docx" if fmt == "Word" else ".xlsx")
+    page.goto(f"/can-bo/{district.head_id}?as_of=01/06/2022")
+    with page.expect_download() as info:
+        page.get_by_role("link", name=re.compile("sơ yếu lý lịch mẫu 2C")).click()
+    cv = Path(info.value.path())
+    assert cv.read_bytes()[:2] == b"PK" and info.value.suggested_filename.endswith(".docx")
     page.context.close()
 
 
