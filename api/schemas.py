@@ -285,6 +285,9 @@ class Receipt(BaseModel):
 
     id: UUID
     position: int
+    # The changed aggregate's own last event: what a correction names as `target_position`
+    # (an appointment to a head post also writes the unit's seat after the cadre's entry).
+    entry_position: int | None = None
 
 
 # --- reads -----------------------------------------------------------------------------------

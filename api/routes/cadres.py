@@ -64,7 +64,8 @@ READ_PROBLEMS = problem_responses(401, 403, 404, 422)
 def _answer(runtime: Runtime, receipt: DomainReceipt) -> Receipt:
     # Read your own write: the read model has applied the event before the 201 leaves.
     runtime.catch_up()
-    return Receipt(id=receipt.id, position=receipt.position)
+    return Receipt(id=receipt.id, position=receipt.position,
+                   entry_position=receipt.entry_position or receipt.position)
 
 
 def _cadre_not_found(cadre_id: UUID) -> NotFound:

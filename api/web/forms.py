@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
+from pydantic import Field as PydanticField
 
 from api.routes import cadres as cadre_routes
 from api.routes import titles as title_routes
@@ -36,6 +39,7 @@ from api.schemas import (
     UnitIn,
     VettingIn,
 )
+from api.web import display
 from api.web.display import read_day
 from domain.values import (
     ActionKind,
@@ -339,3 +343,70 @@ class FormRefused(Exception):
     def __init__(self, messages: dict[str, str]) -> None:
         super().__init__(messages)
         self.messages = messages
+
+
+# --- corrections with the corrected command's own fields -----------------------------------
+
+# The form that recorded each kind of entry; its fields, prefilled, become the correction form.
+FORM_OF_ENTRY = {
+    "Registered": "dang-ky", "Appointed": "bo-nhiem", "HoldingEnded": "thoi-giu-chuc-vu",
+    "Nominated": "gioi-thieu-ung-cu", "Evaluated": "danh-gia", "TrainingRecorded": "dao-tao",
+    "QualificationObtained": "van-bang", "Planned": "quy-hoach", "PlanningRemoved": "quy-hoach",
+    "Disciplined": "ky-luat", "Vetted": "tham-dinh", "RelativeAdded": "quan-he-gia-dinh",
+}
+# Entries keep the command's date as `effective_on`; the forms name it as the command does.
+DATE_FIELD = {"Nominated": "decided_on", "Evaluated": "decided_on", "Planned": "decided_on",
+              "PlanningRemoved": "decided_on", "Vetted": "vetted_on",
+              "QualificationObtained": "obtained_on"}
+
+
+def correction_form(entry_type: str, position: int) -> Form:
+    """The form of the command that recorded the entry, with a reason, submitting a correction
+    whose replacement is that command's payload (validated by the same API models)."""
+    original = FORMS[FORM_OF_ENTRY[entry_type]]
+    model = create_model(f"Correction{original.model.__name__}", __base__=original.model,
+                         # Not `reason`: an ending's own payload has a reason (its code).
+                         correction_reason=(str, PydanticField(min_length=1, max_length=4000)))
+    fields = tuple(f for f in original.fields if f.name != "removed")
+
+    def submit(cadre_id: UUID, body: BaseModel, p: Any, runtime: Any) -> Any:
+        replacement = body.model_dump(mode="json", exclude={"correction_reason"},
+                                      exclude_none=True)
+        if entry_type == "PlanningRemoved":
+            replacement["removed"] = True
+        correction = CorrectionIn(target_position=position,
+                                  reason=str(body.model_dump()["correction_reason"]),
+                                  replacement=replacement)
+        return cadre_routes.correct(cadre_id, correction, p, runtime)
+
+    return Form(f"dinh-chinh-{position}", f"Đính chính mục #{position}: {original.title}",
+                model, (Field("correction_reason", "Lý do đính chính", "textarea", True), *fields),
+                submit,
+                decision_optional=original.decision_optional)
+
+
+def prefill(entry_type: str, form: Form, payload: Mapping[str, Any]) -> dict[str, str]:
+    """The entry as it stands, in the form's fields (dates dd/mm/yyyy, codes as codes)."""
+    source = dict(payload)
+    if entry_type in DATE_FIELD:
+        source[DATE_FIELD[entry_type]] = source.get("effective_on")
+    source |= dict(source.get("sensitive") or {})
+    decision = source.get("decision")
+    values: dict[str, str] = {}
+    for f in form.fields:
+        if f.name.startswith("decision."):
+            value = getattr(decision, f.name.split(".", 1)[1], None) if decision else None
+        else:
+            value = source.get(f.name)
+        values[f.name] = _shown(value, f.kind)
+    return {k: v for k, v in values.items() if v != ""}
+
+
+def _shown(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "checkbox":
+        return "on" if value else ""
+    if isinstance(value, date):
+        return display.vn_date(value)
+    return str(value.value if isinstance(value, Enum) else value)

@@ -407,7 +407,7 @@ def cadre_page(request: Request, cadre_id: UUID) -> Response:
     written = request.query_params.get("ghi")
     return page(request, "cadre.html", {
         "v": v, "tc": tc, "p": profile, "entries": list(reversed(entries)), "titles": titles,
-        "forms": forms.CADRE_FORMS, "written": written,
+        "forms": forms.CADRE_FORMS, "written": written, "correctable": forms.FORM_OF_ENTRY,
         "age": (m.as_of.year - profile["born_on"].year
                 - ((m.as_of.month, m.as_of.day) < (profile["born_on"].month,
                                                     profile["born_on"].day))),
@@ -527,7 +527,7 @@ async def _handle_post(request: Request, form: forms.Form, subject_id: UUID | No
             name = f"decision.{name}"
         return _form_page(request, v, form, subject, action, values, {name: error.message},
                           status)
-    position = getattr(receipt, "position", "")
+    position = getattr(receipt, "entry_position", None) or getattr(receipt, "position", "")
     if form.on_cadre and subject_id is not None:
         return RedirectResponse(f"/can-bo/{subject_id}?ghi={position}#muc-{position}",
                                 status_code=303)
@@ -550,6 +550,42 @@ def cadre_form(request: Request, cadre_id: UUID, slug: str) -> Response:
 @router.post("/can-bo/{cadre_id}/ghi/{slug}")
 async def cadre_form_post(request: Request, cadre_id: UUID, slug: str) -> Response:
     form = _form_of(slug, on_cadre=True)
+    return await _guarded_post(request, form, cadre_id)
+
+
+def _correction(runtime: Runtime, cadre_id: UUID, position: int
+                ) -> tuple[forms.Form, dict[str, str]]:
+    """The correction form of an entry, prefilled with the entry as it stands."""
+    entry_type = runtime.app.entry_type_at(cadre_id, position)  # refuses what cannot be
+    if entry_type not in forms.FORM_OF_ENTRY:
+        raise InvalidCommand(f"Mục {position} không thể đính chính (this entry cannot be "
+                             "corrected)", code="not_correctable", field="target_position")
+    form = forms.correction_form(entry_type, position)
+    located = runtime.app.locate(position)
+    assert located is not None  # entry_type_at found it
+    payload = runtime.app.cadre(cadre_id).entries[located.originator_version].payload
+    return form, forms.prefill(entry_type, form, payload)
+
+
+@router.get("/can-bo/{cadre_id}/dinh-chinh/{position}", name="web_correction_form")
+@screen
+def correction_form(request: Request, cadre_id: UUID, position: int) -> Response:
+    v = visitor_of(request)
+    require_role(v.principal, *WRITERS)
+    runtime = runtime_of(request)
+    form, values = _correction(runtime, cadre_id, position)
+    subject = _subject(runtime, form, cadre_id)
+    return _form_page(request, v, form, subject, str(request.url.path), values, {})
+
+
+@router.post("/can-bo/{cadre_id}/dinh-chinh/{position}")
+async def correction_form_post(request: Request, cadre_id: UUID, position: int) -> Response:
+    try:
+        form, _ = _correction(runtime_of(request), cadre_id, position)
+    except DomainError as error:
+        status, title = status_of(error)
+        return page(request, "error.html", {"v": visitor_of(request), "title": title,
+                                            "message": error.message}, status)
     return await _guarded_post(request, form, cadre_id)
 
 

@@ -312,3 +312,28 @@ def test_form_posts_without_the_csrf_token_are_refused(district: District) -> No
         after = client.get(f"/can-bo/{district.newcomer_id}").text.count('class="entry')
         assert after == before
         assert "'self'" in client.get("/").headers["content-security-policy"]
+
+
+def test_an_entry_is_corrected_in_its_own_form_and_the_old_one_shows_as_corrected(
+        browser: Any, district: District) -> None:
+    # Runs last in this file: it moves the head's ending by a month (vacancy checks above
+    # look at 2022 and 2025, on either side of both dates).
+    page = _page(browser, district)
+    _sign_in(page)
+    page.goto(f"/can-bo/{district.head_id}")
+    ending = page.locator("ol.timeline > li", has_text="88-QĐ/QU").first
+    ending.get_by_role("link", name="Đính chính mục này").click()
+    assert page.get_by_label("Ngày hiệu lực").input_value() == "30/06/2024"  # the entry, prefilled
+    assert page.get_by_label("Số quyết định").input_value() == "88-QĐ/QU"
+    page.get_by_label("Ngày hiệu lực").fill("31/07/2024")
+    page.get_by_role("button", name="Ghi vào hồ sơ").click()
+    # A correction needs its reason, said beside the field.
+    page.locator(".error", has_text="Bắt buộc nhập").first.wait_for()
+    assert page.get_by_label("Lý do đính chính").get_attribute("aria-invalid") == "true"
+    page.get_by_label("Lý do đính chính").fill("Nhập sai ngày hiệu lực")
+    page.get_by_role("button", name="Ghi vào hồ sơ").click()
+    page.wait_for_url(re.compile(rf"/can-bo/{district.head_id}\?ghi=\d+"))
+    timeline = page.locator("ol.timeline").inner_text()
+    assert "Đã đính chính" in timeline and "31/07/2024" in timeline
+    _shot(page, "13-corrected-entry")
+    page.context.close()
