@@ -548,6 +548,15 @@ class _History:
         cadre = self.register(d, gender, born, levels, family=family,
                               party_member=title.rank >= 4 or self.rng.random() < 0.5)
         self._certificates(cadre)
+        # Ngạch công chức follows the state-management level held; no random draw, so the rest
+        # of the history is the same as without it.
+        grades: dict[StateManagement | None, str] = {
+            StateManagement.CVCC: "cvcc", StateManagement.CVC: "cvc", StateManagement.CV: "cv"}
+        grade = grades.get(sm, "cv" if title.rank >= 3 else "can_su")
+        if day <= self.today:
+            self._did(self.app.add_qualification(cadre.id, kind=QualificationKind.GRADE,
+                                                 level=grade, obtained_on=day,
+                                                 recorded_by=RECORDED_BY))
         if sibling is not None:
             self.link_relatives(cadre, sibling, _sibling(sibling, cadre),
                                 _sibling(cadre, sibling))
@@ -1265,8 +1274,18 @@ class _History:
                                            completed_on=day, institution=institution, mode=mode,
                                            recorded_by=RECORDED_BY))
         kind = "political_theory" if program.startswith("llct") else "state_management"
-        c.levels[kind].append((day, program.split("_", 1)[1]))
+        level = program.split("_", 1)[1]
+        c.levels[kind].append((day, level))
         c.training = False
+        if kind == "state_management" and level in ("cvc", "cvcc"):
+            # The grade exam (thi nâng ngạch) follows the course by about a year.
+            self.at(add_months(day, 12), self.promote_grade, c, level)
+
+    def promote_grade(self, day: date, c: CadreState, grade: str) -> None:
+        if not c.left:
+            self._did(self.app.add_qualification(c.id, kind=QualificationKind.GRADE,
+                                                 level=grade, obtained_on=day,
+                                                 recorded_by=RECORDED_BY))
 
     def course(self, day: date, c: CadreState, program: str, length: int, institution: str,
                mode: TrainingMode | None) -> None:
