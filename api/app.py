@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from api import errors, web
 from api.routes import archive, audit, cadres, oversight, reports, titles, units
 from infra.access import AccessStore
-from infra.database import engine_for
 from infra.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -59,11 +58,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or get_settings()
     owned = runtime is None
     active: Runtime = runtime if runtime is not None else open_runtime(settings)
-    # The access tables live in the read model's database. On PostgreSQL share its pool; on
-    # SQLite use a connection that syncs every commit: the read audit is not re-derivable.
-    shared = getattr(active, "engine", None)
-    access = AccessStore(shared if shared is not None and settings.is_postgres
-                         else engine_for(settings, durable=True))
+    access = AccessStore.for_store(settings, active.engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -81,7 +76,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         stop.set()
         if owned:
             active.close()
-        if access.engine is not shared:
+        if access.engine is not active.engine:
             access.engine.dispose()
 
     app = FastAPI(title="hoso API", version="1.0.0", description=DESCRIPTION,

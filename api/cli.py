@@ -123,7 +123,7 @@ def token_create(
         if cadre_id is not None and runtime.read_model.registered_by(cadre_id) is None:
             fail(f"không có cán bộ {cadre_id} (no such cadre)", 2)
         try:
-            token = _access(settings, runtime).create_token(
+            token = AccessStore.for_store(settings, runtime.engine).create_token(
                 name=name, role=role, unit_id=unit_id, cadre_id=cadre_id)
         except ValueError as error:
             fail(str(error), 2)
@@ -261,19 +261,11 @@ def _welcome(settings: Settings, port: int) -> None:
         with _runtime(settings) as runtime:
             position = runtime.catch_up()
             progress.update(task, completed=position, total=max(position, 1))
-            token = _access(settings, runtime).create_token(name="demo-admin", role="admin")
+            token = AccessStore.for_store(settings, runtime.engine).create_token(name="demo-admin", role="admin")
     out.print(f"Web UI:   http://127.0.0.1:{port}/  (sign in with the token below)")
     out.print(f"API docs: http://127.0.0.1:{port}/docs  (start with `hoso serve`)")
     out.print("Admin token for the demo (name demo-admin):")
     print(token, flush=True)
-
-
-def _access(settings: Settings, runtime: Runtime) -> AccessStore:
-    """Tokens and the read audit cannot be re-derived from the log: synced commits on SQLite."""
-    from infra.database import engine_for
-
-    return AccessStore(runtime.engine if settings.is_postgres
-                       else engine_for(settings, durable=True))
 
 
 # --- entry point -----------------------------------------------------------------------------

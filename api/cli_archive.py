@@ -174,7 +174,7 @@ def register(app: typer.Typer) -> None:
             document = cv_document(runtime, cadre, m)
             if document is None:
                 base.fail(f"không có cán bộ {cadre} vào thời điểm này (no such cadre then)")
-            AccessStore(runtime.engine).record_read(
+            AccessStore.for_store(settings, runtime.engine).record_read(
                 reader=_operator(), role="admin", cadre_id=cadre, what="cv", as_of=m.as_of,
                 known_at=m.known_at, position=m.position)
         output.write_bytes(document)

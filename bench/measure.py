@@ -33,12 +33,19 @@ from infra.persistence import (
     drop_database,
     open_log_reader,
 )
-from infra.runtime import ReaderSource, Runtime, decoder, open_runtime
+from infra.runtime import ReaderSource, Runtime, open_runtime
 from infra.settings import Settings
 from projections import reports
 from projections.findings import findings_as_of, fold_events
 from projections.read_model import Moment, ReadModel
-from projections.runner import BatchWriter, NameBook, drop_retired, ensure_meta, new_generation
+from projections.runner import (
+    BatchWriter,
+    NameBook,
+    decoder,
+    drop_retired,
+    ensure_meta,
+    new_generation,
+)
 from projections.tables import generations
 
 Result = dict[str, Any]
@@ -170,7 +177,7 @@ def library_runner_pattern(settings: Settings, *, limit: int) -> Result:
     app = HosoApplication(env=application_env(settings))
     log = open_log_reader(settings)
     engine = engine_for(settings)
-    decode = decoder(app)
+    decode = decoder(app.mapper)
     ensure_meta(engine)
     tables = new_generation(engine)
     names = NameBook()
@@ -443,7 +450,7 @@ def report_latencies(runtime: Runtime, *, n: int, seed: int = 11) -> Result:
 def findings_latency(runtime: Runtime, *, n: int) -> Result:
     """GET /findings's work as projections/findings.py offers it: fold the log up to the head
     (decoding every event), then evaluate the rule pack as of today."""
-    decode = decoder(runtime.app)
+    decode = decoder(runtime.app.mapper)
     samples, fold_s, found = Samples(), [], 0
     for _ in range(n):
         started, cpu = time.perf_counter(), time.process_time()

@@ -33,6 +33,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from infra.database import engine_for
+from infra.settings import Settings
+
 ROLES = ("admin", "personnel", "inspector", "leader", "self")
 READ_KINDS = ("profile", "record", "cv")
 TOKEN_PREFIX = "hoso_"
@@ -156,6 +159,15 @@ class AccessStore:
         self.engine = engine
         self._ensure_tables()
         self._reads = GroupCommit(engine, access_reads)
+
+    @classmethod
+    def for_store(cls, settings: Settings, read_side: Engine) -> AccessStore:
+        """The store beside the read model. Tokens and the read audit cannot be re-derived from
+        the log: on SQLite they get a connection that syncs every commit; on PostgreSQL they
+        share the read side's pool (the server is durable per commit anyway)."""
+        if settings.is_postgres:
+            return cls(read_side)
+        return cls(engine_for(settings, durable=True))
 
     def _ensure_tables(self) -> None:
         # Several workers start at once: a concurrent CREATE may lose the race; retry once.

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Engine
 
 from domain.application import HosoApplication, today_in_vietnam
@@ -23,6 +22,7 @@ from projections.runner import (
     Progress,
     Runner,
     active_generation,
+    decoder,
     ensure_meta,
     rebuild,
 )
@@ -39,17 +39,6 @@ class ReaderSource(LogSource):
     def head_position(self) -> int:
         head = self.log.head()
         return head[0] if head else 0
-
-
-def decoder(app: HosoApplication) -> Callable[[LogRecord], Any]:
-    mapper = app.mapper
-
-    def decode(record: LogRecord) -> Any:
-        return mapper.to_domain_event(StoredEvent(
-            originator_id=record.originator_id, originator_version=record.originator_version,
-            topic=record.topic, state=record.state))
-
-    return decode
 
 
 @dataclass
@@ -83,7 +72,7 @@ class Runtime:
         assert active is not None
         if self._runner is None or self._runner.tables.generation != active[0]:
             self._runner = Runner(self.engine, read_tables(active[0]),
-                                  ReaderSource(self.log), decoder(self.app))
+                                  ReaderSource(self.log), decoder(self.app.mapper))
         return self._runner
 
     def catch_up(self) -> int:
@@ -93,7 +82,7 @@ class Runtime:
     def rebuild(self, progress: Progress | None = None) -> int:
         """Build fresh tables from the whole log and switch to them; returns events applied."""
         with self._lock:
-            _, position = rebuild(self.engine, ReaderSource(self.log), decoder(self.app),
+            _, position = rebuild(self.engine, ReaderSource(self.log), decoder(self.app.mapper),
                                   progress=progress)
             self._runner = None
             return position

@@ -21,8 +21,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-
 from domain.rules.checks import Finding, find_all
 from domain.rules.facts import (
     CadreFacts,
@@ -40,6 +38,7 @@ from domain.rules.facts import (
 )
 from domain.rules.pack import RulePack
 from domain.values import Decision, TitleStandards
+from projections.runner import decoder
 
 VIETNAM = timezone(timedelta(hours=7))  # business dates are Asia/Ho_Chi_Minh (no DST)
 IDENTITY_FIELDS = ("born_on", "education", "political_theory", "state_management")
@@ -369,10 +368,6 @@ class EventLog(Protocol):
     def position_at(self, instant: datetime) -> int: ...
 
 
-class EventMapper(Protocol):
-    def to_domain_event(self, stored_event: StoredEvent) -> Any: ...
-
-
 class MappingApplication(Protocol):
     """The write side, for its mapper (how events are decoded, decrypted included)."""
 
@@ -417,7 +412,7 @@ class FindingsIndex:
         self.log = log
         self.pack = pack
         self.batch_size = batch_size
-        self._mapper: EventMapper = app.mapper
+        self._decode = decoder(app.mapper)
         self._live = RecordFold()
         self._lock = threading.Lock()  # guards the live fold
         self._past: OrderedDict[int, RecordFold] = OrderedDict()
@@ -527,10 +522,6 @@ class FindingsIndex:
                 return
             after = records[-1].position
 
-    def _decode(self, r: LoggedEvent) -> Any:
-        return self._mapper.to_domain_event(StoredEvent(
-            originator_id=r.originator_id, originator_version=r.originator_version,
-            topic=r.topic, state=r.state))
 
 
 def fold_events(events: Iterable[tuple[int, datetime, Any]]) -> RecordFold:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
@@ -33,6 +34,35 @@ from projections.tables import (
 )
 
 Decode = Callable[[LogRecord], Any]
+
+
+class EventMapper(Protocol):
+    def to_domain_event(self, stored_event: StoredEvent) -> Any: ...
+
+
+class StoredRecord(Protocol):
+    """What decoding needs of a log record (`infra.chain.LogRecord` has it)."""
+
+    @property
+    def originator_id(self) -> UUID: ...
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def state(self) -> bytes: ...
+
+
+def decoder(mapper: EventMapper) -> Callable[[StoredRecord], Any]:
+    """Log records to domain events with the application's mapper (its transcoder, personal
+    data keys and upcasters): the one decoding the runner and the findings index share."""
+
+    def decode(record: StoredRecord) -> Any:
+        return mapper.to_domain_event(StoredEvent(
+            originator_id=record.originator_id, originator_version=record.originator_version,
+            topic=record.topic, state=record.state))
+
+    return decode
 Progress = Callable[[int, int], None]
 INTERVAL_TABLES = frozenset({"cadres", "holdings", "plannings", "levels", "facts"})
 ERASED_NAME = "[đã hủy dữ liệu cá nhân]"
@@ -349,17 +379,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
-
-
-def records_source(records: Iterable[LogRecord]) -> LogSource:
-    """An in-memory log (tests and benchmarks)."""
-    items = list(records)
-
-    class _Memory(LogSource):
-        def select(self, after_position: int, limit: int) -> list[LogRecord]:
-            return [r for r in items if r.position > after_position][:limit]
-
-        def head_position(self) -> int:
-            return items[-1].position if items else 0
-
-    return _Memory()
