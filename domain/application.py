@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain.cadre import Cadre, DateWindow, Holding
+from domain.cadre import Cadre, DateWindow, Entry, Holding
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.rules.pack import RulePack, default_pack
 from domain.title import Title
@@ -439,14 +439,22 @@ class HosoApplication(Application[UUID]):
                            window=self.window(), recorded_by=recorded_by)
         return self._commit(cadre)
 
+    def entry_to_correct(self, cadre_id: UUID, position: int) -> Entry:
+        """The entry at `position` of this cadre's record, as a correction would replace it
+        (its type and payload); refused when the position is not this cadre's or the entry
+        cannot be corrected."""
+        return self._entry_to_correct(self.cadre(cadre_id, "id"), position)
+
     def entry_type_at(self, cadre_id: UUID, position: int) -> str:
         """The fact type a correction of `position` must replace (for validating payloads)."""
-        cadre = self.cadre(cadre_id, "id")
+        return self.entry_to_correct(cadre_id, position).type
+
+    def _entry_to_correct(self, cadre: Cadre, position: int) -> Entry:
         located = self.locate(position)
         if located is None or located.originator_id != cadre.id:
             raise NotFound(f"Vị trí {position} không thuộc hồ sơ của cán bộ này (position is not "
                            "this cadre's)", code="position_not_found", field="target_position")
-        return cadre.entry_for_correction(located.originator_version, position).type
+        return cadre.entry_for_correction(located.originator_version, position)
 
     def correct(self, cadre_id: UUID, *, target_position: int, reason: str, recorded_by: str,
                 replacement: dict[str, Any] | None = None) -> Receipt:
@@ -456,12 +464,7 @@ class HosoApplication(Application[UUID]):
         accepted by that command (e.g. `effective_on`, `decision` for an appointment).
         """
         cadre = self.cadre(cadre_id, "id")
-        located = self.locate(target_position)
-        if located is None or located.originator_id != cadre.id:
-            raise NotFound(f"Vị trí {target_position} không thuộc hồ sơ của cán bộ này (position "
-                           "is not this cadre's)", code="position_not_found",
-                           field="target_position")
-        entry = cadre.entry_for_correction(located.originator_version, target_position)
+        entry = self._entry_to_correct(cadre, target_position)
         window = self.window()
         touched_units: list[Unit] = []
         payload: dict[str, Any] | None = None

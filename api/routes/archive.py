@@ -195,6 +195,17 @@ def cadre_cv(cadre_id: UUID,
              p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
              runtime: Runtime = Depends(get_runtime),
              access: AccessStore = Depends(get_access)) -> Response:
+    document, name = cv_file(runtime, access, p, cadre_id, m)
+    return Response(document, media_type=DOCX_MEDIA_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-As-Of": m.as_of.isoformat(), "X-Known-At": m.known_at.isoformat(),
+        "X-Position": str(m.position)})
+
+
+def cv_file(runtime: Runtime, access: AccessStore, p: Principal, cadre_id: UUID,
+            m: Moment) -> tuple[bytes, str]:
+    """The 2C CV shown to `p`: access checked, the read recorded; (document, file name).
+    Served by the API and by the web UI's cadre page."""
     check_read_cadre(p, runtime, cadre_id, m)
     document = cv_document(runtime, cadre_id, m)
     profile = runtime.read_model.profile(cadre_id, m) if document is not None else None
@@ -202,8 +213,4 @@ def cadre_cv(cadre_id: UUID,
         raise NotFound(f"Không tìm thấy cán bộ {cadre_id} (unknown cadre)",
                        code="cadre_not_found", field="id")
     record_read(access, p, cadre_id, "cv", m)
-    name = cv_file_name(profile["full_name"], m)
-    return Response(document, media_type=DOCX_MEDIA_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "X-As-Of": m.as_of.isoformat(), "X-Known-At": m.known_at.isoformat(),
-        "X-Position": str(m.position)})
+    return document, cv_file_name(profile["full_name"], m)

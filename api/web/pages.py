@@ -20,8 +20,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from api import documents
-from api.documents_cv import DOCX_MEDIA_TYPE, cv_document, cv_file_name
+from api.documents_cv import DOCX_MEDIA_TYPE
 from api.errors import status_of
+from api.routes.archive import cv_file
 from api.security import (
     ADMIN,
     INSPECTOR,
@@ -422,15 +423,9 @@ def cadre_cv_file(request: Request, cadre_id: UUID) -> Response:
     v = visitor_of(request)
     runtime = runtime_of(request)
     m = time_controls(request, runtime).moment
-    check_read_cadre(v.principal, runtime, cadre_id, m)
-    document = cv_document(runtime, cadre_id, m)
-    profile = runtime.read_model.profile(cadre_id, m) if document is not None else None
-    if document is None or profile is None:
-        raise NotFound("Không tìm thấy cán bộ (unknown cadre)", code="cadre_not_found")
-    record_read(request.app.state.access, v.principal, cadre_id, "cv", m)
+    document, name = cv_file(runtime, request.app.state.access, v.principal, cadre_id, m)
     return Response(document, media_type=DOCX_MEDIA_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="{cv_file_name(profile["full_name"], m)}"',
-        "Cache-Control": "no-store"})
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 # --- write forms -----------------------------------------------------------------------------
@@ -549,22 +544,18 @@ def cadre_form(request: Request, cadre_id: UUID, slug: str) -> Response:
 
 @router.post("/can-bo/{cadre_id}/ghi/{slug}")
 async def cadre_form_post(request: Request, cadre_id: UUID, slug: str) -> Response:
-    form = _form_of(slug, on_cadre=True)
-    return await _guarded_post(request, form, cadre_id)
+    return await _guarded_post(request, lambda: _form_of(slug, on_cadre=True), cadre_id)
 
 
 def _correction(runtime: Runtime, cadre_id: UUID, position: int
                 ) -> tuple[forms.Form, dict[str, str]]:
     """The correction form of an entry, prefilled with the entry as it stands."""
-    entry_type = runtime.app.entry_type_at(cadre_id, position)  # refuses what cannot be
-    if entry_type not in forms.FORM_OF_ENTRY:
+    entry = runtime.app.entry_to_correct(cadre_id, position)  # refuses what cannot be
+    if entry.type not in forms.FORM_OF_ENTRY:
         raise InvalidCommand(f"Mục {position} không thể đính chính (this entry cannot be "
                              "corrected)", code="not_correctable", field="target_position")
-    form = forms.correction_form(entry_type, position)
-    located = runtime.app.locate(position)
-    assert located is not None  # entry_type_at found it
-    payload = runtime.app.cadre(cadre_id).entries[located.originator_version].payload
-    return form, forms.prefill(entry_type, form, payload)
+    form = forms.correction_form(entry.type, position)
+    return form, forms.prefill(entry.type, form, entry.payload)
 
 
 @router.get("/can-bo/{cadre_id}/dinh-chinh/{position}", name="web_correction_form")
@@ -580,13 +571,8 @@ def correction_form(request: Request, cadre_id: UUID, position: int) -> Response
 
 @router.post("/can-bo/{cadre_id}/dinh-chinh/{position}")
 async def correction_form_post(request: Request, cadre_id: UUID, position: int) -> Response:
-    try:
-        form, _ = _correction(runtime_of(request), cadre_id, position)
-    except DomainError as error:
-        status, title = status_of(error)
-        return page(request, "error.html", {"v": visitor_of(request), "title": title,
-                                            "message": error.message}, status)
-    return await _guarded_post(request, form, cadre_id)
+    return await _guarded_post(
+        request, lambda: _correction(runtime_of(request), cadre_id, position)[0], cadre_id)
 
 
 @router.get("/don-vi/{unit_id}/ghi/{slug}", name="web_unit_form")
@@ -602,8 +588,8 @@ def unit_form(request: Request, unit_id: UUID, slug: str) -> Response:
 
 @router.post("/don-vi/{unit_id}/ghi/{slug}")
 async def unit_form_post(request: Request, unit_id: UUID, slug: str) -> Response:
-    form = _form_of(slug, on_cadre=False, on_unit=True)
-    return await _guarded_post(request, form, unit_id)
+    return await _guarded_post(
+        request, lambda: _form_of(slug, on_cadre=False, on_unit=True), unit_id)
 
 
 @router.get("/ghi/{slug}", name="web_new_form")
@@ -618,13 +604,15 @@ def new_form(request: Request, slug: str) -> Response:
 
 @router.post("/ghi/{slug}")
 async def new_form_post(request: Request, slug: str) -> Response:
-    form = _form_of(slug, on_cadre=False)
-    return await _guarded_post(request, form, None)
+    return await _guarded_post(request, lambda: _form_of(slug, on_cadre=False), None)
 
 
-async def _guarded_post(request: Request, form: forms.Form, subject_id: UUID | None) -> Response:
+async def _guarded_post(request: Request, form_of: Callable[[], forms.Form],
+                        subject_id: UUID | None) -> Response:
+    """A form post; a refusal before the form exists (unknown form or entry) or outside its
+    fields is an error page, and an expired sign-in asks to sign in again."""
     try:
-        return await _handle_post(request, form, subject_id, str(request.url.path))
+        return await _handle_post(request, form_of(), subject_id, str(request.url.path))
     except DomainError as error:
         status, title = status_of(error)
         if status == 401:
