@@ -35,6 +35,7 @@ from domain.errors import InvalidCommand, NotFound
 from domain.rules.retirement import retirement_age_reached_on
 from domain.values import (
     EDUCATION_ORDER,
+    GRADE_ORDER,
     NOMINATION_KIND,
     POLITICAL_THEORY_ORDER,
     STATE_MANAGEMENT_ORDER,
@@ -59,10 +60,9 @@ STATE_MANAGEMENT_LEVELS = sorted(STATE_MANAGEMENT_ORDER,
 EDUCATION_LEVELS = sorted(EDUCATION_ORDER, key=lambda k: -EDUCATION_ORDER[k])
 # Ngạch công chức: qualifications of kind "grade" (POST ./qualifications) fill these buckets;
 # a cadre without one shows under NOT_RECORDED.
-GRADE_LEVELS = ("cvcc", "cvc", "cv", "can_su", "nhan_vien")
-GRADE_ORDER = {g: len(GRADE_LEVELS) - i for i, g in enumerate(GRADE_LEVELS)}
+GRADE_LEVELS = sorted(GRADE_ORDER, key=lambda k: -GRADE_ORDER[k])
 BREAKDOWN_LEVELS: dict[str, tuple[str, ...]] = {
-    "grade": GRADE_LEVELS,
+    "grade": tuple(str(x) for x in GRADE_LEVELS),
     "education": tuple(str(x) for x in EDUCATION_LEVELS),
     "political_theory": tuple(str(x) for x in POLITICAL_THEORY_LEVELS),
     "state_management": tuple(str(x) for x in STATE_MANAGEMENT_LEVELS),
@@ -335,8 +335,6 @@ def cadre_facts(identity: Mapping[str, Any], levels: Iterable[tuple[str, str, in
     kinds: set[str] = set()
     for kind, level, rank in levels:
         kinds.add(kind)
-        if kind == "grade":
-            rank = GRADE_ORDER.get(level, 0)
         if kind not in best or (rank, level) > best[kind]:
             best[kind] = (rank, level)
     sensitive = identity.get("sensitive") or {}

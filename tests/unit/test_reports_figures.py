@@ -95,7 +95,7 @@ def test_what_the_quality_table_counts_of_one_cadre() -> None:
         dict(gender="nu", born_on=date(1988, 1, 1), party_joined_on=date(2022, 7, 1),
              sensitive={"ethnicity": "Tày", "religion": "Không"}),
         [("political_theory", "so_cap", 1), ("political_theory", "trung_cap", 2),
-         ("education", "dai_hoc", 3), ("grade", "cv", 0), ("grade", "cvc", 0),
+         ("education", "dai_hoc", 3), ("grade", "cvc", 4), ("grade", "cv", 3),
          ("language", "B1", 0)], on)
     assert person.female and person.under_35 and person.ethnic_minority
     assert not person.party_member  # joined after the date
