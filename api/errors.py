@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import Conflict, DomainError, InvalidCommand, NotFound, NotPermitted
+from infra.database import STORE_UNAVAILABLE
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -42,7 +43,9 @@ _TITLES_BY_STATUS = {
     405: "Phương thức không được hỗ trợ (method not allowed)",
     409: "Xung đột dữ liệu (conflict)",
     422: "Dữ liệu gửi lên không đúng định dạng (malformed payload)",
+    503: "Dịch vụ tạm thời không sẵn sàng (service unavailable)",
 }
+RETRY_AFTER_SECONDS = 1
 
 
 class FieldError(BaseModel):
@@ -135,8 +138,21 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(status, title, detail, code, headers=dict(exc.headers or {}))
 
 
+async def _on_store_unavailable(_request: Request, _exc: Exception) -> JSONResponse:
+    # The store dropped the connection or is failing over. A write cut off here did not
+    # commit (the transaction died with the connection), so the client may retry it.
+    return problem_response(503, _TITLES_BY_STATUS[503],
+                            "Kho dữ liệu tạm thời không truy cập được, hãy thử lại (the store "
+                            "is unreachable for a moment; nothing was recorded; retry)",
+                            "store_unavailable",
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers: DomainError families, 422 payload errors, framework errors."""
+    """Register the handlers: DomainError families, 422 payload errors, framework errors,
+    and a lost store connection (503)."""
+    for error in STORE_UNAVAILABLE:
+        app.add_exception_handler(error, _on_store_unavailable)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

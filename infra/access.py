@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from uuid import UUID
@@ -31,9 +30,9 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from infra.database import engine_for
+from infra.schema import schema_lock
 from infra.settings import Settings
 
 ROLES = ("admin", "personnel", "inspector", "leader", "self")
@@ -170,15 +169,9 @@ class AccessStore:
         return cls(engine_for(settings, durable=True))
 
     def _ensure_tables(self) -> None:
-        # Several workers start at once: a concurrent CREATE may lose the race; retry once.
-        for attempt in range(3):
-            try:
-                metadata.create_all(self.engine, checkfirst=True)
-                return
-            except (IntegrityError, ProgrammingError, OperationalError):
-                if attempt == 2:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
+        # Several workers start at once: they take turns under the schema lock.
+        with schema_lock(self.engine):
+            metadata.create_all(self.engine, checkfirst=True)
 
     # --- tokens ---------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ encoding is unambiguous. ``recorded_at`` is the authoritative time the log recor
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import struct
 import threading
@@ -244,7 +245,7 @@ class LogReader:
 
     def _conn(self) -> Any:
         if self._is_postgres:
-            if self._pg is None or self._pg.closed:
+            if self._pg is None or self._pg.closed or self._pg.broken:
                 assert self._pg_url is not None
                 self._pg = psycopg.connect(_libpq_url(self._pg_url), autocommit=True)
                 self._pg.execute("SET TIME ZONE 'UTC'")
@@ -257,9 +258,19 @@ class LogReader:
         return self._sqlite
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        statement = sql.replace("?", self._ph)
         with self._lock:
-            cur = self._conn().execute(sql.replace("?", self._ph), params)
-            return list(cur.fetchall())
+            try:
+                return list(self._conn().execute(statement, params).fetchall())
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                if not self._is_postgres:
+                    raise
+                # The server dropped the connection: reads are safe to run again on a new one.
+                with contextlib.suppress(Exception):
+                    if self._pg is not None:
+                        self._pg.close()
+                self._pg = None
+                return list(self._conn().execute(statement, params).fetchall())
 
     def close(self) -> None:
         with self._lock:

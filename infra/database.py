@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import eventsourcing.persistence as es_persistence
+import psycopg
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import URL
 
 from infra.persistence import postgres_parts
 from infra.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# What a lost or refused store connection raises, through each of our access paths: SQLAlchemy
+# (read side, tokens), eventsourcing's recorders (the log), psycopg (key store, log reader).
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sqlalchemy_exc.OperationalError,
+    sqlalchemy_exc.InterfaceError,
+    es_persistence.OperationalError,
+    es_persistence.InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
 
 
 def engine_for(settings: Settings, *, durable: bool = False) -> Engine:

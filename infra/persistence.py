@@ -135,6 +135,9 @@ def application_env(settings: Settings) -> dict[str, str]:
             POSTGRES_MAX_OVERFLOW="5",
             POSTGRES_CONNECT_TIMEOUT="10",
             POSTGRES_LOCK_TIMEOUT="30",
+            # Check a pooled connection before lending it: after a failover or a terminated
+            # backend the pool hands out a live connection instead of a dead one.
+            POSTGRES_PRE_PING="y",
         )
     else:
         env.update(

@@ -9,6 +9,7 @@ chain stay exactly as they were. A sealed dict whose key is gone reads as ``{"_s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -50,6 +51,7 @@ class PersonalKeyStore:
 
     _ddl: str
     _ph: str
+    _dropped: tuple[type[Exception], ...] = ()  # errors meaning "the connection is gone"
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -71,8 +73,27 @@ class PersonalKeyStore:
             self._conn = conn
         return self._conn
 
+    def ensure_table(self) -> None:
+        """Create `personal_keys` now (at start-up, under the schema lock) rather than lazily."""
+        with self._lock:
+            self._db()
+
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        return self._db().execute(sql.replace("?", self._ph), params)
+        statement = sql.replace("?", self._ph)
+        try:
+            return self._db().execute(statement, params)
+        except self._dropped:
+            # The server dropped the connection (failover, restart, pg_terminate_backend):
+            # open a new one and run the statement again. Every statement here is safe to
+            # repeat (reads, INSERT … ON CONFLICT DO NOTHING, the shred's guarded UPDATE).
+            self._discard()
+            return self._db().execute(statement, params)
+
+    def _discard(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
 
     # -- API
 
@@ -147,9 +168,7 @@ class PersonalKeyStore:
 
     def close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            self._discard()
 
 
 class SQLitePersonalKeyStore(PersonalKeyStore):
@@ -179,6 +198,7 @@ class SQLitePersonalKeyStore(PersonalKeyStore):
 
 class PostgresPersonalKeyStore(PersonalKeyStore):
     _ph = "%s"
+    _dropped = (psycopg.OperationalError, psycopg.InterfaceError)
     _ddl = (
         "CREATE TABLE IF NOT EXISTS personal_keys (cadre_id text PRIMARY KEY, key bytea, "
         "created_at timestamptz NOT NULL, shredded_at timestamptz)"

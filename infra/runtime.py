@@ -13,7 +13,13 @@ from sqlalchemy import Engine
 from domain.application import HosoApplication, today_in_vietnam
 from infra.chain import LogReader, LogRecord
 from infra.database import engine_for
-from infra.persistence import application_env, create_database_if_missing, open_log_reader
+from infra.persistence import (
+    application_env,
+    create_database_if_missing,
+    open_key_store,
+    open_log_reader,
+)
+from infra.schema import schema_lock
 from infra.settings import Settings
 from projections.findings import FindingsIndex
 from projections.read_model import ReadModel
@@ -95,16 +101,22 @@ class Runtime:
 
 def open_runtime(settings: Settings, *, today: Callable[[], date] | None = None,
                  app: HosoApplication | None = None) -> Runtime:
-    """Open the store (creating it if needed) and bring the read side up to the log."""
+    """Open the store (creating it if needed) and bring the read side up to the log.
+
+    The schema (log, keys, read side) is created under the store's schema lock, so N workers
+    starting together on an empty database take turns instead of failing in CREATE.
+    """
     create_database_if_missing(settings.database_url)
-    application = app or HosoApplication(env=application_env(settings),
-                                         today=today or today_in_vietnam,
-                                         horizon_days=settings.future_horizon_days)
-    log = open_log_reader(settings)
     engine = engine_for(settings)
-    ensure_meta(engine)
-    runtime = Runtime(settings=settings, app=application,
-                      read_model=ReadModel(engine, today=today or today_in_vietnam), log=log,
-                      engine=engine)
-    runtime.catch_up()
+    with schema_lock(engine):
+        application = app or HosoApplication(env=application_env(settings),
+                                             today=today or today_in_vietnam,
+                                             horizon_days=settings.future_horizon_days)
+        open_key_store(settings).ensure_table()
+        log = open_log_reader(settings)
+        ensure_meta(engine)
+        runtime = Runtime(settings=settings, app=application,
+                          read_model=ReadModel(engine, today=today or today_in_vietnam),
+                          log=log, engine=engine)
+        runtime.catch_up()
     return runtime

@@ -47,7 +47,7 @@ from api.security import (
     require_role,
 )
 from domain.application import Receipt as DomainReceipt
-from domain.errors import InvalidCommand, NotFound
+from domain.errors import Conflict, InvalidCommand, NotFound
 from infra.access import AccessStore
 from infra.persistence import open_key_store
 
@@ -225,10 +225,19 @@ def correct(cadre_id: UUID, body: CorrectionIn, p: Principal = Depends(get_princ
 def erase(cadre_id: UUID, body: ErasureIn, p: Principal = Depends(get_principal),
           runtime: Runtime = Depends(get_runtime)) -> Receipt:
     require_role(p, ADMIN)
-    receipt = runtime.app.erase_personal_data(cadre_id, reason=body.reason, recorded_by=p.name)
+    keys = open_key_store(runtime.settings)
+    try:
+        receipt = runtime.app.erase_personal_data(cadre_id, reason=body.reason,
+                                                  recorded_by=p.name)
+    except Conflict as refusal:
+        # A recorded erasure whose shred was cut off (a crash, a dropped connection) is
+        # completed by the retry, which still answers `already_erased`.
+        if refusal.code == "already_erased":
+            keys.shred(cadre_id)
+        raise
     # The erasure is recorded first; only then is the key destroyed, so a crash in between
-    # leaves a recorded request that an administrator can complete, never a silent loss.
-    open_key_store(runtime.settings).shred(cadre_id)
+    # leaves a recorded request that the retry completes, never a silent loss.
+    keys.shred(cadre_id)
     return _answer(runtime, receipt)
 
 
