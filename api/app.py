@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from api import errors, web
+from api.guards import BodySizeLimit, NoSniff
 from api.routes import archive, audit, cadres, oversight, reports, titles, units
 from infra.access import AccessStore
+from infra.importing import MAX_FILE_BYTES
 from infra.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -84,8 +86,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.settings = settings
     app.state.runtime = active
     app.state.access = access
-    errors.install(app)
+    errors.install(app, web.error_page)
     _document_problems(app)
+    body_limit = int(settings.max_body_mb * 2**20)
+    # An import carries a workbook of up to MAX_FILE_BYTES plus its multipart framing.
+    app.add_middleware(BodySizeLimit, default=body_limit, by_path={
+        f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
+    app.add_middleware(NoSniff)
     for module in (units, titles, cadres, audit, oversight, reports, archive):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)

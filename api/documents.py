@@ -11,11 +11,13 @@ reproduce it.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -28,7 +30,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from domain.programmes import programme_name
-from domain.values import label
+from domain.values import fold, label
+from infra.spreadsheet_text import write_text_as_text
 from projections.reports import (
     ACTION_KINDS,
     ENDING_REASONS,
@@ -38,6 +41,14 @@ from projections.reports import (
 )
 
 VIETNAM = timezone(timedelta(hours=7))
+def attachment(name: str) -> str:
+    """A Content-Disposition for a download named `name` (RFC 6266): an ASCII fallback for old
+    clients and the exact UTF-8 name in `filename*`, so quotes, diacritics and emoji in a
+    cadre's name can neither break the header nor inject parameters into it."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", fold(name)).strip("-") or "tai-ve"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FONT = "Times New Roman"  # the administrative documents' typeface (NĐ 30/2020)
@@ -307,6 +318,7 @@ def xlsx_bytes(report: Mapping[str, Any]) -> bytes:
     for key, value in provenance(report):
         info.append([key, value])
     info.column_dimensions["A"].width, info.column_dimensions["B"].width = 32, 70
+    write_text_as_text(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

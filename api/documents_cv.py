@@ -10,6 +10,7 @@ footer says which moment and log position the document reflects, so it can be re
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -87,7 +88,7 @@ def cv_document(runtime: Runtime, cadre_id: UUID, m: Moment) -> bytes | None:
 
 
 def cv_file_name(profile_name: str, m: Moment) -> str:
-    slug = "-".join(fold(profile_name).split()) or "can-bo"
+    slug = "-".join(re.sub(r"[^a-z0-9]+", " ", fold(profile_name)).split()) or "can-bo"
     return f"so-yeu-ly-lich-2c-{slug}-{m.as_of.isoformat()}.docx"
 
 

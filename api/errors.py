@@ -7,11 +7,14 @@ wrong method) is rendered the same way so clients parse one shape.
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,6 +22,7 @@ from domain.errors import Conflict, DomainError, InvalidCommand, NotFound, NotPe
 from infra.database import STORE_UNAVAILABLE
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("hoso.errors")
 
 
 class NotAuthenticated(DomainError):
@@ -43,6 +47,7 @@ _TITLES_BY_STATUS = {
     405: "Phương thức không được hỗ trợ (method not allowed)",
     409: "Xung đột dữ liệu (conflict)",
     422: "Dữ liệu gửi lên không đúng định dạng (malformed payload)",
+    500: "Lỗi máy chủ (internal server error)",
     503: "Dịch vụ tạm thời không sẵn sàng (service unavailable)",
 }
 RETRY_AFTER_SECONDS = 1
@@ -77,8 +82,9 @@ def status_of(error: DomainError) -> tuple[int, str]:
 
 def problem_response(status: int, title: str, detail: str, code: str,
                      field: str | None = None, errors: list[dict[str, str]] | None = None,
-                     headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {
+                     headers: dict[str, str] | None = None,
+                     extra: dict[str, Any] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {**(extra or {}),
         "type": f"https://hoso.local/problems/{code}",
         "title": title,
         "status": status,
@@ -123,14 +129,36 @@ async def _on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem_for(exc)
 
 
+def _unreadable_body(code: str, message: str) -> JSONResponse:
+    """A body that is not JSON at all (or not UTF-8): a payload problem naming the body."""
+    return problem_response(422, _TITLES_BY_STATUS[422], message, code, "body",
+                            errors=[{"field": "body", "message": message, "type": code}])
+
+
 async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return validation_problem(list(exc.errors()))
+    errors = list(exc.errors())
+    broken = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if broken is not None:
+        # pydantic puts the character offset where a field name belongs.
+        at = broken.get("loc", ("body", "?"))[-1]
+        return _unreadable_body("malformed_json", f"Nội dung không phải JSON hợp lệ, lỗi ở ký "
+                                f"tự {at} (malformed JSON at character {at}: "
+                                f"{broken.get('ctx', {}).get('error', 'decode error')})")
+    return validation_problem(errors)
 
 
 async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    if status == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI reports a body it cannot decode as a bare 400.
+        return _unreadable_body("invalid_utf8", "Nội dung không phải UTF-8 hợp lệ (request body "
+                                f"is not valid UTF-8: {exc.__cause__.reason} at byte "
+                                f"{exc.__cause__.start})")
+    if status == 400 and exc.__cause__ is not None:
+        return _unreadable_body("malformed_body", "Không đọc được nội dung yêu cầu (the request "
+                                f"body could not be parsed: {type(exc.__cause__).__name__})")
     title = _TITLES_BY_STATUS.get(status, "Lỗi (error)")
     detail = exc.detail if isinstance(exc.detail, str) else title
     code = {401: "not_authenticated", 403: "forbidden", 404: "not_found",
@@ -148,14 +176,36 @@ async def _on_store_unavailable(_request: Request, _exc: Exception) -> JSONRespo
                             headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-def install(app: FastAPI) -> None:
+HtmlErrorPage = Callable[[Request, int, str, str], Response]
+
+
+def unexpected(html_page: HtmlErrorPage | None) -> Callable[[Request, Exception], Any]:
+    """Any other exception: logged with an error id, answered with that id (problem+json on
+    the API, an HTML page elsewhere), never a bare text/plain 500."""
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s on %s %s", error_id, request.method, request.url.path,
+                  exc_info=exc)
+        detail = (f"Lỗi không mong đợi, mã lỗi {error_id}; hãy báo quản trị viên mã này "
+                  f"(unexpected error; quote error id {error_id})")
+        if html_page is not None and not request.url.path.startswith("/api/"):
+            return html_page(request, 500, _TITLES_BY_STATUS[500], detail)
+        return problem_response(500, _TITLES_BY_STATUS[500], detail, "internal_error",
+                                extra={"error_id": error_id})
+
+    return on_error
+
+
+def install(app: FastAPI, html_page: HtmlErrorPage | None = None) -> None:
     """Register the handlers: DomainError families, 422 payload errors, framework errors,
-    and a lost store connection (503)."""
+    a lost store connection (503), and every unexpected exception (500 with an error id)."""
     for error in STORE_UNAVAILABLE:
         app.add_exception_handler(error, _on_store_unavailable)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, unexpected(html_page))
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -159,6 +159,17 @@ def check_write_unit(p: Principal, runtime: Runtime, unit_id: UUID) -> None:
     raise _refuse("Đơn vị nằm ngoài phạm vi được giao (unit outside your unit subtree)")
 
 
+def check_correct_entry(p: Principal, runtime: Runtime, cadre_id: UUID, position: int) -> None:
+    """A correction or retraction concerns two scopes: the cadre's, and the unit of the entry it
+    supersedes (a retraction of another unit's appointment is a write in that unit)."""
+    check_write_cadre(p, runtime, cadre_id)
+    if p.role == ADMIN:
+        return
+    unit_id = runtime.app.entry_to_correct(cadre_id, position).payload.get("unit_id")
+    if isinstance(unit_id, UUID):
+        check_write_unit(p, runtime, unit_id)
+
+
 def record_read(access: AccessStore, p: Principal, cadre_id: UUID, what: str,
                 m: Moment) -> None:
     """Write the read audit row for a profile, record or CV shown to `p` (who looked)."""

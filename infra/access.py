@@ -36,7 +36,7 @@ from infra.schema import schema_lock
 from infra.settings import Settings
 
 ROLES = ("admin", "personnel", "inspector", "leader", "self")
-READ_KINDS = ("profile", "record", "cv")
+READ_KINDS = ("profile", "record", "cv", "form")
 TOKEN_PREFIX = "hoso_"
 
 metadata = MetaData()

@@ -72,6 +72,7 @@ from domain.values import (
 )
 from infra.chain import EVENTS_TABLE
 from infra.persistence import application_env
+from infra.spreadsheet_text import write_text_as_text
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -825,6 +826,7 @@ def template_workbook() -> bytes:
         guide.append(example)
     guide.column_dimensions["A"].width = 28
     guide.column_dimensions["B"].width = 120
+    write_text_as_text(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

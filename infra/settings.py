@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     cipher_key: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     future_horizon_days: int = 366
+    # Request bodies above this are refused (413) before they are read whole or parsed.
+    max_body_mb: float = 20
     # CI runners set CI=true without our prefix; there a missing PostgreSQL is a failure.
     ci: bool = Field(default=False, validation_alias=AliasChoices("CI", "ci"))
     test_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from api.deps import get_access, get_moment, get_runtime
+from api.documents import attachment
 from api.documents_cv import DOCX_MEDIA_TYPE, cv_document, cv_file_name
 from api.errors import PROBLEM_JSON, problem_responses
 from api.security import (
@@ -180,7 +181,7 @@ def list_imports(limit: int = Query(100, ge=1, le=1000), p: Principal = Depends(
             operation_id="import_template")
 def download_template(p: Principal = Depends(get_principal)) -> Response:
     return Response(template_workbook(), media_type=XLSX_MEDIA_TYPE, headers={
-        "Content-Disposition": 'attachment; filename="mau-nhap-ho-so-can-bo.xlsx"'})
+        "Content-Disposition": attachment("mau-nhap-ho-so-can-bo.xlsx")})
 
 
 @router.get("/cadres/{cadre_id}/cv", response_class=Response,
@@ -197,7 +198,7 @@ def cadre_cv(cadre_id: UUID,
              access: AccessStore = Depends(get_access)) -> Response:
     document, name = cv_file(runtime, access, p, cadre_id, m)
     return Response(document, media_type=DOCX_MEDIA_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
+        "Content-Disposition": attachment(name),
         "X-As-Of": m.as_of.isoformat(), "X-Known-At": m.known_at.isoformat(),
         "X-Position": str(m.position)})
 
@@ -212,5 +213,6 @@ def cv_file(runtime: Runtime, access: AccessStore, p: Principal, cadre_id: UUID,
     if document is None or profile is None:
         raise NotFound(f"Không tìm thấy cán bộ {cadre_id} (unknown cadre)",
                        code="cadre_not_found", field="id")
-    record_read(access, p, cadre_id, "cv", m)
-    return document, cv_file_name(profile["full_name"], m)
+    name = cv_file_name(profile["full_name"], m)
+    record_read(access, p, cadre_id, "cv", m)  # last: only a CV actually handed out is audited
+    return document, name

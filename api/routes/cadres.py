@@ -38,6 +38,7 @@ from api.security import (
     LEADER,
     PERSONNEL,
     Principal,
+    check_correct_entry,
     check_read_cadre,
     check_read_unit,
     check_write_cadre,
@@ -194,7 +195,7 @@ def add_relative(cadre_id: UUID, body: RelativeIn, p: Principal = Depends(get_pr
              operation_id="correct_entry")
 def correct(cadre_id: UUID, body: CorrectionIn, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
+    check_correct_entry(p, runtime, cadre_id, body.target_position)
     replacement: dict[str, Any] | None = None
     if body.replacement is not None:
         type_ = runtime.app.entry_type_at(cadre_id, body.target_position)

@@ -176,7 +176,7 @@ def _answer(report: dict[str, Any], format: Format, name: str) -> Response:
     else:
         render, media = documents.docx_bytes, documents.DOCX_MEDIA_TYPE
     filename = f"bao-cao-{name}-{report['as_of']}.{format.value}"
-    headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    headers["Content-Disposition"] = documents.attachment(filename)
     return Response(render(report), media_type=media, headers=headers)
 
 

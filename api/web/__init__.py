@@ -1,5 +1,5 @@
 """Web UI in Vietnamese, served under `/` by the same app as API v1 (see `pages`)."""
 
-from api.web.pages import router
+from api.web.pages import error_page, router
 
-__all__ = ["router"]
+__all__ = ["error_page", "router"]

@@ -30,8 +30,11 @@ from api.security import (
     PERSONNEL,
     SELF,
     Principal,
+    check_correct_entry,
     check_read_cadre,
     check_read_unit,
+    check_write_cadre,
+    check_write_unit,
     record_read,
     require_role,
 )
@@ -113,6 +116,11 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> Response:
+    """The HTML page of a failure nobody foresaw (api/errors.py logs it with its id)."""
+    return page(request, "error.html", {"v": None, "title": title, "message": message}, status)
 
 
 def screen(handler: Callable[..., Response]) -> Callable[..., Response]:
@@ -247,10 +255,9 @@ async def sign_in(request: Request) -> Response:
 
 @router.post("/dang-xuat", name="web_sign_out")
 async def sign_out(request: Request) -> Response:
-    data = await request.form()
-    session = SESSIONS.find(request.cookies.get(COOKIE))
-    if session is not None and csrf_ok(session.csrf, str(data.get("csrf") or "")):
-        SESSIONS.close(request.cookies.get(COOKIE))
+    # Sign-out always ends the session, CSRF token or not: a forged sign-out only signs the
+    # victim out, while a session that survives "sign out" stays usable by whoever holds it.
+    SESSIONS.close(request.cookies.get(COOKIE))
     response = RedirectResponse("/dang-nhap", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -425,7 +432,7 @@ def cadre_cv_file(request: Request, cadre_id: UUID) -> Response:
     m = time_controls(request, runtime).moment
     document, name = cv_file(runtime, request.app.state.access, v.principal, cadre_id, m)
     return Response(document, media_type=DOCX_MEDIA_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+        "Content-Disposition": documents.attachment(name), "Cache-Control": "no-store"})
 
 
 # --- write forms -----------------------------------------------------------------------------
@@ -499,6 +506,7 @@ async def _handle_post(request: Request, form: forms.Form, subject_id: UUID | No
     v = visitor_of(request)
     runtime = runtime_of(request)
     require_role(v.principal, *WRITERS)
+    _check_form_scope(v, runtime, form, subject_id)
     subject = _subject(runtime, form, subject_id)
     data = await request.form()
     values = {k: str(val) for k, val in data.items() if k != "csrf"}
@@ -531,13 +539,33 @@ async def _handle_post(request: Request, form: forms.Form, subject_id: UUID | No
     return RedirectResponse(f"/don-vi?{urlencode({'ghi': position})}", status_code=303)
 
 
+def _check_form_scope(v: Visitor, runtime: Runtime, form: forms.Form,
+                      subject_id: UUID | None) -> None:
+    """A form shows what its command may change: the API route's write scope applies."""
+    if subject_id is None:
+        return
+    if form.on_cadre:
+        check_write_cadre(v.principal, runtime, subject_id)
+    elif form.on_unit:
+        check_write_unit(v.principal, runtime, subject_id)
+
+
+def _audit_form(request: Request, v: Visitor, runtime: Runtime, cadre_id: UUID) -> None:
+    # A cadre's form shows the name and the entries (a correction form the personal fields).
+    record_read(request.app.state.access, v.principal, cadre_id, "form",
+                runtime.read_model.moment())
+
+
 @router.get("/can-bo/{cadre_id}/ghi/{slug}", name="web_cadre_form")
 @screen
 def cadre_form(request: Request, cadre_id: UUID, slug: str) -> Response:
     v = visitor_of(request)
     require_role(v.principal, *WRITERS)
     form = _form_of(slug, on_cadre=True)
-    subject = _subject(runtime_of(request), form, cadre_id)
+    runtime = runtime_of(request)
+    _check_form_scope(v, runtime, form, cadre_id)
+    subject = _subject(runtime, form, cadre_id)
+    _audit_form(request, v, runtime, cadre_id)
     return _form_page(request, v, form, subject, str(request.url.path),
                       _defaults(form, request), {})
 
@@ -564,15 +592,21 @@ def correction_form(request: Request, cadre_id: UUID, position: int) -> Response
     v = visitor_of(request)
     require_role(v.principal, *WRITERS)
     runtime = runtime_of(request)
+    check_correct_entry(v.principal, runtime, cadre_id, position)
     form, values = _correction(runtime, cadre_id, position)
     subject = _subject(runtime, form, cadre_id)
+    _audit_form(request, v, runtime, cadre_id)
     return _form_page(request, v, form, subject, str(request.url.path), values, {})
 
 
 @router.post("/can-bo/{cadre_id}/dinh-chinh/{position}")
 async def correction_form_post(request: Request, cadre_id: UUID, position: int) -> Response:
-    return await _guarded_post(
-        request, lambda: _correction(runtime_of(request), cadre_id, position)[0], cadre_id)
+    def form_of() -> forms.Form:
+        check_correct_entry(visitor_of(request).principal, runtime_of(request), cadre_id,
+                            position)
+        return _correction(runtime_of(request), cadre_id, position)[0]
+
+    return await _guarded_post(request, form_of, cadre_id)
 
 
 @router.get("/don-vi/{unit_id}/ghi/{slug}", name="web_unit_form")
@@ -581,6 +615,7 @@ def unit_form(request: Request, unit_id: UUID, slug: str) -> Response:
     v = visitor_of(request)
     require_role(v.principal, *WRITERS)
     form = _form_of(slug, on_cadre=False, on_unit=True)
+    _check_form_scope(v, runtime_of(request), form, unit_id)
     subject = _subject(runtime_of(request), form, unit_id)
     return _form_page(request, v, form, subject, str(request.url.path),
                       _defaults(form, request), {})
@@ -709,7 +744,7 @@ def report_file(request: Request) -> Response:
         content, media, name = documents.xlsx_bytes(report), documents.XLSX_MEDIA_TYPE, stem
         fmt = "xlsx"
     return Response(content, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+        "Content-Disposition": documents.attachment(f"{name}.{fmt}"),
         "Cache-Control": "no-store"})
 
 

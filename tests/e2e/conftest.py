@@ -56,6 +56,7 @@ class Server:
     base_url: str
     settings: Settings
     process: subprocess.Popen[bytes]
+    log_path: Path  # the server's stdout and stderr
 
     def client(self, token: str | None = ADMIN_TOKEN) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -98,7 +99,7 @@ def running_server(settings: Settings, *, workers: int = 1) -> Iterator[Server]:
             if time.monotonic() > deadline:
                 pytest.fail(f"server did not start:\n{log.read_text()}")
             time.sleep(0.1)
-        yield Server(base, settings, process)
+        yield Server(base, settings, process, log)
     finally:
         # The server runs in its own session: stop it and its workers together.
         if process.poll() is None:
