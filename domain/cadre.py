@@ -9,7 +9,7 @@ replaying the log always gives the same answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,28 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.programmes import PROGRAMMES
+from domain.record import (
+    FACT_TYPES,
+    Appointment,
+    Discipline,
+    Ending,
+    Entry,
+    Erasure,
+    Evaluation,
+    Fact,
+    Holding,
+    Nomination,
+    Planning,
+    PlanningEntry,
+    PlanningRemoval,
+    Qualification,
+    Record,
+    Registration,
+    Relative,
+    Training,
+    Vetting,
+    fact_of,
+)
 from domain.values import (
     EDUCATION_ORDER,
     POLITICAL_THEORY_ORDER,
@@ -42,63 +64,7 @@ from domain.values import (
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
 TERM_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
-# Facts a cadre's record holds; a correction's replacement has the shape of its target.
-FACT_TYPES = (
-    "Registered",
-    "Appointed",
-    "HoldingEnded",
-    "Nominated",
-    "Evaluated",
-    "TrainingRecorded",
-    "QualificationObtained",
-    "Planned",
-    "PlanningRemoved",
-    "Disciplined",
-    "Vetted",
-    "RelativeAdded",
-)
 MIN_WORKING_AGE = 16  # a sanity bound on birth dates, not a rule of cadre work
-
-
-@dataclass
-class Entry:
-    """One entry of the record: the fact in force for a version, and what became of it."""
-
-    version: int
-    type: str
-    payload: dict[str, Any]
-    status: str = "in_force"  # in_force | corrected | retracted
-    corrected_by: int | None = None
-    replaces: int | None = None
-
-
-@dataclass(frozen=True)
-class Holding:
-    holding_id: UUID
-    kind: ActionKind
-    unit_id: UUID
-    title_code: str
-    since: date
-    until: date | None
-    decision: Decision
-    special_case: bool
-    planned_end_on: date | None
-    version: int
-    end_reason: EndingReason | None = None
-
-    def active_on(self, day: date) -> bool:
-        return self.since <= day and (self.until is None or day < self.until)
-
-
-@dataclass(frozen=True)
-class PlanningEntry:
-    planning_id: UUID
-    unit_id: UUID
-    title_code: str
-    term: str
-    decided_on: date
-    removed_on: date | None
-    version: int
 
 
 @dataclass(frozen=True)
@@ -111,12 +77,6 @@ class DateWindow:
     @property
     def latest(self) -> date:
         return self.today + timedelta(days=self.horizon_days)
-
-
-@dataclass
-class Derived:
-    holdings: dict[UUID, Holding] = field(default_factory=dict)
-    plannings: dict[UUID, PlanningEntry] = field(default_factory=dict)
 
 
 class Cadre(Aggregate):
@@ -272,16 +232,13 @@ class Cadre(Aggregate):
         decision: Decision | None,
         recorded_by: str,
     ) -> None:
-        self.entries: dict[int, Entry] = {}
+        self.record = Record()
         self.erased = False
-        self._add_entry(
-            1,
-            "Registered",
-            dict(full_name=full_name, gender=gender, born_on=born_on,
-                 party_joined_on=party_joined_on, education=education,
-                 political_theory=political_theory, state_management=state_management,
-                 sensitive=sensitive, effective_on=effective_on, decision=decision),
-        )
+        self.record.record(1, Registration(
+            full_name=full_name, gender=gender, born_on=born_on,
+            party_joined_on=party_joined_on, education=education,
+            political_theory=political_theory, state_management=state_management,
+            sensitive=sensitive, effective_on=effective_on, decision=decision))
 
     @classmethod
     def register(
@@ -308,57 +265,44 @@ class Cadre(Aggregate):
 
     # --- derived state -------------------------------------------------------------------
 
+    @property
+    def entries(self) -> dict[int, Entry]:
+        return self.record.entries
+
     def facts(self, type_: str) -> list[Entry]:
-        return [e for e in self.entries.values() if e.type == type_ and e.status == "in_force"]
+        """The entries of a type (its name in the log) in force."""
+        return self.record.in_force(FACT_TYPES[type_])
+
+    @property
+    def registration(self) -> Registration:
+        assert self.record.registration is not None
+        return self.record.registration
 
     @property
     def identity(self) -> dict[str, Any]:
-        return self.facts("Registered")[-1].payload
+        return self.registration.payload()
 
     @property
     def full_name(self) -> str:
-        return str(self.identity["full_name"])
+        return str(self.registration.full_name)
 
     @property
     def born_on(self) -> date:
-        born: date = self.identity["born_on"]
-        return born
+        return self.registration.born_on
 
     @property
     def gender(self) -> Gender:
-        return Gender(self.identity["gender"])
+        return Gender(self.registration.gender)
 
     def holdings(self) -> dict[UUID, Holding]:
-        ends = {e.payload["holding_id"]: e.payload for e in self.facts("HoldingEnded")}
-        result: dict[UUID, Holding] = {}
-        for entry in self.facts("Appointed"):
-            p = entry.payload
-            end = ends.get(p["holding_id"])
-            result[p["holding_id"]] = Holding(
-                holding_id=p["holding_id"], kind=ActionKind(p["kind"]), unit_id=p["unit_id"],
-                title_code=p["title_code"], since=p["effective_on"],
-                until=end["effective_on"] if end else None, decision=p["decision"],
-                special_case=bool(p.get("special_case")), planned_end_on=p.get("planned_end_on"),
-                version=entry.version,
-                end_reason=EndingReason(end["reason"]) if end else None,
-            )
-        return result
+        return dict(self.record.holdings)
 
     def holdings_on(self, day: date) -> list[Holding]:
         return sorted((h for h in self.holdings().values() if h.active_on(day)),
                       key=lambda h: h.since)
 
     def plannings(self) -> dict[UUID, PlanningEntry]:
-        removed = {e.payload["planning_id"]: e.payload["effective_on"]
-                   for e in self.facts("PlanningRemoved")}
-        return {
-            e.payload["planning_id"]: PlanningEntry(
-                planning_id=e.payload["planning_id"], unit_id=e.payload["unit_id"],
-                title_code=e.payload["title_code"], term=e.payload["term"],
-                decided_on=e.payload["effective_on"],
-                removed_on=removed.get(e.payload["planning_id"]), version=e.version)
-            for e in self.facts("Planned")
-        }
+        return dict(self.record.plannings)
 
     def level_on(self, kind: QualificationKind, day: date) -> str | None:
         """Highest level of a qualification held on a date (registration, degrees, courses)."""
@@ -372,13 +316,15 @@ class Cadre(Aggregate):
         registered = self.identity.get(kind.value)
         if registered:
             levels.append(str(registered))
-        for e in self.facts("QualificationObtained"):
-            if e.payload["kind"] == kind and e.payload["effective_on"] <= day:
-                levels.append(str(e.payload["level"]))
-        for e in self.facts("TrainingRecorded"):
-            p = e.payload
-            if p["confers_kind"] == kind and p["completed_on"] and p["completed_on"] <= day:
-                levels.append(str(p["confers_level"]))
+        for e in self.record.in_force(Qualification):
+            assert isinstance(e.fact, Qualification)
+            if e.fact.kind == kind and e.fact.effective_on <= day:
+                levels.append(str(e.fact.level))
+        for e in self.record.in_force(Training):
+            assert isinstance(e.fact, Training)
+            conferred = e.fact.conferred
+            if conferred and conferred[0] == kind and conferred[2] <= day:
+                levels.append(str(conferred[1]))
         if not levels:
             return None
         return max(levels, key=lambda level: order.get(level, 0))
@@ -449,13 +395,12 @@ class Cadre(Aggregate):
     ) -> dict[str, Any]:
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
-        ended_ids = {e.payload["holding_id"] for e in self.facts("HoldingEnded")
-                     if e.version != ignore_version}
+        ended_ids = {e.fact.holding_id for e in self.record.in_force(Ending)
+                     if isinstance(e.fact, Ending) and e.version != ignore_version}
         candidates = [
-            e.payload for e in self.facts("Appointed")
-            if e.payload["unit_id"] == unit_id and e.payload["title_code"] == title_code
-            and e.payload["holding_id"] not in ended_ids
-            and e.payload["effective_on"] < effective_on
+            a.payload() for a in (e.fact for e in self.record.in_force(Appointment))
+            if isinstance(a, Appointment) and a.unit_id == unit_id and a.title_code == title_code
+            and a.holding_id not in ended_ids and a.effective_on < effective_on
         ]
         if not candidates:
             raise NotFound(
@@ -683,7 +628,7 @@ class Cadre(Aggregate):
             raise Conflict(f"Mục {position} đã được đính chính bởi mục khác; hãy đính chính mục "
                            "mới nhất (entry already corrected: correct the latest one)",
                            code="already_corrected", field="target_position")
-        if entry.type not in FACT_TYPES:
+        if not isinstance(entry.fact, Fact):
             raise InvalidCommand(f"Mục {position} không thể đính chính (this entry cannot be "
                                  "corrected)", code="not_correctable", field="target_position")
         return entry
@@ -706,14 +651,15 @@ class Cadre(Aggregate):
             raise InvalidCommand("Không thể thu hồi việc đăng ký cán bộ; hãy đính chính (the "
                                  "registration cannot be retracted, only corrected)",
                                  code="not_retractable", field="replacement")
-        if replacement is None and entry.type == "Appointed":
-            ended = [e for e in self.facts("HoldingEnded")
-                     if e.payload["holding_id"] == entry.payload["holding_id"]]
-            if ended:
+        if replacement is None and isinstance(entry.fact, Appointment):
+            holding_id = entry.fact.holding_id
+            if any(isinstance(e.fact, Ending) and e.fact.holding_id == holding_id
+                   for e in self.record.in_force(Ending)):
                 raise Conflict("Hãy thu hồi việc thôi giữ chức trước khi thu hồi việc bổ nhiệm "
                                "(retract the ending first)", code="ending_exists",
                                field="target_position")
-        decision = replacement.get("decision") if replacement else entry.payload.get("decision")
+        assert isinstance(entry.fact, Fact)
+        decision = replacement.get("decision") if replacement else entry.fact.decision
         self._corrected(target_position=target_position, target_version=target_version,
                         target_type=entry.type, reason=reason, replacement=replacement,
                         effective_on=window.today, decision=decision, recorded_by=recorded_by)
@@ -735,9 +681,6 @@ class Cadre(Aggregate):
 
     # --- state changes (re-run on replay: assign only) -----------------------------------
 
-    def _add_entry(self, version: int, type_: str, payload: dict[str, Any]) -> None:
-        self.entries[version] = Entry(version=version, type=type_, payload=payload)
-
     def _next(self) -> int:
         return self.version + 1
 
@@ -745,7 +688,7 @@ class Cadre(Aggregate):
     def _appointed(self, holding_id: UUID, kind: ActionKind, unit_id: UUID, title_code: str,
                    effective_on: date, decision: Decision, term_months: int | None,
                    planned_end_on: date | None, special_case: bool, recorded_by: str) -> None:
-        self._add_entry(self._next(), "Appointed", dict(
+        self.record.record(self._next(), Appointment(
             holding_id=holding_id, kind=kind, unit_id=unit_id, title_code=title_code,
             effective_on=effective_on, decision=decision, term_months=term_months,
             planned_end_on=planned_end_on, special_case=special_case))
@@ -754,21 +697,21 @@ class Cadre(Aggregate):
     def _holding_ended(self, holding_id: UUID, unit_id: UUID, title_code: str,
                        reason: EndingReason, effective_on: date, decision: Decision,
                        recorded_by: str) -> None:
-        self._add_entry(self._next(), "HoldingEnded", dict(
+        self.record.record(self._next(), Ending(
             holding_id=holding_id, unit_id=unit_id, title_code=title_code, reason=reason,
             effective_on=effective_on, decision=decision))
 
     @event(Nominated)
     def _nominated(self, unit_id: UUID, title_code: str, effective_on: date,
                    decision: Decision, recorded_by: str) -> None:
-        self._add_entry(self._next(), "Nominated", dict(
+        self.record.record(self._next(), Nomination(
             unit_id=unit_id, title_code=title_code, effective_on=effective_on, decision=decision))
 
     @event(Evaluated)
     def _evaluated(self, period: str, rating: Rating, effective_on: date, score: Decimal | None,
                    criteria: dict[str, Any] | None, decision: Decision | None,
                    recorded_by: str) -> None:
-        self._add_entry(self._next(), "Evaluated", dict(
+        self.record.record(self._next(), Evaluation(
             period=period, rating=rating, effective_on=effective_on, score=score,
             criteria=criteria, decision=decision))
 
@@ -778,7 +721,7 @@ class Cadre(Aggregate):
                            confers_kind: QualificationKind | None, confers_level: str | None,
                            effective_on: date, decision: Decision | None,
                            recorded_by: str) -> None:
-        self._add_entry(self._next(), "TrainingRecorded", dict(
+        self.record.record(self._next(), Training(
             program=program, started_on=started_on, completed_on=completed_on,
             institution=institution, mode=mode, confers_kind=confers_kind,
             confers_level=confers_level, effective_on=effective_on, decision=decision))
@@ -786,33 +729,33 @@ class Cadre(Aggregate):
     @event(QualificationObtained)
     def _qualification_obtained(self, kind: QualificationKind, level: str, effective_on: date,
                                 decision: Decision | None, recorded_by: str) -> None:
-        self._add_entry(self._next(), "QualificationObtained", dict(
+        self.record.record(self._next(), Qualification(
             kind=kind, level=level, effective_on=effective_on, decision=decision))
 
     @event(Planned)
     def _planned(self, planning_id: UUID, unit_id: UUID, title_code: str, term: str,
                  effective_on: date, decision: Decision, recorded_by: str) -> None:
-        self._add_entry(self._next(), "Planned", dict(
+        self.record.record(self._next(), Planning(
             planning_id=planning_id, unit_id=unit_id, title_code=title_code, term=term,
             effective_on=effective_on, decision=decision))
 
     @event(PlanningRemoved)
     def _planning_removed(self, planning_id: UUID, unit_id: UUID, title_code: str, term: str,
                           effective_on: date, decision: Decision, recorded_by: str) -> None:
-        self._add_entry(self._next(), "PlanningRemoved", dict(
+        self.record.record(self._next(), PlanningRemoval(
             planning_id=planning_id, unit_id=unit_id, title_code=title_code, term=term,
             effective_on=effective_on, decision=decision))
 
     @event(Disciplined)
     def _disciplined(self, form: DisciplineForm, violation: str, effective_on: date,
                      decision: Decision, recorded_by: str) -> None:
-        self._add_entry(self._next(), "Disciplined", dict(
+        self.record.record(self._next(), Discipline(
             form=form, violation=violation, effective_on=effective_on, decision=decision))
 
     @event(Vetted)
     def _vetted(self, purpose: str, conclusion: VettingConclusion, body: str,
                 effective_on: date, decision: Decision | None, recorded_by: str) -> None:
-        self._add_entry(self._next(), "Vetted", dict(
+        self.record.record(self._next(), Vetting(
             purpose=purpose, conclusion=conclusion, body=body, effective_on=effective_on,
             decision=decision))
 
@@ -820,7 +763,7 @@ class Cadre(Aggregate):
     def _relative_added(self, relative_id: UUID, relation: Relation,
                         relative_cadre_id: UUID | None, sensitive: dict[str, Any] | None,
                         effective_on: date, decision: Decision | None, recorded_by: str) -> None:
-        self._add_entry(self._next(), "RelativeAdded", dict(
+        self.record.record(self._next(), Relative(
             relative_id=relative_id, relation=relation, relative_cadre_id=relative_cadre_id,
             sensitive=sensitive, effective_on=effective_on, decision=decision))
 
@@ -828,23 +771,14 @@ class Cadre(Aggregate):
     def _corrected(self, target_position: int, target_version: int, target_type: str,
                    reason: str, replacement: dict[str, Any] | None, effective_on: date,
                    decision: Decision | None, recorded_by: str) -> None:
-        version = self._next()
-        target = self.entries[target_version]
-        target.corrected_by = version
-        if replacement is None:
-            target.status = "retracted"
-            self.entries[version] = Entry(version, "Corrected", {"reason": reason},
-                                          status="in_force", replaces=target_version)
-        else:
-            target.status = "corrected"
-            self.entries[version] = Entry(version, target_type, dict(replacement),
-                                          replaces=target_version)
+        fact = None if replacement is None else fact_of(FACT_TYPES[target_type], replacement)
+        self.record.correct(self._next(), target_version, fact, reason)
 
     @event(PersonalDataErased)
     def _personal_data_erased(self, reason: str, effective_on: date, decision: Decision | None,
                               recorded_by: str) -> None:
         self.erased = True
-        self.entries[self._next()] = Entry(self._next(), "PersonalDataErased", {"reason": reason})
+        self.record.record(self._next(), Erasure(reason))
 
 
 # --- pure checks ---------------------------------------------------------------------------

@@ -21,6 +21,35 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Protocol
 from uuid import UUID
 
+from domain.cadre import Cadre
+from domain.record import (
+    Add,
+    Discipline,
+    Drop,
+    Effect,
+    End,
+    Evaluation,
+    Fact,
+    Hold,
+    Identify,
+    Plan,
+    Qualification,
+    Registration,
+    Relative,
+    Remove,
+    Restore,
+    Resume,
+    Training,
+    Unplan,
+    Vetting,
+    Withdraw,
+    apply_correction,
+    effects_of,
+    fact_class,
+    fact_from,
+    fact_of,
+    subject_of,
+)
 from domain.rules.checks import Finding, find_all
 from domain.rules.facts import (
     CadreFacts,
@@ -62,7 +91,7 @@ class ReviewStatus:
 @dataclass(slots=True)
 class _Cadre:
     cadre_id: UUID
-    identity: dict[str, Any]
+    identity: Registration
     position: int
     registered_on: date
     holdings: dict[UUID, HoldingFact] = field(default_factory=dict)
@@ -86,8 +115,8 @@ class RecordFold:
         self.titles: dict[str, TitleFacts] = {}
         self.cadres: dict[UUID, _Cadre] = {}
         self.reviews: dict[str, ReviewStatus] = {}
-        # log position of an entry in force -> (cadre, fact type, key of the fact)
-        self._entries: dict[int, tuple[UUID, str, Any]] = {}
+        # log position of an entry in force -> (cadre, its type, its holding or planning)
+        self._entries: dict[int, tuple[UUID, type[Fact], UUID | None]] = {}
 
     # --- folding -----------------------------------------------------------------------
 
@@ -103,7 +132,7 @@ class RecordFold:
         elif owner == "Title":
             self._title(event)
         elif owner == "Cadre":
-            self._cadre(name.split(".")[-1], position, event, day)
+            self._cadre(position, event, day)
         elif name == "FindingReview.Reviewed":
             self.reviews[event.finding_key] = ReviewStatus(
                 str(event.conclusion), event.reason, event.recorded_by, recorded_at, position)
@@ -134,105 +163,33 @@ class RecordFold:
                                          e.management_tier, e.sector,
                                          standards or TitleStandards())
 
-    def _cadre(self, kind: str, position: int, e: Any, day: date) -> None:
+    def _cadre(self, position: int, e: Any, day: date) -> None:
         cid = e.originator_id
-        if kind == "Registered":
-            self.cadres[cid] = _Cadre(cid, _payload(e), position, day)
-            self._entries[position] = (cid, "Registered", None)
+        entry_type = fact_class(e)
+        if entry_type is Registration:
+            registration = fact_from(e)
+            assert isinstance(registration, Registration)
+            self.cadres[cid] = _Cadre(cid, registration, position, day)
+            self._entries[position] = (cid, Registration, None)
             return
         cadre = self.cadres.get(cid)
         if cadre is None:
             return
-        if kind == "Corrected":
+        if entry_type is not None:
+            self._apply(cadre, effects_of(fact_from(e), position), day)
+        elif isinstance(e, Cadre.Corrected):
             self._correct(cadre, position, e, day)
-        else:
-            self._fact(cadre, kind, position, _payload(e), day)
-
-    def _fact(self, c: _Cadre, kind: str, position: int, p: dict[str, Any], day: date) -> None:
-        """Record one fact (first recorded, or a correction's replacement) at `position`."""
-        key: Any = position
-        if kind == "Appointed":
-            key = _uuid(p["holding_id"])
-            old = c.holdings.get(key)
-            c.holdings[key] = HoldingFact(
-                position, key, _uuid(p["unit_id"]), _code(p["title_code"]), _code(p["kind"]),
-                _day(p["effective_on"]), _decision(p["decision"]), day,
-                special_case=bool(p.get("special_case")),
-                planned_end_on=_day_or_none(p.get("planned_end_on")),
-                until=old.until if old else None, end_reason=old.end_reason if old else None,
-                end_decision=old.end_decision if old else None,
-                end_position=old.end_position if old else None,
-                end_recorded_on=old.end_recorded_on if old else None)
-        elif kind == "HoldingEnded":
-            key = _uuid(p["holding_id"])
-            if key in c.holdings:
-                c.holdings[key] = replace(
-                    c.holdings[key], until=_day(p["effective_on"]), end_reason=_code(p["reason"]),
-                    end_decision=_decision(p["decision"]), end_position=position,
-                    end_recorded_on=day)
-        elif kind == "Evaluated":
-            c.evaluations[position] = EvaluationFact(position, _code(p["period"]),
-                                                     _code(p["rating"]),
-                                                     _day(p["effective_on"]), day)
-        elif kind == "Disciplined":
-            c.disciplines[position] = DisciplineFact(position, _code(p["form"]),
-                                                     _day(p["effective_on"]),
-                                                     _decision(p["decision"]), day)
-        elif kind == "Planned":
-            key = _uuid(p["planning_id"])
-            c.plannings[key] = PlanningFact(position, _uuid(p["unit_id"]), _code(p["title_code"]),
-                                            _code(p["term"]), _day(p["effective_on"]),
-                                            _decision(p["decision"]), day)
-        elif kind == "PlanningRemoved":
-            key = _uuid(p["planning_id"])
-            if key in c.plannings:
-                c.plannings[key] = replace(c.plannings[key],
-                                           removed_on=_day(p["effective_on"]),
-                                           removed_position=position)
-        elif kind == "Vetted":
-            c.vettings[position] = VettingFact(position, _day(p["effective_on"]),
-                                               _code(p["conclusion"]), _code(p.get("purpose", "")))
-        elif kind == "RelativeAdded":
-            c.relatives[position] = RelativeFact(position, _code(p["relation"]),
-                                                 _uuid_or_none(p.get("relative_cadre_id")))
-        elif kind == "QualificationObtained":
-            c.qualifications[position] = QualificationFact(position, _code(p["kind"]),
-                                                           _code(p["level"]),
-                                                           _day(p["effective_on"]))
-        elif kind == "TrainingRecorded":
-            if p.get("confers_kind") and p.get("completed_on"):
-                c.qualifications[position] = QualificationFact(
-                    position, _code(p["confers_kind"]), _code(p["confers_level"]),
-                    _day(p["completed_on"]))
-        else:
-            return  # facts the rules do not read (nominations, erasure)
-        self._entries[position] = (c.cadre_id, kind, key)
 
     def _correct(self, c: _Cadre, position: int, e: Any, day: date) -> None:
         target = self._entries.pop(e.target_position, None)
         if target is None:
             return
-        _, kind, key = target
-        replacement = e.replacement
-        if kind == "Registered":
-            new = {**c.identity, **(replacement or {})}
-            for name in IDENTITY_FIELDS:
-                before, after = c.identity.get(name), new.get(name)
-                if _text(before) != _text(after):
-                    c.corrections.append(IdentityCorrection(
-                        position, e.target_position, name, _text(before), _text(after), day))
-            c.identity, c.position = new, position
-            self._entries[position] = (c.cadre_id, "Registered", None)
-            return
-        old_qualification = c.qualifications.get(key) if isinstance(key, int) else None
-        # A corrected appointment keeps its holding: `_fact` rewrites the appointment and keeps
-        # the ending recorded for it (else a holding that had ended would look held still).
-        keeps_holding = (kind == "Appointed" and replacement is not None
-                         and _uuid(replacement.get("holding_id", key)) == key)
-        if not keeps_holding:
-            self._drop(c, kind, key)
-        if replacement is not None:
-            self._fact(c, kind, position, dict(replacement), day)
+        _, entry_type, subject = target
+        replacement = (None if e.replacement is None
+                       else fact_of(entry_type, dict(e.replacement)))
+        old_qualification = c.qualifications.get(e.target_position)
+        self._apply(c, apply_correction(entry_type, e.target_position, subject, replacement,
+                                        position), day)
         new_qualification = c.qualifications.get(position)
         if old_qualification is not None and old_qualification.kind in IDENTITY_FIELDS:
             after = new_qualification.level if new_qualification else None
@@ -243,22 +200,115 @@ class RecordFold:
                     position, e.target_position, old_qualification.kind,
                     old_qualification.level, after, day))
 
-    def _drop(self, c: _Cadre, kind: str, key: Any) -> None:
-        if kind == "Appointed":
-            c.holdings.pop(key, None)
-        elif kind == "HoldingEnded" and key in c.holdings:
-            c.holdings[key] = replace(c.holdings[key], until=None, end_reason=None,
-                                      end_decision=None, end_position=None,
-                                      end_recorded_on=None)
-        elif kind == "Planned":
-            c.plannings.pop(key, None)
-        elif kind == "PlanningRemoved" and key in c.plannings:
-            c.plannings[key] = replace(c.plannings[key], removed_on=None,
-                                       removed_position=None)
-        else:
+    def _apply(self, c: _Cadre, effects: list[Effect], day: date) -> None:
+        """The effects of one entry (domain.record) on the cadre's facts, recorded on `day`."""
+        for effect in effects:
+            if isinstance(effect, Identify):
+                self._identify(c, effect, day)
+                fact: Fact = effect.registration
+            elif isinstance(effect, Hold):
+                a = fact = effect.appointment
+                key = _uuid(a.holding_id)
+                old = c.holdings.get(key)  # a revision keeps the holding's ending
+                c.holdings[key] = HoldingFact(
+                    effect.place, key, _uuid(a.unit_id), _code(a.title_code), _code(a.kind),
+                    _day(a.effective_on), _decision(a.decision), day,
+                    special_case=bool(a.special_case),
+                    planned_end_on=_day_or_none(a.planned_end_on),
+                    until=old.until if old else None, end_reason=old.end_reason if old else None,
+                    end_decision=old.end_decision if old else None,
+                    end_position=old.end_position if old else None,
+                    end_recorded_on=old.end_recorded_on if old else None)
+            elif isinstance(effect, End):
+                ending = fact = effect.ending
+                key = _uuid(ending.holding_id)
+                if key in c.holdings:
+                    c.holdings[key] = replace(
+                        c.holdings[key], until=_day(ending.effective_on),
+                        end_reason=_code(ending.reason), end_decision=_decision(ending.decision),
+                        end_position=effect.place, end_recorded_on=day)
+            elif isinstance(effect, Plan):
+                p = fact = effect.planning
+                key = _uuid(p.planning_id)
+                kept = c.plannings.pop(key, None) if effect.revision else None
+                c.plannings[key] = PlanningFact(
+                    effect.place, _uuid(p.unit_id), _code(p.title_code), _code(p.term),
+                    _day(p.effective_on), _decision(p.decision), day,
+                    removed_on=kept.removed_on if kept else None,
+                    removed_position=kept.removed_position if kept else None)
+            elif isinstance(effect, Remove):
+                removal = fact = effect.removal
+                key = _uuid(removal.planning_id)
+                if key in c.plannings:
+                    c.plannings[key] = replace(c.plannings[key],
+                                               removed_on=_day(removal.effective_on),
+                                               removed_position=effect.place)
+            elif isinstance(effect, Add):
+                fact = effect.fact
+                self._add(c, fact, effect.place, day)
+            else:
+                self._undo(c, effect)
+                continue
+            self._entries[effect.place] = (c.cadre_id, type(fact), subject_of(fact))
+
+    @staticmethod
+    def _identify(c: _Cadre, effect: Identify, day: date) -> None:
+        new = effect.registration
+        for name in IDENTITY_FIELDS:
+            before, after = getattr(c.identity, name), getattr(new, name)
+            if _text(before) != _text(after):
+                c.corrections.append(IdentityCorrection(
+                    effect.place, effect.replaces or effect.place, name, _text(before),
+                    _text(after), day))
+        c.identity, c.position = new, effect.place
+
+    @staticmethod
+    def _add(c: _Cadre, fact: Fact, position: int, day: date) -> None:
+        if isinstance(fact, Evaluation):
+            c.evaluations[position] = EvaluationFact(position, _code(fact.period),
+                                                     _code(fact.rating),
+                                                     _day(fact.effective_on), day)
+        elif isinstance(fact, Discipline):
+            c.disciplines[position] = DisciplineFact(position, _code(fact.form),
+                                                     _day(fact.effective_on),
+                                                     _decision(fact.decision), day)
+        elif isinstance(fact, Vetting):
+            c.vettings[position] = VettingFact(position, _day(fact.effective_on),
+                                               _code(fact.conclusion), _code(fact.purpose))
+        elif isinstance(fact, Relative):
+            c.relatives[position] = RelativeFact(position, _code(fact.relation),
+                                                 _uuid_or_none(fact.relative_cadre_id))
+        elif isinstance(fact, Qualification):
+            c.qualifications[position] = QualificationFact(position, _code(fact.kind),
+                                                           _code(fact.level),
+                                                           _day(fact.effective_on))
+        elif isinstance(fact, Training) and fact.conferred:
+            kind, level, completed_on = fact.conferred
+            c.qualifications[position] = QualificationFact(position, _code(kind), _code(level),
+                                                           _day(completed_on))
+        # nominations: the rules do not read them
+
+    @staticmethod
+    def _undo(c: _Cadre, effect: Effect) -> None:
+        if isinstance(effect, Withdraw):
+            c.holdings.pop(_uuid(effect.holding_id), None)
+        elif isinstance(effect, Resume):
+            key = _uuid(effect.holding_id)
+            if key in c.holdings:
+                c.holdings[key] = replace(c.holdings[key], until=None, end_reason=None,
+                                          end_decision=None, end_position=None,
+                                          end_recorded_on=None)
+        elif isinstance(effect, Unplan):
+            c.plannings.pop(_uuid(effect.planning_id), None)
+        elif isinstance(effect, Restore):
+            key = _uuid(effect.planning_id)
+            if key in c.plannings:
+                c.plannings[key] = replace(c.plannings[key], removed_on=None,
+                                           removed_position=None)
+        elif isinstance(effect, Drop):
             for facts in (c.evaluations, c.disciplines, c.vettings, c.relatives,
                           c.qualifications):
-                facts.pop(key, None)
+                facts.pop(effect.place, None)  # type: ignore[attr-defined]
 
     # --- reading -----------------------------------------------------------------------
 
@@ -268,12 +318,12 @@ class RecordFold:
 
 
 def _cadre_facts(c: _Cadre) -> CadreFacts:
-    registered = [QualificationFact(c.position, name, str(c.identity[name]), None)
+    registered = [QualificationFact(c.position, name, str(getattr(c.identity, name)), None)
                   for name in ("education", "political_theory", "state_management")
-                  if c.identity.get(name)]
+                  if getattr(c.identity, name)]
     return CadreFacts(
-        c.cadre_id, c.identity["full_name"], str(c.identity["gender"]),
-        _day(c.identity["born_on"]), c.position, c.registered_on,
+        c.cadre_id, c.identity.full_name, str(c.identity.gender),
+        _day(c.identity.born_on), c.position, c.registered_on,
         holdings=tuple(c.holdings.values()), evaluations=tuple(c.evaluations.values()),
         disciplines=tuple(c.disciplines.values()), plannings=tuple(c.plannings.values()),
         vettings=tuple(c.vettings.values()), relatives=tuple(c.relatives.values()),
@@ -532,11 +582,6 @@ def fold_events(events: Iterable[tuple[int, datetime, Any]]) -> RecordFold:
 
 
 # --- payload coercion (events decoded by any transcoder) --------------------------------
-
-
-def _payload(e: Any) -> dict[str, Any]:
-    return {k: v for k, v in vars(e).items() if k not in ("originator_id", "originator_version",
-                                                         "timestamp", "recorded_by")}
 
 
 # A long-lived fold holds millions of facts: their codes and dates are shared instances

@@ -21,6 +21,40 @@ from uuid import UUID
 
 import orjson
 
+from domain.cadre import Cadre
+from domain.record import (
+    FACT_TYPES,
+    Add,
+    Appointment,
+    Discipline,
+    Drop,
+    Effect,
+    End,
+    Ending,
+    Evaluation,
+    Fact,
+    Hold,
+    Identify,
+    Nomination,
+    Plan,
+    Planning,
+    PlanningRemoval,
+    Qualification,
+    Registration,
+    Relative,
+    Remove,
+    Restore,
+    Resume,
+    Training,
+    Unplan,
+    Vetting,
+    Withdraw,
+    apply_correction,
+    effects_of,
+    fact_from,
+    fact_of,
+    subject_of,
+)
 from domain.values import (
     EDUCATION_ORDER,
     GRADE_ORDER,
@@ -37,14 +71,6 @@ LEVEL_ORDERS: dict[str, Mapping[Any, int]] = {
     "state_management": STATE_MANAGEMENT_ORDER,
     "education": EDUCATION_ORDER,
     "grade": GRADE_ORDER,
-}
-FACT_KINDS = {
-    "Evaluated": "evaluation",
-    "TrainingRecorded": "training",
-    "Disciplined": "discipline",
-    "Vetted": "vetting",
-    "Nominated": "nomination",
-    "RelativeAdded": "relative",
 }
 
 
@@ -227,7 +253,7 @@ def changes(event: Any, position: int, recorded_at: datetime, known: Known) -> l
             management_tier=p["management_tier"], rank=int(p.get("rank") or 0),
             sector=p.get("sector"), standards=jsonable(standards), position=position)))
     elif aggregate == "Cadre":
-        ops += _cadre(type_, event.originator_id, p, position, recorded_at, known)
+        ops += _cadre(event, event.originator_id, p, position, recorded_at, known)
     return ops
 
 
@@ -261,43 +287,50 @@ def _unit(type_: str, unit_id: UUID, p: dict[str, Any], position: int) -> list[O
     return []  # head seats and absorptions change nothing a query reads
 
 
-def _cadre(type_: str, cadre_id: UUID, p: dict[str, Any], position: int,
+def _cadre(event: Any, cadre_id: UUID, p: dict[str, Any], position: int,
            recorded_at: datetime, known: Known) -> list[Op]:
+    type_ = event_type(event)
     ops: list[Op] = []
-    if type_ == "Corrected":
+    if isinstance(event, Cadre.Corrected):
         target = int(p["target_position"])
         target_entry = known.entry(target)
-        target_type = str(p["target_type"])
+        target_type = FACT_TYPES[str(p["target_type"])]
         replacement = p.get("replacement")
         ops.append(Supersede(target, "retracted" if replacement is None else "corrected"))
         fact_key = target_entry["fact_key"] if target_entry else None
-        if replacement is None:
-            ops += _retract(target_type, target, fact_key, position, known)
+        subject = _uuid(fact_key) if target_type in SUBJECT_TYPES else None
+        fact = None if replacement is None else fact_of(target_type, replacement)
+        ops += _effects(apply_correction(target_type, target, subject, fact, position),
+                        cadre_id, known, "")
+        if fact is None:
             ops.append(_entry(cadre_id, "Corrected", position, recorded_at, p,
                               f"Thu hồi mục #{target}: {p.get('reason', '')}", fact_key,
                               target))
         else:
-            r = dict(replacement)
-            if target_type not in ("HoldingEnded", "PlanningRemoved"):
-                # An ending's replacement closes and reopens the holding itself.
-                ops += _retract(target_type, target, fact_key, position, known)
-            fact_ops, key = _fact(target_type, cadre_id, r, position, known, correction=True,
-                                  fact_key=fact_key)
-            ops += fact_ops
             ops.append(_entry(cadre_id, "Corrected", position, recorded_at, p,
-                              f"Đính chính mục #{target}: {summary(target_type, r, known)} "
-                              f"— lý do: {p.get('reason', '')}", key, target))
+                              f"Đính chính mục #{target}: "
+                              f"{summary(target_type.entry_type, fact.payload(), known)} "
+                              f"— lý do: {p.get('reason', '')}",
+                              _fact_key(fact, cadre_id, position), target))
         return ops
-    if type_ == "PersonalDataErased":
+    if isinstance(event, Cadre.PersonalDataErased):
         ops.append(Erase(cadre_id))
         ops.append(_entry(cadre_id, type_, position, recorded_at, p, summary(type_, p, known),
                           str(cadre_id), None))
         return ops
-    fact_ops, key = _fact(type_, cadre_id, p, position, known, correction=False, fact_key=None)
-    ops += fact_ops
-    ops.append(_entry(cadre_id, type_, position, recorded_at, p, summary(type_, p, known), key,
-                      None))
+    fact = fact_from(event)
+    ops += _effects(effects_of(fact, position), cadre_id, known, str(p.get("recorded_by", "")))
+    ops.append(_entry(cadre_id, type_, position, recorded_at, p, summary(type_, p, known),
+                      _fact_key(fact, cadre_id, position), None))
     return ops
+
+
+def _fact_key(fact: Fact, cadre_id: UUID, position: int) -> str:
+    """What the entry row names as its fact: the cadre, the holding or planning, or itself."""
+    if isinstance(fact, Registration):
+        return str(cadre_id)
+    subject = subject_of(fact)
+    return str(subject if subject is not None else position)
 
 
 def _entry(cadre_id: UUID, type_: str, position: int, recorded_at: datetime,
@@ -322,129 +355,144 @@ def _levels(cadre_id: UUID, kind: Any, level: Any, obtained_on: date | None,
                                 entry_position=position))]
 
 
-def _fact(type_: str, cadre_id: UUID, p: dict[str, Any], position: int, known: Known, *,
-          correction: bool, fact_key: str | None) -> tuple[list[Op], str]:
-    """Rows opened by a fact (new, or a correction's replacement of the same type)."""
+def _effects(effects: list[Effect], cadre_id: UUID, known: Known,
+             recorded_by: str) -> list[Op]:
+    """The rows the effects of one entry (domain.record) close and open."""
     ops: list[Op] = []
-    if type_ == "Registered":
-        before = known.open_row("cadres", "cadre_id", cadre_id) if correction else None
-        ops.append(Open("cadres", dict(
-            cadre_id=cadre_id, full_name=p["full_name"], name_folded=fold(p["full_name"]),
-            gender=_code(p["gender"]), born_on=_day(p["born_on"]),
-            party_joined_on=_day(p.get("party_joined_on")),
-            sensitive=jsonable(p.get("sensitive")),
-            registered_on=before["registered_on"] if before else _day(p.get("effective_on")),
-            registered_by=before["registered_by"] if before else str(p.get("recorded_by", "")),
-            entry_position=position)))
-        for kind in ("education", "political_theory", "state_management"):
-            ops += _levels(cadre_id, kind, p.get(kind), ALWAYS, position)
-        return ops, str(cadre_id)
-    if type_ == "Appointed":
-        holding_id = _uuid(p["holding_id"])
-        before = known.open_row("holdings", "holding_id", holding_id) if correction else None
-        ops.append(Open("holdings", dict(
-            holding_id=holding_id, cadre_id=cadre_id, unit_id=_uuid(p["unit_id"]),
-            title_code=p["title_code"], kind=_code(p["kind"]), since=_day(p["effective_on"]),
-            until=before["until"] if before else None,
-            end_reason=before["end_reason"] if before else None,
-            decision=jsonable(p["decision"]),
-            ending_decision=before["ending_decision"] if before else None,
-            special_case=bool(p.get("special_case")),
-            planned_end_on=_day(p.get("planned_end_on")), appointed_position=position,
-            ended_position=before["ended_position"] if before else None)))
-        return ops, str(holding_id)
-    if type_ == "HoldingEnded":
-        holding_id = _uuid(p["holding_id"])
-        before = known.open_row("holdings", "holding_id", holding_id)
-        if before is not None:
-            ops.append(Close("holdings", "holding_id", holding_id))
-            ops.append(Open("holdings", {
-                **_fresh(before), "until": _day(p["effective_on"]),
-                "end_reason": _code(p["reason"]), "ending_decision": jsonable(p["decision"]),
-                "ended_position": position}))
-        return ops, str(holding_id)
-    if type_ == "Planned":
-        planning_id = _uuid(p["planning_id"])
-        before = known.open_row("plannings", "planning_id", planning_id) if correction else None
-        ops.append(Open("plannings", dict(
-            planning_id=planning_id, cadre_id=cadre_id, unit_id=_uuid(p["unit_id"]),
-            title_code=p["title_code"], term=p["term"], decided_on=_day(p["effective_on"]),
-            removed_on=before["removed_on"] if before else None,
-            decision=jsonable(p["decision"]), planned_position=position,
-            removed_position=before["removed_position"] if before else None)))
-        return ops, str(planning_id)
-    if type_ == "PlanningRemoved":
-        planning_id = _uuid(p["planning_id"])
-        before = known.open_row("plannings", "planning_id", planning_id)
-        if before is not None:
-            ops.append(Close("plannings", "planning_id", planning_id))
-            ops.append(Open("plannings", {**_fresh(before), "removed_on": _day(p["effective_on"]),
-                                          "removed_position": position}))
-        return ops, str(planning_id)
-    if type_ == "QualificationObtained":
-        ops += _levels(cadre_id, p["kind"], p["level"], _day(p["effective_on"]), position)
-        return ops, str(position)
-    fact_kind = FACT_KINDS.get(type_)
-    if fact_kind is None:
-        return ops, str(position)
-    row: dict[str, Any] = dict(cadre_id=cadre_id, kind=fact_kind, code=None, period=None,
-                               effective_on=_day(p.get("effective_on")), ends_on=None,
-                               unit_id=None, entry_position=position)
-    if type_ == "Evaluated":
-        row.update(code=_code(p["rating"]), period=p["period"])
-    elif type_ == "TrainingRecorded":
-        row.update(code=str(p["program"]), effective_on=_day(p["started_on"]),
-                   ends_on=_day(p.get("completed_on")))
-        if p.get("confers_kind") and p.get("completed_on"):
-            ops += _levels(cadre_id, p["confers_kind"], p["confers_level"],
-                           _day(p["completed_on"]), position)
-    elif type_ == "Disciplined":
-        row.update(code=_code(p["form"]))
-    elif type_ == "Vetted":
-        row.update(code=str(p["purpose"]))
-    elif type_ == "Nominated":
-        row.update(unit_id=_uuid(p["unit_id"]), code=str(p["title_code"]))
-    elif type_ == "RelativeAdded":
-        row.update(code=_code(p["relation"]))
-    keep = {"recorded_by", "effective_on"}
-    row["payload"] = jsonable({k: v for k, v in p.items() if k not in keep})
-    ops.append(Open("facts", row))
-    return ops, str(position)
-
-
-def _retract(type_: str, target: int, fact_key: str | None, position: int,
-             known: Known) -> list[Op]:
-    """Close what the target entry put in force (a correction then opens its replacement)."""
-    if type_ == "Registered":
-        return [Close("cadres", "entry_position", target), Close("levels", "entry_position",
-                                                                 target)]
-    if type_ in ("Appointed", "HoldingEnded"):
-        holding_id = _uuid(fact_key)
-        before = known.open_row("holdings", "holding_id", holding_id)
-        if before is None:
-            return []
-        ops: list[Op] = [Close("holdings", "holding_id", holding_id)]
-        if type_ == "HoldingEnded":
+    for effect in effects:
+        if isinstance(effect, Identify):
+            ops += _identify(effect, cadre_id, known, recorded_by)
+        elif isinstance(effect, Hold):
+            a = effect.appointment
+            holding_id = _uuid(a.holding_id)
+            before = known.open_row("holdings", "holding_id", holding_id) if effect.revision \
+                else None
+            if before is not None:
+                ops.append(Close("holdings", "holding_id", holding_id))
+            ops.append(Open("holdings", dict(
+                holding_id=holding_id, cadre_id=cadre_id, unit_id=_uuid(a.unit_id),
+                title_code=a.title_code, kind=_code(a.kind), since=_day(a.effective_on),
+                until=before["until"] if before else None,
+                end_reason=before["end_reason"] if before else None,
+                decision=jsonable(a.decision),
+                ending_decision=before["ending_decision"] if before else None,
+                special_case=bool(a.special_case),
+                planned_end_on=_day(a.planned_end_on), appointed_position=effect.place,
+                ended_position=before["ended_position"] if before else None)))
+        elif isinstance(effect, End):
+            e = effect.ending
+            ops += _reopen("holdings", "holding_id", _uuid(e.holding_id), known, {
+                "until": _day(e.effective_on), "end_reason": _code(e.reason),
+                "ending_decision": jsonable(e.decision), "ended_position": effect.place})
+        elif isinstance(effect, Resume):
             # The holding runs on until a replacement ending (if any) closes it again.
-            ops.append(Open("holdings", {**_fresh(before), "until": None, "end_reason": None,
-                                         "ending_decision": None, "ended_position": None}))
+            ops += _reopen("holdings", "holding_id", _uuid(effect.holding_id), known, {
+                "until": None, "end_reason": None, "ending_decision": None,
+                "ended_position": None})
+        elif isinstance(effect, Withdraw):
+            ops += _close("holdings", "holding_id", _uuid(effect.holding_id), known)
+        elif isinstance(effect, Plan):
+            pl = effect.planning
+            planning_id = _uuid(pl.planning_id)
+            before = known.open_row("plannings", "planning_id", planning_id) \
+                if effect.revision else None
+            if before is not None:
+                ops.append(Close("plannings", "planning_id", planning_id))
+            ops.append(Open("plannings", dict(
+                planning_id=planning_id, cadre_id=cadre_id, unit_id=_uuid(pl.unit_id),
+                title_code=pl.title_code, term=pl.term, decided_on=_day(pl.effective_on),
+                removed_on=before["removed_on"] if before else None,
+                decision=jsonable(pl.decision), planned_position=effect.place,
+                removed_position=before["removed_position"] if before else None)))
+        elif isinstance(effect, Remove):
+            ops += _reopen("plannings", "planning_id", _uuid(effect.removal.planning_id),
+                           known, {"removed_on": _day(effect.removal.effective_on),
+                                   "removed_position": effect.place})
+        elif isinstance(effect, Restore):
+            ops += _reopen("plannings", "planning_id", _uuid(effect.planning_id), known,
+                           {"removed_on": None, "removed_position": None})
+        elif isinstance(effect, Unplan):
+            ops += _close("plannings", "planning_id", _uuid(effect.planning_id), known)
+        elif isinstance(effect, Add):
+            ops += _standalone(effect.fact, cadre_id, effect.place)
+        elif isinstance(effect, Drop):
+            tables = DROPPED_FROM.get(effect.entry_type, ("facts",))
+            ops += [Close(table, "entry_position", effect.place) for table in tables]
+    return ops
+
+
+# Where a stand-alone entry's rows are, so that its correction closes them.
+DROPPED_FROM: dict[type[Fact], tuple[str, ...]] = {
+    Qualification: ("levels",),
+    Training: ("facts", "levels"),
+}
+SUBJECT_TYPES = (Appointment, Ending, Planning, PlanningRemoval)
+
+
+def _identify(effect: Identify, cadre_id: UUID, known: Known, recorded_by: str) -> list[Op]:
+    r, position = effect.registration, effect.place
+    ops: list[Op] = []
+    before = None
+    if effect.replaces is not None:
+        ops += [Close("cadres", "entry_position", effect.replaces),
+                Close("levels", "entry_position", effect.replaces)]
+        before = known.open_row("cadres", "cadre_id", cadre_id)
+    ops.append(Open("cadres", dict(
+        cadre_id=cadre_id, full_name=r.full_name, name_folded=fold(r.full_name),
+        gender=_code(r.gender), born_on=_day(r.born_on),
+        party_joined_on=_day(r.party_joined_on), sensitive=jsonable(r.sensitive),
+        registered_on=before["registered_on"] if before else _day(r.effective_on),
+        registered_by=before["registered_by"] if before else recorded_by,
+        entry_position=position)))
+    for kind in ("education", "political_theory", "state_management"):
+        ops += _levels(cadre_id, kind, getattr(r, kind), ALWAYS, position)
+    return ops
+
+
+def _reopen(table: str, column: str, key: UUID | None, known: Known,
+            changed: dict[str, Any]) -> list[Op]:
+    """Close the row in force for `key` and open it again with `changed`."""
+    before = known.open_row(table, column, key)
+    if before is None:
+        return []
+    return [Close(table, column, key), Open(table, {**_fresh(before), **changed})]
+
+
+def _close(table: str, column: str, key: UUID | None, known: Known) -> list[Op]:
+    if known.open_row(table, column, key) is None:
+        return []
+    return [Close(table, column, key)]
+
+
+def _standalone(fact: Fact, cadre_id: UUID, position: int) -> list[Op]:
+    """Rows opened by a fact that stands alone (new, or a correction's replacement)."""
+    if isinstance(fact, Qualification):
+        return _levels(cadre_id, fact.kind, fact.level, _day(fact.effective_on), position)
+    ops: list[Op] = []
+    row: dict[str, Any] = dict(cadre_id=cadre_id, kind=None, code=None, period=None,
+                               effective_on=_day(fact.effective_on), ends_on=None,
+                               unit_id=None, entry_position=position)
+    if isinstance(fact, Evaluation):
+        row.update(kind="evaluation", code=_code(fact.rating), period=fact.period)
+    elif isinstance(fact, Training):
+        row.update(kind="training", code=str(fact.program), effective_on=_day(fact.started_on),
+                   ends_on=_day(fact.completed_on))
+        if fact.confers_kind and fact.completed_on:
+            ops += _levels(cadre_id, fact.confers_kind, fact.confers_level,
+                           _day(fact.completed_on), position)
+    elif isinstance(fact, Discipline):
+        row.update(kind="discipline", code=_code(fact.form))
+    elif isinstance(fact, Vetting):
+        row.update(kind="vetting", code=str(fact.purpose))
+    elif isinstance(fact, Nomination):
+        row.update(kind="nomination", unit_id=_uuid(fact.unit_id), code=str(fact.title_code))
+    elif isinstance(fact, Relative):
+        row.update(kind="relative", code=_code(fact.relation))
+    else:
         return ops
-    if type_ in ("Planned", "PlanningRemoved"):
-        planning_id = _uuid(fact_key)
-        before = known.open_row("plannings", "planning_id", planning_id)
-        if before is None:
-            return []
-        ops = [Close("plannings", "planning_id", planning_id)]
-        if type_ == "PlanningRemoved":
-            ops.append(Open("plannings", {**_fresh(before), "removed_on": None,
-                                          "removed_position": None}))
-        return ops
-    if type_ == "QualificationObtained":
-        return [Close("levels", "entry_position", target)]
-    if type_ == "TrainingRecorded":
-        return [Close("facts", "entry_position", target), Close("levels", "entry_position",
-                                                                target)]
-    return [Close("facts", "entry_position", target)]
+    row["payload"] = jsonable({k: v for k, v in fact.payload().items() if k != "effective_on"})
+    ops.append(Open("facts", row))
+    return ops
 
 
 def _fresh(row: Mapping[str, Any]) -> dict[str, Any]:
