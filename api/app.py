@@ -120,7 +120,8 @@ def _document_problems(app: FastAPI) -> None:
                 continue
             for operation in item.values():
                 responses = operation.setdefault("responses", {})
-                for status, entry in errors.problem_responses(401, 403, 422).items():
+                for status, entry in errors.problem_responses(401, 403, 413, 422,
+                                                              429).items():
                     if str(status) == "422" or str(status) not in responses:
                         responses[str(status)] = {
                             "description": entry["description"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 from uuid import UUID
@@ -108,8 +109,11 @@ def token_create(
     unit: Annotated[str | None, typer.Option(help="unit id: root of the subtree "
                                                   "(personnel, leader)")] = None,
     cadre: Annotated[str | None, typer.Option(help="cadre id (role self)")] = None,
+    expires_days: Annotated[int | None, typer.Option(
+        min=1, help="the token stops working this many days from now")] = None,
 ) -> None:
-    """Issue a bearer token; it is printed once, on the last line of stdout."""
+    """Issue a bearer token; it is printed once, on the last line of stdout. Names are unique
+    (also after revocation); `admin` is reserved for HOSO_ADMIN_TOKEN."""
 
     if role not in ROLES:
         fail(f"vai trò không hợp lệ '{role}' (role must be one of {', '.join(ROLES)})", 2)
@@ -124,7 +128,8 @@ def token_create(
             fail(f"không có cán bộ {cadre_id} (no such cadre)", 2)
         try:
             token = AccessStore.for_store(settings, runtime.engine).create_token(
-                name=name, role=role, unit_id=unit_id, cadre_id=cadre_id)
+                name=name, role=role, unit_id=unit_id, cadre_id=cadre_id,
+                expires_days=expires_days)
         except ValueError as error:
             fail(str(error), 2)
     scope = f" unit={unit_id}" if unit_id else ""
@@ -132,6 +137,33 @@ def token_create(
     err.print(f"Token for [bold]{name}[/] (role {role}{scope}); it is not stored and is shown "
               "only now:")
     print(token, flush=True)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Every token issued: name, role, scope, created, expires, state (active, expired,
+    revoked). Tokens themselves are not stored and cannot be shown."""
+    settings = _settings()
+    with _runtime(settings) as runtime:
+        tokens = AccessStore.for_store(settings, runtime.engine).tokens()
+    now = datetime.now(UTC)
+    print("name\trole\tunit\tcadre\tcreated_at\texpires_at\tstate")
+    for t in tokens:
+        print("\t".join([t.name, t.role, str(t.unit_id or ""), str(t.cadre_id or ""),
+                         t.created_at.isoformat(timespec="seconds"),
+                         t.expires_at.isoformat(timespec="seconds") if t.expires_at else "",
+                         t.state(now)]))
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="the token's name")]) -> None:
+    """Revoke a token: every request and web session using it is refused from now on."""
+    settings = _settings()
+    with _runtime(settings) as runtime:
+        done = AccessStore.for_store(settings, runtime.engine).revoke(name)
+    if not done:
+        fail(f"không có token đang hiệu lực tên '{name}' (no active token named {name!r})", 2)
+    err.print(f"Token [bold]{name}[/] revoked.")
 
 
 def _uuid(value: str | None, option: str) -> UUID | None:
@@ -261,10 +293,15 @@ def _welcome(settings: Settings, port: int) -> None:
         with _runtime(settings) as runtime:
             position = runtime.catch_up()
             progress.update(task, completed=position, total=max(position, 1))
-            token = AccessStore.for_store(settings, runtime.engine).create_token(name="demo-admin", role="admin")
+            # Token names are unique: each run's demo token has its own (demo-admin-2, ...).
+            store = AccessStore.for_store(settings, runtime.engine)
+            taken = {t.name for t in store.tokens()}
+            name = next(n for n in ("demo-admin", *(f"demo-admin-{i}" for i in range(2, 10**6)))
+                        if n not in taken)
+            token = store.create_token(name=name, role="admin")
     out.print(f"Web UI:   http://127.0.0.1:{port}/  (sign in with the token below)")
     out.print(f"API docs: http://127.0.0.1:{port}/docs  (start with `hoso serve`)")
-    out.print("Admin token for the demo (name demo-admin):")
+    out.print(f"Admin token for the demo (name {name}):")
     print(token, flush=True)
 
 

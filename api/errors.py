@@ -31,8 +31,21 @@ class NotAuthenticated(DomainError):
     code = "not_authenticated"
 
 
+class TooManyFailures(DomainError):
+    """This client address failed authentication too often; it must wait (429)."""
+
+    code = "too_many_failed_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Quá nhiều lần xác thực sai, hãy thử lại sau {retry_after} giây (too "
+                         f"many failed authentications from this address; retry in "
+                         f"{retry_after} s)", code=self.code)
+        self.retry_after = retry_after
+
+
 STATUS_BY_FAMILY: tuple[tuple[type[DomainError], int, str], ...] = (
     (NotAuthenticated, 401, "Chưa xác thực (not authenticated)"),
+    (TooManyFailures, 429, "Quá nhiều lần thử (too many requests)"),
     (NotPermitted, 403, "Không có quyền (forbidden)"),
     (NotFound, 404, "Không tìm thấy (not found)"),
     (Conflict, 409, "Xung đột dữ liệu (conflict)"),
@@ -47,6 +60,8 @@ _TITLES_BY_STATUS = {
     405: "Phương thức không được hỗ trợ (method not allowed)",
     409: "Xung đột dữ liệu (conflict)",
     422: "Dữ liệu gửi lên không đúng định dạng (malformed payload)",
+    413: "Nội dung quá lớn (payload too large)",
+    429: "Quá nhiều lần thử (too many requests)",
     500: "Lỗi máy chủ (internal server error)",
     503: "Dịch vụ tạm thời không sẵn sàng (service unavailable)",
 }
@@ -100,6 +115,8 @@ def problem_response(status: int, title: str, detail: str, code: str,
 def problem_for(error: DomainError) -> JSONResponse:
     status, title = status_of(error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, TooManyFailures):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem_response(status, title, error.message, error.code, error.field,
                             headers=headers)
 

@@ -16,7 +16,7 @@ from uuid import UUID
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.errors import NotAuthenticated
+from api.errors import NotAuthenticated, TooManyFailures
 from domain.errors import NotPermitted
 from infra.access import AccessStore
 from infra.settings import Settings
@@ -53,15 +53,28 @@ def get_principal(
                                code="not_authenticated")
     token = credentials.credentials
     settings: Settings = request.app.state.settings
+    access: AccessStore = request.app.state.access
+    address = client_address(request)
+    # A client that keeps failing waits, valid token or not: otherwise the guesses go on at
+    # full speed and only the lucky one is let through.
+    wait = access.blocked_for(address, settings.auth_failures_per_minute)
+    if wait is not None:
+        raise TooManyFailures(wait)
     if settings.admin_token and hmac.compare_digest(token.encode("utf-8", "replace"),
                                                     settings.admin_token.encode("utf-8")):
         return Principal(BOOTSTRAP_ADMIN_NAME, ADMIN, None, None)
-    access: AccessStore = request.app.state.access
     holder = access.holder(token)
     if holder is None:
+        access.note_failure(address)
         raise NotAuthenticated("Token không hợp lệ (unknown or revoked token)",
                                code="invalid_token")
     return Principal(holder.name, holder.role, holder.unit_id, holder.cadre_id)
+
+
+def client_address(request: Request) -> str:
+    """The address failures are counted against (behind a proxy, run uvicorn with
+    --proxy-headers so this is the client's, not the proxy's)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _refuse(message: str) -> NotPermitted:
@@ -85,6 +98,13 @@ def _holds_post_in_subtree(p: Principal, runtime: Runtime, cadre_id: UUID, m: Mo
         return False
     held = runtime.read_model.cadre_unit_ids(cadre_id, m)
     return bool(held) and bool(held & set(runtime.read_model.subtree(p.unit_id, m)))
+
+
+def _scope_moment(runtime: Runtime, m: Moment) -> Moment:
+    """The tree that scopes a read: the unit tree on the date asked about, as the record knows
+    it NOW. A past `known_at` chooses what is shown, never who may see it: a unit moved out of
+    a leader's subtree cannot be read again by asking for an instant before the move."""
+    return runtime.read_model.moment(as_of=m.as_of)
 
 
 def _now(runtime: Runtime) -> Moment:
@@ -111,7 +131,7 @@ def check_read_cadre(p: Principal, runtime: Runtime, cadre_id: UUID, m: Moment) 
         raise _refuse("Chỉ được xem hồ sơ của chính mình (self reads only its own record)")
     if p.role in (LEADER, PERSONNEL):
         # In scope when the cadre holds a post in the subtree on the date asked about, or today.
-        if _holds_post_in_subtree(p, runtime, cadre_id, m):
+        if _holds_post_in_subtree(p, runtime, cadre_id, _scope_moment(runtime, m)):
             return
         today = _now(runtime)
         if _holds_post_in_subtree(p, runtime, cadre_id, today):
@@ -127,8 +147,8 @@ def check_read_unit(p: Principal, runtime: Runtime, unit_id: UUID, m: Moment) ->
     if p.role in READ_ALL_ROLES:
         return
     if p.role in (LEADER, PERSONNEL):
-        if _in_subtree(p, runtime, unit_id, m) or _in_subtree(p, runtime, unit_id,
-                                                               _now(runtime)):
+        if _in_subtree(p, runtime, unit_id, _scope_moment(runtime, m)) \
+                or _in_subtree(p, runtime, unit_id, _now(runtime)):
             return
         raise _refuse("Đơn vị nằm ngoài phạm vi được giao (unit outside your unit subtree)")
     raise _refuse(f"Vai trò '{p.role}' không được xem danh sách đơn vị này (role may not read "

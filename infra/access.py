@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import (
@@ -28,14 +28,23 @@ from sqlalchemy import (
     Table,
     Uuid,
     insert,
+    inspect,
     select,
+    text,
+    update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from infra.database import engine_for
 from infra.schema import schema_lock
 from infra.settings import Settings
 
 ROLES = ("admin", "personnel", "inspector", "leader", "self")
+# `admin` is HOSO_ADMIN_TOKEN's; `cli:<user>` is how the command line signs what it reads; an
+# import tags its writes "<user> (import <digest>)". No token may take a name that could be
+# mistaken for one of them: a name is the identity recorded in `recorded_by` and the read audit.
+RESERVED_NAMES = ("admin",)
+RESERVED_PREFIXES = ("cli:",)
 READ_KINDS = ("profile", "record", "cv", "form")
 TOKEN_PREFIX = "hoso_"
 
@@ -51,6 +60,7 @@ access_tokens = Table(
     Column("cadre_id", Uuid, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
 )
 
 access_reads = Table(
@@ -71,12 +81,48 @@ access_reads = Table(
 )
 
 
+# Failed authentications per client address, counted in the database so that every worker
+# sees the same count (a per-process counter would let N workers take N times the guesses).
+auth_failures = Table(
+    "auth_failures",
+    metadata,
+    Column("address", String(64), primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("failures", Integer, nullable=False),
+)
+FAILURE_WINDOW = timedelta(minutes=1)
+
+
 @dataclass(frozen=True)
 class TokenHolder:
     name: str
     role: str
     unit_id: UUID | None
     cadre_id: UUID | None
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as `hoso token list` shows it (never the token itself, which is not kept)."""
+
+    name: str
+    role: str
+    unit_id: UUID | None
+    cadre_id: UUID | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+class TokenNameRefused(ValueError):
+    """A name already taken (by any token, revoked or not) or reserved."""
 
 
 @dataclass(frozen=True)
@@ -172,12 +218,40 @@ class AccessStore:
         # Several workers start at once: they take turns under the schema lock.
         with schema_lock(self.engine):
             metadata.create_all(self.engine, checkfirst=True)
+            self._upgrade_tokens()
+
+    def _upgrade_tokens(self) -> None:
+        """Stores made before tokens could expire: add the column and the unique name index
+        (kept off when old duplicate names exist; `create_token` refuses new ones anyway)."""
+        columns = {c["name"] for c in inspect(self.engine).get_columns("access_tokens")}
+        with self.engine.begin() as conn:
+            if "expires_at" not in columns:
+                conn.execute(text("ALTER TABLE access_tokens ADD COLUMN expires_at "
+                                  + ("TIMESTAMP WITH TIME ZONE"
+                                     if self.engine.dialect.name == "postgresql"
+                                     else "DATETIME")))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS access_tokens_name "
+                                  "ON access_tokens (name)"))
+        except IntegrityError:
+            pass
 
     # --- tokens ---------------------------------------------------------------------------
 
     def create_token(self, *, name: str, role: str, unit_id: UUID | None = None,
-                     cadre_id: UUID | None = None) -> str:
-        """Issue a new bearer token; only its hash is kept, so it is shown once."""
+                     cadre_id: UUID | None = None, expires_days: int | None = None,
+                     now: datetime | None = None) -> str:
+        """Issue a new bearer token; only its hash is kept, so it is shown once. Names are
+        unique for ever (a revoked token's name stays its own: old records name it)."""
+        name = name.strip()
+        now = now or datetime.now(UTC)
+        if name.lower() in RESERVED_NAMES or name.lower().startswith(RESERVED_PREFIXES) \
+                or " (import " in name:
+            raise TokenNameRefused(f"tên '{name}' được dành riêng (the name {name!r} is "
+                                   "reserved: admin is HOSO_ADMIN_TOKEN, cli: the command line)")
+        if expires_days is not None and expires_days < 1:
+            raise ValueError("--expires-days must be at least 1")
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
         if not name.strip():
@@ -187,23 +261,91 @@ class AccessStore:
         if role == "self" and cadre_id is None:
             raise ValueError("role self needs --cadre (the cadre it may read)")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self.engine.begin() as conn:
-            conn.execute(insert(access_tokens).values(
-                token_hash=token_hash(token), name=name.strip(), role=role, unit_id=unit_id,
-                cadre_id=cadre_id, created_at=datetime.now(UTC), revoked_at=None))
+        expires_at = now + timedelta(days=expires_days) if expires_days is not None else None
+        taken = TokenNameRefused(f"đã có token tên '{name}' (a token named {name!r} exists; "
+                                 "names are unique, also after revocation)")
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(access_tokens.c.name)
+                                .where(access_tokens.c.name == name)).first() is not None:
+                    raise taken
+                conn.execute(insert(access_tokens).values(
+                    token_hash=token_hash(token), name=name, role=role, unit_id=unit_id,
+                    cadre_id=cadre_id, created_at=now, revoked_at=None,
+                    expires_at=expires_at))
+        except IntegrityError:  # a concurrent create of the same name
+            raise taken from None
         return token
+
+    def tokens(self) -> list[TokenInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(access_tokens).order_by(access_tokens.c.created_at,
+                                                               access_tokens.c.name)).all()
+        return [TokenInfo(r.name, r.role, r.unit_id, r.cadre_id, _utc(r.created_at),
+                          _utc(r.expires_at) if r.expires_at else None,
+                          _utc(r.revoked_at) if r.revoked_at else None) for r in rows]
+
+    def revoke(self, name: str, now: datetime | None = None) -> bool:
+        """Revoke the token named `name`; False when there is no such active token. Effective
+        at once in every worker: each request looks its token up in this table."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(access_tokens)
+                                .where(access_tokens.c.name == name.strip(),
+                                       access_tokens.c.revoked_at.is_(None))
+                                .values(revoked_at=now or datetime.now(UTC)))
+        return bool(done.rowcount)
 
     def holder(self, token: str) -> TokenHolder | None:
         """Who holds `token`, or None when unknown or revoked."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(access_tokens.c.name, access_tokens.c.role, access_tokens.c.unit_id,
-                       access_tokens.c.cadre_id, access_tokens.c.revoked_at)
+                       access_tokens.c.cadre_id, access_tokens.c.revoked_at,
+                       access_tokens.c.expires_at)
                 .where(access_tokens.c.token_hash == token_hash(token))
             ).first()
         if row is None or row.revoked_at is not None:
             return None
+        if row.expires_at is not None and _utc(row.expires_at) <= datetime.now(UTC):
+            return None
         return TokenHolder(row.name, row.role, row.unit_id, row.cadre_id)
+
+    # --- failed authentication -------------------------------------------------------------
+
+    def blocked_for(self, address: str, limit: int, now: datetime | None = None) -> int | None:
+        """Seconds `address` must wait when it has failed `limit` times in the current window;
+        None when it may try."""
+        now = now or datetime.now(UTC)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(auth_failures)
+                               .where(auth_failures.c.address == address[:64])).first()
+        if row is None or row.failures < limit:
+            return None
+        ends = _utc(row.window_start) + FAILURE_WINDOW
+        return max(1, int((ends - now).total_seconds()) + 1) if ends > now else None
+
+    def note_failure(self, address: str, now: datetime | None = None) -> None:
+        now = now or datetime.now(UTC)
+        address = address[:64]
+        for _attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    row = conn.execute(select(auth_failures)
+                                       .where(auth_failures.c.address == address)).first()
+                    if row is None:
+                        conn.execute(insert(auth_failures).values(
+                            address=address, window_start=now, failures=1))
+                    elif _utc(row.window_start) + FAILURE_WINDOW <= now:
+                        conn.execute(update(auth_failures)
+                                     .where(auth_failures.c.address == address)
+                                     .values(window_start=now, failures=1))
+                    else:
+                        conn.execute(update(auth_failures)
+                                     .where(auth_failures.c.address == address)
+                                     .values(failures=auth_failures.c.failures + 1))
+                return
+            except IntegrityError:  # another worker inserted the row first: count again
+                continue
 
     # --- read audit -----------------------------------------------------------------------
 

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     future_horizon_days: int = 366
     # Request bodies above this are refused (413) before they are read whole or parsed.
     max_body_mb: float = 20
+    # Failed authentications one client address may make per minute before it must wait.
+    auth_failures_per_minute: int = 10
     # CI runners set CI=true without our prefix; there a missing PostgreSQL is a failure.
     ci: bool = Field(default=False, validation_alias=AliasChoices("CI", "ci"))
     test_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -16,12 +16,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from api import documents
 from api.documents_cv import DOCX_MEDIA_TYPE
-from api.errors import status_of
+from api.errors import TooManyFailures, status_of
 from api.routes.archive import cv_file
 from api.security import (
     ADMIN,
@@ -35,6 +36,7 @@ from api.security import (
     check_read_unit,
     check_write_cadre,
     check_write_unit,
+    get_principal,
     record_read,
     require_role,
 )
@@ -233,16 +235,23 @@ async def sign_in(request: Request) -> Response:
     data = await request.form()
     given = str(data.get("csrf") or "")
     token = str(data.get("token") or "").strip()
-    error = None
+    error, status = None, 400
     if not csrf_ok(request.cookies.get(SIGN_IN_COOKIE), given):
         error = "Phiên đăng nhập đã hết hạn, hãy thử lại (the form expired; try again)"
     elif not token:
         error = "Hãy nhập mã truy cập (enter your token)"
-    elif principal_for(request, token) is None:
-        error = "Mã truy cập không hợp lệ hoặc đã bị thu hồi (unknown or revoked token)"
+    else:
+        try:
+            get_principal(request, HTTPAuthorizationCredentials(scheme="Bearer",
+                                                                credentials=token))
+        except TooManyFailures as waiting:
+            error, status = waiting.message, 429
+        except DomainError:
+            error = "Mã truy cập không hợp lệ hoặc đã bị thu hồi (unknown or revoked token)"
     if error:
         fresh = secrets.token_urlsafe(24)
-        response = page(request, "signin.html", {"v": None, "csrf": fresh, "error": error}, 400)
+        response = page(request, "signin.html", {"v": None, "csrf": fresh, "error": error},
+                        status)
         response.set_cookie(SIGN_IN_COOKIE, fresh, httponly=True, samesite="strict", path="/")
         return response
     session = SESSIONS.open(token)

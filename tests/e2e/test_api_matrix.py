@@ -298,7 +298,8 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, TestClient]]:
     path = tmp_path_factory.mktemp("matrix") / "hoso.sqlite3"
-    settings = Settings(database_url=f"sqlite:///{path}", admin_token=ADMIN_TOKEN)
+    settings = Settings(database_url=f"sqlite:///{path}", admin_token=ADMIN_TOKEN,
+                        auth_failures_per_minute=100_000)  # the bad-token sweep below
     runtime = open_runtime(settings)
     app = runtime.app
     root = app.register_unit(code="ROOT", name="Quận ủy", kind="dang_uy",

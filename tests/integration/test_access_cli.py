@@ -110,6 +110,9 @@ def test_demo_fills_an_empty_store_once(cli: CliRunner, sqlite_settings: Setting
         "demo-admin", "admin")
     again = cli.invoke(app, ["demo", "--if-empty"])
     assert again.exit_code == 0 and "nothing generated" in again.stdout
+    # Each run issues a fresh token under a name of its own (names are unique).
+    assert holder_of(sqlite_settings, again.stdout.strip().splitlines()[-1]) == (
+        "demo-admin-2", "admin")
     assert cli.invoke(app, ["demo", "--profile", "nope"]).exit_code == 2
 
 

@@ -35,7 +35,7 @@ def test_a_token_is_stored_only_as_its_hash(store: AccessStore) -> None:
     assert (holder.name, holder.role, holder.unit_id, holder.cadre_id) == (
         "Ban Tổ chức", "personnel", unit, None)
     assert store.holder(token + "x") is None
-    assert store.create_token(name="Ban Tổ chức", role="personnel", unit_id=unit) != token
+    assert store.create_token(name="Ban Tổ chức 2", role="personnel", unit_id=unit) != token
 
 
 def test_a_revoked_token_no_longer_opens(store: AccessStore) -> None:
