@@ -142,7 +142,7 @@ def register(app: typer.Typer) -> None:
         chosen = month or f"{today_in_vietnam():%Y-%m}"
         unit_id = _unit(unit)
         try:
-            _, last = reports.month_bounds(chosen)
+            _, last = reports.month_days(chosen)
         except DomainError as error:
             _fail(error.message)
         _produce(output, last, known_at, lambda rt, m: reports.monthly(
@@ -177,7 +177,7 @@ def register(app: typer.Typer) -> None:
         """Ratings of a period, count and percent of those evaluated."""
         unit_id = _unit(unit)
         try:
-            _, last = reports.period_bounds(period)
+            _, last = reports.period_days(period)
         except DomainError as error:
             _fail(error.message)
         _produce(output, last, known_at, lambda rt, m: reports.evaluations(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Query, Request
 from pydantic import AfterValidator
 
+from domain.calendar import EARLIEST_YEAR, LATEST_YEAR
 from infra.access import AccessStore
 from infra.settings import Settings
 
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
 
 # Business dates and instants outside these years are typos (or fuzzers), not history: refusing
 # them up front keeps date arithmetic far from its limits.
-EARLIEST_YEAR = 1900
-LATEST_YEAR = 2200
 
 
 def bounded_date(value: date | None) -> date | None:

@@ -14,7 +14,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from domain.calendar import VIETNAM
 from domain.programmes import programme_name
 from domain.values import fold, label
 from infra.spreadsheet_text import write_text_as_text
@@ -40,7 +41,7 @@ from projections.reports import (
     percent,
 )
 
-VIETNAM = timezone(timedelta(hours=7))
+
 def attachment(name: str) -> str:
     """A Content-Disposition for a download named `name` (RFC 6266): an ASCII fallback for old
     clients and the exact UTF-8 name in `filename*`, so quotes, diacritics and emoji in a

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -19,8 +19,11 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.cadre import Cadre, DateWindow, Entry, Holding
+from domain.calendar import VIETNAM
 from domain.errors import Conflict, InvalidCommand, NotFound
-from domain.rules.pack import RulePack, default_pack
+from domain.oversight import FindingReview, review_id_for
+from domain.record import FACT_TYPES
+from domain.rules.pack import RULE_IDS, RulePack, default_pack
 from domain.title import Title
 from domain.unit import Unit
 from domain.values import (
@@ -34,6 +37,7 @@ from domain.values import (
     QualificationKind,
     Rating,
     Relation,
+    ReviewConclusion,
     StateManagement,
     TitleStandards,
     TrainingMode,
@@ -42,7 +46,6 @@ from domain.values import (
 )
 
 E = TypeVar("E", bound=StrEnum)
-VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has had no DST since 1975
 
 
 def today_in_vietnam() -> date:
@@ -57,7 +60,7 @@ class Receipt:
 
 
 @dataclass(frozen=True)
-class LoggedEvent:
+class LocatedEvent:
     originator_id: UUID
     originator_version: int
     topic: str
@@ -154,7 +157,7 @@ class HosoApplication(Application[UUID]):
                            code="cadre_not_found", field=field)
         return cadre
 
-    def locate(self, position: int) -> LoggedEvent | None:
+    def locate(self, position: int) -> LocatedEvent | None:
         """Which aggregate and version the event at a log position belongs to."""
         if position < 1:
             return None
@@ -162,7 +165,7 @@ class HosoApplication(Application[UUID]):
         if not found:
             return None
         n = found[0]
-        return LoggedEvent(UUID(str(n.originator_id)), n.originator_version, n.topic)
+        return LocatedEvent(UUID(str(n.originator_id)), n.originator_version, n.topic)
 
     # --- units and titles ------------------------------------------------------------------
 
@@ -484,6 +487,9 @@ class HosoApplication(Application[UUID]):
                              version: int, given: dict[str, Any],
                              window: DateWindow) -> dict[str, Any]:
         common: dict[str, Any] = dict(window=window, ignore_version=version)
+        date_name = FACT_TYPES[type_].command_date
+        if date_name != "effective_on":
+            given["effective_on"] = given.pop(date_name, given.get("effective_on"))
         if type_ == "Registered":
             for key in ("full_name", "hometown", "ethnicity", "religion"):
                 if isinstance(given.get(key), str):
@@ -509,21 +515,17 @@ class HosoApplication(Application[UUID]):
         if type_ == "Nominated":
             self.unit(given["unit_id"])
             self.title(given["title_code"])
-            given["effective_on"] = given.pop("decided_on", given.get("effective_on"))
             return cadre.check_nomination(**given, **common)
         if type_ == "Evaluated":
-            given["effective_on"] = given.pop("decided_on", given.get("effective_on"))
             return cadre.check_evaluation(**given, **common)
         if type_ == "TrainingRecorded":
             return cadre.check_training(**given, **common)
         if type_ == "QualificationObtained":
-            given["effective_on"] = given.pop("obtained_on", given.get("effective_on"))
             return cadre.check_qualification(**given, **common)
         if type_ in ("Planned", "PlanningRemoved"):
             self.unit(given["unit_id"])
             self.title(given["title_code"])
             given.pop("removed", None)
-            given["effective_on"] = given.pop("decided_on", given.get("effective_on"))
             if type_ == "Planned":
                 return cadre.check_planning(**given, planning_id=old["planning_id"], **common,
                                             max_posts=self.planning_limit(given["effective_on"]))
@@ -534,7 +536,6 @@ class HosoApplication(Application[UUID]):
         if type_ == "Disciplined":
             return cadre.check_discipline(**given, **common)
         if type_ == "Vetted":
-            given["effective_on"] = given.pop("vetted_on", given.get("effective_on"))
             return cadre.check_vetting(**given, **common)
         if type_ == "RelativeAdded":
             if given.get("relative_cadre_id") is not None:
@@ -566,6 +567,28 @@ class HosoApplication(Application[UUID]):
         cadre.erase_personal_data(reason=nfc(reason), window=self.window(),
                                   recorded_by=recorded_by)
         return self._commit(cadre)
+
+    # --- oversight ------------------------------------------------------------------------
+
+    def review_finding(self, *, finding_key: str, rule_id: str,
+                       conclusion: ReviewConclusion | str, reason: str, recorded_by: str,
+                       decision: Decision | None = None) -> Receipt:
+        """Record an inspector's conclusion on a finding (the caller has checked it exists)."""
+        if rule_id not in RULE_IDS:
+            raise InvalidCommand(f"Quy tắc '{rule_id}' không tồn tại (unknown rule)",
+                                 code="invalid_code", field="rule")
+        today = self.window().today
+        review: FindingReview
+        try:
+            found: object = self.repository.get(review_id_for(finding_key))
+            assert isinstance(found, FindingReview)
+            review = found
+        except AggregateNotFoundError:
+            review = FindingReview(finding_key=finding_key, rule_id=rule_id, effective_on=today,
+                                   decision=None, recorded_by=recorded_by)
+        review.review(conclusion=conclusion, reason=reason, effective_on=today,
+                      recorded_by=recorded_by, decision=decision)
+        return self._commit(review)
 
     def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:
         return [self.repository.get(i) for i in ids]

@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.calendar import EARLIEST_YEAR, period_bounds
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.programmes import PROGRAMMES
 from domain.record import (
@@ -62,7 +63,6 @@ from domain.values import (
     add_months,
 )
 
-PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
 TERM_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
 MIN_WORKING_AGE = 16  # a sanity bound on birth dates, not a rule of cadre work
 
@@ -601,7 +601,7 @@ class Cadre(Aggregate):
         if not full_name.strip():
             raise InvalidCommand("Thiếu họ tên người thân (full_name is required)",
                                  code="missing_field", field="full_name")
-        if born_year is not None and not 1900 <= born_year <= window.today.year:
+        if born_year is not None and not EARLIEST_YEAR <= born_year <= window.today.year:
             raise InvalidCommand("Năm sinh không hợp lệ (born_year out of range)",
                                  code="invalid_date", field="born_year")
         if relative_cadre_id == self.id:
@@ -824,7 +824,7 @@ def check_registration(
         raise InvalidCommand(f"Ngày sinh {born_on:%d/%m/%Y} không hợp lệ: chưa đủ "
                              f"{MIN_WORKING_AGE} tuổi (born_on too late)", code="invalid_date",
                              field="born_on")
-    if born_on.year < 1900:
+    if born_on.year < EARLIEST_YEAR:
         raise InvalidCommand("Ngày sinh không hợp lệ (born_on before 1900)", code="invalid_date",
                              field="born_on")
     if party_joined_on is not None:
@@ -836,23 +836,6 @@ def check_registration(
                 party_joined_on=party_joined_on, education=education,
                 political_theory=political_theory, state_management=state_management,
                 sensitive=sensitive, effective_on=window.today, decision=None)
-
-
-def period_bounds(period: str) -> tuple[date, date]:
-    """First day and the day after the last of a period `YYYY` or `YYYY-Qn`."""
-    match = PERIOD_PATTERN.match(period)
-    if not match:
-        raise InvalidCommand(f"Kỳ đánh giá '{period}' không hợp lệ (period must be YYYY or "
-                             "YYYY-Qn)", code="invalid_period", field="period")
-    year = int(match.group(1))
-    if not 1900 <= year <= 2200:
-        raise InvalidCommand(f"Năm của kỳ đánh giá '{period}' không hợp lệ (year must be within "
-                             "1900-2200)", code="invalid_period", field="period")
-    if match.group(2):
-        quarter = int(match.group(2))
-        start = date(year, 3 * quarter - 2, 1)
-        return start, add_months(start, 3)
-    return date(year, 1, 1), date(year + 1, 1, 1)
 
 
 def check_term(term: str) -> tuple[int, int]:

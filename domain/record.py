@@ -57,6 +57,8 @@ class Fact:
 
     __slots__ = ()
     entry_type: ClassVar[str]
+    # What the recording command calls the entry's date (the fact keeps it as `effective_on`).
+    command_date: ClassVar[str] = "effective_on"
     effective_on: date
     decision: Decision | None
 
@@ -108,6 +110,7 @@ class Ending(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Nomination(Fact):
     entry_type: ClassVar[str] = "Nominated"
+    command_date: ClassVar[str] = "decided_on"
     unit_id: UUID
     title_code: str
     effective_on: date
@@ -117,6 +120,7 @@ class Nomination(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Evaluation(Fact):
     entry_type: ClassVar[str] = "Evaluated"
+    command_date: ClassVar[str] = "decided_on"
     period: str
     rating: Rating
     effective_on: date
@@ -149,6 +153,7 @@ class Training(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Qualification(Fact):
     entry_type: ClassVar[str] = "QualificationObtained"
+    command_date: ClassVar[str] = "obtained_on"
     kind: QualificationKind
     level: str
     effective_on: date
@@ -158,6 +163,7 @@ class Qualification(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Planning(Fact):
     entry_type: ClassVar[str] = "Planned"
+    command_date: ClassVar[str] = "decided_on"
     planning_id: UUID
     unit_id: UUID
     title_code: str
@@ -169,6 +175,7 @@ class Planning(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanningRemoval(Fact):
     entry_type: ClassVar[str] = "PlanningRemoved"
+    command_date: ClassVar[str] = "decided_on"
     planning_id: UUID
     unit_id: UUID
     title_code: str
@@ -189,6 +196,7 @@ class Discipline(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Vetting(Fact):
     entry_type: ClassVar[str] = "Vetted"
+    command_date: ClassVar[str] = "vetted_on"
     purpose: str = ""
     conclusion: VettingConclusion
     body: str = ""

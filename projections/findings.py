@@ -17,11 +17,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from domain.cadre import Cadre
+from domain.calendar import business_day
 from domain.record import (
     Add,
     Discipline,
@@ -67,16 +68,9 @@ from domain.rules.facts import (
 )
 from domain.rules.pack import RulePack
 from domain.values import Decision, TitleStandards
-from projections.runner import decoder
+from projections.runner import StoredRecord, decoder
 
-VIETNAM = timezone(timedelta(hours=7))  # business dates are Asia/Ho_Chi_Minh (no DST)
 IDENTITY_FIELDS = ("born_on", "education", "political_theory", "state_management")
-
-
-def business_day(instant: datetime) -> date:
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return _day(instant.astimezone(VIETNAM).date())
 
 
 @dataclass(frozen=True)
@@ -123,7 +117,7 @@ class RecordFold:
     def apply(self, position: int, recorded_at: datetime, event: Any) -> None:
         self.position = max(self.position, position)
         name = type(event).__qualname__
-        day = business_day(recorded_at)
+        day = _day(business_day(recorded_at))
         owner = name.split(".")[0]
         if owner in ("Unit", "Title", "Cadre"):
             self.facts_position = max(self.facts_position, position)
@@ -396,25 +390,18 @@ def finding_row(f: Finding, review: ReviewStatus | None) -> dict[str, Any]:
 # --- the findings index: one per process, kept current from the log ------------------------
 
 
-class LoggedEvent(Protocol):
-    """A log record as `infra.chain.LogReader.select` gives it."""
+class SelectedRecord(StoredRecord, Protocol):
+    """A log record as `infra.chain.LogReader.select` gives it: decodable, with its place in
+    the log and the instant it was recorded."""
 
     @property
     def position(self) -> int: ...
-    @property
-    def originator_id(self) -> UUID: ...
-    @property
-    def originator_version(self) -> int: ...
-    @property
-    def topic(self) -> str: ...
-    @property
-    def state(self) -> bytes: ...
     @property
     def recorded_at(self) -> datetime: ...
 
 
 class EventLog(Protocol):
-    def select(self, after_position: int, limit: int) -> Sequence[LoggedEvent]: ...
+    def select(self, after_position: int, limit: int) -> Sequence[SelectedRecord]: ...
     def position_at(self, instant: datetime) -> int: ...
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Select, and_, func, or_, select
 from domain.application import today_in_vietnam
 from domain.rules.pack import default_pack
 from domain.values import add_months, fold
+from projections.bitemporal import held_on, in_force
 from projections.runner import active_generation
 from projections.tables import ReadTables, read_tables
 
@@ -204,21 +205,13 @@ class ReadModel:
                 sorted(titles.values(), key=lambda r: (-r["rank"], r["code"]))]
 
     # -- holdings
-    @staticmethod
-    def _in_force(table: Any, k: int) -> Any:
-        return and_(table.c.rec_from <= k, or_(table.c.rec_to.is_(None), table.c.rec_to > k))
-
-    @staticmethod
-    def _valid(table: Any, day: date) -> Any:
-        return and_(table.c.since <= day, or_(table.c.until.is_(None), table.c.until > day))
-
     def _holding_rows(self, conn: Connection, t: ReadTables, m: Moment,
                       where: Any) -> list[dict[str, Any]]:
         h, c = t.holdings, t.cadres
         q: Select[Any] = (
             select(h, c.c.full_name)
-            .join(c, and_(c.c.cadre_id == h.c.cadre_id, self._in_force(c, m.position)))
-            .where(where, self._in_force(h, m.position), self._valid(h, m.as_of))
+            .join(c, and_(c.c.cadre_id == h.c.cadre_id, in_force(c, m.position)))
+            .where(where, in_force(h, m.position), held_on(h, m.as_of))
         )
         titles = self._title_map(conn, t)
         timeline = self.timeline()
@@ -251,7 +244,7 @@ class ReadModel:
             titles = self._title_map(conn, t)
             ever = {code for (code,) in conn.execute(
                 select(h.c.title_code).distinct().where(
-                    h.c.unit_id == unit_id, self._in_force(h, m.position),
+                    h.c.unit_id == unit_id, in_force(h, m.position),
                     h.c.since <= m.as_of))}
             now = {r["title_code"] for r in self._holding_rows(conn, t, m,
                                                                h.c.unit_id == unit_id)}
@@ -261,7 +254,7 @@ class ReadModel:
     def _identity(self, conn: Connection, t: ReadTables, cadre_id: UUID,
                   k: int) -> dict[str, Any] | None:
         c = t.cadres
-        row = conn.execute(select(c).where(c.c.cadre_id == cadre_id, self._in_force(c, k))
+        row = conn.execute(select(c).where(c.c.cadre_id == cadre_id, in_force(c, k))
                            ).mappings().first()
         return dict(row) if row else None
 
@@ -271,7 +264,7 @@ class ReadModel:
             t = self._tables(conn)
             c = t.cadres
             query = select(c.c.cadre_id, c.c.full_name, c.c.gender, c.c.born_on).where(
-                self._in_force(c, m.position))
+                in_force(c, m.position))
             if q and fold(q).strip():
                 for word in fold(q).split():
                     query = query.where(c.c.name_folded.contains(word, autoescape=True))
@@ -280,8 +273,8 @@ class ReadModel:
                 ids = self.subtree(unit_id, m)
                 query = query.where(c.c.cadre_id.in_(
                     select(h.c.cadre_id).where(h.c.unit_id.in_(ids),
-                                               self._in_force(h, m.position),
-                                               self._valid(h, m.as_of))))
+                                               in_force(h, m.position),
+                                               held_on(h, m.as_of))))
             query = query.order_by(c.c.name_folded, c.c.cadre_id).limit(limit).offset(offset)
             return [dict(id=r.cadre_id, full_name=r.full_name, gender=r.gender,
                          born_on=r.born_on) for r in conn.execute(query)]
@@ -298,8 +291,8 @@ class ReadModel:
             t = self._tables(conn)
             h = t.holdings
             return {u for (u,) in conn.execute(select(h.c.unit_id).where(
-                h.c.cadre_id == cadre_id, self._in_force(h, m.position),
-                self._valid(h, m.as_of)))}
+                h.c.cadre_id == cadre_id, in_force(h, m.position),
+                held_on(h, m.as_of)))}
 
     def profile(self, cadre_id: UUID, m: Moment) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -312,7 +305,7 @@ class ReadModel:
             lv = t.levels
             levels: dict[str, tuple[int, str]] = {}
             for r in conn.execute(select(lv.c.kind, lv.c.level, lv.c.rank).where(
-                    lv.c.cadre_id == cadre_id, self._in_force(lv, k), lv.c.obtained_on <= day)):
+                    lv.c.cadre_id == cadre_id, in_force(lv, k), lv.c.obtained_on <= day)):
                 if r.kind not in levels or r.rank > levels[r.kind][0]:
                     levels[r.kind] = (r.rank, r.level)
             pl = t.plannings
@@ -320,13 +313,13 @@ class ReadModel:
                              title_code=r.title_code, term=r.term, decided_on=r.decided_on,
                              decision=r.decision)
                         for r in conn.execute(select(pl).where(
-                            pl.c.cadre_id == cadre_id, self._in_force(pl, k),
+                            pl.c.cadre_id == cadre_id, in_force(pl, k),
                             pl.c.decided_on <= day,
                             or_(pl.c.removed_on.is_(None), pl.c.removed_on > day))
                             .order_by(pl.c.decided_on))]
             f = t.facts
             facts: list[Any] = list(conn.execute(select(f).where(
-                f.c.cadre_id == cadre_id, self._in_force(f, k), f.c.effective_on <= day)
+                f.c.cadre_id == cadre_id, in_force(f, k), f.c.effective_on <= day)
                 .order_by(f.c.effective_on, f.c.entry_position)).mappings())
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for r in facts:

@@ -27,10 +27,10 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from domain.cadre import period_bounds as domain_period_bounds
+from domain.calendar import EARLIEST_YEAR, LATEST_YEAR, QUARTERLY_FROM, period_first_and_last
 from domain.errors import InvalidCommand, NotFound
 from domain.rules.retirement import retirement_age_reached_on
 from domain.values import (
@@ -45,6 +45,7 @@ from domain.values import (
     age_on,
     fold,
 )
+from projections.bitemporal import held_during, held_on, in_force
 from projections.read_model import Moment, UnitTimeline
 from projections.runner import active_generation
 from projections.tables import ReadTables, read_tables
@@ -75,8 +76,6 @@ ACTION_KINDS = (*(str(k) for k in ActionKind), NOMINATION_KIND)
 ENDING_REASONS = tuple(str(r) for r in EndingReason)
 NO_RELIGION = frozenset({"", "khong", "khong co", "khong ton giao"})
 MAJORITY_ETHNICITY = "kinh"
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # outside: typos, not history
-QUARTERLY_FROM = 2026  # evaluations are quarterly from 2026 (seed 004), yearly before
 
 
 class ReportSource(Protocol):
@@ -143,17 +142,16 @@ def percent(count: int, total: int) -> float | None:
 # --- periods ---------------------------------------------------------------------------------
 
 
-def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of an evaluation period `YYYY` or `YYYY-Qn` (the domain's periods)."""
-    first, after = domain_period_bounds(normal_period(period))
-    return first, date.fromordinal(after.toordinal() - 1)
+def period_days(period: str) -> tuple[date, date]:
+    """First and last day (both included) of an evaluation period `YYYY` or `YYYY-Qn`."""
+    return period_first_and_last(normal_period(period))
 
 
 def normal_period(period: str) -> str:
     return period.strip().upper()
 
 
-def month_bounds(month: str) -> tuple[date, date]:
+def month_days(month: str) -> tuple[date, date]:
     """First and last day of a month `YYYY-MM`."""
     try:
         year, number = (int(x) for x in month.strip().split("-"))
@@ -226,18 +224,6 @@ def scope_for(model: ReportSource, m: Moment, tier: str | None, unit_id: UUID | 
     return Scope(tier, unit_id, name, codes, ids)
 
 
-def in_force(table: Any, k: int) -> ColumnElement[bool]:
-    return and_(table.c.rec_from <= k, or_(table.c.rec_to.is_(None), table.c.rec_to > k))
-
-
-def held_on(h: Any, day: date) -> ColumnElement[bool]:
-    return and_(h.c.since <= day, or_(h.c.until.is_(None), h.c.until > day))
-
-
-def held_during(h: Any, first: date, last: date) -> ColumnElement[bool]:
-    return and_(h.c.since <= last, or_(h.c.until.is_(None), h.c.until > first))
-
-
 # --- cadre quality (seed 000 section I, biểu BM01) --------------------------------------------
 
 
@@ -256,7 +242,7 @@ class Tally:
     by: dict[str, Counter[str]] = field(default_factory=lambda: {
         k: Counter() for k in (*BREAKDOWN_LEVELS, "age_band")})
 
-    def add(self, person: CadreFacts) -> None:
+    def add(self, person: QualityProfile) -> None:
         self.total += 1
         self.female += person.female
         self.under_35 += person.under_35
@@ -301,7 +287,7 @@ class Tally:
 
 
 @dataclass(frozen=True)
-class CadreFacts:
+class QualityProfile:
     female: bool
     under_35: bool
     party_member: bool
@@ -328,8 +314,8 @@ def age_band(born_on: date, gender: str, on: date) -> str:
     return "tren_60"
 
 
-def cadre_facts(identity: Mapping[str, Any], levels: Iterable[tuple[str, str, int]],
-                on: date) -> CadreFacts:
+def quality_profile(identity: Mapping[str, Any], levels: Iterable[tuple[str, str, int]],
+                on: date) -> QualityProfile:
     """What the quality table counts of one cadre on a date (levels: kind, level, rank)."""
     best: dict[str, tuple[int, str]] = {}
     kinds: set[str] = set()
@@ -342,7 +328,7 @@ def cadre_facts(identity: Mapping[str, Any], levels: Iterable[tuple[str, str, in
     religion = fold(str(sensitive.get("religion") or ""))
     born: date = identity["born_on"]
     joined: date | None = identity.get("party_joined_on")
-    return CadreFacts(
+    return QualityProfile(
         female=identity["gender"] == "nu",
         under_35=age_on(born, on) < UNDER_35,
         party_member=joined is not None and joined <= on,
@@ -384,7 +370,7 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
     total = Tally()
     by_unit: dict[UUID, Tally] = {}
     for cadre_id, identity in identities.items():
-        person = cadre_facts(identity, levels.get(cadre_id, ()), day)
+        person = quality_profile(identity, levels.get(cadre_id, ()), day)
         total.add(person)
         by_unit.setdefault(primary[cadre_id][1], Tally()).add(person)
     columns = total.flat()
@@ -415,7 +401,7 @@ def _cadres_in_scope(h: Any, scope: Scope, k: int, first: date, last: date) -> A
 def evaluations(model: ReportSource, period: str, m_known: Moment, tier: str | None = None,
                 unit_id: UUID | None = None, as_of: date | None = None) -> dict[str, Any]:
     """Ratings of a period for the cadres in scope on its last day (or `as_of`)."""
-    first, last = period_bounds(period)
+    first, last = period_days(period)
     m = Moment(as_of or last, m_known.known_at, m_known.position)
     scope = scope_for(model, m, tier, unit_id)
     t = tables_of(model)
@@ -571,5 +557,5 @@ def summary(model: ReportSource, from_: date, to: date, m_known: Moment,
 def monthly(model: ReportSource, month: str, m_known: Moment, tier: str | None = None,
             unit_id: UUID | None = None) -> dict[str, Any]:
     """The monthly report (due before the 28th): the summary of one calendar month."""
-    first, last = month_bounds(month)
+    first, last = month_days(month)
     return summary(model, first, last, m_known, tier, unit_id, month=f"{first:%Y-%m}")

@@ -184,7 +184,7 @@ def payload_of(event: Any) -> dict[str, Any]:
 # --- summaries (Vietnamese, for the hồ sơ công vụ) -------------------------------------------
 
 
-def summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
+def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
     day = _day(p.get("effective_on")) or ALWAYS
     if type_ == "Registered":
         return f"Lập hồ sơ cán bộ {p.get('full_name', '')}"
@@ -309,18 +309,18 @@ def _cadre(event: Any, cadre_id: UUID, p: dict[str, Any], position: int,
         else:
             ops.append(_entry(cadre_id, "Corrected", position, recorded_at, p,
                               f"Đính chính mục #{target}: "
-                              f"{summary(target_type.entry_type, fact.payload(), known)} "
+                              f"{entry_summary(target_type.entry_type, fact.payload(), known)} "
                               f"— lý do: {p.get('reason', '')}",
                               _fact_key(fact, cadre_id, position), target))
         return ops
     if isinstance(event, Cadre.PersonalDataErased):
         ops.append(Erase(cadre_id))
-        ops.append(_entry(cadre_id, type_, position, recorded_at, p, summary(type_, p, known),
+        ops.append(_entry(cadre_id, type_, position, recorded_at, p, entry_summary(type_, p, known),
                           str(cadre_id), None))
         return ops
     fact = fact_from(event)
     ops += _effects(effects_of(fact, position), cadre_id, known, str(p.get("recorded_by", "")))
-    ops.append(_entry(cadre_id, type_, position, recorded_at, p, summary(type_, p, known),
+    ops.append(_entry(cadre_id, type_, position, recorded_at, p, entry_summary(type_, p, known),
                       _fact_key(fact, cadre_id, position), None))
     return ops
 

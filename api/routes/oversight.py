@@ -30,7 +30,6 @@ from api.security import (
     require_role,
 )
 from domain.errors import NotFound, NotPermitted
-from domain.oversight_service import review_finding
 from domain.rules.pack import RULE_IDS, SEVERITIES, default_pack
 from domain.values import ReviewConclusion
 from projections.findings import FindingsIndex
@@ -195,7 +194,7 @@ def post_review(finding_id: UUID, body: ReviewIn, p: Principal = Depends(get_pri
     if found is None:
         raise NotFound(f"Không tìm thấy phát hiện {finding_id} vào ngày {day:%d/%m/%Y} (unknown "
                        "finding on that date)", code="finding_not_found", field="id")
-    receipt = review_finding(runtime.app, finding_key=found.key, rule_id=found.rule_id,
+    receipt = runtime.app.review_finding(finding_key=found.key, rule_id=found.rule_id,
                              conclusion=body.conclusion, reason=body.reason,
                              recorded_by=p.name)
     # Read your own write: the next findings list shows the review.

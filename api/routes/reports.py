@@ -207,7 +207,7 @@ def evaluations(period: Annotated[str, Query(max_length=16, description="YYYY or
                                 "day"), AfterValidator(bounded_date)] = None,
                 format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
                 runtime: Runtime = Depends(get_runtime)) -> Response:
-    _, last = reports.period_bounds(period)
+    _, last = reports.period_days(period)
     m = _moment(runtime, as_of or last, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.evaluations(runtime.read_model, period, m, tier, unit_id, as_of=m.as_of)
@@ -275,7 +275,7 @@ def monthly(month: Annotated[str, Query(max_length=7, description="YYYY-MM")],
             known_at: KnownAtQuery = None, tier: TierQuery = None, unit_id: UnitQuery = None,
             format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime)) -> Response:
-    _, last = reports.month_bounds(month)
+    _, last = reports.month_days(month)
     m = _moment(runtime, last, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.monthly(runtime.read_model, month, m, tier, unit_id)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.calendar import VIETNAM
 from domain.values import label
-
-VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no daylight saving
 
 TIER_NAMES = {"thanh_uy": "Thành ủy", "quan_uy": "Quận ủy", "huyen_uy": "Huyện ủy",
               "dang_uy": "Đảng ủy", "tinh_uy": "Tỉnh ủy"}

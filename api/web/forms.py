@@ -23,6 +23,7 @@ from api.routes import cadres as cadre_routes
 from api.routes import titles as title_routes
 from api.routes import units as unit_routes
 from api.schemas import (
+    REPLACEMENT_MODELS,
     AppointmentIn,
     CadreIn,
     CorrectionIn,
@@ -41,6 +42,7 @@ from api.schemas import (
 )
 from api.web import display
 from api.web.display import read_day
+from domain.record import FACT_TYPES
 from domain.values import (
     ActionKind,
     DisciplineForm,
@@ -348,16 +350,11 @@ class FormRefused(Exception):
 # --- corrections with the corrected command's own fields -----------------------------------
 
 # The form that recorded each kind of entry; its fields, prefilled, become the correction form.
-FORM_OF_ENTRY = {
-    "Registered": "dang-ky", "Appointed": "bo-nhiem", "HoldingEnded": "thoi-giu-chuc-vu",
-    "Nominated": "gioi-thieu-ung-cu", "Evaluated": "danh-gia", "TrainingRecorded": "dao-tao",
-    "QualificationObtained": "van-bang", "Planned": "quy-hoach", "PlanningRemoved": "quy-hoach",
-    "Disciplined": "ky-luat", "Vetted": "tham-dinh", "RelativeAdded": "quan-he-gia-dinh",
-}
-# Entries keep the command's date as `effective_on`; the forms name it as the command does.
-DATE_FIELD = {"Nominated": "decided_on", "Evaluated": "decided_on", "Planned": "decided_on",
-              "PlanningRemoved": "decided_on", "Vetted": "vetted_on",
-              "QualificationObtained": "obtained_on"}
+# The form that corrects an entry: the one whose payload model a correction's replacement of
+# that entry type must match.
+FORM_OF_ENTRY: dict[str, str] = {
+    entry_type: next(f.slug for f in FORMS.values() if f.model is model)
+    for entry_type, model in REPLACEMENT_MODELS.items()}
 
 
 def correction_form(entry_type: str, position: int) -> Form:
@@ -388,8 +385,10 @@ def correction_form(entry_type: str, position: int) -> Form:
 def prefill(entry_type: str, form: Form, payload: Mapping[str, Any]) -> dict[str, str]:
     """The entry as it stands, in the form's fields (dates dd/mm/yyyy, codes as codes)."""
     source = dict(payload)
-    if entry_type in DATE_FIELD:
-        source[DATE_FIELD[entry_type]] = source.get("effective_on")
+    # Entries keep the command's date as `effective_on`; the form names it as the command does.
+    date_name = FACT_TYPES[entry_type].command_date
+    if date_name != "effective_on":
+        source[date_name] = source.get("effective_on")
     source |= dict(source.get("sensitive") or {})
     decision = source.get("decision")
     values: dict[str, str] = {}

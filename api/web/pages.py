@@ -43,8 +43,8 @@ from api.security import (
 from api.web import charts, display, findings, forms
 from api.web.session import COOKIE, SESSIONS, SIGN_IN_COOKIE, Session, csrf_ok, principal_for
 from api.web.session import signed as signed_cookie
+from domain.calendar import EARLIEST_YEAR, LATEST_YEAR
 from domain.errors import DomainError, InvalidCommand, NotFound
-from domain.oversight_service import review_finding
 from domain.rules.pack import RULE_IDS
 from domain.values import ReviewConclusion
 from infra.runtime import Runtime
@@ -161,7 +161,7 @@ def time_controls(request: Request, runtime: Runtime) -> TimeControls:
     q = request.query_params
     note = None
     as_of = display.read_day(q.get("as_of"))
-    if q.get("as_of") and (as_of is None or not 1900 <= as_of.year <= 2200):
+    if q.get("as_of") and (as_of is None or not EARLIEST_YEAR <= as_of.year <= LATEST_YEAR):
         note, as_of = "Ngày không hợp lệ, đang xem hôm nay (invalid date; dd/mm/yyyy)", None
     known_at = display.from_local_input(q.get("known_at"))
     if q.get("known_at") and known_at is None:
@@ -329,7 +329,7 @@ def overview(request: Request) -> Response:
     months: list[tuple[str, int]] = []
     day = first_month
     while day <= m.as_of:
-        last = reports.month_bounds(f"{day:%Y-%m}")[1]
+        last = reports.month_days(f"{day:%Y-%m}")[1]
         acts = reports.actions(model, day, min(last, m.as_of), m, tier, unit_id)
         months.append((f"{day.month:02d}/{day.year % 100:02d}", int(acts["total"])))
         day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
@@ -809,7 +809,7 @@ async def review(request: Request) -> Response:
         if key not in {f["id"] for f in findings.findings(runtime, m)}:
             raise NotFound("Không còn phát hiện này (no such finding today)",
                            code="finding_not_found")
-        receipt = review_finding(runtime.app, finding_key=key, rule_id=rule,
+        receipt = runtime.app.review_finding(finding_key=key, rule_id=rule,
                                  conclusion=conclusion, reason=reason.strip(),
                                  recorded_by=v.principal.name)
         runtime.catch_up()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from domain.cadre import period_bounds
+from domain.calendar import period_bounds
 from domain.rules.facts import (
     LEVEL_ORDERS,
     CadreFacts,

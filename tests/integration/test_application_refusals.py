@@ -13,7 +13,6 @@ import pytest
 
 from domain.application import HosoApplication
 from domain.errors import Conflict, DomainError, InvalidCommand, NotFound
-from domain.oversight_service import review_finding
 from domain.values import (
     ActionKind,
     Decision,
@@ -268,11 +267,11 @@ def test_unknown_codes_the_domain_checks(kien_an: District) -> None:
     refused(d, InvalidCommand, "invalid_term", "term", lambda: d.app.plan(
         d.hung, unit_id=d.merged_into, title_code="truong_phong", term="2025",
         decided_on=date(2025, 8, 1), decision=decision(date(2025, 8, 1)), recorded_by="btc"))
-    refused(d, InvalidCommand, "invalid_code", "rule", lambda: review_finding(
-        d.app, finding_key="k", rule_id="khong_co_quy_tac", conclusion="confirmed",
+    refused(d, InvalidCommand, "invalid_code", "rule", lambda: d.app.review_finding(
+        finding_key="k", rule_id="khong_co_quy_tac", conclusion="confirmed",
         reason="Lý do", recorded_by="ubkt"))
-    refused(d, InvalidCommand, "invalid_code", "conclusion", lambda: review_finding(
-        d.app, finding_key="k", rule_id="long_tenure", conclusion="approved",
+    refused(d, InvalidCommand, "invalid_code", "conclusion", lambda: d.app.review_finding(
+        finding_key="k", rule_id="long_tenure", conclusion="approved",
         reason="Lý do", recorded_by="ubkt"))
     refused(d, Conflict, "duplicate_code", "code", lambda: d.app.register_unit(
         code="KA-NV", name="Trùng mã", kind="phong", established_on=date(2010, 1, 1),

@@ -21,7 +21,7 @@ M = Moment(date(2022, 6, 30), datetime(2022, 7, 20, 1, 30, tzinfo=UTC), 4242)
 def quality() -> dict[str, Any]:
     total = reports.Tally()
     for i in range(12):
-        total.add(reports.cadre_facts(
+        total.add(reports.quality_profile(
             dict(gender="nu" if i % 3 else "nam", born_on=date(1960 + 2 * i, 5, 5),
                  party_joined_on=date(2000, 1, 1), sensitive=None),
             [("political_theory", "cao_cap" if i % 2 else "trung_cap", 3 if i % 2 else 2)],

@@ -42,25 +42,25 @@ def test_percent_of_nobody_is_undefined() -> None:
     ("2026-Q3", date(2026, 7, 1), date(2026, 9, 30)),
     ("2026-q4", date(2026, 10, 1), date(2026, 12, 31)),
 ])
-def test_period_bounds(period: str, first: date, last: date) -> None:
-    assert reports.period_bounds(period) == (first, last)
+def test_period_days(period: str, first: date, last: date) -> None:
+    assert reports.period_days(period) == (first, last)
 
 
 @pytest.mark.parametrize("period", ["2021-Q5", "2021-Q0", "21", "2021-13", "năm", "", "9999",
                                     "2021Q1", "0000"])
 def test_a_period_that_is_not_one_is_refused(period: str) -> None:
     with pytest.raises(InvalidCommand) as refused:
-        reports.period_bounds(period)
+        reports.period_days(period)
     assert refused.value.code == "invalid_period"
 
 
-def test_month_bounds() -> None:
-    assert reports.month_bounds("2026-10") == (date(2026, 10, 1), date(2026, 10, 31))
-    assert reports.month_bounds("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
-    assert reports.month_bounds("2025-12") == (date(2025, 12, 1), date(2025, 12, 31))
+def test_month_days() -> None:
+    assert reports.month_days("2026-10") == (date(2026, 10, 1), date(2026, 10, 31))
+    assert reports.month_days("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
+    assert reports.month_days("2025-12") == (date(2025, 12, 1), date(2025, 12, 31))
     for bad in ("2026-13", "10/2026", "x", "9999-12"):
         with pytest.raises(InvalidCommand):
-            reports.month_bounds(bad)
+            reports.month_days(bad)
 
 
 @pytest.mark.parametrize(("day", "period"), [
@@ -91,7 +91,7 @@ def test_age_bands_partition_by_age_and_retirement() -> None:
 
 def test_what_the_quality_table_counts_of_one_cadre() -> None:
     on = date(2022, 6, 30)
-    person = reports.cadre_facts(
+    person = reports.quality_profile(
         dict(gender="nu", born_on=date(1988, 1, 1), party_joined_on=date(2022, 7, 1),
              sensitive={"ethnicity": "Tày", "religion": "Không"}),
         [("political_theory", "so_cap", 1), ("political_theory", "trung_cap", 2),
@@ -102,7 +102,7 @@ def test_what_the_quality_table_counts_of_one_cadre() -> None:
     assert not person.religious and not person.it and person.languages
     assert person.levels == {"political_theory": "trung_cap", "education": "dai_hoc",
                              "grade": "cvc"}
-    kinh = reports.cadre_facts(dict(gender="nam", born_on=date(1970, 1, 1),
+    kinh = reports.quality_profile(dict(gender="nam", born_on=date(1970, 1, 1),
                                     party_joined_on=None, sensitive={"ethnicity": " kinh ",
                                                                      "religion": "Phật giáo"}),
                                [], on)

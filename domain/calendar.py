@@ -1,0 +1,51 @@
+"""The record's calendar: business dates in Vietnam, the years a date may carry, and periods.
+
+Nothing here reads a clock: `business_day` turns an instant the caller has into the date it
+was in Vietnam.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from domain.errors import InvalidCommand
+from domain.values import add_months
+
+VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has had no daylight saving since 1975
+# Years a date of the record may carry: outside them a date is a typo, not history.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+# Evaluations are quarterly from 2026 (seed 004), yearly before.
+QUARTERLY_FROM = 2026
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
+
+
+def business_day(instant: datetime) -> date:
+    """The date in Vietnam at an instant (a naive instant is UTC)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(VIETNAM).date()
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First day and the day after the last of a period `YYYY` or `YYYY-Qn` (half-open)."""
+    match = PERIOD_PATTERN.match(period)
+    if not match:
+        raise InvalidCommand(f"Kỳ đánh giá '{period}' không hợp lệ (period must be YYYY or "
+                             "YYYY-Qn)", code="invalid_period", field="period")
+    year = int(match.group(1))
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise InvalidCommand(f"Năm của kỳ đánh giá '{period}' không hợp lệ (year must be within "
+                             f"{EARLIEST_YEAR}-{LATEST_YEAR})", code="invalid_period",
+                             field="period")
+    if match.group(2):
+        quarter = int(match.group(2))
+        start = date(year, 3 * quarter - 2, 1)
+        return start, add_months(start, 3)
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def period_first_and_last(period: str) -> tuple[date, date]:
+    """First and last day of a period (both included), as the reports name their range."""
+    first, after = period_bounds(period)
+    return first, after - timedelta(days=1)
