@@ -258,6 +258,10 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+# What an erased cadre's name reads as, in the log decoded and on the read side.
+ERASED_NAME = "[đã hủy dữ liệu cá nhân]"
+
+
 def fold(text: str) -> str:
     """Diacritics folded to ASCII, lower case: 'Nguyễn Đức' -> 'nguyen duc'."""
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))

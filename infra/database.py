@@ -58,6 +58,8 @@ def engine_for(settings: Settings, *, durable: bool = False) -> Engine:
         cur.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=OFF")
+        # Deleted and overwritten content is zeroed, not left in free pages (erasure).
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     return engine

@@ -33,8 +33,14 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
+from domain.values import ERASED_NAME
+
 SEALED = "_sealed"
 SHREDDED: dict[str, Any] = {"_shredded": True}
+# The cadre's own name travels sealed with the personal fields (contract v1.1: after erasure
+# no store file yields it). The stored event keeps `full_name: null` as the mark.
+NAME = "full_name"
+_NO_SENSITIVE = "_no_sensitive"
 _AAD_PREFIX = b"hoso-personal-data-v1:"
 
 
@@ -320,25 +326,40 @@ class PersonalDataMapper(Mapper[UUID]):
     # -- sealing
 
     def _seal_state(self, originator_id: UUID | str, state: dict[str, Any]) -> None:
-        sensitive = state.get("sensitive")
-        if type(sensitive) is dict:
-            state["sensitive"] = self.seal(originator_id, sensitive)
+        self._seal_into(originator_id, state)
         replacement = state.get("replacement")
-        if type(replacement) is dict and type(replacement.get("sensitive")) is dict:
-            state["replacement"] = {
-                **replacement,
-                "sensitive": self.seal(originator_id, replacement["sensitive"]),
-            }
+        if type(replacement) is dict and "sensitive" in replacement:
+            state["replacement"] = dict(replacement)
+            self._seal_into(originator_id, state["replacement"])
+
+    def _seal_into(self, originator_id: UUID | str, holder: dict[str, Any]) -> None:
+        """Seal `holder["sensitive"]`, with the cadre's own `full_name` moved inside it."""
+        if "sensitive" not in holder:
+            return
+        sensitive = holder["sensitive"]
+        if type(holder.get(NAME)) is str:
+            plain = dict(sensitive) if type(sensitive) is dict else {_NO_SENSITIVE: True}
+            sensitive = {**plain, NAME: holder[NAME]}
+            holder[NAME] = None
+        if type(sensitive) is dict:
+            holder["sensitive"] = self.seal(originator_id, sensitive)
 
     def _unseal_state(self, originator_id: UUID | str, state: dict[str, Any]) -> None:
-        sensitive = state.get("sensitive")
-        if type(sensitive) is dict and SEALED in sensitive:
-            state["sensitive"] = self.unseal(originator_id, sensitive)
+        self._unseal_from(originator_id, state)
         replacement = state.get("replacement")
         if type(replacement) is dict:
-            inner = replacement.get("sensitive")
-            if type(inner) is dict and SEALED in inner:
-                replacement["sensitive"] = self.unseal(originator_id, inner)
+            self._unseal_from(originator_id, replacement)
+
+    def _unseal_from(self, originator_id: UUID | str, holder: dict[str, Any]) -> None:
+        sensitive = holder.get("sensitive")
+        if not (type(sensitive) is dict and SEALED in sensitive):
+            return
+        opened = self.unseal(originator_id, sensitive)
+        if NAME in holder and holder[NAME] is None:  # the name was sealed here
+            holder[NAME] = opened.pop(NAME, ERASED_NAME)
+            holder["sensitive"] = None if opened.pop(_NO_SENSITIVE, False) else opened
+        else:
+            holder["sensitive"] = opened
 
     def _store(self) -> PersonalKeyStore:
         if self.key_store is None:

@@ -81,6 +81,11 @@ class Runtime:
                                   ReaderSource(self.log), decoder(self.app.mapper))
         return self._runner
 
+    def drop_findings(self) -> None:
+        """Forget the findings fold (after an erasure: it holds names); refolded on next use."""
+        with self._findings_lock:
+            self._findings = None
+
     def catch_up(self) -> int:
         """Apply every event recorded so far; returns the position the read side reflects."""
         return self._current_runner().catch_up()

@@ -11,6 +11,7 @@ then switches `rm_meta` in the same transaction as its last batch.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,9 +21,20 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 
+from domain.values import ERASED_NAME
 from infra.chain import LogRecord
 from projections.rows import Close, Erase, Open, Supersede, changes
 from projections.tables import (
@@ -65,7 +77,6 @@ def decoder(mapper: EventMapper) -> Callable[[StoredRecord], Any]:
     return decode
 Progress = Callable[[int, int], None]
 INTERVAL_TABLES = frozenset({"cadres", "holdings", "plannings", "levels", "facts"})
-ERASED_NAME = "[đã hủy dữ liệu cá nhân]"
 
 
 class LogSource(Protocol):
@@ -212,11 +223,39 @@ class BatchWriter:
             for columns, group in groups.items():
                 insert_many(conn, getattr(t, table), columns, group)
         for cadre_id in self.erasures:
+            # Every summary that spells the name (the cadre's own entries, and other cadres'
+            # entries that name them) is re-rendered without it.
+            names = {n for n in conn.execute(select(t.cadres.c.full_name).where(
+                t.cadres.c.cadre_id == cadre_id)).scalars() if n and n != ERASED_NAME}
+            for name in sorted(names, key=len, reverse=True):
+                conn.execute(update(t.entries)
+                             .where(t.entries.c.summary.contains(name, autoescape=True))
+                             .values(summary=func.replace(t.entries.c.summary, name,
+                                                          ERASED_NAME)))
+                # Facts stored as JSON (another cadre's relative) keep it JSON-escaped.
+                spelled = json.dumps(name)[1:-1]
+                for fact_id, payload in conn.execute(
+                        select(t.facts.c.id, t.facts.c.payload)
+                        .where(cast(t.facts.c.payload, String).contains(spelled,
+                                                                        autoescape=True))):
+                    conn.execute(update(t.facts).where(t.facts.c.id == fact_id)
+                                 .values(payload=_without_name(payload, name)))
             conn.execute(update(t.cadres).where(t.cadres.c.cadre_id == cadre_id)
                          .values(full_name=ERASED_NAME, name_folded="", sensitive=None))
             conn.execute(update(t.facts).where(t.facts.c.cadre_id == cadre_id,
                                                t.facts.c.kind == "relative")
                          .values(payload={}))
+
+
+def _without_name(value: Any, name: str) -> Any:
+    """`value` (a JSON payload) with every string spelling `name` re-rendered without it."""
+    if isinstance(value, str):
+        return value.replace(name, ERASED_NAME)
+    if isinstance(value, dict):
+        return {k: _without_name(v, name) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_name(v, name) for v in value]
+    return value
 
 
 def insert_many(conn: Connection, table: Any, columns: tuple[str, ...],

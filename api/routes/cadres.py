@@ -48,9 +48,9 @@ from api.security import (
     require_role,
 )
 from domain.application import Receipt as DomainReceipt
-from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.errors import InvalidCommand, NotFound
 from infra.access import AccessStore
-from infra.persistence import open_key_store
+from infra.erasure import erase_personal_data
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -226,20 +226,10 @@ def correct(cadre_id: UUID, body: CorrectionIn, p: Principal = Depends(get_princ
 def erase(cadre_id: UUID, body: ErasureIn, p: Principal = Depends(get_principal),
           runtime: Runtime = Depends(get_runtime)) -> Receipt:
     require_role(p, ADMIN)
-    keys = open_key_store(runtime.settings)
-    try:
-        receipt = runtime.app.erase_personal_data(cadre_id, reason=body.reason,
-                                                  recorded_by=p.name)
-    except Conflict as refusal:
-        # A recorded erasure whose shred was cut off (a crash, a dropped connection) is
-        # completed by the retry, which still answers `already_erased`.
-        if refusal.code == "already_erased":
-            keys.shred(cadre_id)
-        raise
-    # The erasure is recorded first; only then is the key destroyed, so a crash in between
-    # leaves a recorded request that the retry completes, never a silent loss.
-    keys.shred(cadre_id)
-    return _answer(runtime, receipt)
+    # Recorded first, then shredded, scrubbed and compacted (infra/erasure.py); a retry after
+    # a crash in between completes the shred and still answers `already_erased`.
+    return _answer(runtime, erase_personal_data(runtime, cadre_id, reason=body.reason,
+                                                recorded_by=p.name))
 
 
 # --- reads -----------------------------------------------------------------------------------

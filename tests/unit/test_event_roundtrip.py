@@ -363,7 +363,13 @@ def test_personal_data_is_sealed_but_the_rest_stays_readable(app: HosoApplicatio
     registered = build(Cadre.Registered, SAMPLES["Cadre.Registered"][0])
     state = orjson.loads(app.mapper.to_stored_event(registered).state)
     assert set(state["sensitive"]) == {"_sealed"}
-    assert state["full_name"] == "Nguyễn Thị Thu Hằng"
+    # Contract v1.1: the name is sealed with the personal fields (erasure must reach it); the
+    # stored event keeps `full_name: null` as the mark, everything else stays readable.
+    assert state["full_name"] is None and "Nguyễn Thị Thu Hằng".encode() not in \
+        app.mapper.to_stored_event(registered).state
+    assert state["gender"]["v"] == "nu"
+    assert app.mapper.to_domain_event(app.mapper.to_stored_event(registered)).full_name == \
+        "Nguyễn Thị Thu Hằng"
 
 
 # --- upcasting ------------------------------------------------------------------------------

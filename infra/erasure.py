@@ -1,0 +1,87 @@
+"""Erasing a cadre's personal data (Luật 91/2025/QH15; contract v1.1 "Personal data"): the
+whole workflow, for the API and any other caller.
+
+1. `HosoApplication.erase_personal_data` records `PersonalDataErased` (who asked, why);
+2. the cadre's key is destroyed (crypto-shredding): the name and every personal field are
+   sealed under it in the log, so the log keeps its bytes, its chain verifies, and nothing in
+   it can be read back;
+3. the read side applies the erasure (`Erase`): the name, search name and personal fields of
+   the cadre's rows, and the name wherever another entry's summary carries it, are replaced;
+4. the process's findings index is dropped (refolded from the log on next use, now without
+   the name), and the key cache forgets the key;
+5. the store is compacted so that no file keeps an old copy: SQLite runs with
+   `secure_delete`, is VACUUMed (free pages rewritten) and its WAL checkpointed and truncated;
+   PostgreSQL gets `VACUUM (FULL)` of the read-model tables and the key table (dead tuples and
+   free space rewritten away).
+
+A crash between 1 and 2 leaves the request recorded; asking again completes the shred (see
+`docs/operations.md` §9). The cost is step 5, a rewrite of the database file on SQLite: it is
+measured in `docs/operations.md`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from sqlalchemy import text
+
+from domain.application import Receipt
+from domain.errors import Conflict
+from infra.persistence import open_key_store
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+
+
+def erase_personal_data(runtime: Runtime, cadre_id: UUID, *, reason: str,
+                        recorded_by: str) -> Receipt:
+    """Record, shred, scrub and compact; the receipt of the recorded `PersonalDataErased`."""
+    keys = open_key_store(runtime.settings)
+    try:
+        receipt = runtime.app.erase_personal_data(cadre_id, reason=reason,
+                                                  recorded_by=recorded_by)
+    except Conflict as already:
+        # Recorded before, but perhaps not shredded (a crash in between): finish the job,
+        # then answer as before (409).
+        if already.code == "already_erased" and not keys.is_shredded(cadre_id):
+            keys.shred(cadre_id)
+            _scrub(runtime)
+        raise
+    keys.shred(cadre_id)
+    _scrub(runtime)
+    return receipt
+
+
+def _scrub(runtime: Runtime) -> None:
+    runtime.catch_up()
+    runtime.drop_findings()
+    compact_store(runtime)
+
+
+def compact_store(runtime: Runtime) -> None:
+    """Leave no copy of erased data in free pages, old row versions or the WAL."""
+    engine = runtime.engine
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA secure_delete=ON")
+            conn.commit()
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            previous = raw.isolation_level
+            raw.isolation_level = None  # VACUUM cannot run inside a transaction
+            try:
+                raw.execute("VACUUM")
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.isolation_level = previous
+        return
+    tables = [name for name in _read_side_tables(runtime)] + ["personal_keys"]
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.execute(text(f'VACUUM (FULL) "{table}"'))
+
+
+def _read_side_tables(runtime: Runtime) -> list[str]:
+    t = runtime.read_model.tables()
+    return [t.cadres.name, t.entries.name, t.facts.name]
