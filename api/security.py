@@ -190,6 +190,13 @@ def check_correct_entry(p: Principal, runtime: Runtime, cadre_id: UUID, position
         check_write_unit(p, runtime, unit_id)
 
 
+def record_reads(access: AccessStore, p: Principal, cadre_ids: list[UUID], what: str,
+                 m: Moment) -> None:
+    """The read audit of an answer listing named people (roster, search, findings)."""
+    access.record_reads(reader=p.name, role=p.role, cadre_ids=cadre_ids, what=what,
+                        as_of=m.as_of, known_at=m.known_at, position=m.position)
+
+
 def record_read(access: AccessStore, p: Principal, cadre_id: UUID, what: str,
                 m: Moment) -> None:
     """Write the read audit row for a profile, record or CV shown to `p` (who looked)."""

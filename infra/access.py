@@ -45,7 +45,9 @@ ROLES = ("admin", "personnel", "inspector", "leader", "self")
 # mistaken for one of them: a name is the identity recorded in `recorded_by` and the read audit.
 RESERVED_NAMES = ("admin",)
 RESERVED_PREFIXES = ("cli:",)
-READ_KINDS = ("profile", "record", "cv", "form")
+# One row per subject shown: a roster, a search or a findings list of 40 people writes 40 rows
+# (one group commit), so "who looked at X" is one indexed query whatever screen showed X.
+READ_KINDS = ("profile", "record", "cv", "form", "roster", "search", "findings")
 TOKEN_PREFIX = "hoso_"
 
 metadata = MetaData()
@@ -161,9 +163,15 @@ class GroupCommit:
         self._writer: threading.Thread | None = None
 
     def write(self, row: dict[str, object]) -> None:
+        self.write_all([row])
+
+    def write_all(self, rows: list[dict[str, object]]) -> None:
+        """Several rows, committed together (and with other callers' rows)."""
+        if not rows:
+            return
         ticket = _Ticket()
         with self._ready:
-            self._pending.append((row, ticket))
+            self._pending.extend((row, ticket) for row in rows)
             if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(target=self._run, name="audit-writer",
                                                 daemon=True)
@@ -351,11 +359,19 @@ class AccessStore:
 
     def record_read(self, *, reader: str, role: str, cadre_id: UUID, what: str, as_of: date,
                     known_at: datetime, position: int) -> None:
+        self.record_reads(reader=reader, role=role, cadre_ids=[cadre_id], what=what,
+                          as_of=as_of, known_at=known_at, position=position)
+
+    def record_reads(self, *, reader: str, role: str, cadre_ids: list[UUID], what: str,
+                     as_of: date, known_at: datetime, position: int) -> None:
+        """One audit row per subject of one answer (a roster, a search, findings)."""
         if what not in READ_KINDS:
             raise ValueError(f"unknown read kind {what!r}")
-        self._reads.write(dict(
-            reader=reader, role=role, read_at=datetime.now(UTC), cadre_id=cadre_id,
-            what=what, as_of=as_of, known_at=_utc(known_at), position=position))
+        read_at = datetime.now(UTC)
+        self._reads.write_all([dict(
+            reader=reader, role=role, read_at=read_at, cadre_id=cadre_id, what=what,
+            as_of=as_of, known_at=_utc(known_at), position=position)
+            for cadre_id in dict.fromkeys(cadre_ids)])
 
     def reads(self, *, cadre_id: UUID | None = None, reader: str | None = None,
               from_: datetime | None = None, to: datetime | None = None,

@@ -45,6 +45,7 @@ from api.security import (
     check_write_unit,
     get_principal,
     record_read,
+    record_reads,
     require_role,
 )
 from domain.application import Receipt as DomainReceipt
@@ -256,7 +257,8 @@ def list_cadres(q: SearchQuery = None,
                                                                 "this unit"),
                 limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=1_000_000),
                 p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
-                runtime: Runtime = Depends(get_runtime)) -> CadresOut:
+                runtime: Runtime = Depends(get_runtime),
+                access: AccessStore = Depends(get_access)) -> CadresOut:
     require_role(p, ADMIN, INSPECTOR, LEADER, PERSONNEL)
     if p.role in (LEADER, PERSONNEL):
         # Scoped roles search within their subtree unless they name a unit inside it.
@@ -264,6 +266,7 @@ def list_cadres(q: SearchQuery = None,
         assert unit_id is not None
         check_read_unit(p, runtime, unit_id, m)
     cadres = runtime.read_model.cadres(m, q=q, unit_id=unit_id, limit=limit, offset=offset)
+    record_reads(access, p, [c["id"] for c in cadres], "search", m)
     return CadresOut.model_validate(dict(as_of=m.as_of, known_at=m.known_at,
                                          position=m.position, cadres=cadres, limit=limit,
                                          offset=offset))

@@ -17,7 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from api.deps import AsOfQuery, KnownAtQuery, get_runtime, utc_instant
+from api.deps import AsOfQuery, KnownAtQuery, get_access, get_runtime, utc_instant
 from api.errors import problem_responses
 from api.schemas import Answer, Day, DecisionOut, LongText, Receipt, Row
 from api.security import (
@@ -32,6 +32,7 @@ from api.security import (
 from domain.errors import NotFound, NotPermitted
 from domain.rules.pack import RULE_IDS, SEVERITIES, default_pack
 from domain.values import ReviewConclusion
+from infra.access import AccessStore
 from projections.findings import FindingsIndex
 
 if TYPE_CHECKING:
@@ -163,7 +164,8 @@ def list_findings(as_of: AsOfQuery = None, known_at: KnownAtQuery = None,
                   rule: RuleQuery = None, unit_id: UUID | None = Query(None),
                   severity: SeverityQuery = None, p: Principal = Depends(get_principal),
                   runtime: Runtime = Depends(get_runtime),
-                  index: FindingsIndex = Depends(get_findings_index)) -> FindingsOut:
+                  index: FindingsIndex = Depends(get_findings_index),
+                  access: AccessStore = Depends(get_access)) -> FindingsOut:
     require_role(p, *FINDINGS_READERS)
     day = as_of or runtime.app.window().today
     if p.role == LEADER:
@@ -174,8 +176,14 @@ def list_findings(as_of: AsOfQuery = None, known_at: KnownAtQuery = None,
     by_rule: dict[str, int] = {}
     for row in answer.findings:
         by_rule[row["rule"]] = by_rule.get(row["rule"], 0) + 1
+    shown_at = known_at or datetime.now(UTC)
+    # Findings name the cadres they concern: one read-audit row per cadre listed.
+    access.record_reads(reader=p.name, role=p.role, what="findings", as_of=day,
+                        known_at=shown_at, position=answer.position,
+                        cadre_ids=[UUID(str(r["cadre_id"])) for r in answer.findings
+                                   if r.get("cadre_id")])
     return FindingsOut.model_validate(dict(
-        as_of=day, known_at=known_at or datetime.now(UTC), position=answer.position,
+        as_of=day, known_at=shown_at, position=answer.position,
         findings=answer.findings, count=len(answer.findings), by_rule=by_rule))
 
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import get_moment, get_runtime
+from api.deps import get_access, get_moment, get_runtime
 from api.errors import problem_responses
 from api.schemas import Receipt, RosterOut, UnitChangeIn, UnitIn, UnitOut, UnitsOut
 from api.security import (
@@ -18,9 +18,11 @@ from api.security import (
     check_read_unit,
     check_write_unit,
     get_principal,
+    record_reads,
     require_role,
 )
 from domain.errors import NotFound
+from infra.access import AccessStore
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -84,11 +86,13 @@ def list_units(p: Principal = Depends(get_principal), m: Moment = Depends(get_mo
 def unit_roster(unit_id: UUID,
                 include_subunits: bool = Query(False, description="include the units below"),
                 p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
-                runtime: Runtime = Depends(get_runtime)) -> RosterOut:
+                runtime: Runtime = Depends(get_runtime),
+                access: AccessStore = Depends(get_access)) -> RosterOut:
     check_read_unit(p, runtime, unit_id, m)
     if runtime.read_model.unit(unit_id, m) is None:
         raise _unit_not_found(unit_id)
     holdings = runtime.read_model.roster(unit_id, m, include_subunits=include_subunits)
+    record_reads(access, p, [h["cadre_id"] for h in holdings], "roster", m)
     return RosterOut.model_validate(dict(
         as_of=m.as_of, known_at=m.known_at, position=m.position, unit_id=unit_id,
         include_subunits=include_subunits, holdings=holdings))

@@ -38,6 +38,7 @@ from api.security import (
     check_write_unit,
     get_principal,
     record_read,
+    record_reads,
     require_role,
 )
 from api.web import charts, display, findings, forms
@@ -376,6 +377,8 @@ def units_page(request: Request) -> Response:
         if unit is None:
             raise NotFound("Không tìm thấy đơn vị (unknown unit)", code="unit_not_found")
         roster = runtime.read_model.roster(selected, m, include_subunits=subunits)
+        record_reads(request.app.state.access, v.principal,
+                     [h["cadre_id"] for h in roster], "roster", m)
         vacant_codes = runtime.read_model.vacant_head_posts(selected, m)
         names = {t["code"]: t["name"] for t in runtime.read_model.titles()}
         vacant = [names.get(c, c) for c in vacant_codes]
@@ -402,6 +405,8 @@ def cadres_page(request: Request) -> Response:
     if unit_id is not None:
         check_read_unit(v.principal, runtime, unit_id, tc.moment)
     found = runtime.read_model.cadres(tc.moment, q=q, unit_id=unit_id, limit=100)
+    record_reads(request.app.state.access, v.principal, [c["id"] for c in found], "search",
+                 tc.moment)
     return page(request, "cadres.html", {"v": v, "tc": tc, "q": q or "", "cadres": found})
 
 
@@ -779,6 +784,9 @@ def findings_page(request: Request) -> Response:
         rows = [f for f in rows if f["review"] is not None]
     names = {c["id"]: c["full_name"] for c in runtime.read_model.cadres(tc.moment,
                                                                           limit=100_000)}
+    record_reads(request.app.state.access, v.principal,
+                 [UUID(str(f["cadre_id"])) for f in rows[:300] if f.get("cadre_id")],
+                 "findings", tc.moment)
     return page(request, "findings.html", {
         "v": v, "tc": tc, "findings": rows[:300], "total": len(rows), "rules": RULE_IDS,
         "rule": rule or "", "severity": severity or "", "state": state,
