@@ -288,6 +288,8 @@ class Receipt(BaseModel):
     # The changed aggregate's own last event: what a correction names as `target_position`
     # (an appointment to a head post also writes the unit's seat after the cadre's entry).
     entry_position: int | None = None
+    # Registration only: cadres already on record that are probably the same person.
+    warnings: list[dict[str, Any]] = Field(default_factory=list)
 
 
 # --- reads -----------------------------------------------------------------------------------

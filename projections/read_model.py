@@ -279,6 +279,20 @@ class ReadModel:
             return [dict(id=r.cadre_id, full_name=r.full_name, gender=r.gender,
                          born_on=r.born_on) for r in conn.execute(query)]
 
+    def people_like(self, *, national_id: str | None, full_name: str,
+                    born_on: date) -> tuple[list[UUID], list[UUID]]:
+        """Cadres on record now (latest knowledge) with this national ID, and those with the
+        same folded name and birth date: (same person, probably the same person)."""
+        with self.engine.connect() as conn:
+            c = self._tables(conn).cadres
+            current = c.c.rec_to.is_(None)
+            same_id = [] if not national_id else list(dict.fromkeys(conn.execute(
+                select(c.c.cadre_id).where(current, c.c.sensitive["national_id"].as_string()
+                                           == national_id)).scalars()))
+            namesakes = list(dict.fromkeys(conn.execute(select(c.c.cadre_id).where(
+                current, c.c.name_folded == fold(full_name), c.c.born_on == born_on)).scalars()))
+        return same_id, namesakes
+
     def registered_by(self, cadre_id: UUID) -> str | None:
         with self.engine.connect() as conn:
             t = self._tables(conn)

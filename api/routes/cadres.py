@@ -49,7 +49,7 @@ from api.security import (
     require_role,
 )
 from domain.application import Receipt as DomainReceipt
-from domain.errors import InvalidCommand, NotFound
+from domain.errors import Conflict, InvalidCommand, NotFound
 from infra.access import AccessStore
 from infra.erasure import erase_personal_data
 
@@ -83,7 +83,23 @@ def _cadre_not_found(cadre_id: UUID) -> NotFound:
 def register_cadre(body: CadreIn, p: Principal = Depends(get_principal),
                    runtime: Runtime = Depends(get_runtime)) -> Receipt:
     require_role(p, ADMIN, PERSONNEL)
-    return _answer(runtime, runtime.app.register_cadre(**body.command(), recorded_by=p.name))
+    runtime.catch_up()
+    same, namesakes = runtime.read_model.people_like(
+        national_id=body.national_id, full_name=body.full_name, born_on=body.born_on)
+    if same:
+        raise Conflict("Số định danh đã có trong hồ sơ một cán bộ khác; không đăng ký lần hai "
+                       "(a cadre with this national ID is already on record: duplicate_person)",
+                       code="duplicate_person", field="national_id")
+    answer = _answer(runtime, runtime.app.register_cadre(**body.command(), recorded_by=p.name))
+    if namesakes:
+        # A warning, not a refusal: namesakes born the same day exist. Scoped officers learn
+        # that one exists, not who (the ids are for roles that may read every record).
+        shown = [str(c) for c in namesakes] if p.role == ADMIN else []
+        answer.warnings = [{"code": "probable_duplicate", "field": "full_name",
+                            "message": "Đã có cán bộ cùng họ tên và ngày sinh (a cadre with "
+                                       "the same name and birth date is on record)",
+                            "cadre_ids": shown}]
+    return answer
 
 
 @router.post("/cadres/{cadre_id}/appointments", status_code=201, response_model=Receipt,
