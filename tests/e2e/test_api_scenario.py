@@ -230,7 +230,9 @@ def test_a_year_of_decisions_read_back_as_of_and_as_known(server: Server) -> Non
     assert any(e["type"].endswith("Corrected") for e in log)
     assert ok(inspector.get("/audit/log", params={"actor": "admin"}))["entries"]
     reads = ok(inspector.get("/audit/reads", params={"cadre_id": dung}))["reads"]
-    assert {(r["reader"], r["what"]) for r in reads} == {("Phòng Nội vụ UBND", "record")}
+    # The record read, and the rosters that listed her (issue 13: rosters are audited too).
+    assert {(r["reader"], r["what"]) for r in reads} == {("Phòng Nội vụ UBND", "record"),
+                                                          ("Phòng Nội vụ UBND", "roster")}
     assert any(r["known_at"].startswith(t_before[:19]) for r in reads)
     assert inspector.post("/cadres", json={"full_name": "X", "gender": "nam",
                                            "born_on": "1980-01-01"}).status_code == 403
