@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or get_settings()
     owned = runtime is None
     active: Runtime = runtime if runtime is not None else open_runtime(settings)
-    access = AccessStore.for_store(settings, active.engine)
+    access = AccessStore.for_store(settings, active.engine, active.clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

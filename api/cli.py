@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 from uuid import UUID
@@ -25,6 +24,7 @@ from rich.progress import (
 
 from infra.access import ROLES, AccessStore
 from infra.chain import VerifyResult
+from infra.clock import clock_from
 from infra.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def serve(
     settings = _settings()
     # Create the store and bring the read side up once, before the workers race to do it.
     with _runtime(settings) as runtime:
-        AccessStore(runtime.engine)
+        AccessStore(runtime.engine, runtime.clock)
     err.print(f"hoso: {settings.database_url} → http://{host}:{port}/docs")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level)
@@ -127,7 +127,7 @@ def token_create(
         if cadre_id is not None and runtime.read_model.registered_by(cadre_id) is None:
             fail(f"không có cán bộ {cadre_id} (no such cadre)", 2)
         try:
-            token = AccessStore.for_store(settings, runtime.engine).create_token(
+            token = AccessStore.for_store(settings, runtime.engine, runtime.clock).create_token(
                 name=name, role=role, unit_id=unit_id, cadre_id=cadre_id,
                 expires_days=expires_days)
         except ValueError as error:
@@ -145,8 +145,8 @@ def token_list() -> None:
     revoked). Tokens themselves are not stored and cannot be shown."""
     settings = _settings()
     with _runtime(settings) as runtime:
-        tokens = AccessStore.for_store(settings, runtime.engine).tokens()
-    now = datetime.now(UTC)
+        tokens = AccessStore.for_store(settings, runtime.engine, runtime.clock).tokens()
+        now = runtime.clock.now()
     print("name\trole\tunit\tcadre\tcreated_at\texpires_at\tstate")
     for t in tokens:
         print("\t".join([t.name, t.role, str(t.unit_id or ""), str(t.cadre_id or ""),
@@ -160,7 +160,7 @@ def token_revoke(name: Annotated[str, typer.Argument(help="the token's name")]) 
     """Revoke a token: every request and web session using it is refused from now on."""
     settings = _settings()
     with _runtime(settings) as runtime:
-        done = AccessStore.for_store(settings, runtime.engine).revoke(name)
+        done = AccessStore.for_store(settings, runtime.engine, runtime.clock).revoke(name)
     if not done:
         fail(f"không có token đang hiệu lực tên '{name}' (no active token named {name!r})", 2)
     err.print(f"Token [bold]{name}[/] revoked.")
@@ -268,7 +268,8 @@ def demo(
         out.print(f"The log already holds {head[0]} events; nothing generated.")
         _welcome(settings, port)
         return
-    bulk = BulkApplication(env=application_env(settings),
+    # The demo's history runs up to today: the real one, unless HOSO_CLOCK_AT pins another.
+    bulk = BulkApplication(env=application_env(settings), clock=clock_from(settings),
                            horizon_days=settings.future_horizon_days)
     try:
         with _progress() as progress:
@@ -294,7 +295,7 @@ def _welcome(settings: Settings, port: int) -> None:
             position = runtime.catch_up()
             progress.update(task, completed=position, total=max(position, 1))
             # Token names are unique: each run's demo token has its own (demo-admin-2, ...).
-            store = AccessStore.for_store(settings, runtime.engine)
+            store = AccessStore.for_store(settings, runtime.engine, runtime.clock)
             taken = {t.name for t in store.tokens()}
             name = next(n for n in ("demo-admin", *(f"demo-admin-{i}" for i in range(2, 10**6)))
                         if n not in taken)

@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the whole log with its integrity chain (format: docs/operations.md)."""
         from infra.archive import ArchiveError, export_log
+        from infra.clock import clock_from
 
         settings = base._settings()
         if file.exists():
@@ -46,7 +47,8 @@ def register(app: typer.Typer) -> None:
             with base._progress() as progress:
                 task = progress.add_task("Xuất sổ ghi (exporting)", total=None)
                 summary = export_log(
-                    settings, file, include_keys=not without_keys,
+                    settings, file, exported_at=clock_from(settings).now(),
+                    include_keys=not without_keys,
                     progress=lambda done, total: progress.update(task, completed=done,
                                                                  total=max(total, 1)))
                 progress.update(task, completed=summary.events, total=max(summary.events, 1))
@@ -174,7 +176,7 @@ def register(app: typer.Typer) -> None:
             document = cv_document(runtime, cadre, m)
             if document is None:
                 base.fail(f"không có cán bộ {cadre} vào thời điểm này (no such cadre then)")
-            AccessStore.for_store(settings, runtime.engine).record_read(
+            AccessStore.for_store(settings, runtime.engine, runtime.clock).record_read(
                 reader=_operator(), role="admin", cadre_id=cadre, what="cv", as_of=m.as_of,
                 known_at=m.known_at, position=m.position)
         output.write_bytes(document)

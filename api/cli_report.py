@@ -18,8 +18,9 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
-from domain.application import today_in_vietnam
 from domain.errors import DomainError
+from infra.clock import clock_from
+from infra.settings import get_settings
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -139,7 +140,7 @@ def register(app: typer.Typer) -> None:
                 output: Output = None) -> None:
         """The monthly report (due before the 28th): headcount at the month's end, the month's
         actions, training and vetting, the latest evaluation period closed."""
-        chosen = month or f"{today_in_vietnam():%Y-%m}"
+        chosen = month or f"{clock_from(get_settings()).today():%Y-%m}"
         unit_id = _unit(unit)
         try:
             _, last = reports.month_days(chosen)

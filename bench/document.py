@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from infra.clock import BENCH_CLOCK
 
 SIZE_ORDER = ["1k", "10k", "100k", "1m"]
 
@@ -360,7 +361,7 @@ def write_document(results: dict[str, Any], path: Path, notes: str | None = None
              "`bench/out/` and reused.", "",
              f"Machine: {m.get('cpus')} CPUs ({m.get('cpu')}), Python {m.get('python')}, "
              f"SQLite {m.get('sqlite')}, eventsourcing {m.get('eventsourcing')}, "
-             f"{m.get('platform')}. Written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", ""]
+             f"{m.get('platform')}. Written {BENCH_CLOCK.now():%Y-%m-%d %H:%M} UTC.", ""]
     quick = any(v.get("quick") for b in ("sqlite", "postgres")
                 for v in results.get(b, {}).values() if isinstance(v, dict))
     if quick:

@@ -11,7 +11,7 @@ tables) and the tracking record (the view's own `<name>_tracking` table).
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -21,6 +21,7 @@ from sqlalchemy import Engine, text, update
 
 from domain.application import HosoApplication
 from infra.chain import LogRecord
+from infra.clock import BENCH_CLOCK
 from infra.database import engine_for
 from infra.persistence import application_env
 from infra.settings import Settings
@@ -51,7 +52,7 @@ class RowsProjection(Projection[RowsView]):
         record = LogRecord(position, domain_event.originator_id,
                            domain_event.originator_version, "", b"",
                            # past the target (until the runner stops): any instant will do
-                           Rows.recorded_at.get(position) or datetime.now(UTC))
+                           Rows.recorded_at.get(position) or BENCH_CLOCK.now())
         with Rows.engine.begin() as conn:
             writer = BatchWriter(conn, Rows.tables, Rows.names)
             Rows.names.load(conn, Rows.tables)

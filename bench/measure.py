@@ -23,8 +23,9 @@ from uuid import UUID
 import orjson
 from sqlalchemy import Engine, func, select, update
 
-from domain.application import HosoApplication, today_in_vietnam
+from domain.application import HosoApplication
 from infra.chain import CHAIN_TABLE, EVENTS_TABLE, LogReader
+from infra.clock import BENCH_CLOCK
 from infra.database import engine_for
 from infra.demo import BulkApplication, generate
 from infra.persistence import (
@@ -110,7 +111,7 @@ def ingest(profile: str, url: str, *, bulk: bool, stop_after: int | None = None)
     create_database_if_missing(url)
     settings = Settings(database_url=url)
     env = application_env(settings)
-    app: HosoApplication = BulkApplication(env=env) if bulk else HosoApplication(env=env)
+    app: HosoApplication = BulkApplication(env=env, clock=BENCH_CLOCK) if bulk else HosoApplication(env=env, clock=BENCH_CLOCK)
     seen = [0]
 
     def progress(n: int) -> None:
@@ -145,13 +146,13 @@ def rebuild_here(settings: Settings) -> Result:
     """The worker's body: a Runtime without the initial catch-up, then one timed rebuild."""
     import resource
 
-    app = HosoApplication(env=application_env(settings))
+    app = HosoApplication(env=application_env(settings), clock=BENCH_CLOCK)
     log = open_log_reader(settings)
     engine = engine_for(settings)
     from projections.runner import ensure_meta
 
     ensure_meta(engine)
-    runtime = Runtime(settings=settings, app=app, read_model=ReadModel(engine), log=log,
+    runtime = Runtime(settings=settings, app=app, read_model=ReadModel(engine, clock=BENCH_CLOCK), log=log,
                       engine=engine)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with Clock() as clock:
@@ -174,7 +175,7 @@ def library_runner_pattern(settings: Settings, *, limit: int) -> Result:
     transaction holding our row functions (BatchWriter over `projections.rows.changes`) and the
     tracking update, into a throw-away generation of the read tables.
     """
-    app = HosoApplication(env=application_env(settings))
+    app = HosoApplication(env=application_env(settings), clock=BENCH_CLOCK)
     log = open_log_reader(settings)
     engine = engine_for(settings)
     decode = decoder(app.mapper)
@@ -292,7 +293,7 @@ def questions(runtime: Runtime, kind: str, n: int, rng: random.Random) -> list[Q
         head = int(conn.execute(select(func.max(t.log.c.position))).scalar() or 0)
         stamps = dict(conn.execute(select(t.log.c.position, t.log.c.recorded_at)).all()) \
             if head <= 200_000 else None
-    today = today_in_vietnam()
+    today = BENCH_CLOCK.today()
     out = []
     for _ in range(n):
         subject, registered = rows[rng.randrange(len(rows))]
@@ -423,7 +424,7 @@ def report_latencies(runtime: Runtime, *, n: int, seed: int = 11) -> Result:
     """Each report of projections/reports.py at random moments (whole province, no tier)."""
     rng = random.Random(seed)
     rm = runtime.read_model
-    today = today_in_vietnam()
+    today = BENCH_CLOCK.today()
     head = runtime.log.head()
     assert head is not None
     out: Result = {}
@@ -464,7 +465,7 @@ def findings_latency(runtime: Runtime, *, n: int) -> Result:
             after = page[-1].position
         fold = fold_events(items)
         folded = time.perf_counter()
-        found = len(findings_as_of(fold, today_in_vietnam()))
+        found = len(findings_as_of(fold, BENCH_CLOCK.today()))
         done = time.perf_counter()
         samples.cpu.append(time.process_time() - cpu)
         samples.append(done - started)

@@ -17,6 +17,7 @@ from typing import Any
 
 from bench import measure
 from bench.stores import SIZES, sqlite_url
+from infra.clock import BENCH_CLOCK
 from infra.settings import Settings
 from projections import reports
 
@@ -48,7 +49,7 @@ def _work(what: str, settings: Settings, n: int) -> tuple[Callable[[], Any], Cal
         from infra.access import AccessStore
 
         ids = [row["id"] for row in rm.cadres(rm.moment(), limit=n)]
-        access = AccessStore(runtime.engine)
+        access = AccessStore(runtime.engine, BENCH_CLOCK)
         admin = Principal(name="bench", role="admin", unit_id=None, cadre_id=None)
 
         def read(cadre_id: Any) -> Any:

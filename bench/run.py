@@ -21,7 +21,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from bench import measure
 from bench.document import write_document
 from bench.http_load import http_bench
 from bench.stores import OUT, SIZES, Store, ensure_store, sqlite_url
-from domain.application import today_in_vietnam
+from infra.clock import BENCH_CLOCK
 from infra.persistence import drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +70,7 @@ def measure_store(store: Store, plan: Plan, *, backend: str, smallest: bool,
     settings = store.settings
     plan = plan.for_size(store.events)
     r: dict[str, Any] = {"events": store.events, "profile": store.profile,
-                         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                         "measured_at": BENCH_CLOCK.now().isoformat(timespec="seconds"),
                          "loadavg_before": os.getloadavg()[0]}
 
     step(f"{backend} {store.size}: ingest")
@@ -109,7 +108,7 @@ def measure_store(store: Store, plan: Plan, *, backend: str, smallest: bool,
         runtime.close()
     step(f"{backend} {store.size}: HTTP")
     try:
-        r["http"] = http_bench(settings, cadre_ids, today_in_vietnam().isoformat(), out,
+        r["http"] = http_bench(settings, cadre_ids, BENCH_CLOCK.today().isoformat(), out,
                                seconds=plan.http_seconds)
     except Exception as error:  # noqa: BLE001 - the note says why HTTP was skipped
         r["http"] = {"skipped": f"{type(error).__name__}: {error}"[:500]}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.clock import BENCH_CLOCK
 from infra.demo import BulkApplication, generate
 from infra.persistence import application_env, create_database_if_missing, drop_database
 from infra.settings import Settings
@@ -46,7 +47,7 @@ def ensure_store(size: str, profile: str, url: str, *, out: Path = OUT,
         marker.unlink()
     drop_database(url)  # a generation that did not finish, or another profile's
     create_database_if_missing(url)
-    app = BulkApplication(env=application_env(Settings(database_url=url)))
+    app = BulkApplication(env=application_env(Settings(database_url=url)), clock=BENCH_CLOCK)
     started = time.perf_counter()
     last = [started]
 

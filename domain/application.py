@@ -6,9 +6,9 @@ appended. Nothing is appended when a command is refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.cadre import Cadre, DateWindow, Entry, Holding
-from domain.calendar import VIETNAM
+from domain.calendar import Clock
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.oversight import FindingReview, review_id_for
 from domain.record import FACT_TYPES
@@ -46,10 +46,6 @@ from domain.values import (
 )
 
 E = TypeVar("E", bound=StrEnum)
-
-
-def today_in_vietnam() -> date:
-    return datetime.now(VIETNAM).date()
 
 
 @dataclass(frozen=True)
@@ -91,13 +87,19 @@ class HosoApplication(Application[UUID]):
         self,
         env: dict[str, str] | None = None,
         *,
-        today: Callable[[], date] = today_in_vietnam,
+        clock: Clock,
         horizon_days: int = 366,
         pack: RulePack | None = None,
     ) -> None:
         super().__init__(env=env)
         self.pack = pack or default_pack()
-        self._today = today
+        self.clock = clock
+        # The recorder stamps each entry's recorded_at (the chain's, and what `known_at` asks
+        # about): it has to read the same clock as the rest of the service.
+        # So does the personal-key store behind the mapper (when keys were made and shredded).
+        for part in (self.recorder, self.mapper):
+            if hasattr(part, "clock"):
+                part.clock = clock
         self.horizon_days = horizon_days
 
     # --- plumbing ----------------------------------------------------------------------
@@ -108,7 +110,7 @@ class HosoApplication(Application[UUID]):
         return int(limit.param("max_posts")) if limit else None
 
     def window(self) -> DateWindow:
-        return DateWindow(today=self._today(), horizon_days=self.horizon_days)
+        return DateWindow(today=self.clock.today(), horizon_days=self.horizon_days)
 
     def _commit(self, primary: Aggregate, *others: Aggregate) -> Receipt:
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Protocol
 
 from domain.errors import InvalidCommand
 from domain.values import add_months
@@ -49,3 +50,16 @@ def period_first_and_last(period: str) -> tuple[date, date]:
     """First and last day of a period (both included), as the reports name their range."""
     first, after = period_bounds(period)
     return first, after - timedelta(days=1)
+
+
+class Clock(Protocol):
+    """Today's business date and the current instant, from one place. The domain never reads a
+    clock: whoever runs it hands it one (`infra/clock.py`: the system clock, or a pinned one)."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (UTC)."""
+        ...
+
+    def today(self) -> date:
+        """The business date in Vietnam now (`business_day(now())`)."""
+        ...

@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from domain.calendar import Clock
 from infra.database import engine_for
 from infra.schema import schema_lock
 from infra.settings import Settings
@@ -208,19 +209,20 @@ class _Ticket:
 class AccessStore:
     """Token issue and lookup; the read audit."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
+        self.clock = clock
         self._ensure_tables()
         self._reads = GroupCommit(engine, access_reads)
 
     @classmethod
-    def for_store(cls, settings: Settings, read_side: Engine) -> AccessStore:
+    def for_store(cls, settings: Settings, read_side: Engine, clock: Clock) -> AccessStore:
         """The store beside the read model. Tokens and the read audit cannot be re-derived from
         the log: on SQLite they get a connection that syncs every commit; on PostgreSQL they
         share the read side's pool (the server is durable per commit anyway)."""
         if settings.is_postgres:
-            return cls(read_side)
-        return cls(engine_for(settings, durable=True))
+            return cls(read_side, clock)
+        return cls(engine_for(settings, durable=True), clock)
 
     def _ensure_tables(self) -> None:
         # Several workers start at once: they take turns under the schema lock.
@@ -253,7 +255,7 @@ class AccessStore:
         """Issue a new bearer token; only its hash is kept, so it is shown once. Names are
         unique for ever (a revoked token's name stays its own: old records name it)."""
         name = name.strip()
-        now = now or datetime.now(UTC)
+        now = now or self.clock.now()
         if name.lower() in RESERVED_NAMES or name.lower().startswith(RESERVED_PREFIXES) \
                 or " (import " in name:
             raise TokenNameRefused(f"tên '{name}' được dành riêng (the name {name!r} is "
@@ -300,7 +302,7 @@ class AccessStore:
             done = conn.execute(update(access_tokens)
                                 .where(access_tokens.c.name == name.strip(),
                                        access_tokens.c.revoked_at.is_(None))
-                                .values(revoked_at=now or datetime.now(UTC)))
+                                .values(revoked_at=now or self.clock.now()))
         return bool(done.rowcount)
 
     def holder(self, token: str) -> TokenHolder | None:
@@ -314,7 +316,7 @@ class AccessStore:
             ).first()
         if row is None or row.revoked_at is not None:
             return None
-        if row.expires_at is not None and _utc(row.expires_at) <= datetime.now(UTC):
+        if row.expires_at is not None and _utc(row.expires_at) <= self.clock.now():
             return None
         return TokenHolder(row.name, row.role, row.unit_id, row.cadre_id)
 
@@ -323,7 +325,7 @@ class AccessStore:
     def blocked_for(self, address: str, limit: int, now: datetime | None = None) -> int | None:
         """Seconds `address` must wait when it has failed `limit` times in the current window;
         None when it may try."""
-        now = now or datetime.now(UTC)
+        now = now or self.clock.now()
         with self.engine.connect() as conn:
             row = conn.execute(select(auth_failures)
                                .where(auth_failures.c.address == address[:64])).first()
@@ -333,7 +335,7 @@ class AccessStore:
         return max(1, int((ends - now).total_seconds()) + 1) if ends > now else None
 
     def note_failure(self, address: str, now: datetime | None = None) -> None:
-        now = now or datetime.now(UTC)
+        now = now or self.clock.now()
         address = address[:64]
         for _attempt in range(3):
             try:
@@ -367,7 +369,7 @@ class AccessStore:
         """One audit row per subject of one answer (a roster, a search, findings)."""
         if what not in READ_KINDS:
             raise ValueError(f"unknown read kind {what!r}")
-        read_at = datetime.now(UTC)
+        read_at = self.clock.now()
         self._reads.write_all([dict(
             reader=reader, role=role, read_at=read_at, cadre_id=cadre_id, what=what,
             as_of=as_of, known_at=_utc(known_at), position=position)

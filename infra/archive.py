@@ -192,7 +192,7 @@ def _stored_events(conn: Any, is_postgres: bool) -> Iterator[tuple[Any, ...]]:
             cur.close()
 
 
-def export_log(settings: Settings, path: str | os.PathLike[str], *,
+def export_log(settings: Settings, path: str | os.PathLike[str], *, exported_at: datetime,
                include_keys: bool = True, progress: Progress | None = None) -> ArchiveSummary:
     """Write the whole log (and the personal-data keys) to `path`, checking every link.
 
@@ -213,7 +213,7 @@ def export_log(settings: Settings, path: str | os.PathLike[str], *,
         head_hash = bytes(head_row[2]) if head_row else GENESIS
         header = {
             "kind": "header", "format": FORMAT_NAME, "version": FORMAT_VERSION,
-            "exported_at": iso_utc(datetime.now(UTC)),
+            "exported_at": iso_utc(exported_at),
             "source": {"backend": "postgresql" if is_pg else "sqlite",
                        "encrypted": bool(settings.cipher_key)},
             "events": total,

@@ -32,6 +32,9 @@ from eventsourcing.sqlite import (
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from domain.calendar import Clock
+from infra.clock import SystemClock
+
 if TYPE_CHECKING:
     from infra.settings import Settings
 
@@ -69,12 +72,12 @@ def _id_bytes(originator_id: UUID | str) -> bytes:
 
 
 def _chain_links(
+    now: datetime,
     prev_hash: bytes,
     prev_recorded_at: datetime | None,
     positions: Sequence[int],
     stored_events: Sequence[StoredEvent],
 ) -> list[tuple[int, datetime, bytes]]:
-    now = datetime.now(UTC)
     # Never go back in time along positions, even if this host's clock is behind.
     recorded_at = now if prev_recorded_at is None or now > prev_recorded_at else prev_recorded_at
     ts = iso_utc(recorded_at).encode()
@@ -106,6 +109,10 @@ class _ImmediateTransaction(SQLiteTransaction):
 
 
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    # recorded_at comes from the application's clock (HosoApplication hands it over), so that
+    # `known_at` and the chain agree with every other "now" of the process.
+    clock: Clock = SystemClock()
+
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -138,7 +145,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         prev_hash, prev_at = (
             (GENESIS, None) if row is None else (bytes(row[1]), datetime.fromisoformat(row[0]))
         )
-        links = _chain_links(prev_hash, prev_at, positions, stored_events)
+        links = _chain_links(self.clock.now(), prev_hash, prev_at, positions, stored_events)
         c.executemany(
             f"INSERT INTO {CHAIN_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)",
             [(p, iso_utc(at), h) for p, at, h in links],
@@ -147,6 +154,8 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    clock: Clock = SystemClock()
+
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
         # The database functions path bypasses the hooks that write the chain.
         if datastore.enable_db_functions:
@@ -187,7 +196,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         prev_hash, prev_at = (
             (GENESIS, None) if row is None else (bytes(row["hash"]), row["recorded_at"])
         )
-        links = _chain_links(prev_hash, prev_at, positions, stored_events)
+        links = _chain_links(self.clock.now(), prev_hash, prev_at, positions, stored_events)
         curs.execute(
             self._insert_links,
             ([p for p, _, _ in links], [at for _, at, _ in links], [h for _, _, h in links]),

@@ -24,7 +24,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -938,13 +938,14 @@ def import_history(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def _record_run(engine: Engine, report: ImportReport, user: str, outcome: str) -> UUID:
+def _record_run(engine: Engine, report: ImportReport, user: str, imported_at: datetime,
+                outcome: str) -> UUID:
     runs_metadata.create_all(engine, checkfirst=True)
     run_id = uuid.uuid4()
     with engine.begin() as conn:
         conn.execute(insert(import_runs).values(
             id=str(run_id), digest=report.digest, file_name=report.file_name[:300],
-            imported_by=user, imported_at=datetime.now(UTC), rows=sum(report.rows.values()),
+            imported_by=user, imported_at=imported_at, rows=sum(report.rows.values()),
             events=report.events, first_position=report.first_position,
             last_position=report.last_position, outcome=outcome))
     return run_id
@@ -1051,7 +1052,7 @@ class Importer:
         runtime.catch_up()
         self._load_directory()
         self.app = StagingApplication(
-            env=application_env(runtime.settings), today=lambda: runtime.app.window().today,
+            env=application_env(runtime.settings), clock=runtime.clock,
             horizon_days=runtime.app.horizon_days)
         try:
             total = len(parsed.cadres) + len(parsed.history)
@@ -1080,7 +1081,7 @@ class Importer:
                 self._save()
             elif not self.report.dry_run:
                 self.report.import_id = _record_run(runtime.engine, self.report, self.user,
-                                                    "refused")
+                                                    runtime.clock.now(), "refused")
         finally:
             self.app.close()
         return self.report
@@ -1106,6 +1107,7 @@ class Importer:
             self.report.first_position, self.report.last_position = positions[0], positions[-1]
             self.report.recorded = True
         self.report.import_id = _record_run(self.runtime.engine, self.report, self.user,
+                                            self.runtime.clock.now(),
                                             "recorded" if self.report.recorded else "unchanged")
         self.runtime.catch_up()
 

@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Hashable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -33,7 +33,9 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
+from domain.calendar import Clock
 from domain.values import ERASED_NAME
+from infra.clock import SystemClock
 
 SEALED = "_sealed"
 SHREDDED: dict[str, Any] = {"_shredded": True}
@@ -49,6 +51,8 @@ class PersonalDataShreddedError(Exception):
 
 
 class PersonalKeyStore:
+    # When keys were made and shredded: the process's clock, handed over by the application.
+    clock: Clock = SystemClock()
     """Per-cadre data keys in table ``personal_keys``, cached in memory.
 
     The cache is per process; ``shred`` invalidates it here. Use one store per database in a
@@ -118,7 +122,7 @@ class PersonalKeyStore:
                 self._run(
                     "INSERT INTO personal_keys (cadre_id, key, created_at) VALUES (?, ?, ?) "
                     "ON CONFLICT (cadre_id) DO NOTHING",
-                    (cid, AESGCM.generate_key(256), _now(self._ph)),
+                    (cid, AESGCM.generate_key(256), _stamp(self._ph, self.clock.now())),
                 )
                 # Re-read: a concurrent writer may have won the insert.
                 row = self._run(
@@ -143,7 +147,7 @@ class PersonalKeyStore:
         """
         cid = _cid(cadre_id)
         with self._lock:
-            now = _now(self._ph)
+            now = _stamp(self._ph, self.clock.now())
             cur = self._run(
                 "UPDATE personal_keys SET key = NULL, shredded_at = ? "
                 "WHERE cadre_id = ? AND shredded_at IS NULL",
@@ -248,8 +252,7 @@ def _cid(cadre_id: UUID | str) -> str:
     return str(cadre_id if isinstance(cadre_id, UUID) else UUID(cadre_id))
 
 
-def _now(ph: str) -> Any:
-    now = datetime.now(UTC)
+def _stamp(ph: str, now: datetime) -> Any:
     return now if ph == "%s" else now.isoformat(timespec="microseconds")
 
 
@@ -269,6 +272,15 @@ class PersonalDataMapper(Mapper[UUID]):
     ) -> None:
         super().__init__(transcoder=transcoder, compressor=compressor, cipher=cipher)
         self.key_store = key_store
+
+    @property
+    def clock(self) -> Clock:
+        return self.key_store.clock if self.key_store else SystemClock()
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        if self.key_store is not None:
+            self.key_store.clock = clock
 
     # Both methods follow eventsourcing's Mapper, with sealing inserted before transcoding and
     # unsealing before upcasting (so upcasters see the plain dict).

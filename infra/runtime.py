@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine
 
-from domain.application import HosoApplication, today_in_vietnam
+from domain.application import HosoApplication
+from domain.calendar import Clock
 from infra.chain import LogReader, LogRecord
+from infra.clock import clock_from
 from infra.database import engine_for
 from infra.persistence import (
     application_env,
@@ -61,6 +61,11 @@ class Runtime:
     _findings_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
+    def clock(self) -> Clock:
+        """The process's one clock (the application's)."""
+        return self.app.clock
+
+    @property
     def findings(self) -> FindingsIndex:
         """The process's findings projection (made on first use, then kept current)."""
         with self._findings_lock:
@@ -104,24 +109,24 @@ class Runtime:
         self.app.close()
 
 
-def open_runtime(settings: Settings, *, today: Callable[[], date] | None = None,
+def open_runtime(settings: Settings, *, clock: Clock | None = None,
                  app: HosoApplication | None = None) -> Runtime:
-    """Open the store (creating it if needed) and bring the read side up to the log.
+    """Open the store (creating it if needed) and bring the read side up to the log. The clock
+    is the application's when one is given, else `clock`, else the settings' (`clock_from`).
 
     The schema (log, keys, read side) is created under the store's schema lock, so N workers
     starting together on an empty database take turns instead of failing in CREATE.
     """
     create_database_if_missing(settings.database_url)
+    clock = app.clock if app is not None else clock or clock_from(settings)
     engine = engine_for(settings)
     with schema_lock(engine):
-        application = app or HosoApplication(env=application_env(settings),
-                                             today=today or today_in_vietnam,
+        application = app or HosoApplication(env=application_env(settings), clock=clock,
                                              horizon_days=settings.future_horizon_days)
         open_key_store(settings).ensure_table()
         log = open_log_reader(settings)
         ensure_meta(engine)
         runtime = Runtime(settings=settings, app=application,
-                          read_model=ReadModel(engine, today=today or today_in_vietnam),
-                          log=log, engine=engine)
+                          read_model=ReadModel(engine, clock=clock), log=log, engine=engine)
         runtime.catch_up()
     return runtime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,9 +26,22 @@ class Settings(BaseSettings):
     max_body_mb: float = 20
     # Failed authentications one client address may make per minute before it must wait.
     auth_failures_per_minute: int = 10
+    # Start the process's clock at this instant (ISO 8601 with offset) and let it tick from there:
+    # for tests, training rooms and demos of a chosen day. Unset in production: the system clock.
+    clock_at: datetime | None = None
+    # Host wall-clock reading (Unix seconds) at which the clock showed `clock_at`, so that
+    # several processes pinned together agree (HOSO_CLOCK_ANCHOR; default: when each starts).
+    clock_anchor: float | None = None
     # CI runners set CI=true without our prefix; there a missing PostgreSQL is a failure.
     ci: bool = Field(default=False, validation_alias=AliasChoices("CI", "ci"))
     test_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+    @field_validator("clock_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("HOSO_CLOCK_AT needs a UTC offset, e.g. 2026-06-15T09:00:00+07:00")
+        return value
 
     @field_validator("ci", mode="before")
     @classmethod

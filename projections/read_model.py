@@ -16,7 +16,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Engine, Select, and_, func, or_, select
 
-from domain.application import today_in_vietnam
+from domain.calendar import Clock
 from domain.rules.pack import default_pack
 from domain.values import add_months, fold
 from projections.bitemporal import held_on, in_force
@@ -118,9 +118,9 @@ class UnitTimeline:
 
 
 class ReadModel:
-    def __init__(self, engine: Engine, *, today: Any = today_in_vietnam) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock) -> None:
         self.engine = engine
-        self._today = today
+        self.clock = clock
         self._lock = threading.Lock()
         self._timeline: tuple[tuple[int, int], UnitTimeline] | None = None
         self._titles: tuple[tuple[int, int], dict[str, dict[str, Any]]] | None = None
@@ -143,12 +143,12 @@ class ReadModel:
             return active[2] if active else 0
 
     def moment(self, as_of: date | None = None, known_at: datetime | None = None) -> Moment:
-        day = as_of or self._today()
+        day = as_of or self.clock.today()
         with self.engine.connect() as conn:
             active = active_generation(conn)
             applied = active[2] if active else 0
             if known_at is None:
-                return Moment(day, datetime.now(UTC), applied)
+                return Moment(day, self.clock.now(), applied)
             if known_at.tzinfo is None:
                 known_at = known_at.replace(tzinfo=UTC)
             t = self._tables(conn)

@@ -1,17 +1,37 @@
-"""Store fixtures shared by all tests: a fresh SQLite file or a fresh PostgreSQL database."""
+"""Store fixtures shared by all tests: a fresh SQLite file or a fresh PostgreSQL database.
+
+The suite's clock is pinned: every process (this one, and the servers the e2e tests start, which
+inherit the environment) reads 24/11/2026 09:00 in Vietnam, ticking from when the suite started,
+whatever the host's date. Tests that are about a date pin their own (`PinnedClock.on`).
+"""
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from domain.calendar import VIETNAM, Clock
+from infra.clock import clock_from
 from infra.persistence import create_database_if_missing, drop_database, postgres_parts
 from infra.settings import Settings
+
+SUITE_DAY = date(2026, 11, 24)
+SUITE_AT = datetime(2026, 11, 24, 9, 0, tzinfo=VIETNAM)
+os.environ["HOSO_CLOCK_AT"] = SUITE_AT.isoformat()
+os.environ["HOSO_CLOCK_ANCHOR"] = repr(time.time())
+
+
+def suite_clock() -> Clock:
+    """The suite's pinned clock, the one `Settings()` and every server started here read."""
+    return clock_from(Settings())
 
 
 @pytest.fixture

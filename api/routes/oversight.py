@@ -10,7 +10,7 @@ docs/rules.md).
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
@@ -153,7 +153,7 @@ def list_rules(as_of: AsOfQuery = None, p: Principal = Depends(get_principal),
     pack = index.pack or default_pack()
     rules = [RuleOut(**v.as_dict(), in_force=v.in_force_on(day)) for v in pack.versions]
     head = runtime.log.head()  # the pack is not read from the log; this is where it stands
-    return RulesOut(as_of=day, known_at=datetime.now(UTC), position=head[0] if head else 0,
+    return RulesOut(as_of=day, known_at=runtime.clock.now(), position=head[0] if head else 0,
                     rules=rules, retirement_age=pack.retirement.as_dict())
 
 
@@ -176,7 +176,7 @@ def list_findings(as_of: AsOfQuery = None, known_at: KnownAtQuery = None,
     by_rule: dict[str, int] = {}
     for row in answer.findings:
         by_rule[row["rule"]] = by_rule.get(row["rule"], 0) + 1
-    shown_at = known_at or datetime.now(UTC)
+    shown_at = known_at or runtime.clock.now()
     # Findings name the cadres they concern: one read-audit row per cadre listed.
     access.record_reads(reader=p.name, role=p.role, what="findings", as_of=day,
                         known_at=shown_at, position=answer.position,

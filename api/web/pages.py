@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -841,4 +841,4 @@ def audit_page(request: Request) -> Response:
     reads = request.app.state.access.reads(reader=actor, limit=100)
     return page(request, "audit.html", {"v": v, "verified": verified, "entries": entries,
                                         "reads": reads, "actor": actor or "",
-                                        "now": datetime.now().astimezone()})
+                                        "now": runtime.clock.now()})

@@ -33,7 +33,7 @@ class Session:
     id: str
     token: str
     csrf: str
-    expires: float
+    expires: float  # time.monotonic(): a lifetime in elapsed time, whatever the calendar says
 
 
 class Sessions:
@@ -43,9 +43,9 @@ class Sessions:
 
     def open(self, token: str) -> Session:
         session = Session(secrets.token_urlsafe(24), token, secrets.token_urlsafe(24),
-                          time.time() + LIFETIME_SECONDS)
+                          time.monotonic() + LIFETIME_SECONDS)
         with self._lock:
-            now = time.time()
+            now = time.monotonic()
             for sid in [s for s, v in self._by_id.items() if v.expires < now]:
                 del self._by_id[sid]
             self._by_id[session.id] = session
@@ -57,7 +57,7 @@ class Sessions:
             return None
         with self._lock:
             session = self._by_id.get(sid)
-        if session is None or session.expires < time.time():
+        if session is None or session.expires < time.monotonic():
             return None
         return session
 

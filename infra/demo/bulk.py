@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +24,8 @@ from eventsourcing.application import Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain.application import HosoApplication, Receipt, today_in_vietnam
+from domain.application import HosoApplication, Receipt
+from domain.calendar import Clock
 from domain.errors import Conflict
 
 EventKey = tuple[UUID, int]  # (aggregate id, version)
@@ -63,11 +63,11 @@ class BulkApplication(HosoApplication):
         self,
         env: dict[str, str] | None = None,
         *,
-        today: Callable[[], date] = today_in_vietnam,
+        clock: Clock,
         horizon_days: int = 366,
         batch_size: int = 2000,
     ) -> None:
-        super().__init__(env, today=today, horizon_days=horizon_days)
+        super().__init__(env, clock=clock, horizon_days=horizon_days)
         self.batch_size = batch_size
         self._collected: list[Any] = []
         self._watched: dict[EventKey, int] = {}

@@ -21,6 +21,7 @@ import pytest
 from infra.access import AccessStore
 from infra.database import engine_for
 from infra.settings import Settings
+from tests.conftest import suite_clock
 
 ADMIN_TOKEN = "e2e-admin-token-0123456789"
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ def issue_token(settings: Settings, *, name: str, role: str, unit_id: UUID | str
     """What `hoso token create` does, without a subprocess."""
     engine = engine_for(settings)
     try:
-        return AccessStore(engine).create_token(
+        return AccessStore(engine, suite_clock()).create_token(
             name=name, role=role, unit_id=UUID(str(unit_id)) if unit_id else None,
             cadre_id=UUID(str(cadre_id)) if cadre_id else None)
     finally:

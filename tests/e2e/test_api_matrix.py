@@ -24,6 +24,7 @@ from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
+from tests.conftest import suite_clock
 
 ADMIN_TOKEN = "matrix-admin-token"
 ROLES = ("admin", "personnel", "inspector", "leader", "self", "anonymous")
@@ -90,7 +91,7 @@ class World:
         self.runtime.catch_up()
         index = self.runtime.findings
         index.catch_up()
-        rows = index.findings(date.today(), unit_id=self.unit(scope)).findings
+        rows = index.findings(self.runtime.clock.today(), unit_id=self.unit(scope)).findings
         assert rows, "the matrix world should hold findings"
         return str(rows[0]["id"])
 
@@ -318,7 +319,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
     w.holding("in", date(2010, 1, 1))
     w.holding("out", date(2010, 1, 1))
     runtime.catch_up()
-    access = AccessStore(runtime.engine)
+    access = AccessStore(runtime.engine, suite_clock())
     w.tokens = {
         "admin": ADMIN_TOKEN,
         "personnel": access.create_token(name="to_chuc_a", role="personnel", unit_id=a),
@@ -378,7 +379,7 @@ def test_personnel_may_complete_the_cadres_it_registered(
         world: tuple[World, TestClient]) -> None:
     w, client = world
     officer = {"Authorization": f"Bearer {w.tokens['personnel']}"}
-    other = AccessStore(w.runtime.engine).create_token(name="to_chuc_b", role="personnel",
+    other = AccessStore(w.runtime.engine, suite_clock()).create_token(name="to_chuc_b", role="personnel",
                                                        unit_id=w.b)
     new = client.post("/api/v1/cadres", headers=officer, json={
         "full_name": "Phạm Văn Mới", "gender": "nam", "born_on": "1990-01-01"}).json()["id"]

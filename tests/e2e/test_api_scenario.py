@@ -8,18 +8,18 @@ after a correction.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from tests.conftest import suite_clock
 from tests.e2e.conftest import Server, created, decision, ok
 
 
 def now_after_settle() -> str:
     # recorded_at has microsecond resolution; a short pause keeps "before" strictly before.
     time.sleep(0.02)
-    stamp = datetime.now(UTC).isoformat()
+    stamp = suite_clock().now().isoformat()
     time.sleep(0.02)
     return stamp
 

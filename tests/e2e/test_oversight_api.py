@@ -7,15 +7,15 @@ showed before the missing vetting was entered.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
+from tests.conftest import suite_clock
 from tests.e2e.conftest import Server, created, decision, ok
 
 
 def settle() -> str:
     time.sleep(0.02)  # recorded_at has microsecond resolution: keep "before" strictly before
-    stamp = datetime.now(UTC).isoformat()
+    stamp = suite_clock().now().isoformat()
     time.sleep(0.02)
     return stamp
 

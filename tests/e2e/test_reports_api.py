@@ -14,6 +14,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from api import documents
+from infra.clock import PinnedClock
 from infra.demo import BulkApplication
 from infra.persistence import application_env
 from infra.runtime import open_runtime
@@ -39,7 +40,7 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     path = Path(tmp_path_factory.mktemp("reports_api")) / "hoso.sqlite3"
     settings = Settings(database_url=f"sqlite:///{path}")
-    app = BulkApplication(env=application_env(settings), today=lambda: RECORDED_ON)
+    app = BulkApplication(env=application_env(settings), clock=PinnedClock.on(RECORDED_ON))
     with app.batch():
         district = record_kien_an(app)
     open_runtime(settings, app=app).close()

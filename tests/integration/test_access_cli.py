@@ -16,6 +16,7 @@ from infra.access import AccessStore
 from infra.database import engine_for
 from infra.runtime import open_runtime
 from infra.settings import Settings, get_settings
+from tests.conftest import suite_clock
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def seed(settings: Settings) -> tuple[str, str]:
 def holder_of(settings: Settings, token: str) -> tuple[str, str] | None:
     engine = engine_for(settings)
     try:
-        holder = AccessStore(engine).holder(token)
+        holder = AccessStore(engine, suite_clock()).holder(token)
     finally:
         engine.dispose()
     return (holder.name, holder.role) if holder else None

@@ -13,12 +13,13 @@ from sqlalchemy import select, update
 from infra.access import AccessStore, access_reads, access_tokens
 from infra.database import engine_for
 from infra.settings import Settings
+from tests.conftest import suite_clock
 
 
 @pytest.fixture
 def store(store_settings: Settings) -> Iterator[AccessStore]:
     engine = engine_for(store_settings)
-    yield AccessStore(engine)
+    yield AccessStore(engine, suite_clock())
     engine.dispose()
 
 
@@ -41,7 +42,7 @@ def test_a_token_is_stored_only_as_its_hash(store: AccessStore) -> None:
 def test_a_revoked_token_no_longer_opens(store: AccessStore) -> None:
     token = store.create_token(name="kiểm tra", role="inspector")
     with store.engine.begin() as conn:
-        conn.execute(update(access_tokens).values(revoked_at=datetime.now(UTC)))
+        conn.execute(update(access_tokens).values(revoked_at=suite_clock().now()))
     assert store.holder(token) is None
 
 
@@ -69,7 +70,7 @@ def test_every_read_is_recorded_and_queryable(store: AccessStore) -> None:
     assert all(r.known_at == known and r.known_at.tzinfo is not None for r in reads)
     assert reads[0].as_of == date(2022, 6, 30) and reads[0].position == 41
     assert [r.cadre_id for r in store.reads(reader="lãnh đạo")] == [other, cadre]
-    later = datetime.now(UTC) + timedelta(minutes=1)
+    later = suite_clock().now() + timedelta(minutes=1)
     assert store.reads(from_=later) == []
     assert len(store.reads(to=later)) == 3
     assert len(store.reads(limit=1)) == 1
@@ -83,8 +84,8 @@ def test_every_read_is_recorded_and_queryable(store: AccessStore) -> None:
 def test_opening_twice_keeps_the_tables(store_settings: Settings) -> None:
     engine = engine_for(store_settings)
     try:
-        first = AccessStore(engine)
+        first = AccessStore(engine, suite_clock())
         token = first.create_token(name="a", role="admin")
-        assert AccessStore(engine).holder(token) is not None
+        assert AccessStore(engine, suite_clock()).holder(token) is not None
     finally:
         engine.dispose()

@@ -15,6 +15,7 @@ from domain.application import HosoApplication
 from domain.errors import Conflict, DomainError
 from domain.title import Title
 from domain.values import ActionKind, Decision, Gender
+from infra.clock import PinnedClock
 from infra.persistence import application_env, open_log_reader
 from infra.settings import Settings
 
@@ -29,8 +30,8 @@ def two_offices(store_settings: Settings) -> Iterator[tuple[Settings, HosoApplic
                                                             HosoApplication]]:
     """Two application instances on one store, as two server processes would be."""
     env = application_env(store_settings)
-    first = HosoApplication(env=env, today=lambda: TODAY)
-    second = HosoApplication(env=env, today=lambda: TODAY)
+    first = HosoApplication(env=env, clock=PinnedClock.on(TODAY))
+    second = HosoApplication(env=env, clock=PinnedClock.on(TODAY))
     yield store_settings, first, second
     first.close()
     second.close()

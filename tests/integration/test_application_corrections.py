@@ -16,6 +16,7 @@ from domain.application import HosoApplication
 from domain.cadre import Cadre
 from domain.errors import Conflict, DomainError, InvalidCommand, NotFound
 from domain.values import ActionKind, Decision, EndingReason, Gender, Rating
+from infra.clock import PinnedClock
 from infra.persistence import application_env, open_log_reader
 from infra.settings import Settings
 
@@ -51,7 +52,7 @@ class Office:
 
 @pytest.fixture
 def office(sqlite_settings: Settings) -> Iterator[Office]:
-    app = HosoApplication(env=application_env(sqlite_settings), today=lambda: TODAY)
+    app = HosoApplication(env=application_env(sqlite_settings), clock=PinnedClock.on(TODAY))
     finance = app.register_unit(code="KA-TCKH", name="Phòng Tài chính – Kế hoạch", kind="phong",
                                 established_on=date(2008, 4, 1), recorded_by="btc").id
     justice = app.register_unit(code="KA-TP", name="Phòng Tư pháp", kind="phong",

@@ -33,6 +33,7 @@ from domain.values import (
     VettingConclusion,
 )
 from infra.chain import LogReader
+from infra.clock import PinnedClock
 from infra.persistence import application_env, open_log_reader
 from infra.settings import Settings
 from infra.transcoder import OrjsonTranscoder
@@ -54,9 +55,10 @@ from infra.chain import LogReader
 from infra.persistence import application_env, open_log_reader
 from infra.settings import Settings
 from infra.transcoder import OrjsonTranscoder
+from infra.clock import PinnedClock
 
 settings = Settings(database_url=sys.argv[1])
-app = HosoApplication(env=application_env(settings), today=lambda: date(2022, 12, 31))
+app = HosoApplication(env=application_env(settings), clock=PinnedClock.on(date(2022, 12, 31)))
 with open_log_reader(settings) as log:
     ids = sorted({str(r.originator_id) for r in log.select(0, 1_000_000)})
 codec = OrjsonTranscoder()
@@ -211,7 +213,7 @@ def record_the_year(app: HosoApplication, log: LogReader) -> dict[str, Any]:
 
 def test_a_district_year_reads_back_identically_in_a_fresh_process(
         store_settings: Settings) -> None:
-    app = HosoApplication(env=application_env(store_settings), today=lambda: TODAY)
+    app = HosoApplication(env=application_env(store_settings), clock=PinnedClock.on(TODAY))
     log = open_log_reader(store_settings)
     try:
         recorded = record_the_year(app, log)
@@ -239,7 +241,7 @@ def test_a_district_year_reads_back_identically_in_a_fresh_process(
     assert [i for i in here if here[i] != there[i]] == []
 
     # And a few facts of that state, read back in this process from the store.
-    reread = HosoApplication(env=application_env(store_settings), today=lambda: TODAY)
+    reread = HosoApplication(env=application_env(store_settings), clock=PinnedClock.on(TODAY))
     try:
         units, cadres = recorded["units"], recorded["cadres"]
         ns, bs = reread.unit(units["NS"]), reread.unit(units["BS"])

@@ -12,6 +12,7 @@ from domain.application import HosoApplication
 from domain.errors import Conflict
 from domain.rules.pack import RuleVersion, default_pack
 from domain.values import Decision, Gender
+from infra.clock import PinnedClock
 from infra.persistence import application_env
 from infra.settings import Settings
 
@@ -30,7 +31,7 @@ def test_the_limit_in_force_on_the_decision_date_applies(tmp_path: Path) -> None
     ))
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}")
     app = HosoApplication(env=application_env(settings), pack=pack,
-                          today=lambda: date(2026, 11, 24))
+                          clock=PinnedClock.on(date(2026, 11, 24)))
     unit = app.register_unit(code="P", name="Phường", kind="phuong",
                              established_on=date(2000, 1, 1), recorded_by="t").id
     for code in ("a", "b", "c"):

@@ -23,6 +23,7 @@ from domain.values import (
     Relation,
     VettingConclusion,
 )
+from infra.clock import PinnedClock
 from infra.persistence import application_env
 from infra.settings import Settings
 
@@ -52,7 +53,7 @@ class District:
 
 @pytest.fixture
 def kien_an(sqlite_settings: Settings) -> Iterator[District]:
-    app = HosoApplication(env=application_env(sqlite_settings), today=lambda: TODAY,
+    app = HosoApplication(env=application_env(sqlite_settings), clock=PinnedClock.on(TODAY),
                           horizon_days=HORIZON)
     district = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
                                  established_on=date(1955, 5, 13), recorded_by="btc").id

@@ -15,6 +15,7 @@ from domain.values import (
     StateManagement,
     TrainingMode,
 )
+from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
 
@@ -25,7 +26,7 @@ STATE = QualificationKind.STATE_MANAGEMENT
 
 @pytest.fixture
 def runtime(sqlite_settings: Settings) -> Iterator[Runtime]:
-    rt = open_runtime(sqlite_settings, today=lambda: TODAY)
+    rt = open_runtime(sqlite_settings, clock=PinnedClock.on(TODAY))
     yield rt
     rt.close()
 

@@ -13,6 +13,7 @@ from domain.application import HosoApplication
 from domain.errors import DomainError, InvalidCommand
 from domain.unit import Unit
 from domain.values import ActionKind, Decision, EndingReason, Gender
+from infra.clock import PinnedClock
 from infra.persistence import application_env
 from infra.runtime import open_runtime
 from infra.settings import Settings
@@ -25,7 +26,7 @@ MERGER_DECISION = Decision(number="1666/NQ-UBTVQH15", signed_on=date(2025, 6, 16
 
 @pytest.fixture
 def app(sqlite_settings: Settings) -> Iterator[HosoApplication]:
-    application = HosoApplication(env=application_env(sqlite_settings), today=lambda: TODAY)
+    application = HosoApplication(env=application_env(sqlite_settings), clock=PinnedClock.on(TODAY))
     yield application
     application.close()
 
@@ -63,7 +64,7 @@ def test_the_2025_reorganisation_over_time(app: HosoApplication,
     assert any(isinstance(e, Unit.Absorbed) and e.merged_unit_id == nam_son for e in events)
     assert merged.position == merged.entry_position + 1
 
-    fresh = HosoApplication(env=application_env(sqlite_settings), today=lambda: TODAY)
+    fresh = HosoApplication(env=application_env(sqlite_settings), clock=PinnedClock.on(TODAY))
     try:
         bs, ns, ka = fresh.unit(bac_son), fresh.unit(nam_son), fresh.unit(district)
         assert bs.name_on(date(2019, 1, 1)) == "Đảng ủy phường Bắc Sơn"
@@ -81,9 +82,9 @@ def test_the_2025_reorganisation_over_time(app: HosoApplication,
         fresh.close()
 
     # The read side lists the tree of each date.
-    with_runtime = open_runtime(sqlite_settings, today=lambda: TODAY,
+    with_runtime = open_runtime(sqlite_settings, clock=PinnedClock.on(TODAY),
                                 app=HosoApplication(env=application_env(sqlite_settings),
-                                                    today=lambda: TODAY))
+                                                    clock=PinnedClock.on(TODAY)))
     try:
         rm = with_runtime.read_model
         codes_2022 = [u["code"] for u in rm.units(rm.moment(as_of=date(2022, 6, 30)))]

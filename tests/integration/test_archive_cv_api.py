@@ -27,8 +27,10 @@ from domain.values import (
     TrainingMode,
 )
 from infra.access import AccessStore
+from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings, get_settings
+from tests.conftest import suite_clock
 
 TODAY = date(2026, 11, 24)
 ADMIN = "cv-admin-token"
@@ -41,7 +43,7 @@ def decision(number: str, signed_on: date) -> Decision:
 @pytest.fixture
 def service(sqlite_settings: Settings) -> Iterator[tuple[TestClient, Runtime, UUID]]:
     settings = sqlite_settings.model_copy(update={"admin_token": ADMIN})
-    rt = open_runtime(settings, today=lambda: TODAY)
+    rt = open_runtime(settings, clock=PinnedClock.on(TODAY))
     app = rt.app
     ka = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
                            established_on=date(2000, 1, 1), recorded_by="to_chuc").id
@@ -112,7 +114,7 @@ def test_cv_as_of_a_date_with_work_history_and_read_audit(
     assert "03/2016 – nay" in past and "03/2021" not in past
     assert "Khiển trách" not in past and "Trung cấp" in past
 
-    reads = AccessStore(rt.engine).reads(cadre_id=lan)
+    reads = AccessStore(rt.engine, suite_clock()).reads(cadre_id=lan)
     assert [(r.reader, r.what, r.as_of) for r in reads[:2]] == [
         ("admin", "cv", date(2018, 1, 1)), ("admin", "cv", TODAY)]
 
@@ -121,7 +123,7 @@ def test_cv_access_rules_are_the_records(service: tuple[TestClient, Runtime, UUI
     client, rt, lan = service
     assert client.get(f"/api/v1/cadres/{uuid4()}/cv").status_code == 404
     assert client.get(f"/api/v1/cadres/{lan}/cv", params={"format": "pdf"}).status_code == 422
-    store = AccessStore(rt.engine)
+    store = AccessStore(rt.engine, suite_clock())
     own = store.create_token(name="lan", role="self", cadre_id=lan)
     other = store.create_token(name="x", role="self", cadre_id=uuid4())
     assert client.get(f"/api/v1/cadres/{lan}/cv",

@@ -18,15 +18,17 @@ from domain.application import HosoApplication
 from domain.values import ActionKind, Decision, Gender
 from infra.archive import ArchiveError, export_log, restore_log, verify_export
 from infra.chain import GENESIS, link_hash
+from infra.clock import PinnedClock
 from infra.persistence import application_env, open_log_reader
 from infra.settings import Settings, get_settings
+from tests.conftest import SUITE_AT as EXPORTED_AT
 
 TODAY = date(2026, 11, 24)
 
 
 def record_small_history(settings: Settings) -> int:
     """Units, a title and two cadres (one with personal data): a dozen events."""
-    app = HosoApplication(env=application_env(settings), today=lambda: TODAY)
+    app = HosoApplication(env=application_env(settings), clock=PinnedClock.on(TODAY))
     try:
         ka = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
                                established_on=date(2000, 1, 1), recorded_by="to_chuc").id
@@ -54,7 +56,7 @@ def record_small_history(settings: Settings) -> int:
 def exported(sqlite_settings: Settings, tmp_path: Path) -> Path:
     record_small_history(sqlite_settings)
     path = tmp_path / "log.jsonl"
-    export_log(sqlite_settings, path)
+    export_log(sqlite_settings, path, exported_at=EXPORTED_AT)
     return path
 
 
@@ -194,7 +196,7 @@ def test_positions_with_gaps_restore_on_both_stores_and_appends_continue_after_t
     with open_log_reader(store_settings) as log:
         check = log.verify()
         assert (check.ok, check.head_position, check.head_hash) == (True, position, prev.hex())
-    app = HosoApplication(env=application_env(store_settings), today=lambda: TODAY)
+    app = HosoApplication(env=application_env(store_settings), clock=PinnedClock.on(TODAY))
     try:
         receipt = app.register_cadre(full_name="Đỗ Văn Nam", gender=Gender.NAM,
                                      born_on=date(1985, 3, 4), recorded_by="to_chuc")

@@ -20,6 +20,8 @@ from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
 from projections import reports
 from projections.read_model import Moment
+from tests.conftest import SUITE_AT as EXPORTED_AT
+from tests.conftest import suite_clock
 
 
 def _event_and_key_lines(path: Path) -> list[bytes]:
@@ -64,7 +66,7 @@ def _answers(rt: Runtime, cadres: list[UUID], root: UUID) -> dict[str, str]:
 def test_export_restore_sqlite_to_postgres_and_back_gives_identical_answers(
         sqlite_settings: Settings, postgres_settings: Settings, tmp_path: Path) -> None:
     # A district's history, with one cadre's personal data erased (crypto-shredded).
-    bulk = BulkApplication(env=application_env(sqlite_settings))
+    bulk = BulkApplication(env=application_env(sqlite_settings), clock=suite_clock())
     summary = generate(bulk, "demo", seed=7)
     erased = next(p.cadre_id for p in summary.planted if p.cadre_id is not None)
     bulk.erase_personal_data(erased, reason="Yêu cầu của chủ thể dữ liệu",
@@ -85,7 +87,7 @@ def test_export_restore_sqlite_to_postgres_and_back_gives_identical_answers(
     assert original_check.ok
 
     first = tmp_path / "log.jsonl"
-    exported = export_log(sqlite_settings, first)
+    exported = export_log(sqlite_settings, first, exported_at=EXPORTED_AT)
     assert exported.events == original_check.checked
     assert (exported.head_position, exported.head_hash) == (original_check.head_position,
                                                            original_check.head_hash)
@@ -106,7 +108,7 @@ def test_export_restore_sqlite_to_postgres_and_back_gives_identical_answers(
 
     # PostgreSQL → SQLite (gzip): the same lines, the same answers.
     second = tmp_path / "log-from-postgres.jsonl.gz"
-    export_log(postgres_settings, second)
+    export_log(postgres_settings, second, exported_at=EXPORTED_AT)
     back = Settings(database_url=f"sqlite:///{tmp_path / 'back.sqlite3'}")
     restore_log(back, second)
     lines_first, lines_second = _event_and_key_lines(first), _event_and_key_lines(second)

@@ -11,6 +11,7 @@ from domain.values import Gender
 from infra.archive import export_log
 from infra.runtime import open_runtime
 from infra.settings import Settings
+from tests.conftest import SUITE_AT as EXPORTED_AT
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,7 @@ def test_verify_file_accepts_an_export_and_refuses_a_tampered_one(tmp_path: Path
                               recorded_by="to_chuc")
     rt.close()
     exported = tmp_path / "log.jsonl"
-    export_log(settings, exported)
+    export_log(settings, exported, exported_at=EXPORTED_AT)
 
     intact = hoso("verify", "--file", str(exported))
     assert intact.returncode == 0, intact.stdout + intact.stderr

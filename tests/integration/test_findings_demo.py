@@ -17,6 +17,7 @@ from api.app import create_app
 from infra.demo import BulkApplication, GenerationSummary, generate
 from infra.persistence import application_env
 from infra.runtime import Runtime, open_runtime
+from tests.conftest import suite_clock
 from tests.integration.test_findings_rules import ADMIN_TOKEN, API, STORES, fresh_store
 
 # What each rule's evidence names, in order (the last kind repeats for the rest); an entry in
@@ -54,7 +55,7 @@ class Demo:
 def demo(request: pytest.FixtureRequest,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     with fresh_store(request.param, tmp_path_factory.mktemp("demo")) as settings:
-        bulk = BulkApplication(env=application_env(settings))
+        bulk = BulkApplication(env=application_env(settings), clock=suite_clock())
         summary = generate(bulk, "demo")
         bulk.close()
         runtime = open_runtime(settings)

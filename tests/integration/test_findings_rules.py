@@ -40,6 +40,7 @@ from infra.database import engine_for
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
 from tests.conftest import fresh_store as store_for
+from tests.conftest import suite_clock
 
 ADMIN_TOKEN = "findings-admin-token-0123456789"
 API = "/api/v1"
@@ -67,7 +68,7 @@ class Service:
     def token(self, name: str, role: str, unit_id: UUID | None = None) -> dict[str, str]:
         engine = engine_for(self.settings)
         try:
-            token = AccessStore(engine).create_token(name=name, role=role, unit_id=unit_id)
+            token = AccessStore(engine, suite_clock()).create_token(name=name, role=role, unit_id=unit_id)
         finally:
             engine.dispose()
         return {"Authorization": f"Bearer {token}"}

@@ -14,9 +14,11 @@ from openpyxl import Workbook, load_workbook
 
 from api.app import create_app
 from infra.access import AccessStore
+from infra.clock import PinnedClock
 from infra.importing import SHEET_CADRES, SHEET_HISTORY, XLSX_MEDIA_TYPE
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
+from tests.conftest import suite_clock
 
 TODAY = date(2026, 11, 24)
 ADMIN = "import-api-admin-token"
@@ -28,7 +30,7 @@ HEADERS = ["Họ và tên", "Giới tính", "Ngày sinh", "Số định danh cá
 @pytest.fixture
 def service(sqlite_settings: Settings) -> Iterator[tuple[TestClient, Runtime]]:
     settings = sqlite_settings.model_copy(update={"admin_token": ADMIN})
-    rt = open_runtime(settings, today=lambda: TODAY)
+    rt = open_runtime(settings, clock=PinnedClock.on(TODAY))
     ka = rt.app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
                               established_on=date(2000, 1, 1), recorded_by="seed").id
     for code in ("KA-NV", "KA-TC"):
@@ -122,7 +124,7 @@ def test_personnel_imports_only_within_its_unit_subtree(
     client, rt = service
     m = rt.read_model.moment()
     units = {u["code"]: u["id"] for u in rt.read_model.units(m)}
-    token = AccessStore(rt.engine).create_token(name="nv", role="personnel",
+    token = AccessStore(rt.engine, suite_clock()).create_token(name="nv", role="personnel",
                                                 unit_id=units["KA-NV"])
     client.headers["Authorization"] = f"Bearer {token}"
     outside = upload(client, sheet([lan("KA-TC")]), dry_run="true").json()
@@ -130,7 +132,7 @@ def test_personnel_imports_only_within_its_unit_subtree(
                                                                          "forbidden")]
     inside = upload(client, sheet([lan("KA-NV")]))
     assert inside.status_code == 201, inside.json()
-    leader = AccessStore(rt.engine).create_token(name="ld", role="leader", unit_id=units["KA"])
+    leader = AccessStore(rt.engine, suite_clock()).create_token(name="ld", role="leader", unit_id=units["KA"])
     client.headers["Authorization"] = f"Bearer {leader}"
     assert upload(client, sheet([lan()])).status_code == 403
     del client.headers["Authorization"]

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import Workbook
 
 from domain.values import ActionKind, Decision, Gender
+from infra.clock import PinnedClock
 from infra.importing import SHEET_CADRES, import_file, import_history
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
@@ -35,7 +36,7 @@ def nfd(text: str) -> str:
 
 @pytest.fixture
 def runtime(store_settings: Settings) -> Iterator[Runtime]:
-    rt = open_runtime(store_settings, today=lambda: TODAY)
+    rt = open_runtime(store_settings, clock=PinnedClock.on(TODAY))
     app = rt.app
     ka = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
                            established_on=date(2000, 1, 1), recorded_by="seed").id

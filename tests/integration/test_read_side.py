@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -17,9 +17,11 @@ from domain.values import (
     PoliticalTheory,
     Rating,
 )
+from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
 from projections.runner import canonical_dump
+from tests.conftest import suite_clock
 
 TODAY = date(2026, 11, 24)
 
@@ -31,7 +33,7 @@ def decision(number: str, signed_on: date) -> Decision:
 
 @pytest.fixture
 def runtime(store_settings: Settings) -> Iterator[Runtime]:
-    rt = open_runtime(store_settings, today=lambda: TODAY)
+    rt = open_runtime(store_settings, clock=PinnedClock.on(TODAY))
     yield rt
     rt.close()
 
@@ -39,7 +41,7 @@ def runtime(store_settings: Settings) -> Iterator[Runtime]:
 def pause() -> datetime:
     """An instant strictly between two recordings."""
     time.sleep(0.01)
-    instant = datetime.now(UTC)
+    instant = suite_clock().now()
     time.sleep(0.01)
     return instant
 

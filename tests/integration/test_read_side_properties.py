@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from domain.cadre import Cadre
 from domain.errors import DomainError
 from domain.values import ActionKind, Decision, EndingReason, Gender, fold
+from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from projections.read_model import Moment
 from projections.runner import canonical_dump
@@ -158,7 +159,7 @@ def _reference_tree(rt: Runtime, units: list[UUID], m: Moment) -> set[UUID]:
 def test_read_model_equals_naive_replay(kind: str, history: list[Step],
                                         probes: list[tuple[int, float]]) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
-        rt = open_runtime(store, today=lambda: TODAY)
+        rt = open_runtime(store, clock=PinnedClock.on(TODAY))
         try:
             units, cadres = _record(rt, history)
             rt.catch_up()

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from api.cli import app
+from infra.clock import PinnedClock
 from infra.demo import BulkApplication
 from infra.persistence import application_env
 from infra.runtime import open_runtime
@@ -24,7 +25,7 @@ from tests.integration.test_reports_seed_kien_an import RECORDED_ON, District, r
 def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, District]]:
     path = Path(tmp_path_factory.mktemp("reports_cli")) / "hoso.sqlite3"
     settings = Settings(database_url=f"sqlite:///{path}")
-    bulk = BulkApplication(env=application_env(settings), today=lambda: RECORDED_ON)
+    bulk = BulkApplication(env=application_env(settings), clock=PinnedClock.on(RECORDED_ON))
     with bulk.batch():
         recorded = record_kien_an(bulk)
     open_runtime(settings, app=bulk).close()

@@ -9,6 +9,7 @@ import pytest
 
 from domain.errors import InvalidCommand
 from domain.values import ActionKind, Decision, Gender, QualificationKind
+from infra.clock import PinnedClock
 from infra.runtime import open_runtime
 from infra.settings import Settings
 from projections import reports
@@ -16,7 +17,7 @@ from projections import reports
 
 def test_a_recorded_grade_is_counted_and_an_unknown_one_refused(tmp_path: Path) -> None:
     rt = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}"),
-                      today=lambda: date(2026, 11, 24))
+                      clock=PinnedClock.on(date(2026, 11, 24)))
     app = rt.app
     unit = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
                              established_on=date(2000, 1, 1), recorded_by="t").id

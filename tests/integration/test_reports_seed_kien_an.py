@@ -17,7 +17,7 @@ import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -40,6 +40,7 @@ from domain.values import (
     VettingConclusion,
     age_on,
 )
+from infra.clock import PinnedClock
 from infra.demo import BulkApplication
 from infra.persistence import (
     application_env,
@@ -339,7 +340,7 @@ def record_kien_an(app: BulkApplication) -> District:
 class Recorded:
     runtime: Runtime
     district: District
-    today: list[date]
+    clock: PinnedClock
     recorded: datetime  # an instant after the district, before any correction
 
 
@@ -348,13 +349,13 @@ class Recorded:
 def recorded(request: pytest.FixtureRequest,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
     with fresh_store(request.param, Path(tmp_path_factory.mktemp("kien_an"))) as settings:
-        today = [RECORDED_ON]
-        app = BulkApplication(env=application_env(settings), today=lambda: today[0])
+        clock = PinnedClock.on(RECORDED_ON)
+        app = BulkApplication(env=application_env(settings), clock=clock)
         with app.batch():
             district = record_kien_an(app)
-        runtime = open_runtime(settings, today=lambda: today[0], app=app)
+        runtime = open_runtime(settings, app=app)
         try:
-            yield Recorded(runtime, district, today, pause())
+            yield Recorded(runtime, district, clock, pause(clock))
         finally:
             runtime.close()
 
@@ -379,7 +380,7 @@ def entry(runtime: Runtime, cadre: UUID, type_: str, last: bool = True) -> int:
 
 def record_corrections(r: Recorded) -> None:
     """What the personnel office corrects in August 2022, after the report was sent."""
-    r.today[0] = CORRECTED_ON
+    r.clock.move_to(CORRECTED_ON)
     app, d, rt = r.runtime.app, r.district, r.runtime
     app.correct(d.cadres[20], target_position=entry(rt, d.cadres[20], "Evaluated"),
                 reason="Nhập nhầm xếp loại", recorded_by=BY,
@@ -406,9 +407,9 @@ def record_corrections(r: Recorded) -> None:
     rt.catch_up()
 
 
-def pause() -> datetime:
+def pause(clock: PinnedClock) -> datetime:
     time.sleep(0.01)
-    instant = datetime.now(UTC)
+    instant = clock.now()
     time.sleep(0.01)
     return instant
 
@@ -515,7 +516,7 @@ def test_the_seed_figures_then_corrections_leave_the_sent_report_unchanged(
 def test_scope_by_unit_follows_the_tree_of_the_date(recorded: Recorded) -> None:
     rt, d = recorded.runtime, recorded.district
     rm = rt.read_model
-    m = rm.moment(as_of=AS_OF, known_at=datetime.now(UTC))
+    m = rm.moment(as_of=AS_OF, known_at=rt.clock.now())
     ward = reports.cadre_quality(rm, m, unit_id=d.wards[0])
     # The ward's deputies and heads on AS_OF: its name is the one of that date.
     assert ward["scope"]["unit_name"] == "Phường Bắc Sơn"

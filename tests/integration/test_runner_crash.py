@@ -10,6 +10,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from infra.clock import PinnedClock
 from infra.database import engine_for
 from infra.demo import BulkApplication, generate
 from infra.persistence import application_env
@@ -17,6 +18,7 @@ from infra.runtime import open_runtime
 from infra.settings import Settings
 from projections.read_model import ReadModel
 from projections.runner import canonical_dump
+from tests.conftest import suite_clock
 
 RUNNER = """
 import sys
@@ -36,7 +38,7 @@ print("finished", flush=True)
 def test_killed_runner_resumes_without_lost_or_doubled_rows(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'hoso.sqlite3'}")
     open_runtime(settings).close()  # an active, empty generation: later events are pending
-    bulk = BulkApplication(env=application_env(settings))
+    bulk = BulkApplication(env=application_env(settings), clock=suite_clock())
     summary = generate(bulk, "demo")
     bulk.close()
 
@@ -44,7 +46,7 @@ def test_killed_runner_resumes_without_lost_or_doubled_rows(tmp_path: Path) -> N
                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
     assert runner.stdout is not None
     assert runner.stdout.readline().strip() == "started"
-    progress = ReadModel(engine_for(settings))
+    progress = ReadModel(engine_for(settings), clock=suite_clock())
     deadline = time.monotonic() + 60
     while progress.applied_position() == 0:  # kill it once some batches are in
         assert time.monotonic() < deadline, "the runner made no progress"
@@ -55,7 +57,7 @@ def test_killed_runner_resumes_without_lost_or_doubled_rows(tmp_path: Path) -> N
     killed_at = progress.applied_position()
     assert killed_at < summary.events, "the runner finished before it was killed"
 
-    rt = open_runtime(settings, today=lambda: date(2026, 11, 24))
+    rt = open_runtime(settings, clock=PinnedClock.on(date(2026, 11, 24)))
     try:
         assert rt.read_model.applied_position() == summary.events
         incremental = canonical_dump(rt.engine, rt.read_model.tables())

@@ -44,6 +44,7 @@ from domain.values import (
     TrainingMode,
     VettingConclusion,
 )
+from infra.clock import PinnedClock
 from infra.persistence import application_env
 from infra.settings import Settings
 
@@ -246,7 +247,7 @@ def cases() -> list[Any]:
 @pytest.fixture
 def app(sqlite_settings: Settings) -> Iterator[HosoApplication]:
     application = HosoApplication(env=application_env(sqlite_settings),
-                                  today=lambda: date(2026, 11, 24))
+                                  clock=PinnedClock.on(date(2026, 11, 24)))
     yield application
     application.close()
 

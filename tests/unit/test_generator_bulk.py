@@ -13,6 +13,7 @@ from domain.errors import Conflict, InvalidCommand
 from domain.values import ActionKind, Decision, Gender, Rating
 from infra.demo import BulkApplication
 from infra.transcoder import OrjsonTranscoder
+from tests.conftest import suite_clock
 
 ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo", "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder)}
 DECISION = Decision("12-QĐ/QU", date(2020, 3, 1), "Ban Thường vụ Quận ủy", "Lê Văn An")
@@ -29,7 +30,7 @@ def _setup(app: HosoApplication) -> tuple[UUID, UUID]:
 
 
 def test_commands_in_a_batch_are_saved_together_and_read_back_the_same() -> None:
-    app = BulkApplication(env=ENV)
+    app = BulkApplication(env=ENV, clock=suite_clock())
     with app.batch():
         unit_id, cadre_id = _setup(app)
         receipt = app.appoint(cadre_id, kind=ActionKind.BO_NHIEM, unit_id=unit_id,
@@ -48,7 +49,7 @@ def test_commands_in_a_batch_are_saved_together_and_read_back_the_same() -> None
 
 
 def test_a_refused_command_in_a_batch_appends_nothing_and_keeps_what_came_before() -> None:
-    app = BulkApplication(env=ENV)
+    app = BulkApplication(env=ENV, clock=suite_clock())
     with app.batch():
         unit_id, cadre_id = _setup(app)
         other = app.register_cadre(full_name="Trần Văn Nam", gender=Gender.NAM,
@@ -69,6 +70,6 @@ def test_a_refused_command_in_a_batch_appends_nothing_and_keeps_what_came_before
 
 
 def test_outside_a_batch_each_command_is_saved_at_once() -> None:
-    app = BulkApplication(env=ENV)
+    app = BulkApplication(env=ENV, clock=suite_clock())
     _setup(app)
     assert app.recorder.max_notification_id() == 3

@@ -18,6 +18,7 @@ from projections import reports
 from projections.read_model import Moment, ReadModel
 from projections.runner import ensure_meta
 from projections.tables import ReadTables, generations, read_tables
+from tests.conftest import suite_clock
 
 AS_OF = date(2022, 6, 30)
 KNOWN = datetime(2022, 7, 20, tzinfo=UTC)
@@ -88,7 +89,7 @@ def tables(tmp_path: Path) -> Iterator[tuple[ReadModel, Rows]]:
     # The school moves out of the district on 1/1/2022 (recorded at position 5).
     rows.add("unit_facts", unit_id=SCHOOL, attr="parent", value=None,
              effective_on=date(2022, 1, 1), position=5)
-    yield ReadModel(engine), rows
+    yield ReadModel(engine, clock=suite_clock()), rows
     engine.dispose()
 
 

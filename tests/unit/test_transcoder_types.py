@@ -112,7 +112,7 @@ def test_dataclass_decoding_does_not_rerun_validation() -> None:
 
 
 def test_datetime_is_distinguished_from_date_and_stays_aware() -> None:
-    now = datetime.now(UTC)
+    now = datetime(2026, 11, 24, 17, 30, 0, 123456, tzinfo=UTC)
     back = roundtrip({"d": now.date(), "t": now})
     assert type(back["d"]) is date and type(back["t"]) is datetime
     assert back["t"].tzinfo is not None and back["t"].utcoffset() == timedelta(0)
