@@ -62,7 +62,7 @@ class Plan:
 
 
 def say(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+    print(f"[{BENCH_CLOCK.now():%H:%M:%S}] {text}", flush=True)
 
 
 def measure_store(store: Store, plan: Plan, *, backend: str, smallest: bool,

@@ -78,3 +78,9 @@ def clock_from(settings: Settings) -> Clock:
 
 # Benchmarks measure the host as it is: they run on its own clock.
 BENCH_CLOCK: Clock = SystemClock()
+
+
+def wall_reading() -> float:
+    """The host's wall clock in Unix seconds: what `HOSO_CLOCK_ANCHOR` is given, so that every
+    process pinned together (a test suite and the servers it starts) shows the same instant."""
+    return time.time()

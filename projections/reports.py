@@ -522,15 +522,45 @@ def vettings(model: ReportSource, from_: date, to: date, m: Moment, tier: str | 
 
 
 def latest_closed_period(day: date) -> str:
-    """The evaluation period most recently closed on `day`: a quarter from QUARTERLY_FROM
-    on (seed 004), the previous year before that."""
-    closed = day.month // 3
+    """The evaluation period most recently closed on `day` (its last day is `day` or before):
+    a quarter from QUARTERLY_FROM on (seed 004), the previous year before that."""
+    closed = day.month // 3 if day.month % 3 == 0 and day == _quarter_end(day) else (
+        (day.month - 1) // 3)
     year = day.year
     if closed == 0:
         year, closed = year - 1, 4
     if year >= QUARTERLY_FROM:
         return f"{year}-Q{closed}"
     return str(year if closed == 4 else year - 1)
+
+
+def _quarter_end(day: date) -> date:
+    return period_bounds(f"{day.year}-Q{(day.month - 1) // 3 + 1}")[1]
+
+
+def previous_period(period: str) -> str:
+    """The evaluation period before `period`: the quarter before (Q1 goes back to the previous
+    year's Q4 while quarters were kept, to the year before QUARTERLY_FROM), or the year before."""
+    if "-Q" in period:
+        year, quarter = int(period[:4]), int(period[-1])
+        if quarter > 1:
+            return f"{year}-Q{quarter - 1}"
+        return f"{year - 1}-Q4" if year - 1 >= QUARTERLY_FROM else str(year - 1)
+    return str(int(period) - 1)
+
+
+def latest_evaluated(model: ReportSource, m: Moment, tier: str | None = None,
+                     unit_id: UUID | None = None, *, look_back: int = 8) -> dict[str, Any]:
+    """The evaluations of the latest closed period that has results in scope, looking back at
+    most `look_back` periods (early in a quarter the one just closed is often not rated yet);
+    the latest closed period itself when none has."""
+    period = latest_closed_period(m.as_of)
+    for _ in range(look_back):
+        body = evaluations(model, period, m, tier, unit_id)
+        if body["total"]:
+            return body
+        period = previous_period(period)
+    return evaluations(model, latest_closed_period(m.as_of), m, tier, unit_id)
 
 
 def summary(model: ReportSource, from_: date, to: date, m_known: Moment,

@@ -8,7 +8,6 @@ whatever the host's date. Tests that are about a date pin their own (`PinnedCloc
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,14 +18,14 @@ import psycopg
 import pytest
 
 from domain.calendar import VIETNAM, Clock
-from infra.clock import clock_from
+from infra.clock import clock_from, wall_reading
 from infra.persistence import create_database_if_missing, drop_database, postgres_parts
 from infra.settings import Settings
 
 SUITE_DAY = date(2026, 11, 24)
 SUITE_AT = datetime(2026, 11, 24, 9, 0, tzinfo=VIETNAM)
 os.environ["HOSO_CLOCK_AT"] = SUITE_AT.isoformat()
-os.environ["HOSO_CLOCK_ANCHOR"] = repr(time.time())
+os.environ["HOSO_CLOCK_ANCHOR"] = repr(wall_reading())
 
 
 def suite_clock() -> Clock:

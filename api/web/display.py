@@ -149,3 +149,15 @@ def install(env: Any) -> None:
                        severity=lambda s: SEVERITY_NAMES.get(s, s),
                        entry_type=lambda t: ENTRY_TYPES.get(t, t))
     env.globals.update(share=share)
+
+
+_ROMAN = ("I", "II", "III", "IV")
+
+
+def period_label(period: str) -> str:
+    """An evaluation period as Vietnamese documents write it: "2026-Q3" → "Quý III/2026",
+    "2025" → "năm 2025"."""
+    if "-Q" in period:
+        year, quarter = period.split("-Q")
+        return f"quý {_ROMAN[int(quarter) - 1]}/{year}"
+    return f"năm {period}"

@@ -324,8 +324,9 @@ def overview(request: Request) -> Response:
     unit_id = _scope_unit(v, runtime, m, _uuid(request.query_params.get("unit_id")))
     model = runtime.read_model
     quality = reports.cadre_quality(model, m, tier, unit_id)
-    period = reports.latest_closed_period(m.as_of)
-    evaluation = reports.evaluations(model, period, m, tier, unit_id)
+    # The latest period with results, named on the chart: the same panels on any day.
+    evaluation = reports.latest_evaluated(model, m, tier, unit_id)
+    period = str(evaluation["period"])
     first_month = date(m.as_of.year - 1 + (m.as_of.month == 12), m.as_of.month % 12 + 1, 1)
     months: list[tuple[str, int]] = []
     day = first_month
@@ -342,10 +343,10 @@ def overview(request: Request) -> Response:
     ratings = [(f"{r}", int(evaluation["by_rating"][r]["count"])) for r in reports.RATINGS]
     return page(request, "overview.html", {
         "v": v, "tc": tc, "quality": quality, "tier": tier, "tiers": _tiers(runtime),
-        "unit_id": unit_id, "units": _tree(_scoped_units(v, runtime, m)), "period": period,
+        "unit_id": unit_id, "units": _tree(_scoped_units(v, runtime, m)), "period": display.period_label(period),
         "evaluation": evaluation,
         "pyramid": charts.pyramid(bands, men, women, title="Tháp tuổi và giới tính"),
-        "ratings_chart": charts.bars(ratings, title=f"Xếp loại kỳ {period}",
+        "ratings_chart": charts.bars(ratings, title=f"Xếp loại {display.period_label(period)}",
                                      color=charts.PALETTE[2]),
         "actions_chart": charts.columns(months, title="Quyết định nhân sự theo tháng",
                                         color=charts.PALETTE[3]),

@@ -1570,7 +1570,9 @@ class _History:
                 if holder.cadre.planted or holder.cadre.stays or holder.since >= day:
                     continue
                 for c in d.cadres:
+                    # Room in the term's plannings for this post and the next (at most 3).
                     if (c.relatives or c.retires_on <= add_months(day, 90)
+                            or len(self.plannings_in(c, term_of(add_months(day, 18)))) > 1
                             or not self.meets(c, second, add_months(day, 18))
                             or not self.can_promote(c, unit, title, day)):
                         continue
@@ -1584,6 +1586,7 @@ class _History:
     def express_second(self, day: date, c: CadreState, first: HoldingState) -> None:
         d = c.district
         if c.left or first.until is not None or d.reorganised:
+            self._express_again(day, d)
             return
         for unit in d.units.values():
             if unit.kind not in ("phong", "ban") or unit is first.unit or not unit.exists_on(day):
@@ -1610,6 +1613,13 @@ class _History:
             return
         if day < add_months(first.since, 22):
             self.at(day + timedelta(days=10), self.express_second, c, first)
+        else:
+            self._express_again(day, d)
+
+    def _express_again(self, day: date, d: DistrictState) -> None:
+        """The second promotion found no post in time: start over with another cadre, so the
+        plant is never skipped, whatever the history around it turned out to be."""
+        self.at(day + timedelta(days=30), self.plant_express_first, d)
 
     def _plant_relatives(self, unit: UnitState, title: TitleSpec, day: date) -> bool:
         """A spouse appointed deputy of the unit the other spouse heads."""

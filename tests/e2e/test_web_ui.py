@@ -284,6 +284,13 @@ def test_a_self_reader_sees_only_their_own_record(browser: Any, district: Distri
     nav = page.get_by_role("navigation", name="Chức năng").inner_text()
     assert "Báo cáo" not in nav and "Phát hiện" not in nav
     _shot(page, "12-self-phone")
+    # Another cadre's hồ sơ, and the reports, are refused with a page that says so; the
+    # other cadre's name never reaches the screen.
+    other = page.goto(f"{district.server.base_url}/can-bo/{district.newcomer_id}")
+    assert other is not None and other.status == 403
+    assert "Ngô Văn Giao Diện" not in page.content()
+    reports = page.goto(f"{district.server.base_url}/bao-cao")
+    assert reports is not None and reports.status == 403
     page.context.close()
 
 

@@ -324,11 +324,22 @@ def test_duplicate_evaluation_for_the_same_period(kien_an: District) -> None:
     refused(d, Conflict, "duplicate_evaluation", "period", lambda: d.app.evaluate(
         d.lan, period="2024", rating=Rating.HTXSNV, decided_on=date(2025, 1, 10),
         recorded_by="btc"))
-    # Another cadre, or another period (a quarter of the same year), is not a duplicate.
-    d.app.evaluate(d.hung, period="2024", rating=Rating.HTNV, decided_on=date(2024, 12, 20),
-                   recorded_by="btc")
-    d.app.evaluate(d.lan, period="2025-Q1", rating=Rating.HTTNV, decided_on=date(2025, 4, 2),
-                   recorded_by="btc")
+    # Another cadre, or another period (a quarter of the same year), is not a duplicate: each
+    # is recorded, one event each, and stands in the cadre's record.
+    before = d.head()
+    other_cadre = d.app.evaluate(d.hung, period="2024", rating=Rating.HTNV,
+                                 decided_on=date(2024, 12, 20), recorded_by="btc")
+    other_period = d.app.evaluate(d.lan, period="2025-Q1", rating=Rating.HTTNV,
+                                  decided_on=date(2025, 4, 2), recorded_by="btc")
+    assert (other_cadre.position, other_period.position) == (before + 1, before + 2)
+    assert d.head() == before + 2
+    hung = [(e.payload["period"], e.payload["rating"]) for e in d.app.cadre(d.hung).facts(
+        "Evaluated")]
+    lan = [(e.payload["period"], e.payload["rating"]) for e in d.app.cadre(d.lan).facts(
+        "Evaluated")]
+    assert ("2024", Rating.HTNV) in hung
+    assert ("2025-Q1", Rating.HTTNV) in lan
+    assert [period for period, _ in lan].count("2024") == 1
 
 
 def test_correction_of_a_position_that_is_not_this_cadres(kien_an: District) -> None:

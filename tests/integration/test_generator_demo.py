@@ -8,38 +8,22 @@ where a violation was planted on purpose.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
-from domain.rules.checks import find_all
 from domain.values import ActionKind, age_on
-from infra.demo import BulkApplication, GenerationSummary, generate
-from infra.persistence import application_env
-from infra.settings import Settings
-from projections.findings import RecordFold, fold_events
+from infra.demo import GenerationSummary
+from projections.findings import RecordFold
+from tests.conftest import SUITE_AT
+from tests.demo_history import demo_on, planted_and_found
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GenerationSummary,
-                                                                        RecordFold]]:
-    path = Path(tmp_path_factory.mktemp("demo")) / "hoso.sqlite3"
-    app = BulkApplication(env=application_env(Settings(database_url=f"sqlite:///{path}")))
-    summary = generate(app, "demo")
-
-    def events() -> Iterator[tuple[int, Any, Any]]:
-        for n in app.recorder.select_notifications(start=1, limit=10**9):
-            event: Any = app.mapper.to_domain_event(StoredEvent(
-                originator_id=n.originator_id, originator_version=n.originator_version,
-                topic=n.topic, state=n.state))
-            yield n.id, event.timestamp, event
-
-    yield summary, fold_events(events())
-    app.close()
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSummary, RecordFold]:
+    return demo_on(SUITE_AT, Path(tmp_path_factory.mktemp("demo")))
 
 
 def test_the_district_has_about_250_cadres_majority_women(demo: Any) -> None:
@@ -115,12 +99,5 @@ def test_oversight_finds_the_planted_violations_and_nothing_else(demo: Any) -> N
         "discipline_bar", "not_in_planning", "relatives_linked_posts", "long_tenure",
         "excellent_quota", "backdated_record", "identity_data_changed", "vacant_head_post",
         "express_promotion"}
-    expected = {(p.rule, p.cadre_id) for p in planted}
-    expected |= {(rule, p.cadre_id) for p in planted for rule in p.also}
-    by_unit = {(p.rule, p.unit_id) for p in planted if p.rule in ("excellent_quota",
-                                                                  "vacant_head_post")}
-    found = find_all(fold.facts(summary.today))
-    seen = {(f.rule_id, f.unit_id) if f.cadre_id is None else (f.rule_id, f.cadre_id)
-            for f in found}
-    assert seen == expected - {(r, c) for r, c in expected if r in (
-        "excellent_quota", "vacant_head_post")} | by_unit
+    expected, seen = planted_and_found(summary, fold)
+    assert seen == expected

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -309,33 +308,3 @@ def test_application_env_from_urls(tmp_path: Any) -> None:
     assert lite["SQLITE_DBNAME"] == str(path) and path.parent.is_dir()
     assert lite["CIPHER_TOPIC"] == "eventsourcing.cryptography:AESCipher"
     assert lite["CIPHER_KEY"] == "k"
-
-
-def test_append_rate(store_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    """Measured, not asserted: figures go into docs/adr/0001-persistence.md."""
-    app = LogApp(env=application_env(store_settings))
-    singles = 200
-    start = time.perf_counter()
-    for _ in range(singles):
-        app.save(Dossier(title="one"))
-    single_rate = singles / (time.perf_counter() - start)
-    batches = 20
-    start = time.perf_counter()
-    for _ in range(batches):
-        dossier = Dossier(title="batch")
-        for n in range(99):
-            dossier.note(text=f"n{n}", on=date(2024, 1, 1))
-        app.save(dossier)
-    batch_rate = batches * 100 / (time.perf_counter() - start)
-    with open_log_reader(store_settings) as reader:
-        start = time.perf_counter()
-        result = reader.verify()
-        verify_rate = result.checked / (time.perf_counter() - start)
-    assert result.ok
-    kind = "postgres" if store_settings.is_postgres else "sqlite"
-    with capsys.disabled():
-        print(
-            f"\n[{kind}] single-event saves: {single_rate:,.0f} events/s; "
-            f"100-event saves: {batch_rate:,.0f} events/s; verify: {verify_rate:,.0f} events/s"
-        )
-    app.close()
