@@ -71,7 +71,13 @@ class Server:
 def server_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
     env.update(HOSO_DATABASE_URL=settings.database_url, HOSO_ADMIN_TOKEN=ADMIN_TOKEN,
-               PYTHONPATH=str(ROOT))
+               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH"))
+                                          if p))
+    # The server reads the suite's pinned clock, to the microsecond (see tests/conftest.py).
+    if settings.clock_at is not None:
+        env["HOSO_CLOCK_AT"] = settings.clock_at.isoformat()
+    if settings.clock_anchor is not None:
+        env["HOSO_CLOCK_ANCHOR"] = repr(settings.clock_anchor)
     return env
 
 

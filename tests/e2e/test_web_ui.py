@@ -24,6 +24,7 @@ from infra.demo import BulkApplication, generate
 from infra.persistence import application_env, create_database_if_missing
 from infra.runtime import open_runtime
 from infra.settings import Settings
+from tests.conftest import suite_clock
 from tests.e2e.conftest import ADMIN_TOKEN, ROOT, Server, issue_token, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -81,7 +82,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
     settings = Settings(database_url=f"sqlite:///{folder}/hoso.sqlite3",
                         admin_token=ADMIN_TOKEN)
     create_database_if_missing(settings.database_url)
-    bulk = BulkApplication(env=application_env(settings),
+    bulk = BulkApplication(env=application_env(settings), clock=suite_clock(),
                            horizon_days=settings.future_horizon_days)
     try:
         summary = generate(bulk, "demo", seed=2022)

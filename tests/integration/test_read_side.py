@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import pytest
 
+from domain.calendar import Clock
 from domain.values import (
     ActionKind,
     Decision,
@@ -21,7 +22,6 @@ from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
 from projections.runner import canonical_dump
-from tests.conftest import suite_clock
 
 TODAY = date(2026, 11, 24)
 
@@ -38,10 +38,10 @@ def runtime(store_settings: Settings) -> Iterator[Runtime]:
     rt.close()
 
 
-def pause() -> datetime:
+def pause(clock: Clock) -> datetime:
     """An instant strictly between two recordings."""
     time.sleep(0.01)
-    instant = suite_clock().now()
+    instant = clock.now()
     time.sleep(0.01)
     return instant
 
@@ -65,12 +65,12 @@ def test_roster_profile_and_record_as_of_and_as_known_at(runtime: Runtime) -> No
     app.evaluate(lan, period="2021", rating=Rating.HTTNV, decided_on=date(2021, 12, 20),
                  recorded_by="to_chuc")
     runtime.catch_up()
-    before_ending = pause()
+    before_ending = pause(runtime.clock)
     app.end_holding(lan, unit_id=office, title_code="truong_phong", reason=EndingReason.NGHI_HUU,
                     effective_on=date(2022, 1, 1),
                     decision=decision("40-QĐ/QU", date(2021, 12, 1)), recorded_by="to_chuc")
     runtime.catch_up()
-    before_correction = pause()
+    before_correction = pause(runtime.clock)
     app.correct(lan, target_position=appointed.entry_position, reason="Sai ngày hiệu lực",
                 recorded_by="to_chuc",
                 replacement=dict(kind=ActionKind.BO_NHIEM, unit_id=office,

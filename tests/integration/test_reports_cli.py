@@ -93,3 +93,19 @@ def test_bad_arguments_exit_with_2(cli: CliRunner, tmp_path: Path) -> None:
                  ["report", "actions", "--from", "2022-06-30", "--to", "2022-01-01"]):
         result = cli.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
+
+
+@pytest.mark.parametrize(("clock_at", "month"), [
+    ("2027-12-31T17:30:00+00:00", "2028-01"),  # New Year's Day in Vietnam, still 2027 in UTC
+    ("2027-12-31T16:30:00+00:00", "2027-12"),
+    ("2028-02-29T18:30:00+00:00", "2028-03"),
+    ("2026-11-28T02:00:00+00:00", "2026-11"),
+])
+def test_the_monthly_report_defaults_to_vietnams_month(
+        cli: CliRunner, monkeypatch: pytest.MonkeyPatch, clock_at: str, month: str) -> None:
+    monkeypatch.setenv("HOSO_CLOCK_AT", clock_at)
+    get_settings.cache_clear()
+    result = cli.invoke(app, ["report", "monthly"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["month"] == month

@@ -480,7 +480,7 @@ def test_the_seed_figures_then_corrections_leave_the_sent_report_unchanged(
         assert report["digest"] == reports.digest_of(reports.body_of(report))
 
     # August: corrections of entries inside the report's period and of a birth date.
-    pause()
+    pause(recorded.clock)
     record_corrections(recorded)
 
     asked_again = rm.moment(as_of=AS_OF, known_at=sent_moment.known_at)
