@@ -66,7 +66,7 @@ def _entry(w: World, s: str) -> int:
 
 def _finding(w: World, s: str) -> dict[str, str]:
     key = w.finding(s)
-    found = next(f for f in w.runtime.findings.findings(date.today()).findings
+    found = next(f for f in w.runtime.findings.findings(w.runtime.clock.today()).findings
                  if str(f["id"]) == key)
     return {"finding": key, "rule": str(found["rule"])}
 
@@ -227,7 +227,7 @@ def test_an_out_of_scope_form_shows_nothing_of_the_cadre(
 def test_a_form_shown_is_written_to_the_read_audit(
         world: tuple[World, TestClient], browsers: dict[str, Browser]) -> None:  # noqa: F811
     w, client = world
-    access = AccessStore(w.runtime.engine)
+    access = AccessStore(w.runtime.engine, w.runtime.clock)
     before = len(access.reads(cadre_id=w.cadre_a, reader="to_chuc_a"))
     position = w.entry("in")
     assert call(client, browsers["personnel"], "GET",

@@ -25,7 +25,7 @@ def test_four_workers_open_one_empty_store_together(store_settings: Settings) ->
         try:
             runtime = open_runtime(store_settings)
             try:
-                AccessStore.for_store(store_settings, runtime.engine)
+                AccessStore.for_store(store_settings, runtime.engine, runtime.clock)
                 heads.append(runtime.catch_up())
             finally:
                 runtime.close()
