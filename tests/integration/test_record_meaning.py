@@ -35,6 +35,7 @@ from domain.values import (
     QualificationKind,
     Rating,
 )
+from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from projections.findings import fold_events
 from projections.runner import decoder
@@ -254,7 +255,7 @@ def _rows_say(rt: Runtime, k: int) -> dict[UUID, Said]:
 def test_aggregate_fold_and_rows_say_the_same_record(kind: str, history: list[Step],
                                                      probes: list[float]) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
-        rt = open_runtime(store, today=lambda: TODAY)
+        rt = open_runtime(store, clock=PinnedClock.on(TODAY))
         try:
             cadres = _record(rt, history)
             rt.catch_up()
