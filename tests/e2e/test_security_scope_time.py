@@ -3,7 +3,7 @@ knows it now. A past `known_at` chooses what an answer shows, never who may see 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -34,13 +34,13 @@ def test_a_unit_moved_out_of_a_leaders_subtree_is_not_read_through_an_old_instan
                 effective_on=date(2010, 1, 1),
                 decision=Decision("1/QĐ", date(2010, 1, 1), "UBND", "A"), recorded_by="setup")
     runtime.catch_up()
-    before_move = datetime.now(UTC)
+    before_move = runtime.clock.now()
     # The ward was recorded under the wrong block: moved to the south block from its second
     # day, so on every date the record now knows of, it is not the north block's.
     app.change_unit(ward, change="move", effective_on=date(2000, 1, 2), new_parent_id=south,
                     recorded_by="setup")
     runtime.catch_up()
-    leader = AccessStore(runtime.engine).create_token(name="bac", role="leader",
+    leader = AccessStore(runtime.engine, runtime.clock).create_token(name="bac", role="leader",
                                                       unit_id=north)
     headers = {"Authorization": f"Bearer {leader}"}
     old = {"known_at": (before_move - timedelta(microseconds=1)).isoformat(),
@@ -52,7 +52,7 @@ def test_a_unit_moved_out_of_a_leaders_subtree_is_not_read_through_an_old_instan
             answer = client.get(url, headers=headers, params=old)
             assert answer.status_code == 403, (url, answer.text)
         # The south block's leader reads the ward, also as it was known before the move.
-        south_leader = AccessStore(runtime.engine).create_token(name="nam", role="leader",
+        south_leader = AccessStore(runtime.engine, runtime.clock).create_token(name="nam", role="leader",
                                                                 unit_id=south)
         answer = client.get(f"/api/v1/units/{ward}/roster", params=old,
                             headers={"Authorization": f"Bearer {south_leader}"})

@@ -4,7 +4,7 @@ slowed down per client address, in the database so every worker counts the same.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -15,6 +15,7 @@ from api.cli import app as cli_app
 from infra.access import access_tokens
 from infra.database import engine_for
 from infra.settings import Settings
+from tests.conftest import suite_clock
 from tests.integration.test_access_cli import cli as cli  # noqa: F401  (the CLI fixture)
 
 
@@ -46,7 +47,7 @@ def test_a_token_is_listed_expires_and_is_revoked(cli: CliRunner,
     tokens = listed(cli)
     assert tokens["kiem_tra_1"][1] == "inspector" and tokens["kiem_tra_1"][5] == ""
     expires = datetime.fromisoformat(tokens["kiem_tra_2"][5])
-    assert timedelta(days=29) < expires - datetime.now(UTC) <= timedelta(days=30)
+    assert timedelta(days=29) < expires - suite_clock().now() <= timedelta(days=30)
     assert {t[6] for t in tokens.values()} == {"active"}
     assert kept not in cli.invoke(cli_app, ["token", "list"]).stdout  # never shown again
 
@@ -54,7 +55,7 @@ def test_a_token_is_listed_expires_and_is_revoked(cli: CliRunner,
     engine = engine_for(sqlite_settings)
     with engine.begin() as conn:
         conn.execute(update(access_tokens).where(access_tokens.c.name == "kiem_tra_2")
-                     .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+                     .values(expires_at=suite_clock().now() - timedelta(seconds=1)))
     engine.dispose()
     answer = client.get("/api/v1/units", headers={"Authorization": f"Bearer {brief}"})
     assert answer.status_code == 401 and answer.json()["code"] == "invalid_token"
