@@ -535,7 +535,7 @@ def latest_closed_period(day: date) -> str:
 
 
 def _quarter_end(day: date) -> date:
-    return period_bounds(f"{day.year}-Q{(day.month - 1) // 3 + 1}")[1]
+    return period_first_and_last(f"{day.year}-Q{(day.month - 1) // 3 + 1}")[1]
 
 
 def previous_period(period: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.calendar import business_date
+from domain.calendar import business_day
 from tests.demo_history import demo_on, planted_and_found
 
 PROMISED = {"discipline_bar", "not_in_planning", "relatives_linked_posts", "long_tenure",
@@ -42,7 +42,7 @@ DAYS = [
 @pytest.mark.parametrize("instant", DAYS, ids=lambda d: d.strftime("%Y%m%dT%H%MZ"))
 def test_every_promised_violation_is_planted_and_found(instant: datetime, tmp_path: Path) -> None:
     summary, fold = demo_on(instant, tmp_path)
-    assert summary.today == business_date(instant)
+    assert summary.today == business_day(instant)
     rules = {p.rule for p in summary.planted} | {r for p in summary.planted for r in p.also}
     assert rules == PROMISED
     assert all(p.on <= summary.today for p in summary.planted)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.calendar import business_date
+from domain.calendar import business_day
 from infra.clock import PinnedClock, clock_from
 from infra.settings import Settings
 from projections.reports import latest_closed_period, previous_period
@@ -31,7 +31,7 @@ DAYS = [
 def test_the_business_date_and_the_period_closed(instant: datetime, day: date,
                                                  period: str) -> None:
     clock = PinnedClock(instant, tick=False)
-    assert clock.today() == business_date(instant) == day
+    assert clock.today() == business_day(instant) == day
     assert clock.now() == instant
     assert latest_closed_period(clock.today()) == period
 
