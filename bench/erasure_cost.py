@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
+from infra.clock import BENCH_CLOCK
 from infra.database import engine_for
 from infra.demo import BulkApplication, generate
 from infra.persistence import application_env, create_database_if_missing, drop_database
@@ -31,7 +32,7 @@ HEADERS = {"Authorization": "Bearer bench-erasure"}
 
 def measure(settings: Settings, profile: str, rounds: int) -> dict[str, float]:
     create_database_if_missing(settings.database_url)
-    bulk = BulkApplication(env=application_env(settings),
+    bulk = BulkApplication(env=application_env(settings), clock=BENCH_CLOCK,
                            horizon_days=settings.future_horizon_days)
     try:
         summary = generate(bulk, profile, seed=2022)

@@ -14,7 +14,7 @@ from tests.e2e.test_web_matrix import call, sign_in
 
 
 def _kinds(w: World, reader: str, cadre_id: object) -> list[str]:
-    reads = AccessStore(w.runtime.engine).reads(cadre_id=UUID(str(cadre_id)), reader=reader)
+    reads = AccessStore(w.runtime.engine, w.runtime.clock).reads(cadre_id=UUID(str(cadre_id)), reader=reader)
     return [r.what for r in reads]
 
 
