@@ -32,6 +32,8 @@ from eventsourcing.sqlite import (
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from infra.log_tree import LOG_TREE, Many, Rows, TreeReader, TreeTables, catch_up, extend
+
 if TYPE_CHECKING:
     from infra.settings import Settings
 
@@ -106,12 +108,16 @@ class _ImmediateTransaction(SQLiteTransaction):
 
 
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    # The Merkle tree over the chain (infra/log_tree.py), grown in the same transaction.
+    tree: TreeTables | None = LOG_TREE
+
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} ("
             "position INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, hash BLOB NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {CHAIN_TABLE}_recorded_at ON {CHAIN_TABLE} (recorded_at)",
+            *LOG_TREE.sqlite_ddl(),
         ]
 
     def insert_events(
@@ -143,10 +149,14 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f"INSERT INTO {CHAIN_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)",
             [(p, iso_utc(at), h) for p, at, h in links],
         )
+        if self.tree is not None:
+            extend(*sqlite_statements(c), self.tree, [(p, h) for p, _, h in links])
         return positions
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    tree: TreeTables | None = LOG_TREE
+
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
         # The database functions path bypasses the hooks that write the chain.
         if datastore.enable_db_functions:
@@ -166,6 +176,8 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{chain} (recorded_at)"
             ).format(index=Identifier(f"{CHAIN_TABLE}_recorded_at"), schema=schema, chain=chain)
         )
+        self.sql_create_statements.extend(
+            SQL(ddl).format() for ddl in LOG_TREE.postgres_ddl(self.datastore.schema))
         self._select_head = SQL(
             "SELECT recorded_at, hash FROM {schema}.{chain} ORDER BY position DESC LIMIT 1"
         ).format(schema=schema, chain=chain)
@@ -193,7 +205,35 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             ([p for p, _, _ in links], [at for _, at, _ in links], [h for _, _, h in links]),
             prepare=True,
         )
+        if self.tree is not None:
+            extend(*postgres_statements(curs), self.tree, [(p, h) for p, _, h in links])
         return positions
+
+
+def sqlite_statements(c: Any) -> tuple[Rows, Many]:
+    """`rows` and `many` (infra/log_tree.py) over an open SQLite cursor."""
+
+    def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        c.execute(sql, params)
+        return list(c.fetchall())
+
+    def many(sql: str, seq: Sequence[Sequence[Any]]) -> None:
+        c.executemany(sql, seq)
+
+    return rows, many
+
+
+def postgres_statements(curs: Any) -> tuple[Rows, Many]:
+    """`rows` and `many` over an open psycopg cursor (tuple or dict rows)."""
+
+    def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        curs.execute(sql.replace("?", "%s"), params)
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in curs.fetchall()]
+
+    def many(sql: str, seq: Sequence[Sequence[Any]]) -> None:
+        curs.executemany(sql.replace("?", "%s"), seq)
+
+    return rows, many
 
 
 # --- reading and verifying ------------------------------------------------------------------
@@ -271,6 +311,32 @@ class LogReader:
                         self._pg.close()
                 self._pg = None
                 return list(self._conn().execute(statement, params).fetchall())
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """One read statement ("?" placeholders) on the reader's connection."""
+        return self._query(sql, params)
+
+    def tree(self, tables: TreeTables = LOG_TREE) -> TreeReader:
+        return TreeReader(self.rows, tables)
+
+    def grow_tree(self, tables: TreeTables = LOG_TREE) -> int:
+        """Take into the Merkle tree every chain row it lacks (a store older than the tree, a
+        restore), under the chain's write lock; returns the tree's size."""
+        with self._lock:
+            conn = self._conn()
+            if self._is_postgres:
+                with conn.transaction(), conn.cursor() as curs:
+                    curs.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
+                    return catch_up(*postgres_statements(curs), tables)
+            curs = conn.cursor()
+            curs.execute("BEGIN IMMEDIATE")
+            try:
+                size = catch_up(*sqlite_statements(curs), tables)
+            except BaseException:
+                curs.execute("ROLLBACK")
+                raise
+            curs.execute("COMMIT")
+            return size
 
     def close(self) -> None:
         with self._lock:

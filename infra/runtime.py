@@ -5,14 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
 from domain.application import HosoApplication, today_in_vietnam
 from infra.chain import LogReader, LogRecord
+from infra.checkpoints import LOG
 from infra.database import engine_for
+from infra.log_tree import LOG_TREE, TreeReader
 from infra.persistence import (
     application_env,
     create_database_if_missing,
@@ -59,6 +61,15 @@ class Runtime:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _findings: FindingsIndex | None = None
     _findings_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def trees(self) -> dict[str, TreeReader]:
+        """The Merkle trees checkpoints sign: the log's (and the read audit's)."""
+        return {LOG: self.log.tree(LOG_TREE)}
+
+    def now(self) -> datetime:
+        """The instant checkpoints and cosignatures are stamped with."""
+        return self.read_model.moment().known_at
 
     @property
     def findings(self) -> FindingsIndex:
@@ -114,6 +125,7 @@ def open_runtime(settings: Settings, *, today: Callable[[], date] | None = None,
                                              horizon_days=settings.future_horizon_days)
         open_key_store(settings).ensure_table()
         log = open_log_reader(settings)
+        log.grow_tree()
         ensure_meta(engine)
         runtime = Runtime(settings=settings, app=application,
                           read_model=ReadModel(engine, today=today or today_in_vietnam),
