@@ -11,7 +11,14 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from infra.notes import NoteError, VerifierKey, new_signer, read_verifier, write_key_pair
+from infra.notes import (
+    COSIGNATURE,
+    NoteError,
+    VerifierKey,
+    new_signer,
+    read_verifier,
+    write_key_pair,
+)
 from infra.verification import (
     VerificationFailed,
     check_consistency,
@@ -150,3 +157,58 @@ def register(app: typer.Typer) -> None:
         if verified.witnesses:
             out.print(f"checkpoint cosigned by: {', '.join(verified.witnesses)}")
         out.print("[bold green]verified[/]")
+
+    @app.command("witness")
+    def witness(
+        url: Annotated[str, typer.Option(help="the service, e.g. https://hoso.kienan.gov.vn")],
+        token: Annotated[str, typer.Option(help="a bearer token of the service (inspector)",
+                                           envvar="HOSO_WITNESS_TOKEN")],
+        log_key: Annotated[Path, typer.Option(help="the service's public key",
+                                              **ExistingFile)],  # type: ignore[arg-type]
+        key: Annotated[Path, typer.Option(help="this witness's private key (hoso keys create "
+                                          "--witness)", **ExistingFile)],  # type: ignore[arg-type]
+        state: Annotated[Path, typer.Option(help="where the last cosigned checkpoint is kept")],
+        once: Annotated[bool, typer.Option("--once", help="one round; exit 1 if refused")]
+        = False,
+        interval: Annotated[float, typer.Option(help="seconds between rounds", min=1)] = 300,
+    ) -> None:
+        """Witness the service's log: cosign consistent checkpoints, refuse forked, rewritten
+        or rolled-back ones (kept as evidence beside the state file)."""
+        import time
+
+        from infra.clock import clock_from
+
+        from infra.notes import read_signer
+        from infra.settings import get_settings
+        from infra.witness import HttpService, ServiceError, Witness
+
+        try:
+            signer = read_signer(key)
+        except NoteError as error:
+            err.print(f"[bold red]Lỗi (error):[/] {error}")
+            raise typer.Exit(2) from None
+        if signer.alg != COSIGNATURE:
+            err.print("[bold red]Lỗi (error):[/] --key must be a witness key (hoso keys create "
+                      "--witness)")
+            raise typer.Exit(2)
+        clock = clock_from(get_settings())
+        watcher = Witness(public_key(log_key), signer, state, clock.now)
+        service = HttpService(url, token)
+        while True:
+            try:
+                outcome = watcher.round(service)
+            except (ServiceError, VerificationFailed) as error:
+                message = error.message if isinstance(error, VerificationFailed) else str(error)
+                err.print(f"[bold red]Lỗi (error):[/] {message}")
+                if once:
+                    raise typer.Exit(1) from None
+            else:
+                size = outcome.checkpoint.size if outcome.checkpoint else "?"
+                if outcome.cosigned:
+                    out.print(f"cosigned: {size} entries; {outcome.message}")
+                else:
+                    out.print(f"[bold red]REFUSED[/] checkpoint of {size} entries: "
+                              f"{outcome.message}; kept as evidence in {outcome.evidence}")
+                if once:
+                    raise typer.Exit(0 if outcome.cosigned else 1)
+            time.sleep(interval)

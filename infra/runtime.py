@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from domain.application import HosoApplication, today_in_vietnam
 from infra.chain import LogReader, LogRecord
-from infra.checkpoints import LOG
+from infra.checkpoints import LOG, READS
 from infra.database import engine_for
 from infra.log_tree import LOG_TREE, TreeReader
 from infra.persistence import (
@@ -21,6 +21,7 @@ from infra.persistence import (
     open_key_store,
     open_log_reader,
 )
+from infra.read_chain import READS_TREE
 from infra.schema import schema_lock
 from infra.settings import Settings
 from projections.findings import FindingsIndex
@@ -64,8 +65,9 @@ class Runtime:
 
     @property
     def trees(self) -> dict[str, TreeReader]:
-        """The Merkle trees checkpoints sign: the log's (and the read audit's)."""
-        return {LOG: self.log.tree(LOG_TREE)}
+        """The Merkle trees checkpoints sign: the log's and the read audit's (whose tables
+        the access store creates beside the read side)."""
+        return {LOG: self.log.tree(LOG_TREE), READS: self.log.tree(READS_TREE)}
 
     def now(self) -> datetime:
         """The instant checkpoints and cosignatures are stamped with."""

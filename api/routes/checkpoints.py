@@ -39,8 +39,11 @@ router = APIRouter(tags=["audit"])
 
 PROBLEMS = problem_responses(400, 401, 403, 404, 422)
 
-TreeQuery = Annotated[Literal["log"], Query(
-    description="`log`: the record's log")]
+# Positions and sizes beyond 2**62 are not log positions (and overflow SQLite's integers).
+MAX_POSITION = 2**62
+
+TreeQuery = Annotated[Literal["log", "reads"], Query(
+    description="`log`: the record's log; `reads`: the read audit (who read whose file)")]
 
 
 def get_checkpoints(request: Request) -> CheckpointStore:
@@ -104,7 +107,7 @@ def issue_checkpoint(runtime: Runtime, store: CheckpointStore, signer: SignerKey
             summary="Điểm kiểm tra có chữ ký (signed checkpoint of the log)",
             operation_id="audit_checkpoint")
 def audit_checkpoint(tree: TreeQuery = "log",
-                     size: int | None = Query(None, ge=0, description="a kept checkpoint of "
+                     size: int | None = Query(None, ge=0, le=MAX_POSITION, description="a kept checkpoint of "
                                               "this size; default: the log as it is now"),
                      format: Literal["json", "note"] = Query("json", description="`note`: the "
                                                              "cosigned note as text/plain"),
@@ -159,8 +162,8 @@ def _proof_refused(error: ProofError, field: str) -> InvalidCommand:
 @router.get("/audit/proofs/inclusion", response_model=InclusionProofOut, responses=PROBLEMS,
             summary="Chứng minh một mục thuộc cây (inclusion proof of a log position)",
             operation_id="audit_inclusion_proof")
-def inclusion_proof(position: int = Query(ge=1, description="the log position (entry)"),
-                    size: int | None = Query(None, ge=1, description="tree size; default: "
+def inclusion_proof(position: int = Query(ge=1, le=MAX_POSITION, description="the log position (entry)"),
+                    size: int | None = Query(None, ge=1, le=MAX_POSITION, description="tree size; default: "
                                              "the latest checkpoint's (else the tree's)"),
                     tree: TreeQuery = "log",
                     p: Principal = Depends(get_principal),
@@ -183,8 +186,8 @@ def inclusion_proof(position: int = Query(ge=1, description="the log position (e
 @router.get("/audit/proofs/consistency", response_model=ConsistencyProofOut, responses=PROBLEMS,
             summary="Chứng minh cây cũ là tiền tố của cây mới (consistency proof)",
             operation_id="audit_consistency_proof")
-def consistency_proof(from_: int = Query(alias="from", ge=1, description="earlier size"),
-                      to: int | None = Query(None, ge=1, description="later size; default: "
+def consistency_proof(from_: int = Query(alias="from", ge=1, le=MAX_POSITION, description="earlier size"),
+                      to: int | None = Query(None, ge=1, le=MAX_POSITION, description="later size; default: "
                                              "the latest checkpoint's (else the tree's)"),
                       tree: TreeQuery = "log",
                       p: Principal = Depends(get_principal),

@@ -71,6 +71,10 @@ def server_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
     env.update(HOSO_DATABASE_URL=settings.database_url, HOSO_ADMIN_TOKEN=ADMIN_TOKEN,
                PYTHONPATH=str(ROOT))
+    if settings.signing_key is not None:
+        env.update(HOSO_SIGNING_KEY=str(settings.signing_key),
+                   HOSO_CHECKPOINT_EVERY_EVENTS=str(settings.checkpoint_every_events),
+                   HOSO_CHECKPOINT_EVERY_MINUTES=str(settings.checkpoint_every_minutes))
     return env
 
 
