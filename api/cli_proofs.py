@@ -140,6 +140,8 @@ def register(app: typer.Typer) -> None:
                                              **ExistingFile)],  # type: ignore[arg-type]
         key_file: Annotated[Path, typer.Option("--public-key", help="the service's public key",
                                                **ExistingFile)],  # type: ignore[arg-type]
+        content: Annotated[bool, typer.Option(help="Word, Excel: also render the file again "
+                                              "and compare what it shows")] = True,
     ) -> None:
         """Check a report's certificate offline: signature, checkpoint, proofs, digest, and
         (Word, Excel) that the visible content is the certified one."""
@@ -147,7 +149,7 @@ def register(app: typer.Typer) -> None:
 
         key = public_key(key_file)
         try:
-            verified = verify_file(file, key)
+            verified = verify_file(file, key, content=content)
         except VerificationFailed as error:
             refuse(error.message)
         out.print(f"{verified.kind}: digest sha256:{verified.digest}")

@@ -4,8 +4,9 @@ A sealed report's file carries the whole sealed JSON (the report as the API serv
 `certificate`) in its custom property `hoso-certificate` (core properties stop at 255
 characters), the footer code (infra/certificates.py) in the *identifier* property, and
 the code printed in every page's footer.
-`verify_file` takes the JSON back, verifies it like a JSON report, then renders the file again
-from it and compares every visible cell or paragraph: figures edited in the file are caught.
+`verify_file` takes the JSON back (from the zip, without opening the document), verifies it like
+a JSON report, then renders the file again from it and compares every visible cell or paragraph:
+figures edited in the file are caught.
 """
 
 from __future__ import annotations
@@ -79,48 +80,47 @@ def _add_custom_property(doc: Any, name: str, value: str) -> None:
     package.relate_to(part, RELATIONSHIP_TYPE.CUSTOM_PROPERTIES)
 
 
-def _custom_property(doc: Any, name: str) -> str | None:
+def custom_property(data: bytes, name: str) -> str | None:
+    """A custom property of an OOXML file (Word or Excel), read from its zip directly."""
     from xml.etree import ElementTree
 
-    for part in doc.part.package.iter_parts():
-        if str(part.partname) == _CUSTOM_PART:
-            root = ElementTree.fromstring(part.blob)
-            for prop in root.findall(f"{{{_CUSTOM}}}property"):
-                if prop.get("name") == name:
-                    value = prop.find(f"{{{_VT}}}lpwstr")
-                    return value.text if value is not None else None
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        if _CUSTOM_PART.lstrip("/") not in package.namelist():
+            return None
+        root = ElementTree.fromstring(package.read(_CUSTOM_PART.lstrip("/")))
+    for prop in root.findall(f"{{{_CUSTOM}}}property"):
+        if prop.get("name") == name:
+            value = prop.find(f"{{{_VT}}}lpwstr")
+            return value.text if value is not None else None
     return None
 
 
 # --- verification ----------------------------------------------------------------------------
 
 
-def _xlsx_cells(data: bytes) -> tuple[str | None, list[Any], list[str]]:
+def _xlsx_cells(data: bytes) -> tuple[list[Any], list[str]]:
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(data), read_only=False)
     cells = [(ws.title, [tuple(row) for row in ws.iter_rows(values_only=True)])
              for ws in book.worksheets]
     footers = [ws.oddFooter.left.text or "" for ws in book.worksheets]
-    sealed = book.custom_doc_props[PROPERTY].value if PROPERTY in book.custom_doc_props.names \
-        else None
-    return sealed, cells, footers
+    return cells, footers
 
 
-def _docx_text(data: bytes) -> tuple[str | None, list[Any], list[str]]:
+def _docx_text(data: bytes) -> tuple[list[Any], list[str]]:
     from docx import Document
 
     doc = Document(io.BytesIO(data))
     body: list[Any] = [p.text for p in doc.paragraphs]
     body += [[c.text for c in row.cells] for table in doc.tables for row in table.rows]
     footers = [p.text for section in doc.sections for p in section.footer.paragraphs]
-    return _custom_property(doc, PROPERTY), body, footers
+    return body, footers
 
 
-def verify_file(path: Path, key: VerifierKey) -> Verified:
-    """Verify a sealed report or record: JSON, .xlsx or .docx."""
-    from api import documents
-
+def verify_file(path: Path, key: VerifierKey, *, content: bool = True) -> Verified:
+    """Verify a sealed report or record: JSON, .xlsx or .docx (with `content`, also that the
+    file shows what was certified)."""
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -134,12 +134,7 @@ def verify_file(path: Path, key: VerifierKey) -> Verified:
         if not isinstance(document, dict):
             raise VerificationFailed(f"{path} is not a JSON object")
         return verify_document(document, key)
-    is_docx = "word/document.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
-    read = _docx_text if is_docx else _xlsx_cells
-    try:
-        embedded, shown, footers = read(data)
-    except Exception as error:  # a damaged file: openpyxl and python-docx raise many kinds
-        raise VerificationFailed(f"cannot open {path}: {error}") from None
+    embedded = custom_property(data, PROPERTY)
     if not embedded:
         raise VerificationFailed(f"{path} carries no certificate in its properties")
     try:
@@ -147,11 +142,26 @@ def verify_file(path: Path, key: VerifierKey) -> Verified:
     except orjson.JSONDecodeError:
         raise VerificationFailed("the certificate in the file's properties is damaged") from None
     verified = verify_document(report, key)
+    if content:
+        check_content(data, report)
+    return verified
+
+
+def check_content(data: bytes, report: Mapping[str, Any]) -> None:
+    """Render the file again from the certified report; every visible cell or paragraph and
+    the printed code must be the same as in the file."""
+    from api import documents
+
+    is_docx = "word/document.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    read = _docx_text if is_docx else _xlsx_cells
+    try:
+        shown, footers = read(data)
+    except Exception as error:  # a damaged file: openpyxl and python-docx raise many kinds
+        raise VerificationFailed(f"cannot open the file: {error}") from None
     again = (documents.docx_bytes if is_docx else documents.xlsx_bytes)(report)
-    _, expected, expected_footers = read(again)
+    expected, expected_footers = read(again)
     if shown != expected:
         raise VerificationFailed("the file's visible content differs from the certified report: "
                                  "figures or text were edited after it was issued")
     if footers != expected_footers:
         raise VerificationFailed("the printed certificate code differs from the certificate")
-    return verified

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from infra.notes import new_signer, parse_verifier, verify_cosignature, write_key_pair
@@ -106,3 +107,27 @@ def test_a_witness_refuses_a_rolled_back_log_and_a_forked_one(tmp_path: Path) ->
     assert forked.returncode == 1, forked.stdout + forked.stderr
     assert "forked" in forked.stdout
     assert committee.state.read_text() == kept
+
+
+def kept_sizes(server: Server, expected: list[int]) -> list[int]:
+    """The sizes of the kept checkpoints once they are `expected` (the follower signs within a
+    second or two), or as they are after ten seconds."""
+    sizes: list[int] = []
+    for _ in range(100):
+        with server.client() as client:
+            sizes = [c["size"] for c in ok(client.get("/audit/checkpoints"))["checkpoints"]]
+        if sizes == expected:
+            break
+        time.sleep(0.1)
+    return sizes
+
+
+def test_the_service_signs_a_checkpoint_every_n_entries_on_its_own(tmp_path: Path) -> None:
+    key = log_key(tmp_path)
+    settings = signed_store(tmp_path, "hoso.sqlite3", key).model_copy(
+        update={"checkpoint_every_events": 2})
+    with running_server(settings) as server:
+        record(server, "Nguyễn Văn An", "Trần Thị Bình")
+        assert kept_sizes(server, [2]) == [2]
+        record(server, "Lê Văn Cường", "Phạm Thị Dung")
+        assert kept_sizes(server, [4, 2]) == [4, 2]  # newest first; the old one is kept
