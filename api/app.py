@@ -54,6 +54,7 @@ def _follow(runtime: Runtime, stop: threading.Event, store: CheckpointStore,
     while not stop.wait(FOLLOW_SECONDS):
         try:
             runtime.catch_up()
+            runtime.log.grow_tree()  # the Merkle tree follows the chain, off the write path
             if signer is not None:
                 # Off the write path: a write never waits for a signature.
                 store.issue_due(runtime.trees, signer, settings.checkpoint_every_events,

@@ -178,10 +178,7 @@ def register(app: typer.Typer) -> None:
         or rolled-back ones (kept as evidence beside the state file)."""
         import time
 
-        from infra.clock import clock_from
-
         from infra.notes import read_signer
-        from infra.settings import get_settings
         from infra.witness import HttpService, ServiceError, Witness
 
         try:
@@ -193,8 +190,7 @@ def register(app: typer.Typer) -> None:
             err.print("[bold red]Lỗi (error):[/] --key must be a witness key (hoso keys create "
                       "--witness)")
             raise typer.Exit(2)
-        clock = clock_from(get_settings())
-        watcher = Witness(public_key(log_key), signer, state, clock.now)
+        watcher = Witness(public_key(log_key), signer, state)
         service = HttpService(url, token)
         while True:
             try:

@@ -95,11 +95,13 @@ class Certifier:
     signer: SignerKey | None
     tree: TreeReader
     now: Callable[[], datetime]
+    grow: Callable[[], int]  # the log's tree up to the chain's head (LogReader.grow_tree)
 
     def seal(self, document: dict[str, Any], *, kind: str, digest: str, position: int,
              cited: Iterable[int] = ()) -> dict[str, Any]:
         if self.signer is None:
             return document
+        self.grow()
         checkpoint = self.store.issue(self.tree, self.signer, self.now(), LOG)
         c = checkpoint.checkpoint
         positions = sorted({p for p in (position, *cited) if p > 0})
@@ -204,4 +206,5 @@ def certifier_for(runtime: Runtime, durable: Engine) -> Certifier:
     key named by `HOSO_SIGNING_KEY` (none: documents go out unsealed)."""
     settings = runtime.settings
     signer = read_signer(settings.signing_key) if settings.signing_key else None
-    return Certifier(CheckpointStore(durable), signer, runtime.trees[LOG], runtime.now)
+    return Certifier(CheckpointStore(durable), signer, runtime.trees[LOG], runtime.now,
+                     runtime.log.grow_tree)

@@ -32,7 +32,7 @@ from eventsourcing.sqlite import (
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from infra.log_tree import LOG_TREE, Many, Rows, TreeReader, TreeTables, catch_up, extend
+from infra.log_tree import LOG_TREE, Many, Rows, TreeReader, TreeTables, catch_up, tree_head
 
 if TYPE_CHECKING:
     from infra.settings import Settings
@@ -108,9 +108,6 @@ class _ImmediateTransaction(SQLiteTransaction):
 
 
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
-    # The Merkle tree over the chain (infra/log_tree.py), grown in the same transaction.
-    tree: TreeTables | None = LOG_TREE
-
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -149,14 +146,10 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f"INSERT INTO {CHAIN_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)",
             [(p, iso_utc(at), h) for p, at, h in links],
         )
-        if self.tree is not None:
-            extend(*sqlite_statements(c), self.tree, [(p, h) for p, _, h in links])
         return positions
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
-    tree: TreeTables | None = LOG_TREE
-
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
         # The database functions path bypasses the hooks that write the chain.
         if datastore.enable_db_functions:
@@ -205,8 +198,6 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             ([p for p, _, _ in links], [at for _, at, _ in links], [h for _, _, h in links]),
             prepare=True,
         )
-        if self.tree is not None:
-            extend(*postgres_statements(curs), self.tree, [(p, h) for p, _, h in links])
         return positions
 
 
@@ -319,19 +310,25 @@ class LogReader:
     def tree(self, tables: TreeTables = LOG_TREE) -> TreeReader:
         return TreeReader(self.rows, tables)
 
-    def grow_tree(self, tables: TreeTables = LOG_TREE) -> int:
-        """Take into the Merkle tree every chain row it lacks (a store older than the tree, a
-        restore), under the chain's write lock; returns the tree's size."""
+    def grow_tree(self) -> int:
+        """Take into the Merkle tree every chain row it lacks, under the chain's write lock;
+        returns the tree's size. The tree trails the chain (ADR 0006): the server's follower
+        grows it every second, and whoever signs or proves first grows it to the chain's head.
+        Nothing to take in costs two indexed reads and no lock."""
+        head = self.head()
+        size, last = tree_head(self.rows, LOG_TREE)
+        if head is None or head[0] == last:
+            return size
         with self._lock:
             conn = self._conn()
             if self._is_postgres:
                 with conn.transaction(), conn.cursor() as curs:
                     curs.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
-                    return catch_up(*postgres_statements(curs), tables)
+                    return catch_up(*postgres_statements(curs), LOG_TREE)
             curs = conn.cursor()
             curs.execute("BEGIN IMMEDIATE")
             try:
-                size = catch_up(*sqlite_statements(curs), tables)
+                size = catch_up(*sqlite_statements(curs), LOG_TREE)
             except BaseException:
                 curs.execute("ROLLBACK")
                 raise

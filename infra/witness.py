@@ -7,7 +7,8 @@ rolled-back log, the same size with another root a forked log, a larger one must
 consistency proof that holds. Refused checkpoints are kept beside the state file as evidence
 (two signed, inconsistent checkpoints prove the log misbehaved) and the state is not moved.
 Accepted ones are cosigned (C2SP cosignature/v1), sent back to the service, which shows them,
-and become the new state.
+and become the new state. The cosignature's time is the instant the service answered with the
+checkpoint (its `known_at`): the witness itself reads no clock.
 """
 
 from __future__ import annotations
@@ -73,8 +74,10 @@ class HttpService:
         except (urllib.error.URLError, OSError, ValueError) as error:
             raise ServiceError(f"{method} {path}: {error}") from None
 
-    def checkpoint(self) -> str:
-        return str(self._call("GET", "/audit/checkpoint")["note"])
+    def checkpoint(self) -> tuple[str, datetime]:
+        """The checkpoint note, and the instant the service answered (`known_at`)."""
+        answer = self._call("GET", "/audit/checkpoint")
+        return str(answer["note"]), datetime.fromisoformat(str(answer["known_at"]))
 
     def consistency(self, old: int, new: int) -> dict[str, Any]:
         return self._call("GET", "/audit/proofs/consistency", {"from": old, "to": new})
@@ -89,7 +92,6 @@ class Witness:
     log_key: VerifierKey
     key: SignerKey
     state: Path
-    now: Callable[[], datetime]
 
     def last(self) -> tuple[Checkpoint, str] | None:
         if not self.state.exists():
@@ -112,9 +114,9 @@ class Witness:
                 return path
             n += 1
 
-    def observe(self, note: str, proof: Callable[[int, int], Mapping[str, Any]]
-                ) -> tuple[Outcome, str | None]:
-        """Judge one checkpoint note; the cosigned note when accepted."""
+    def observe(self, note: str, proof: Callable[[int, int], Mapping[str, Any]],
+                seen_at: datetime) -> tuple[Outcome, str | None]:
+        """Judge one checkpoint note seen at `seen_at`; the cosigned note when accepted."""
         try:
             new = checkpoint_of(note, self.log_key)
         except VerificationFailed as error:
@@ -130,7 +132,7 @@ class Witness:
         except VerificationFailed as error:
             return Outcome(False, new, old_size, error.message,
                            self._evidence(note, new.size)), None
-        signature = cosign(new.text(), self.key, int(self.now().timestamp()))
+        signature = cosign(new.text(), self.key, int(seen_at.timestamp()))
         cosigned = add_signature(note, signature)
         self._keep(note)
         message = ("first checkpoint seen: trusted from now on" if previous is None else
@@ -138,8 +140,8 @@ class Witness:
         return Outcome(True, new, old_size, message), cosigned
 
     def round(self, service: HttpService) -> Outcome:
-        note = service.checkpoint()
-        outcome, cosigned = self.observe(note, service.consistency)
+        note, answered = service.checkpoint()
+        outcome, cosigned = self.observe(note, service.consistency, answered)
         if cosigned is not None:
             service.send_cosignature(cosigned, self.key.verifier.text())
         return outcome

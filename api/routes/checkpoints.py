@@ -62,6 +62,10 @@ def get_signer(request: Request) -> SignerKey | None:
 
 
 def tree_of(runtime: Runtime, tree: str) -> TreeReader:
+    """The tree, with the log's grown to the chain's head first (it trails by up to a second;
+    the read audit's grows with each read)."""
+    if tree == LOG:
+        runtime.log.grow_tree()
     return runtime.trees[tree]
 
 
