@@ -12,9 +12,12 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.guards import BodySizeLimit, NoSniff
-from api.routes import archive, audit, cadres, oversight, reports, titles, units
+from api.routes import archive, audit, cadres, checkpoints, oversight, reports, titles, units
 from infra.access import AccessStore
+from infra.certificates import certifier_for
+from infra.checkpoints import CheckpointStore
 from infra.importing import MAX_FILE_BYTES
+from infra.notes import SignerKey
 from infra.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -45,10 +48,17 @@ Errors are `application/problem+json` with a stable `code`.
 FOLLOW_SECONDS = 1.0
 
 
-def _follow(runtime: Runtime, stop: threading.Event) -> None:
+def _follow(runtime: Runtime, stop: threading.Event, store: CheckpointStore,
+            signer: SignerKey | None) -> None:
+    settings = runtime.settings
     while not stop.wait(FOLLOW_SECONDS):
         try:
             runtime.catch_up()
+            runtime.log.grow_tree()  # the Merkle tree follows the chain, off the write path
+            if signer is not None:
+                # Off the write path: a write never waits for a signature.
+                store.issue_due(runtime.trees, signer, settings.checkpoint_every_events,
+                                settings.checkpoint_every_minutes, runtime.now())
         except Exception:  # a store restarting or a rebuild switching: try again next tick
             logging.getLogger("hoso.follower").warning("catch-up failed", exc_info=True)
 
@@ -61,6 +71,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     owned = runtime is None
     active: Runtime = runtime if runtime is not None else open_runtime(settings)
     access = AccessStore.for_store(settings, active.engine, active.clock)
+    # Checkpoints and cosignatures cannot be re-derived (cosignatures come from outside):
+    # they live beside the tokens, on the durable engine.
+    certifier = certifier_for(active, access.engine)
+    store, signer = certifier.store, certifier.signer
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -72,8 +86,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                              daemon=True).start()
             # Follow the log written by other processes (workers, `hoso import`, restores), so
             # reads do not pay for a large catch-up; every read still catches up first.
-            threading.Thread(target=_follow, args=(active, stop), name="read-side-follower",
-                             daemon=True).start()
+            threading.Thread(target=_follow, args=(active, stop, store, signer),
+                             name="read-side-follower", daemon=True).start()
         yield
         stop.set()
         if owned:
@@ -86,6 +100,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.settings = settings
     app.state.runtime = active
     app.state.access = access
+    app.state.checkpoints = store
+    app.state.signer = signer
+    app.state.certifier = certifier
     errors.install(app, web.error_page)
     _document_problems(app)
     body_limit = int(settings.max_body_mb * 2**20)
@@ -93,7 +110,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodySizeLimit, default=body_limit, by_path={
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
-    for module in (units, titles, cadres, audit, oversight, reports, archive):
+    for module in (units, titles, cadres, audit, checkpoints, oversight, reports, archive):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     return app

@@ -219,8 +219,31 @@ def verify(
     file: Annotated[Path | None, typer.Option(
         "--file", help="verify an exported log file (hoso export) offline instead of the store",
         exists=True, dir_okay=False)] = None,
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="a signed checkpoint to verify offline (with --public-key)", exists=True,
+        dir_okay=False)] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        help="the service's public key (hoso keys create ... .pub)", exists=True,
+        dir_okay=False)] = None,
+    previous: Annotated[Path | None, typer.Option(
+        help="an earlier checkpoint the new one must extend", exists=True,
+        dir_okay=False)] = None,
+    proof: Annotated[Path | None, typer.Option(
+        help="the consistency proof from --previous to --checkpoint "
+             "(GET /audit/proofs/consistency, as JSON)", exists=True, dir_okay=False)] = None,
 ) -> None:
-    """Verify the log's integrity chain; exit code 0 only when intact."""
+    """Verify the log's integrity chain; exit code 0 only when intact.
+
+    With --checkpoint and --public-key: verify a signed checkpoint offline, its consistency
+    with --previous (given --proof or --file), and that --file holds the tree it signed.
+    """
+    if checkpoint is not None or public_key is not None:
+        from api.cli_proofs import verify_checkpoint
+
+        if checkpoint is None or public_key is None:
+            fail("--checkpoint and --public-key go together", 2)
+        verify_checkpoint(checkpoint, public_key, previous, proof, file)
+        return
     if file is not None:
         from infra.archive import verify_export
 
@@ -310,10 +333,11 @@ def _welcome(settings: Settings, port: int) -> None:
 
 
 def _register_others() -> None:
-    from api import cli_archive, cli_report
+    from api import cli_archive, cli_proofs, cli_report
 
     cli_report.register(app)
     cli_archive.register(app)
+    cli_proofs.register(app)
 
 
 _register_others()

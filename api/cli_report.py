@@ -98,6 +98,8 @@ def _produce(output: Path | None, as_of: date | None, known_at: str | None,
              build: Callable[[Runtime, Moment], dict[str, Any]]) -> None:
     """Open the store, answer for the moment asked, write the file."""
     from api import documents
+    from infra.access import AccessStore
+    from infra.certificates import certifier_for
 
     if output is not None and output.suffix.lower() not in SUFFIXES:
         _fail(f"tệp phải có đuôi {', '.join(SUFFIXES)} (output must end in one of them): "
@@ -110,6 +112,9 @@ def _produce(output: Path | None, as_of: date | None, known_at: str | None,
             report = build(runtime, m)
         except DomainError as error:
             _fail(error.message)
+        report = certifier_for(runtime, AccessStore.for_store(runtime.settings, runtime.engine,
+                                                              runtime.clock).engine
+                               ).seal_report(report)
     text = json.dumps(report, ensure_ascii=False, indent=2)
     if output is None:
         print(text)

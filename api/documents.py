@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from api.document_certificates import stamp_docx, stamp_xlsx
 from domain.calendar import VIETNAM
 from domain.programmes import programme_name
 from domain.values import fold, label
@@ -320,6 +321,7 @@ def xlsx_bytes(report: Mapping[str, Any]) -> bytes:
         info.append([key, value])
     info.column_dimensions["A"].width, info.column_dimensions["B"].width = 32, 70
     write_text_as_text(book)
+    stamp_xlsx(book, report)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -379,6 +381,7 @@ def docx_bytes(report: Mapping[str, Any]) -> bytes:
                 sub += 1
                 writer(doc, sub, sections[kind])
     _footer(doc, report)
+    stamp_docx(doc, report, text_run)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

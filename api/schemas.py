@@ -408,6 +408,9 @@ class EntryOut(Row):
 class RecordOut(Answer):
     cadre_id: UUID
     entries: list[EntryOut]
+    certificate: dict[str, Any] | None = Field(
+        None, description="signed certificate (ADR 0006): the digest of this answer, the "
+                          "checkpoint and every entry's inclusion proof; `hoso verify-report`")
 
 
 class AuditEntryOut(Row):
@@ -456,3 +459,69 @@ class ErasureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: LongText
+
+
+# --- checkpoints and proofs (ADR 0006) -------------------------------------------------------
+
+
+class CosignatureOut(BaseModel):
+    witness: str
+    witness_key: str = Field(description="the witness's public key (vkey)")
+    cosigned_at: datetime
+
+
+class CheckpointOut(Answer):
+    """A signed checkpoint (C2SP tlog-checkpoint in a C2SP signed note)."""
+
+    tree: str = Field(description="`log` (the record) or `reads` (the read audit)")
+    origin: str
+    size: int = Field(description="entries in the tree")
+    root: str = Field(description="RFC 9162 root hash, base64")
+    covers_position: int = Field(description="the last log position among those entries")
+    note: str = Field(description="the signed note, as `hoso verify --checkpoint` reads it")
+    cosigned_note: str = Field(description="the note with every witness's cosignature")
+    created_at: datetime
+    public_key: str = Field(description="the service's public key (vkey) that signed it")
+    cosignatures: list[CosignatureOut]
+
+
+class CheckpointsOut(Answer):
+    tree: str
+    checkpoints: list[CheckpointOut]
+
+
+class InclusionProofOut(Answer):
+    tree: str
+    entry_position: int = Field(description="the log position proven")
+    leaf_index: int
+    size: int
+    entry_hash: str = Field(description="the chain hash at that position (hex): the leaf data")
+    previous_hash: str = Field(description="the chain hash before it (hex): with the entry's "
+                                           "stored form it recomputes entry_hash (ADR 0002)")
+    root: str = Field(description="base64")
+    proof: list[str] = Field(description="RFC 9162 inclusion path, base64, leaf side first")
+
+
+class ConsistencyProofOut(Answer):
+    tree: str
+    from_size: int
+    to_size: int
+    from_root: str
+    to_root: str
+    proof: list[str] = Field(description="RFC 9162 consistency path, base64")
+
+
+class CosignatureIn(BaseModel):
+    """A witness's cosignature: the checkpoint note with its line, and its public key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(max_length=20_000)
+    witness_key: str = Field(max_length=500)
+
+
+class CosignatureReceipt(BaseModel):
+    id: int = Field(description="the checkpoint cosigned")
+    position: int = Field(description="the last log position the checkpoint covers")
+    size: int
+    witnesses: list[str]

@@ -372,6 +372,10 @@ def write_document(results: dict[str, Any], path: Path, notes: str | None = None
                                             else None)
     if text:
         lines += [text.rstrip(), ""]
+    proofs = Path(__file__).resolve().parent / "proofs.md"  # `python -m bench.proofs`
+    if proofs.exists():
+        lines += ["<!-- proofs: begin -->", proofs.read_text().rstrip(), "<!-- proofs: end -->",
+                  ""]
     for backend in ("sqlite", "postgres"):
         lines += section(results, backend)
     if "postgres" not in results or not results["postgres"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -18,6 +19,7 @@ from uuid import UUID
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -36,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from domain.calendar import Clock
+from infra import read_chain
 from infra.database import engine_for
 from infra.schema import schema_lock
 from infra.settings import Settings
@@ -157,8 +160,12 @@ class GroupCommit:
     one, so concurrent readers share one sync instead of queueing for the writer lock each.
     """
 
-    def __init__(self, engine: Engine, table: Table) -> None:
+    def __init__(self, engine: Engine, table: Table, *,
+                 before: Callable[[Connection], None] | None = None,
+                 after: Callable[[Connection], None] | None = None) -> None:
         self.engine, self.table = engine, table
+        # Run in each batch's transaction, around the insert (the read audit's chain).
+        self.before, self.after = before, after
         self._pending: list[tuple[dict[str, object], _Ticket]] = []
         self._ready = threading.Condition()
         self._writer: threading.Thread | None = None
@@ -192,7 +199,11 @@ class GroupCommit:
                 batch, self._pending = self._pending, []
             try:
                 with self.engine.begin() as conn:
+                    if self.before is not None:
+                        self.before(conn)
                     conn.execute(insert(self.table), [row for row, _ in batch])
+                    if self.after is not None:
+                        self.after(conn)
             except Exception as error:  # each waiting caller gets the failure
                 for _, ticket in batch:
                     ticket.error = error
@@ -213,7 +224,9 @@ class AccessStore:
         self.engine = engine
         self.clock = clock
         self._ensure_tables()
-        self._reads = GroupCommit(engine, access_reads)
+        read_chain.ensure_tables(engine)
+        self._reads = GroupCommit(engine, access_reads, before=read_chain.lock,
+                                  after=read_chain.chain_new_rows)
 
     @classmethod
     def for_store(cls, settings: Settings, read_side: Engine, clock: Clock) -> AccessStore:

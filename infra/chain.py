@@ -34,6 +34,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.calendar import Clock
 from infra.clock import SystemClock
+from infra.log_tree import LOG_TREE, Many, Rows, TreeReader, TreeTables, catch_up, tree_head
 
 if TYPE_CHECKING:
     from infra.settings import Settings
@@ -119,6 +120,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} ("
             "position INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, hash BLOB NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {CHAIN_TABLE}_recorded_at ON {CHAIN_TABLE} (recorded_at)",
+            *LOG_TREE.sqlite_ddl(),
         ]
 
     def insert_events(
@@ -175,6 +177,8 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{chain} (recorded_at)"
             ).format(index=Identifier(f"{CHAIN_TABLE}_recorded_at"), schema=schema, chain=chain)
         )
+        self.sql_create_statements.extend(
+            SQL(ddl).format() for ddl in LOG_TREE.postgres_ddl(self.datastore.schema))
         self._select_head = SQL(
             "SELECT recorded_at, hash FROM {schema}.{chain} ORDER BY position DESC LIMIT 1"
         ).format(schema=schema, chain=chain)
@@ -203,6 +207,32 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             prepare=True,
         )
         return positions
+
+
+def sqlite_statements(c: Any) -> tuple[Rows, Many]:
+    """`rows` and `many` (infra/log_tree.py) over an open SQLite cursor."""
+
+    def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        c.execute(sql, params)
+        return list(c.fetchall())
+
+    def many(sql: str, seq: Sequence[Sequence[Any]]) -> None:
+        c.executemany(sql, seq)
+
+    return rows, many
+
+
+def postgres_statements(curs: Any) -> tuple[Rows, Many]:
+    """`rows` and `many` over an open psycopg cursor (tuple or dict rows)."""
+
+    def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        curs.execute(sql.replace("?", "%s"), params)
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in curs.fetchall()]
+
+    def many(sql: str, seq: Sequence[Sequence[Any]]) -> None:
+        curs.executemany(sql.replace("?", "%s"), seq)
+
+    return rows, many
 
 
 # --- reading and verifying ------------------------------------------------------------------
@@ -280,6 +310,38 @@ class LogReader:
                         self._pg.close()
                 self._pg = None
                 return list(self._conn().execute(statement, params).fetchall())
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """One read statement ("?" placeholders) on the reader's connection."""
+        return self._query(sql, params)
+
+    def tree(self, tables: TreeTables = LOG_TREE) -> TreeReader:
+        return TreeReader(self.rows, tables)
+
+    def grow_tree(self) -> int:
+        """Take into the Merkle tree every chain row it lacks, under the chain's write lock;
+        returns the tree's size. The tree trails the chain (ADR 0006): the server's follower
+        grows it every second, and whoever signs or proves first grows it to the chain's head.
+        Nothing to take in costs two indexed reads and no lock."""
+        head = self.head()
+        size, last = tree_head(self.rows, LOG_TREE)
+        if head is None or head[0] == last:
+            return size
+        with self._lock:
+            conn = self._conn()
+            if self._is_postgres:
+                with conn.transaction(), conn.cursor() as curs:
+                    curs.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
+                    return catch_up(*postgres_statements(curs), LOG_TREE)
+            curs = conn.cursor()
+            curs.execute("BEGIN IMMEDIATE")
+            try:
+                size = catch_up(*sqlite_statements(curs), LOG_TREE)
+            except BaseException:
+                curs.execute("ROLLBACK")
+                raise
+            curs.execute("COMMIT")
+            return size
 
     def close(self) -> None:
         with self._lock:

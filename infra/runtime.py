@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,14 +12,17 @@ from sqlalchemy import Engine
 from domain.application import HosoApplication
 from domain.calendar import Clock
 from infra.chain import LogReader, LogRecord
+from infra.checkpoints import LOG, READS
 from infra.clock import clock_from
 from infra.database import engine_for
+from infra.log_tree import LOG_TREE, TreeReader
 from infra.persistence import (
     application_env,
     create_database_if_missing,
     open_key_store,
     open_log_reader,
 )
+from infra.read_chain import READS_TREE
 from infra.schema import schema_lock
 from infra.settings import Settings
 from projections.findings import FindingsIndex
@@ -64,6 +68,16 @@ class Runtime:
     def clock(self) -> Clock:
         """The process's one clock (the application's)."""
         return self.app.clock
+
+    @property
+    def trees(self) -> dict[str, TreeReader]:
+        """The Merkle trees checkpoints sign: the log's and the read audit's (whose tables
+        the access store creates beside the read side)."""
+        return {LOG: self.log.tree(LOG_TREE), READS: self.log.tree(READS_TREE)}
+
+    def now(self) -> datetime:
+        """The instant checkpoints and cosignatures are stamped with: the one clock's."""
+        return self.clock.now()
 
     @property
     def findings(self) -> FindingsIndex:
@@ -125,6 +139,7 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None,
                                              horizon_days=settings.future_horizon_days)
         open_key_store(settings).ensure_table()
         log = open_log_reader(settings)
+        log.grow_tree()
         ensure_meta(engine)
         runtime = Runtime(settings=settings, app=application,
                           read_model=ReadModel(engine, clock=clock), log=log, engine=engine)

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     # Host wall-clock reading (Unix seconds) at which the clock showed `clock_at`, so that
     # several processes pinned together agree (HOSO_CLOCK_ANCHOR; default: when each starts).
     clock_anchor: float | None = None
+    # The Ed25519 private key file (`hoso keys create`) that signs checkpoints and report
+    # certificates; kept outside the database. Unset: the service signs nothing.
+    signing_key: Path | None = None
+    # A checkpoint is signed once this many entries were appended since the last one, or
+    # this many minutes after it if anything was appended at all.
+    checkpoint_every_events: int = Field(default=1000, ge=1)
+    checkpoint_every_minutes: float = Field(default=10.0, gt=0)
     # CI runners set CI=true without our prefix; there a missing PostgreSQL is a failure.
     ci: bool = Field(default=False, validation_alias=AliasChoices("CI", "ci"))
     test_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
@@ -14,6 +14,7 @@ from api.errors import problem_responses
 from api.schemas import AuditLogOut, ChainHead, ReadOut, ReadsOut, VerifyOut, clean_text
 from api.security import ADMIN, INSPECTOR, Principal, get_principal, require_role
 from infra.access import AccessStore
+from infra.read_chain import verify_reads
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -50,11 +51,15 @@ def audit_log(cadre_id: UUID | None = Query(None), actor: NameQuery = None,
 @router.get("/audit/verify", response_model=VerifyOut, responses=PROBLEMS,
             summary="Kiểm tra tính toàn vẹn của sổ ghi (verify the log's integrity chain)",
             operation_id="audit_verify")
-def audit_verify(p: Principal = Depends(get_principal),
-                 runtime: Runtime = Depends(get_runtime)) -> VerifyOut:
+def audit_verify(tree: Literal["log", "reads"] = Query(
+                     "log", description="`log`: the record's chain; `reads`: the read audit's "
+                                        "(who read whose file)"),
+                 p: Principal = Depends(get_principal),
+                 runtime: Runtime = Depends(get_runtime),
+                 access: AccessStore = Depends(get_access)) -> VerifyOut:
     require_role(p, ADMIN, INSPECTOR)
     m = runtime.read_model.moment()
-    result = runtime.log.verify()
+    result = runtime.log.verify() if tree == "log" else verify_reads(access.engine)
     return VerifyOut(as_of=m.as_of, known_at=m.known_at, position=result.head_position,
                      ok=result.ok, checked=result.checked,
                      head=ChainHead(position=result.head_position, hash=result.head_hash),

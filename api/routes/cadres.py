@@ -7,10 +7,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, ValidationError
 
 from api.deps import get_access, get_moment, get_runtime
 from api.errors import problem_responses
+from api.routes.checkpoints import get_certifier
 from api.schemas import (
     REPLACEMENT_MODELS,
     AppointmentIn,
@@ -51,6 +53,7 @@ from api.security import (
 from domain.application import Receipt as DomainReceipt
 from domain.errors import Conflict, InvalidCommand, NotFound
 from infra.access import AccessStore
+from infra.certificates import Certifier
 from infra.erasure import erase_personal_data
 
 if TYPE_CHECKING:
@@ -308,12 +311,15 @@ def cadre_profile(cadre_id: UUID, p: Principal = Depends(get_principal),
             operation_id="cadre_record")
 def cadre_record(cadre_id: UUID, p: Principal = Depends(get_principal),
                  m: Moment = Depends(get_moment), runtime: Runtime = Depends(get_runtime),
-                 access: AccessStore = Depends(get_access)) -> RecordOut:
+                 access: AccessStore = Depends(get_access),
+                 certifier: Certifier = Depends(get_certifier)) -> JSONResponse:
     check_read_cadre(p, runtime, cadre_id, m)
     entries = runtime.read_model.record(cadre_id, m)
     if entries is None:
         raise _cadre_not_found(cadre_id)
     record_read(access, p, cadre_id, "record", m)
-    return RecordOut.model_validate(dict(as_of=m.as_of, known_at=m.known_at,
-                                         position=m.position, cadre_id=cadre_id,
-                                         entries=entries))
+    served = RecordOut.model_validate(dict(as_of=m.as_of, known_at=m.known_at,
+                                           position=m.position, cadre_id=cadre_id,
+                                           entries=entries)).model_dump(mode="json")
+    # Sealed as served, so the certificate's digest is of these very bytes' values.
+    return JSONResponse(certifier.seal_record(served, [e["position"] for e in entries]))

@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from api import documents
 from api.deps import AsOfQuery, KnownAtQuery, bounded_date, get_runtime
 from api.errors import problem_responses
+from api.routes.checkpoints import get_certifier
 from api.schemas import clean_text
 from api.security import (
     ADMIN,
@@ -35,6 +36,7 @@ from api.security import (
     require_role,
 )
 from domain.errors import NotPermitted
+from infra.certificates import Certifier
 from projections import reports
 
 if TYPE_CHECKING:
@@ -189,11 +191,12 @@ def _answer(report: dict[str, Any], format: Format, name: str) -> Response:
 def cadre_quality(as_of: AsOfQuery = None, known_at: KnownAtQuery = None,
                   tier: TierQuery = None, unit_id: UnitQuery = None,
                   format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
-                  runtime: Runtime = Depends(get_runtime)) -> Response:
+                  runtime: Runtime = Depends(get_runtime),
+            certifier: Certifier = Depends(get_certifier)) -> Response:
     m = _moment(runtime, as_of, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.cadre_quality(runtime.read_model, m, tier, unit_id)
-    return _answer(report, format, "chat-luong-can-bo")
+    return _answer(certifier.seal_report(report), format, "chat-luong-can-bo")
 
 
 @router.get("/reports/evaluations", response_model=None, responses=_responses(EvaluationsOut),
@@ -206,12 +209,13 @@ def evaluations(period: Annotated[str, Query(max_length=16, description="YYYY or
                     description="date whose posts define the scope; default the period's last "
                                 "day"), AfterValidator(bounded_date)] = None,
                 format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
-                runtime: Runtime = Depends(get_runtime)) -> Response:
+                runtime: Runtime = Depends(get_runtime),
+            certifier: Certifier = Depends(get_certifier)) -> Response:
     _, last = reports.period_days(period)
     m = _moment(runtime, as_of or last, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.evaluations(runtime.read_model, period, m, tier, unit_id, as_of=m.as_of)
-    return _answer(report, format, "danh-gia")
+    return _answer(certifier.seal_report(report), format, "danh-gia")
 
 
 @router.get("/reports/actions", response_model=None, responses=_responses(ActionsOut),
@@ -220,11 +224,12 @@ def evaluations(period: Annotated[str, Query(max_length=16, description="YYYY or
 def actions(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
             tier: TierQuery = None, unit_id: UnitQuery = None,
             format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
-            runtime: Runtime = Depends(get_runtime)) -> Response:
+            runtime: Runtime = Depends(get_runtime),
+            certifier: Certifier = Depends(get_certifier)) -> Response:
     m = _moment(runtime, to, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.actions(runtime.read_model, from_, to, m, tier, unit_id)
-    return _answer(report, format, "dieu-dong-bo-nhiem")
+    return _answer(certifier.seal_report(report), format, "dieu-dong-bo-nhiem")
 
 
 @router.get("/reports/training", response_model=None, responses=_responses(TrainingOut),
@@ -233,11 +238,12 @@ def actions(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
 def training(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
              tier: TierQuery = None, unit_id: UnitQuery = None,
              format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
-             runtime: Runtime = Depends(get_runtime)) -> Response:
+             runtime: Runtime = Depends(get_runtime),
+            certifier: Certifier = Depends(get_certifier)) -> Response:
     m = _moment(runtime, to, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.training(runtime.read_model, from_, to, m, tier, unit_id)
-    return _answer(report, format, "dao-tao")
+    return _answer(certifier.seal_report(report), format, "dao-tao")
 
 
 @router.get("/reports/vettings", response_model=None, responses=_responses(VettingsOut),
@@ -246,11 +252,12 @@ def training(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
 def vettings(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
              tier: TierQuery = None, unit_id: UnitQuery = None,
              format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
-             runtime: Runtime = Depends(get_runtime)) -> Response:
+             runtime: Runtime = Depends(get_runtime),
+            certifier: Certifier = Depends(get_certifier)) -> Response:
     m = _moment(runtime, to, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.vettings(runtime.read_model, from_, to, m, tier, unit_id)
-    return _answer(report, format, "tham-dinh")
+    return _answer(certifier.seal_report(report), format, "tham-dinh")
 
 
 @router.get("/reports/summary", response_model=None, responses=_responses(SummaryOut),
@@ -261,11 +268,12 @@ def summary(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
             period: Annotated[str | None, Query(max_length=16, description="evaluation period; "
                                                 "default the latest closed on `to`")] = None,
             format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
-            runtime: Runtime = Depends(get_runtime)) -> Response:
+            runtime: Runtime = Depends(get_runtime),
+            certifier: Certifier = Depends(get_certifier)) -> Response:
     m = _moment(runtime, to, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.summary(runtime.read_model, from_, to, m, tier, unit_id, period=period)
-    return _answer(report, format, "tong-hop")
+    return _answer(certifier.seal_report(report), format, "tong-hop")
 
 
 @router.get("/reports/monthly", response_model=None, responses=_responses(SummaryOut),
@@ -274,9 +282,10 @@ def summary(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
 def monthly(month: Annotated[str, Query(max_length=7, description="YYYY-MM")],
             known_at: KnownAtQuery = None, tier: TierQuery = None, unit_id: UnitQuery = None,
             format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
-            runtime: Runtime = Depends(get_runtime)) -> Response:
+            runtime: Runtime = Depends(get_runtime),
+            certifier: Certifier = Depends(get_certifier)) -> Response:
     _, last = reports.month_days(month)
     m = _moment(runtime, last, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.monthly(runtime.read_model, month, m, tier, unit_id)
-    return _answer(report, format, "thang")
+    return _answer(certifier.seal_report(report), format, "thang")

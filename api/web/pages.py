@@ -751,6 +751,7 @@ def report_file(request: Request) -> Response:
     report, _ = _report(request, v, runtime_of(request))
     if report is None:
         raise InvalidCommand("Hãy chọn loại báo cáo (choose a report)", code="invalid_report")
+    report = request.app.state.certifier.seal_report(report)  # as the API's files
     fmt = request.query_params.get("dinh_dang", "xlsx")
     stem = f"bao-cao-{report['report']}-{report['as_of']}"
     if fmt == "docx":

@@ -78,6 +78,10 @@ def server_env(settings: Settings) -> dict[str, str]:
         env["HOSO_CLOCK_AT"] = settings.clock_at.isoformat()
     if settings.clock_anchor is not None:
         env["HOSO_CLOCK_ANCHOR"] = repr(settings.clock_anchor)
+    if settings.signing_key is not None:
+        env.update(HOSO_SIGNING_KEY=str(settings.signing_key),
+                   HOSO_CHECKPOINT_EVERY_EVENTS=str(settings.checkpoint_every_events),
+                   HOSO_CHECKPOINT_EVERY_MINUTES=str(settings.checkpoint_every_minutes))
     return env
 
 

@@ -22,6 +22,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
+from infra.checkpoints import CheckpointStore
+from infra.notes import SignerKey, add_signature, cosign, new_signer, write_key_pair
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
 from tests.conftest import suite_clock
@@ -58,6 +60,7 @@ class World:
     cadre_a: UUID  # holds a post in A; also the `self` token's cadre
     cadre_b: UUID  # holds a post in B
     tokens: dict[str, str | None] = field(default_factory=dict)
+    signer: SignerKey = field(default_factory=lambda: new_signer("hoso.test/matrix"))
 
     def unit(self, scope: str) -> UUID:
         return self.a if scope == "in" else self.b
@@ -98,6 +101,17 @@ class World:
     def erasable(self) -> UUID:
         return self.runtime.app.register_cadre(full_name=f"Người {fresh()}", gender=Gender.NAM,
                                                born_on=date(1980, 1, 1), recorded_by="setup").id
+
+    def cosignature(self) -> dict[str, str]:
+        """A fresh witness's cosignature of the log's checkpoint as it is now."""
+        store = CheckpointStore(AccessStore.for_store(self.runtime.settings,
+                                                      self.runtime.engine,
+                                                      self.runtime.clock).engine)
+        checkpoint = store.issue(self.runtime.trees["log"], self.signer, self.runtime.now())
+        witness = new_signer(f"witness-{fresh()}", witness=True)
+        line = cosign(checkpoint.checkpoint.text(), witness, 1_700_000_000 + fresh())
+        return {"note": add_signature(checkpoint.note, line),
+                "witness_key": witness.verifier.text()}
 
     def entry(self, scope: str) -> int:
         return self.runtime.app.record_training(
@@ -277,6 +291,19 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: ("/api/v1/audit/log", None, {"cadre_id": str(w.cadre(s))}), audit_reads()),
     ("GET", "/api/v1/audit/verify"): Row(lambda w, s: ("/api/v1/audit/verify", None, None),
                                          audit_reads()),
+    # Checkpoints and proofs are sizes and hashes: no personal data, every role may read them.
+    ("GET", "/api/v1/audit/checkpoint"): Row(
+        lambda w, s: ("/api/v1/audit/checkpoint", None, None), open_reads()),
+    ("GET", "/api/v1/audit/checkpoints"): Row(
+        lambda w, s: ("/api/v1/audit/checkpoints", None, None), open_reads()),
+    ("GET", "/api/v1/audit/proofs/inclusion"): Row(
+        lambda w, s: ("/api/v1/audit/proofs/inclusion", None, {"position": 1}), open_reads()),
+    ("GET", "/api/v1/audit/proofs/consistency"): Row(
+        lambda w, s: ("/api/v1/audit/proofs/consistency", None, {"from": 1}), open_reads()),
+    ("POST", "/api/v1/audit/checkpoint/cosignatures"): Row(
+        lambda w, s: ("/api/v1/audit/checkpoint/cosignatures", w.cosignature(), None), {
+            "admin": (201, 201), "personnel": (403, 403), "inspector": (201, 201),
+            "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}),
     ("GET", "/api/v1/audit/reads"): Row(
         lambda w, s: ("/api/v1/audit/reads", None, {"cadre_id": str(w.cadre(s))}),
         audit_reads()),
@@ -299,8 +326,11 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, TestClient]]:
     path = tmp_path_factory.mktemp("matrix") / "hoso.sqlite3"
+    signer = new_signer("hoso.test/matrix")
+    write_key_pair(signer, path.with_name("log.key"))
     settings = Settings(database_url=f"sqlite:///{path}", admin_token=ADMIN_TOKEN,
-                        auth_failures_per_minute=100_000)  # the bad-token sweep below
+                        auth_failures_per_minute=100_000,  # the bad-token sweep below
+                        signing_key=path.with_name("log.key"))
     runtime = open_runtime(settings)
     app = runtime.app
     root = app.register_unit(code="ROOT", name="Quận ủy", kind="dang_uy",
@@ -315,7 +345,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
                                  born_on=date(1975, 1, 1), recorded_by="setup").id
     cadre_b = app.register_cadre(full_name="Lê Văn B", gender=Gender.NAM,
                                  born_on=date(1976, 1, 1), recorded_by="setup").id
-    w = World(runtime, root, a, b, cadre_a, cadre_b)
+    w = World(runtime, root, a, b, cadre_a, cadre_b, signer=signer)
     w.holding("in", date(2010, 1, 1))
     w.holding("out", date(2010, 1, 1))
     runtime.catch_up()
