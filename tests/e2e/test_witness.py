@@ -24,9 +24,11 @@ class Committee:
         self.public_key = parse_verifier(self.key.with_name("witness.key.pub").read_text())
         self.state = tmp / "committee" / "last-checkpoint.note"
         self.log_public_key = log_public_key
+        self.runs = 0  # token names are unique: each run of the witness gets its own
 
     def witness(self, server: Server) -> subprocess.CompletedProcess[str]:
-        token = server.token(name="ubkt-nhan-chung", role="inspector")
+        self.runs += 1
+        token = server.token(name=f"ubkt-nhan-chung-{self.runs}", role="inspector")
         return subprocess.run(
             [sys.executable, "-m", "api", "witness", "--once", "--url", server.base_url,
              "--token", token, "--log-key", str(self.log_public_key), "--key", str(self.key),
