@@ -224,7 +224,6 @@ class AccessStore:
         self.engine = engine
         self.clock = clock
         self._ensure_tables()
-        read_chain.ensure_tables(engine)
         self._reads = GroupCommit(engine, access_reads, before=read_chain.lock,
                                   after=read_chain.chain_new_rows)
 
@@ -241,6 +240,7 @@ class AccessStore:
         # Several workers start at once: they take turns under the schema lock.
         with schema_lock(self.engine):
             metadata.create_all(self.engine, checkfirst=True)
+            read_chain.ensure_tables(self.engine)
             self._upgrade_tokens()
 
     def _upgrade_tokens(self) -> None:

@@ -13,8 +13,10 @@ from domain.application import HosoApplication
 from domain.calendar import Clock
 from infra.chain import LogReader, LogRecord
 from infra.checkpoints import LOG, READS
+from infra.checkpoints import metadata as checkpoint_metadata
 from infra.clock import clock_from
 from infra.database import engine_for
+from infra.importing import runs_metadata
 from infra.log_tree import LOG_TREE, TreeReader
 from infra.persistence import (
     application_env,
@@ -123,6 +125,13 @@ class Runtime:
         self.app.close()
 
 
+def ensure_side_tables(engine: Engine) -> None:
+    """Tables that are created on first use elsewhere (checkpoints, import runs), made here at
+    start-up under the schema lock: created lazily by two workers at once, PostgreSQL fails one."""
+    checkpoint_metadata.create_all(engine, checkfirst=True)
+    runs_metadata.create_all(engine, checkfirst=True)
+
+
 def open_runtime(settings: Settings, *, clock: Clock | None = None,
                  app: HosoApplication | None = None) -> Runtime:
     """Open the store (creating it if needed) and bring the read side up to the log. The clock
@@ -141,6 +150,7 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None,
         log = open_log_reader(settings)
         log.grow_tree()
         ensure_meta(engine)
+        ensure_side_tables(engine)
         runtime = Runtime(settings=settings, app=application,
                           read_model=ReadModel(engine, clock=clock), log=log, engine=engine)
         runtime.catch_up()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 
 from infra.access import AccessStore
+from infra.checkpoints import CheckpointStore
+from infra.importing import import_history
 from infra.runtime import open_runtime
 from infra.settings import Settings
 
@@ -26,6 +28,8 @@ def test_four_workers_open_one_empty_store_together(store_settings: Settings) ->
             runtime = open_runtime(store_settings)
             try:
                 AccessStore.for_store(store_settings, runtime.engine, runtime.clock)
+                CheckpointStore(runtime.engine)
+                import_history(runtime.engine)
                 heads.append(runtime.catch_up())
             finally:
                 runtime.close()
