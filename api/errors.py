@@ -31,21 +31,35 @@ class NotAuthenticated(DomainError):
     code = "not_authenticated"
 
 
-class TooManyFailures(DomainError):
-    """This client address failed authentication too often; it must wait (429)."""
+class TooManyAttempts(DomainError):
+    """The caller tried too often this minute; it must wait `retry_after` seconds (429)."""
 
-    code = "too_many_failed_attempts"
+    def __init__(self, message: str, code: str, retry_after: int) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class TooManyFailures(TooManyAttempts):
+    """This client address failed authentication too often."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Quá nhiều lần xác thực sai, hãy thử lại sau {retry_after} giây (too "
                          f"many failed authentications from this address; retry in "
-                         f"{retry_after} s)", code=self.code)
-        self.retry_after = retry_after
+                         f"{retry_after} s)", "too_many_failed_attempts", retry_after)
+
+
+class TooManyImports(TooManyAttempts):
+    """This token imported or checked files too often."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Quá nhiều lần nhập hoặc kiểm tra tệp trong một phút, hãy thử lại sau "
+                         f"{retry_after} giây (too many imports or dry runs; retry in "
+                         f"{retry_after} s)", "too_many_imports", retry_after)
 
 
 STATUS_BY_FAMILY: tuple[tuple[type[DomainError], int, str], ...] = (
     (NotAuthenticated, 401, "Chưa xác thực (not authenticated)"),
-    (TooManyFailures, 429, "Quá nhiều lần thử (too many requests)"),
+    (TooManyAttempts, 429, "Quá nhiều lần thử (too many requests)"),
     (NotPermitted, 403, "Không có quyền (forbidden)"),
     (NotFound, 404, "Không tìm thấy (not found)"),
     (Conflict, 409, "Xung đột dữ liệu (conflict)"),
@@ -115,7 +129,7 @@ def problem_response(status: int, title: str, detail: str, code: str,
 def problem_for(error: DomainError) -> JSONResponse:
     status, title = status_of(error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(error, TooManyFailures):
+    if isinstance(error, TooManyAttempts):
         headers = {"Retry-After": str(error.retry_after)}
     return problem_response(status, title, error.message, error.code, error.field,
                             headers=headers)

@@ -65,7 +65,7 @@ def get_principal(
         return Principal(BOOTSTRAP_ADMIN_NAME, ADMIN, None, None)
     holder = access.holder(token)
     if holder is None:
-        access.note_failure(address)
+        access.count_attempt(address)
         raise NotAuthenticated("Token không hợp lệ (unknown or revoked token)",
                                code="invalid_token")
     return Principal(holder.name, holder.role, holder.unit_id, holder.cadre_id)

@@ -51,7 +51,8 @@ RESERVED_NAMES = ("admin",)
 RESERVED_PREFIXES = ("cli:",)
 # One row per subject shown: a roster, a search or a findings list of 40 people writes 40 rows
 # (one group commit), so "who looked at X" is one indexed query whatever screen showed X.
-READ_KINDS = ("profile", "record", "cv", "form", "roster", "search", "findings")
+READ_KINDS = ("profile", "record", "cv", "form", "roster", "search", "findings",
+              "import_match")  # a real import whose rows matched a cadre outside the scope
 TOKEN_PREFIX = "hoso_"
 
 metadata = MetaData()
@@ -87,8 +88,9 @@ access_reads = Table(
 )
 
 
-# Failed authentications per client address, counted in the database so that every worker
-# sees the same count (a per-process counter would let N workers take N times the guesses).
+# Attempts per key in a one-minute window: failed authentications per client address, and
+# imports per token ("import:<name>"). Counted in the database so that every worker sees the
+# same count (a per-process counter would let N workers take N times the guesses).
 auth_failures = Table(
     "auth_failures",
     metadata,
@@ -333,11 +335,11 @@ class AccessStore:
             return None
         return TokenHolder(row.name, row.role, row.unit_id, row.cadre_id)
 
-    # --- failed authentication -------------------------------------------------------------
+    # --- attempts (failed authentication, imports) -------------------------------------------------------------
 
     def blocked_for(self, address: str, limit: int, now: datetime | None = None) -> int | None:
-        """Seconds `address` must wait when it has failed `limit` times in the current window;
-        None when it may try."""
+        """Seconds `address` (a client address, or a key such as "import:<token>") must wait
+        when it has made `limit` attempts in the current window; None when it may try."""
         now = now or self.clock.now()
         with self.engine.connect() as conn:
             row = conn.execute(select(auth_failures)
@@ -347,7 +349,7 @@ class AccessStore:
         ends = _utc(row.window_start) + FAILURE_WINDOW
         return max(1, int((ends - now).total_seconds()) + 1) if ends > now else None
 
-    def note_failure(self, address: str, now: datetime | None = None) -> None:
+    def count_attempt(self, address: str, now: datetime | None = None) -> None:
         now = now or self.clock.now()
         address = address[:64]
         for _attempt in range(3):

@@ -73,6 +73,7 @@ from domain.values import (
 from infra.chain import EVENTS_TABLE
 from infra.persistence import application_env
 from infra.spreadsheet_text import write_text_as_text
+from infra.workbook_limits import ReadingBudget, WorkbookLimits, WorkbookRefused, inspect_package
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -81,8 +82,7 @@ SHEET_CADRES = "Cán bộ"
 SHEET_HISTORY = "Quá trình"
 SHEET_GUIDE = "Hướng dẫn"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 50_000
+MAX_FILE_BYTES = WorkbookLimits.max_file_bytes
 # The domain requires a signer; the binding "Cán bộ" columns have none.
 SIGNER_NOT_GIVEN = "Chưa ghi nhận"
 NOMINATION = "gioi_thieu_ung_cu"
@@ -198,6 +198,9 @@ class ImportReport:
     import_id: UUID | None = None
     first_position: int | None = None
     last_position: int | None = None
+    # Cadres outside the caller's scope that the file's rows matched (a real run only; a dry
+    # run does not look outside the scope): the caller writes them to the read audit.
+    probed: set[UUID] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -645,7 +648,7 @@ def _find_header(rows: list[tuple[int, list[Any]]],
 
 
 def _rows_of(sheet: str, table: list[tuple[int, list[Any]]], parsed: ParsedFile,
-             forced: str | None) -> None:
+             forced: str | None, max_rows: int) -> None:
     found = _find_header(table, SHEETS[forced] if forced else None)
     if found is None:
         parsed.problems.append(_file_problem(
@@ -679,8 +682,8 @@ def _rows_of(sheet: str, table: list[tuple[int, list[Any]]], parsed: ParsedFile,
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw.values()):
             continue  # blank rows, trailing or not
         count += 1
-        if count > MAX_ROWS:
-            parsed.problems.append(_file_problem(kind, f"Quá {MAX_ROWS} dòng (too many rows)",
+        if count > max_rows:
+            parsed.problems.append(_file_problem(kind, f"Quá {max_rows} dòng (too many rows)",
                                                  "too_many_rows", number))
             break
         ref = RowRef(kind, number, written, raw)
@@ -695,20 +698,24 @@ def _rows_of(sheet: str, table: list[tuple[int, list[Any]]], parsed: ParsedFile,
     parsed.rows[kind] = parsed.rows.get(kind, 0) + count
 
 
-def read_file(data: bytes, file_name: str = "") -> ParsedFile:
+def read_file(data: bytes, file_name: str = "",
+              limits: WorkbookLimits = WorkbookLimits()) -> ParsedFile:
     """Typed rows and the problems of every cell that cannot be understood."""
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportRefused([_file_problem("", f"Tệp lớn hơn {MAX_FILE_BYTES // 2**20} MB (file "
-                                               "too large)", "file_too_large")])
+    if len(data) > limits.max_file_bytes:
+        raise ImportRefused([_file_problem("", f"Tệp lớn hơn {limits.max_file_bytes // 2**20} MB "
+                                               "(file too large)", "file_too_large")])
     parsed = ParsedFile()
     if data[:4] == b"PK\x03\x04":
-        _read_xlsx(data, parsed)
+        try:
+            _read_xlsx(data, parsed, limits)
+        except WorkbookRefused as refused:
+            raise ImportRefused([_file_problem("", refused.message, refused.code)]) from None
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or file_name.lower().endswith(".xls"):
         raise ImportRefused([_file_problem("", "Tệp .xls (Excel 97-2003) không được hỗ trợ: lưu "
                                                "lại dạng .xlsx hoặc .csv (save as .xlsx)",
                                            "unsupported_format")])
     else:
-        _read_csv(data, parsed)
+        _read_csv(data, parsed, limits)
     if not parsed.rows and not parsed.problems:
         raise ImportRefused([_file_problem("", f"Không có trang \"{SHEET_CADRES}\" hay \""
                                                f"{SHEET_HISTORY}\" (no sheet to import)",
@@ -720,11 +727,13 @@ def read_file(data: bytes, file_name: str = "") -> ParsedFile:
     return parsed
 
 
-def _read_xlsx(data: bytes, parsed: ParsedFile) -> None:
+def _read_xlsx(data: bytes, parsed: ParsedFile, limits: WorkbookLimits) -> None:
+    inspect_package(data, limits)
+    budget = ReadingBudget(limits)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError,
-            EOFError) as error:
+            EOFError, SyntaxError) as error:
         raise ImportRefused([_file_problem("", f"Không đọc được tệp Excel (unreadable .xlsx): "
                                                f"{error}", "unreadable_file")]) from None
     try:
@@ -732,19 +741,25 @@ def _read_xlsx(data: bytes, parsed: ParsedFile) -> None:
         known = [s for s in sheets if s[1] is not None]
         chosen = known or [s for s in sheets if header_key(s[0]) != header_key(SHEET_GUIDE)][:1]
         for title, kind, ws in chosen:
+            # A declared dimension of A1:XFD1048576 would pad every row to 16,384 cells.
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
             try:
-                table = [(i, list(values)) for i, values in
-                         enumerate(ws.iter_rows(values_only=True), start=1)]
-            except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
+                table = []
+                for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                    budget.row(title, len(values))
+                    table.append((i, list(values)))
+            except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError,
+                    SyntaxError) as error:
                 raise ImportRefused([_file_problem(title, f"Không đọc được trang '{title}' "
                                                           f"(unreadable sheet): {error}",
                                                    "unreadable_file")]) from None
-            _rows_of(title, table, parsed, kind)
+            _rows_of(title, table, parsed, kind, limits.max_rows)
     finally:
         book.close()
 
 
-def _read_csv(data: bytes, parsed: ParsedFile) -> None:
+def _read_csv(data: bytes, parsed: ParsedFile, limits: WorkbookLimits) -> None:
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -762,7 +777,7 @@ def _read_csv(data: bytes, parsed: ParsedFile) -> None:
     except csv.Error as error:
         raise ImportRefused([_file_problem("", f"Không đọc được tệp CSV (unreadable CSV): "
                                                f"{error}", "unreadable_file")]) from None
-    _rows_of("CSV", table, parsed, None)
+    _rows_of("CSV", table, parsed, None, limits.max_rows)
 
 
 # --- the template --------------------------------------------------------------------------
@@ -926,7 +941,7 @@ import_runs = Table(
     Column("events", Integer, nullable=False),
     Column("first_position", BigInteger),
     Column("last_position", BigInteger),
-    Column("outcome", String(16), nullable=False),  # recorded | unchanged | refused
+    Column("outcome", String(16), nullable=False),  # recorded | unchanged | refused | checked (a dry run)
 )
 
 
@@ -1041,7 +1056,8 @@ class Importer:
 
     def run(self) -> ImportReport:
         try:
-            parsed = read_file(self.data, self.report.file_name)
+            parsed = read_file(self.data, self.report.file_name,
+                               self.runtime.settings.workbook_limits)
         except ImportRefused as refused:
             self.report.problems.extend(refused.problems)
             return self.report
@@ -1077,9 +1093,12 @@ class Importer:
                     done += 1
                     self._tick(done, total)
             self.report.events = self.app.pending
-            if self.report.ok and not self.report.dry_run:
+            if self.report.dry_run:
+                self.report.import_id = _record_run(runtime.engine, self.report, self.user,
+                                                    runtime.clock.now(), "checked")
+            elif self.report.ok:
                 self._save()
-            elif not self.report.dry_run:
+            else:
                 self.report.import_id = _record_run(runtime.engine, self.report, self.user,
                                                     runtime.clock.now(), "refused")
         finally:
@@ -1205,7 +1224,7 @@ class Importer:
                                                 f"{first.ref.row}, different data)",
                               "conflicting_rows")
             return
-        matches = self.known.match(row.national_id, row.full_name, row.born_on)
+        matches = self._match(row.national_id, row.full_name, row.born_on)
         if len(matches) > 1:
             self._problem(ref, "national_id", "Có nhiều cán bộ cùng họ tên và ngày sinh; hãy "
                                               "ghi số định danh (ambiguous: several cadres "
@@ -1307,7 +1326,7 @@ class Importer:
         key = self._file_cadre(row.national_id, row.full_name, row.born_on)
         if key is not None:
             return key if key in self.cadre_ids else None
-        matches = self.known.match(row.national_id, row.full_name, row.born_on)
+        matches = self._match(row.national_id, row.full_name, row.born_on)
         if len(matches) == 1:
             cadre_id = next(iter(matches))
             key = ("known", cadre_id)
@@ -1337,6 +1356,19 @@ class Importer:
                           f"Không tìm thấy cán bộ {who} trong tệp (trang \"{SHEET_CADRES}\") "
                           "hay trong hệ thống (unknown cadre)", "cadre_not_found")
         return None
+
+    def _match(self, national_id: str | None, full_name: str | None,
+               born_on: date | None) -> set[UUID]:
+        """The cadres on record a row names. A dry run sees only the caller's scope, so that
+        checking a file of guessed ID numbers cannot tell which exist elsewhere (a row naming
+        one reads as a new person). A real run sees them all: it refuses such a row, and the
+        cadre's read audit shows who tried."""
+        matches = self.known.match(national_id, full_name, born_on)
+        outside = {m for m in matches if not self.may_write_cadre(m)}
+        if self.report.dry_run:
+            return matches - outside
+        self.report.probed |= outside
+        return matches
 
     def _unreadable_row(self, row: HistoryCells) -> int | None:
         for national_id, full_name, born_on, number in self.unreadable:

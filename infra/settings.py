@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.workbook_limits import WorkbookLimits
+
 _POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 
 
@@ -26,6 +28,15 @@ class Settings(BaseSettings):
     max_body_mb: float = 20
     # Failed authentications one client address may make per minute before it must wait.
     auth_failures_per_minute: int = 10
+    # Bounds of one spreadsheet import (zip and XML bombs; infra/workbook_limits.py): the
+    # inflated size, the rows per sheet, the cells per row, the seconds spent reading.
+    import_max_uncompressed_mb: float = Field(default=100, gt=0)
+    import_max_rows: int = Field(default=50_000, ge=1)
+    import_max_columns: int = Field(default=200, ge=1)
+    import_max_seconds: float = Field(default=60, gt=0)
+    # Import dry runs one token may make per minute: a dry run answers about the whole file,
+    # so unbounded it would let a caller probe the record at speed.
+    import_checks_per_minute: int = Field(default=20, ge=1)
     # Start the process's clock at this instant (ISO 8601 with offset) and let it tick from there:
     # for tests, training rooms and demos of a chosen day. Unset in production: the system clock.
     clock_at: datetime | None = None
@@ -56,6 +67,12 @@ class Settings(BaseSettings):
         if isinstance(value, bool):
             return value
         return str(value).strip().lower() in ("true", "1")
+
+    @property
+    def workbook_limits(self) -> WorkbookLimits:
+        return WorkbookLimits(max_uncompressed_bytes=int(self.import_max_uncompressed_mb * 2**20),
+                              max_rows=self.import_max_rows, max_columns=self.import_max_columns,
+                              max_seconds=self.import_max_seconds)
 
     @property
     def is_postgres(self) -> bool:

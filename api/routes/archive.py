@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from api.deps import get_access, get_moment, get_runtime
 from api.documents import attachment
 from api.documents_cv import DOCX_MEDIA_TYPE, cv_document, cv_file_name
-from api.errors import PROBLEM_JSON, problem_responses
+from api.errors import PROBLEM_JSON, TooManyImports, problem_responses
 from api.security import (
     ADMIN,
     INSPECTOR,
@@ -26,6 +26,7 @@ from api.security import (
     check_write_unit,
     get_principal,
     record_read,
+    record_reads,
     require_role,
 )
 from domain.errors import NotFound, NotPermitted
@@ -144,8 +145,16 @@ def create_import(
     dry_run_form: bool | None = Form(None, alias="dry_run",
                                      description="the same flag as a form field"),
     p: Principal = Depends(get_principal), runtime: Runtime = Depends(get_runtime),
+    access: AccessStore = Depends(get_access),
 ) -> Response:
     require_role(p, ADMIN, PERSONNEL)
+    # Every import, dry or not, counts against the token: a dry run answers about the whole
+    # file, and unbounded it would check guessed ID numbers at speed (docs/operations.md).
+    attempts = f"import:{p.name}"
+    wait = access.blocked_for(attempts, runtime.settings.import_checks_per_minute)
+    if wait is not None:
+        raise TooManyImports(wait)
+    access.count_attempt(attempts)
     data = file.file.read(MAX_FILE_BYTES + 1)
     scoped = p.role != ADMIN
     report = import_file(
@@ -153,6 +162,9 @@ def create_import(
         dry_run=dry_run or bool(dry_run_form),
         may_write_unit=_may(lambda u: check_write_unit(p, runtime, u)) if scoped else None,
         may_write_cadre=_may(lambda c: check_write_cadre(p, runtime, c)) if scoped else None)
+    if report.probed:
+        record_reads(access, p, sorted(report.probed), "import_match",
+                     runtime.read_model.moment())
     body = report.as_dict()
     if report.dry_run:
         return JSONResponse(body, status_code=200)
