@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
                                    "its personal data stays sealed (for inspectors)")] = False,
     ) -> None:
         """Write the whole log with its integrity chain (format: docs/operations.md)."""
+        from infra.access import AccessStore
         from infra.archive import ArchiveError, export_log
         from infra.clock import clock_from
 
@@ -56,6 +57,14 @@ def register(app: typer.Typer) -> None:
             base.fail(error.message)
         except Exception as error:
             base.fail(f"không xuất được (export failed): {error}")
+        # An export with keys reads every cadre's personal data: each cadre's read audit says
+        # who took it, and when (one row per cadre, as a roster is audited).
+        with base._runtime(settings) as runtime:
+            m = runtime.read_model.moment()
+            AccessStore.for_store(settings, runtime.engine, runtime.clock).record_reads(
+                reader=_operator(), role="admin", cadre_ids=runtime.read_model.cadre_ids(),
+                what="export" if not without_keys else "export_sealed", as_of=m.as_of,
+                known_at=m.known_at, position=summary.head_position)
         base.out.print(f"Exported {summary.events} events and {summary.keys} keys to {file}")
         base.out.print(f"head: position {summary.head_position} hash {summary.head_hash}")
 

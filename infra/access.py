@@ -51,8 +51,10 @@ RESERVED_NAMES = ("admin",)
 RESERVED_PREFIXES = ("cli:",)
 # One row per subject shown: a roster, a search or a findings list of 40 people writes 40 rows
 # (one group commit), so "who looked at X" is one indexed query whatever screen showed X.
+# "import_match": a real import whose rows matched a cadre outside the caller's scope;
+# "export" / "export_sealed": `hoso export` with the personal-data keys, or without them.
 READ_KINDS = ("profile", "record", "cv", "form", "roster", "search", "findings",
-              "import_match")  # a real import whose rows matched a cadre outside the scope
+              "import_match", "export", "export_sealed")
 TOKEN_PREFIX = "hoso_"
 
 metadata = MetaData()

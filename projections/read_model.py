@@ -300,6 +300,12 @@ class ReadModel:
             return conn.execute(select(c.c.registered_by).where(c.c.cadre_id == cadre_id)
                                 .limit(1)).scalar()
 
+    def cadre_ids(self) -> list[UUID]:
+        """Every cadre the record has ever held (a whole-log export is a read of each)."""
+        with self.engine.connect() as conn:
+            c = self._tables(conn).cadres
+            return sorted(conn.execute(select(c.c.cadre_id).distinct()).scalars())
+
     def cadre_unit_ids(self, cadre_id: UUID, m: Moment) -> set[UUID]:
         with self.engine.connect() as conn:
             t = self._tables(conn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from typer.testing import CliRunner
@@ -121,3 +121,19 @@ def test_every_command_has_help(cli: CliRunner) -> None:
     for command in (["serve"], ["token", "create"], ["rebuild"], ["verify"], ["demo"], []):
         result = cli.invoke(app, [*command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def test_an_export_is_in_every_cadres_read_audit(cli: CliRunner, sqlite_settings: Settings,
+                                                 tmp_path: object) -> None:
+    _, cadre = seed(sqlite_settings)
+    for name, args, what in (("with-keys.jsonl", [], "export"),
+                             ("sealed.jsonl", ["--without-keys"], "export_sealed")):
+        done = cli.invoke(app, ["export", f"{tmp_path}/{name}", *args])
+        assert done.exit_code == 0, done.output
+        engine = engine_for(sqlite_settings)
+        try:
+            reads = AccessStore(engine, suite_clock()).reads(cadre_id=UUID(cadre))
+        finally:
+            engine.dispose()
+        assert what in [r.what for r in reads]
+        assert all(r.reader.startswith("cli:") for r in reads)
