@@ -12,7 +12,17 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.guards import BodySizeLimit, NoSniff
-from api.routes import archive, audit, cadres, checkpoints, oversight, reports, titles, units
+from api.routes import (
+    archive,
+    audit,
+    cadres,
+    checkpoints,
+    evaluations,
+    oversight,
+    reports,
+    titles,
+    units,
+)
 from infra.access import AccessStore
 from infra.certificates import certifier_for
 from infra.checkpoints import CheckpointStore
@@ -110,7 +120,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodySizeLimit, default=body_limit, by_path={
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
-    for module in (units, titles, cadres, audit, checkpoints, oversight, reports, archive):
+    for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
+                   archive):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     return app

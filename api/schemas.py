@@ -200,6 +200,12 @@ class EvaluationIn(Command):
     score: Score | None = None
     criteria: dict[Code, CriterionValue] | None = Field(default=None, max_length=50)
     decision: DecisionIn | None = None
+    scores: dict[Code, Score] | None = Field(
+        default=None, max_length=20,
+        description="điểm từng nhóm tiêu chí của khung đánh giá (points per criteria group of "
+                    "the framework in force: GET /evaluation-frameworks)")
+    framework_id: Code | None = Field(default=None, description="khung đánh giá (default: the "
+                                                                "one in force for the period)")
 
 
 class TrainingIn(Command):

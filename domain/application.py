@@ -368,11 +368,14 @@ class HosoApplication(Application[UUID]):
     def evaluate(self, cadre_id: UUID, *, period: str, rating: Rating, decided_on: date,
                  recorded_by: str, score: Decimal | None = None,
                  criteria: dict[str, Any] | None = None,
-                 decision: Decision | None = None) -> Receipt:
+                 decision: Decision | None = None,
+                 scores: dict[str, Decimal] | None = None,
+                 framework_id: str | None = None) -> Receipt:
         rating = code_of(Rating, rating, "rating")
         cadre = self.cadre(cadre_id, "id")
         cadre.evaluate(period=period, rating=rating, effective_on=decided_on, score=score,
-                       criteria=criteria, decision=decision, window=self.window(),
+                       criteria=criteria, decision=decision, scores=scores,
+                       framework_id=framework_id, window=self.window(),
                        recorded_by=recorded_by)
         return self._commit(cadre)
 

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import EARLIEST_YEAR, period_bounds
 from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.evaluation_frameworks import framework_for, judge_scores
 from domain.programmes import PROGRAMMES
 from domain.record import (
     FACT_TYPES,
@@ -130,13 +131,22 @@ class Cadre(Aggregate):
         recorded_by: str
 
     class Evaluated(Aggregate.Event):
+        class_version = 2
         period: str
         rating: Rating
         effective_on: date
         score: Decimal | None
         criteria: dict[str, Any] | None
         decision: Decision | None
+        scores: dict[str, Decimal] | None
+        framework_id: str | None
         recorded_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 evaluations were not marked on a framework's criteria groups.
+            state["scores"] = None
+            state["framework_id"] = None
 
     class TrainingRecorded(Aggregate.Event):
         program: str
@@ -435,9 +445,11 @@ class Cadre(Aggregate):
         score: Decimal | None = None,
         criteria: dict[str, Any] | None = None,
         decision: Decision | None = None,
+        scores: dict[str, Decimal] | None = None,
+        framework_id: str | None = None,
         ignore_version: int | None = None,
     ) -> dict[str, Any]:
-        start, _ = period_bounds(period)
+        start, after = period_bounds(period)
         self._check_day(effective_on, "decided_on", window)
         if effective_on < start:
             raise InvalidCommand(
@@ -452,8 +464,31 @@ class Cadre(Aggregate):
             if e.payload["period"] == period and e.version != ignore_version:
                 raise Conflict(f"Cán bộ đã được đánh giá kỳ {period} (duplicate evaluation for "
                                "the period)", code="duplicate_evaluation", field="period")
+        if scores is not None:
+            score, framework_id = self._marked(period, start, after, rating, score, scores,
+                                               framework_id)
+        elif framework_id is not None:
+            raise InvalidCommand("Có khung đánh giá nhưng thiếu điểm từng nhóm (framework_id "
+                                 "needs scores)", code="missing_field", field="scores")
         return dict(period=period, rating=rating, effective_on=effective_on, score=score,
-                    criteria=criteria, decision=decision)
+                    criteria=criteria, decision=decision, scores=scores,
+                    framework_id=framework_id)
+
+    def _marked(self, period: str, start: date, after: date, rating: Rating,
+                score: Decimal | None, scores: dict[str, Decimal],
+                framework_id: str | None) -> tuple[Decimal, str]:
+        """A scored evaluation's total and framework: leaders (a post held in the period) and
+        civil servants may be marked on different frameworks."""
+        leads = any(h.since < after and (h.until is None or h.until > start)
+                    for h in self.holdings().values())
+        framework = framework_for(period, "lanh_dao" if leads else "cong_chuc", framework_id)
+        disciplined = any(isinstance(e.fact, Discipline) and start <= e.fact.effective_on < after
+                          for e in self.facts("Disciplined"))
+        total = judge_scores(framework, scores, rating, disciplined)
+        if score is not None and score != total:
+            raise InvalidCommand(f"Điểm {score} khác tổng điểm các nhóm {total} (score must equal "
+                                 "the total of scores)", code="score_mismatch", field="score")
+        return total, framework.id
 
     def record_training(self, *, recorded_by: str, **kwargs: Any) -> None:
         self._training_recorded(**self.check_training(**kwargs), recorded_by=recorded_by)
@@ -710,10 +745,11 @@ class Cadre(Aggregate):
     @event(Evaluated)
     def _evaluated(self, period: str, rating: Rating, effective_on: date, score: Decimal | None,
                    criteria: dict[str, Any] | None, decision: Decision | None,
+                   scores: dict[str, Decimal] | None, framework_id: str | None,
                    recorded_by: str) -> None:
         self.record.record(self._next(), Evaluation(
             period=period, rating=rating, effective_on=effective_on, score=score,
-            criteria=criteria, decision=decision))
+            criteria=criteria, decision=decision, scores=scores, framework_id=framework_id))
 
     @event(TrainingRecorded)
     def _training_recorded(self, program: str, started_on: date, completed_on: date | None,

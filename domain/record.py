@@ -127,6 +127,8 @@ class Evaluation(Fact):
     score: Decimal | None = None
     criteria: dict[str, Any] | None = None
     decision: Decision | None = None
+    scores: dict[str, Decimal] | None = None
+    framework_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

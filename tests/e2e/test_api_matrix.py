@@ -278,6 +278,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         "monthly": {"month": "2022-06"},
     }.items()},
     ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
+    ("GET", "/api/v1/evaluation-frameworks"): Row(
+        lambda w, s: ("/api/v1/evaluation-frameworks", None, None), open_reads()),
     ("GET", "/api/v1/units/{unit_id}/roster"): Row(
         lambda w, s: (f"/api/v1/units/{w.unit(s)}/roster", None, None), scoped_reads()),
     ("GET", "/api/v1/cadres"): Row(

@@ -125,9 +125,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
              criteria={"ket_qua_nhiem_vu": Decimal("52.5"), "phuc_vu_nguoi_dan": 15,
                        "phoi_hop": Decimal("10.0"), "ky_luat_ky_cuong": 10.0,
                        "ghi_chu": "Vượt chỉ tiêu cải cách hành chính"},
-             decision=DECISION, recorded_by="ban_to_chuc"),
+             decision=DECISION, scores=None, framework_id=None, recorded_by="ban_to_chuc"),
         dict(period="2021", rating=Rating.HTXSNV, effective_on=date(2021, 12, 28), score=None,
-             criteria=None, decision=None, recorded_by="ban_to_chuc"),
+             criteria=None, decision=None, scores=None, framework_id=None,
+             recorded_by="ban_to_chuc"),
+        dict(period="2026-Q2", rating=Rating.HTTNV, effective_on=date(2026, 7, 10),
+             score=Decimal("81.5"), criteria=None, decision=None,
+             scores={"ket_qua_nhiem_vu": Decimal("41.5"), "phuc_vu_nguoi_dan": Decimal("16"),
+                     "phoi_hop_lien_nganh": Decimal("8"), "ky_luat_liem_chinh": Decimal("16")},
+             framework_id="phuong-2026", recorded_by="ban_to_chuc"),
     ],
     "Cadre.TrainingRecorded": [dict(
         program="llct_cao_cap", started_on=date(2023, 9, 5), completed_on=date(2024, 12, 20),
@@ -405,6 +411,26 @@ def test_appointed_v1_is_read_as_v2(app: HosoApplication) -> None:
     assert holding.holding_id == HOLDING and holding.special_case is False
     assert holding.planned_end_on == date(2026, 3, 1)
     assert cadre.version == 2
+
+
+def test_evaluated_v1_is_read_as_unscored(app: HosoApplication) -> None:
+    cadre_id = app.register_cadre(full_name="Lê Văn Tám", gender=Gender.NAM,
+                                  born_on=date(1975, 2, 3), recorded_by="ban_to_chuc").id
+    v1 = StoredEvent(originator_id=cadre_id, originator_version=2,
+                     topic=get_topic(Cadre.Evaluated),
+                     state=app.mapper.transcoder.encode(dict(
+                         timestamp=datetime(2022, 1, 5, 2, 0, tzinfo=UTC), period="2021",
+                         rating=Rating.HTTNV, effective_on=date(2021, 12, 28),
+                         score=Decimal("85"), criteria=None, decision=None,
+                         recorded_by="nhap_lieu_2021")))
+    assert b"scores" not in v1.state
+    app.recorder.insert_events([v1])
+    (read,) = [e for e in app.recorder.select_events(cadre_id) if e.originator_version == 2]
+    event = app.mapper.to_domain_event(read)
+    assert type(event) is Cadre.Evaluated
+    assert (event.scores, event.framework_id, event.score) == (None, None, Decimal("85"))
+    (entry,) = app.cadre(cadre_id).facts("Evaluated")
+    assert entry.payload["rating"] == Rating.HTTNV and entry.payload["scores"] is None
 
 
 def test_upcasters_cover_every_version_step() -> None:
