@@ -12,12 +12,15 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.guards import BodySizeLimit, NoSniff
+from api.idempotency import IdempotencyKeys
 from api.routes import archive, audit, cadres, checkpoints, oversight, reports, titles, units
 from infra.access import AccessStore
 from infra.certificates import certifier_for
 from infra.checkpoints import CheckpointStore
+from infra.idempotency import IdempotencyStore
 from infra.importing import MAX_FILE_BYTES
 from infra.notes import SignerKey
+from infra.sessions import WebSessions
 from infra.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -71,6 +74,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     owned = runtime is None
     active: Runtime = runtime if runtime is not None else open_runtime(settings)
     access = AccessStore.for_store(settings, active.engine, active.clock)
+    # Web sessions and idempotency keys are shared by all workers: rows beside the tokens.
+    sessions = WebSessions(access.engine, active.clock)
+    idempotency = IdempotencyStore(access.engine, active.clock)
     # Checkpoints and cosignatures cannot be re-derived (cosignatures come from outside):
     # they live beside the tokens, on the durable engine.
     certifier = certifier_for(active, access.engine)
@@ -100,11 +106,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.settings = settings
     app.state.runtime = active
     app.state.access = access
+    app.state.sessions = sessions
+    app.state.idempotency = idempotency
     app.state.checkpoints = store
     app.state.signer = signer
     app.state.certifier = certifier
     errors.install(app, web.error_page)
     _document_problems(app)
+    # Innermost of the three: a body is size-checked before the key store reads it whole.
+    app.add_middleware(IdempotencyKeys, store=idempotency, sessions=sessions)
     body_limit = int(settings.max_body_mb * 2**20)
     # An import carries a workbook of up to MAX_FILE_BYTES plus its multipart framing.
     app.add_middleware(BodySizeLimit, default=body_limit, by_path={

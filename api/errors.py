@@ -115,8 +115,10 @@ def problem_response(status: int, title: str, detail: str, code: str,
 def problem_for(error: DomainError) -> JSONResponse:
     status, title = status_of(error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(error, TooManyFailures):
-        headers = {"Retry-After": str(error.retry_after)}
+    # Too many failures, or an idempotency key still in flight: when to try again.
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, int):
+        headers = {"Retry-After": str(retry_after)}
     return problem_response(status, title, error.message, error.code, error.field,
                             headers=headers)
 
