@@ -186,8 +186,12 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_store_unavailable(_request: Request, _exc: Exception) -> JSONResponse:
-    # The store dropped the connection or is failing over. A write cut off here did not
-    # commit (the transaction died with the connection), so the client may retry it.
+    return store_unavailable()
+
+
+def store_unavailable() -> JSONResponse:
+    """The store dropped the connection or is failing over. A write cut off here did not
+    commit (the transaction died with the connection), so the client may retry it."""
     return problem_response(503, _TITLES_BY_STATUS[503],
                             "Kho dữ liệu tạm thời không truy cập được, hãy thử lại (the store "
                             "is unreachable for a moment; nothing was recorded; retry)",

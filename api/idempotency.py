@@ -15,16 +15,18 @@ the key, so the retry runs again (a 5xx commits nothing: api/errors.py).
 
 from __future__ import annotations
 
+import logging
 import time
 
 import anyio
 from starlette.datastructures import Headers
 
-from api.errors import problem_for
+from api.errors import problem_for, store_unavailable
 from api.guards import ASGIApp, Message, Receive, Scope, Send
 from api.web.session import COOKIE
 from domain.errors import DomainError
 from infra.access import token_hash
+from infra.database import STORE_UNAVAILABLE
 from infra.idempotency import (
     HEADER,
     Claimed,
@@ -42,6 +44,7 @@ POLL_SECONDS = 0.05
 NOT_KEPT = (401, 429)
 KEPT_HEADERS = ("content-type", "location", "content-disposition")
 REPLAYED = (b"idempotent-replayed", b"true")
+log = logging.getLogger("hoso.idempotency")
 
 
 class IdempotencyKeys:
@@ -71,19 +74,26 @@ class IdempotencyKeys:
         except DomainError as refused:
             await problem_for(refused)(scope, receive, send)
             return
-        owner = await anyio.to_thread.run_sync(self._owner, headers)
+        try:
+            owner = await anyio.to_thread.run_sync(self._owner, headers)
+        except STORE_UNAVAILABLE:
+            await store_unavailable()(scope, receive, send)
+            return
         if owner is None:
             await self.app(scope, receive, send)
             return
-        body = await _whole_body(receive)
-        if body is None:  # the client went away
-            return
-        digest = request_digest("POST", scope["path"], scope.get("query_string", b"")
-                                .decode("latin-1"), headers.get("content-type"), body)
         try:
+            body = await _whole_body(receive)
+            if body is None:  # the client went away
+                return
+            digest = request_digest("POST", scope["path"], scope.get("query_string", b"")
+                                    .decode("latin-1"), headers.get("content-type"), body)
             outcome = await self._claim(owner, key, digest)
         except DomainError as refused:
             await problem_for(refused)(scope, receive, send)
+            return
+        except STORE_UNAVAILABLE:  # nothing ran: the client may send it again
+            await store_unavailable()(scope, receive, send)
             return
         if isinstance(outcome, StoredAnswer):
             await _replay(outcome, send)
@@ -132,11 +142,16 @@ class IdempotencyKeys:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(self.store.release, owner, key)
             raise
-        if status and status < 500 and status not in NOT_KEPT:
-            answer = StoredAnswer(status, kept, b"".join(chunks))
-            await anyio.to_thread.run_sync(self.store.complete, owner, key, answer)
-        else:
-            await anyio.to_thread.run_sync(self.store.release, owner, key)
+        try:
+            if status and status < 500 and status not in NOT_KEPT:
+                answer = StoredAnswer(status, kept, b"".join(chunks))
+                await anyio.to_thread.run_sync(self.store.complete, owner, key, answer)
+            else:
+                await anyio.to_thread.run_sync(self.store.release, owner, key)
+        except Exception:
+            # The answer has gone out; only its keeping failed. The claim stays in flight
+            # until its lease ends, and a retry meanwhile is told so (409, Retry-After).
+            log.warning("could not keep the answer to idempotency key %r", key, exc_info=True)
 
 
 async def _whole_body(receive: Receive) -> bytes | None:

@@ -6,6 +6,7 @@ the header; the multipart import is covered; failures are not kept."""
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -203,5 +204,43 @@ def test_store_in_flight_reused_and_released(store_settings: Settings) -> None:
         with pytest.raises(IdempotencyKeyReused):
             store.claim("t", "k", other)
         assert isinstance(store.claim("u", "k", other), Claimed)
+    finally:
+        rt.close()
+
+
+def test_a_web_form_is_keyed_by_its_session(service: tuple[TestClient, Runtime]) -> None:
+    client, rt = service
+    client.headers.pop("Authorization")
+    form = client.get("/dang-nhap")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf is not None
+    assert client.post("/dang-nhap", data={"csrf": csrf.group(1), "token": ADMIN},
+                       follow_redirects=False).status_code == 303
+    shown = client.get("/ghi/dang-ky")
+    token = re.search(r'name="csrf" value="([^"]+)"', shown.text)
+    assert token is not None
+    data = {"csrf": token.group(1), "full_name": "Đỗ Văn Biểu Mẫu", "gender": "nam",
+            "born_on": "01/01/1985"}
+    before = head_of(rt)
+    first = client.post("/ghi/dang-ky", data=data, headers={"Idempotency-Key": "form-1"},
+                        follow_redirects=False)
+    assert first.status_code in (200, 303), first.text
+    head = head_of(rt)
+    assert head > before  # the first post registered the cadre
+    again = client.post("/ghi/dang-ky", data=data, headers={"Idempotency-Key": "form-1"},
+                        follow_redirects=False)
+    assert (again.status_code, again.content) == (first.status_code, first.content)
+    assert head_of(rt) == head
+
+
+def test_a_body_over_the_limit_is_413_and_spends_no_key(store_settings: Settings) -> None:
+    settings = store_settings.model_copy(update={"admin_token": ADMIN, "max_body_mb": 0.001})
+    rt = open_runtime(settings, clock=PinnedClock.on(TODAY))
+    try:
+        with TestClient(create_app(settings, rt)) as client:
+            client.headers.update({"Authorization": f"Bearer {ADMIN}", "Idempotency-Key": "big"})
+            big = {**cadre(), "note": "x" * 2000}
+            assert client.post("/api/v1/cadres", json=big).status_code == 413
+            assert client.post("/api/v1/cadres", json=cadre()).status_code == 201
     finally:
         rt.close()
