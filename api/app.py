@@ -17,7 +17,7 @@ from api.routes import archive, audit, cadres, checkpoints, oversight, reports, 
 from infra.access import AccessStore
 from infra.certificates import certifier_for
 from infra.checkpoints import CheckpointStore
-from infra.idempotency import IdempotencyStore
+from infra.idempotency import HEADER, MAX_KEY_LENGTH, IdempotencyStore
 from infra.importing import MAX_FILE_BYTES
 from infra.notes import SignerKey
 from infra.sessions import WebSessions
@@ -145,8 +145,10 @@ def _document_problems(app: FastAPI) -> None:
         for path, item in spec.get("paths", {}).items():
             if not path.startswith(API_PREFIX):
                 continue
-            for operation in item.values():
+            for method, operation in item.items():
                 responses = operation.setdefault("responses", {})
+                if method == "post":
+                    _document_idempotency_key(operation)
                 for status, entry in errors.problem_responses(401, 403, 413, 422,
                                                               429).items():
                     if str(status) == "422" or str(status) not in responses:
@@ -160,3 +162,20 @@ def _document_problems(app: FastAPI) -> None:
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_idempotency_key(operation: dict[str, Any]) -> None:
+    """Every POST takes `Idempotency-Key` (api/idempotency.py) and may then answer 400 (a bad
+    key) or 409 (a key reused with another body, or still in flight)."""
+    operation.setdefault("parameters", []).append({
+        "name": HEADER, "in": "header", "required": False,
+        "description": "Sent again with the same body, the first answer is replayed and nothing "
+                       "is recorded twice (contract v1.1, Requests); keys belong to the token.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+                   "pattern": r"^[!-~]([ -~]*[!-~])?$"}})
+    responses = operation.setdefault("responses", {})
+    for status, entry in errors.problem_responses(400, 409).items():
+        responses.setdefault(str(status), {
+            "description": entry["description"],
+            "content": {errors.PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        })

@@ -244,3 +244,14 @@ def test_a_body_over_the_limit_is_413_and_spends_no_key(store_settings: Settings
             assert client.post("/api/v1/cadres", json=cadre()).status_code == 201
     finally:
         rt.close()
+
+
+def test_every_post_documents_the_header(service: tuple[TestClient, Runtime]) -> None:
+    client, _rt = service
+    spec = client.get("/openapi.json").json()
+    posts = [(path, item["post"]) for path, item in spec["paths"].items() if "post" in item]
+    assert posts
+    for path, operation in posts:
+        names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+        assert "Idempotency-Key" in names, path
+        assert {"400", "409"} <= set(operation["responses"]), path
