@@ -6,6 +6,7 @@ the header; the multipart import is covered; failures are not kept."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -16,8 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
+from api import idempotency as idempotency_middleware
 from api.app import create_app
-from infra.access import AccessStore
+from infra.access import AccessStore, token_hash
 from infra.clock import PinnedClock
 from infra.idempotency import (
     Claimed,
@@ -255,3 +257,21 @@ def test_every_post_documents_the_header(service: tuple[TestClient, Runtime]) ->
         names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
         assert "Idempotency-Key" in names, path
         assert {"400", "409"} <= set(operation["responses"]), path
+
+
+def test_a_key_still_in_flight_is_409_with_retry_after(service: tuple[TestClient, Runtime],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    client, rt = service
+    monkeypatch.setattr(idempotency_middleware, "WAIT_SECONDS", 0.2)
+    body = json.dumps(cadre()).encode()
+    # Another worker holds the claim and has not answered yet.
+    IdempotencyStore(rt.engine, rt.clock).claim(
+        token_hash(ADMIN), "busy",
+        request_digest("POST", "/api/v1/cadres", "", "application/json", body))
+    head = head_of(rt)
+    r = client.post("/api/v1/cadres", content=body, headers={
+        "Idempotency-Key": "busy", "Content-Type": "application/json"})
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "idempotency_key_in_flight"
+    assert r.headers["retry-after"] == "1"
+    assert head_of(rt) == head
