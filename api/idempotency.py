@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import suppress
 
 import anyio
 from starlette.datastructures import Headers
@@ -139,7 +140,9 @@ class IdempotencyKeys:
         try:
             await self.app(scope, replayed_body, captured)
         except BaseException:
-            with anyio.CancelScope(shield=True):
+            # The failure is what the caller must see, not a failed release (a claim left
+            # behind ends with its lease).
+            with anyio.CancelScope(shield=True), suppress(Exception):
                 await anyio.to_thread.run_sync(self.store.release, owner, key)
             raise
         try:
