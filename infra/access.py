@@ -324,12 +324,16 @@ class AccessStore:
 
     def holder(self, token: str) -> TokenHolder | None:
         """Who holds `token`, or None when unknown or revoked."""
+        return self.holder_of_hash(token_hash(token))
+
+    def holder_of_hash(self, hashed: str) -> TokenHolder | None:
+        """Who holds the token whose hash is `hashed` (a web session keeps only the hash)."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(access_tokens.c.name, access_tokens.c.role, access_tokens.c.unit_id,
                        access_tokens.c.cadre_id, access_tokens.c.revoked_at,
                        access_tokens.c.expires_at)
-                .where(access_tokens.c.token_hash == token_hash(token))
+                .where(access_tokens.c.token_hash == hashed)
             ).first()
         if row is None or row.revoked_at is not None:
             return None
