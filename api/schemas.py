@@ -17,6 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from api.deps import bounded_date
 from domain.values import (
     ActionKind,
+    CommendationForm,
+    CommendationLevel,
     Decision,
     DisciplineForm,
     Education,
@@ -233,6 +235,16 @@ class PlanningIn(Command):
     removed: bool = False
 
 
+class CommendationIn(Command):
+    """Khen thưởng: the form (and level) conferred, by the decision's issuer."""
+
+    form: CommendationForm
+    decided_on: Day
+    decision: DecisionIn
+    level: CommendationLevel | None = None
+    reason: LongText | None = None
+
+
 class DisciplineIn(Command):
     form: DisciplineForm
     effective_on: Day
@@ -283,6 +295,7 @@ REPLACEMENT_MODELS: dict[str, type[Command]] = {
     "Disciplined": DisciplineIn,
     "Vetted": VettingIn,
     "RelativeAdded": RelativeIn,
+    "Commended": CommendationIn,
 }
 
 
@@ -397,6 +410,7 @@ class ProfileOut(Answer, Row):
     evaluations: list[dict[str, Any]] = []
     trainings: list[dict[str, Any]] = []
     relatives: list[dict[str, Any]] = []
+    commendations: list[dict[str, Any]] = []
 
 
 class EntryOut(Row):

@@ -28,6 +28,8 @@ from domain.title import Title
 from domain.unit import Unit
 from domain.values import (
     ActionKind,
+    CommendationForm,
+    CommendationLevel,
     Decision,
     DisciplineForm,
     Education,
@@ -427,6 +429,17 @@ class HosoApplication(Application[UUID]):
                          decision=decision, window=self.window(), recorded_by=recorded_by)
         return self._commit(cadre)
 
+    def commend(self, cadre_id: UUID, *, form: CommendationForm, decided_on: date,
+                decision: Decision, recorded_by: str, level: CommendationLevel | None = None,
+                reason: str | None = None) -> Receipt:
+        form = code_of(CommendationForm, form, "form")
+        level = code_of(CommendationLevel, level, "level") if level is not None else None
+        cadre = self.cadre(cadre_id, "id")
+        cadre.commend(form=form, level=level, reason=nfc(reason) if reason else None,
+                      effective_on=decided_on, decision=decision, window=self.window(),
+                      recorded_by=recorded_by)
+        return self._commit(cadre)
+
     def vet(self, cadre_id: UUID, *, vetted_on: date, purpose: str,
             conclusion: VettingConclusion, body: str, recorded_by: str) -> Receipt:
         conclusion = code_of(VettingConclusion, conclusion, "conclusion")
@@ -540,6 +553,8 @@ class HosoApplication(Application[UUID]):
             return payload
         if type_ == "Disciplined":
             return cadre.check_discipline(**given, **common)
+        if type_ == "Commended":
+            return cadre.check_commendation(**given, **common)
         if type_ == "Vetted":
             return cadre.check_vetting(**given, **common)
         if type_ == "RelativeAdded":

@@ -24,6 +24,7 @@ from domain.programmes import PROGRAMMES
 from domain.record import (
     FACT_TYPES,
     Appointment,
+    Commendation,
     Discipline,
     Ending,
     Entry,
@@ -49,6 +50,8 @@ from domain.values import (
     STATE_MANAGEMENT_ORDER,
     ActionKind,
     CivilServiceGrade,
+    CommendationForm,
+    CommendationLevel,
     Decision,
     DisciplineForm,
     Education,
@@ -198,6 +201,14 @@ class Cadre(Aggregate):
         body: str
         effective_on: date
         decision: Decision | None
+        recorded_by: str
+
+    class Commended(Aggregate.Event):
+        form: CommendationForm
+        level: CommendationLevel | None
+        reason: str | None
+        effective_on: date
+        decision: Decision
         recorded_by: str
 
     class RelativeAdded(Aggregate.Event):
@@ -623,6 +634,25 @@ class Cadre(Aggregate):
         return dict(purpose=purpose, conclusion=conclusion, body=body, effective_on=effective_on,
                     decision=decision)
 
+    def commend(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._commended(**self.check_commendation(**kwargs), recorded_by=recorded_by)
+
+    def check_commendation(self, *, form: CommendationForm, effective_on: date,
+                           decision: Decision, window: DateWindow,
+                           level: CommendationLevel | None = None, reason: str | None = None,
+                           ignore_version: int | None = None) -> dict[str, Any]:
+        self._check_day(effective_on, "decided_on", window)
+        if effective_on > window.today:
+            raise InvalidCommand("Ngày quyết định khen thưởng chưa đến (decided_on is in the "
+                                 "future)", code="invalid_date", field="decided_on")
+        self._check_decision(decision, window)
+        if decision.signed_on > effective_on:
+            raise InvalidCommand("Quyết định khen thưởng ký sau ngày quyết định (decision signed "
+                                 "after decided_on)", code="invalid_date",
+                                 field="decision.signed_on")
+        return dict(form=form, level=level, reason=reason or None, effective_on=effective_on,
+                    decision=decision)
+
     def add_relative(self, *, recorded_by: str, **kwargs: Any) -> UUID:
         payload = self.check_relative(**kwargs)
         self._relative_added(**payload, recorded_by=recorded_by)
@@ -794,6 +824,13 @@ class Cadre(Aggregate):
         self.record.record(self._next(), Vetting(
             purpose=purpose, conclusion=conclusion, body=body, effective_on=effective_on,
             decision=decision))
+
+    @event(Commended)
+    def _commended(self, form: CommendationForm, level: CommendationLevel | None,
+                   reason: str | None, effective_on: date, decision: Decision,
+                   recorded_by: str) -> None:
+        self.record.record(self._next(), Commendation(
+            form=form, level=level, reason=reason, effective_on=effective_on, decision=decision))
 
     @event(RelativeAdded)
     def _relative_added(self, relative_id: UUID, relation: Relation,

@@ -32,6 +32,8 @@ from uuid import UUID
 
 from domain.values import (
     ActionKind,
+    CommendationForm,
+    CommendationLevel,
     Decision,
     DisciplineForm,
     Education,
@@ -217,9 +219,20 @@ class Relative(Fact):
     decision: Decision | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Commendation(Fact):
+    entry_type: ClassVar[str] = "Commended"
+    command_date: ClassVar[str] = "decided_on"
+    form: CommendationForm
+    level: CommendationLevel | None = None
+    reason: str | None = None
+    effective_on: date
+    decision: Decision
+
+
 FACT_CLASSES: tuple[type[Fact], ...] = (
     Registration, Appointment, Ending, Nomination, Evaluation, Training, Qualification, Planning,
-    PlanningRemoval, Discipline, Vetting, Relative,
+    PlanningRemoval, Discipline, Vetting, Relative, Commendation,
 )
 # Entry types by their name in the log: what a correction's `target_type` names.
 FACT_TYPES: Mapping[str, type[Fact]] = {cls.entry_type: cls for cls in FACT_CLASSES}
@@ -267,6 +280,7 @@ def _fact_class_of_event() -> dict[type, type[Fact]]:
         Cadre.TrainingRecorded: Training, Cadre.QualificationObtained: Qualification,
         Cadre.Planned: Planning, Cadre.PlanningRemoved: PlanningRemoval,
         Cadre.Disciplined: Discipline, Cadre.Vetted: Vetting, Cadre.RelativeAdded: Relative,
+        Cadre.Commended: Commendation,
     }
 
 

@@ -124,6 +124,31 @@ class VettingConclusion(StrEnum):
     KHONG_DAT = "khong_dat"
 
 
+class CommendationForm(StrEnum):
+    """Hình thức khen thưởng and danh hiệu thi đua (Luật Thi đua, khen thưởng 2022, arts. 23, 34)."""
+
+    HUAN_CHUONG = "huan_chuong"
+    HUY_CHUONG = "huy_chuong"
+    DANH_HIEU_VINH_DU = "danh_hieu_vinh_du"
+    KY_NIEM_CHUONG = "ky_niem_chuong"
+    BANG_KHEN = "bang_khen"
+    GIAY_KHEN = "giay_khen"
+    CHIEN_SI_THI_DUA_TOAN_QUOC = "chien_si_thi_dua_toan_quoc"
+    CHIEN_SI_THI_DUA_CAP_TINH = "chien_si_thi_dua_cap_tinh"
+    CHIEN_SI_THI_DUA_CO_SO = "chien_si_thi_dua_co_so"
+    LAO_DONG_TIEN_TIEN = "lao_dong_tien_tien"
+
+
+class CommendationLevel(StrEnum):
+    """Who confers it: the State, a ministry or province, a district, the grassroots."""
+
+    NHA_NUOC = "cap_nha_nuoc"
+    TRUNG_UONG = "cap_trung_uong"
+    TINH = "cap_tinh"
+    HUYEN = "cap_huyen"
+    CO_SO = "cap_co_so"
+
+
 class UnitChangeKind(StrEnum):
     RENAME = "rename"
     MOVE = "move"
@@ -219,6 +244,22 @@ LABELS: dict[str, str] = {
     "em": "Em",
     "dat": "Đạt",
     "khong_dat": "Không đạt",
+    # commendations (khen thưởng)
+    "huan_chuong": "Huân chương",
+    "huy_chuong": "Huy chương",
+    "danh_hieu_vinh_du": "Danh hiệu vinh dự Nhà nước",
+    "ky_niem_chuong": "Kỷ niệm chương",
+    "bang_khen": "Bằng khen",
+    "giay_khen": "Giấy khen",
+    "chien_si_thi_dua_toan_quoc": "Chiến sĩ thi đua toàn quốc",
+    "chien_si_thi_dua_cap_tinh": "Chiến sĩ thi đua cấp tỉnh",
+    "chien_si_thi_dua_co_so": "Chiến sĩ thi đua cơ sở",
+    "lao_dong_tien_tien": "Lao động tiên tiến",
+    "cap_nha_nuoc": "Cấp Nhà nước",
+    "cap_trung_uong": "Cấp Trung ương, bộ, ngành",
+    "cap_tinh": "Cấp tỉnh",
+    "cap_huyen": "Cấp huyện",
+    "cap_co_so": "Cấp cơ sở",
 }
 
 

@@ -364,7 +364,8 @@ class ReadModel:
             languages=[], planning=planning, active_disciplines=active,
             evaluations=by_kind.get("evaluation", []), trainings=by_kind.get("training", []),
             vettings=by_kind.get("vetting", []), nominations=by_kind.get("nomination", []),
-            relatives=by_kind.get("relative", []))
+            relatives=by_kind.get("relative", []),
+            commendations=by_kind.get("commendation", []))
 
     def _barred_until(self, discipline: dict[str, Any]) -> date:
         on: date = discipline["effective_on"]

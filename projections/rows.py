@@ -26,6 +26,7 @@ from domain.record import (
     FACT_TYPES,
     Add,
     Appointment,
+    Commendation,
     Discipline,
     Drop,
     Effect,
@@ -228,6 +229,10 @@ def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
                 f"{label(_code(p['conclusion']))}")
     if type_ == "RelativeAdded":
         return f"Khai quan hệ gia đình: {label(_code(p['relation']))}"
+    if type_ == "Commended":
+        level = f" ({label(_code(p['level'])).lower()})" if p.get("level") else ""
+        return (f"Khen thưởng: {label(_code(p['form']))}{level}"
+                f"{_decision_text(p.get('decision'))}")
     if type_ == "PersonalDataErased":
         return "Hủy dữ liệu cá nhân theo yêu cầu (Luật Bảo vệ dữ liệu cá nhân)"
     return type_
@@ -488,6 +493,8 @@ def _standalone(fact: Fact, cadre_id: UUID, position: int) -> list[Op]:
         row.update(kind="nomination", unit_id=_uuid(fact.unit_id), code=str(fact.title_code))
     elif isinstance(fact, Relative):
         row.update(kind="relative", code=_code(fact.relation))
+    elif isinstance(fact, Commendation):
+        row.update(kind="commendation", code=_code(fact.form))
     else:
         return ops
     row["payload"] = jsonable({k: v for k, v in fact.payload().items() if k != "effective_on"})

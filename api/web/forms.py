@@ -26,6 +26,7 @@ from api.schemas import (
     REPLACEMENT_MODELS,
     AppointmentIn,
     CadreIn,
+    CommendationIn,
     CorrectionIn,
     DisciplineIn,
     EndingIn,
@@ -45,6 +46,8 @@ from api.web.display import read_day
 from domain.record import FACT_TYPES
 from domain.values import (
     ActionKind,
+    CommendationForm,
+    CommendationLevel,
     DisciplineForm,
     Education,
     EndingReason,
@@ -84,6 +87,8 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "qualification_kind": _codes(QualificationKind, QUALIFICATION_KINDS),
     "relation": _codes(Relation),
     "vetting_conclusion": _codes(VettingConclusion),
+    "commendation_form": _codes(CommendationForm),
+    "commendation_level": _codes(CommendationLevel),
     "training_mode": _codes(TrainingMode, MODES),
     "unit_change": _codes(UnitChangeKind, UNIT_CHANGES),
     "yes_no": (("false", "Không"), ("true", "Có")),
@@ -193,6 +198,13 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("violation", "Nội dung vi phạm", "textarea", True),
         *decision_fields(),
     ), cadre_routes.discipline),
+    Form("khen-thuong", "Khen thưởng (commendation)", CommendationIn, (
+        Field("form", "Hình thức khen thưởng", "select", True, "commendation_form"),
+        Field("level", "Cấp khen thưởng", "select", False, "commendation_level"),
+        Field("decided_on", "Ngày quyết định", "date", True),
+        Field("reason", "Thành tích", "textarea"),
+        *decision_fields(),
+    ), cadre_routes.commend),
     Form("tham-dinh", "Thẩm định chính trị (vetting)", VettingIn, (
         Field("vetted_on", "Ngày thẩm định", "date", True),
         Field("purpose", "Mục đích", required=True),

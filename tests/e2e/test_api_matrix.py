@@ -239,6 +239,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         _cadre_write("vettings", lambda w, s: {"vetted_on": "2019-01-01", "purpose": "quy hoạch",
                                                "conclusion": "dat", "body": "Ban Tổ chức"}),
         writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/commendations"): Row(
+        _cadre_write("commendations", lambda w, s: {
+            "form": "giay_khen", "level": "cap_huyen", "decided_on": "2020-06-01",
+            "decision": dec(date(2020, 6, 1)), "reason": "Hoàn thành xuất sắc nhiệm vụ"}),
+        writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/relatives"): Row(
         _cadre_write("relatives", lambda w, s: {"relation": "con", "full_name": "Nguyễn Văn Bé",
                                                 "born_year": 2010}), writes()),

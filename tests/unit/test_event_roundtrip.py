@@ -29,6 +29,8 @@ from domain.title import Title
 from domain.unit import Unit
 from domain.values import (
     ActionKind,
+    CommendationForm,
+    CommendationLevel,
     Decision,
     DisciplineForm,
     Education,
@@ -156,6 +158,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         purpose="bo_nhiem", conclusion=VettingConclusion.DAT,
         body="Ban Tổ chức Quận ủy", effective_on=date(2022, 3, 2), decision=None,
         recorded_by="ban_to_chuc")],
+    "Cadre.Commended": [
+        dict(form=CommendationForm.BANG_KHEN, level=CommendationLevel.TINH,
+             reason="Hoàn thành xuất sắc nhiệm vụ năm 2024", effective_on=date(2025, 1, 20),
+             decision=DECISION, recorded_by="ban_to_chuc"),
+        dict(form=CommendationForm.GIAY_KHEN, level=None, reason=None,
+             effective_on=date(2023, 12, 28), decision=DECISION_NO_SIGNER_ID,
+             recorded_by="ban_to_chuc")],
     "Cadre.RelativeAdded": [dict(
         relative_id=RELATIVE, relation=Relation.CHONG, relative_cadre_id=SIGNER,
         sensitive={"full_name": "Trần Quốc Bảo", "born_year": 1976},
