@@ -25,6 +25,7 @@ from domain.cadre import Cadre
 from domain.calendar import business_day
 from domain.record import (
     Add,
+    Commendation,
     Discipline,
     Drop,
     Effect,
@@ -54,6 +55,7 @@ from domain.record import (
 from domain.rules.checks import Finding, find_all
 from domain.rules.facts import (
     CadreFacts,
+    CommendationFact,
     DisciplineFact,
     EvaluationFact,
     HoldingFact,
@@ -97,6 +99,7 @@ class _Cadre:
     relatives: dict[int, RelativeFact] = field(default_factory=dict)
     qualifications: dict[int, QualificationFact] = field(default_factory=dict)
     corrections: list[IdentityCorrection] = field(default_factory=list)
+    commendations: dict[int, CommendationFact] = field(default_factory=dict)
 
 
 class RecordFold:
@@ -276,6 +279,10 @@ class RecordFold:
             c.qualifications[position] = QualificationFact(position, _code(fact.kind),
                                                            _code(fact.level),
                                                            _day(fact.effective_on))
+        elif isinstance(fact, Commendation):
+            c.commendations[position] = CommendationFact(position, _code(fact.form),
+                                                         _day(fact.effective_on),
+                                                         _decision(fact.decision), day)
         elif isinstance(fact, Training) and fact.conferred:
             kind, level, completed_on = fact.conferred
             c.qualifications[position] = QualificationFact(position, _code(kind), _code(level),
@@ -301,7 +308,7 @@ class RecordFold:
                                            removed_position=None)
         elif isinstance(effect, Drop):
             for facts in (c.evaluations, c.disciplines, c.vettings, c.relatives,
-                          c.qualifications):
+                          c.qualifications, c.commendations):
                 facts.pop(effect.place, None)  # type: ignore[attr-defined]
 
     # --- reading -----------------------------------------------------------------------
@@ -322,7 +329,8 @@ def _cadre_facts(c: _Cadre) -> CadreFacts:
         disciplines=tuple(c.disciplines.values()), plannings=tuple(c.plannings.values()),
         vettings=tuple(c.vettings.values()), relatives=tuple(c.relatives.values()),
         qualifications=(*registered, *c.qualifications.values()),
-        identity_corrections=tuple(c.corrections))
+        identity_corrections=tuple(c.corrections),
+        commendations=tuple(c.commendations.values()))
 
 
 # --- findings for the API ----------------------------------------------------------------

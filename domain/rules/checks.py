@@ -885,6 +885,94 @@ def _vacancy(record: RecordFacts, pack: RulePack, unit_id: UUID, title_code: str
                  f"{limit} ngày)."))]
 
 
+# --- commendations -------------------------------------------------------------------------
+
+
+def commendation_while_disciplined(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A commendation decided while a discipline of the cadre was still running its term."""
+    findings = []
+    for c in record.cadres:
+        for k in c.commendations:
+            v = pack.version_for("commendation_while_disciplined", k.decided_on)
+            if v is None:
+                continue
+            for d in c.disciplines:
+                months = v.params.get(d.form)
+                if months is None or not d.effective_on <= k.decided_on < add_months(
+                        d.effective_on, int(months)):
+                    continue
+                findings.append(_finding(
+                    v, cadre_id=c.cadre_id, unit_id=None, decision=k.decision,
+                    effective_on=k.decided_on, evidence=(k.position, d.position),
+                    summary=(f"{c.full_name} được khen thưởng ({label(k.form)}) ngày "
+                             f"{_d(k.decided_on)} khi đang trong thời hạn kỷ luật "
+                             f"{label(d.form).lower()} từ {_d(d.effective_on)} ({months} "
+                             "tháng).")))
+                break
+    return findings
+
+
+def commendation_below_rating(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A commendation of a cadre whose latest yearly rating before it is below the minimum."""
+    order = ("HTXSNV", "HTTNV", "HTNV", "KHTNV")
+    findings = []
+    for c in record.cadres:
+        yearly = sorted((e for e in c.evaluations if e.period.isdigit()),
+                        key=lambda e: e.period)
+        for k in c.commendations:
+            v = pack.version_for("commendation_below_rating", k.decided_on)
+            if v is None:
+                continue
+            before = [e for e in yearly if e.decided_on <= k.decided_on]
+            if not before:
+                continue
+            latest, minimum = before[-1], str(v.param("minimum_rating"))
+            if order.index(latest.rating) <= order.index(minimum):
+                continue
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=None, decision=k.decision,
+                effective_on=k.decided_on, evidence=(k.position, latest.position),
+                summary=(f"{c.full_name} được khen thưởng ({label(k.form)}) ngày "
+                         f"{_d(k.decided_on)} trong khi năm {latest.period} xếp loại "
+                         f"{label(latest.rating).lower()}, dưới mức "
+                         f"{label(minimum).lower()}.")))
+    return findings
+
+
+def commendation_own_circle(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A commendation whose decision was signed by the cadre, or by a relative of the cadre
+    (either one's declared relatives naming the other)."""
+    cadres = {c.cadre_id: c for c in record.cadres}
+    findings = []
+    for c in record.cadres:
+        for k in c.commendations:
+            v = pack.version_for("commendation_own_circle", k.decided_on)
+            signer_id = k.decision.signer_cadre_id
+            if v is None or signer_id is None:
+                continue
+            evidence: tuple[int, ...] = (k.position,)
+            if signer_id == c.cadre_id:
+                how = "tự ký quyết định khen thưởng cho mình"
+            else:
+                signer = cadres.get(signer_id)
+                link = next((r for r in c.relatives if r.relative_cadre_id == signer_id), None)
+                if link is None and signer is not None:
+                    link = next((r for r in signer.relatives
+                                 if r.relative_cadre_id == c.cadre_id), None)
+                if link is None:
+                    continue
+                name = signer.full_name if signer is not None else k.decision.signer
+                how = (f"quyết định do {name}, người có quan hệ gia đình "
+                       f"({label(link.relation).lower()}), ký")
+                evidence = (k.position, link.position)
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=None, decision=k.decision,
+                effective_on=k.decided_on, evidence=evidence,
+                summary=(f"{c.full_name} được khen thưởng ({label(k.form)}) ngày "
+                         f"{_d(k.decided_on)}: {how}.")))
+    return findings
+
+
 CHECKS: dict[str, Check] = {
     "discipline_bar": discipline_bar,
     "not_in_planning": not_in_planning,
@@ -904,4 +992,7 @@ CHECKS: dict[str, Check] = {
     "backdated_record": backdated_record,
     "identity_data_changed": identity_data_changed,
     "vacant_head_post": vacant_head_post,
+    "commendation_while_disciplined": commendation_while_disciplined,
+    "commendation_below_rating": commendation_below_rating,
+    "commendation_own_circle": commendation_own_circle,
 }

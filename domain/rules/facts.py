@@ -102,6 +102,15 @@ class VettingFact:
 
 
 @dataclass(frozen=True, slots=True)
+class CommendationFact:
+    position: int
+    form: str
+    decided_on: date
+    decision: Decision
+    recorded_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class RelativeFact:
     position: int
     relation: str
@@ -146,6 +155,7 @@ class CadreFacts:
     relatives: tuple[RelativeFact, ...] = ()
     qualifications: tuple[QualificationFact, ...] = ()
     identity_corrections: tuple[IdentityCorrection, ...] = ()
+    commendations: tuple[CommendationFact, ...] = ()
 
     def level_on(self, kind: str, day: date) -> QualificationFact | None:
         """The highest level of a kind held on a date."""

@@ -36,6 +36,9 @@ RULE_IDS = (
     "backdated_record",
     "identity_data_changed",
     "vacant_head_post",
+    "commendation_while_disciplined",
+    "commendation_below_rating",
+    "commendation_own_circle",
 )
 SEVERITIES = ("high", "medium", "low")
 DEFAULT_PACK = Path(__file__).with_name("rule_pack.toml")
