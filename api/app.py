@@ -12,7 +12,18 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.guards import BodySizeLimit, NoSniff
-from api.routes import archive, audit, cadres, checkpoints, oversight, reports, titles, units
+from api.routes import (
+    archive,
+    audit,
+    cadres,
+    checkpoints,
+    feedback,
+    oversight,
+    public,
+    reports,
+    titles,
+    units,
+)
 from infra.access import AccessStore
 from infra.certificates import certifier_for
 from infra.checkpoints import CheckpointStore
@@ -35,6 +46,8 @@ TAGS = [
     {"name": "oversight", "description": "Kiểm soát quyền lực: bộ quy tắc, phát hiện, kết luận "
                                          "của Ủy ban Kiểm tra (rules, findings, reviews)"},
     {"name": "archive", "description": "Nhập Excel, sơ yếu lý lịch 2C (imports, CV)"},
+    {"name": "public", "description": "Hồ sơ công vụ công khai, không cần token (public record)"},
+    {"name": "feedback", "description": "Phản ánh nội bộ, bảo vệ người phản ánh (feedback)"},
 ]
 
 DESCRIPTION = """\
@@ -110,9 +123,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodySizeLimit, default=body_limit, by_path={
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
-    for module in (units, titles, cadres, audit, checkpoints, oversight, reports, archive):
+    for module in (units, titles, cadres, audit, checkpoints, oversight, reports, archive,
+                   public, feedback):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
+    app.include_router(web.public_router)
+    app.include_router(web.feedback_router)
     return app
 
 
@@ -135,10 +151,12 @@ def _document_problems(app: FastAPI) -> None:
         for path, item in spec.get("paths", {}).items():
             if not path.startswith(API_PREFIX):
                 continue
+            # The public record takes no token: no 401 or 403 to document there.
+            gate = (413, 422, 429) if path.startswith(f"{API_PREFIX}/public/") \
+                else (401, 403, 413, 422, 429)
             for operation in item.values():
                 responses = operation.setdefault("responses", {})
-                for status, entry in errors.problem_responses(401, 403, 413, 422,
-                                                              429).items():
+                for status, entry in errors.problem_responses(*gate).items():
                     if str(status) == "422" or str(status) not in responses:
                         responses[str(status)] = {
                             "description": entry["description"],

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     max_body_mb: float = 20
     # Failed authentications one client address may make per minute before it must wait.
     auth_failures_per_minute: int = 10
+    # Public hồ sơ công vụ reads (no token) one client address may make per minute.
+    public_reads_per_minute: int = Field(default=60, ge=1)
     # Start the process's clock at this instant (ISO 8601 with offset) and let it tick from there:
     # for tests, training rooms and demos of a chosen day. Unset in production: the system clock.
     clock_at: datetime | None = None
