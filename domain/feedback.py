@@ -26,6 +26,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.calendar import in_force_on
 from domain.errors import Conflict, InvalidCommand
 from domain.values import Decision, nfc
 
@@ -77,11 +78,7 @@ DEADLINES: tuple[DeadlinePolicy, ...] = (
 
 
 def deadline_policy_on(day: date) -> DeadlinePolicy:
-    chosen = DEADLINES[0]
-    for policy in sorted(DEADLINES, key=lambda p: p.valid_from):
-        if policy.valid_from <= day:
-            chosen = policy
-    return chosen
+    return in_force_on(DEADLINES, day)
 
 
 def receipt_digest(receipt: str) -> str:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from domain.calendar import in_force_on
+
 # Fields a public page may never carry, whatever a policy says: sensitive personal data
 # (Luật 91/2025 art. 2; NĐ 13/2023 art. 2.4 listed them before it [verify]) and contact or
 # identity data that serves no accountability purpose.
@@ -67,8 +69,4 @@ POLICIES: tuple[PublicationPolicy, ...] = (
 
 def policy_on(day: date) -> PublicationPolicy:
     """The policy in force on `day` (the earliest one for days before any policy)."""
-    chosen = POLICIES[0]
-    for policy in sorted(POLICIES, key=lambda p: p.valid_from):
-        if policy.valid_from <= day:
-            chosen = policy
-    return chosen
+    return in_force_on(POLICIES, day)

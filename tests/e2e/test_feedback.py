@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +23,7 @@ from api.app import create_app
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.runtime import Runtime, open_runtime
-from tests.conftest import fresh_store
+from tests.e2e.conftest import module_store
 from tests.e2e.test_web_matrix import Browser, call, sign_in
 
 ADMIN = "feedback-admin-token"
@@ -54,11 +53,7 @@ class Ward:
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def ward(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[Ward]:
-    if request.param == "postgres":
-        request.applymarker(pytest.mark.postgres)
-    tmp: Path = tmp_path_factory.mktemp(f"feedback-{request.param}")
-    with fresh_store(request.param, tmp) as base:
-        settings = base.model_copy(update={"admin_token": ADMIN})
+    with module_store(request, tmp_path_factory, "feedback", admin_token=ADMIN) as settings:
         runtime = open_runtime(settings)
         app = runtime.app
         unit = app.register_unit(code="LH", name="UBND phường Lãm Hà", kind="ubnd",

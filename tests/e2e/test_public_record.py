@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -20,7 +19,7 @@ from domain.values import ActionKind, Decision, EndingReason, Gender
 from infra.access import AccessStore
 from infra.erasure import erase_personal_data
 from infra.runtime import Runtime, open_runtime
-from tests.conftest import fresh_store
+from tests.e2e.conftest import module_store
 
 ADMIN = "public-admin-token"
 NATIONAL_ID = "031178004512"
@@ -40,12 +39,8 @@ class Town:
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def town(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[Town]:
-    if request.param == "postgres":
-        request.applymarker(pytest.mark.postgres)
-    tmp: Path = tmp_path_factory.mktemp(f"public-{request.param}")
-    with fresh_store(request.param, tmp) as base:
-        settings = base.model_copy(update={"admin_token": ADMIN,
-                                           "public_reads_per_minute": 10_000})
+    with module_store(request, tmp_path_factory, "public", admin_token=ADMIN,
+                      public_reads_per_minute=10_000) as settings:
         runtime = open_runtime(settings)
         app = runtime.app
         by = "ban_to_chuc"
