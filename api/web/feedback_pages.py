@@ -17,7 +17,7 @@ from api.errors import status_of
 from api.routes import feedback as api
 from api.security import require_role
 from api.web import display
-from api.web.pages import Visitor, page, runtime_of, screen, visitor_of
+from api.web.pages import Visitor, _tree, _uuid, page, runtime_of, screen, visitor_of
 from api.web.session import csrf_ok
 from domain.errors import DomainError, InvalidCommand
 from domain.feedback import STATUS_LABELS, FeedbackStatus
@@ -54,11 +54,23 @@ def _optional_uuid(value: Any, field: str) -> str | None:
                              field=field) from None
 
 
+def _form(request: Request, v: Visitor, filed: dict[str, Any] | None,
+          values: dict[str, str]) -> Response:
+    runtime = runtime_of(request)
+    # Every role may list the units (GET /units is open to all): the form offers them.
+    units = _tree(runtime.read_model.units(runtime.read_model.moment()))
+    return page(request, "feedback_form.html", {"v": v, "filed": filed, "values": values,
+                                                "units": units})
+
+
 @router.get("/phan-anh", name="web_feedback_form")
 @screen
 def feedback_form(request: Request) -> Response:
     v = visitor_of(request)
-    return page(request, "feedback_form.html", {"v": v, "filed": None, "values": {}})
+    # A link may name the cadre the report is about (?cadre_id=); nothing is looked up, so
+    # the form tells no one whether the id exists.
+    cadre = _uuid(request.query_params.get("cadre_id"))
+    return _form(request, v, None, {"cadre_id": str(cadre) if cadre else ""})
 
 
 @router.post("/phan-anh")
@@ -81,9 +93,8 @@ async def feedback_post(request: Request) -> Response:
     except DomainError as error:
         return _fail(request, v, error)
     # The receipt is shown on this page once: not in a redirect URL, history or logs.
-    return page(request, "feedback_form.html", {
-        "v": v, "filed": {"id": feedback_id, "receipt": receipt,
-                          "anonymous": body.anonymous}, "values": {}})
+    return _form(request, v, {"id": feedback_id, "receipt": receipt,
+                              "anonymous": body.anonymous}, {})
 
 
 @router.get("/phan-anh/tra-cuu", name="web_feedback_receipt")
@@ -150,8 +161,10 @@ def feedback_item(request: Request, feedback_id: UUID) -> Response:
     today = runtime.app.window().today
     later = [s for s in FeedbackStatus
              if list(FeedbackStatus).index(s) > list(FeedbackStatus).index(feedback.status)]
+    unit = runtime.read_model.unit(feedback.unit_id, m) if feedback.unit_id else None
     return page(request, "feedback_item.html", {
         "v": v, "f": api.detail(feedback, today), "later": later, "labels": STATUS_LABELS,
+        "unit_name": unit["name"] if unit else None,
         "names": _names(runtime, [feedback.cadre_id] if feedback.cadre_id else []),
         "changed": request.query_params.get("da_chuyen")})
 

@@ -263,11 +263,13 @@ def _csrf(page: str) -> str:
 def test_the_web_screens_file_look_up_and_move_a_report(ward: Ward) -> None:
     client = ward.client
     reporter: Browser = sign_in(client, ward.tokens["reporter"])
-    form = call(client, reporter, "GET", "/phan-anh", None, None)
+    form = call(client, reporter, "GET", "/phan-anh", None, {"cadre_id": str(ward.subject)})
     assert form.status_code == 200 and 'name="content"' in form.text
+    assert f'value="{ward.subject}"' in form.text  # a link may name the subject
+    assert f'<option value="{ward.unit}">' in form.text
     filed = call(client, reporter, "POST", "/phan-anh",
                  {"content": "Phản ánh qua giao diện web", "anonymous": "1",
-                  "cadre_id": str(ward.subject)}, None)
+                  "cadre_id": str(ward.subject), "unit_id": str(ward.unit)}, None)
     assert filed.status_code == 200
     receipt = re.search(r"PA(-[0-9A-Z]{5}){4}", filed.text)
     assert receipt is not None
@@ -287,6 +289,7 @@ def test_the_web_screens_file_look_up_and_move_a_report(ward: Ward) -> None:
     assert link
     item = call(client, inspector, "GET", f"/phan-anh/{link[0]}", None, None)
     assert item.status_code == 200 and "Phản ánh qua giao diện web" in item.text
+    assert "UBND phường Lãm Hà" in item.text
     assert "ly_thi_bao" not in item.text
     moved = call(client, inspector, "POST", f"/phan-anh/{link[0]}/trang-thai",
                  {"status": "assigned", "assignee": "Tổ kiểm tra 3"}, None)
