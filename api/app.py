@@ -19,7 +19,9 @@ from api.routes import (
     cadres,
     checkpoints,
     evaluations,
+    feedback,
     oversight,
+    public,
     reports,
     titles,
     units,
@@ -48,6 +50,8 @@ TAGS = [
     {"name": "oversight", "description": "Kiểm soát quyền lực: bộ quy tắc, phát hiện, kết luận "
                                          "của Ủy ban Kiểm tra (rules, findings, reviews)"},
     {"name": "archive", "description": "Nhập Excel, sơ yếu lý lịch 2C (imports, CV)"},
+    {"name": "public", "description": "Hồ sơ công vụ công khai, không cần token (public record)"},
+    {"name": "feedback", "description": "Phản ánh nội bộ, bảo vệ người phản ánh (feedback)"},
 ]
 
 DESCRIPTION = """\
@@ -131,9 +135,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
     for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
-                   archive):
+                   archive, public, feedback):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
+    app.include_router(web.public_router)
+    app.include_router(web.feedback_router)
     return app
 
 
@@ -156,12 +162,14 @@ def _document_problems(app: FastAPI) -> None:
         for path, item in spec.get("paths", {}).items():
             if not path.startswith(API_PREFIX):
                 continue
+            # The public record takes no token: no 401 or 403 to document there.
+            gate = (413, 422, 429) if path.startswith(f"{API_PREFIX}/public/") \
+                else (401, 403, 413, 422, 429)
             for method, operation in item.items():
                 responses = operation.setdefault("responses", {})
                 if method == "post":
                     _document_idempotency_key(operation)
-                for status, entry in errors.problem_responses(401, 403, 413, 422,
-                                                              429).items():
+                for status, entry in errors.problem_responses(*gate).items():
                     if str(status) == "422" or str(status) not in responses:
                         responses[str(status)] = {
                             "description": entry["description"],

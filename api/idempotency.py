@@ -34,6 +34,7 @@ from infra.idempotency import (
     IdempotencyKeyInFlight,
     IdempotencyStore,
     InFlight,
+    SealedAnswers,
     StoredAnswer,
     checked_key,
     request_digest,
@@ -52,14 +53,15 @@ class IdempotencyKeys:
     def __init__(self, app: ASGIApp, *, store: IdempotencyStore, sessions: WebSessions) -> None:
         self.app, self.store, self.sessions = app, store, sessions
 
-    def _owner(self, headers: Headers) -> str | None:
-        """The hash of the caller's token: the key's namespace."""
+    def _owner(self, headers: Headers) -> tuple[str, str] | None:
+        """The hash of the caller's token (the key's namespace), and the caller's own secret
+        (the token, or the session cookie) for a sealed answer."""
         scheme, _, credentials = headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and credentials.strip():
-            return token_hash(credentials.strip())
+            return token_hash(credentials.strip()), credentials.strip()
         cookie = _cookie(headers.get("cookie", ""), COOKIE)
         session = self.sessions.find(cookie) if cookie else None
-        return session.token_hash if session is not None else None
+        return (session.token_hash, cookie or "") if session is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -76,13 +78,17 @@ class IdempotencyKeys:
             await problem_for(refused)(scope, receive, send)
             return
         try:
-            owner = await anyio.to_thread.run_sync(self._owner, headers)
+            caller = await anyio.to_thread.run_sync(self._owner, headers)
         except STORE_UNAVAILABLE:
             await store_unavailable()(scope, receive, send)
             return
-        if owner is None:
+        if caller is None:
             await self.app(scope, receive, send)
             return
+        owner, secret = caller
+        seal = SealedAnswers(secret, key) if SealedAnswers.applies_to(scope["path"]) else None
+        if seal is not None:
+            owner = seal.owner
         try:
             body = await _whole_body(receive)
             if body is None:  # the client went away
@@ -97,9 +103,9 @@ class IdempotencyKeys:
             await store_unavailable()(scope, receive, send)
             return
         if isinstance(outcome, StoredAnswer):
-            await _replay(outcome, send)
+            await _replay(seal.open(outcome) if seal is not None else outcome, send)
             return
-        await self._run(scope, receive, send, body, owner, key)
+        await self._run(scope, receive, send, body, owner, key, seal)
 
     async def _claim(self, owner: str, key: str, digest: str) -> Claimed | StoredAnswer:
         deadline = time.monotonic() + WAIT_SECONDS
@@ -112,7 +118,7 @@ class IdempotencyKeys:
             await anyio.sleep(POLL_SECONDS)
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, body: bytes, owner: str,
-                   key: str) -> None:
+                   key: str, seal: SealedAnswers | None) -> None:
         given = False
 
         async def replayed_body() -> Message:
@@ -148,6 +154,8 @@ class IdempotencyKeys:
         try:
             if status and status < 500 and status not in NOT_KEPT:
                 answer = StoredAnswer(status, kept, b"".join(chunks))
+                if seal is not None:
+                    answer = seal.seal(answer)
                 await anyio.to_thread.run_sync(self.store.complete, owner, key, answer)
             else:
                 await anyio.to_thread.run_sync(self.store.release, owner, key)

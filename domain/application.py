@@ -21,6 +21,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.cadre import Cadre, DateWindow, Entry, Holding
 from domain.calendar import Clock
 from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
 from domain.oversight import FindingReview, review_id_for
 from domain.record import FACT_TYPES
 from domain.rules.pack import RULE_IDS, RulePack, default_pack
@@ -609,6 +610,33 @@ class HosoApplication(Application[UUID]):
         review.review(conclusion=conclusion, reason=reason, effective_on=today,
                       recorded_by=recorded_by, decision=decision)
         return self._commit(review)
+
+    # --- internal feedback (phản ánh nội bộ) --------------------------------------------------
+
+    def file_feedback(self, command: FileFeedback) -> Receipt:
+        if command.cadre_id is not None:
+            self.cadre(command.cadre_id)
+        if command.unit_id is not None:
+            self.unit(command.unit_id)
+        if self._exists(feedback_id_for(command.receipt)):
+            raise Conflict("Mã tiếp nhận đã được dùng (receipt already used)",
+                           code="duplicate_receipt", field="receipt")
+        return self._commit(Feedback.file(command, today=self.window().today))
+
+    def change_feedback_status(self, command: ChangeFeedbackStatus) -> Receipt:
+        feedback = self.feedback(command.feedback_id)
+        feedback.change_status(command, today=self.window().today)
+        return self._commit(feedback)
+
+    def feedback(self, feedback_id: UUID, field: str = "id") -> Feedback:
+        try:
+            found: Any = self.repository.get(feedback_id)
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, Feedback):
+            raise NotFound("Không tìm thấy phản ánh (unknown feedback)",
+                           code="feedback_not_found", field=field)
+        return found
 
     def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:
         return [self.repository.get(i) for i in ids]

@@ -18,10 +18,13 @@ service cannot tell, so a key is only a guarantee for answers that were stored).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import (
     Column,
     DateTime,
@@ -128,6 +131,41 @@ class StoredAnswer:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+
+
+class SealedAnswers:
+    """Keys and answers of requests that must not link a caller to what they filed (internal
+    feedback: the receipt is the reporter's only link to the report).
+
+    Their key is namespaced by an HMAC of the caller's own secret (the bearer token, or the web
+    session cookie), never by the token's hash, which the database holds; their answer is kept
+    encrypted under a key derived from that secret and the Idempotency-Key. Whoever reads the
+    database sees neither whose key a row is nor what it answered; the caller's retry, holding
+    the secret, replays it as any other.
+    """
+
+    PATHS = ("/api/v1/feedback", "/phan-anh", "/phan-anh/tra-cuu")
+
+    def __init__(self, secret: str, key: str) -> None:
+        material = secret.encode("utf-8", "replace")
+        self.owner = hmac.new(material, b"hoso-idempotency-owner", hashlib.sha256).hexdigest()
+        self._aead = AESGCM(hmac.new(material, b"hoso-idempotency-answer\0" + key.encode(),
+                                     hashlib.sha256).digest())
+
+    @classmethod
+    def applies_to(cls, path: str) -> bool:
+        return path.rstrip("/") in cls.PATHS
+
+    def seal(self, answer: StoredAnswer) -> StoredAnswer:
+        nonce = os.urandom(12)
+        plain = json.dumps({"headers": answer.headers}).encode() + b"\0" + answer.body
+        return StoredAnswer(answer.status, [], nonce + self._aead.encrypt(nonce, plain, None))
+
+    def open(self, stored: StoredAnswer) -> StoredAnswer:
+        plain = self._aead.decrypt(stored.body[:12], stored.body[12:], None)
+        head, _, body = plain.partition(b"\0")
+        headers = [(str(k), str(v)) for k, v in json.loads(head)["headers"]]
+        return StoredAnswer(stored.status, headers, body)
 
 
 @dataclass(frozen=True)

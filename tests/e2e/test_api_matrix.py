@@ -20,6 +20,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.routes.feedback import new_receipt
+from domain.feedback import FileFeedback, Reporter
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.checkpoints import CheckpointStore
@@ -152,6 +154,29 @@ def open_reads() -> dict[str, tuple[int, int]]:
 def audit_reads() -> dict[str, tuple[int, int]]:
     return {"admin": (200, 200), "personnel": (403, 403), "inspector": (200, 200),
             "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}
+
+
+def public_reads() -> dict[str, tuple[int, int]]:
+    """The public hồ sơ công vụ: no token needed, and a token changes nothing."""
+    return {role: (200, 200) for role in ROLES}
+
+
+def feedback_filers() -> dict[str, tuple[int, int]]:
+    return {role: ((401, 401) if role == "anonymous" else (201, 201)) for role in ROLES}
+
+
+def inspector_writes() -> dict[str, tuple[int, int]]:
+    return {"admin": (201, 201), "personnel": (403, 403), "inspector": (201, 201),
+            "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}
+
+
+def filed_feedback(w: World, s: str) -> tuple[UUID, str]:
+    """A report about the scope's cadre, filed through the write side: (id, receipt)."""
+    receipt = new_receipt()
+    done = w.runtime.app.file_feedback(FileFeedback(
+        receipt=receipt, content=f"Phản ánh {fresh()}", cadre_id=w.cadre(s),
+        unit_id=w.unit(s), reporter=Reporter("setup", "admin")))
+    return done.id, receipt
 
 
 def on(days: int) -> date:
@@ -314,6 +339,29 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/audit/reads"): Row(
         lambda w, s: ("/api/v1/audit/reads", None, {"cadre_id": str(w.cadre(s))}),
         audit_reads()),
+    ("GET", "/api/v1/public/cadres"): Row(
+        lambda w, s: ("/api/v1/public/cadres", None, {"unit_id": str(w.unit(s))}),
+        public_reads()),
+    ("GET", "/api/v1/public/cadres/{cadre_id}"): Row(
+        lambda w, s: (f"/api/v1/public/cadres/{w.cadre(s)}", None, None), public_reads()),
+    ("POST", "/api/v1/feedback"): Row(
+        lambda w, s: ("/api/v1/feedback", {"content": "Có dấu hiệu nể nang trong bổ nhiệm",
+                                           "cadre_id": str(w.cadre(s))}, None),
+        feedback_filers()),
+    # The subject's own unit (personnel, leader) and the subject (self) are refused alike.
+    ("GET", "/api/v1/feedback"): Row(lambda w, s: ("/api/v1/feedback", None, None),
+                                     audit_reads()),
+    ("GET", "/api/v1/feedback/{feedback_id}"): Row(
+        lambda w, s: (f"/api/v1/feedback/{filed_feedback(w, s)[0]}", None, None),
+        audit_reads()),
+    ("POST", "/api/v1/feedback/{feedback_id}/status"): Row(
+        lambda w, s: (f"/api/v1/feedback/{filed_feedback(w, s)[0]}/status",
+                      {"status": "assigned", "assignee": "Tổ kiểm tra 1"}, None),
+        inspector_writes()),
+    # Whoever holds the receipt (any valid token) sees the status, never the reporter.
+    ("GET", "/api/v1/feedback/receipts/{receipt}"): Row(
+        lambda w, s: (f"/api/v1/feedback/receipts/{filed_feedback(w, s)[1]}", None, None),
+        open_reads()),
 }
 
 
@@ -337,6 +385,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
     write_key_pair(signer, path.with_name("log.key"))
     settings = Settings(database_url=f"sqlite:///{path}", admin_token=ADMIN_TOKEN,
                         auth_failures_per_minute=100_000,  # the bad-token sweep below
+                        public_reads_per_minute=100_000,
                         signing_key=path.with_name("log.key"))
     runtime = open_runtime(settings)
     app = runtime.app
@@ -405,6 +454,8 @@ def test_access_matrix(world: tuple[World, TestClient]) -> None:
 def test_a_bad_token_is_401_everywhere(world: tuple[World, TestClient]) -> None:
     w, client = world
     for (method, _path), row in MATRIX.items():
+        if row.expect["anonymous"][0] == 200:
+            continue  # the public record reads no token, good or bad
         url, body, params = row.request(w, "in")
         response = client.request(method, url, json=body, params=params,
                                   headers={"Authorization": "Bearer not-a-token"})

@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 
 from domain.application import HosoApplication
 from domain.cadre import Cadre
+from domain.feedback import FILED_BY, Feedback, FeedbackStatus, feedback_id_for
 from domain.oversight import FindingReview
 from domain.title import Title
 from domain.unit import Unit
@@ -50,7 +51,7 @@ from infra.clock import PinnedClock
 from infra.persistence import application_env
 from infra.settings import Settings
 
-AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview)
+AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -62,6 +63,7 @@ HOLDING = UUID("c7e3a9b1-2d4f-4a6b-8e0c-1f3a5b7d9e2c")
 PLANNING = UUID("a1b2c3d4-e5f6-4789-9abc-def012345678")
 RELATIVE = UUID("1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d")
 REVIEW = FindingReview.create_id("thoi_gian_giu_chuc:6f1c2a0e:2024-03-01")
+FEEDBACK = feedback_id_for("PA-7K2QD-9XW4M-C3TNB-H8RVZ")
 RECORDED_AT = datetime(2026, 11, 24, 3, 15, 42, 123456, tzinfo=UTC)
 
 DECISION = Decision(number="41-QĐ/QU", signed_on=date(2022, 4, 1),
@@ -206,12 +208,36 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         conclusion=ReviewConclusion.NEEDS_ACTION,
         reason="Đề nghị Ban Thường vụ xem xét luân chuyển", effective_on=date(2026, 11, 24),
         decision=DECISION, recorded_by="uy_ban_kiem_tra")],
+    "Feedback.Filed": [
+        dict(cadre_id=CADRE, unit_id=OFFICE, decision_number="41-QĐ/QU", anonymous=False,
+             sensitive={"content": "Quy trình bổ nhiệm không lấy phiếu tín nhiệm",
+                        "reporter": {"name": "to_chuc_phuong_lam", "role": "personnel",
+                                     "unit_id": str(WARD), "cadre_id": None}},
+             deadline=date(2026, 12, 4), effective_on=date(2026, 11, 24), decision=None,
+             recorded_by=FILED_BY),
+        # Anonymous: no reporter at all, not even sealed.
+        dict(cadre_id=None, unit_id=None, decision_number=None, anonymous=True,
+             sensitive={"content": "Quy trình bổ nhiệm không lấy phiếu tín nhiệm"},
+             deadline=date(2026, 12, 4), effective_on=date(2026, 11, 24), decision=None,
+             recorded_by=FILED_BY),
+    ],
+    "Feedback.StatusChanged": [
+        dict(status=FeedbackStatus.ASSIGNED, deadline=date(2026, 12, 8),
+             assignee="Tổ kiểm tra số 2", finding_ids=[], case_ref=None, sensitive=None,
+             effective_on=date(2026, 11, 28), decision=None, recorded_by="uy_ban_kiem_tra"),
+        dict(status=FeedbackStatus.CONCLUDED, deadline=None, assignee=None,
+             finding_ids=["3f0c9a5e-8b1d-4c2e-9f7a-6d5e4c3b2a10"], case_ref="VV-2026-014",
+             sensitive={"note": "Phản ánh đúng một phần; chuyển Ban Thường vụ"},
+             effective_on=date(2026, 12, 20), decision=DECISION, recorded_by="uy_ban_kiem_tra"),
+    ],
 }
 
 ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: CADRE,
-                                            FindingReview: REVIEW}
-# Plaintext that must never reach the stored bytes (sealed with the cadre's key).
-PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo")
+                                            FindingReview: REVIEW, Feedback: FEEDBACK}
+# Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
+# feedback report's own: its content, reporter and inspectors' notes).
+PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
+            "to_chuc_phuong_lam", "chuyển Ban Thường vụ")
 
 
 def event_classes() -> list[type[Aggregate.Event]]:
