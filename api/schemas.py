@@ -19,6 +19,7 @@ from domain.values import (
     ActionKind,
     Decision,
     DisciplineForm,
+    DisciplineSystem,
     Education,
     EndingReason,
     Gender,
@@ -232,6 +233,7 @@ class DisciplineIn(Command):
     effective_on: Day
     violation: LongText
     decision: DecisionIn
+    system: DisciplineSystem | None = None  # dang | chinh_quyen | doan_the
 
 
 class VettingIn(Command):
@@ -328,6 +330,16 @@ class UnitOut(Row):
 
 class UnitsOut(Answer):
     units: list[UnitOut]
+
+
+class UnitKindOut(BaseModel):
+    code: str
+    label: str
+    branch: str
+
+
+class UnitKindsOut(BaseModel):
+    unit_kinds: list[UnitKindOut]
 
 
 class HoldingOut(Row):

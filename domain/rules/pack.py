@@ -36,6 +36,7 @@ RULE_IDS = (
     "backdated_record",
     "identity_data_changed",
     "vacant_head_post",
+    "extension_to_retirement",
 )
 SEVERITIES = ("high", "medium", "low")
 DEFAULT_PACK = Path(__file__).with_name("rule_pack.toml")

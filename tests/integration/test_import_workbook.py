@@ -42,7 +42,7 @@ def runtime(store_settings: Settings) -> Iterator[Runtime]:
                            established_on=date(2000, 1, 1), recorded_by="seed").id
     nv = app.register_unit(code="KA-NV", name="Phòng Nội vụ", kind="phong",
                            established_on=date(2000, 1, 1), parent_id=ka, recorded_by="seed").id
-    app.register_unit(code="KA-TC", name="Ban Tổ chức Quận ủy", kind="ban",
+    app.register_unit(code="KA-TC", name="Ban Tổ chức Quận ủy", kind="ban_dang",
                       established_on=date(2000, 1, 1), parent_id=ka, recorded_by="seed")
     for code, name, head, rank in (("truong_phong", "Trưởng phòng", True, 5),
                                    ("pho_truong_phong", "Phó Trưởng phòng", False, 4),
