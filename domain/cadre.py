@@ -109,7 +109,7 @@ class Cadre(Aggregate):
         planned_end_on: date | None
         special_case: bool
         recorded_by: str
-        renews: UUID | None
+        renews: UUID | None = None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -190,7 +190,7 @@ class Cadre(Aggregate):
         effective_on: date
         decision: Decision
         recorded_by: str
-        system: DisciplineSystem | None
+        system: DisciplineSystem | None = None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
