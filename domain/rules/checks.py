@@ -8,7 +8,7 @@ date on which the state became a breach. Nothing here reads a clock: the record 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -258,49 +258,51 @@ def not_in_planning(record: RecordFacts, pack: RulePack) -> list[Finding]:
     return findings
 
 
-def retirement_horizon(record: RecordFacts, pack: RulePack) -> list[Finding]:
-    """A first or higher appointment with fewer months left to retirement than required."""
-    findings = []
+def _to_retirement(record: RecordFacts, pack: RulePack, rule_id: str,
+                   judged: Callable[[RuleVersion, CadreFacts, HoldingFact], bool],
+                   ) -> Iterator[tuple[RuleVersion, CadreFacts, HoldingFact, date, int]]:
+    """The holdings a rule judges against retirement: version, cadre, holding, retirement date
+    and the months then left to it."""
     for c in record.cadres:
         retires = retirement_date(c.born_on, c.gender, pack.retirement)
         for h in c.holdings:
-            v = pack.version_for("retirement_horizon", h.since)
-            if v is None or not _judged(v, h) or not _is_promotion(record, c, h):
-                continue
-            horizon = int(v.param("horizon_months"))
-            if add_months(h.since, horizon) <= retires:
-                continue
-            left = _months_between(h.since, retires)
-            findings.append(_finding(
-                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
-                effective_on=h.since, evidence=(h.position, c.registered_position),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
-                         f"khi chỉ còn {left} tháng đến thời điểm nghỉ hưu ({_d(retires)}), "
-                         f"dưới {horizon} tháng theo quy định.")))
+            v = pack.version_for(rule_id, h.since)
+            if v is not None and judged(v, c, h):
+                yield v, c, h, retires, _months_between(h.since, retires)
+
+
+def retirement_horizon(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A first or higher appointment with fewer months left to retirement than required."""
+    findings = []
+    for v, c, h, retires, left in _to_retirement(
+            record, pack, "retirement_horizon",
+            lambda v, c, h: _judged(v, h) and _is_promotion(record, c, h)):
+        horizon = int(v.param("horizon_months"))
+        if add_months(h.since, horizon) <= retires:
+            continue
+        findings.append(_finding(
+            v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+            effective_on=h.since, evidence=(h.position, c.registered_position),
+            summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                     f"khi chỉ còn {left} tháng đến thời điểm nghỉ hưu ({_d(retires)}), "
+                     f"dưới {horizon} tháng theo quy định.")))
     return findings
 
 
 def extension_to_retirement(record: RecordFacts, pack: RulePack) -> list[Finding]:
     """A term extended to retirement (kéo dài) with more months left than the rule allows."""
     findings = []
-    for c in record.cadres:
-        retires = retirement_date(c.born_on, c.gender, pack.retirement)
-        for h in c.holdings:
-            if h.kind != "keo_dai":
-                continue
-            v = pack.version_for("extension_to_retirement", h.since)
-            if v is None:
-                continue
-            allowed = int(v.param("max_months_left"))
-            if add_months(h.since, allowed) > retires:
-                continue
-            left = _months_between(h.since, retires)
-            findings.append(_finding(
-                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
-                effective_on=h.since, evidence=(h.position, c.registered_position),
-                summary=(f"{c.full_name} được kéo dài thời gian giữ chức {_post(record, h)} "
-                         f"ngày {_d(h.since)} khi còn {left} tháng đến thời điểm nghỉ hưu "
-                         f"({_d(retires)}), không dưới {allowed} tháng theo quy định.")))
+    for v, c, h, retires, left in _to_retirement(record, pack, "extension_to_retirement",
+                                                 lambda v, c, h: h.kind == "keo_dai"):
+        allowed = int(v.param("max_months_left"))
+        if add_months(h.since, allowed) > retires:
+            continue
+        findings.append(_finding(
+            v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+            effective_on=h.since, evidence=(h.position, c.registered_position),
+            summary=(f"{c.full_name} được kéo dài thời gian giữ chức {_post(record, h)} "
+                     f"ngày {_d(h.since)} khi còn {left} tháng đến thời điểm nghỉ hưu "
+                     f"({_d(retires)}), không dưới {allowed} tháng theo quy định.")))
     return findings
 
 

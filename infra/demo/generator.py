@@ -1033,7 +1033,11 @@ class _History:
         self.days(5, 40)
         h.until = day
         h.unit.holders[h.title.code].remove(h)
-        new = self.appoint(c, h.unit, h.title, ActionKind.BO_NHIEM_LAI, day,
+        # Less than two years to retirement: the term is extended to it (kéo dài, QĐ 377); the
+        # margin keeps clear of the rule's own reckoning of the retirement date.
+        kind = (ActionKind.KEO_DAI if c.retires_on < add_months(day, 22)
+                else ActionKind.BO_NHIEM_LAI)
+        new = self.appoint(c, h.unit, h.title, kind, day,
                            until_retirement=until_retirement, chain_start=h.chain_start)
         new.tied = [t for t in h.tied if t.until is None]
         if c.forced_reappointment:
