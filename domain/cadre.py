@@ -387,7 +387,10 @@ class Cadre(Aggregate):
                 h.renewed_at is not None and h.renewed_at == ignore_version
                 and h.since <= effective_on)
             if h.unit_id == unit_id and h.title_code == title_code and running:
-                if kind in RENEWING_KINDS and h.since < effective_on:
+                # Only the running term renews: not one already ended or renewed later on.
+                open_term = h.until is None or (
+                    ignore_version is not None and h.renewed_at == ignore_version)
+                if kind in RENEWING_KINDS and h.since < effective_on and open_term:
                     renews = h.holding_id  # a new term of the post held: the tenure runs on
                     continue
                 raise Conflict(
@@ -695,6 +698,14 @@ class Cadre(Aggregate):
                 raise Conflict("Hãy thu hồi việc bổ nhiệm lại (kéo dài) trước khi thu hồi nhiệm kỳ "
                                "trước (retract the renewal first)", code="renewal_exists",
                                field="target_position")
+        renewed = (self.record.holdings.get(entry.fact.holding_id)
+                   if isinstance(entry.fact, Appointment) else None)
+        if replacement is not None and renewed is not None and renewed.renewed_at is not None \
+                and (replacement.get("unit_id"), replacement.get("title_code")) != (
+                    renewed.unit_id, renewed.title_code):
+            raise InvalidCommand("Nhiệm kỳ đã được bổ nhiệm lại: đính chính không được đổi đơn vị "
+                                 "hoặc chức danh (a renewed term keeps its post)",
+                                 code="invalid_replacement", field="replacement.unit_id")
         if replacement is not None and isinstance(entry.fact, Appointment) and \
                 replacement.get("renews") != entry.fact.renews:
             raise InvalidCommand("Đính chính không được biến việc bổ nhiệm lại thành bổ nhiệm mới "
