@@ -21,6 +21,7 @@ from domain.values import (
     CommendationLevel,
     Decision,
     DisciplineForm,
+    DisciplineSystem,
     Education,
     EndingReason,
     Gender,
@@ -250,6 +251,7 @@ class DisciplineIn(Command):
     effective_on: Day
     violation: LongText
     decision: DecisionIn
+    system: DisciplineSystem | None = None  # dang | chinh_quyen | doan_the
 
 
 class VettingIn(Command):
@@ -347,6 +349,16 @@ class UnitOut(Row):
 
 class UnitsOut(Answer):
     units: list[UnitOut]
+
+
+class UnitKindOut(BaseModel):
+    code: str
+    label: str
+    branch: str
+
+
+class UnitKindsOut(BaseModel):
+    unit_kinds: list[UnitKindOut]
 
 
 class HoldingOut(Row):

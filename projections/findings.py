@@ -39,10 +39,12 @@ from domain.record import (
     Registration,
     Relative,
     Remove,
+    Renew,
     Restore,
     Resume,
     Training,
     Unplan,
+    Unrenew,
     Vetting,
     Withdraw,
     apply_correction,
@@ -215,7 +217,9 @@ class RecordFold:
                     until=old.until if old else None, end_reason=old.end_reason if old else None,
                     end_decision=old.end_decision if old else None,
                     end_position=old.end_position if old else None,
-                    end_recorded_on=old.end_recorded_on if old else None)
+                    end_recorded_on=old.end_recorded_on if old else None,
+                    renewed_position=old.renewed_position if old else None,
+                    renews=_uuid_or_none(a.renews))
             elif isinstance(effect, End):
                 ending = fact = effect.ending
                 key = _uuid(ending.holding_id)
@@ -243,6 +247,20 @@ class RecordFold:
             elif isinstance(effect, Add):
                 fact = effect.fact
                 self._add(c, fact, effect.place, day)
+            elif isinstance(effect, Renew):  # the renewal's own entry is its Hold
+                key = _uuid(effect.renewed)
+                if key in c.holdings:
+                    c.holdings[key] = replace(c.holdings[key], until=_day(effect.on),
+                                              end_reason=None, end_decision=None,
+                                              end_position=None, end_recorded_on=day,
+                                              renewed_position=effect.place)
+                continue
+            elif isinstance(effect, Unrenew):
+                for key, held in list(c.holdings.items()):
+                    if held.renewed_position == effect.place:
+                        c.holdings[key] = replace(held, until=None, end_recorded_on=None,
+                                                  renewed_position=None)
+                continue
             else:
                 self._undo(c, effect)
                 continue
@@ -268,7 +286,8 @@ class RecordFold:
         elif isinstance(fact, Discipline):
             c.disciplines[position] = DisciplineFact(position, _code(fact.form),
                                                      _day(fact.effective_on),
-                                                     _decision(fact.decision), day)
+                                                     _decision(fact.decision), day,
+                                                     system=_text(fact.system))
         elif isinstance(fact, Vetting):
             c.vettings[position] = VettingFact(position, _day(fact.effective_on),
                                                _code(fact.conclusion), _code(fact.purpose))

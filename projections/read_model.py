@@ -369,7 +369,9 @@ class ReadModel:
 
     def _barred_until(self, discipline: dict[str, Any]) -> date:
         on: date = discipline["effective_on"]
-        version = self._pack.version_for("discipline_bar", on, "dang")
+        # The state's bar for a state discipline, else the party's (recorded or not).
+        track = "nha_nuoc" if discipline.get("system") == "chinh_quyen" else "dang"
+        version = self._pack.version_for("discipline_bar", on, track)
         months = 12
         if version is not None:
             months = int(version.params.get(str(discipline["code"]), 60))

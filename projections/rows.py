@@ -44,10 +44,12 @@ from domain.record import (
     Registration,
     Relative,
     Remove,
+    Renew,
     Restore,
     Resume,
     Training,
     Unplan,
+    Unrenew,
     Vetting,
     Withdraw,
     apply_correction,
@@ -394,6 +396,17 @@ def _effects(effects: list[Effect], cadre_id: UUID, known: Known,
             ops += _reopen("holdings", "holding_id", _uuid(effect.holding_id), known, {
                 "until": None, "end_reason": None, "ending_decision": None,
                 "ended_position": None})
+        elif isinstance(effect, Renew):
+            # The term renewed runs until the renewal, without an ending (no reason, no
+            # decision); `ended_position` names the renewal, so that its retraction finds it.
+            ops += _reopen("holdings", "holding_id", effect.renewed, known, {
+                "until": effect.on, "end_reason": None, "ending_decision": None,
+                "ended_position": effect.place})
+        elif isinstance(effect, Unrenew):
+            renewed = known.open_row("holdings", "ended_position", effect.place)
+            if renewed is not None and renewed["end_reason"] is None:
+                ops += _reopen("holdings", "holding_id", renewed["holding_id"], known, {
+                    "until": None, "ended_position": None})
         elif isinstance(effect, Withdraw):
             ops += _close("holdings", "holding_id", _uuid(effect.holding_id), known)
         elif isinstance(effect, Plan):

@@ -8,7 +8,7 @@ date on which the state became a breach. Nothing here reads a clock: the record 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -23,7 +23,7 @@ from domain.rules.facts import (
 )
 from domain.rules.pack import RulePack, RuleVersion, default_pack
 from domain.rules.retirement import retirement_date
-from domain.values import Decision, add_months, age_on, label
+from domain.values import PARTY_COMMITTEE_KINDS, Decision, add_months, age_on, label
 
 # The 13 linked sectors (contract codes), named as in QĐ 114; values.LABELS has no entries yet.
 SECTOR_NAMES = {
@@ -82,7 +82,7 @@ def as_of(record: RecordFacts) -> RecordFacts:
     def holding(h: HoldingFact) -> HoldingFact:
         if h.until is not None and h.until > day:
             return replace(h, until=None, end_reason=None, end_decision=None, end_position=None,
-                           end_recorded_on=None)
+                           end_recorded_on=None, renewed_position=None)
         return h
 
     cadres = []
@@ -187,7 +187,10 @@ def _chain_start(c: CadreFacts, h: HoldingFact) -> date:
 
 
 def _judged(version: RuleVersion, h: HoldingFact) -> bool:
-    return h.kind in version.params.get("kinds", (h.kind,))
+    # A renewal (a new term of a post held: bổ nhiệm lại, kéo dài, bầu cử lại) is judged by
+    # the rules that judge reappointments, whatever kind recorded it: it is no new post.
+    kind = "bo_nhiem_lai" if h.renews is not None else h.kind
+    return kind in version.params.get("kinds", (kind,))
 
 
 # --- the rules ---------------------------------------------------------------------------
@@ -209,6 +212,10 @@ def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
                 if d.effective_on > day:
                     continue
                 for v in pack.versions_for("discipline_bar", day):
+                    # Each version bars for the disciplines of its system (a party rule for
+                    # party discipline); one whose system was not recorded, for every version.
+                    if d.system is not None and d.system not in v.params.get("systems", ()):
+                        continue
                     months = v.params.get(d.form)
                     if not isinstance(months, int):
                         continue
@@ -251,25 +258,51 @@ def not_in_planning(record: RecordFacts, pack: RulePack) -> list[Finding]:
     return findings
 
 
-def retirement_horizon(record: RecordFacts, pack: RulePack) -> list[Finding]:
-    """A first or higher appointment with fewer months left to retirement than required."""
-    findings = []
+def _to_retirement(record: RecordFacts, pack: RulePack, rule_id: str,
+                   judged: Callable[[RuleVersion, CadreFacts, HoldingFact], bool],
+                   ) -> Iterator[tuple[RuleVersion, CadreFacts, HoldingFact, date, int]]:
+    """The holdings a rule judges against retirement: version, cadre, holding, retirement date
+    and the months then left to it."""
     for c in record.cadres:
         retires = retirement_date(c.born_on, c.gender, pack.retirement)
         for h in c.holdings:
-            v = pack.version_for("retirement_horizon", h.since)
-            if v is None or not _judged(v, h) or not _is_promotion(record, c, h):
-                continue
-            horizon = int(v.param("horizon_months"))
-            if add_months(h.since, horizon) <= retires:
-                continue
-            left = _months_between(h.since, retires)
-            findings.append(_finding(
-                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
-                effective_on=h.since, evidence=(h.position, c.registered_position),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
-                         f"khi chỉ còn {left} tháng đến thời điểm nghỉ hưu ({_d(retires)}), "
-                         f"dưới {horizon} tháng theo quy định.")))
+            v = pack.version_for(rule_id, h.since)
+            if v is not None and judged(v, c, h):
+                yield v, c, h, retires, _months_between(h.since, retires)
+
+
+def retirement_horizon(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A first or higher appointment with fewer months left to retirement than required."""
+    findings = []
+    for v, c, h, retires, left in _to_retirement(
+            record, pack, "retirement_horizon",
+            lambda v, c, h: _judged(v, h) and _is_promotion(record, c, h)):
+        horizon = int(v.param("horizon_months"))
+        if add_months(h.since, horizon) <= retires:
+            continue
+        findings.append(_finding(
+            v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+            effective_on=h.since, evidence=(h.position, c.registered_position),
+            summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                     f"khi chỉ còn {left} tháng đến thời điểm nghỉ hưu ({_d(retires)}), "
+                     f"dưới {horizon} tháng theo quy định.")))
+    return findings
+
+
+def extension_to_retirement(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A term extended to retirement (kéo dài) with more months left than the rule allows."""
+    findings = []
+    for v, c, h, retires, left in _to_retirement(record, pack, "extension_to_retirement",
+                                                 lambda v, c, h: h.kind == "keo_dai"):
+        allowed = int(v.param("max_months_left"))
+        if add_months(h.since, allowed) > retires:
+            continue
+        findings.append(_finding(
+            v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+            effective_on=h.since, evidence=(h.position, c.registered_position),
+            summary=(f"{c.full_name} được kéo dài thời gian giữ chức {_post(record, h)} "
+                     f"ngày {_d(h.since)} khi còn {left} tháng đến thời điểm nghỉ hưu "
+                     f"({_d(retires)}), không dưới {allowed} tháng theo quy định.")))
     return findings
 
 
@@ -511,7 +544,7 @@ def _link(record: RecordFacts, v: RuleVersion, ha: HoldingFact, hb: HoldingFact,
         if not (area_title.is_head and sector_title.is_head):
             continue
         area_unit = record.units.get(area_head.unit_id)
-        if area_unit is None or area_unit.kind not in v.param("area_unit_kinds"):
+        if area_unit is None or not _area_kind(v, area_unit.kind):
             continue
         if sector_title.sector not in v.param("sectors"):
             continue
@@ -523,13 +556,22 @@ def _link(record: RecordFacts, v: RuleVersion, ha: HoldingFact, hb: HoldingFact,
     return None
 
 
+def _area_kind(v: RuleVersion, kind: str) -> bool:
+    """An area's party or government body; a party committee counts whether recorded as the
+    committee (đảng ủy) or as the organisation (đảng bộ)."""
+    kinds = set(v.param("area_unit_kinds"))
+    if kinds & PARTY_COMMITTEE_KINDS:
+        kinds |= PARTY_COMMITTEE_KINDS
+    return kind in kinds
+
+
 def _area_of(record: RecordFacts, v: RuleVersion, unit_id: UUID, day: date) -> UUID:
     """The area an area head answers for: the geographic parent (a district or ward node that is
     itself no party committee or people's committee), else the head's own unit."""
     unit = record.units[unit_id]
     parent_id = unit.parent_on(day)
     parent = record.units.get(parent_id) if parent_id else None
-    if parent is not None and parent.kind not in v.param("area_unit_kinds"):
+    if parent is not None and not _area_kind(v, parent.kind):
         return parent.unit_id
     return unit_id
 
@@ -995,4 +1037,5 @@ CHECKS: dict[str, Check] = {
     "commendation_while_disciplined": commendation_while_disciplined,
     "commendation_below_rating": commendation_below_rating,
     "commendation_own_circle": commendation_own_circle,
+    "extension_to_retirement": extension_to_retirement,
 }

@@ -39,6 +39,7 @@ RULE_IDS = (
     "commendation_while_disciplined",
     "commendation_below_rating",
     "commendation_own_circle",
+    "extension_to_retirement",
 )
 SEVERITIES = ("high", "medium", "low")
 DEFAULT_PACK = Path(__file__).with_name("rule_pack.toml")

@@ -87,7 +87,7 @@ class World:
 
     def child_unit(self, scope: str) -> UUID:
         receipt = self.runtime.app.register_unit(
-            code=f"U{fresh()}", name="Tổ công tác", kind="to", established_on=date(2010, 1, 1),
+            code=f"U{fresh()}", name="Tổ công tác", kind="co_quan", established_on=date(2010, 1, 1),
             parent_id=self.unit(scope), recorded_by="setup")
         return receipt.id
 
@@ -279,6 +279,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: (f"/api/v1/cadres/{w.erasable()}/erasure", {"reason": "Yêu cầu"}, None),
         admin_only_write()),
     ("GET", "/api/v1/units"): Row(lambda w, s: ("/api/v1/units", None, None), open_reads()),
+    ("GET", "/api/v1/unit-kinds"): Row(lambda w, s: ("/api/v1/unit-kinds", None, None),
+                                       open_reads()),
     ("GET", "/api/v1/rules"): Row(lambda w, s: ("/api/v1/rules", None, None), {
         "admin": (200, 200), "personnel": (403, 403), "inspector": (200, 200),
         "leader": (200, 200), "self": (403, 403), "anonymous": (401, 401)}),

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import orjson
 import pytest
@@ -34,6 +34,7 @@ from domain.values import (
     CommendationLevel,
     Decision,
     DisciplineForm,
+    DisciplineSystem,
     Education,
     EndingReason,
     Gender,
@@ -75,7 +76,7 @@ DECISION_NO_SIGNER_ID = Decision(number="125/QĐ-UBND", signed_on=date(2021, 12,
 # Per event class (qualified name): one or more realistic payloads, domain fields only.
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "Unit.Registered": [dict(
-        code="KA-NV", name="Phòng Nội vụ quận Kiến An", kind="phong_chuyen_mon",
+        code="KA-NV", name="Phòng Nội vụ quận Kiến An", kind="phong",
         established_on=date(2008, 4, 1), parent_id=DISTRICT, decision=DECISION_NO_SIGNER_ID,
         recorded_by="ban_to_chuc")],
     "Unit.Renamed": [dict(new_name="Phòng Nội vụ – Lao động", effective_on=date(2025, 3, 1),
@@ -116,7 +117,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         holding_id=HOLDING, kind=ActionKind.DIEU_DONG_BO_NHIEM, unit_id=OFFICE,
         title_code="truong_phong", effective_on=date(2022, 4, 15), decision=DECISION,
         term_months=60, planned_end_on=date(2027, 4, 15), special_case=True,
-        recorded_by="ban_to_chuc")],
+        recorded_by="ban_to_chuc", renews=None),
+        # A reappointment that renews the holding (contract v1.1).
+        dict(holding_id=PLANNING, kind=ActionKind.BO_NHIEM_LAI, unit_id=OFFICE,
+             title_code="truong_phong", effective_on=date(2027, 4, 15), decision=DECISION,
+             term_months=60, planned_end_on=date(2032, 4, 15), special_case=False,
+             recorded_by="ban_to_chuc", renews=HOLDING)],
     "Cadre.HoldingEnded": [dict(
         holding_id=HOLDING, unit_id=OFFICE, title_code="truong_phong",
         reason=EndingReason.LUAN_CHUYEN, effective_on=date(2025, 7, 1), decision=DECISION,
@@ -155,7 +161,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         effective_on=date(2025, 11, 30), decision=DECISION, recorded_by="ban_to_chuc")],
     "Cadre.Disciplined": [dict(
         form=DisciplineForm.KHIEN_TRACH, violation="Vi phạm quy định về kê khai tài sản",
-        effective_on=date(2023, 8, 14), decision=DECISION, recorded_by="uy_ban_kiem_tra")],
+        effective_on=date(2023, 8, 14), decision=DECISION, recorded_by="uy_ban_kiem_tra",
+        system=DisciplineSystem.DANG),
+        dict(form=DisciplineForm.BAI_NHIEM, violation="Không còn xứng đáng với sự tín nhiệm",
+             effective_on=date(2025, 9, 14), decision=DECISION, recorded_by="hdnd",
+             system=None)],
     "Cadre.Vetted": [dict(
         purpose="bo_nhiem", conclusion=VettingConclusion.DAT,
         body="Ban Tổ chức Quận ủy", effective_on=date(2022, 3, 2), decision=None,
@@ -394,7 +404,7 @@ def test_event_round_trips_with_every_type(app: HosoApplication, cls: type[Aggre
 def test_enums_and_dates_are_tagged_in_the_stored_json(app: HosoApplication) -> None:
     stored = app.mapper.to_stored_event(build(Cadre.Appointed, SAMPLES["Cadre.Appointed"][0]))
     state = orjson.loads(stored.state)
-    assert state["class_version"] == 2
+    assert state["class_version"] == 3
     assert state["effective_on"] == {"_t": "date", "v": "2022-04-15"}
     assert state["kind"]["_t"] == "enum" and state["kind"]["v"] == "dieu_dong_bo_nhiem"
     assert state["decision"]["_t"] == "dc"
@@ -466,6 +476,47 @@ def test_evaluated_v1_is_read_as_unscored(app: HosoApplication) -> None:
     assert (event.scores, event.framework_id, event.score) == (None, None, Decimal("85"))
     (entry,) = app.cadre(cadre_id).facts("Evaluated")
     assert entry.payload["rating"] == Rating.HTTNV and entry.payload["scores"] is None
+
+
+def test_appointed_v2_and_disciplined_v1_are_read_as_current(app: HosoApplication) -> None:
+    """v2 appointments never renewed a holding; v1 disciplines did not name their system."""
+    cadre_id = app.register_cadre(full_name="Lê Văn Tám", gender=Gender.NAM,
+                                  born_on=date(1975, 2, 3), recorded_by="ban_to_chuc").id
+    appointed = {**appointed_v1_state(cadre_id, HOLDING), "special_case": False,
+                 "class_version": 2}
+    disciplined = dict(timestamp=datetime(2023, 8, 14, 2, 0, tzinfo=UTC),
+                       form=DisciplineForm.KHIEN_TRACH, violation="Vi phạm",
+                       effective_on=date(2023, 8, 14), decision=DECISION_NO_SIGNER_ID,
+                       recorded_by="uy_ban_kiem_tra")
+    old = [StoredEvent(originator_id=cadre_id, originator_version=version, topic=get_topic(cls),
+                       state=app.mapper.transcoder.encode(state))
+           for version, cls, state in ((2, Cadre.Appointed, appointed),
+                                       (3, Cadre.Disciplined, disciplined))]
+    app.recorder.insert_events(old)
+    read = {e.originator_version: app.mapper.to_domain_event(e)
+            for e in app.recorder.select_events(cadre_id)}
+    assert read[2].renews is None and read[3].system is None
+    cadre = app.cadre(cadre_id)
+    assert cadre.holdings()[HOLDING].renews is None and cadre.version == 3
+
+
+def test_unit_registered_v1_maps_the_demo_kinds_to_codes(app: HosoApplication) -> None:
+    """Stores written before unit kinds were codes keep working: 'ban' reads as ban_dang."""
+    unit_id = uuid4()
+    for version, (kind, expected) in enumerate((("ban", "ban_dang"), ("truong", "truong_hoc"),
+                                                ("dang_uy", "dang_uy")), start=1):
+        unit_id = uuid4()
+        v1 = StoredEvent(originator_id=unit_id, originator_version=1,
+                         topic=get_topic(Unit.Registered),
+                         state=app.mapper.transcoder.encode(dict(
+                             timestamp=datetime(2008, 4, 1, 2, 0, tzinfo=UTC),
+                             originator_topic=get_topic(Unit), code=f"OLD{version}",
+                             name="Ban cũ", kind=kind, established_on=date(2008, 4, 1),
+                             parent_id=None, decision=None, recorded_by="nhap_lieu")))
+        app.recorder.insert_events([v1])
+        (stored,) = app.recorder.select_events(unit_id)
+        assert app.mapper.to_domain_event(stored).kind == expected
+    assert app.repository.get(unit_id).kind == "dang_uy"
 
 
 def test_upcasters_cover_every_version_step() -> None:
