@@ -30,7 +30,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from api.document_certificates import stamp_docx, stamp_xlsx
-from domain.calendar import VIETNAM
+from domain.calendar import VIETNAM, period_name
 from domain.programmes import programme_name
 from domain.values import fold, label
 from infra.spreadsheet_text import write_text_as_text
@@ -228,7 +228,7 @@ def _bm01_rank(key: str) -> tuple[int, int, str]:
 def evaluation_sheet(e: Mapping[str, Any]) -> Sheet:
     rows = [[label(r), v["count"], v["percent"]] for r, v in ordered(e["by_rating"], RATINGS)]
     rows.append(["Tổng số được đánh giá", e["total"], 100.0 if e["total"] else None])
-    return Sheet("Đánh giá", f"Kết quả đánh giá, xếp loại kỳ {e['period']}",
+    return Sheet("Đánh giá", f"Kết quả đánh giá, xếp loại {period_name(str(e['period']))}",
                  ["Xếp loại", "Số lượng", "Tỷ lệ (%)"], rows, frozenset({2}))
 
 
@@ -537,8 +537,8 @@ def _training_section(doc: Any, number: int, t: Mapping[str, Any]) -> None:
 def _evaluation_section(doc: Any, number: int, e: Mapping[str, Any]) -> None:
     _sub(doc, number, "Công tác đánh giá cán bộ")
     p = doc.add_paragraph()
-    text_run(p, f"Kết quả đánh giá, xếp loại {tier_phrase(e['scope'].get('tier'))} kỳ "
-            f"{e['period']}: tổng số {vn_count(e['total'])} đồng chí được kiểm điểm, đánh giá:")
+    text_run(p, f"Kết quả đánh giá, xếp loại {tier_phrase(e['scope'].get('tier'))} "
+            f"{period_name(str(e['period']))}: tổng số {vn_count(e['total'])} đồng chí được kiểm điểm, đánh giá:")
     for rating, value in ordered(e["by_rating"], RATINGS):
         if value["count"] or rating != "KHTNV":
             _bullet(doc, f"{label(rating)}: {vn_count(value['count'])} đồng chí "

@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.calendar import EARLIEST_YEAR, period_bounds
+from domain.calendar import EARLIEST_YEAR, period_bounds, period_name
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.evaluation_frameworks import framework_for, judge_scores
 from domain.programmes import PROGRAMMES
@@ -497,7 +497,7 @@ class Cadre(Aggregate):
         self._check_day(effective_on, "decided_on", window)
         if effective_on < start:
             raise InvalidCommand(
-                f"Ngày đánh giá {effective_on:%d/%m/%Y} trước khi kỳ {period} bắt đầu "
+                f"Ngày đánh giá {effective_on:%d/%m/%Y} trước khi {period_name(period)} bắt đầu "
                 "(decided_on precedes the period)", code="invalid_date", field="decided_on")
         if decision is not None:
             self._check_decision(decision, window)
@@ -506,7 +506,7 @@ class Cadre(Aggregate):
                                  code="invalid_value", field="score")
         for e in self.facts("Evaluated"):
             if e.payload["period"] == period and e.version != ignore_version:
-                raise Conflict(f"Cán bộ đã được đánh giá kỳ {period} (duplicate evaluation for "
+                raise Conflict(f"Cán bộ đã được đánh giá {period_name(period)} (duplicate evaluation for "
                                "the period)", code="duplicate_evaluation", field="period")
         if scores is not None:
             score, framework_id = self._marked(period, start, after, rating, score, scores,

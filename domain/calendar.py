@@ -66,6 +66,20 @@ def period_bounds(period: str) -> tuple[date, date]:
     return date(year, 1, 1), date(year + 1, 1, 1)
 
 
+_ROMAN_QUARTERS = ("I", "II", "III", "IV")
+
+
+def period_name(period: str) -> str:
+    """A period as Vietnamese documents write it: "2026-Q3" → "quý III/2026", "2025" →
+    "năm 2025" (the API keeps "2026-Q3")."""
+    match = PERIOD_PATTERN.match(period)
+    if not match:
+        return period
+    if match.group(2):
+        return f"quý {_ROMAN_QUARTERS[int(match.group(2)) - 1]}/{match.group(1)}"
+    return f"năm {match.group(1)}"
+
+
 def period_first_and_last(period: str) -> tuple[date, date]:
     """First and last day of a period (both included), as the reports name their range."""
     first, after = period_bounds(period)

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from domain.calendar import period_bounds
+from domain.calendar import period_bounds, period_name
 from domain.errors import InvalidCommand
 from domain.values import Rating
 
@@ -120,14 +120,14 @@ def framework_for(period: str, title_group: str, framework_id: str | None = None
             raise InvalidCommand(f"Không có khung đánh giá '{framework_id}' (unknown framework)",
                                  code="invalid_code", field="framework_id")
         if not named.in_force_for(period):
-            raise InvalidCommand(f"Khung '{framework_id}' không áp dụng cho kỳ {period} "
+            raise InvalidCommand(f"Khung '{framework_id}' không áp dụng cho {period_name(period)} "
                                  "(framework not in force for the period)",
                                  code="framework_not_in_force", field="framework_id")
         return named
     candidates = sorted((f for f in frameworks if f.in_force_for(period)
                          and title_group in f.title_groups), key=lambda f: len(f.title_groups))
     if not candidates:
-        raise InvalidCommand(f"Kỳ {period} không có khung đánh giá có điểm; bỏ trường scores "
+        raise InvalidCommand(f"{period_name(period).capitalize()} không có khung đánh giá có điểm; bỏ trường scores "
                              "(no scored framework is in force for the period)",
                              code="no_framework", field="scores")
     return candidates[0]

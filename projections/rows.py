@@ -22,6 +22,7 @@ from uuid import UUID
 import orjson
 
 from domain.cadre import Cadre
+from domain.calendar import period_name
 from domain.record import (
     FACT_TYPES,
     Add,
@@ -209,7 +210,8 @@ def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
         return (f"Giới thiệu ứng cử {known.title_name(str(p['title_code']))}, "
                 f"{known.unit_name(unit_id, day)}{_decision_text(p.get('decision'))}")
     if type_ == "Evaluated":
-        return f"Đánh giá, xếp loại kỳ {p['period']}: {label(_code(p['rating']))}"
+        return (f"Đánh giá, xếp loại {period_name(str(p['period']))}: "
+                f"{label(_code(p['rating']))}")
     if type_ == "TrainingRecorded":
         done = _day(p.get("completed_on"))
         end = f", hoàn thành ngày {done:%d/%m/%Y}" if done else " (đang học)"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.calendar import VIETNAM
-from domain.values import label
+from domain.calendar import VIETNAM, period_name
+from domain.values import LABELS, fold, label
 
 TIER_NAMES = {"thanh_uy": "Thành ủy", "quan_uy": "Quận ủy", "huyen_uy": "Huyện ủy",
               "dang_uy": "Đảng ủy", "tinh_uy": "Tỉnh ủy"}
@@ -26,6 +27,39 @@ ENTRY_TYPES = {
     "Commended": "Khen thưởng",
     "Corrected": "Đính chính", "Retracted": "Thu hồi", "PersonalDataErased": "Xóa dữ liệu cá nhân",
 }
+# Every event of the log as the audit screen names it (a test holds it complete).
+EVENT_NAMES = {
+    **{f"Cadre.{name}": text for name, text in ENTRY_TYPES.items() if name != "Retracted"},
+    "Unit.Registered": "Thành lập đơn vị", "Unit.Renamed": "Đổi tên đơn vị",
+    "Unit.Moved": "Chuyển trực thuộc đơn vị", "Unit.MergedInto": "Hợp nhất đơn vị",
+    "Unit.Absorbed": "Tiếp nhận đơn vị hợp nhất", "Unit.Dissolved": "Giải thể đơn vị",
+    "Unit.HeadSeatSet": "Giao vị trí cấp trưởng",
+    "Unit.HeadSeatWithdrawn": "Thôi vị trí cấp trưởng",
+    "Title.Registered": "Khai báo chức danh",
+    "FindingReview.Opened": "Mở hồ sơ xem xét phát hiện",
+    "FindingReview.Reviewed": "Kết luận xem xét phát hiện",
+    "Feedback.Filed": "Tiếp nhận phản ánh", "Feedback.StatusChanged": "Cập nhật xử lý phản ánh",
+}
+# Writers that are not a person's token.
+ACTOR_NAMES = {"phan_anh_noi_bo": "Phản ánh nội bộ (người phản ánh được bảo vệ)",
+               "admin": "Quản trị hệ thống"}
+_ENGLISH_TAIL = re.compile(r"\s*\((?=[^()]*[a-z]{3})[\x20-\x7e]*\)\s*$")
+
+
+def event_name(topic: str) -> str:
+    return EVENT_NAMES.get(topic, topic)
+
+
+def actor_name(actor: str) -> str:
+    if actor.startswith("cli:"):
+        return f"Dòng lệnh ({actor.removeprefix('cli:')})"
+    return ACTOR_NAMES.get(actor, actor)
+
+
+def vietnamese(message: str) -> str:
+    """A refusal as the screens show it: the service's messages end with their English gloss in
+    brackets, for API clients; the UI is Vietnamese only."""
+    return _ENGLISH_TAIL.sub("", message)
 
 
 def _as_date(value: Any) -> date | None:
@@ -148,17 +182,42 @@ def install(env: Any) -> None:
                        role=lambda r: ROLE_NAMES.get(r, r),
                        status=lambda s: STATUS_NAMES.get(s, s),
                        severity=lambda s: SEVERITY_NAMES.get(s, s),
-                       entry_type=lambda t: ENTRY_TYPES.get(t, t))
+                       entry_type=lambda t: ENTRY_TYPES.get(t, t), event=event_name,
+                       actor=actor_name, vi=vietnamese, period=period_label)
     env.globals.update(share=share)
 
 
 _ROMAN = ("I", "II", "III", "IV")
 
 
+_QUARTER_INPUT = re.compile(r"^\s*(?:quý|quy|q)\s*([ivx]+|[1-4])\s*[/ -]\s*(\d{4})\s*$",
+                            re.IGNORECASE)
+_YEAR_INPUT = re.compile(r"^\s*(?:năm|nam)?\s*(\d{4})\s*$", re.IGNORECASE)
+
+
+def read_period(text: str) -> str | None:
+    """A period as an officer types it: "Quý IV/2025", "quý 4/2025", "năm 2025", "2025", or
+    the API's "2025-Q4"; None when it is none of these (the API's refusal then names it)."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}(-Q[1-4])?", text):
+        return text
+    if match := _QUARTER_INPUT.match(text):
+        quarter, year = match.group(1).upper(), match.group(2)
+        number = int(quarter) if quarter.isdigit() else (
+            _ROMAN.index(quarter) + 1 if quarter in _ROMAN else 0)
+        return f"{year}-Q{number}" if 1 <= number <= 4 else None
+    if match := _YEAR_INPUT.match(text):
+        return match.group(1)
+    return None
+
+
+def read_level(text: str) -> str:
+    """A qualification level typed as its Vietnamese name ("Đại học", "Chuyên viên chính")
+    is its code; anything else (a language certificate, a code) is kept as typed."""
+    wanted = fold(text)
+    return next((code for code, name in LABELS.items() if fold(name) == wanted), text.strip())
+
+
 def period_label(period: str) -> str:
-    """An evaluation period as Vietnamese documents write it: "2026-Q3" → "Quý III/2026",
-    "2025" → "năm 2025"."""
-    if "-Q" in period:
-        year, quarter = period.split("-Q")
-        return f"quý {_ROMAN[int(quarter) - 1]}/{year}"
-    return f"năm {period}"
+    """An evaluation period as Vietnamese documents write it: "2026-Q3" → "quý III/2026"."""
+    return period_name(period)

@@ -42,7 +42,7 @@ from api.schemas import (
     VettingIn,
 )
 from api.web import display
-from api.web.display import read_day
+from api.web.display import TIER_NAMES, read_day, read_level, read_period
 from domain.record import FACT_TYPES
 from domain.values import (
     UNIT_KINDS,
@@ -97,6 +97,7 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "discipline_system": _codes(DisciplineSystem, {"dang": "Đảng", "chinh_quyen": "Chính quyền",
                                                    "doan_the": "Đoàn thể"}),
     "yes_no": (("false", "Không"), ("true", "Có")),
+    "management_tier": tuple(TIER_NAMES.items()),
 }
 
 
@@ -146,7 +147,7 @@ def _correct(cadre_id: UUID, body: BaseModel, p: Any, runtime: Any) -> Any:
 
 
 FORMS: dict[str, Form] = {f.slug: f for f in (
-    Form("bo-nhiem", "Bổ nhiệm, phân công (appointment)", AppointmentIn, (
+    Form("bo-nhiem", "Bổ nhiệm, phân công", AppointmentIn, (
         Field("kind", "Hình thức", "select", True, "action_kind"),
         Field("unit_id", "Đơn vị", "select", True, "units"),
         Field("title_code", "Chức danh", "select", True, "titles"),
@@ -156,40 +157,40 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("planned_end_on", "Dự kiến kết thúc", "date"),
         Field("special_case", "Trường hợp đặc biệt", "checkbox"),
     ), cadre_routes.appoint),
-    Form("thoi-giu-chuc-vu", "Thôi giữ chức vụ (end a holding)", EndingIn, (
+    Form("thoi-giu-chuc-vu", "Thôi giữ chức vụ", EndingIn, (
         Field("unit_id", "Đơn vị", "select", True, "units"),
         Field("title_code", "Chức danh", "select", True, "titles"),
         Field("reason", "Lý do", "select", True, "ending_reason"),
         Field("effective_on", "Ngày hiệu lực", "date", True),
         *decision_fields(),
     ), cadre_routes.end_holding),
-    Form("gioi-thieu-ung-cu", "Giới thiệu ứng cử (nomination)", NominationIn, (
+    Form("gioi-thieu-ung-cu", "Giới thiệu ứng cử", NominationIn, (
         Field("unit_id", "Đơn vị", "select", True, "units"),
         Field("title_code", "Chức danh", "select", True, "titles"),
         Field("decided_on", "Ngày quyết định", "date", True),
         *decision_fields(),
     ), cadre_routes.nominate),
-    Form("danh-gia", "Đánh giá, xếp loại (evaluation)", EvaluationIn, (
-        Field("period", "Kỳ đánh giá", required=True, hint="YYYY hoặc YYYY-Qn, ví dụ 2025-Q4"),
+    Form("danh-gia", "Đánh giá, xếp loại", EvaluationIn, (
+        Field("period", "Kỳ đánh giá", required=True, hint="Năm (ví dụ 2025) hoặc quý (ví dụ Quý IV/2025)"),
         Field("rating", "Xếp loại", "select", True, "rating"),
         Field("decided_on", "Ngày quyết định", "date", True),
         Field("score", "Điểm", "number"),
         *decision_fields(required=False),
     ), cadre_routes.evaluate, decision_optional=True),
-    Form("dao-tao", "Đào tạo, bồi dưỡng (training)", TrainingIn, (
+    Form("dao-tao", "Đào tạo, bồi dưỡng", TrainingIn, (
         Field("program", "Chương trình", required=True),
         Field("started_on", "Ngày bắt đầu", "date", True),
         Field("completed_on", "Ngày hoàn thành", "date"),
         Field("institution", "Cơ sở đào tạo"),
         Field("mode", "Hình thức", "select", False, "training_mode"),
     ), cadre_routes.record_training),
-    Form("van-bang", "Văn bằng, trình độ (qualification)", QualificationIn, (
+    Form("van-bang", "Văn bằng, trình độ", QualificationIn, (
         Field("kind", "Loại", "select", True, "qualification_kind"),
         Field("level", "Trình độ", required=True,
-              hint="Mã trình độ, ví dụ dai_hoc, cao_cap, cvc"),
+              hint="Ví dụ: Đại học, Cao cấp, Chuyên viên chính, Tiếng Anh B1"),
         Field("obtained_on", "Ngày cấp", "date", True),
     ), cadre_routes.add_qualification),
-    Form("quy-hoach", "Quy hoạch (planning)", PlanningIn, (
+    Form("quy-hoach", "Quy hoạch", PlanningIn, (
         Field("unit_id", "Đơn vị", "select", True, "units"),
         Field("title_code", "Chức danh", "select", True, "titles"),
         Field("term", "Nhiệm kỳ", required=True, hint="YYYY-YYYY, ví dụ 2025-2030"),
@@ -197,39 +198,39 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         *decision_fields(),
         Field("removed", "Đưa ra khỏi quy hoạch", "checkbox"),
     ), cadre_routes.plan),
-    Form("ky-luat", "Kỷ luật (discipline)", DisciplineIn, (
+    Form("ky-luat", "Kỷ luật", DisciplineIn, (
         Field("form", "Hình thức kỷ luật", "select", True, "discipline_form"),
         Field("system", "Hệ thống kỷ luật", "select", False, "discipline_system"),
         Field("effective_on", "Ngày hiệu lực", "date", True),
         Field("violation", "Nội dung vi phạm", "textarea", True),
         *decision_fields(),
     ), cadre_routes.discipline),
-    Form("khen-thuong", "Khen thưởng (commendation)", CommendationIn, (
+    Form("khen-thuong", "Khen thưởng", CommendationIn, (
         Field("form", "Hình thức khen thưởng", "select", True, "commendation_form"),
         Field("level", "Cấp khen thưởng", "select", False, "commendation_level"),
         Field("decided_on", "Ngày quyết định", "date", True),
         Field("reason", "Thành tích", "textarea"),
         *decision_fields(),
     ), cadre_routes.commend),
-    Form("tham-dinh", "Thẩm định chính trị (vetting)", VettingIn, (
+    Form("tham-dinh", "Thẩm định chính trị", VettingIn, (
         Field("vetted_on", "Ngày thẩm định", "date", True),
         Field("purpose", "Mục đích", required=True),
         Field("conclusion", "Kết luận", "select", True, "vetting_conclusion"),
         Field("body", "Cơ quan thẩm định", required=True),
     ), cadre_routes.vet),
-    Form("quan-he-gia-dinh", "Quan hệ gia đình (relative)", RelativeIn, (
+    Form("quan-he-gia-dinh", "Quan hệ gia đình", RelativeIn, (
         Field("relation", "Quan hệ", "select", True, "relation"),
         Field("full_name", "Họ và tên", required=True),
         Field("born_year", "Năm sinh", "number"),
     ), cadre_routes.add_relative),
-    Form("dinh-chinh", "Đính chính, thu hồi (correction)", CorrectionIn, (
+    Form("dinh-chinh", "Đính chính, thu hồi", CorrectionIn, (
         Field("target_position", "Mục cần đính chính", "select", True, "entries"),
         Field("reason", "Lý do", "textarea", True),
         Field("replacement", "Nội dung thay thế (JSON)", "textarea",
               hint="Để trống để thu hồi mục; nếu đính chính, ghi đủ nội dung của lệnh gốc "
                    "dạng JSON"),
     ), _correct),
-    Form("dang-ky", "Đăng ký cán bộ (register a cadre)", CadreIn, (
+    Form("dang-ky", "Đăng ký cán bộ", CadreIn, (
         Field("full_name", "Họ và tên", required=True),
         Field("gender", "Giới tính", "select", True, "gender"),
         Field("born_on", "Ngày sinh", "date", True),
@@ -242,7 +243,7 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("political_theory", "Lý luận chính trị", "select", False, "political_theory"),
         Field("state_management", "Quản lý nhà nước", "select", False, "state_management"),
     ), cadre_routes.register_cadre, on_cadre=False),
-    Form("don-vi-moi", "Thành lập đơn vị (register a unit)", UnitIn, (
+    Form("don-vi-moi", "Thành lập đơn vị", UnitIn, (
         Field("code", "Mã đơn vị", required=True),
         Field("name", "Tên đơn vị", required=True),
         Field("kind", "Loại đơn vị", "select", True, "unit_kind"),
@@ -250,7 +251,7 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("parent_id", "Trực thuộc", "select", False, "units"),
         *decision_fields(required=False),
     ), unit_routes.register_unit, on_cadre=False, decision_optional=True),
-    Form("thay-doi-don-vi", "Thay đổi đơn vị (unit change)", UnitChangeIn, (
+    Form("thay-doi-don-vi", "Thay đổi đơn vị", UnitChangeIn, (
         Field("change", "Thay đổi", "select", True, "unit_change"),
         Field("effective_on", "Ngày hiệu lực", "date", True),
         Field("new_name", "Tên mới"),
@@ -258,11 +259,11 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("into_unit_id", "Hợp nhất vào", "select", False, "units"),
         *decision_fields(required=False),
     ), unit_routes.change_unit, on_cadre=False, on_unit=True, decision_optional=True),
-    Form("chuc-danh-moi", "Chức danh mới (register a title)", TitleIn, (
+    Form("chuc-danh-moi", "Chức danh mới", TitleIn, (
         Field("code", "Mã chức danh", required=True),
         Field("name", "Tên chức danh", required=True),
         Field("is_head", "Là cấp trưởng", "select", True, "yes_no"),
-        Field("management_tier", "Diện quản lý", required=True, hint="Ví dụ quan_uy"),
+        Field("management_tier", "Diện quản lý", "select", True, "management_tier"),
         Field("rank", "Thứ bậc", "number"),
         Field("sector", "Ngành"),
     ), title_routes.register_title, on_cadre=False),
@@ -271,16 +272,16 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
 CADRE_FORMS = tuple(f for f in FORMS.values() if f.on_cadre)
 
 MESSAGES = {
-    "missing": "Bắt buộc nhập (required)",
-    "date_from_datetime_parsing": "Ngày không hợp lệ (invalid date)",
-    "date_parsing": "Ngày không hợp lệ (invalid date)",
-    "date_type": "Ngày không hợp lệ (invalid date)",
-    "uuid_parsing": "Hãy chọn trong danh sách (choose from the list)",
-    "enum": "Giá trị không có trong danh sách (unknown code)",
-    "string_pattern_mismatch": "Sai định dạng (wrong format)",
-    "int_parsing": "Phải là số nguyên (must be a whole number)",
-    "decimal_parsing": "Phải là số (must be a number)",
-    "string_too_long": "Quá dài (too long)",
+    "missing": "Bắt buộc nhập",
+    "date_from_datetime_parsing": "Ngày không hợp lệ",
+    "date_parsing": "Ngày không hợp lệ",
+    "date_type": "Ngày không hợp lệ",
+    "uuid_parsing": "Hãy chọn trong danh sách",
+    "enum": "Giá trị không có trong danh sách",
+    "string_pattern_mismatch": "Sai định dạng",
+    "int_parsing": "Phải là số nguyên",
+    "decimal_parsing": "Phải là số",
+    "string_too_long": "Quá dài",
 }
 
 
@@ -299,13 +300,17 @@ def payload_of(form: Form, values: Mapping[str, str]) -> tuple[dict[str, Any], d
             try:
                 value = json.loads(raw)
             except ValueError:
-                errors[f.name] = "JSON không hợp lệ (invalid JSON)"
+                errors[f.name] = "Nội dung JSON không hợp lệ"
                 continue
         elif f.choices == "yes_no":
             value = raw == "true"
         elif f.kind == "date":
             day = read_day(raw)
             value = day.isoformat() if day is not None else raw
+        elif f.name == "period":
+            value = read_period(raw) or raw
+        elif f.name == "level":
+            value = read_level(raw)
         else:
             value = raw
         target = payload

@@ -55,7 +55,7 @@ from api.web.session import (
 )
 from domain.calendar import EARLIEST_YEAR, LATEST_YEAR
 from domain.errors import DomainError, InvalidCommand, NotFound
-from domain.rules.pack import RULE_IDS
+from domain.rules.pack import RULE_IDS, default_pack
 from domain.values import ReviewConclusion
 from infra.runtime import Runtime
 from projections import reports
@@ -65,6 +65,10 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 display.install(templates.env)
+
+# The screens name a rule by its Vietnamese title and a version by its source, never by id.
+RULE_TITLES = {v.id: v.title for v in default_pack().versions}
+RULE_SOURCES = {(v.id, v.version): v.source for v in default_pack().versions}
 
 router = APIRouter(include_in_schema=False)
 
@@ -468,7 +472,7 @@ def _choices(form: forms.Form, runtime: Runtime, v: Visitor,
     today = runtime.read_model.moment()
     out["units"] = [(str(u["id"]), "\u2003" * depth + f"{u['name']} ({u['code']})")
                     for depth, u in _tree(_scoped_units(v, runtime, today))]
-    out["titles"] = [(t["code"], f"{t['name']} ({t['code']})")
+    out["titles"] = [(t["code"], str(t["name"]))
                      for t in runtime.read_model.titles()]
     if cadre_id is not None and any(f.choices == "entries" for f in form.fields):
         entries = runtime.read_model.record(cadre_id, today) or []
@@ -710,7 +714,8 @@ def _report(request: Request, v: Visitor, runtime: Runtime) -> tuple[dict[str, A
     if kind == "cadre_quality":
         return reports.cadre_quality(model, m, tier, unit_id), chosen
     if kind == "evaluations":
-        return reports.evaluations(model, q.get("ky") or reports.latest_closed_period(m.as_of),
+        period = (display.read_period(q["ky"]) or q["ky"]) if q.get("ky") else None
+        return reports.evaluations(model, period or reports.latest_closed_period(m.as_of),
                                    m, tier, unit_id), chosen
     if kind == "monthly":
         month = q.get("thang") or f"{m.as_of:%m/%Y}"
@@ -800,6 +805,7 @@ def findings_page(request: Request) -> Response:
                  "findings", tc.moment)
     return page(request, "findings.html", {
         "v": v, "tc": tc, "findings": rows[:300], "total": len(rows), "rules": RULE_IDS,
+        "rule_titles": RULE_TITLES, "rule_sources": RULE_SOURCES,
         "rule": rule or "", "severity": severity or "", "state": state,
         "unit_id": str(unit_id or ""), "units": _tree(runtime.read_model.units(tc.moment)),
         "names": {str(k): val for k, val in names.items()}, "conclusions": CONCLUSIONS,

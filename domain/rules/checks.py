@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from domain.calendar import period_bounds
+from domain.calendar import period_bounds, period_name
 from domain.rules.facts import (
     LEVEL_ORDERS,
     CadreFacts,
@@ -610,7 +610,7 @@ def excellent_quota(record: RecordFacts, pack: RulePack) -> list[Finding]:
         findings.append(_finding(
             v, cadre_id=None, unit_id=unit_id, decision=None, effective_on=last_days[period],
             evidence=tuple(sorted(excellent)),
-            summary=(f"{_unit_name(record, unit_id)}: kỳ {period} có {len(excellent)}/"
+            summary=(f"{_unit_name(record, unit_id)}: {period_name(period)} có {len(excellent)}/"
                      f"{len(rated)} cán bộ xếp loại Hoàn thành xuất sắc nhiệm vụ "
                      f"({_pct(share)}%), vượt tỷ lệ {_pct(quota)}% số được xếp loại từ Hoàn "
                      f"thành tốt nhiệm vụ trở lên.")))

@@ -209,7 +209,7 @@ def test_a_refused_appointment_shows_the_domain_message_next_to_the_field(
     page.goto(form)
     # Blank required fields: each says so beside itself.
     page.get_by_role("button", name="Ghi vào hồ sơ").click()
-    assert page.locator("#f-kind-error").inner_text() == "Bắt buộc nhập (required)"
+    assert page.locator("#f-kind-error").inner_text() == "Bắt buộc nhập"
     assert page.locator("#f-decision-number-error").is_visible()
     # The head post is held on 01/06/2022 by Phạm Thị Thử Nghiệm: the domain refuses.
     page.get_by_label("Hình thức").select_option("bo_nhiem")

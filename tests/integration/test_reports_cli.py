@@ -52,7 +52,7 @@ def test_the_monthly_report_as_a_word_file(cli: CliRunner, district: tuple[Setti
     text = "\n".join(p.text for p in word.paragraphs)
     assert "Công tác tổ chức, cán bộ tháng 5/2022" in text
     assert "Tính đến 31/5/2022, Quận ủy Kiến An có 204 cán bộ diện Quận ủy quản lý" in text
-    assert "kỳ 2021: tổng số 125 đồng chí" in text
+    assert "năm 2021: tổng số 125 đồng chí" in text
     footer = "\n".join(p.text for p in word.sections[0].footer.paragraphs)
     assert digest in footer and "2022-05-31" in footer
 

@@ -1,0 +1,121 @@
+"""What a user reads is Vietnamese (issue 21, item 1): no English in brackets, no raw codes
+(`truong_phong_xa`, `Cadre.Appointed`, `vqd80-2022`), no ISO dates and no "2026-Q3" on any page
+of the web UI, for an administrator who sees every screen. The API keeps its codes."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from fastapi.testclient import TestClient
+
+from api.web.display import EVENT_NAMES
+from api.web.forms import FORMS
+from tests.e2e.test_api_matrix import World
+from tests.e2e.test_api_matrix import world as world  # noqa: F401  (the shared fixture)
+from tests.e2e.test_web_matrix import WEB_MATRIX, call, sign_in
+from tests.unit.test_event_roundtrip import event_classes
+
+# What gives a page away as untranslated.
+# (A file type such as "(.docx)" is not English; "dd/mm/yyyy" is how Vietnamese forms write a
+# date's shape. The shared world names its titles after their codes, "Chuyên viên cv_1": that
+# is data, not a code shown.)
+ENGLISH_IN_BRACKETS = re.compile(r"\((?!\.[a-z]+\))(?=[^()]*[a-z]{3})[\x20-\x7e]*\)")
+CODE = re.compile(r"\b(?!cv_\d)[a-z]+(?:_[a-z0-9]+)+\b|\b[A-Z][a-z]+\.[A-Z][A-Za-z]+\b"
+                  r"|\b(?!dd/mm/yyyy)[a-z]+/[a-z]+/[a-z]+\b")
+ISO_DATE = re.compile(r"\b(?:19|20|21)\d\d-[01]\d-[0-3]\d\b")
+RAW_PERIOD = re.compile(r"\b(?:19|20|21)\d\d-Q[1-4]\b")
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees: text nodes outside scripts and styles, and placeholders."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._hidden += 1
+        for name, value in attrs:
+            if name in ("placeholder", "title", "aria-label") and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden and data.strip():
+            self.parts.append(data.strip())
+
+
+def untranslated(html: str) -> list[str]:
+    reader = VisibleText()
+    reader.feed(html)
+    found = []
+    for text in reader.parts:
+        for pattern in (ENGLISH_IN_BRACKETS, CODE, ISO_DATE, RAW_PERIOD):
+            found += [f"{m.group(0)!r} in {text[:80]!r}" for m in pattern.finditer(text)]
+    return found
+
+
+def pages(w: World) -> list[str]:
+    urls = []
+    for (method, _path), row in WEB_MATRIX.items():
+        if method != "GET" or _path.startswith("/static"):
+            continue
+        url, _, params = row.request(w, "in")
+        if params:
+            url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+        urls.append(url)
+    cadre = w.cadre("in")
+    urls += [f"/can-bo/{cadre}/ghi/{slug}" for slug, form in FORMS.items() if form.on_cadre]
+    urls += [f"/ghi/{slug}" for slug, form in FORMS.items()
+             if not form.on_cadre and not form.on_unit]
+    urls += [f"/bao-cao?loai={kind}" for kind in ("evaluations", "actions", "training",
+                                                   "vettings", "summary", "monthly")]
+    return urls
+
+
+def test_no_page_shows_english_codes_or_iso_dates(
+        world: tuple[World, TestClient]) -> None:  # noqa: F811
+    w, client = world
+    browser = sign_in(client, w.tokens["admin"])
+    problems: dict[str, list[str]] = {}
+    for url in pages(w):
+        w.runtime.catch_up()
+        answer = call(client, browser, "GET", url, None, None)
+        if answer.status_code != 200 or "text/html" not in answer.headers.get(
+                "content-type", ""):
+            continue
+        found = untranslated(answer.text)
+        if found:
+            problems[url] = found[:8]
+    assert problems == {}, "\n".join(f"{u}: {p}" for u, p in problems.items())
+
+
+def test_every_event_of_the_log_has_a_vietnamese_name() -> None:
+    missing = sorted(c.__qualname__ for c in event_classes()
+                     if c.__qualname__ not in EVENT_NAMES)
+    assert missing == [], f"events the audit screen would show as code: {missing}"
+
+
+def test_a_refused_form_speaks_vietnamese_only(world: tuple[World, TestClient]) -> None:  # noqa: F811
+    w, client = world
+    browser = sign_in(client, w.tokens["admin"])
+    cadre = w.cadre("in")
+    for form in ({"period": "Quý I/2026", "rating": "HTTNV", "decided_on": "32/13/2026"},
+                 {"period": "quý 9/2026", "rating": "HTTNV", "decided_on": "10/04/2026"}):
+        answer = call(client, browser, "POST", f"/can-bo/{cadre}/ghi/danh-gia", form, None)
+        assert answer.status_code == 400, answer.text[:300]
+        assert 'class="error' in answer.text
+        assert untranslated(answer.text) == []
+    done = call(client, browser, "POST", f"/can-bo/{cadre}/ghi/danh-gia",
+                {"period": "Quý I/2026", "rating": "HTTNV", "decided_on": "10/04/2026"}, None)
+    assert done.status_code == 303, done.text[:300]
+    again = call(client, browser, "POST", f"/can-bo/{cadre}/ghi/danh-gia",
+                 {"period": "quý 1/2026", "rating": "HTNV", "decided_on": "11/04/2026"}, None)
+    assert again.status_code in (400, 409) and "đã được đánh giá" in again.text
+    assert untranslated(again.text) == []
