@@ -12,7 +12,17 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.guards import BodySizeLimit, NoSniff
-from api.routes import archive, audit, cadres, checkpoints, oversight, reports, titles, units
+from api.routes import (
+    archive,
+    audit,
+    cadres,
+    checkpoints,
+    inspection,
+    oversight,
+    reports,
+    titles,
+    units,
+)
 from infra.access import AccessStore
 from infra.certificates import certifier_for
 from infra.checkpoints import CheckpointStore
@@ -35,6 +45,8 @@ TAGS = [
     {"name": "oversight", "description": "Kiểm soát quyền lực: bộ quy tắc, phát hiện, kết luận "
                                          "của Ủy ban Kiểm tra (rules, findings, reviews)"},
     {"name": "archive", "description": "Nhập Excel, sơ yếu lý lịch 2C (imports, CV)"},
+    {"name": "inspection", "description": "Kiểm tra, giám sát: kế hoạch, vụ việc, chứng cứ, kết "
+                                          "luận, khắc phục (plans, cases, remedies)"},
 ]
 
 DESCRIPTION = """\
@@ -110,7 +122,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodySizeLimit, default=body_limit, by_path={
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
-    for module in (units, titles, cadres, audit, checkpoints, oversight, reports, archive):
+    for module in (units, titles, cadres, audit, checkpoints, oversight, reports, archive,
+                   inspection):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     return app
