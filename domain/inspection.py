@@ -59,12 +59,13 @@ class PlanSubject:
 
 @dataclass(frozen=True, kw_only=True)
 class FindingBasis:
-    """The finding a case was opened from, as the findings index showed it then."""
+    """The finding a case was opened from, as the findings index showed it then. No summary:
+    it spells the cadre's name, which must not reach the log outside the sealed fields
+    (erasure); the findings index renders it again from the key."""
 
     key: str
     rule_id: str
     rule_version: str
-    summary: str
     effective_on: date
     evidence: tuple[int, ...]
     cadre_id: UUID | None = None

@@ -54,7 +54,7 @@ RESERVED_PREFIXES = ("cli:",)
 # "import_match": a real import whose rows matched a cadre outside the caller's scope;
 # "export" / "export_sealed": `hoso export` with the personal-data keys, or without them.
 READ_KINDS = ("profile", "record", "cv", "form", "roster", "search", "findings",
-              "import_match", "export", "export_sealed")
+              "import_match", "export", "export_sealed", "inspection")
 TOKEN_PREFIX = "hoso_"
 
 metadata = MetaData()

@@ -16,7 +16,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from api.deps import get_moment, get_runtime, utc_instant
+from api.deps import get_access, get_moment, get_runtime, utc_instant
 from api.errors import problem_responses
 from api.schemas import Answer, Day, DecisionIn, DecisionOut, LongText, Position, Row, Text
 from api.security import (
@@ -27,6 +27,7 @@ from api.security import (
     check_read_cadre,
     check_read_unit,
     get_principal,
+    record_reads,
     require_role,
 )
 from domain.application import Receipt as DomainReceipt
@@ -45,6 +46,7 @@ from domain.inspection import (
     PlanSubject,
     SubjectKind,
 )
+from infra.access import AccessStore
 from projections.inspection_read import InspectionReader
 
 if TYPE_CHECKING:
@@ -258,7 +260,7 @@ def finding_basis(runtime: Runtime, finding_id: UUID, as_of: date | None,
         raise NotFound(f"Không tìm thấy phát hiện {finding_id} vào ngày {day:%d/%m/%Y} (unknown "
                        "finding on that date)", code="finding_not_found", field="finding_id")
     return FindingBasis(key=found.key, rule_id=found.rule_id, rule_version=found.rule_version,
-                        summary=found.summary, effective_on=found.effective_on,
+                        effective_on=found.effective_on,
                         evidence=tuple(found.evidence), cadre_id=found.cadre_id,
                         unit_id=found.unit_id)
 
@@ -308,6 +310,16 @@ def visible_cases(p: Principal, runtime: Runtime, m: Moment, *, plan_id: UUID | 
         return [{k: c[k] for k in LEADER_FIELDS} for c in cases
                 if leader_sees(p, runtime, c, m)]
     return cases
+
+
+def cadres_named(cases: list[dict[str, Any]]) -> list[UUID]:
+    """The cadres an answer names (subjects and remedy owners): for the read audit."""
+    named: list[UUID] = []
+    for case in cases:
+        named += [case["cadre_id"]] if case.get("cadre_id") else []
+        named += [r["owner_cadre_id"] for r in case.get("remedy_list") or []
+                  if r.get("owner_cadre_id")]
+    return list(dict.fromkeys(named))
 
 
 def _answer(runtime: Runtime, receipt: DomainReceipt,
@@ -431,8 +443,10 @@ def post_case(body: CaseIn, p: Principal = Depends(get_principal),
 def get_cases(plan_id: UUID | None = Query(None),
               status: Annotated[str | None, Query(pattern="^(open|concluded|closed)$")] = None,
               p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
-              runtime: Runtime = Depends(get_runtime)) -> CasesOut:
+              runtime: Runtime = Depends(get_runtime),
+              access: AccessStore = Depends(get_access)) -> CasesOut:
     cases = visible_cases(p, runtime, m, plan_id=plan_id, status=status)
+    record_reads(access, p, cadres_named(cases), "inspection", m)
     return CasesOut.model_validate(dict(as_of=m.as_of, known_at=m.known_at, position=m.position,
                                         cases=cases))
 
@@ -443,9 +457,10 @@ def get_cases(plan_id: UUID | None = Query(None),
             summary="Một vụ việc: chứng cứ, kết luận, khắc phục (a case; a leader: its "
                     "conclusion)")
 def get_case(case_id: UUID, p: Principal = Depends(get_principal),
-             m: Moment = Depends(get_moment),
-             runtime: Runtime = Depends(get_runtime)) -> CaseDetailOut:
+             m: Moment = Depends(get_moment), runtime: Runtime = Depends(get_runtime),
+             access: AccessStore = Depends(get_access)) -> CaseDetailOut:
     case = visible_case(p, runtime, case_id, m)
+    record_reads(access, p, cadres_named([case]), "inspection", m)
     return CaseDetailOut.model_validate(dict(case, as_of=m.as_of, known_at=m.known_at,
                                              position=m.position))
 
@@ -501,9 +516,11 @@ def post_case_closure(case_id: UUID, body: CaseClosureIn,
             responses=READ_PROBLEMS, operation_id="list_overdue_remedies",
             summary="Yêu cầu khắc phục quá hạn tại ngày as_of (overdue remedies)")
 def get_overdue(p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
-                runtime: Runtime = Depends(get_runtime)) -> RemediesOut:
+                runtime: Runtime = Depends(get_runtime),
+                access: AccessStore = Depends(get_access)) -> RemediesOut:
     require_role(p, *INSPECTORS)
     rows = reader(runtime).overdue(m)
+    record_reads(access, p, cadres_named([{"remedy_list": rows}]), "inspection", m)
     return RemediesOut.model_validate(dict(as_of=m.as_of, known_at=m.known_at,
                                            position=m.position, remedies=rows,
                                            count=len(rows)))

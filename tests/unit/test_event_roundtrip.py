@@ -216,7 +216,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
              source=CaseSource.FINDING,
              finding=FindingBasis(key="6f1c2a0e-0000-4000-8000-000000000001",
                                   rule_id="not_in_planning", rule_version="qd80-2022",
-                                  summary="Bổ nhiệm khi chưa được quy hoạch",
                                   effective_on=date(2022, 4, 15), evidence=(412, 398),
                                   cadre_id=CADRE, unit_id=OFFICE),
              description=None, feedback_id=None, unit_id=OFFICE, cadre_id=CADRE,
