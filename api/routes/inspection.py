@@ -34,6 +34,7 @@ from domain.application import Receipt as DomainReceipt
 from domain.casework import Casework
 from domain.errors import NotFound, NotPermitted
 from domain.inspection import (
+    MAX_ITEMS,
     AddEvidence,
     AdoptPlan,
     AssignRemedy,
@@ -59,7 +60,6 @@ READ_PROBLEMS = problem_responses(401, 403, 404, 422)
 WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
 INSPECTORS = (ADMIN, INSPECTOR)
 CONCLUSION_READERS = (ADMIN, INSPECTOR, LEADER)
-MAX_ITEMS = 200
 
 
 # --- models --------------------------------------------------------------------------------
