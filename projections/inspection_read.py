@@ -135,6 +135,29 @@ class InspectionReader:
     def overdue(self, m: Moment) -> list[dict[str, Any]]:
         return self.remedies(m, overdue_only=True)
 
+    # --- the log behind a case (its case file) -------------------------------------------
+
+    def log_entries(self, m: Moment, *, originators: list[UUID],
+                    positions: list[int]) -> list[dict[str, Any]]:
+        """The log's entries of these aggregates and at these positions, as recorded by
+        `m.position`: who recorded what and when, and for a cadre's entry its hồ sơ line."""
+        with self.read_model.engine.connect() as conn:
+            t = self._t(conn)
+            log, e = t.log, t.entries
+            q = (select(log, e.c.summary, e.c.decision, e.c.effective_on, e.c.superseded_at,
+                        e.c.superseded_how)
+                 .outerjoin(e, e.c.position == log.c.position)
+                 .where(log.c.position <= m.position,
+                        log.c.originator_id.in_(originators) | log.c.position.in_(positions))
+                 .order_by(log.c.position))
+            rows = [dict(r) for r in conn.execute(q).mappings()]
+        for row in rows:
+            superseded = row.pop("superseded_at")
+            how = row.pop("superseded_how")
+            row["status"] = (how if superseded is not None and superseded <= m.position
+                             else "in_force") if row["summary"] is not None else None
+        return rows
+
 
 def _conclusion(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
@@ -149,3 +172,12 @@ def _closure(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: row[k] for k in ("text", "decision", "effective_on", "recorded_by",
                                 "recorded_at", "position")}
 
+
+def cadres_named(cases: list[dict[str, Any]]) -> list[UUID]:
+    """The cadres an answer names (subjects and remedy owners): for the read audit."""
+    named: list[UUID] = []
+    for case in cases:
+        named += [case["cadre_id"]] if case.get("cadre_id") else []
+        named += [r["owner_cadre_id"] for r in case.get("remedy_list") or []
+                  if r.get("owner_cadre_id")]
+    return list(dict.fromkeys(named))

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from api.case_file import case_file
 from api.deps import get_access, get_moment, get_runtime, utc_instant
 from api.errors import problem_responses
+from api.routes.checkpoints import get_certifier
 from api.schemas import Answer, Day, DecisionIn, DecisionOut, LongText, Position, Row, Text
 from api.security import (
     ADMIN,
@@ -48,7 +51,8 @@ from domain.inspection import (
     SubjectKind,
 )
 from infra.access import AccessStore
-from projections.inspection_read import InspectionReader
+from infra.certificates import Certifier
+from projections.inspection_read import InspectionReader, cadres_named
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -312,16 +316,6 @@ def visible_cases(p: Principal, runtime: Runtime, m: Moment, *, plan_id: UUID | 
     return cases
 
 
-def cadres_named(cases: list[dict[str, Any]]) -> list[UUID]:
-    """The cadres an answer names (subjects and remedy owners): for the read audit."""
-    named: list[UUID] = []
-    for case in cases:
-        named += [case["cadre_id"]] if case.get("cadre_id") else []
-        named += [r["owner_cadre_id"] for r in case.get("remedy_list") or []
-                  if r.get("owner_cadre_id")]
-    return list(dict.fromkeys(named))
-
-
 def _answer(runtime: Runtime, receipt: DomainReceipt,
             remedy_id: UUID | None = None) -> InspectionReceipt:
     runtime.catch_up()  # read your own write
@@ -463,6 +457,26 @@ def get_case(case_id: UUID, p: Principal = Depends(get_principal),
     record_reads(access, p, cadres_named([case]), "inspection", m)
     return CaseDetailOut.model_validate(dict(case, as_of=m.as_of, known_at=m.known_at,
                                              position=m.position))
+
+
+def sealed_case_file(p: Principal, runtime: Runtime, certifier: Certifier, access: AccessStore,
+                     case_id: UUID, m: Moment) -> dict[str, Any]:
+    """The case file as an inspector exports it (API and web): read audited like a case."""
+    require_role(p, *INSPECTORS)
+    case = visible_case(p, runtime, case_id, m)
+    record_reads(access, p, cadres_named([case]), "inspection", m)
+    return case_file(runtime, certifier, case, m)
+
+
+@router.get("/inspection-cases/{case_id}/file", responses=READ_PROBLEMS,
+            operation_id="inspection_case_file",
+            summary="Hồ sơ vụ việc: mọi mục sổ ghi liên quan, vị trí và mã chuỗi, có chứng thư "
+                    "(the case file, sealed)")
+def get_case_file(case_id: UUID, p: Principal = Depends(get_principal),
+                  m: Moment = Depends(get_moment), runtime: Runtime = Depends(get_runtime),
+                  access: AccessStore = Depends(get_access),
+                  certifier: Certifier = Depends(get_certifier)) -> JSONResponse:
+    return JSONResponse(sealed_case_file(p, runtime, certifier, access, case_id, m))
 
 
 @router.post("/inspection-cases/{case_id}/evidence", status_code=201,

@@ -5,6 +5,7 @@ by the API's own function (same role check, same service, same catch-up)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from api.documents import attachment
 from api.errors import status_of
 from api.routes import inspection as api
 from api.security import LEADER, Principal, record_reads, require_role
@@ -338,6 +340,21 @@ async def case_closure_post(request: Request, case_id: UUID) -> Response:
         return None if body is None else api.close_case(p, runtime, case_id, body)
 
     return await _submit(request, _case_page, run, _back(case_id))
+
+
+@router.get("/vu-viec/{case_id}/ho-so", name="web_inspection_case_file")
+@screen
+def case_file_download(request: Request, case_id: UUID) -> Response:
+    """The case file as GET /api/v1/inspection-cases/{id}/file gives it, as a download."""
+    v = visitor_of(request)
+    runtime = runtime_of(request)
+    m = time_controls(request, runtime).moment
+    document = api.sealed_case_file(v.principal, runtime, request.app.state.certifier,
+                                    request.app.state.access, case_id, m)
+    return Response(json.dumps(document, ensure_ascii=False, indent=1),
+                    media_type="application/json", headers={
+                        "Content-Disposition": attachment(f"ho-so-vu-viec-{case_id}.json"),
+                        "Cache-Control": "no-store"})
 
 
 # --- overdue remedies ------------------------------------------------------------------------

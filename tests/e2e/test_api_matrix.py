@@ -382,6 +382,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/inspection-cases/{case_id}/closure"): Row(
         lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}/closure", {"note": "Kết thúc"},
                       None), inspection_writes()),
+    ("GET", "/api/v1/inspection-cases/{case_id}/file"): Row(
+        lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}/file", None, None), audit_reads()),
     ("GET", "/api/v1/inspection-remedies/overdue"): Row(
         lambda w, s: ("/api/v1/inspection-remedies/overdue", None, None), audit_reads()),
     ("GET", "/api/v1/audit/reads"): Row(

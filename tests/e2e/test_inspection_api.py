@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
+from infra.certificates import verify_document
+from infra.notes import SignerKey, new_signer, write_key_pair
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
 from projections.runner import canonical_dump
@@ -73,9 +76,14 @@ class World:
         return found[0] if found else 0
 
 
+SIGNER: SignerKey = new_signer("hoso.test/inspection")
+
+
 @pytest.fixture
-def world(store_settings: Settings) -> Iterator[World]:
-    settings = store_settings.model_copy(update={"admin_token": ADMIN})
+def world(store_settings: Settings, tmp_path: Path) -> Iterator[World]:
+    key = tmp_path / "log.key"
+    write_key_pair(SIGNER, key)
+    settings = store_settings.model_copy(update={"admin_token": ADMIN, "signing_key": key})
     runtime = open_runtime(settings)
     with TestClient(create_app(settings, runtime)) as client:
         yield World(runtime, client)
@@ -253,6 +261,30 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
                          params={"known_at": stamp}))
     assert then_case["status"] == "concluded" and then_case["remedy_list"] == []
     assert then_case["position"] == concluded["position"]
+
+    # The case file: every entry involved with its position and chain hash, sealed.
+    file = ok(w.as_("inspector", "GET", f"/inspection-cases/{case_id}/file"))
+    assert file["format"] == "hoso-case-file/v1" and file["case"]["status"] == "closed"
+    cited = {e["position"]: e for e in file["entries"]}
+    own = [e["type"] for e in file["entries"] if "case" in e["cited_as"]]
+    assert own == ["InspectionCase.Opened", "InspectionCase.EvidenceAdded",
+                   "InspectionCase.Concluded", "InspectionCase.RemedyAssigned",
+                   "InspectionCase.RemedyAssigned", "InspectionCase.RemedyClosed",
+                   "InspectionCase.RemedyClosed", "InspectionCase.Closed"]
+    assert set(cited[w.appointed]["cited_as"]) == {"evidence", "finding_evidence"}
+    assert cited[w.appointed]["summary"].startswith("Bổ nhiệm")
+    assert cited[plan["position"]]["cited_as"] == ["plan"]
+    chain = dict(w.runtime.log.rows("SELECT position, hash FROM log_chain"))
+    assert all(bytes(chain[p]).hex() == e["chain_hash"] for p, e in cited.items())
+    assert {d["of"] for d in file["decisions"]} >= {"plan", "conclusion", "entry"}
+    verified = verify_document(file, SIGNER.verifier)
+    assert verified.kind == f"case-file/{case_id}"
+    assert verified.entries == len(set(cited) | {file["position"]})
+    tampered = {**file, "entries": [{**file["entries"][0], "recorded_by": "someone"},
+                                    *file["entries"][1:]]}
+    with pytest.raises(Exception, match="altered"):
+        verify_document(tampered, SIGNER.verifier)
+    assert w.as_("leader_a", "GET", f"/inspection-cases/{case_id}/file").status_code == 403
 
     # The read side rebuilds to the same rows.
     incremental = canonical_dump(w.runtime.engine, w.runtime.read_model.tables())

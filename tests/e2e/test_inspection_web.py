@@ -112,6 +112,13 @@ def test_the_cycle_through_the_web(world: World) -> None:
     later = get(w, inspector, "/khac-phuc-qua-han", {"as_of": vn(today + timedelta(days=9))})
     assert "Bổ sung hồ sơ" in later.text and "Rà soát quy trình" not in later.text
 
+    # The case file downloads as the API serves it.
+    assert f"{case_url}/ho-so" in get(w, inspector, case_url).text
+    downloaded = get(w, inspector, f"{case_url}/ho-so")
+    assert downloaded.status_code == 200
+    assert "attachment" in downloaded.headers["content-disposition"]
+    assert downloaded.json()["format"] == "hoso-case-file/v1"
+
     # A leader of A: the conclusion only; writing is refused and appends nothing.
     leader = sign_in(w.client, w.tokens["leader_a"])
     seen = get(w, leader, case_url)
@@ -122,3 +129,4 @@ def test_the_cycle_through_the_web(world: World) -> None:
     assert post(w, leader, f"{case_url}/chung-cu", {"log_positions": "1"}).status_code == 403
     assert w.head() == before
     assert get(w, leader, "/khac-phuc-qua-han").status_code == 403
+    assert get(w, leader, f"{case_url}/ho-so").status_code == 403

@@ -172,6 +172,8 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
     ("POST", "/vu-viec/{case_id}/ket-thuc"): WebRow(
         lambda w, s: (f"/vu-viec/{w.case(s)}/ket-thuc", {"note": "Kết thúc"}, None),
         inspection_forms()),
+    ("GET", "/vu-viec/{case_id}/ho-so"): WebRow(
+        lambda w, s: (f"/vu-viec/{w.case(s)}/ho-so", None, None), oversight()),
     ("GET", "/khac-phuc-qua-han"): WebRow(lambda w, s: ("/khac-phuc-qua-han", None, None),
                                           oversight()),
 }
