@@ -37,6 +37,7 @@ class InspectionReader:
                 counts[plan_id] = counts.get(plan_id, 0) + 1
         for plan in plans:
             plan["id"] = plan.pop("plan_id")
+            plan["adopted_position"] = plan["position"]
             plan["cases"] = counts.get(plan["id"], 0)
         return plans
 
@@ -79,6 +80,7 @@ class InspectionReader:
             if status is not None and state != status:
                 continue
             out.append(dict(row, id=cid, status=state, opened_on=row["effective_on"],
+                            opened_position=row["position"],
                             conclusion=_conclusion(conclusions.get(cid)),
                             closure=_closure(closed.get(cid)), remedies=remedies.get(cid, 0)))
         return out

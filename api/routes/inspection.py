@@ -168,6 +168,7 @@ class PlanOut(ActedOut):
     subjects: list[dict[str, Any]]
     decision: DecisionOut
     cases: int
+    adopted_position: int = Field(description="log position of the plan's adoption")
 
 
 class PlansOut(Answer):
@@ -190,6 +191,8 @@ class CaseOut(ActedOut):
     title: str
     status: str = Field(description="open | concluded | closed")
     opened_on: date
+    opened_position: int = Field(description="log position of the opening (a detail's "
+                                             "`position` is the moment's)")
     unit_id: UUID | None = None
     cadre_id: UUID | None = None
     conclusion: ConclusionOut | None = None
@@ -287,7 +290,7 @@ def leader_sees(p: Principal, runtime: Runtime, case: dict[str, Any], m: Moment)
     return False
 
 
-LEADER_FIELDS = ("id", "title", "status", "opened_on", "unit_id", "cadre_id", "conclusion",
+LEADER_FIELDS = ("id", "title", "status", "opened_on", "opened_position", "unit_id", "cadre_id", "conclusion",
                  "effective_on", "recorded_by", "recorded_at", "position")
 
 
@@ -446,7 +449,7 @@ def get_cases(plan_id: UUID | None = Query(None),
 
 
 @router.get("/inspection-cases/{case_id}", response_model=CaseDetailOut,
-            response_model_exclude_none=False, responses=READ_PROBLEMS,
+            responses=READ_PROBLEMS,
             operation_id="get_inspection_case",
             summary="Một vụ việc: chứng cứ, kết luận, khắc phục (a case; a leader: its "
                     "conclusion)")

@@ -135,7 +135,7 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
     assert opened["finding"]["rule_id"] == "not_in_planning"
     assert opened["finding"]["evidence"] == finding["evidence"]
     assert (opened["unit_id"], opened["cadre_id"]) == (str(w.a), str(w.cadre))
-    assert opened["plan_id"] == plan["id"]
+    assert opened["plan_id"] == plan["id"] and opened["opened_position"] == case["position"]
 
     # Evidence: a position of the log and a document.
     evidence = created(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/evidence", json={
