@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                    inspection):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
+    app.include_router(web.inspection_router)
     return app
 
 
