@@ -12,13 +12,17 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.guards import BodySizeLimit, NoSniff
+from api.idempotency import IdempotencyKeys
 from api.routes import (
     archive,
     audit,
     cadres,
     checkpoints,
+    evaluations,
+    feedback,
     inspection,
     oversight,
+    public,
     reports,
     titles,
     units,
@@ -26,8 +30,10 @@ from api.routes import (
 from infra.access import AccessStore
 from infra.certificates import certifier_for
 from infra.checkpoints import CheckpointStore
+from infra.idempotency import HEADER, MAX_KEY_LENGTH, IdempotencyStore
 from infra.importing import MAX_FILE_BYTES
 from infra.notes import SignerKey
+from infra.sessions import WebSessions
 from infra.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -45,6 +51,8 @@ TAGS = [
     {"name": "oversight", "description": "Kiểm soát quyền lực: bộ quy tắc, phát hiện, kết luận "
                                          "của Ủy ban Kiểm tra (rules, findings, reviews)"},
     {"name": "archive", "description": "Nhập Excel, sơ yếu lý lịch 2C (imports, CV)"},
+    {"name": "public", "description": "Hồ sơ công vụ công khai, không cần token (public record)"},
+    {"name": "feedback", "description": "Phản ánh nội bộ, bảo vệ người phản ánh (feedback)"},
     {"name": "inspection", "description": "Kiểm tra, giám sát: kế hoạch, vụ việc, chứng cứ, kết "
                                           "luận, khắc phục (plans, cases, remedies)"},
 ]
@@ -83,6 +91,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     owned = runtime is None
     active: Runtime = runtime if runtime is not None else open_runtime(settings)
     access = AccessStore.for_store(settings, active.engine, active.clock)
+    # Web sessions and idempotency keys are shared by all workers: rows beside the tokens.
+    sessions = WebSessions(access.engine, active.clock)
+    idempotency = IdempotencyStore(access.engine, active.clock)
     # Checkpoints and cosignatures cannot be re-derived (cosignatures come from outside):
     # they live beside the tokens, on the durable engine.
     certifier = certifier_for(active, access.engine)
@@ -112,20 +123,26 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.settings = settings
     app.state.runtime = active
     app.state.access = access
+    app.state.sessions = sessions
+    app.state.idempotency = idempotency
     app.state.checkpoints = store
     app.state.signer = signer
     app.state.certifier = certifier
     errors.install(app, web.error_page)
     _document_problems(app)
+    # Innermost of the three: a body is size-checked before the key store reads it whole.
+    app.add_middleware(IdempotencyKeys, store=idempotency, sessions=sessions)
     body_limit = int(settings.max_body_mb * 2**20)
     # An import carries a workbook of up to MAX_FILE_BYTES plus its multipart framing.
     app.add_middleware(BodySizeLimit, default=body_limit, by_path={
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
-    for module in (units, titles, cadres, audit, checkpoints, oversight, reports, archive,
-                   inspection):
+    for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
+                   archive, public, feedback, inspection):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
+    app.include_router(web.public_router)
+    app.include_router(web.feedback_router)
     app.include_router(web.inspection_router)
     return app
 
@@ -149,10 +166,14 @@ def _document_problems(app: FastAPI) -> None:
         for path, item in spec.get("paths", {}).items():
             if not path.startswith(API_PREFIX):
                 continue
-            for operation in item.values():
+            # The public record takes no token: no 401 or 403 to document there.
+            gate = (413, 422, 429) if path.startswith(f"{API_PREFIX}/public/") \
+                else (401, 403, 413, 422, 429)
+            for method, operation in item.items():
                 responses = operation.setdefault("responses", {})
-                for status, entry in errors.problem_responses(401, 403, 413, 422,
-                                                              429).items():
+                if method == "post":
+                    _document_idempotency_key(operation)
+                for status, entry in errors.problem_responses(*gate).items():
                     if str(status) == "422" or str(status) not in responses:
                         responses[str(status)] = {
                             "description": entry["description"],
@@ -164,3 +185,20 @@ def _document_problems(app: FastAPI) -> None:
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_idempotency_key(operation: dict[str, Any]) -> None:
+    """Every POST takes `Idempotency-Key` (api/idempotency.py) and may then answer 400 (a bad
+    key) or 409 (a key reused with another body, or still in flight)."""
+    operation.setdefault("parameters", []).append({
+        "name": HEADER, "in": "header", "required": False,
+        "description": "Sent again with the same body, the first answer is replayed and nothing "
+                       "is recorded twice (contract v1.1, Requests); keys belong to the token.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+                   "pattern": r"^[!-~]([ -~]*[!-~])?$"}})
+    responses = operation.setdefault("responses", {})
+    for status, entry in errors.problem_responses(400, 409).items():
+        responses.setdefault(str(status), {
+            "description": entry["description"],
+            "content": {errors.PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        })

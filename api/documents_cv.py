@@ -217,7 +217,11 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
                       ("Quân hàm cao nhất", BLANK)])
     _item(doc, "19", [("Danh hiệu được phong tặng cao nhất", BLANK)])
     _item(doc, "20", [("Sở trường công tác", BLANK)])
-    _item(doc, "21", [("Khen thưởng", BLANK)])
+    commendations = [e for e in record if e.get("type") == "Commended"
+                     and e.get("status") == "in_force"]
+    _item(doc, "21", [("Khen thưởng", "; ".join(
+        f"{e['summary'].removeprefix('Khen thưởng: ')} ({vn_date(e['effective_on'])})"
+        for e in commendations) or "Không")])
     disciplines = [e for e in record if e.get("type") == "Disciplined"
                    and e.get("status") == "in_force"]
     _item(doc, "22", [("Kỷ luật", "; ".join(f"{e['summary']} ({vn_date(e['effective_on'])})"

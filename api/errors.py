@@ -57,9 +57,22 @@ class TooManyImports(TooManyAttempts):
                          f"{retry_after} s)", "too_many_imports", retry_after)
 
 
+class TooManyPublicReads(DomainError):
+    """This client address made too many public reads this minute; it must wait (429)."""
+
+    code = "too_many_requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Quá nhiều lượt tra cứu, hãy thử lại sau {retry_after} giây (too many "
+                         f"public reads from this address; retry in {retry_after} s)",
+                         code=self.code)
+        self.retry_after = retry_after
+
+
 STATUS_BY_FAMILY: tuple[tuple[type[DomainError], int, str], ...] = (
     (NotAuthenticated, 401, "Chưa xác thực (not authenticated)"),
     (TooManyAttempts, 429, "Quá nhiều lần thử (too many requests)"),
+    (TooManyPublicReads, 429, "Quá nhiều lượt tra cứu (too many requests)"),
     (NotPermitted, 403, "Không có quyền (forbidden)"),
     (NotFound, 404, "Không tìm thấy (not found)"),
     (Conflict, 409, "Xung đột dữ liệu (conflict)"),
@@ -129,8 +142,10 @@ def problem_response(status: int, title: str, detail: str, code: str,
 def problem_for(error: DomainError) -> JSONResponse:
     status, title = status_of(error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(error, TooManyAttempts):
-        headers = {"Retry-After": str(error.retry_after)}
+    # Too many failures, or an idempotency key still in flight: when to try again.
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, int):
+        headers = {"Retry-After": str(retry_after)}
     return problem_response(status, title, error.message, error.code, error.field,
                             headers=headers)
 
@@ -198,8 +213,12 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_store_unavailable(_request: Request, _exc: Exception) -> JSONResponse:
-    # The store dropped the connection or is failing over. A write cut off here did not
-    # commit (the transaction died with the connection), so the client may retry it.
+    return store_unavailable()
+
+
+def store_unavailable() -> JSONResponse:
+    """The store dropped the connection or is failing over. A write cut off here did not
+    commit (the transaction died with the connection), so the client may retry it."""
     return problem_response(503, _TITLES_BY_STATUS[503],
                             "Kho dữ liệu tạm thời không truy cập được, hãy thử lại (the store "
                             "is unreachable for a moment; nothing was recorded; retry)",

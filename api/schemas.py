@@ -17,8 +17,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from api.deps import bounded_date
 from domain.values import (
     ActionKind,
+    CommendationForm,
+    CommendationLevel,
     Decision,
     DisciplineForm,
+    DisciplineSystem,
     Education,
     EndingReason,
     Gender,
@@ -200,6 +203,12 @@ class EvaluationIn(Command):
     score: Score | None = None
     criteria: dict[Code, CriterionValue] | None = Field(default=None, max_length=50)
     decision: DecisionIn | None = None
+    scores: dict[Code, Score] | None = Field(
+        default=None, max_length=20,
+        description="điểm từng nhóm tiêu chí của khung đánh giá (points per criteria group of "
+                    "the framework in force: GET /evaluation-frameworks)")
+    framework_id: Code | None = Field(default=None, description="khung đánh giá (default: the "
+                                                                "one in force for the period)")
 
 
 class TrainingIn(Command):
@@ -227,11 +236,22 @@ class PlanningIn(Command):
     removed: bool = False
 
 
+class CommendationIn(Command):
+    """Khen thưởng: the form (and level) conferred, by the decision's issuer."""
+
+    form: CommendationForm
+    decided_on: Day
+    decision: DecisionIn
+    level: CommendationLevel | None = None
+    reason: LongText | None = None
+
+
 class DisciplineIn(Command):
     form: DisciplineForm
     effective_on: Day
     violation: LongText
     decision: DecisionIn
+    system: DisciplineSystem | None = None  # dang | chinh_quyen | doan_the
 
 
 class VettingIn(Command):
@@ -277,6 +297,7 @@ REPLACEMENT_MODELS: dict[str, type[Command]] = {
     "Disciplined": DisciplineIn,
     "Vetted": VettingIn,
     "RelativeAdded": RelativeIn,
+    "Commended": CommendationIn,
 }
 
 
@@ -328,6 +349,16 @@ class UnitOut(Row):
 
 class UnitsOut(Answer):
     units: list[UnitOut]
+
+
+class UnitKindOut(BaseModel):
+    code: str
+    label: str
+    branch: str
+
+
+class UnitKindsOut(BaseModel):
+    unit_kinds: list[UnitKindOut]
 
 
 class HoldingOut(Row):
@@ -391,6 +422,7 @@ class ProfileOut(Answer, Row):
     evaluations: list[dict[str, Any]] = []
     trainings: list[dict[str, Any]] = []
     relatives: list[dict[str, Any]] = []
+    commendations: list[dict[str, Any]] = []
 
 
 class EntryOut(Row):

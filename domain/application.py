@@ -21,15 +21,20 @@ from eventsourcing.persistence import IntegrityError
 from domain.cadre import Cadre, DateWindow, Entry, Holding
 from domain.calendar import Clock
 from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
 from domain.oversight import FindingReview, review_id_for
 from domain.record import FACT_TYPES
 from domain.rules.pack import RULE_IDS, RulePack, default_pack
 from domain.title import Title
 from domain.unit import Unit
 from domain.values import (
+    UNIT_KIND_CODES,
     ActionKind,
+    CommendationForm,
+    CommendationLevel,
     Decision,
     DisciplineForm,
+    DisciplineSystem,
     Education,
     EndingReason,
     Gender,
@@ -187,6 +192,9 @@ class HosoApplication(Application[UUID]):
             if not value:
                 raise InvalidCommand(f"Thiếu {field_name} ({field_name} is required)",
                                      code="missing_field", field=field_name)
+        if kind not in UNIT_KIND_CODES:
+            raise InvalidCommand(f"Loại đơn vị '{kind}' không có trong danh mục (unknown unit "
+                                 "kind: see GET /unit-kinds)", code="invalid_code", field="kind")
         window = self.window()
         if established_on > window.latest:
             raise InvalidCommand("Ngày thành lập quá xa trong tương lai (established_on too late)",
@@ -318,6 +326,9 @@ class HosoApplication(Application[UUID]):
             decision=decision, window=self.window(), term_months=term_months,
             planned_end_on=planned_end_on, special_case=special_case, recorded_by=recorded_by)
         if title.is_head:
+            renewed = cadre.holdings()[holding_id].renews
+            if renewed is not None:  # the seat stays with the cadre: the old term hands over
+                self._sync_seat(unit, cadre.holdings()[renewed], cadre.id, decision, recorded_by)
             unit.set_head_seat(holding_id, title.code, cadre.id, effective_on, None, decision,
                                recorded_by)
             return self._commit(cadre, unit)
@@ -368,11 +379,14 @@ class HosoApplication(Application[UUID]):
     def evaluate(self, cadre_id: UUID, *, period: str, rating: Rating, decided_on: date,
                  recorded_by: str, score: Decimal | None = None,
                  criteria: dict[str, Any] | None = None,
-                 decision: Decision | None = None) -> Receipt:
+                 decision: Decision | None = None,
+                 scores: dict[str, Decimal] | None = None,
+                 framework_id: str | None = None) -> Receipt:
         rating = code_of(Rating, rating, "rating")
         cadre = self.cadre(cadre_id, "id")
         cadre.evaluate(period=period, rating=rating, effective_on=decided_on, score=score,
-                       criteria=criteria, decision=decision, window=self.window(),
+                       criteria=criteria, decision=decision, scores=scores,
+                       framework_id=framework_id, window=self.window(),
                        recorded_by=recorded_by)
         return self._commit(cadre)
 
@@ -417,11 +431,25 @@ class HosoApplication(Application[UUID]):
         return self._commit(cadre)
 
     def discipline(self, cadre_id: UUID, *, form: DisciplineForm, effective_on: date,
-                   violation: str, decision: Decision, recorded_by: str) -> Receipt:
+                   violation: str, decision: Decision, recorded_by: str,
+                   system: DisciplineSystem | str | None = None) -> Receipt:
         form = code_of(DisciplineForm, form, "form")
+        system = optional_code(DisciplineSystem, system, "system")
         cadre = self.cadre(cadre_id, "id")
         cadre.discipline(form=form, violation=nfc(violation), effective_on=effective_on,
-                         decision=decision, window=self.window(), recorded_by=recorded_by)
+                         decision=decision, window=self.window(), recorded_by=recorded_by,
+                         system=system)
+        return self._commit(cadre)
+
+    def commend(self, cadre_id: UUID, *, form: CommendationForm, decided_on: date,
+                decision: Decision, recorded_by: str, level: CommendationLevel | None = None,
+                reason: str | None = None) -> Receipt:
+        form = code_of(CommendationForm, form, "form")
+        level = code_of(CommendationLevel, level, "level") if level is not None else None
+        cadre = self.cadre(cadre_id, "id")
+        cadre.commend(form=form, level=level, reason=nfc(reason) if reason else None,
+                      effective_on=decided_on, decision=decision, window=self.window(),
+                      recorded_by=recorded_by)
         return self._commit(cadre)
 
     def vet(self, cadre_id: UUID, *, vetted_on: date, purpose: str,
@@ -537,6 +565,8 @@ class HosoApplication(Application[UUID]):
             return payload
         if type_ == "Disciplined":
             return cadre.check_discipline(**given, **common)
+        if type_ == "Commended":
+            return cadre.check_commendation(**given, **common)
         if type_ == "Vetted":
             return cadre.check_vetting(**given, **common)
         if type_ == "RelativeAdded":
@@ -549,18 +579,26 @@ class HosoApplication(Application[UUID]):
     def _resync_head_seats(self, cadre: Cadre, before: dict[UUID, Holding],
                            old: dict[str, Any], new: dict[str, Any] | None,
                            recorded_by: str) -> list[Unit]:
-        holding_id: UUID = old["holding_id"]
         after = cadre.holdings()
         units: dict[UUID, Unit] = {}
-        for state in (before.get(holding_id), after.get(holding_id)):
-            if state is not None and self.title(state.title_code).is_head:
-                units.setdefault(state.unit_id, self.unit(state.unit_id))
-        now = after.get(holding_id)
-        for unit in units.values():
-            if now is not None and now.unit_id == unit.id and self.title(now.title_code).is_head:
-                self._sync_seat(unit, now, cadre.id, now.decision, recorded_by)
-            else:
-                self._sync_seat(unit, None, cadre.id, None, recorded_by, holding_id=holding_id)
+        # The corrected holding, and any other it changed (the term a renewal took over from),
+        # earlier terms first so that a seat is handed over before the next term takes it.
+        changed = {old["holding_id"]} | {h for h in before.keys() | after.keys()
+                                         if before.get(h) != after.get(h)}
+        for holding_id in sorted(changed, key=lambda h: (after.get(h) or before[h]).since):
+            seat_units = []
+            for state in (before.get(holding_id), after.get(holding_id)):
+                if state is not None and self.title(state.title_code).is_head:
+                    seat_units.append(units.setdefault(state.unit_id,
+                                                       self.unit(state.unit_id)))
+            now = after.get(holding_id)
+            for unit in seat_units:
+                if now is not None and now.unit_id == unit.id and self.title(
+                        now.title_code).is_head:
+                    self._sync_seat(unit, now, cadre.id, now.decision, recorded_by)
+                else:
+                    self._sync_seat(unit, None, cadre.id, None, recorded_by,
+                                    holding_id=holding_id)
         return list(units.values())
 
     def erase_personal_data(self, cadre_id: UUID, *, reason: str, recorded_by: str) -> Receipt:
@@ -591,6 +629,33 @@ class HosoApplication(Application[UUID]):
         review.review(conclusion=conclusion, reason=reason, effective_on=today,
                       recorded_by=recorded_by, decision=decision)
         return self._commit(review)
+
+    # --- internal feedback (phản ánh nội bộ) --------------------------------------------------
+
+    def file_feedback(self, command: FileFeedback) -> Receipt:
+        if command.cadre_id is not None:
+            self.cadre(command.cadre_id)
+        if command.unit_id is not None:
+            self.unit(command.unit_id)
+        if self._exists(feedback_id_for(command.receipt)):
+            raise Conflict("Mã tiếp nhận đã được dùng (receipt already used)",
+                           code="duplicate_receipt", field="receipt")
+        return self._commit(Feedback.file(command, today=self.window().today))
+
+    def change_feedback_status(self, command: ChangeFeedbackStatus) -> Receipt:
+        feedback = self.feedback(command.feedback_id)
+        feedback.change_status(command, today=self.window().today)
+        return self._commit(feedback)
+
+    def feedback(self, feedback_id: UUID, field: str = "id") -> Feedback:
+        try:
+            found: Any = self.repository.get(feedback_id)
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, Feedback):
+            raise NotFound("Không tìm thấy phản ánh (unknown feedback)",
+                           code="feedback_not_found", field=field)
+        return found
 
     def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:
         return [self.repository.get(i) for i in ids]

@@ -19,10 +19,12 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import EARLIEST_YEAR, period_bounds
 from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.evaluation_frameworks import framework_for, judge_scores
 from domain.programmes import PROGRAMMES
 from domain.record import (
     FACT_TYPES,
     Appointment,
+    Commendation,
     Discipline,
     Ending,
     Entry,
@@ -45,11 +47,15 @@ from domain.record import (
 from domain.values import (
     EDUCATION_ORDER,
     POLITICAL_THEORY_ORDER,
+    RENEWING_KINDS,
     STATE_MANAGEMENT_ORDER,
     ActionKind,
     CivilServiceGrade,
+    CommendationForm,
+    CommendationLevel,
     Decision,
     DisciplineForm,
+    DisciplineSystem,
     Education,
     EndingReason,
     Gender,
@@ -96,7 +102,7 @@ class Cadre(Aggregate):
         recorded_by: str
 
     class Appointed(Aggregate.Event):
-        class_version = 2
+        class_version = 3
         holding_id: UUID
         kind: ActionKind
         unit_id: UUID
@@ -107,11 +113,17 @@ class Cadre(Aggregate):
         planned_end_on: date | None
         special_case: bool
         recorded_by: str
+        renews: UUID | None = None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             # v1 had no special-case flag: every v1 appointment was an ordinary one.
             state["special_case"] = False
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # v2 could not renew a holding: a reappointment came after an ending.
+            state["renews"] = None
 
     class HoldingEnded(Aggregate.Event):
         holding_id: UUID
@@ -130,13 +142,22 @@ class Cadre(Aggregate):
         recorded_by: str
 
     class Evaluated(Aggregate.Event):
+        class_version = 2
         period: str
         rating: Rating
         effective_on: date
         score: Decimal | None
         criteria: dict[str, Any] | None
         decision: Decision | None
+        scores: dict[str, Decimal] | None
+        framework_id: str | None
         recorded_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 evaluations were not marked on a framework's criteria groups.
+            state["scores"] = None
+            state["framework_id"] = None
 
     class TrainingRecorded(Aggregate.Event):
         program: str
@@ -176,11 +197,18 @@ class Cadre(Aggregate):
         recorded_by: str
 
     class Disciplined(Aggregate.Event):
+        class_version = 2
         form: DisciplineForm
         violation: str
         effective_on: date
         decision: Decision
         recorded_by: str
+        system: DisciplineSystem | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 did not say which system imposed the discipline.
+            state["system"] = None
 
     class Vetted(Aggregate.Event):
         purpose: str
@@ -188,6 +216,14 @@ class Cadre(Aggregate):
         body: str
         effective_on: date
         decision: Decision | None
+        recorded_by: str
+
+    class Commended(Aggregate.Event):
+        form: CommendationForm
+        level: CommendationLevel | None
+        reason: str | None
+        effective_on: date
+        decision: Decision
         recorded_by: str
 
     class RelativeAdded(Aggregate.Event):
@@ -363,18 +399,34 @@ class Cadre(Aggregate):
             raise InvalidCommand("Ngày kết thúc dự kiến phải sau ngày hiệu lực (planned_end_on "
                                  "must follow effective_on)", code="invalid_date",
                                  field="planned_end_on")
+        renews: UUID | None = None
         for h in self.holdings().values():
             if h.version == ignore_version:
                 continue
-            if h.unit_id == unit_id and h.title_code == title_code and h.active_on(effective_on):
+            # A correction of a renewal judges the holding it renewed as still running.
+            running = h.active_on(effective_on) or (
+                h.renewed_at is not None and h.renewed_at == ignore_version
+                and h.since <= effective_on)
+            if h.unit_id == unit_id and h.title_code == title_code and running:
+                # Only the running term renews: not one already ended or renewed later on.
+                open_term = h.until is None or (
+                    ignore_version is not None and h.renewed_at == ignore_version)
+                if kind in RENEWING_KINDS and h.since < effective_on and open_term:
+                    renews = h.holding_id  # a new term of the post held: the tenure runs on
+                    continue
                 raise Conflict(
                     f"Cán bộ đã giữ chức danh {title_code} tại đơn vị này vào ngày "
                     f"{effective_on:%d/%m/%Y} (the cadre already holds this post on that date)",
                     code="holding_conflict", field="title_code")
+        if kind == ActionKind.KEO_DAI and renews is None:
+            raise NotFound(
+                f"Kéo dài thời gian giữ chức vụ cần chức danh {title_code} đang giữ tại đơn vị "
+                f"này vào ngày {effective_on:%d/%m/%Y} (keo_dai extends a post held)",
+                code="holding_not_found", field="title_code")
         return dict(
             holding_id=holding_id or uuid4(), kind=kind, unit_id=unit_id, title_code=title_code,
             effective_on=effective_on, decision=decision, term_months=term_months,
-            planned_end_on=planned_end_on, special_case=special_case,
+            planned_end_on=planned_end_on, special_case=special_case, renews=renews,
         )
 
     def end_holding(self, *, recorded_by: str, **kwargs: Any) -> Holding:
@@ -397,6 +449,8 @@ class Cadre(Aggregate):
         self._check_decision(decision, window)
         ended_ids = {e.fact.holding_id for e in self.record.in_force(Ending)
                      if isinstance(e.fact, Ending) and e.version != ignore_version}
+        # A renewed term is not ended: the holding of the term that took over is.
+        ended_ids |= {h.holding_id for h in self.holdings().values() if h.renewed_at is not None}
         candidates = [
             a.payload() for a in (e.fact for e in self.record.in_force(Appointment))
             if isinstance(a, Appointment) and a.unit_id == unit_id and a.title_code == title_code
@@ -435,9 +489,11 @@ class Cadre(Aggregate):
         score: Decimal | None = None,
         criteria: dict[str, Any] | None = None,
         decision: Decision | None = None,
+        scores: dict[str, Decimal] | None = None,
+        framework_id: str | None = None,
         ignore_version: int | None = None,
     ) -> dict[str, Any]:
-        start, _ = period_bounds(period)
+        start, after = period_bounds(period)
         self._check_day(effective_on, "decided_on", window)
         if effective_on < start:
             raise InvalidCommand(
@@ -452,8 +508,31 @@ class Cadre(Aggregate):
             if e.payload["period"] == period and e.version != ignore_version:
                 raise Conflict(f"Cán bộ đã được đánh giá kỳ {period} (duplicate evaluation for "
                                "the period)", code="duplicate_evaluation", field="period")
+        if scores is not None:
+            score, framework_id = self._marked(period, start, after, rating, score, scores,
+                                               framework_id)
+        elif framework_id is not None:
+            raise InvalidCommand("Có khung đánh giá nhưng thiếu điểm từng nhóm (framework_id "
+                                 "needs scores)", code="missing_field", field="scores")
         return dict(period=period, rating=rating, effective_on=effective_on, score=score,
-                    criteria=criteria, decision=decision)
+                    criteria=criteria, decision=decision, scores=scores,
+                    framework_id=framework_id)
+
+    def _marked(self, period: str, start: date, after: date, rating: Rating,
+                score: Decimal | None, scores: dict[str, Decimal],
+                framework_id: str | None) -> tuple[Decimal, str]:
+        """A scored evaluation's total and framework: leaders (a post held in the period) and
+        civil servants may be marked on different frameworks."""
+        leads = any(h.since < after and (h.until is None or h.until > start)
+                    for h in self.holdings().values())
+        framework = framework_for(period, "lanh_dao" if leads else "cong_chuc", framework_id)
+        disciplined = any(isinstance(e.fact, Discipline) and start <= e.fact.effective_on < after
+                          for e in self.facts("Disciplined"))
+        total = judge_scores(framework, scores, rating, disciplined)
+        if score is not None and score != total:
+            raise InvalidCommand(f"Điểm {score} khác tổng điểm các nhóm {total} (score must equal "
+                                 "the total of scores)", code="score_mismatch", field="score")
+        return total, framework.id
 
     def record_training(self, *, recorded_by: str, **kwargs: Any) -> None:
         self._training_recorded(**self.check_training(**kwargs), recorded_by=recorded_by)
@@ -563,13 +642,15 @@ class Cadre(Aggregate):
 
     def check_discipline(self, *, form: DisciplineForm, violation: str, effective_on: date,
                          decision: Decision, window: DateWindow,
+                         system: DisciplineSystem | None = None,
                          ignore_version: int | None = None) -> dict[str, Any]:
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
         if not violation.strip():
             raise InvalidCommand("Thiếu nội dung vi phạm (violation is required)",
                                  code="missing_field", field="violation")
-        return dict(form=form, violation=violation, effective_on=effective_on, decision=decision)
+        return dict(form=form, violation=violation, effective_on=effective_on, decision=decision,
+                    system=system)
 
     def vet(self, *, recorded_by: str, **kwargs: Any) -> None:
         self._vetted(**self.check_vetting(**kwargs), recorded_by=recorded_by)
@@ -586,6 +667,25 @@ class Cadre(Aggregate):
                 raise InvalidCommand(f"Thiếu {name} ({name} is required)", code="missing_field",
                                      field=name)
         return dict(purpose=purpose, conclusion=conclusion, body=body, effective_on=effective_on,
+                    decision=decision)
+
+    def commend(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._commended(**self.check_commendation(**kwargs), recorded_by=recorded_by)
+
+    def check_commendation(self, *, form: CommendationForm, effective_on: date,
+                           decision: Decision, window: DateWindow,
+                           level: CommendationLevel | None = None, reason: str | None = None,
+                           ignore_version: int | None = None) -> dict[str, Any]:
+        self._check_day(effective_on, "decided_on", window)
+        if effective_on > window.today:
+            raise InvalidCommand("Ngày quyết định khen thưởng chưa đến (decided_on is in the "
+                                 "future)", code="invalid_date", field="decided_on")
+        self._check_decision(decision, window)
+        if decision.signed_on > effective_on:
+            raise InvalidCommand("Quyết định khen thưởng ký sau ngày quyết định (decision signed "
+                                 "after decided_on)", code="invalid_date",
+                                 field="decision.signed_on")
+        return dict(form=form, level=level, reason=reason or None, effective_on=effective_on,
                     decision=decision)
 
     def add_relative(self, *, recorded_by: str, **kwargs: Any) -> UUID:
@@ -658,6 +758,25 @@ class Cadre(Aggregate):
                 raise Conflict("Hãy thu hồi việc thôi giữ chức trước khi thu hồi việc bổ nhiệm "
                                "(retract the ending first)", code="ending_exists",
                                field="target_position")
+            if self.record.holdings.get(holding_id, None) is not None and \
+                    self.record.holdings[holding_id].renewed_at is not None:
+                raise Conflict("Hãy thu hồi việc bổ nhiệm lại (kéo dài) trước khi thu hồi nhiệm kỳ "
+                               "trước (retract the renewal first)", code="renewal_exists",
+                               field="target_position")
+        renewed = (self.record.holdings.get(entry.fact.holding_id)
+                   if isinstance(entry.fact, Appointment) else None)
+        if replacement is not None and renewed is not None and renewed.renewed_at is not None \
+                and (replacement.get("unit_id"), replacement.get("title_code")) != (
+                    renewed.unit_id, renewed.title_code):
+            raise InvalidCommand("Nhiệm kỳ đã được bổ nhiệm lại: đính chính không được đổi đơn vị "
+                                 "hoặc chức danh (a renewed term keeps its post)",
+                                 code="invalid_replacement", field="replacement.unit_id")
+        if replacement is not None and isinstance(entry.fact, Appointment) and \
+                replacement.get("renews") != entry.fact.renews:
+            raise InvalidCommand("Đính chính không được biến việc bổ nhiệm lại thành bổ nhiệm mới "
+                                 "hay ngược lại (a correction keeps whether the appointment "
+                                 "renews a holding)", code="invalid_replacement",
+                                 field="replacement.effective_on")
         assert isinstance(entry.fact, Fact)
         decision = replacement.get("decision") if replacement else entry.fact.decision
         self._corrected(target_position=target_position, target_version=target_version,
@@ -687,11 +806,12 @@ class Cadre(Aggregate):
     @event(Appointed)
     def _appointed(self, holding_id: UUID, kind: ActionKind, unit_id: UUID, title_code: str,
                    effective_on: date, decision: Decision, term_months: int | None,
-                   planned_end_on: date | None, special_case: bool, recorded_by: str) -> None:
+                   planned_end_on: date | None, special_case: bool, recorded_by: str,
+                   renews: UUID | None = None) -> None:
         self.record.record(self._next(), Appointment(
             holding_id=holding_id, kind=kind, unit_id=unit_id, title_code=title_code,
             effective_on=effective_on, decision=decision, term_months=term_months,
-            planned_end_on=planned_end_on, special_case=special_case))
+            planned_end_on=planned_end_on, special_case=special_case, renews=renews))
 
     @event(HoldingEnded)
     def _holding_ended(self, holding_id: UUID, unit_id: UUID, title_code: str,
@@ -710,10 +830,11 @@ class Cadre(Aggregate):
     @event(Evaluated)
     def _evaluated(self, period: str, rating: Rating, effective_on: date, score: Decimal | None,
                    criteria: dict[str, Any] | None, decision: Decision | None,
+                   scores: dict[str, Decimal] | None, framework_id: str | None,
                    recorded_by: str) -> None:
         self.record.record(self._next(), Evaluation(
             period=period, rating=rating, effective_on=effective_on, score=score,
-            criteria=criteria, decision=decision))
+            criteria=criteria, decision=decision, scores=scores, framework_id=framework_id))
 
     @event(TrainingRecorded)
     def _training_recorded(self, program: str, started_on: date, completed_on: date | None,
@@ -748,9 +869,11 @@ class Cadre(Aggregate):
 
     @event(Disciplined)
     def _disciplined(self, form: DisciplineForm, violation: str, effective_on: date,
-                     decision: Decision, recorded_by: str) -> None:
+                     decision: Decision, recorded_by: str,
+                     system: DisciplineSystem | None = None) -> None:
         self.record.record(self._next(), Discipline(
-            form=form, violation=violation, effective_on=effective_on, decision=decision))
+            form=form, violation=violation, effective_on=effective_on, decision=decision,
+            system=system))
 
     @event(Vetted)
     def _vetted(self, purpose: str, conclusion: VettingConclusion, body: str,
@@ -758,6 +881,13 @@ class Cadre(Aggregate):
         self.record.record(self._next(), Vetting(
             purpose=purpose, conclusion=conclusion, body=body, effective_on=effective_on,
             decision=decision))
+
+    @event(Commended)
+    def _commended(self, form: CommendationForm, level: CommendationLevel | None,
+                   reason: str | None, effective_on: date, decision: Decision,
+                   recorded_by: str) -> None:
+        self.record.record(self._next(), Commendation(
+            form=form, level=level, reason=reason, effective_on=effective_on, decision=decision))
 
     @event(RelativeAdded)
     def _relative_added(self, relative_id: UUID, relation: Relation,

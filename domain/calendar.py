@@ -7,8 +7,9 @@ was in Vietnam.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from domain.errors import InvalidCommand
 from domain.values import add_months
@@ -19,6 +20,25 @@ EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 # Evaluations are quarterly from 2026 (seed 004), yearly before.
 QUARTERLY_FROM = 2026
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
+
+
+class Dated(Protocol):
+    @property
+    def valid_from(self) -> date: ...
+
+
+D = TypeVar("D", bound=Dated)
+
+
+def in_force_on(versions: Sequence[D], day: date) -> D:
+    """The version of dated data in force on `day`: the latest `valid_from` on or before it
+    (the earliest version for days before all of them)."""
+    ordered = sorted(versions, key=lambda v: v.valid_from)
+    chosen = ordered[0]
+    for version in ordered:
+        if version.valid_from <= day:
+            chosen = version
+    return chosen
 
 
 def business_day(instant: datetime) -> date:

@@ -6,10 +6,13 @@ cadre's event into its fact, dispatching on the event class; a correction's repl
 shape of its target and becomes a fact of the target's type (`fact_of`).
 
 What a fact does to the record is a short list of effects: an appointment opens a holding, an
-ending closes the holding it names, a planning opens a planning and a removal closes it, a
+ending closes the holding it names, a renewal (bổ nhiệm lại, kéo dài, bầu cử lại of a post
+held: an appointment that `renews` a holding) opens the new term's holding and closes the
+running one on the same day without an ending, so that the tenure runs on; a planning opens a planning and a removal closes it, a
 registration sets the identity, and every other fact stands alone at its own place.
 `apply_correction` says what a correction does in the same terms: a retraction undoes its
-target (a retracted ending lets the holding run on, a retracted appointment withdraws it); a
+target (a retracted ending lets the holding run on, a retracted appointment withdraws it and
+lets the holding it renewed run on); a
 replacement undoes a stand-alone target and records the replacement in its stead, and a
 replaced appointment, planning, ending or removal revises the holding or planning in place
 (keeping its other half). The aggregate's views (`Record`), the read-model rows
@@ -32,8 +35,11 @@ from uuid import UUID
 
 from domain.values import (
     ActionKind,
+    CommendationForm,
+    CommendationLevel,
     Decision,
     DisciplineForm,
+    DisciplineSystem,
     Education,
     EndingReason,
     Gender,
@@ -94,6 +100,8 @@ class Appointment(Fact):
     term_months: int | None = None
     planned_end_on: date | None = None
     special_case: bool = False  # Appointed v1 had no such flag: an ordinary appointment
+    # The holding this appointment renews (a new term of a post held): None before v3.
+    renews: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,6 +135,8 @@ class Evaluation(Fact):
     score: Decimal | None = None
     criteria: dict[str, Any] | None = None
     decision: Decision | None = None
+    scores: dict[str, Decimal] | None = None
+    framework_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,6 +201,7 @@ class Discipline(Fact):
     violation: str = ""
     effective_on: date
     decision: Decision
+    system: DisciplineSystem | None = None  # Disciplined v1 did not say which system
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,9 +226,20 @@ class Relative(Fact):
     decision: Decision | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Commendation(Fact):
+    entry_type: ClassVar[str] = "Commended"
+    command_date: ClassVar[str] = "decided_on"
+    form: CommendationForm
+    level: CommendationLevel | None = None
+    reason: str | None = None
+    effective_on: date
+    decision: Decision
+
+
 FACT_CLASSES: tuple[type[Fact], ...] = (
     Registration, Appointment, Ending, Nomination, Evaluation, Training, Qualification, Planning,
-    PlanningRemoval, Discipline, Vetting, Relative,
+    PlanningRemoval, Discipline, Vetting, Relative, Commendation,
 )
 # Entry types by their name in the log: what a correction's `target_type` names.
 FACT_TYPES: Mapping[str, type[Fact]] = {cls.entry_type: cls for cls in FACT_CLASSES}
@@ -265,6 +287,7 @@ def _fact_class_of_event() -> dict[type, type[Fact]]:
         Cadre.TrainingRecorded: Training, Cadre.QualificationObtained: Qualification,
         Cadre.Planned: Planning, Cadre.PlanningRemoved: PlanningRemoval,
         Cadre.Disciplined: Discipline, Cadre.Vetted: Vetting, Cadre.RelativeAdded: Relative,
+        Cadre.Commended: Commendation,
     }
 
 
@@ -312,6 +335,23 @@ class End:
     """The holding ends (again, with the replacement's date, when an ending is corrected)."""
 
     ending: Ending
+    place: int
+
+
+@dataclass(frozen=True, slots=True)
+class Renew:
+    """The holding `renewed` runs until `on`, when the renewal at `place` takes over: no
+    ending, the tenure goes on in the new term's holding."""
+
+    renewed: UUID
+    on: date
+    place: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unrenew:
+    """The appointment at `place` was retracted: the holding it renewed (if any) runs on."""
+
     place: int
 
 
@@ -367,7 +407,8 @@ class Drop:
     place: int
 
 
-Effect = Identify | Hold | Withdraw | End | Resume | Plan | Unplan | Remove | Restore | Add | Drop
+Effect = (Identify | Hold | Withdraw | End | Resume | Renew | Unrenew | Plan | Unplan | Remove
+          | Restore | Add | Drop)
 
 
 def subject_of(fact: Fact) -> UUID | None:
@@ -385,6 +426,8 @@ def effects_of(fact: Fact, place: int, *, revision: bool = False,
     if isinstance(fact, Registration):
         return [Identify(fact, place, replaces)]
     if isinstance(fact, Appointment):
+        if fact.renews is not None:
+            return [Hold(fact, place, revision), Renew(fact.renews, fact.effective_on, place)]
         return [Hold(fact, place, revision)]
     if isinstance(fact, Ending):
         return [End(fact, place)]
@@ -406,7 +449,10 @@ def apply_correction(target_type: type[Fact], target_place: int, subject: UUID |
         undo: dict[type[Fact], Callable[[UUID], Effect]] = {
             Appointment: Withdraw, Ending: Resume, Planning: Unplan, PlanningRemoval: Restore}
         if target_type in undo:
-            return [undo[target_type](subject)] if subject is not None else []
+            undone = [undo[target_type](subject)] if subject is not None else []
+            if target_type is Appointment:
+                return [*undone, Unrenew(target_place)]
+            return undone
         return [Drop(target_type, target_place)]
     if target_type is Registration:
         return effects_of(replacement, place, revision=True, replaces=target_place)
@@ -457,6 +503,9 @@ class Holding:
     planned_end_on: date | None
     version: int
     end_reason: EndingReason | None = None
+    renewed_at: int | None = None  # place of the renewal that took over (the tenure runs on)
+    term_months: int | None = None
+    renews: UUID | None = None
 
     def active_on(self, day: date) -> bool:
         return self.since <= day and (self.until is None or day < self.until)
@@ -519,7 +568,20 @@ class Record:
                     title_code=a.title_code, since=a.effective_on,
                     until=kept.until if kept else None, decision=a.decision,
                     special_case=bool(a.special_case), planned_end_on=a.planned_end_on,
-                    version=effect.place, end_reason=kept.end_reason if kept else None)
+                    version=effect.place, end_reason=kept.end_reason if kept else None,
+                    renewed_at=kept.renewed_at if kept else None, term_months=a.term_months,
+                    renews=a.renews)
+            elif isinstance(effect, Renew):
+                held = self.holdings.get(effect.renewed)
+                if held is not None:
+                    self.holdings[effect.renewed] = replace(held, until=effect.on,
+                                                             end_reason=None,
+                                                             renewed_at=effect.place)
+            elif isinstance(effect, Unrenew):
+                for held in list(self.holdings.values()):
+                    if held.renewed_at == effect.place:
+                        self.holdings[held.holding_id] = replace(held, until=None,
+                                                                  renewed_at=None)
             elif isinstance(effect, Withdraw):
                 self.holdings.pop(effect.holding_id, None)
             elif isinstance(effect, End):

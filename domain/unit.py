@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidCommand
-from domain.values import Decision
+from domain.values import LEGACY_UNIT_KINDS, Decision
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class HeadSeat:
 
 class Unit(Aggregate):
     class Registered(Aggregate.Created):
+        class_version = 2
         code: str
         name: str
         kind: str
@@ -38,6 +39,11 @@ class Unit(Aggregate):
         parent_id: UUID | None
         decision: Decision | None
         recorded_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 took any kind; the demo's free codes map to the unit-kind codes (contract v1.1).
+            state["kind"] = LEGACY_UNIT_KINDS.get(state["kind"], state["kind"])
 
     class Renamed(Aggregate.Event):
         new_name: str

@@ -29,6 +29,12 @@ class ActionKind(StrEnum):
     DIEU_DONG = "dieu_dong"
     KIEM_NHIEM = "kiem_nhiem"
     BIET_PHAI = "biet_phai"
+    KEO_DAI = "keo_dai"  # kéo dài thời gian giữ chức vụ đến tuổi nghỉ hưu (QĐ 377)
+
+
+# Kinds that, recorded for a post the cadre already holds on that day, renew the holding (a
+# new term, one tenure) instead of conflicting with it. `keo_dai` only ever renews.
+RENEWING_KINDS = frozenset({ActionKind.BO_NHIEM_LAI, ActionKind.KEO_DAI, ActionKind.BAU_CU})
 
 
 # Nominations are not holdings but reports count them beside the action kinds.
@@ -44,6 +50,9 @@ class EndingReason(StrEnum):
     DIEU_DONG = "dieu_dong"
     LUAN_CHUYEN = "luan_chuyen"
     TU_TRAN = "tu_tran"
+    KHONG_BO_NHIEM_LAI = "khong_bo_nhiem_lai"
+    CHO_THOI_GIU_CHUC_VU = "cho_thoi_giu_chuc_vu"
+    BAI_NHIEM = "bai_nhiem"
     KHAC = "khac"
 
 
@@ -62,6 +71,60 @@ class DisciplineForm(StrEnum):
     GIANG_CHUC = "giang_chuc"
     HA_BAC_LUONG = "ha_bac_luong"
     BUOC_THOI_VIEC = "buoc_thoi_viec"
+    BAI_NHIEM = "bai_nhiem"
+
+
+class DisciplineSystem(StrEnum):
+    """Which system imposed a discipline: the party, the state, or a mass organisation."""
+
+    DANG = "dang"
+    CHINH_QUYEN = "chinh_quyen"
+    DOAN_THE = "doan_the"
+
+
+@dataclass(frozen=True)
+class UnitKind:
+    code: str
+    label: str
+    branch: str  # dang | chinh_quyen | doan_the | luc_luong_vu_trang | dia_ban
+
+
+# Unit kinds (contract v1.1): the codes a unit's `kind` may take, with label and branch.
+UNIT_KINDS: tuple[UnitKind, ...] = tuple(UnitKind(*row) for row in (
+    ("tinh_uy", "Tỉnh ủy", "dang"),
+    ("thanh_uy", "Thành ủy", "dang"),
+    ("huyen_uy", "Huyện ủy", "dang"),
+    ("quan_uy", "Quận ủy", "dang"),
+    ("thi_uy", "Thị ủy", "dang"),
+    ("dang_uy", "Đảng ủy", "dang"),
+    ("dang_bo", "Đảng bộ", "dang"),
+    ("chi_bo", "Chi bộ", "dang"),
+    ("ban_dang", "Ban Đảng", "dang"),
+    ("ubkt", "Ủy ban Kiểm tra", "dang"),
+    ("hdnd", "Hội đồng nhân dân", "chinh_quyen"),
+    ("ubnd", "Ủy ban nhân dân", "chinh_quyen"),
+    ("so", "Sở", "chinh_quyen"),
+    ("phong", "Phòng", "chinh_quyen"),
+    ("co_quan", "Cơ quan", "chinh_quyen"),
+    ("don_vi_su_nghiep", "Đơn vị sự nghiệp", "chinh_quyen"),
+    ("truong_hoc", "Trường học", "chinh_quyen"),
+    ("mttq", "Mặt trận Tổ quốc", "doan_the"),
+    ("doan_the", "Đoàn thể", "doan_the"),
+    ("cong_an", "Công an", "luc_luong_vu_trang"),
+    ("quan_su", "Quân sự", "luc_luong_vu_trang"),
+    ("tinh", "Tỉnh", "dia_ban"),
+    ("thanh_pho", "Thành phố", "dia_ban"),
+    ("quan", "Quận", "dia_ban"),
+    ("huyen", "Huyện", "dia_ban"),
+    ("phuong", "Phường", "dia_ban"),
+    ("xa", "Xã", "dia_ban"),
+))
+UNIT_KIND_CODES = frozenset(k.code for k in UNIT_KINDS)
+# A party committee whether recorded as the committee (đảng ủy) or the organisation (đảng bộ).
+PARTY_COMMITTEE_KINDS = frozenset({"tinh_uy", "thanh_uy", "huyen_uy", "quan_uy", "thi_uy",
+                                   "dang_uy", "dang_bo"})
+# Codes stores recorded before unit kinds were codes (the demo's), and what they are now.
+LEGACY_UNIT_KINDS = {"ban": "ban_dang", "truong": "truong_hoc"}
 
 
 class PoliticalTheory(StrEnum):
@@ -122,6 +185,31 @@ class Relation(StrEnum):
 class VettingConclusion(StrEnum):
     DAT = "dat"
     KHONG_DAT = "khong_dat"
+
+
+class CommendationForm(StrEnum):
+    """Hình thức khen thưởng and danh hiệu thi đua (Luật Thi đua, khen thưởng 2022, arts. 23, 34)."""
+
+    HUAN_CHUONG = "huan_chuong"
+    HUY_CHUONG = "huy_chuong"
+    DANH_HIEU_VINH_DU = "danh_hieu_vinh_du"
+    KY_NIEM_CHUONG = "ky_niem_chuong"
+    BANG_KHEN = "bang_khen"
+    GIAY_KHEN = "giay_khen"
+    CHIEN_SI_THI_DUA_TOAN_QUOC = "chien_si_thi_dua_toan_quoc"
+    CHIEN_SI_THI_DUA_CAP_TINH = "chien_si_thi_dua_cap_tinh"
+    CHIEN_SI_THI_DUA_CO_SO = "chien_si_thi_dua_co_so"
+    LAO_DONG_TIEN_TIEN = "lao_dong_tien_tien"
+
+
+class CommendationLevel(StrEnum):
+    """Who confers it: the State, a ministry or province, a district, the grassroots."""
+
+    NHA_NUOC = "cap_nha_nuoc"
+    TRUNG_UONG = "cap_trung_uong"
+    TINH = "cap_tinh"
+    HUYEN = "cap_huyen"
+    CO_SO = "cap_co_so"
 
 
 class UnitChangeKind(StrEnum):
@@ -219,6 +307,26 @@ LABELS: dict[str, str] = {
     "em": "Em",
     "dat": "Đạt",
     "khong_dat": "Không đạt",
+    # commendations (khen thưởng)
+    "huan_chuong": "Huân chương",
+    "huy_chuong": "Huy chương",
+    "danh_hieu_vinh_du": "Danh hiệu vinh dự Nhà nước",
+    "ky_niem_chuong": "Kỷ niệm chương",
+    "bang_khen": "Bằng khen",
+    "giay_khen": "Giấy khen",
+    "chien_si_thi_dua_toan_quoc": "Chiến sĩ thi đua toàn quốc",
+    "chien_si_thi_dua_cap_tinh": "Chiến sĩ thi đua cấp tỉnh",
+    "chien_si_thi_dua_co_so": "Chiến sĩ thi đua cơ sở",
+    "lao_dong_tien_tien": "Lao động tiên tiến",
+    "cap_nha_nuoc": "Cấp Nhà nước",
+    "cap_trung_uong": "Cấp Trung ương, bộ, ngành",
+    "cap_tinh": "Cấp tỉnh",
+    "cap_huyen": "Cấp huyện",
+    "cap_co_so": "Cấp cơ sở",
+    "keo_dai": "Kéo dài thời gian giữ chức vụ",
+    "khong_bo_nhiem_lai": "Không bổ nhiệm lại",
+    "cho_thoi_giu_chuc_vu": "Cho thôi giữ chức vụ",
+    "bai_nhiem": "Bãi nhiệm",
 }
 
 

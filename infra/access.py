@@ -52,9 +52,11 @@ RESERVED_PREFIXES = ("cli:",)
 # One row per subject shown: a roster, a search or a findings list of 40 people writes 40 rows
 # (one group commit), so "who looked at X" is one indexed query whatever screen showed X.
 # "import_match": a real import whose rows matched a cadre outside the caller's scope;
-# "export" / "export_sealed": `hoso export` with the personal-data keys, or without them.
+# "export" / "export_sealed": `hoso export` with the personal-data keys, or without them;
+# "feedback": an inspector read a feedback report (the row's subject is the report's id, not
+# a cadre's, so the subject cadre's own "who read my file" never shows it).
 READ_KINDS = ("profile", "record", "cv", "form", "roster", "search", "findings",
-              "import_match", "export", "export_sealed", "inspection")
+              "import_match", "export", "export_sealed", "feedback", "inspection")
 TOKEN_PREFIX = "hoso_"
 
 metadata = MetaData()
@@ -101,6 +103,16 @@ auth_failures = Table(
     Column("failures", Integer, nullable=False),
 )
 FAILURE_WINDOW = timedelta(minutes=1)
+
+# Public (unauthenticated) reads per client address and minute, counted like the failures
+# above: in the database, so N workers do not allow N times the rate.
+public_reads = Table(
+    "public_reads",
+    metadata,
+    Column("address", String(64), primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("reads", Integer, nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -324,12 +336,16 @@ class AccessStore:
 
     def holder(self, token: str) -> TokenHolder | None:
         """Who holds `token`, or None when unknown or revoked."""
+        return self.holder_of_hash(token_hash(token))
+
+    def holder_of_hash(self, hashed: str) -> TokenHolder | None:
+        """Who holds the token whose hash is `hashed` (a web session keeps only the hash)."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(access_tokens.c.name, access_tokens.c.role, access_tokens.c.unit_id,
                        access_tokens.c.cadre_id, access_tokens.c.revoked_at,
                        access_tokens.c.expires_at)
-                .where(access_tokens.c.token_hash == token_hash(token))
+                .where(access_tokens.c.token_hash == hashed)
             ).first()
         if row is None or row.revoked_at is not None:
             return None
@@ -373,6 +389,42 @@ class AccessStore:
                 return
             except IntegrityError:  # another worker inserted the row first: count again
                 continue
+
+    # --- public reads ---------------------------------------------------------------------
+
+    def take_public_read(self, address: str, limit: int,
+                         now: datetime | None = None) -> int | None:
+        """Count one public read for `address`; the seconds to wait when it has already made
+        `limit` reads in the current minute (the read is then not counted), else None."""
+        now = now or self.clock.now()
+        address = address[:64]
+        for _attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    row = conn.execute(select(public_reads)
+                                       .where(public_reads.c.address == address)).first()
+                    if row is None:
+                        conn.execute(insert(public_reads).values(
+                            address=address, window_start=now, reads=1))
+                        return None
+                    ends = _utc(row.window_start) + FAILURE_WINDOW
+                    if ends <= now:
+                        conn.execute(update(public_reads)
+                                     .where(public_reads.c.address == address)
+                                     .values(window_start=now, reads=1))
+                        return None
+                    if row.reads >= limit:
+                        return max(1, int((ends - now).total_seconds()) + 1)
+                    # Compare-and-set on the count: two workers cannot both take the last read.
+                    done = conn.execute(update(public_reads)
+                                        .where(public_reads.c.address == address,
+                                               public_reads.c.reads == row.reads)
+                                        .values(reads=public_reads.c.reads + 1))
+                    if done.rowcount:
+                        return None
+            except IntegrityError:  # another worker inserted the row first: count again
+                continue
+        return 1
 
     # --- read audit -----------------------------------------------------------------------
 

@@ -1025,6 +1025,21 @@ class _Op:
         return (self.post.effective_on, rank, self.order)
 
 
+def _post_key(op: _Op) -> tuple[Any, ...]:
+    post = op.post
+    return (op.cadre_key, fold(post.unit), fold(post.title), post.effective_on)
+
+
+def _without_restated_posts(ops: list[_Op]) -> list[_Op]:
+    """The cadre sheet's current post, unless the history states that appointment itself: the
+    history names its kind (a "Bổ nhiệm lại" renews the post, where the cadre sheet's default
+    "Bổ nhiệm" would conflict with the term it renews)."""
+    in_history = {_post_key(op) for op in ops
+                  if op.post.ref.sheet == SHEET_HISTORY and op.post.action.command == "appoint"}
+    return [op for op in ops
+            if op.post.ref.sheet != SHEET_CADRES or _post_key(op) not in in_history]
+
+
 class Importer:
     """One import of one file into the store of `runtime`."""
 
@@ -1087,7 +1102,7 @@ class Importer:
                 else:
                     done += 1
                     self._tick(done, total)
-            for op in sorted(ops, key=_Op.sort_key):
+            for op in sorted(_without_restated_posts(ops), key=_Op.sort_key):
                 self._post(self.cadre_ids[op.cadre_key], op.post)
                 if op.post.ref.sheet == SHEET_HISTORY:
                     done += 1

@@ -27,6 +27,7 @@ Many = Callable[[str, Sequence[Sequence[Any]]], None]
 class TreeTables:
     name: str  # the nodes table; leaves in name + "_leaves"
     chain: str  # the chained table whose (position, hash) rows are the leaves
+    key: str = "position"  # the chained table's position column (the read audit's is `id`)
 
     @property
     def leaves(self) -> str:
@@ -85,9 +86,10 @@ def extend(rows: Rows, many: Many, tables: TreeTables,
     before = links[0][0] if links else None
     if before is None or before > last + 1:
         # One indexed probe in the usual case (nothing missing).
-        bound = "" if before is None else " AND position < ?"
-        missing = rows(f"SELECT position, hash FROM {tables.chain} WHERE position > ?{bound} "
-                       "ORDER BY position", (last,) if before is None else (last, before))
+        bound = "" if before is None else f" AND {tables.key} < ?"
+        missing = rows(f"SELECT {tables.key}, hash FROM {tables.chain} WHERE {tables.key} > ?"
+                       f"{bound} ORDER BY {tables.key}", (last,) if before is None
+                       else (last, before))
         links = [(int(p), bytes(h)) for p, h in missing] + list(links)
     if not links:
         return size
@@ -103,8 +105,8 @@ def catch_up(rows: Rows, many: Many, tables: TreeTables, batch: int = 50_000) ->
     """Take in every chain row the tree lacks, in bounded batches; returns the size."""
     while True:
         size, last = tree_head(rows, tables)
-        got = rows(f"SELECT position, hash FROM {tables.chain} WHERE position > ? "
-                   "ORDER BY position LIMIT ?", (last, batch))
+        got = rows(f"SELECT {tables.key}, hash FROM {tables.chain} WHERE {tables.key} > ? "
+                   f"ORDER BY {tables.key} LIMIT ?", (last, batch))
         if not got:
             return size
         extend(rows, many, tables, [(int(p), bytes(h)) for p, h in got])
@@ -169,10 +171,11 @@ class TreeReader:
         ranges = merkle.inclusion_ranges(leaf, size)
         needed = merkle.nodes_for([*ranges, (0, size)])
         nodes = fetch_nodes(self.rows, self.tables, sorted(needed))
-        entry = self.rows(f"SELECT hash FROM {self.tables.chain} WHERE position = ?",
+        key = self.tables.key
+        entry = self.rows(f"SELECT hash FROM {self.tables.chain} WHERE {key} = ?",
                           (position,))
-        before = self.rows(f"SELECT hash FROM {self.tables.chain} WHERE position < ? "
-                           "ORDER BY position DESC LIMIT 1", (position,))
+        before = self.rows(f"SELECT hash FROM {self.tables.chain} WHERE {key} < ? "
+                           f"ORDER BY {key} DESC LIMIT 1", (position,))
         return InclusionProof(position, leaf, size, bytes(entry[0][0]),
                               bytes(before[0][0]) if before else bytes(32),
                               merkle.root_of(size, nodes), merkle.hashes_for(ranges, nodes))

@@ -23,7 +23,7 @@ from infra.log_tree import Many, Rows, TreeTables, extend
 
 READS = "access_reads"
 READS_CHAIN = "access_reads_chain"
-READS_TREE = TreeTables("reads_tree", READS_CHAIN)
+READS_TREE = TreeTables("reads_tree", READS_CHAIN, key="id")
 _COLUMNS = ("reader", "role", "read_at", "cadre_id", "what", "as_of", "known_at", "position")
 
 

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Import dry runs one token may make per minute: a dry run answers about the whole file,
     # so unbounded it would let a caller probe the record at speed.
     import_checks_per_minute: int = Field(default=20, ge=1)
+    # Public hồ sơ công vụ reads (no token) one client address may make per minute.
+    public_reads_per_minute: int = Field(default=60, ge=1)
     # Start the process's clock at this instant (ISO 8601 with offset) and let it tick from there:
     # for tests, training rooms and demos of a chosen day. Unset in production: the system clock.
     clock_at: datetime | None = None

@@ -25,6 +25,7 @@ from domain.cadre import Cadre
 from domain.calendar import business_day
 from domain.record import (
     Add,
+    Commendation,
     Discipline,
     Drop,
     Effect,
@@ -38,10 +39,12 @@ from domain.record import (
     Registration,
     Relative,
     Remove,
+    Renew,
     Restore,
     Resume,
     Training,
     Unplan,
+    Unrenew,
     Vetting,
     Withdraw,
     apply_correction,
@@ -54,6 +57,7 @@ from domain.record import (
 from domain.rules.checks import Finding, find_all
 from domain.rules.facts import (
     CadreFacts,
+    CommendationFact,
     DisciplineFact,
     EvaluationFact,
     HoldingFact,
@@ -97,6 +101,7 @@ class _Cadre:
     relatives: dict[int, RelativeFact] = field(default_factory=dict)
     qualifications: dict[int, QualificationFact] = field(default_factory=dict)
     corrections: list[IdentityCorrection] = field(default_factory=list)
+    commendations: dict[int, CommendationFact] = field(default_factory=dict)
 
 
 class RecordFold:
@@ -212,7 +217,9 @@ class RecordFold:
                     until=old.until if old else None, end_reason=old.end_reason if old else None,
                     end_decision=old.end_decision if old else None,
                     end_position=old.end_position if old else None,
-                    end_recorded_on=old.end_recorded_on if old else None)
+                    end_recorded_on=old.end_recorded_on if old else None,
+                    renewed_position=old.renewed_position if old else None,
+                    renews=_uuid_or_none(a.renews))
             elif isinstance(effect, End):
                 ending = fact = effect.ending
                 key = _uuid(ending.holding_id)
@@ -240,6 +247,20 @@ class RecordFold:
             elif isinstance(effect, Add):
                 fact = effect.fact
                 self._add(c, fact, effect.place, day)
+            elif isinstance(effect, Renew):  # the renewal's own entry is its Hold
+                key = _uuid(effect.renewed)
+                if key in c.holdings:
+                    c.holdings[key] = replace(c.holdings[key], until=_day(effect.on),
+                                              end_reason=None, end_decision=None,
+                                              end_position=None, end_recorded_on=day,
+                                              renewed_position=effect.place)
+                continue
+            elif isinstance(effect, Unrenew):
+                for key, held in list(c.holdings.items()):
+                    if held.renewed_position == effect.place:
+                        c.holdings[key] = replace(held, until=None, end_recorded_on=None,
+                                                  renewed_position=None)
+                continue
             else:
                 self._undo(c, effect)
                 continue
@@ -265,7 +286,8 @@ class RecordFold:
         elif isinstance(fact, Discipline):
             c.disciplines[position] = DisciplineFact(position, _code(fact.form),
                                                      _day(fact.effective_on),
-                                                     _decision(fact.decision), day)
+                                                     _decision(fact.decision), day,
+                                                     system=_text(fact.system))
         elif isinstance(fact, Vetting):
             c.vettings[position] = VettingFact(position, _day(fact.effective_on),
                                                _code(fact.conclusion), _code(fact.purpose))
@@ -276,6 +298,10 @@ class RecordFold:
             c.qualifications[position] = QualificationFact(position, _code(fact.kind),
                                                            _code(fact.level),
                                                            _day(fact.effective_on))
+        elif isinstance(fact, Commendation):
+            c.commendations[position] = CommendationFact(position, _code(fact.form),
+                                                         _day(fact.effective_on),
+                                                         _decision(fact.decision), day)
         elif isinstance(fact, Training) and fact.conferred:
             kind, level, completed_on = fact.conferred
             c.qualifications[position] = QualificationFact(position, _code(kind), _code(level),
@@ -301,7 +327,7 @@ class RecordFold:
                                            removed_position=None)
         elif isinstance(effect, Drop):
             for facts in (c.evaluations, c.disciplines, c.vettings, c.relatives,
-                          c.qualifications):
+                          c.qualifications, c.commendations):
                 facts.pop(effect.place, None)  # type: ignore[attr-defined]
 
     # --- reading -----------------------------------------------------------------------
@@ -322,7 +348,8 @@ def _cadre_facts(c: _Cadre) -> CadreFacts:
         disciplines=tuple(c.disciplines.values()), plannings=tuple(c.plannings.values()),
         vettings=tuple(c.vettings.values()), relatives=tuple(c.relatives.values()),
         qualifications=(*registered, *c.qualifications.values()),
-        identity_corrections=tuple(c.corrections))
+        identity_corrections=tuple(c.corrections),
+        commendations=tuple(c.commendations.values()))
 
 
 # --- findings for the API ----------------------------------------------------------------

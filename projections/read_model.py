@@ -364,11 +364,14 @@ class ReadModel:
             languages=[], planning=planning, active_disciplines=active,
             evaluations=by_kind.get("evaluation", []), trainings=by_kind.get("training", []),
             vettings=by_kind.get("vetting", []), nominations=by_kind.get("nomination", []),
-            relatives=by_kind.get("relative", []))
+            relatives=by_kind.get("relative", []),
+            commendations=by_kind.get("commendation", []))
 
     def _barred_until(self, discipline: dict[str, Any]) -> date:
         on: date = discipline["effective_on"]
-        version = self._pack.version_for("discipline_bar", on, "dang")
+        # The state's bar for a state discipline, else the party's (recorded or not).
+        track = "nha_nuoc" if discipline.get("system") == "chinh_quyen" else "dang"
+        version = self._pack.version_for("discipline_bar", on, track)
         months = 12
         if version is not None:
             months = int(version.params.get(str(discipline["code"]), 60))

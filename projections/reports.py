@@ -446,7 +446,9 @@ def actions(model: ReportSource, from_: date, to: date, m: Moment, tier: str | N
             select(h.c.kind).where(in_force(h, k), h.c.since >= from_, h.c.since <= to,
                                    *scope.holding_filter(h))))
         endings = Counter(str(reason) for (reason,) in conn.execute(
+            # A term renewed (bổ nhiệm lại, kéo dài) closes without a reason: no ending.
             select(h.c.end_reason).where(in_force(h, k), h.c.until.is_not(None),
+                                         h.c.end_reason.is_not(None),
                                          h.c.until >= from_, h.c.until <= to,
                                          *scope.holding_filter(h))))
         nominated = select(func.count()).select_from(f).where(f.c.kind == "nomination", in_force(f, k),

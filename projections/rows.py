@@ -26,6 +26,7 @@ from domain.record import (
     FACT_TYPES,
     Add,
     Appointment,
+    Commendation,
     Discipline,
     Drop,
     Effect,
@@ -43,10 +44,12 @@ from domain.record import (
     Registration,
     Relative,
     Remove,
+    Renew,
     Restore,
     Resume,
     Training,
     Unplan,
+    Unrenew,
     Vetting,
     Withdraw,
     apply_correction,
@@ -228,6 +231,10 @@ def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
                 f"{label(_code(p['conclusion']))}")
     if type_ == "RelativeAdded":
         return f"Khai quan hệ gia đình: {label(_code(p['relation']))}"
+    if type_ == "Commended":
+        level = f" ({label(_code(p['level'])).lower()})" if p.get("level") else ""
+        return (f"Khen thưởng: {label(_code(p['form']))}{level}"
+                f"{_decision_text(p.get('decision'))}")
     if type_ == "PersonalDataErased":
         return "Hủy dữ liệu cá nhân theo yêu cầu (Luật Bảo vệ dữ liệu cá nhân)"
     return type_
@@ -389,6 +396,17 @@ def _effects(effects: list[Effect], cadre_id: UUID, known: Known,
             ops += _reopen("holdings", "holding_id", _uuid(effect.holding_id), known, {
                 "until": None, "end_reason": None, "ending_decision": None,
                 "ended_position": None})
+        elif isinstance(effect, Renew):
+            # The term renewed runs until the renewal, without an ending (no reason, no
+            # decision); `ended_position` names the renewal, so that its retraction finds it.
+            ops += _reopen("holdings", "holding_id", effect.renewed, known, {
+                "until": effect.on, "end_reason": None, "ending_decision": None,
+                "ended_position": effect.place})
+        elif isinstance(effect, Unrenew):
+            renewed = known.open_row("holdings", "ended_position", effect.place)
+            if renewed is not None and renewed["end_reason"] is None:
+                ops += _reopen("holdings", "holding_id", renewed["holding_id"], known, {
+                    "until": None, "ended_position": None})
         elif isinstance(effect, Withdraw):
             ops += _close("holdings", "holding_id", _uuid(effect.holding_id), known)
         elif isinstance(effect, Plan):
@@ -488,6 +506,8 @@ def _standalone(fact: Fact, cadre_id: UUID, position: int) -> list[Op]:
         row.update(kind="nomination", unit_id=_uuid(fact.unit_id), code=str(fact.title_code))
     elif isinstance(fact, Relative):
         row.update(kind="relative", code=_code(fact.relation))
+    elif isinstance(fact, Commendation):
+        row.update(kind="commendation", code=_code(fact.form))
     else:
         return ops
     row["payload"] = jsonable({k: v for k, v in fact.payload().items() if k != "effective_on"})

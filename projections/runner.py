@@ -176,7 +176,8 @@ class BatchWriter:
                 row = dict(op.row)
                 if op.table in INTERVAL_TABLES:
                     row["rec_from"], row["rec_to"] = position, None
-                    for column in ("holding_id", "planning_id", "cadre_id", "entry_position"):
+                    for column in ("holding_id", "planning_id", "cadre_id", "entry_position",
+                                   "ended_position"):
                         if column in row:
                             self.by_key[(op.table, column, row[column])].append(row)
                 if op.table == "entries":

@@ -18,6 +18,7 @@ from api.schemas import (
     AppointmentIn,
     CadreIn,
     CadresOut,
+    CommendationIn,
     CorrectionIn,
     DisciplineIn,
     EndingIn,
@@ -197,6 +198,15 @@ def vet(cadre_id: UUID, body: VettingIn, p: Principal = Depends(get_principal),
         runtime: Runtime = Depends(get_runtime)) -> Receipt:
     check_write_cadre(p, runtime, cadre_id)
     return _answer(runtime, runtime.app.vet(cadre_id, **body.command(), recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/commendations", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS, summary="Khen thưởng (record a commendation)",
+             operation_id="commend_cadre")
+def commend(cadre_id: UUID, body: CommendationIn, p: Principal = Depends(get_principal),
+            runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    return _answer(runtime, runtime.app.commend(cadre_id, **body.command(), recorded_by=p.name))
 
 
 @router.post("/cadres/{cadre_id}/relatives", status_code=201, response_model=Receipt,

@@ -9,7 +9,16 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import get_access, get_moment, get_runtime
 from api.errors import problem_responses
-from api.schemas import Receipt, RosterOut, UnitChangeIn, UnitIn, UnitOut, UnitsOut
+from api.schemas import (
+    Receipt,
+    RosterOut,
+    UnitChangeIn,
+    UnitIn,
+    UnitKindOut,
+    UnitKindsOut,
+    UnitOut,
+    UnitsOut,
+)
 from api.security import (
     ADMIN,
     ALL_ROLES,
@@ -22,6 +31,7 @@ from api.security import (
     require_role,
 )
 from domain.errors import NotFound
+from domain.values import UNIT_KINDS
 from infra.access import AccessStore
 
 if TYPE_CHECKING:
@@ -68,6 +78,15 @@ def change_unit(unit_id: UUID, body: UnitChangeIn, p: Principal = Depends(get_pr
     receipt = runtime.app.change_unit(unit_id, **body.command(), recorded_by=p.name)
     runtime.catch_up()
     return Receipt(id=receipt.id, position=receipt.position)
+
+
+@router.get("/unit-kinds", response_model=UnitKindsOut, responses=READ_PROBLEMS,
+            summary="Danh mục loại đơn vị (unit kinds)", operation_id="list_unit_kinds")
+def list_unit_kinds(p: Principal = Depends(get_principal)) -> UnitKindsOut:
+    # A catalogue of codes, no personal data: every role may read it.
+    require_role(p, *ALL_ROLES)
+    return UnitKindsOut(unit_kinds=[UnitKindOut(code=k.code, label=k.label, branch=k.branch)
+                                    for k in UNIT_KINDS])
 
 
 @router.get("/units", response_model=UnitsOut, responses=READ_PROBLEMS,

@@ -26,6 +26,7 @@ from api.schemas import (
     REPLACEMENT_MODELS,
     AppointmentIn,
     CadreIn,
+    CommendationIn,
     CorrectionIn,
     DisciplineIn,
     EndingIn,
@@ -44,8 +45,12 @@ from api.web import display
 from api.web.display import read_day
 from domain.record import FACT_TYPES
 from domain.values import (
+    UNIT_KINDS,
     ActionKind,
+    CommendationForm,
+    CommendationLevel,
     DisciplineForm,
+    DisciplineSystem,
     Education,
     EndingReason,
     Gender,
@@ -84,8 +89,13 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "qualification_kind": _codes(QualificationKind, QUALIFICATION_KINDS),
     "relation": _codes(Relation),
     "vetting_conclusion": _codes(VettingConclusion),
+    "commendation_form": _codes(CommendationForm),
+    "commendation_level": _codes(CommendationLevel),
     "training_mode": _codes(TrainingMode, MODES),
     "unit_change": _codes(UnitChangeKind, UNIT_CHANGES),
+    "unit_kind": tuple((k.code, k.label) for k in UNIT_KINDS),
+    "discipline_system": _codes(DisciplineSystem, {"dang": "Đảng", "chinh_quyen": "Chính quyền",
+                                                   "doan_the": "Đoàn thể"}),
     "yes_no": (("false", "Không"), ("true", "Có")),
 }
 
@@ -189,10 +199,18 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
     ), cadre_routes.plan),
     Form("ky-luat", "Kỷ luật (discipline)", DisciplineIn, (
         Field("form", "Hình thức kỷ luật", "select", True, "discipline_form"),
+        Field("system", "Hệ thống kỷ luật", "select", False, "discipline_system"),
         Field("effective_on", "Ngày hiệu lực", "date", True),
         Field("violation", "Nội dung vi phạm", "textarea", True),
         *decision_fields(),
     ), cadre_routes.discipline),
+    Form("khen-thuong", "Khen thưởng (commendation)", CommendationIn, (
+        Field("form", "Hình thức khen thưởng", "select", True, "commendation_form"),
+        Field("level", "Cấp khen thưởng", "select", False, "commendation_level"),
+        Field("decided_on", "Ngày quyết định", "date", True),
+        Field("reason", "Thành tích", "textarea"),
+        *decision_fields(),
+    ), cadre_routes.commend),
     Form("tham-dinh", "Thẩm định chính trị (vetting)", VettingIn, (
         Field("vetted_on", "Ngày thẩm định", "date", True),
         Field("purpose", "Mục đích", required=True),
@@ -227,7 +245,7 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
     Form("don-vi-moi", "Thành lập đơn vị (register a unit)", UnitIn, (
         Field("code", "Mã đơn vị", required=True),
         Field("name", "Tên đơn vị", required=True),
-        Field("kind", "Loại đơn vị", required=True, hint="Ví dụ phuong, phong, ban"),
+        Field("kind", "Loại đơn vị", "select", True, "unit_kind"),
         Field("established_on", "Ngày thành lập", "date", True),
         Field("parent_id", "Trực thuộc", "select", False, "units"),
         *decision_fields(required=False),

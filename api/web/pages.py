@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from api import documents
@@ -42,8 +43,16 @@ from api.security import (
     require_role,
 )
 from api.web import charts, display, findings, forms
-from api.web.session import COOKIE, SESSIONS, SIGN_IN_COOKIE, Session, csrf_ok, principal_for
-from api.web.session import signed as signed_cookie
+from api.web.session import (
+    COOKIE,
+    SIGN_IN_COOKIE,
+    Session,
+    close_session,
+    csrf_ok,
+    find_session,
+    open_session,
+    principal_of,
+)
 from domain.calendar import EARLIEST_YEAR, LATEST_YEAR
 from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.rules.pack import RULE_IDS
@@ -105,12 +114,12 @@ def runtime_of(request: Request) -> Runtime:
 
 
 def visitor_of(request: Request) -> Visitor:
-    session = SESSIONS.find(request.cookies.get(COOKIE))
+    session = find_session(request)
     if session is None:
         raise SignInNeeded()
-    principal = principal_for(request, session.token)
-    if principal is None:
-        SESSIONS.close(request.cookies.get(COOKIE))
+    principal = principal_of(request, session)
+    if principal is None:  # the token was revoked or expired: the session ends with it
+        close_session(request)
         raise SignInNeeded()
     return Visitor(principal, session)
 
@@ -255,9 +264,9 @@ async def sign_in(request: Request) -> Response:
                         status)
         response.set_cookie(SIGN_IN_COOKIE, fresh, httponly=True, samesite="strict", path="/")
         return response
-    session = SESSIONS.open(token)
+    cookie = await run_in_threadpool(open_session, request, token)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(COOKIE, signed_cookie(session.id), httponly=True, samesite="strict",
+    response.set_cookie(COOKIE, cookie, httponly=True, samesite="strict",
                         path="/", secure=request.url.scheme == "https")
     response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response
@@ -267,7 +276,7 @@ async def sign_in(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     # Sign-out always ends the session, CSRF token or not: a forged sign-out only signs the
     # victim out, while a session that survives "sign out" stays usable by whoever holds it.
-    SESSIONS.close(request.cookies.get(COOKIE))
+    await run_in_threadpool(close_session, request)
     response = RedirectResponse("/dang-nhap", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

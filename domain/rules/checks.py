@@ -8,7 +8,7 @@ date on which the state became a breach. Nothing here reads a clock: the record 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -23,7 +23,7 @@ from domain.rules.facts import (
 )
 from domain.rules.pack import RulePack, RuleVersion, default_pack
 from domain.rules.retirement import retirement_date
-from domain.values import Decision, add_months, age_on, label
+from domain.values import PARTY_COMMITTEE_KINDS, Decision, add_months, age_on, label
 
 # The 13 linked sectors (contract codes), named as in QĐ 114; values.LABELS has no entries yet.
 SECTOR_NAMES = {
@@ -82,7 +82,7 @@ def as_of(record: RecordFacts) -> RecordFacts:
     def holding(h: HoldingFact) -> HoldingFact:
         if h.until is not None and h.until > day:
             return replace(h, until=None, end_reason=None, end_decision=None, end_position=None,
-                           end_recorded_on=None)
+                           end_recorded_on=None, renewed_position=None)
         return h
 
     cadres = []
@@ -187,7 +187,10 @@ def _chain_start(c: CadreFacts, h: HoldingFact) -> date:
 
 
 def _judged(version: RuleVersion, h: HoldingFact) -> bool:
-    return h.kind in version.params.get("kinds", (h.kind,))
+    # A renewal (a new term of a post held: bổ nhiệm lại, kéo dài, bầu cử lại) is judged by
+    # the rules that judge reappointments, whatever kind recorded it: it is no new post.
+    kind = "bo_nhiem_lai" if h.renews is not None else h.kind
+    return kind in version.params.get("kinds", (kind,))
 
 
 # --- the rules ---------------------------------------------------------------------------
@@ -209,6 +212,10 @@ def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
                 if d.effective_on > day:
                     continue
                 for v in pack.versions_for("discipline_bar", day):
+                    # Each version bars for the disciplines of its system (a party rule for
+                    # party discipline); one whose system was not recorded, for every version.
+                    if d.system is not None and d.system not in v.params.get("systems", ()):
+                        continue
                     months = v.params.get(d.form)
                     if not isinstance(months, int):
                         continue
@@ -251,25 +258,51 @@ def not_in_planning(record: RecordFacts, pack: RulePack) -> list[Finding]:
     return findings
 
 
-def retirement_horizon(record: RecordFacts, pack: RulePack) -> list[Finding]:
-    """A first or higher appointment with fewer months left to retirement than required."""
-    findings = []
+def _to_retirement(record: RecordFacts, pack: RulePack, rule_id: str,
+                   judged: Callable[[RuleVersion, CadreFacts, HoldingFact], bool],
+                   ) -> Iterator[tuple[RuleVersion, CadreFacts, HoldingFact, date, int]]:
+    """The holdings a rule judges against retirement: version, cadre, holding, retirement date
+    and the months then left to it."""
     for c in record.cadres:
         retires = retirement_date(c.born_on, c.gender, pack.retirement)
         for h in c.holdings:
-            v = pack.version_for("retirement_horizon", h.since)
-            if v is None or not _judged(v, h) or not _is_promotion(record, c, h):
-                continue
-            horizon = int(v.param("horizon_months"))
-            if add_months(h.since, horizon) <= retires:
-                continue
-            left = _months_between(h.since, retires)
-            findings.append(_finding(
-                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
-                effective_on=h.since, evidence=(h.position, c.registered_position),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
-                         f"khi chỉ còn {left} tháng đến thời điểm nghỉ hưu ({_d(retires)}), "
-                         f"dưới {horizon} tháng theo quy định.")))
+            v = pack.version_for(rule_id, h.since)
+            if v is not None and judged(v, c, h):
+                yield v, c, h, retires, _months_between(h.since, retires)
+
+
+def retirement_horizon(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A first or higher appointment with fewer months left to retirement than required."""
+    findings = []
+    for v, c, h, retires, left in _to_retirement(
+            record, pack, "retirement_horizon",
+            lambda v, c, h: _judged(v, h) and _is_promotion(record, c, h)):
+        horizon = int(v.param("horizon_months"))
+        if add_months(h.since, horizon) <= retires:
+            continue
+        findings.append(_finding(
+            v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+            effective_on=h.since, evidence=(h.position, c.registered_position),
+            summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                     f"khi chỉ còn {left} tháng đến thời điểm nghỉ hưu ({_d(retires)}), "
+                     f"dưới {horizon} tháng theo quy định.")))
+    return findings
+
+
+def extension_to_retirement(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A term extended to retirement (kéo dài) with more months left than the rule allows."""
+    findings = []
+    for v, c, h, retires, left in _to_retirement(record, pack, "extension_to_retirement",
+                                                 lambda v, c, h: h.kind == "keo_dai"):
+        allowed = int(v.param("max_months_left"))
+        if add_months(h.since, allowed) > retires:
+            continue
+        findings.append(_finding(
+            v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+            effective_on=h.since, evidence=(h.position, c.registered_position),
+            summary=(f"{c.full_name} được kéo dài thời gian giữ chức {_post(record, h)} "
+                     f"ngày {_d(h.since)} khi còn {left} tháng đến thời điểm nghỉ hưu "
+                     f"({_d(retires)}), không dưới {allowed} tháng theo quy định.")))
     return findings
 
 
@@ -511,7 +544,7 @@ def _link(record: RecordFacts, v: RuleVersion, ha: HoldingFact, hb: HoldingFact,
         if not (area_title.is_head and sector_title.is_head):
             continue
         area_unit = record.units.get(area_head.unit_id)
-        if area_unit is None or area_unit.kind not in v.param("area_unit_kinds"):
+        if area_unit is None or not _area_kind(v, area_unit.kind):
             continue
         if sector_title.sector not in v.param("sectors"):
             continue
@@ -523,13 +556,22 @@ def _link(record: RecordFacts, v: RuleVersion, ha: HoldingFact, hb: HoldingFact,
     return None
 
 
+def _area_kind(v: RuleVersion, kind: str) -> bool:
+    """An area's party or government body; a party committee counts whether recorded as the
+    committee (đảng ủy) or as the organisation (đảng bộ)."""
+    kinds = set(v.param("area_unit_kinds"))
+    if kinds & PARTY_COMMITTEE_KINDS:
+        kinds |= PARTY_COMMITTEE_KINDS
+    return kind in kinds
+
+
 def _area_of(record: RecordFacts, v: RuleVersion, unit_id: UUID, day: date) -> UUID:
     """The area an area head answers for: the geographic parent (a district or ward node that is
     itself no party committee or people's committee), else the head's own unit."""
     unit = record.units[unit_id]
     parent_id = unit.parent_on(day)
     parent = record.units.get(parent_id) if parent_id else None
-    if parent is not None and parent.kind not in v.param("area_unit_kinds"):
+    if parent is not None and not _area_kind(v, parent.kind):
         return parent.unit_id
     return unit_id
 
@@ -885,6 +927,94 @@ def _vacancy(record: RecordFacts, pack: RulePack, unit_id: UUID, title_code: str
                  f"{limit} ngày)."))]
 
 
+# --- commendations -------------------------------------------------------------------------
+
+
+def commendation_while_disciplined(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A commendation decided while a discipline of the cadre was still running its term."""
+    findings = []
+    for c in record.cadres:
+        for k in c.commendations:
+            v = pack.version_for("commendation_while_disciplined", k.decided_on)
+            if v is None:
+                continue
+            for d in c.disciplines:
+                months = v.params.get(d.form)
+                if months is None or not d.effective_on <= k.decided_on < add_months(
+                        d.effective_on, int(months)):
+                    continue
+                findings.append(_finding(
+                    v, cadre_id=c.cadre_id, unit_id=None, decision=k.decision,
+                    effective_on=k.decided_on, evidence=(k.position, d.position),
+                    summary=(f"{c.full_name} được khen thưởng ({label(k.form)}) ngày "
+                             f"{_d(k.decided_on)} khi đang trong thời hạn kỷ luật "
+                             f"{label(d.form).lower()} từ {_d(d.effective_on)} ({months} "
+                             "tháng).")))
+                break
+    return findings
+
+
+def commendation_below_rating(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A commendation of a cadre whose latest yearly rating before it is below the minimum."""
+    order = ("HTXSNV", "HTTNV", "HTNV", "KHTNV")
+    findings = []
+    for c in record.cadres:
+        yearly = sorted((e for e in c.evaluations if e.period.isdigit()),
+                        key=lambda e: e.period)
+        for k in c.commendations:
+            v = pack.version_for("commendation_below_rating", k.decided_on)
+            if v is None:
+                continue
+            before = [e for e in yearly if e.decided_on <= k.decided_on]
+            if not before:
+                continue
+            latest, minimum = before[-1], str(v.param("minimum_rating"))
+            if order.index(latest.rating) <= order.index(minimum):
+                continue
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=None, decision=k.decision,
+                effective_on=k.decided_on, evidence=(k.position, latest.position),
+                summary=(f"{c.full_name} được khen thưởng ({label(k.form)}) ngày "
+                         f"{_d(k.decided_on)} trong khi năm {latest.period} xếp loại "
+                         f"{label(latest.rating).lower()}, dưới mức "
+                         f"{label(minimum).lower()}.")))
+    return findings
+
+
+def commendation_own_circle(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A commendation whose decision was signed by the cadre, or by a relative of the cadre
+    (either one's declared relatives naming the other)."""
+    cadres = {c.cadre_id: c for c in record.cadres}
+    findings = []
+    for c in record.cadres:
+        for k in c.commendations:
+            v = pack.version_for("commendation_own_circle", k.decided_on)
+            signer_id = k.decision.signer_cadre_id
+            if v is None or signer_id is None:
+                continue
+            evidence: tuple[int, ...] = (k.position,)
+            if signer_id == c.cadre_id:
+                how = "tự ký quyết định khen thưởng cho mình"
+            else:
+                signer = cadres.get(signer_id)
+                link = next((r for r in c.relatives if r.relative_cadre_id == signer_id), None)
+                if link is None and signer is not None:
+                    link = next((r for r in signer.relatives
+                                 if r.relative_cadre_id == c.cadre_id), None)
+                if link is None:
+                    continue
+                name = signer.full_name if signer is not None else k.decision.signer
+                how = (f"quyết định do {name}, người có quan hệ gia đình "
+                       f"({label(link.relation).lower()}), ký")
+                evidence = (k.position, link.position)
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=None, decision=k.decision,
+                effective_on=k.decided_on, evidence=evidence,
+                summary=(f"{c.full_name} được khen thưởng ({label(k.form)}) ngày "
+                         f"{_d(k.decided_on)}: {how}.")))
+    return findings
+
+
 CHECKS: dict[str, Check] = {
     "discipline_bar": discipline_bar,
     "not_in_planning": not_in_planning,
@@ -904,4 +1034,8 @@ CHECKS: dict[str, Check] = {
     "backdated_record": backdated_record,
     "identity_data_changed": identity_data_changed,
     "vacant_head_post": vacant_head_post,
+    "commendation_while_disciplined": commendation_while_disciplined,
+    "commendation_below_rating": commendation_below_rating,
+    "commendation_own_circle": commendation_own_circle,
+    "extension_to_retirement": extension_to_retirement,
 }

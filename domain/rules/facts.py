@@ -47,6 +47,10 @@ class HoldingFact:
     end_decision: Decision | None = None
     end_position: int | None = None
     end_recorded_on: date | None = None
+    # A renewal (bổ nhiệm lại, kéo dài, bầu cử lại) took over at `until`: no ending, the
+    # tenure runs on in the holding that `renews` this one.
+    renewed_position: int | None = None
+    renews: UUID | None = None
 
     def active_on(self, day: date) -> bool:
         return self.since <= day and (self.until is None or day < self.until)
@@ -68,6 +72,7 @@ class DisciplineFact:
     effective_on: date
     decision: Decision
     recorded_on: date
+    system: str | None = None  # dang | chinh_quyen | doan_the (None: not recorded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,15 @@ class VettingFact:
     vetted_on: date
     conclusion: str
     purpose: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CommendationFact:
+    position: int
+    form: str
+    decided_on: date
+    decision: Decision
+    recorded_on: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +160,7 @@ class CadreFacts:
     relatives: tuple[RelativeFact, ...] = ()
     qualifications: tuple[QualificationFact, ...] = ()
     identity_corrections: tuple[IdentityCorrection, ...] = ()
+    commendations: tuple[CommendationFact, ...] = ()
 
     def level_on(self, kind: str, day: date) -> QualificationFact | None:
         """The highest level of a kind held on a date."""

@@ -36,6 +36,10 @@ RULE_IDS = (
     "backdated_record",
     "identity_data_changed",
     "vacant_head_post",
+    "commendation_while_disciplined",
+    "commendation_below_rating",
+    "commendation_own_circle",
+    "extension_to_retirement",
 )
 SEVERITIES = ("high", "medium", "low")
 DEFAULT_PACK = Path(__file__).with_name("rule_pack.toml")

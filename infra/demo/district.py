@@ -212,7 +212,7 @@ def district_units(spec: DistrictSpec) -> list[UnitSpec]:
     ]
     for key, name, head, deputy, deputies in BOARDS:
         units.append(UnitSpec(f"{d}.QU.{key}", name.replace("Quận ủy", f"Quận ủy {spec.name}"),
-                              "ban", f"{d}.QU", ((head, 1), (deputy, deputies))))
+                              "ban_dang", f"{d}.QU", ((head, 1), (deputy, deputies))))
     units.append(UnitSpec(f"{d}.UB", f"Ủy ban nhân dân quận {spec.name}", "ubnd", d,
                           (("chu_tich_ubnd_quan", 1), ("pho_chu_tich_ubnd_quan", 3))))
     for key, name, head, deputy, deputies in OFFICES:
@@ -236,7 +236,7 @@ def district_units(spec: DistrictSpec) -> list[UnitSpec]:
     for i in range(spec.schools):
         ward = spec.wards[i % len(spec.wards)]
         kind = SCHOOL_KINDS[(i // len(spec.wards)) % len(SCHOOL_KINDS)]
-        units.append(UnitSpec(f"{d}.TH{i + 1:02d}", f"{kind} {ward}", "truong", d,
+        units.append(UnitSpec(f"{d}.TH{i + 1:02d}", f"{kind} {ward}", "truong_hoc", d,
                               (("hieu_truong", 1), ("pho_hieu_truong", 1 + i % 2)),
                               ward=f"{d}.P{i % len(spec.wards) + 1:02d}"))
     return units
@@ -250,10 +250,11 @@ def new_ward_units(spec: DistrictSpec, index: int) -> list[UnitSpec]:
         UnitSpec(w, f"Phường {name}", "phuong", None, ward=w, new_ward=True),
         UnitSpec(f"{w}.DU", f"Đảng ủy phường {name}", "dang_uy", w,
                  (("bi_thu_dang_uy_xa", 1), ("pho_bi_thu_dang_uy_xa", 1)), ward=w, new_ward=True),
-        UnitSpec(f"{w}.DU.BXDD", f"Ban Xây dựng Đảng Đảng ủy phường {name}", "ban", f"{w}.DU",
+        UnitSpec(f"{w}.DU.BXDD", f"Ban Xây dựng Đảng Đảng ủy phường {name}", "ban_dang", f"{w}.DU",
                  (("truong_ban_xay_dung_dang", 1), ("pho_truong_ban", 1)), ward=w,
                  new_ward=True),
-        UnitSpec(f"{w}.DU.UBKT", f"Ủy ban Kiểm tra Đảng ủy phường {name}", "ban", f"{w}.DU",
+        UnitSpec(f"{w}.DU.UBKT", f"Ủy ban Kiểm tra Đảng ủy phường {name}", "ban_dang",
+                 f"{w}.DU",
                  (("chu_nhiem_ubkt_xa", 1), ("pho_chu_nhiem_ubkt", 1)), ward=w, new_ward=True),
         UnitSpec(f"{w}.UB", f"Ủy ban nhân dân phường {name}", "ubnd", w,
                  (("chu_tich_ubnd_xa", 1), ("pho_chu_tich_ubnd_xa", 2)), ward=w, new_ward=True),

@@ -512,7 +512,7 @@ class _History:
         if unit.spec.gender:
             gender = Gender(unit.spec.gender)
         else:
-            share = 0.72 if unit.kind == "truong" else 0.58
+            share = 0.72 if unit.kind == "truong_hoc" else 0.58
             gender = Gender.NU if self.rng.random() < share else Gender.NAM
         for _ in range(20):
             born = day - timedelta(days=self.rng.randint(low * 365 + 30, high * 365))
@@ -649,7 +649,7 @@ class _History:
             return False
         if unit.spec.gender and c.gender.value != unit.spec.gender:
             return False
-        if (unit.kind == "truong") != all(h.unit.kind == "truong" for h in active):
+        if (unit.kind == "truong_hoc") != all(h.unit.kind == "truong_hoc" for h in active):
             return False  # schools promote their own; principals are not drawn to offices
         if self.barred(c, day - timedelta(days=120)) or self.barred(c, day):
             return False
@@ -807,7 +807,7 @@ class _History:
         if title.is_head:
             delay = self.rng.randint(3, 55)
             if ("vacancy" in self.pending and day >= self.pending["vacancy"]
-                    and unit.kind in ("phong", "ban") and not unit.district.reorganised
+                    and unit.kind in ("phong", "ban_dang") and not unit.district.reorganised
                     and day + timedelta(days=140) < TWO_LEVEL_ON):
                 del self.pending["vacancy"]
                 delay = 125
@@ -858,9 +858,9 @@ class _History:
             if since is None or day < since:
                 continue
             if name == "not_in_planning" and not (title.is_head and unit.kind in (
-                    "phong", "ban", "mttq", "doan_the")):
+                    "phong", "ban_dang", "mttq", "doan_the")):
                 continue
-            if name == "relatives" and (title.is_head or unit.kind not in ("phong", "ban")
+            if name == "relatives" and (title.is_head or unit.kind not in ("phong", "ban_dang")
                                         or not unit.regular(self._head_of(unit))):
                 continue
             if name == "backdated" and day + timedelta(days=80) > self.today:
@@ -890,12 +890,12 @@ class _History:
         if title.sphere != "chinh_quyen":
             if title.code.startswith("pho_bi_thu"):
                 return ActionKind.KIEN_TOAN  # kiện toàn, bổ sung cấp ủy
-            party_side = any(h.unit.kind in ("quan_uy", "ban", "dang_uy") for h in c.active())
+            party_side = any(h.unit.kind in ("quan_uy", "ban_dang", "dang_uy") for h in c.active())
             return (ActionKind.CHI_DINH if same_unit or party_side
                     else ActionKind.DIEU_DONG_CHI_DINH)
         if title.code.startswith("cong_chuc"):
             return ActionKind.DIEU_DONG
-        if same_unit or (not c.holdings and unit.kind == "truong"):
+        if same_unit or (not c.holdings and unit.kind == "truong_hoc"):
             return ActionKind.BO_NHIEM
         if c.holdings and unit.ward is not None and self.rng.random() < 0.25:
             return ActionKind.LUAN_CHUYEN
@@ -1027,8 +1027,17 @@ class _History:
     def reappoint(self, h: HoldingState, day: date) -> None:
         c = h.cadre
         until_retirement = c.retires_on <= add_months(day, TERM_MONTHS)
-        self.end(h, EndingReason.HET_NHIEM_KY, day, keep_tied=True)
-        new = self.appoint(c, h.unit, h.title, ActionKind.BO_NHIEM_LAI, day,
+        # Bổ nhiệm lại renews the holding (contract v1.1): no ending is recorded, the new term
+        # takes over on `day`. The draw an ending's signing date took is kept, so that a seed
+        # gives the history it gave before reappointments were recorded this way.
+        self.days(5, 40)
+        h.until = day
+        h.unit.holders[h.title.code].remove(h)
+        # Less than two years to retirement: the term is extended to it (kéo dài, QĐ 377); the
+        # margin keeps clear of the rule's own reckoning of the retirement date.
+        kind = (ActionKind.KEO_DAI if c.retires_on < add_months(day, 22)
+                else ActionKind.BO_NHIEM_LAI)
+        new = self.appoint(c, h.unit, h.title, kind, day,
                            until_retirement=until_retirement, chain_start=h.chain_start)
         new.tied = [t for t in h.tied if t.until is None]
         if c.forced_reappointment:
@@ -1138,7 +1147,7 @@ class _History:
             good = [c for c in members if ratings[c.index] is Rating.HTTNV]
             allowed = len(good) // 5
             chosen = [c for c in self.rng.sample(good, allowed) if self.rng.random() < 0.6]
-            if plant_quota and 3 <= len(good) <= 4 and unit.kind in ("phong", "ban"):
+            if plant_quota and 3 <= len(good) <= 4 and unit.kind in ("phong", "ban_dang"):
                 plant_quota = False
                 del self.pending["excellent_quota"]
                 chosen = good[:2]
@@ -1426,7 +1435,7 @@ class _History:
             for ward_index in old:
                 new_ward_of[f"{d.spec.code}.P{ward_index + 1:02d}"] = d.units[
                     f"{d.spec.code}.X{index + 1}"]
-        old_units = [u for u in d.units.values() if not u.spec.new_ward and u.kind != "truong"
+        old_units = [u for u in d.units.values() if not u.spec.new_ward and u.kind != "truong_hoc"
                      and u.exists_on(day - timedelta(days=1))]
         leaving = [h for u in old_units for hs in u.holders.values() for h in hs]
         pool: list[CadreState] = []
@@ -1466,7 +1475,7 @@ class _History:
         decision = Decision("1669/NQ-UBTVQH15", date(2025, 6, 16), "Ủy ban Thường vụ Quốc hội",
                             "T/M Ủy ban Thường vụ Quốc hội")
         for unit in d.units.values():
-            if unit.kind == "truong" and unit.exists_on(day):
+            if unit.kind == "truong_hoc" and unit.exists_on(day):
                 ward = new_ward_of.get(unit.ward.spec.key if unit.ward else "", new_units[0])
                 target = d.units[f"{ward.spec.key}.UB"]
                 self._did(self.app.change_unit(unit.id, change="move", effective_on=day,
@@ -1513,7 +1522,7 @@ class _History:
         for other in c.relatives:
             post = assigned.get(other.index) if other.district is d else None
             posts = [post] if post else [(h.unit, h.title) for h in other.active()
-                                         if h.unit.kind == "truong" or h.unit.spec.new_ward]
+                                         if h.unit.kind == "truong_hoc" or h.unit.spec.new_ward]
             if any(self.linked((unit, title), p, day) for p in posts):
                 return False
         return True
@@ -1544,7 +1553,7 @@ class _History:
         """A school post (schools outlive the 2025 reorganisation) given to someone who is then
         never rotated: more than 8 years in one post by today."""
         for unit in d.units.values():
-            if unit.kind != "truong" or not unit.exists_on(day):
+            if unit.kind != "truong_hoc" or not unit.exists_on(day):
                 continue
             for code in ("hieu_truong", "pho_hieu_truong"):
                 holders = unit.regular(code)
@@ -1560,7 +1569,7 @@ class _History:
         """The first of two promotions 18 months apart (QĐ 114's "thần tốc")."""
         second = TITLE_BY_CODE["truong_phong"]
         for unit in d.units.values():
-            if unit.kind not in ("phong", "ban", "ubnd") or not unit.exists_on(day):
+            if unit.kind not in ("phong", "ban_dang", "ubnd") or not unit.exists_on(day):
                 continue
             for code in unit.seats:
                 title = TITLE_BY_CODE[code]
@@ -1589,7 +1598,7 @@ class _History:
             self._express_again(day, d)
             return
         for unit in d.units.values():
-            if unit.kind not in ("phong", "ban") or unit is first.unit or not unit.exists_on(day):
+            if unit.kind not in ("phong", "ban_dang") or unit is first.unit or not unit.exists_on(day):
                 continue
             title = TITLE_BY_CODE[self._head_of(unit)]
             if title.rank != first.title.rank + 1:

@@ -21,7 +21,7 @@ import pytest
 from infra.access import AccessStore
 from infra.database import engine_for
 from infra.settings import Settings
-from tests.conftest import suite_clock
+from tests.conftest import fresh_store, suite_clock
 
 ADMIN_TOKEN = "e2e-admin-token-0123456789"
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +45,17 @@ def issue_token(settings: Settings, *, name: str, role: str, unit_id: UUID | str
             cadre_id=UUID(str(cadre_id)) if cadre_id else None)
     finally:
         engine.dispose()
+
+
+@contextmanager
+def module_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                 name: str, **settings: Any) -> Iterator[Settings]:
+    """A fresh store for a module-scoped fixture parametrised with "sqlite" / "postgres"."""
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    tmp = tmp_path_factory.mktemp(f"{name}-{request.param}")
+    with fresh_store(request.param, tmp) as base:
+        yield base.model_copy(update=settings)
 
 
 def decision(number: str, signed_on: str, signer: str = "Lê Toàn Khánh",

@@ -20,7 +20,9 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.routes.feedback import new_receipt
 from domain.casework import Casework
+from domain.feedback import FileFeedback, Reporter
 from domain.inspection import AdoptPlan, AssignRemedy, Conclude, OpenCase, PlanSubject, SubjectKind
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
@@ -87,7 +89,7 @@ class World:
 
     def child_unit(self, scope: str) -> UUID:
         receipt = self.runtime.app.register_unit(
-            code=f"U{fresh()}", name="Tổ công tác", kind="to", established_on=date(2010, 1, 1),
+            code=f"U{fresh()}", name="Tổ công tác", kind="co_quan", established_on=date(2010, 1, 1),
             parent_id=self.unit(scope), recorded_by="setup")
         return receipt.id
 
@@ -181,7 +183,16 @@ def audit_reads() -> dict[str, tuple[int, int]]:
             "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}
 
 
-def inspection_writes() -> dict[str, tuple[int, int]]:
+def public_reads() -> dict[str, tuple[int, int]]:
+    """The public hồ sơ công vụ: no token needed, and a token changes nothing."""
+    return {role: (200, 200) for role in ROLES}
+
+
+def feedback_filers() -> dict[str, tuple[int, int]]:
+    return {role: ((401, 401) if role == "anonymous" else (201, 201)) for role in ROLES}
+
+
+def inspector_writes() -> dict[str, tuple[int, int]]:
     return {"admin": (201, 201), "personnel": (403, 403), "inspector": (201, 201),
             "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}
 
@@ -195,6 +206,15 @@ def _remedy_closure(w: World, s: str) -> Request:
     case_id, remedy_id = w.remedy(s)
     return (f"/api/v1/inspection-cases/{case_id}/remedies/{remedy_id}/closure",
             {"result": "Đã khắc phục"}, None)
+
+
+def filed_feedback(w: World, s: str) -> tuple[UUID, str]:
+    """A report about the scope's cadre, filed through the write side: (id, receipt)."""
+    receipt = new_receipt()
+    done = w.runtime.app.file_feedback(FileFeedback(
+        receipt=receipt, content=f"Phản ánh {fresh()}", cadre_id=w.cadre(s),
+        unit_id=w.unit(s), reporter=Reporter("setup", "admin")))
+    return done.id, receipt
 
 
 def on(days: int) -> date:
@@ -282,6 +302,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         _cadre_write("vettings", lambda w, s: {"vetted_on": "2019-01-01", "purpose": "quy hoạch",
                                                "conclusion": "dat", "body": "Ban Tổ chức"}),
         writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/commendations"): Row(
+        _cadre_write("commendations", lambda w, s: {
+            "form": "giay_khen", "level": "cap_huyen", "decided_on": "2020-06-01",
+            "decision": dec(date(2020, 6, 1)), "reason": "Hoàn thành xuất sắc nhiệm vụ"}),
+        writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/relatives"): Row(
         _cadre_write("relatives", lambda w, s: {"relation": "con", "full_name": "Nguyễn Văn Bé",
                                                 "born_year": 2010}), writes()),
@@ -292,6 +317,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: (f"/api/v1/cadres/{w.erasable()}/erasure", {"reason": "Yêu cầu"}, None),
         admin_only_write()),
     ("GET", "/api/v1/units"): Row(lambda w, s: ("/api/v1/units", None, None), open_reads()),
+    ("GET", "/api/v1/unit-kinds"): Row(lambda w, s: ("/api/v1/unit-kinds", None, None),
+                                       open_reads()),
     ("GET", "/api/v1/rules"): Row(lambda w, s: ("/api/v1/rules", None, None), {
         "admin": (200, 200), "personnel": (403, 403), "inspector": (200, 200),
         "leader": (200, 200), "self": (403, 403), "anonymous": (401, 401)}),
@@ -321,6 +348,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         "monthly": {"month": "2022-06"},
     }.items()},
     ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
+    ("GET", "/api/v1/evaluation-frameworks"): Row(
+        lambda w, s: ("/api/v1/evaluation-frameworks", None, None), open_reads()),
     ("GET", "/api/v1/units/{unit_id}/roster"): Row(
         lambda w, s: (f"/api/v1/units/{w.unit(s)}/roster", None, None), scoped_reads()),
     ("GET", "/api/v1/cadres"): Row(
@@ -353,7 +382,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: ("/api/v1/inspection-plans", {
             "year": 2026, "title": "Kế hoạch giám sát", "decision": dec(date(2026, 1, 2)),
             "subjects": [{"kind": "unit", "unit_id": str(w.unit(s))}]}, None),
-        inspection_writes()),
+        inspector_writes()),
     ("GET", "/api/v1/inspection-plans"): Row(
         lambda w, s: ("/api/v1/inspection-plans", None, None), audit_reads()),
     ("GET", "/api/v1/inspection-plans/{plan_id}"): Row(
@@ -361,27 +390,27 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/inspection-cases"): Row(
         lambda w, s: ("/api/v1/inspection-cases", {
             "title": "Vụ việc", "description": "Phản ánh", "unit_id": str(w.unit(s))}, None),
-        inspection_writes()),
+        inspector_writes()),
     ("GET", "/api/v1/inspection-cases"): Row(
         lambda w, s: ("/api/v1/inspection-cases", None, None), conclusion_reads(200)),
     ("GET", "/api/v1/inspection-cases/{case_id}"): Row(
         lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}", None, None), conclusion_reads()),
     ("POST", "/api/v1/inspection-cases/{case_id}/evidence"): Row(
         lambda w, s: (f"/api/v1/inspection-cases/{w.case(s, concluded=False)}/evidence",
-                      {"log_positions": [1]}, None), inspection_writes()),
+                      {"log_positions": [1]}, None), inspector_writes()),
     ("POST", "/api/v1/inspection-cases/{case_id}/conclusion"): Row(
         lambda w, s: (f"/api/v1/inspection-cases/{w.case(s, concluded=False)}/conclusion",
                       {"text": "Không vi phạm", "violation_found": False,
-                       "decision": dec(date(2026, 1, 3))}, None), inspection_writes()),
+                       "decision": dec(date(2026, 1, 3))}, None), inspector_writes()),
     ("POST", "/api/v1/inspection-cases/{case_id}/remedies"): Row(
         lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}/remedies",
                       {"action": "Rà soát", "deadline": "2027-01-31",
-                       "owner_unit_id": str(w.unit(s))}, None), inspection_writes()),
+                       "owner_unit_id": str(w.unit(s))}, None), inspector_writes()),
     ("POST", "/api/v1/inspection-cases/{case_id}/remedies/{remedy_id}/closure"): Row(
-        _remedy_closure, inspection_writes()),
+        _remedy_closure, inspector_writes()),
     ("POST", "/api/v1/inspection-cases/{case_id}/closure"): Row(
         lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}/closure", {"note": "Kết thúc"},
-                      None), inspection_writes()),
+                      None), inspector_writes()),
     ("GET", "/api/v1/inspection-cases/{case_id}/file"): Row(
         lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}/file", None, None), audit_reads()),
     ("GET", "/api/v1/inspection-remedies/overdue"): Row(
@@ -389,6 +418,29 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/audit/reads"): Row(
         lambda w, s: ("/api/v1/audit/reads", None, {"cadre_id": str(w.cadre(s))}),
         audit_reads()),
+    ("GET", "/api/v1/public/cadres"): Row(
+        lambda w, s: ("/api/v1/public/cadres", None, {"unit_id": str(w.unit(s))}),
+        public_reads()),
+    ("GET", "/api/v1/public/cadres/{cadre_id}"): Row(
+        lambda w, s: (f"/api/v1/public/cadres/{w.cadre(s)}", None, None), public_reads()),
+    ("POST", "/api/v1/feedback"): Row(
+        lambda w, s: ("/api/v1/feedback", {"content": "Có dấu hiệu nể nang trong bổ nhiệm",
+                                           "cadre_id": str(w.cadre(s))}, None),
+        feedback_filers()),
+    # The subject's own unit (personnel, leader) and the subject (self) are refused alike.
+    ("GET", "/api/v1/feedback"): Row(lambda w, s: ("/api/v1/feedback", None, None),
+                                     audit_reads()),
+    ("GET", "/api/v1/feedback/{feedback_id}"): Row(
+        lambda w, s: (f"/api/v1/feedback/{filed_feedback(w, s)[0]}", None, None),
+        audit_reads()),
+    ("POST", "/api/v1/feedback/{feedback_id}/status"): Row(
+        lambda w, s: (f"/api/v1/feedback/{filed_feedback(w, s)[0]}/status",
+                      {"status": "assigned", "assignee": "Tổ kiểm tra 1"}, None),
+        inspector_writes()),
+    # Whoever holds the receipt (any valid token) sees the status, never the reporter.
+    ("GET", "/api/v1/feedback/receipts/{receipt}"): Row(
+        lambda w, s: (f"/api/v1/feedback/receipts/{filed_feedback(w, s)[1]}", None, None),
+        open_reads()),
 }
 
 
@@ -412,6 +464,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
     write_key_pair(signer, path.with_name("log.key"))
     settings = Settings(database_url=f"sqlite:///{path}", admin_token=ADMIN_TOKEN,
                         auth_failures_per_minute=100_000,  # the bad-token sweep below
+                        public_reads_per_minute=100_000,
                         signing_key=path.with_name("log.key"))
     runtime = open_runtime(settings)
     app = runtime.app
@@ -480,6 +533,8 @@ def test_access_matrix(world: tuple[World, TestClient]) -> None:
 def test_a_bad_token_is_401_everywhere(world: tuple[World, TestClient]) -> None:
     w, client = world
     for (method, _path), row in MATRIX.items():
+        if row.expect["anonymous"][0] == 200:
+            continue  # the public record reads no token, good or bad
         url, body, params = row.request(w, "in")
         response = client.request(method, url, json=body, params=params,
                                   headers={"Authorization": "Bearer not-a-token"})

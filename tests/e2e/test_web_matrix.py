@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from domain.values import ActionKind, Decision
 from infra.access import AccessStore
-from tests.e2e.test_api_matrix import ROLES, SCOPES, World, app_routes, fresh
+from tests.e2e.test_api_matrix import ROLES, SCOPES, World, app_routes, filed_feedback, fresh
 from tests.e2e.test_api_matrix import world as world  # noqa: F401  (the shared fixture)
 
 SIGN_IN = "signin"  # a redirect to the sign-in page
@@ -73,6 +73,11 @@ def _remedy_closure(w: World, s: str) -> WebRequest:
 
 def anyone() -> dict[str, tuple[str, str]]:
     return {role: ("200", "200") for role in ROLES}
+
+
+def signed_in(done: str = "200") -> dict[str, tuple[str, str]]:
+    return {role: ((SIGN_IN, SIGN_IN) if role == "anonymous" else (done, done))
+            for role in ROLES}
 
 
 def _training_form() -> dict[str, str]:
@@ -176,6 +181,30 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
         lambda w, s: (f"/vu-viec/{w.case(s)}/ho-so", None, None), oversight()),
     ("GET", "/khac-phuc-qua-han"): WebRow(lambda w, s: ("/khac-phuc-qua-han", None, None),
                                           oversight()),
+    # The public hồ sơ công vụ: no sign-in, the same page for every role.
+    ("GET", "/cong-khai"): WebRow(
+        lambda w, s: ("/cong-khai", None, {"q": "tran thi", "unit_id": str(w.unit(s))}),
+        anyone()),
+    ("GET", "/cong-khai/can-bo/{cadre_id}"): WebRow(
+        lambda w, s: (f"/cong-khai/can-bo/{w.cadre(s)}", None, None), anyone()),
+    # Feedback: any signed-in role files and looks up its receipt; inspectors read.
+    ("GET", "/phan-anh"): WebRow(lambda w, s: ("/phan-anh", None, None), signed_in()),
+    ("POST", "/phan-anh"): WebRow(
+        lambda w, s: ("/phan-anh", {"content": "Bổ nhiệm thiếu quy trình",
+                                    "cadre_id": str(w.cadre(s))}, None), signed_in()),
+    ("GET", "/phan-anh/tra-cuu"): WebRow(lambda w, s: ("/phan-anh/tra-cuu", None, None),
+                                         signed_in()),
+    ("POST", "/phan-anh/tra-cuu"): WebRow(
+        lambda w, s: ("/phan-anh/tra-cuu", {"receipt": filed_feedback(w, s)[1]}, None),
+        signed_in()),
+    ("GET", "/phan-anh/danh-sach"): WebRow(lambda w, s: ("/phan-anh/danh-sach", None, None),
+                                           oversight()),
+    ("GET", "/phan-anh/{feedback_id}"): WebRow(
+        lambda w, s: (f"/phan-anh/{filed_feedback(w, s)[0]}", None, None), oversight()),
+    ("POST", "/phan-anh/{feedback_id}/trang-thai"): WebRow(
+        lambda w, s: (f"/phan-anh/{filed_feedback(w, s)[0]}/trang-thai",
+                      {"status": "assigned", "assignee": "Tổ kiểm tra 1"}, None),
+        {**oversight(), "admin": ("303", "303"), "inspector": ("303", "303")}),
 }
 
 

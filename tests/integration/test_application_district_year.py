@@ -93,7 +93,7 @@ def record_the_year(app: HosoApplication, log: LogReader) -> dict[str, Any]:
     add_unit("KA", "Quận ủy Kiến An", "quan_uy")
     for code, name in (("TC", "Ban Tổ chức Quận ủy"), ("KT", "Ủy ban Kiểm tra Quận ủy"),
                        ("VP", "Văn phòng Quận ủy"), ("UB", "Ủy ban nhân dân quận")):
-        add_unit(code, name, "ban", "KA")
+        add_unit(code, name, "ban_dang", "KA")
     for code, name in (("NV", "Phòng Nội vụ"), ("TCKH", "Phòng Tài chính – Kế hoạch"),
                        ("TP", "Phòng Tư pháp")):
         add_unit(code, name, "phong", "UB", date(2008, 4, 1))

@@ -163,7 +163,7 @@ def test_unit_not_existing_on_the_effective_date(kien_an: District) -> None:
         d.hung, unit_id=d.office, title_code="truong_phong", term="2025-2030",
         decided_on=date(2025, 8, 1), decision=decision(date(2025, 8, 1)), recorded_by="btc"))
     refused(d, InvalidCommand, "unit_not_active", "parent_id", lambda: d.app.register_unit(
-        code="KA-NV-1", name="Tổ Một cửa", kind="to", established_on=date(2025, 9, 1),
+        code="KA-NV-1", name="Tổ Một cửa", kind="phong", established_on=date(2025, 9, 1),
         parent_id=d.office, recorded_by="btc"))
     refused(d, InvalidCommand, "unit_not_active", "effective_on", lambda: d.app.change_unit(
         d.office, change="rename", new_name="Phòng Nội vụ (mới)",

@@ -98,9 +98,9 @@ def test_the_2025_reorganisation_over_time(app: HosoApplication,
 def test_moves_change_the_parent_from_their_date_and_cycles_are_refused(
         app: HosoApplication) -> None:
     district = register(app, "KA", "Quận ủy Kiến An", date(1994, 12, 1), kind="quan_uy")
-    board = register(app, "KA-TC", "Ban Tổ chức Quận ủy", date(1994, 12, 1), district, "ban")
-    office = register(app, "KA-VP", "Văn phòng Quận ủy", date(1994, 12, 1), district, "ban")
-    team = register(app, "KA-TC-1", "Tổ cán bộ", date(2010, 1, 1), board, "to")
+    board = register(app, "KA-TC", "Ban Tổ chức Quận ủy", date(1994, 12, 1), district, "ban_dang")
+    office = register(app, "KA-VP", "Văn phòng Quận ủy", date(1994, 12, 1), district, "ban_dang")
+    team = register(app, "KA-TC-1", "Tổ cán bộ", date(2010, 1, 1), board, "co_quan")
     app.change_unit(team, change="move", new_parent_id=office, effective_on=date(2018, 1, 1),
                     recorded_by="btc")
     unit = app.unit(team)

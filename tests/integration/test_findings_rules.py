@@ -24,6 +24,7 @@ from api.app import create_app
 from domain.application import HosoApplication
 from domain.values import (
     ActionKind,
+    CommendationForm,
     Decision,
     DisciplineForm,
     Education,
@@ -175,6 +176,11 @@ class Office:
             self.app.evaluate(cadre, period=str(year), rating=Rating.HTTNV,
                               decided_on=date(year, 12, 20), recorded_by="to.chuc")
 
+    def commend(self, cadre: UUID, on: date, signer: UUID | None = None) -> int:
+        return self.app.commend(cadre, form=CommendationForm.GIAY_KHEN, decided_on=on,
+                                decision=self.decision(on, signer),
+                                recorded_by="thi.dua").entry_position
+
     def reprimand(self, cadre: UUID, on: date) -> int:
         return self.app.discipline(cadre, form=DisciplineForm.KHIEN_TRACH, effective_on=on,
                                    violation="Vi phạm quy chế làm việc",
@@ -293,7 +299,33 @@ def record_violations(office: Office) -> tuple[dict[str, UUID], dict[str, UUID],
     appointed_2022 = o.appoint(c["bar_2022"], units["TP"], "pho_phong", date(2023, 6, 1))
     expected.append(Expected("discipline_bar", c["bar_2022"], (appointed_2022, barred_2022),
                              "qd80-2022"))
-    absent = [("discipline_bar", c["bar_2022_ok"])]
+    # Commended under a running reprimand; after a poor year; on a husband's signature; and
+    # once by the book (a good year, no discipline, an unrelated signer).
+    c["commended_barred"] = o.cadre("Lý Thị Hoa", date(1985, 5, 5), gender=Gender.NU)
+    reprimand = o.reprimand(c["commended_barred"], date(2024, 6, 1))
+    barred = o.commend(c["commended_barred"], date(2025, 1, 10))
+    expected.append(Expected("commendation_while_disciplined", c["commended_barred"],
+                             (barred, reprimand)))
+    c["commended_poor"] = o.cadre("Mạc Văn Tú", date(1980, 10, 10))
+    poor = o.app.evaluate(c["commended_poor"], period="2024", rating=Rating.HTNV,
+                          decided_on=date(2024, 12, 20), recorded_by="to.chuc").entry_position
+    after_poor = o.commend(c["commended_poor"], date(2025, 1, 15))
+    expected.append(Expected("commendation_below_rating", c["commended_poor"],
+                             (after_poor, poor)))
+    c["husband"] = o.cadre("Tạ Quang Vinh", date(1975, 12, 1))
+    c["wife"] = o.cadre("Kiều Thị Nga", date(1978, 2, 14), gender=Gender.NU)
+    spouse = o.app.add_relative(c["wife"], relation=Relation.CHONG, full_name="Tạ Quang Vinh",
+                                relative_cadre_id=c["husband"],
+                                recorded_by="to.chuc").entry_position
+    by_husband = o.commend(c["wife"], date(2025, 3, 1), signer=c["husband"])
+    expected.append(Expected("commendation_own_circle", c["wife"], (by_husband, spouse)))
+    c["commended_fairly"] = o.cadre("Đoàn Văn Tiến", date(1982, 6, 6))
+    o.evaluate(c["commended_fairly"], 2024)
+    o.commend(c["commended_fairly"], date(2025, 1, 20), signer=c["successor"])
+    absent = [("discipline_bar", c["bar_2022_ok"]),
+              *[(rule, c["commended_fairly"]) for rule in (
+                  "commendation_while_disciplined", "commendation_below_rating",
+                  "commendation_own_circle")]]
     return units, c, expected, absent
 
 
@@ -431,7 +463,7 @@ def test_rules_serve_the_whole_pack(district: ViolationDistrict) -> None:
     body = district.service.http.get(f"{API}/rules", headers=inspector).json()
     assert {"as_of", "known_at", "position"} <= set(body)
     ids = {r["id"] for r in body["rules"]}
-    assert len(ids) == 18
+    assert len(ids) == 22
     for r in body["rules"]:
         assert {"id", "title", "params", "valid_from", "valid_to", "severity", "source"} <= set(r)
 

@@ -66,7 +66,7 @@ def test_the_2025_reorganisation_happened(demo: Any) -> None:
         2025, 7, 1)
     merged = [u for u in units.values() if u.ended_on == date(2025, 1, 1)]
     assert len(merged) == 9  # three wards, each a node, a party and a people's committee
-    schools = [u for u in units.values() if u.kind == "truong"]
+    schools = [u for u in units.values() if u.kind == "truong_hoc"]
     assert all(u.ended_on is None and u.parent_on(summary.today) in (
         units["KA.X1.UB"].unit_id, units["KA.X2.UB"].unit_id) for u in schools)
     record = fold.facts(summary.today)

@@ -42,7 +42,7 @@ def runtime(store_settings: Settings) -> Iterator[Runtime]:
                            established_on=date(2000, 1, 1), recorded_by="seed").id
     nv = app.register_unit(code="KA-NV", name="Phòng Nội vụ", kind="phong",
                            established_on=date(2000, 1, 1), parent_id=ka, recorded_by="seed").id
-    app.register_unit(code="KA-TC", name="Ban Tổ chức Quận ủy", kind="ban",
+    app.register_unit(code="KA-TC", name="Ban Tổ chức Quận ủy", kind="ban_dang",
                       established_on=date(2000, 1, 1), parent_id=ka, recorded_by="seed")
     for code, name, head, rank in (("truong_phong", "Trưởng phòng", True, 5),
                                    ("pho_truong_phong", "Phó Trưởng phòng", False, 4),
@@ -141,7 +141,7 @@ def test_messy_workbook_dry_run_real_run_correction_and_reimport(runtime: Runtim
     # The corrected workbook imports, every event tagged with the import.
     corrected = workbook(cadre_rows(bad_unit=False, duplicate=False), history_rows())
     done = import_file(rt, corrected, file_name="corrected.xlsx", user="to_chuc")
-    assert done.ok and done.recorded, done.as_dict()["problems"]
+    assert done.ok and done.recorded, [vars(p) for p in done.problems]
     assert done.planned == {"register_cadre": 2, "appoint": 4, "end_holding": 2,
                             "unchanged": 2}
     assert head(rt) == done.last_position and done.first_position == before + 1
@@ -198,3 +198,36 @@ def test_messy_workbook_dry_run_real_run_correction_and_reimport(runtime: Runtim
     assert record is not None
     assert [e["status"] for e in record if e["type"] == "Appointed"].count("corrected") == 1
     assert rt.log.verify().ok
+
+
+def test_a_reappointment_in_the_history_renews_the_post(runtime: Runtime) -> None:
+    """"Bổ nhiệm 2016 → Bổ nhiệm lại 2021" for one person: one tenure, no ending, reimportable."""
+    rt = runtime
+    cadres = [CADRE_HEADERS, [
+        "Nguyễn Thị Lan", "nữ", "02/05/1980", "Kinh", "031180001234", None, "Thạc sĩ", None,
+        None, None, "truong_phong", "KA-NV", "01/03/2021", "12-QĐ/QU", "25/02/2021", BTV,
+        "Lê Toàn Khánh"]]
+    history = [
+        HISTORY_HEADERS,
+        ["031180001234", None, None, "Bổ nhiệm", "KA-NV", "truong_phong", "01/03/2016",
+         "8-QĐ/QU", "20/02/2016", BTV, "Lê Toàn Khánh"],
+        ["031180001234", None, None, "Bổ nhiệm lại", "KA-NV", "truong_phong", "01/03/2021",
+         "12-QĐ/QU", "25/02/2021", BTV, "Lê Toàn Khánh"],
+    ]
+    data = workbook(cadres, history)
+    done = import_file(rt, data, file_name="lan.xlsx", user="to_chuc")
+    assert done.ok and done.recorded, [vars(p) for p in done.problems]
+    rm = rt.read_model
+    m = rm.moment()
+    lan = next(c["id"] for c in rm.cadres(m) if c["full_name"] == "Nguyễn Thị Lan")
+    profile = rm.profile(lan, m)
+    assert profile is not None
+    assert [(h["title_code"], h["kind"], h["since"]) for h in profile["holdings"]] == [
+        ("truong_phong", "bo_nhiem_lai", date(2021, 3, 1))]
+    cadre = rt.app.cadre(lan)
+    first, renewal = sorted(cadre.holdings().values(), key=lambda h: h.since)
+    assert renewal.renews == first.holding_id and first.until == date(2021, 3, 1)
+    assert first.end_reason is None and not cadre.facts("HoldingEnded")
+    # The same file again records nothing.
+    again = import_file(rt, data, file_name="lan.xlsx", user="to_chuc")
+    assert again.ok and not again.recorded, again.as_dict()["problems"]

@@ -14,14 +14,17 @@ from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from api.app import create_app
 from domain.values import Gender
 from infra import read_chain
+from infra.access import AccessStore
 from infra.database import engine_for
 from infra.notes import new_signer, write_key_pair
 from infra.runtime import open_runtime
 from infra.settings import Settings
+from tests.conftest import suite_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "reads-admin-token"
@@ -96,3 +99,25 @@ def test_a_rewritten_read_audit_does_not_extend_its_earlier_checkpoint(
         capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "does not extend the earlier one" in refused.stdout
+
+
+def test_ids_skipped_by_a_rolled_back_read_still_chain(postgres_settings: Settings) -> None:
+    """PostgreSQL's sequence is not rolled back: a read audit insert that failed (a dropped
+    connection) leaves a gap in the ids, and the next reads must still be chained and proved."""
+    engine = engine_for(postgres_settings)
+    try:
+        store = AccessStore(engine, suite_clock())
+        cadre = UUID(int=7)
+        kwargs = dict(reader="ubkt", role="inspector", what="profile", as_of=date(2026, 1, 1),
+                      known_at=suite_clock().now(), position=1)
+        store.record_read(cadre_id=cadre, **kwargs)  # type: ignore[arg-type]
+        with engine.connect() as conn:
+            conn.execute(text("SELECT nextval(pg_get_serial_sequence('access_reads', 'id'))"))
+            conn.execute(text("SELECT nextval(pg_get_serial_sequence('access_reads', 'id'))"))
+            conn.rollback()
+        store.record_read(cadre_id=cadre, **kwargs)  # type: ignore[arg-type]
+        store.record_read(cadre_id=cadre, **kwargs)  # type: ignore[arg-type]
+        result = read_chain.verify_reads(engine)
+        assert result.ok and result.checked == 3, result
+    finally:
+        engine.dispose()

@@ -2,7 +2,8 @@
 
 `domain/record.py` says what each entry means and how a correction applies; the aggregate's
 views, the findings fold and the read-model rows each apply it to their own representation.
-Random histories of several cadres — appointments, endings, evaluations, plannings and their
+Random histories of several cadres — appointments, reappointments, extensions and re-elections
+that renew a holding, endings, evaluations, plannings and their
 removals, qualifications, courses, and corrections and retractions of any of them, the
 registration included — are recorded on SQLite and PostgreSQL. For the head and for random
 earlier log positions, the holdings, plannings, evaluations, levels and identity that each of
@@ -47,7 +48,8 @@ NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Đức Cường"]
 RATINGS = [Rating.HTXSNV, Rating.HTTNV, Rating.HTNV, Rating.KHTNV]
 COURSES = ["llct_trung_cap", "llct_cao_cap", "qlnn_cv", "qpan_doi_tuong_1"]
 DEGREES = [Education.DAI_HOC, Education.THAC_SI, Education.TIEN_SI]
-VERBS = ["appoint", "appoint", "end", "evaluate", "plan", "unplan", "qualify", "train",
+RENEWALS = [ActionKind.BO_NHIEM_LAI, ActionKind.KEO_DAI, ActionKind.BAU_CU]
+VERBS = ["appoint", "appoint", "reappoint", "reappoint", "end", "evaluate", "plan", "unplan", "qualify", "train",
          "correct", "correct", "retract", "identity"]
 
 
@@ -120,6 +122,14 @@ def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
             if s.verb == "appoint":
                 app.appoint(cadre_id, kind=ActionKind.BO_NHIEM, unit_id=unit, title_code=title,
                             effective_on=day, decision=_decision(day), recorded_by="t")
+            elif s.verb == "reappoint":
+                held = [h for h in app.cadre(cadre_id).holdings().values() if h.until is None]
+                if held:
+                    h = held[s.pick % len(held)]
+                    on = max(day, h.since + timedelta(days=1))
+                    app.appoint(cadre_id, kind=RENEWALS[s.pick % 3], unit_id=h.unit_id,
+                                title_code=h.title_code, effective_on=on,
+                                decision=_decision(on), term_months=60, recorded_by="t")
             elif s.verb == "end":
                 held = [h for h in app.cadre(cadre_id).holdings().values() if h.until is None]
                 if held:
@@ -252,6 +262,11 @@ def _rows_say(rt: Runtime, k: int) -> dict[UUID, Said]:
 @example(history=[Step("plan", 0, 0, 1000), Step("unplan", 0, 0, 1500),
                   Step("correct", 0, 0, 1200), Step("appoint", 1, 1, 100),
                   Step("end", 1, 0, 900), Step("correct", 1, 0, 200)], probes=[1.0])
+# A renewal closes the term it renews without an ending; its correction moves the handover, its
+# retraction lets the old term run on; an ending then ends the renewed term.
+@example(history=[Step("appoint", 0, 0, 100), Step("reappoint", 0, 0, 1900),
+                  Step("correct", 0, 1, 2000), Step("reappoint", 0, 0, 3700),
+                  Step("retract", 0, 2, 0), Step("end", 0, 0, 4000)], probes=[0.5, 1.0])
 def test_aggregate_fold_and_rows_say_the_same_record(kind: str, history: list[Step],
                                                      probes: list[float]) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:

@@ -170,7 +170,7 @@ def record_kien_an(app: BulkApplication) -> District:
     wards = [unit(f"KA-W{k:02d}", f"Phường {n}", "phuong", root) for k, n in enumerate((
         "Bắc Sơn", "Đồng Hòa", "Lãm Hà", "Nam Sơn", "Ngọc Sơn", "Phù Liễn", "Quán Trữ",
         "Tràng Minh", "Văn Đẩu", "Trần Thành Ngọ"))]
-    schools = [unit(f"KA-S{k:02d}", f"Trường {k + 1:02d} Kiến An", "truong", ubnd)
+    schools = [unit(f"KA-S{k:02d}", f"Trường {k + 1:02d} Kiến An", "truong_hoc", ubnd)
                for k in range(31)]
     d = District(root, ubnd, boards, offices, orgs, wards, schools)
 
@@ -228,10 +228,9 @@ def record_kien_an(app: BulkApplication) -> District:
 
     # The seed's period: actions of the tier on distinct days from 12/7/2021 to 30/6/2022.
     j = 0
-    for i in range(0, 8):  # bổ nhiệm lại: a new term in the same post
+    for i in range(0, 8):  # bổ nhiệm lại: a new term in the same post, no ending (v1.1)
         on = d.period_day(j)
         j += 1
-        end(d.cadres[i], EndingReason.HET_NHIEM_KY, on, f"{i + 200}-QĐ/QU")
         appoint(d.cadres[i], ActionKind.BO_NHIEM_LAI, post[d.cadres[i]], on, f"{i + 300}-QĐ/QU")
     for n, i in enumerate(range(8, 27)):  # điều động và bổ nhiệm
         on = d.period_day(j % 39)
@@ -276,10 +275,9 @@ def record_kien_an(app: BulkApplication) -> District:
     # Noise the reports must leave out.
     for r, cadre in enumerate(d.retirees):  # retired before AS_OF, rated for 2021
         end(cadre, EndingReason.NGHI_HUU, date(2022, 3, 1), f"{r + 500}-QĐ/QU")
-    end(d.cadres[58], EndingReason.HET_NHIEM_KY, date(2021, 7, 11), "558-QĐ/QU")  # day before
+    # Reappointed the day before the period and the day after it.
     appoint(d.cadres[58], ActionKind.BO_NHIEM_LAI, post[d.cadres[58]], date(2021, 7, 11),
             "658-QĐ/QU")
-    end(d.cadres[59], EndingReason.HET_NHIEM_KY, date(2022, 7, 1), "559-QĐ/QU")  # day after
     appoint(d.cadres[59], ActionKind.BO_NHIEM_LAI, post[d.cadres[59]], date(2022, 7, 1),
             "659-QĐ/QU")
     late = register(500, True, date(1990, 2, 2))
@@ -402,8 +400,13 @@ def record_corrections(r: Recorded) -> None:
                 replacement=dict(kind=ActionKind.DIEU_DONG_BO_NHIEM, unit_id=d.offices[1],
                                  title_code="pho_truong_phong", effective_on=date(2021, 7, 5),
                                  decision=decision("308-QĐ/QU", date(2021, 6, 25))))
+    # The reappointment was never decided: it is retracted, and the term ended that day.
+    renewal = next(h for h in app.cadre(d.cadres[0]).holdings().values() if h.renews)
     app.correct(d.cadres[0], target_position=entry(rt, d.cadres[0], "Appointed"),
                 reason="Quyết định bổ nhiệm lại chưa ban hành", recorded_by=BY)
+    app.end_holding(d.cadres[0], unit_id=renewal.unit_id, title_code=renewal.title_code,
+                    reason=EndingReason.KHONG_BO_NHIEM_LAI, effective_on=renewal.since,
+                    decision=decision("200-QĐ/QU", renewal.since), recorded_by=BY)
     rt.catch_up()
 
 
@@ -463,7 +466,8 @@ def test_the_seed_figures_then_corrections_leave_the_sent_report_unchanged(
     assert (a["bo_nhiem_lai"], a["bo_nhiem"], a["dieu_dong_bo_nhiem"], a["dieu_dong_chi_dinh"],
             a["gioi_thieu_ung_cu"], a["kien_toan"]) == (8, 2, 19, 8, 15, 8)
     assert sent["actions"]["total"] == 60
-    assert sent["actions"]["endings_by_reason"]["het_nhiem_ky"] == 8
+    # Reappointments renew their holdings: no "hết nhiệm kỳ" ending is counted for them.
+    assert sent["actions"]["endings_by_reason"]["het_nhiem_ky"] == 0
     assert sent["actions"]["endings_by_reason"]["dieu_dong"] == 27
     assert sent["actions"]["endings_by_reason"]["nghi_huu"] == 5
 

@@ -468,3 +468,66 @@ def test_holdings_on_matches_a_naive_model(history: list[tuple[str, int, int]],
     rebuilt = replay(cadre)
     assert rebuilt.holdings() == cadre.holdings()
 
+
+
+# --- renewals (contract v1.1) --------------------------------------------------------------
+
+
+def test_a_reappointment_renews_the_running_term_without_an_ending() -> None:
+    cadre = new_cadre()
+    first = appoint(cadre, date(2016, 3, 1))
+    second = appoint(cadre, date(2021, 3, 1), kind=ActionKind.BO_NHIEM_LAI)
+    held = cadre.holdings()
+    assert held[second].renews == first and held[first].until == date(2021, 3, 1)
+    assert held[first].end_reason is None and not cadre.facts("HoldingEnded")
+    assert [h.holding_id for h in cadre.holdings_on(date(2021, 2, 28))] == [first]
+    assert [h.holding_id for h in cadre.holdings_on(date(2021, 3, 1))] == [second]
+    # An ending ends the term in force, not the renewed one.
+    end(cadre, date(2024, 1, 1))
+    assert cadre.holdings()[second].until == date(2024, 1, 1)
+
+
+@pytest.mark.parametrize("kind", [ActionKind.BO_NHIEM, ActionKind.DIEU_DONG_BO_NHIEM])
+def test_only_the_renewing_kinds_renew(kind: ActionKind) -> None:
+    cadre = new_cadre()
+    appoint(cadre, date(2016, 3, 1))
+    with pytest.raises(Conflict) as refused:
+        appoint(cadre, date(2021, 3, 1), kind=kind)
+    assert refused.value.code == "holding_conflict"
+
+
+def test_a_renewal_is_refused_inside_an_ended_or_renewed_term_and_keo_dai_needs_a_post() -> None:
+    cadre = new_cadre()
+    appoint(cadre, date(2016, 3, 1))
+    end(cadre, date(2020, 1, 1))
+    with pytest.raises(Conflict):  # the term ended later: correct the ending first
+        appoint(cadre, date(2019, 1, 1), kind=ActionKind.BO_NHIEM_LAI)
+    other = new_cadre()
+    appoint(other, date(2016, 3, 1))
+    appoint(other, date(2021, 3, 1), kind=ActionKind.BAU_CU)
+    with pytest.raises(Conflict):  # already renewed in 2021: no second renewal of 2016's term
+        appoint(other, date(2019, 1, 1), kind=ActionKind.BO_NHIEM_LAI)
+    with pytest.raises(NotFound) as missing:
+        appoint(other, date(2022, 1, 1), unit=WARD, kind=ActionKind.KEO_DAI)
+    assert missing.value.code == "holding_not_found"
+    # A reappointment of a post not held is an appointment as before.
+    appoint(other, date(2022, 1, 1), unit=WARD, kind=ActionKind.BO_NHIEM_LAI)
+
+
+def test_corrections_keep_what_a_renewal_renews() -> None:
+    cadre = new_cadre()
+    first = appoint(cadre, date(2016, 3, 1))
+    appoint(cadre, date(2021, 3, 1), kind=ActionKind.BO_NHIEM_LAI)
+    first_version = cadre.holdings()[first].version
+    with pytest.raises(Conflict) as refused:
+        cadre.correct(target_version=first_version, target_position=first_version,
+                      reason="Nhầm", replacement=None, window=WINDOW, recorded_by="t")
+    assert refused.value.code == "renewal_exists"
+    moved = cadre.check_appointment(kind=ActionKind.BO_NHIEM, unit_id=WARD,
+                                    title_code="truong_phong", effective_on=date(2016, 3, 1),
+                                    decision=decision(date(2016, 3, 1)), window=WINDOW,
+                                    holding_id=first, ignore_version=first_version)
+    with pytest.raises(InvalidCommand) as kept:
+        cadre.correct(target_version=first_version, target_position=first_version,
+                      reason="Sai đơn vị", replacement=moved, window=WINDOW, recorded_by="t")
+    assert kept.value.code == "invalid_replacement"

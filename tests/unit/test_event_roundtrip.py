@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import orjson
 import pytest
@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 
 from domain.application import HosoApplication
 from domain.cadre import Cadre
+from domain.feedback import FILED_BY, Feedback, FeedbackStatus, feedback_id_for
 from domain.inspection import (
     CaseSource,
     DocumentRef,
@@ -38,8 +39,11 @@ from domain.title import Title
 from domain.unit import Unit
 from domain.values import (
     ActionKind,
+    CommendationForm,
+    CommendationLevel,
     Decision,
     DisciplineForm,
+    DisciplineSystem,
     Education,
     EndingReason,
     Gender,
@@ -57,8 +61,8 @@ from infra.clock import PinnedClock
 from infra.persistence import application_env
 from infra.settings import Settings
 
-AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, InspectionPlan,
-                                           InspectionCase)
+AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback,
+                                           InspectionPlan, InspectionCase)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -73,7 +77,7 @@ REVIEW = FindingReview.create_id("thoi_gian_giu_chuc:6f1c2a0e:2024-03-01")
 PLAN = UUID("5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d")
 CASE = UUID("9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b")
 REMEDY = UUID("2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901")
-FEEDBACK = UUID("7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2918")
+FEEDBACK = feedback_id_for("PA-7K2QD-9XW4M-C3TNB-H8RVZ")
 RECORDED_AT = datetime(2026, 11, 24, 3, 15, 42, 123456, tzinfo=UTC)
 
 DECISION = Decision(number="41-QĐ/QU", signed_on=date(2022, 4, 1),
@@ -85,7 +89,7 @@ DECISION_NO_SIGNER_ID = Decision(number="125/QĐ-UBND", signed_on=date(2021, 12,
 # Per event class (qualified name): one or more realistic payloads, domain fields only.
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "Unit.Registered": [dict(
-        code="KA-NV", name="Phòng Nội vụ quận Kiến An", kind="phong_chuyen_mon",
+        code="KA-NV", name="Phòng Nội vụ quận Kiến An", kind="phong",
         established_on=date(2008, 4, 1), parent_id=DISTRICT, decision=DECISION_NO_SIGNER_ID,
         recorded_by="ban_to_chuc")],
     "Unit.Renamed": [dict(new_name="Phòng Nội vụ – Lao động", effective_on=date(2025, 3, 1),
@@ -126,7 +130,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         holding_id=HOLDING, kind=ActionKind.DIEU_DONG_BO_NHIEM, unit_id=OFFICE,
         title_code="truong_phong", effective_on=date(2022, 4, 15), decision=DECISION,
         term_months=60, planned_end_on=date(2027, 4, 15), special_case=True,
-        recorded_by="ban_to_chuc")],
+        recorded_by="ban_to_chuc", renews=None),
+        # A reappointment that renews the holding (contract v1.1).
+        dict(holding_id=PLANNING, kind=ActionKind.BO_NHIEM_LAI, unit_id=OFFICE,
+             title_code="truong_phong", effective_on=date(2027, 4, 15), decision=DECISION,
+             term_months=60, planned_end_on=date(2032, 4, 15), special_case=False,
+             recorded_by="ban_to_chuc", renews=HOLDING)],
     "Cadre.HoldingEnded": [dict(
         holding_id=HOLDING, unit_id=OFFICE, title_code="truong_phong",
         reason=EndingReason.LUAN_CHUYEN, effective_on=date(2025, 7, 1), decision=DECISION,
@@ -139,9 +148,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
              criteria={"ket_qua_nhiem_vu": Decimal("52.5"), "phuc_vu_nguoi_dan": 15,
                        "phoi_hop": Decimal("10.0"), "ky_luat_ky_cuong": 10.0,
                        "ghi_chu": "Vượt chỉ tiêu cải cách hành chính"},
-             decision=DECISION, recorded_by="ban_to_chuc"),
+             decision=DECISION, scores=None, framework_id=None, recorded_by="ban_to_chuc"),
         dict(period="2021", rating=Rating.HTXSNV, effective_on=date(2021, 12, 28), score=None,
-             criteria=None, decision=None, recorded_by="ban_to_chuc"),
+             criteria=None, decision=None, scores=None, framework_id=None,
+             recorded_by="ban_to_chuc"),
+        dict(period="2026-Q2", rating=Rating.HTTNV, effective_on=date(2026, 7, 10),
+             score=Decimal("81.5"), criteria=None, decision=None,
+             scores={"ket_qua_nhiem_vu": Decimal("41.5"), "phuc_vu_nguoi_dan": Decimal("16"),
+                     "phoi_hop_lien_nganh": Decimal("8"), "ky_luat_liem_chinh": Decimal("16")},
+             framework_id="phuong-2026", recorded_by="ban_to_chuc"),
     ],
     "Cadre.TrainingRecorded": [dict(
         program="llct_cao_cap", started_on=date(2023, 9, 5), completed_on=date(2024, 12, 20),
@@ -159,11 +174,22 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         effective_on=date(2025, 11, 30), decision=DECISION, recorded_by="ban_to_chuc")],
     "Cadre.Disciplined": [dict(
         form=DisciplineForm.KHIEN_TRACH, violation="Vi phạm quy định về kê khai tài sản",
-        effective_on=date(2023, 8, 14), decision=DECISION, recorded_by="uy_ban_kiem_tra")],
+        effective_on=date(2023, 8, 14), decision=DECISION, recorded_by="uy_ban_kiem_tra",
+        system=DisciplineSystem.DANG),
+        dict(form=DisciplineForm.BAI_NHIEM, violation="Không còn xứng đáng với sự tín nhiệm",
+             effective_on=date(2025, 9, 14), decision=DECISION, recorded_by="hdnd",
+             system=None)],
     "Cadre.Vetted": [dict(
         purpose="bo_nhiem", conclusion=VettingConclusion.DAT,
         body="Ban Tổ chức Quận ủy", effective_on=date(2022, 3, 2), decision=None,
         recorded_by="ban_to_chuc")],
+    "Cadre.Commended": [
+        dict(form=CommendationForm.BANG_KHEN, level=CommendationLevel.TINH,
+             reason="Hoàn thành xuất sắc nhiệm vụ năm 2024", effective_on=date(2025, 1, 20),
+             decision=DECISION, recorded_by="ban_to_chuc"),
+        dict(form=CommendationForm.GIAY_KHEN, level=None, reason=None,
+             effective_on=date(2023, 12, 28), decision=DECISION_NO_SIGNER_ID,
+             recorded_by="ban_to_chuc")],
     "Cadre.RelativeAdded": [dict(
         relative_id=RELATIVE, relation=Relation.CHONG, relative_cadre_id=SIGNER,
         sensitive={"full_name": "Trần Quốc Bảo", "born_year": 1976},
@@ -249,13 +275,37 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "InspectionCase.Closed": [dict(
         note="Các yêu cầu khắc phục đã hoàn thành", effective_on=date(2026, 7, 1),
         decision=None, recorded_by="uy_ban_kiem_tra")],
+    "Feedback.Filed": [
+        dict(cadre_id=CADRE, unit_id=OFFICE, decision_number="41-QĐ/QU", anonymous=False,
+             sensitive={"content": "Quy trình bổ nhiệm không lấy phiếu tín nhiệm",
+                        "reporter": {"name": "to_chuc_phuong_lam", "role": "personnel",
+                                     "unit_id": str(WARD), "cadre_id": None}},
+             deadline=date(2026, 12, 4), effective_on=date(2026, 11, 24), decision=None,
+             recorded_by=FILED_BY),
+        # Anonymous: no reporter at all, not even sealed.
+        dict(cadre_id=None, unit_id=None, decision_number=None, anonymous=True,
+             sensitive={"content": "Quy trình bổ nhiệm không lấy phiếu tín nhiệm"},
+             deadline=date(2026, 12, 4), effective_on=date(2026, 11, 24), decision=None,
+             recorded_by=FILED_BY),
+    ],
+    "Feedback.StatusChanged": [
+        dict(status=FeedbackStatus.ASSIGNED, deadline=date(2026, 12, 8),
+             assignee="Tổ kiểm tra số 2", finding_ids=[], case_ref=None, sensitive=None,
+             effective_on=date(2026, 11, 28), decision=None, recorded_by="uy_ban_kiem_tra"),
+        dict(status=FeedbackStatus.CONCLUDED, deadline=None, assignee=None,
+             finding_ids=["3f0c9a5e-8b1d-4c2e-9f7a-6d5e4c3b2a10"], case_ref="VV-2026-014",
+             sensitive={"note": "Phản ánh đúng một phần; chuyển Ban Thường vụ"},
+             effective_on=date(2026, 12, 20), decision=DECISION, recorded_by="uy_ban_kiem_tra"),
+    ],
 }
 
 ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: CADRE,
-                                            FindingReview: REVIEW, InspectionPlan: PLAN,
-                                            InspectionCase: CASE}
-# Plaintext that must never reach the stored bytes (sealed with the cadre's key).
-PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo")
+                                            FindingReview: REVIEW, Feedback: FEEDBACK,
+                                            InspectionPlan: PLAN, InspectionCase: CASE}
+# Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
+# feedback report's own: its content, reporter and inspectors' notes).
+PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
+            "to_chuc_phuong_lam", "chuyển Ban Thường vụ")
 
 
 def event_classes() -> list[type[Aggregate.Event]]:
@@ -412,7 +462,7 @@ def test_event_round_trips_with_every_type(app: HosoApplication, cls: type[Aggre
 def test_enums_and_dates_are_tagged_in_the_stored_json(app: HosoApplication) -> None:
     stored = app.mapper.to_stored_event(build(Cadre.Appointed, SAMPLES["Cadre.Appointed"][0]))
     state = orjson.loads(stored.state)
-    assert state["class_version"] == 2
+    assert state["class_version"] == 3
     assert state["effective_on"] == {"_t": "date", "v": "2022-04-15"}
     assert state["kind"]["_t"] == "enum" and state["kind"]["v"] == "dieu_dong_bo_nhiem"
     assert state["decision"]["_t"] == "dc"
@@ -464,6 +514,67 @@ def test_appointed_v1_is_read_as_v2(app: HosoApplication) -> None:
     assert holding.holding_id == HOLDING and holding.special_case is False
     assert holding.planned_end_on == date(2026, 3, 1)
     assert cadre.version == 2
+
+
+def test_evaluated_v1_is_read_as_unscored(app: HosoApplication) -> None:
+    cadre_id = app.register_cadre(full_name="Lê Văn Tám", gender=Gender.NAM,
+                                  born_on=date(1975, 2, 3), recorded_by="ban_to_chuc").id
+    v1 = StoredEvent(originator_id=cadre_id, originator_version=2,
+                     topic=get_topic(Cadre.Evaluated),
+                     state=app.mapper.transcoder.encode(dict(
+                         timestamp=datetime(2022, 1, 5, 2, 0, tzinfo=UTC), period="2021",
+                         rating=Rating.HTTNV, effective_on=date(2021, 12, 28),
+                         score=Decimal("85"), criteria=None, decision=None,
+                         recorded_by="nhap_lieu_2021")))
+    assert b"scores" not in v1.state
+    app.recorder.insert_events([v1])
+    (read,) = [e for e in app.recorder.select_events(cadre_id) if e.originator_version == 2]
+    event = app.mapper.to_domain_event(read)
+    assert type(event) is Cadre.Evaluated
+    assert (event.scores, event.framework_id, event.score) == (None, None, Decimal("85"))
+    (entry,) = app.cadre(cadre_id).facts("Evaluated")
+    assert entry.payload["rating"] == Rating.HTTNV and entry.payload["scores"] is None
+
+
+def test_appointed_v2_and_disciplined_v1_are_read_as_current(app: HosoApplication) -> None:
+    """v2 appointments never renewed a holding; v1 disciplines did not name their system."""
+    cadre_id = app.register_cadre(full_name="Lê Văn Tám", gender=Gender.NAM,
+                                  born_on=date(1975, 2, 3), recorded_by="ban_to_chuc").id
+    appointed = {**appointed_v1_state(cadre_id, HOLDING), "special_case": False,
+                 "class_version": 2}
+    disciplined = dict(timestamp=datetime(2023, 8, 14, 2, 0, tzinfo=UTC),
+                       form=DisciplineForm.KHIEN_TRACH, violation="Vi phạm",
+                       effective_on=date(2023, 8, 14), decision=DECISION_NO_SIGNER_ID,
+                       recorded_by="uy_ban_kiem_tra")
+    old = [StoredEvent(originator_id=cadre_id, originator_version=version, topic=get_topic(cls),
+                       state=app.mapper.transcoder.encode(state))
+           for version, cls, state in ((2, Cadre.Appointed, appointed),
+                                       (3, Cadre.Disciplined, disciplined))]
+    app.recorder.insert_events(old)
+    read = {e.originator_version: app.mapper.to_domain_event(e)
+            for e in app.recorder.select_events(cadre_id)}
+    assert read[2].renews is None and read[3].system is None
+    cadre = app.cadre(cadre_id)
+    assert cadre.holdings()[HOLDING].renews is None and cadre.version == 3
+
+
+def test_unit_registered_v1_maps_the_demo_kinds_to_codes(app: HosoApplication) -> None:
+    """Stores written before unit kinds were codes keep working: 'ban' reads as ban_dang."""
+    unit_id = uuid4()
+    for version, (kind, expected) in enumerate((("ban", "ban_dang"), ("truong", "truong_hoc"),
+                                                ("dang_uy", "dang_uy")), start=1):
+        unit_id = uuid4()
+        v1 = StoredEvent(originator_id=unit_id, originator_version=1,
+                         topic=get_topic(Unit.Registered),
+                         state=app.mapper.transcoder.encode(dict(
+                             timestamp=datetime(2008, 4, 1, 2, 0, tzinfo=UTC),
+                             originator_topic=get_topic(Unit), code=f"OLD{version}",
+                             name="Ban cũ", kind=kind, established_on=date(2008, 4, 1),
+                             parent_id=None, decision=None, recorded_by="nhap_lieu")))
+        app.recorder.insert_events([v1])
+        (stored,) = app.recorder.select_events(unit_id)
+        assert app.mapper.to_domain_event(stored).kind == expected
+    assert app.repository.get(unit_id).kind == "dang_uy"
 
 
 def test_upcasters_cover_every_version_step() -> None:

@@ -127,7 +127,7 @@ def test_correcting_an_appointment_keeps_its_recorded_end() -> None:
 def test_an_evaluation_is_a_dated_fact_with_its_period() -> None:
     ops = changes(event(Cadre.Evaluated, 5, period="2021", rating=Rating.HTXSNV,
                         effective_on=date(2021, 12, 20), score=None, criteria=None,
-                        decision=None), 20, AT, Rows())
+                        decision=None, scores=None, framework_id=None), 20, AT, Rows())
     [fact] = opened(ops, "facts")
     assert (fact["kind"], fact["code"], fact["period"], fact["entry_position"]) == (
         "evaluation", "HTXSNV", "2021", 20)

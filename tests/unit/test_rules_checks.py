@@ -140,10 +140,10 @@ class District:
         return self.appoint(cadre_id, unit_id, title, since, **kwargs)  # type: ignore[arg-type]
 
     def discipline(self, cadre_id: UUID, form: str, on: date,
-                   recorded: date | None = None) -> int:
+                   recorded: date | None = None, system: str | None = None) -> int:
         position = self.next()
         self._add(cadre_id, "disciplines", DisciplineFact(
-            position, form, on, self.decision(on), recorded or on + 2 * DAY))
+            position, form, on, self.decision(on), recorded or on + 2 * DAY, system=system))
         return position
 
     def evaluate(self, cadre_id: UUID, period: str, rating: str = "HTTNV",
@@ -478,6 +478,44 @@ def test_relatives_area_head_and_sector_head() -> None:
     (f,) = found(d, date(2024, 6, 1), "relatives_linked_posts")
     assert f.evidence == (sector, chair, link) and f.rule_version == "qd114-2023"
     assert "người đứng đầu ngành nội vụ" in f.summary
+
+
+@pytest.mark.parametrize("kind", ["dang_uy", "dang_bo"])
+def test_relatives_a_party_committee_recorded_as_dang_bo_is_one(kind: str) -> None:
+    """A ward's Bí thư whose wife heads the ward police: the committee as đảng ủy or đảng bộ."""
+    d = District()
+    ward = d.unit("P1", "Phường Bắc Sơn", kind="phuong", parent=d.root)
+    committee = d.unit("P1.DU", "Đảng ủy phường Bắc Sơn", kind=kind, parent=ward)
+    police = d.unit("P1.CA", "Công an phường Bắc Sơn", kind="cong_an", parent=ward)
+    d.title("bi_thu", "Bí thư Đảng ủy", is_head=True, rank=7)
+    d.title("truong_ca", "Trưởng Công an phường", is_head=True, rank=5, sector="cong_an")
+    husband, wife = d.cadre("Tạ Văn Bảo"), d.cadre("Lò Thị Cúc", gender="nu")
+    d.relative(husband, "vo", wife)
+    d.promote(husband, committee, "bi_thu", date(2024, 1, 1))
+    d.promote(wife, police, "truong_ca", date(2024, 3, 1))
+    (f,) = found(d, date(2024, 6, 1), "relatives_linked_posts")
+    assert f.cadre_id == wife and "người đứng đầu ngành" in f.summary
+
+
+@pytest.mark.parametrize(("system", "barred"), [("dang", True), ("chinh_quyen", False),
+                                                (None, True), ("doan_the", False)])
+def test_discipline_bar_by_the_system_that_imposed_it(system: str | None, barred: bool) -> None:
+    """14 months after a reprimand: the party's 24-month bar (QĐ 377), the state's 12."""
+    d = District()
+    cadre = d.cadre("Phan Văn Đức")
+    d.discipline(cadre, "khien_trach", date(2025, 1, 10), system=system)
+    d.promote(cadre, d.tu_phap, "pho_phong", date(2026, 3, 10), planned=date(2026, 2, 1))
+    assert bool(found(d, date(2026, 6, 1), "discipline_bar")) is barred
+
+
+def test_an_extension_needs_fewer_than_two_years_to_retirement() -> None:
+    d = District()
+    near, far = d.cadre("Kha Văn Gần", born=date(1966, 3, 1)), d.cadre("Kha Văn Xa")
+    for cadre in (near, far):
+        d.promote(cadre, d.tu_phap, "pho_phong", date(2021, 9, 1))
+        d.appoint(cadre, d.tu_phap, "pho_phong", date(2026, 9, 1), kind="keo_dai")
+    (f,) = found(d, date(2026, 10, 1), "extension_to_retirement")
+    assert f.cadre_id == far and f.rule_version == "qd377-2025"
 
 
 def test_relatives_in_unrelated_posts_are_not_found() -> None:
