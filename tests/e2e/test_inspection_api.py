@@ -254,6 +254,22 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
                  "InspectionCase.Closed"):
         assert name in types, name
 
+    # As known before the first closure was recorded, the first remedy was overdue today.
+    before_closure = next(e["recorded_at"] for e in log["entries"]
+                          if e["position"] == second["position"])
+    known_then = ok(w.as_("inspector", "GET", "/inspection-remedies/overdue",
+                          params={"known_at": before_closure}))
+    assert [r["id"] for r in known_then["remedies"]] == [first["remedy_id"]]
+    assert known_then["position"] == second["position"]
+    # The plan lists its case.
+    shown_plan = ok(w.as_("inspector", "GET", f"/inspection-plans/{plan['id']}"))
+    assert [c["id"] for c in shown_plan["case_list"]] == [case_id]
+    assert shown_plan["adopted_position"] == plan["position"]
+    refused(w, w.as_("inspector", "GET", f"/inspection-plans/{UUID(int=3)}"), 404,
+            "plan_not_found")
+    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{UUID(int=4)}/evidence",
+                     json={"log_positions": [1]}), 404, "case_not_found")
+
     # As known when the conclusion was recorded: concluded, no remedies yet.
     stamp = next(e["recorded_at"] for e in log["entries"]
                  if e["position"] == concluded["position"])
