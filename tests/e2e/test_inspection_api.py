@@ -6,6 +6,7 @@ conclusion of a case in its subtree only; the read side rebuilds to the same ans
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,12 +17,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.document_certificates import verify_file
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.certificates import verify_document
 from infra.notes import SignerKey, new_signer, write_key_pair
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
+from infra.verification import VerificationFailed
 from projections.runner import canonical_dump
 from tests.conftest import SUITE_DAY, suite_clock
 
@@ -254,6 +257,22 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
                  "InspectionCase.Closed"):
         assert name in types, name
 
+    # As known before the first closure was recorded, the first remedy was overdue today.
+    before_closure = next(e["recorded_at"] for e in log["entries"]
+                          if e["position"] == second["position"])
+    known_then = ok(w.as_("inspector", "GET", "/inspection-remedies/overdue",
+                          params={"known_at": before_closure}))
+    assert [r["id"] for r in known_then["remedies"]] == [first["remedy_id"]]
+    assert known_then["position"] == second["position"]
+    # The plan lists its case.
+    shown_plan = ok(w.as_("inspector", "GET", f"/inspection-plans/{plan['id']}"))
+    assert [c["id"] for c in shown_plan["case_list"]] == [case_id]
+    assert shown_plan["adopted_position"] == plan["position"]
+    refused(w, w.as_("inspector", "GET", f"/inspection-plans/{UUID(int=3)}"), 404,
+            "plan_not_found")
+    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{UUID(int=4)}/evidence",
+                     json={"log_positions": [1]}), 404, "case_not_found")
+
     # As known when the conclusion was recorded: concluded, no remedies yet.
     stamp = next(e["recorded_at"] for e in log["entries"]
                  if e["position"] == concluded["position"])
@@ -282,8 +301,14 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
     assert verified.entries == len(set(cited) | {file["position"]})
     tampered = {**file, "entries": [{**file["entries"][0], "recorded_by": "someone"},
                                     *file["entries"][1:]]}
-    with pytest.raises(Exception, match="altered"):
+    with pytest.raises(VerificationFailed, match="altered"):
         verify_document(tampered, SIGNER.verifier)
+    # As a file, offline, with the public key alone (what `hoso verify-report FILE` runs).
+    key = w.runtime.settings.signing_key
+    assert key is not None
+    saved = key.with_name("case-file.json")
+    saved.write_text(json.dumps(file, ensure_ascii=False), encoding="utf-8")
+    assert verify_file(saved, SIGNER.verifier).kind == f"case-file/{case_id}"
     assert w.as_("leader_a", "GET", f"/inspection-cases/{case_id}/file").status_code == 403
 
     # The read side rebuilds to the same rows.
