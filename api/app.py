@@ -20,6 +20,7 @@ from api.routes import (
     checkpoints,
     evaluations,
     feedback,
+    inspection,
     oversight,
     public,
     reports,
@@ -52,6 +53,8 @@ TAGS = [
     {"name": "archive", "description": "Nhập Excel, sơ yếu lý lịch 2C (imports, CV)"},
     {"name": "public", "description": "Hồ sơ công vụ công khai, không cần token (public record)"},
     {"name": "feedback", "description": "Phản ánh nội bộ, bảo vệ người phản ánh (feedback)"},
+    {"name": "inspection", "description": "Kiểm tra, giám sát: kế hoạch, vụ việc, chứng cứ, kết "
+                                          "luận, khắc phục (plans, cases, remedies)"},
 ]
 
 DESCRIPTION = """\
@@ -135,11 +138,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
     for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
-                   archive, public, feedback):
+                   archive, public, feedback, inspection):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(web.public_router)
     app.include_router(web.feedback_router)
+    app.include_router(web.inspection_router)
     return app
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.exc import OperationalError
 
 from domain.values import ERASED_NAME
 from infra.chain import LogRecord
+from projections.inspection import INSPECTION_TABLES, inspection_rows
 from projections.rows import Close, Erase, Open, Supersede, changes
 from projections.tables import (
     PROJECTION_VERSION,
@@ -169,7 +170,8 @@ class BatchWriter:
     # -- applying
     def apply(self, record: LogRecord, event: Any) -> None:
         position = record.position
-        for op in changes(event, position, record.recorded_at, self):
+        for op in [*changes(event, position, record.recorded_at, self),
+                   *inspection_rows(event, position, record.recorded_at)]:
             if isinstance(op, Open):
                 row = dict(op.row)
                 if op.table in INTERVAL_TABLES:
@@ -214,7 +216,7 @@ class BatchWriter:
                          .values(superseded_at=bindparam("p"),
                                  superseded_how=bindparam("how")), self.db_supersedes)
         for table in ("log", "units", "unit_facts", "titles", "cadres", "holdings", "plannings",
-                      "levels", "facts", "entries"):
+                      "levels", "facts", "entries", *INSPECTION_TABLES):
             rows = self.pending.get(table)
             if not rows:
                 continue
@@ -222,7 +224,7 @@ class BatchWriter:
             for row in rows:
                 groups[tuple(sorted(row))].append(row)
             for columns, group in groups.items():
-                insert_many(conn, getattr(t, table), columns, group)
+                insert_many(conn, t.table(table), columns, group)
         for cadre_id in self.erasures:
             # Every summary that spells the name (the cadre's own entries, and other cadres'
             # entries that name them) is re-rendered without it.

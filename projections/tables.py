@@ -12,7 +12,7 @@ switching is one update of `rm_meta`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -30,6 +30,8 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
+
+from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
 PROJECTION_VERSION = 3
@@ -61,10 +63,17 @@ class ReadTables:
     levels: Table
     facts: Table
     entries: Table
+    # The inspection casework's tables by name (projections/inspection.py).
+    inspection: dict[str, Table] = field(default_factory=dict)
 
     def all(self) -> list[Table]:
         return [self.log, self.units, self.unit_facts, self.titles, self.cadres, self.holdings,
-                self.plannings, self.levels, self.facts, self.entries]
+                self.plannings, self.levels, self.facts, self.entries,
+                *self.inspection.values()]
+
+    def table(self, name: str) -> Table:
+        found: Table = self.inspection[name] if name in self.inspection else getattr(self, name)
+        return found
 
 
 def _interval() -> list[Column]:  # type: ignore[type-arg]
@@ -224,4 +233,4 @@ def read_tables(generation: int) -> ReadTables:
         Index(f"ix_{p}entries_cadre", "cadre_id", "position"),
     )
     return ReadTables(generation, md, log, units, unit_facts, titles, cadres, holdings,
-                      plannings, levels, facts, entries)
+                      plannings, levels, facts, entries, inspection_tables(md, p))

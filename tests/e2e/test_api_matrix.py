@@ -21,7 +21,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.routes.feedback import new_receipt
+from domain.casework import Casework
 from domain.feedback import FileFeedback, Reporter
+from domain.inspection import AdoptPlan, AssignRemedy, Conclude, OpenCase, PlanSubject, SubjectKind
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.checkpoints import CheckpointStore
@@ -115,6 +117,31 @@ class World:
         return {"note": add_signature(checkpoint.note, line),
                 "witness_key": witness.verifier.text()}
 
+    def plan(self) -> UUID:
+        return Casework(self.runtime.app).adopt_plan(AdoptPlan(
+            year=2026, title=f"Kế hoạch kiểm tra {fresh()}", recorded_by="setup",
+            subjects=(PlanSubject(kind=SubjectKind.TOPIC, topic="bổ nhiệm 2024–2025"),),
+            decision=Decision(f"{fresh()}-KH/UBKT", date(2026, 1, 5), "UBKT", "A"))).id
+
+    def case(self, scope: str, *, concluded: bool = True) -> UUID:
+        """A case about the scope's unit, opened a year ago and concluded (by default)."""
+        work = Casework(self.runtime.app)
+        case_id = work.open_case(OpenCase(
+            title=f"Vụ việc {fresh()}", description="Phản ánh", unit_id=self.unit(scope),
+            effective_on=date(2025, 11, 1), recorded_by="setup")).id
+        if concluded:
+            work.conclude(case_id, Conclude(
+                text="Có vi phạm", violation_found=True, recorded_by="setup",
+                decision=Decision(f"{fresh()}-KL/UBKT", date(2025, 12, 1), "UBKT", "A")))
+        return case_id
+
+    def remedy(self, scope: str) -> tuple[UUID, UUID]:
+        case_id = self.case(scope)
+        _, remedy_id = Casework(self.runtime.app).assign_remedy(case_id, AssignRemedy(
+            action="Khắc phục", deadline=date(2026, 1, 31), owner_unit_id=self.unit(scope),
+            effective_on=date(2025, 12, 2), recorded_by="setup"))
+        return case_id, remedy_id
+
     def entry(self, scope: str) -> int:
         return self.runtime.app.record_training(
             self.cadre(scope), program="Bồi dưỡng", started_on=date(2015, 3, 1),
@@ -168,6 +195,17 @@ def feedback_filers() -> dict[str, tuple[int, int]]:
 def inspector_writes() -> dict[str, tuple[int, int]]:
     return {"admin": (201, 201), "personnel": (403, 403), "inspector": (201, 201),
             "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}
+
+
+def conclusion_reads(leader_out: int = 403) -> dict[str, tuple[int, int]]:
+    return {"admin": (200, 200), "personnel": (403, 403), "inspector": (200, 200),
+            "leader": (200, leader_out), "self": (403, 403), "anonymous": (401, 401)}
+
+
+def _remedy_closure(w: World, s: str) -> Request:
+    case_id, remedy_id = w.remedy(s)
+    return (f"/api/v1/inspection-cases/{case_id}/remedies/{remedy_id}/closure",
+            {"result": "Đã khắc phục"}, None)
 
 
 def filed_feedback(w: World, s: str) -> tuple[UUID, str]:
@@ -338,6 +376,45 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: ("/api/v1/audit/checkpoint/cosignatures", w.cosignature(), None), {
             "admin": (201, 201), "personnel": (403, 403), "inspector": (201, 201),
             "leader": (403, 403), "self": (403, 403), "anonymous": (401, 401)}),
+    # Inspection casework: inspectors and admins everywhere; a leader reads the conclusions of
+    # its subtree's cases (the list is filtered, so it is 200 in and out of scope).
+    ("POST", "/api/v1/inspection-plans"): Row(
+        lambda w, s: ("/api/v1/inspection-plans", {
+            "year": 2026, "title": "Kế hoạch giám sát", "decision": dec(date(2026, 1, 2)),
+            "subjects": [{"kind": "unit", "unit_id": str(w.unit(s))}]}, None),
+        inspector_writes()),
+    ("GET", "/api/v1/inspection-plans"): Row(
+        lambda w, s: ("/api/v1/inspection-plans", None, None), audit_reads()),
+    ("GET", "/api/v1/inspection-plans/{plan_id}"): Row(
+        lambda w, s: (f"/api/v1/inspection-plans/{w.plan()}", None, None), audit_reads()),
+    ("POST", "/api/v1/inspection-cases"): Row(
+        lambda w, s: ("/api/v1/inspection-cases", {
+            "title": "Vụ việc", "description": "Phản ánh", "unit_id": str(w.unit(s))}, None),
+        inspector_writes()),
+    ("GET", "/api/v1/inspection-cases"): Row(
+        lambda w, s: ("/api/v1/inspection-cases", None, None), conclusion_reads(200)),
+    ("GET", "/api/v1/inspection-cases/{case_id}"): Row(
+        lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}", None, None), conclusion_reads()),
+    ("POST", "/api/v1/inspection-cases/{case_id}/evidence"): Row(
+        lambda w, s: (f"/api/v1/inspection-cases/{w.case(s, concluded=False)}/evidence",
+                      {"log_positions": [1]}, None), inspector_writes()),
+    ("POST", "/api/v1/inspection-cases/{case_id}/conclusion"): Row(
+        lambda w, s: (f"/api/v1/inspection-cases/{w.case(s, concluded=False)}/conclusion",
+                      {"text": "Không vi phạm", "violation_found": False,
+                       "decision": dec(date(2026, 1, 3))}, None), inspector_writes()),
+    ("POST", "/api/v1/inspection-cases/{case_id}/remedies"): Row(
+        lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}/remedies",
+                      {"action": "Rà soát", "deadline": "2027-01-31",
+                       "owner_unit_id": str(w.unit(s))}, None), inspector_writes()),
+    ("POST", "/api/v1/inspection-cases/{case_id}/remedies/{remedy_id}/closure"): Row(
+        _remedy_closure, inspector_writes()),
+    ("POST", "/api/v1/inspection-cases/{case_id}/closure"): Row(
+        lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}/closure", {"note": "Kết thúc"},
+                      None), inspector_writes()),
+    ("GET", "/api/v1/inspection-cases/{case_id}/file"): Row(
+        lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}/file", None, None), audit_reads()),
+    ("GET", "/api/v1/inspection-remedies/overdue"): Row(
+        lambda w, s: ("/api/v1/inspection-remedies/overdue", None, None), audit_reads()),
     ("GET", "/api/v1/audit/reads"): Row(
         lambda w, s: ("/api/v1/audit/reads", None, {"cadre_id": str(w.cadre(s))}),
         audit_reads()),

@@ -52,6 +52,25 @@ def oversight() -> dict[str, tuple[str, str]]:
             "leader": ("403", "403"), "self": ("403", "403"), "anonymous": (SIGN_IN, SIGN_IN)}
 
 
+def inspection_forms() -> dict[str, tuple[str, str]]:
+    return {**oversight(), "admin": ("303", "303"), "inspector": ("303", "303")}
+
+
+def conclusions(leader_out: str = "403") -> dict[str, tuple[str, str]]:
+    return {**oversight(), "leader": ("200", leader_out)}
+
+
+def _decision_form(on: str) -> dict[str, str]:
+    return {"decision.number": f"{fresh()}-KL/UBKT", "decision.signed_on": on,
+            "decision.issuer": "Ủy ban Kiểm tra", "decision.signer": "Trần Văn Kiểm"}
+
+
+def _remedy_closure(w: World, s: str) -> WebRequest:
+    case_id, remedy_id = w.remedy(s)
+    return (f"/vu-viec/{case_id}/khac-phuc/{remedy_id}/hoan-thanh", {"result": "Đã khắc phục"},
+            None)
+
+
 def anyone() -> dict[str, tuple[str, str]]:
     return {role: ("200", "200") for role in ROLES}
 
@@ -128,6 +147,40 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
                                              "reason": "Cần xác minh"}, None),
         {**oversight(), "admin": ("303", "303"), "inspector": ("303", "303")}),
     ("GET", "/kiem-tra"): WebRow(lambda w, s: ("/kiem-tra", None, None), oversight()),
+    # Inspection casework: as GET/POST /api/v1/inspection-*.
+    ("GET", "/ke-hoach-kiem-tra"): WebRow(lambda w, s: ("/ke-hoach-kiem-tra", None, None),
+                                          oversight()),
+    ("POST", "/ke-hoach-kiem-tra"): WebRow(
+        lambda w, s: ("/ke-hoach-kiem-tra", {
+            "year": "2026", "title": f"Kế hoạch {fresh()}", "subject_unit": str(w.unit(s)),
+            "topics": "bổ nhiệm 2024–2025", **_decision_form("05/01/2026")}, None),
+        inspection_forms()),
+    ("GET", "/vu-viec"): WebRow(lambda w, s: ("/vu-viec", None, None), conclusions("200")),
+    ("POST", "/vu-viec"): WebRow(
+        lambda w, s: ("/vu-viec", {"title": f"Vụ việc {fresh()}", "description": "Phản ánh",
+                                   "unit_id": str(w.unit(s))}, None), inspection_forms()),
+    ("GET", "/vu-viec/{case_id}"): WebRow(lambda w, s: (f"/vu-viec/{w.case(s)}", None, None),
+                                          conclusions()),
+    ("POST", "/vu-viec/{case_id}/chung-cu"): WebRow(
+        lambda w, s: (f"/vu-viec/{w.case(s, concluded=False)}/chung-cu",
+                      {"log_positions": "1"}, None), inspection_forms()),
+    ("POST", "/vu-viec/{case_id}/ket-luan"): WebRow(
+        lambda w, s: (f"/vu-viec/{w.case(s, concluded=False)}/ket-luan",
+                      {"text": "Không có vi phạm", "violation": "khong",
+                       **_decision_form("03/01/2026")}, None), inspection_forms()),
+    ("POST", "/vu-viec/{case_id}/khac-phuc"): WebRow(
+        lambda w, s: (f"/vu-viec/{w.case(s)}/khac-phuc",
+                      {"action": "Rà soát", "deadline": "31/01/2027",
+                       "owner_unit_id": str(w.unit(s))}, None), inspection_forms()),
+    ("POST", "/vu-viec/{case_id}/khac-phuc/{remedy_id}/hoan-thanh"): WebRow(
+        _remedy_closure, inspection_forms()),
+    ("POST", "/vu-viec/{case_id}/ket-thuc"): WebRow(
+        lambda w, s: (f"/vu-viec/{w.case(s)}/ket-thuc", {"note": "Kết thúc"}, None),
+        inspection_forms()),
+    ("GET", "/vu-viec/{case_id}/ho-so"): WebRow(
+        lambda w, s: (f"/vu-viec/{w.case(s)}/ho-so", None, None), oversight()),
+    ("GET", "/khac-phuc-qua-han"): WebRow(lambda w, s: ("/khac-phuc-qua-han", None, None),
+                                          oversight()),
     # The public hồ sơ công vụ: no sign-in, the same page for every role.
     ("GET", "/cong-khai"): WebRow(
         lambda w, s: ("/cong-khai", None, {"q": "tran thi", "unit_id": str(w.unit(s))}),

@@ -25,6 +25,15 @@ from eventsourcing.utils import get_topic
 from domain.application import HosoApplication
 from domain.cadre import Cadre
 from domain.feedback import FILED_BY, Feedback, FeedbackStatus, feedback_id_for
+from domain.inspection import (
+    CaseSource,
+    DocumentRef,
+    FindingBasis,
+    InspectionCase,
+    InspectionPlan,
+    PlanSubject,
+    SubjectKind,
+)
 from domain.oversight import FindingReview
 from domain.title import Title
 from domain.unit import Unit
@@ -52,7 +61,8 @@ from infra.clock import PinnedClock
 from infra.persistence import application_env
 from infra.settings import Settings
 
-AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback)
+AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback,
+                                           InspectionPlan, InspectionCase)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -64,6 +74,9 @@ HOLDING = UUID("c7e3a9b1-2d4f-4a6b-8e0c-1f3a5b7d9e2c")
 PLANNING = UUID("a1b2c3d4-e5f6-4789-9abc-def012345678")
 RELATIVE = UUID("1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d")
 REVIEW = FindingReview.create_id("thoi_gian_giu_chuc:6f1c2a0e:2024-03-01")
+PLAN = UUID("5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d")
+CASE = UUID("9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b")
+REMEDY = UUID("2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901")
 FEEDBACK = feedback_id_for("PA-7K2QD-9XW4M-C3TNB-H8RVZ")
 RECORDED_AT = datetime(2026, 11, 24, 3, 15, 42, 123456, tzinfo=UTC)
 
@@ -218,6 +231,50 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         conclusion=ReviewConclusion.NEEDS_ACTION,
         reason="Đề nghị Ban Thường vụ xem xét luân chuyển", effective_on=date(2026, 11, 24),
         decision=DECISION, recorded_by="uy_ban_kiem_tra")],
+    "InspectionPlan.Adopted": [dict(
+        year=2026, title="Kế hoạch kiểm tra, giám sát năm 2026 của Ủy ban Kiểm tra Đảng ủy",
+        subjects=(PlanSubject(kind=SubjectKind.UNIT, unit_id=WARD),
+                  PlanSubject(kind=SubjectKind.CADRE, cadre_id=CADRE),
+                  PlanSubject(kind=SubjectKind.TOPIC, topic="bổ nhiệm 2024–2025")),
+        effective_on=date(2026, 1, 8), decision=DECISION, recorded_by="uy_ban_kiem_tra")],
+    "InspectionCase.Opened": [
+        dict(title="Bổ nhiệm Trưởng phòng Nội vụ ngoài quy hoạch", plan_id=PLAN,
+             source=CaseSource.FINDING,
+             finding=FindingBasis(key="6f1c2a0e-0000-4000-8000-000000000001",
+                                  rule_id="not_in_planning", rule_version="qd80-2022",
+                                  effective_on=date(2022, 4, 15), evidence=(412, 398),
+                                  cadre_id=CADRE, unit_id=OFFICE),
+             description=None, feedback_id=None, unit_id=OFFICE, cadre_id=CADRE,
+             effective_on=date(2026, 3, 2), decision=None, recorded_by="uy_ban_kiem_tra"),
+        dict(title="Phản ánh về tuyển dụng tại phường Phù Liễn", plan_id=None,
+             source=CaseSource.DESCRIPTION, finding=None,
+             description="Phản ánh nội bộ: hồ sơ tuyển dụng thiếu biên bản xét tuyển",
+             feedback_id=FEEDBACK, unit_id=WARD, cadre_id=None, effective_on=date(2026, 4, 1),
+             decision=None, recorded_by="uy_ban_kiem_tra"),
+    ],
+    "InspectionCase.EvidenceAdded": [dict(
+        log_positions=(412, 398),
+        documents=(DocumentRef(number="12/BB-UBKT", issued_on=date(2026, 3, 20),
+                               title="Biên bản làm việc với Phòng Nội vụ",
+                               issuer="Ủy ban Kiểm tra"),
+                   DocumentRef(number="33/BC-NV", issued_on=date(2026, 3, 25),
+                               title="Báo cáo giải trình", issuer=None)),
+        note="Hồ sơ bổ nhiệm không có nghị quyết quy hoạch", effective_on=date(2026, 3, 26),
+        decision=None, recorded_by="uy_ban_kiem_tra")],
+    "InspectionCase.Concluded": [dict(
+        text="Bổ nhiệm không đúng quy định về quy hoạch", violation_found=True,
+        effective_on=date(2026, 4, 10), decision=DECISION, recorded_by="uy_ban_kiem_tra")],
+    "InspectionCase.RemedyAssigned": [dict(
+        remedy_id=REMEDY, action="Rà soát, báo cáo quy trình bổ nhiệm", owner_unit_id=OFFICE,
+        owner_cadre_id=None, deadline=date(2026, 6, 30), effective_on=date(2026, 4, 12),
+        decision=None, recorded_by="uy_ban_kiem_tra")],
+    "InspectionCase.RemedyClosed": [dict(
+        remedy_id=REMEDY, result="Đã báo cáo bằng văn bản số 41/BC-NV",
+        effective_on=date(2026, 6, 20), decision=DECISION_NO_SIGNER_ID,
+        recorded_by="uy_ban_kiem_tra")],
+    "InspectionCase.Closed": [dict(
+        note="Các yêu cầu khắc phục đã hoàn thành", effective_on=date(2026, 7, 1),
+        decision=None, recorded_by="uy_ban_kiem_tra")],
     "Feedback.Filed": [
         dict(cadre_id=CADRE, unit_id=OFFICE, decision_number="41-QĐ/QU", anonymous=False,
              sensitive={"content": "Quy trình bổ nhiệm không lấy phiếu tín nhiệm",
@@ -243,7 +300,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
 }
 
 ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: CADRE,
-                                            FindingReview: REVIEW, Feedback: FEEDBACK}
+                                            FindingReview: REVIEW, Feedback: FEEDBACK,
+                                            InspectionPlan: PLAN, InspectionCase: CASE}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
