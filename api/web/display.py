@@ -39,6 +39,13 @@ EVENT_NAMES = {
     "FindingReview.Opened": "Mở hồ sơ xem xét phát hiện",
     "FindingReview.Reviewed": "Kết luận xem xét phát hiện",
     "Feedback.Filed": "Tiếp nhận phản ánh", "Feedback.StatusChanged": "Cập nhật xử lý phản ánh",
+    "InspectionPlan.Adopted": "Ban hành kế hoạch kiểm tra, giám sát",
+    "InspectionCase.Opened": "Mở vụ việc kiểm tra",
+    "InspectionCase.EvidenceAdded": "Bổ sung chứng cứ vụ việc",
+    "InspectionCase.Concluded": "Kết luận vụ việc kiểm tra",
+    "InspectionCase.RemedyAssigned": "Giao biện pháp khắc phục",
+    "InspectionCase.RemedyClosed": "Hoàn thành biện pháp khắc phục",
+    "InspectionCase.Closed": "Đóng vụ việc kiểm tra",
 }
 # Writers that are not a person's token.
 ACTOR_NAMES = {"phan_anh_noi_bo": "Phản ánh nội bộ (người phản ánh được bảo vệ)",
