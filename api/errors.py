@@ -247,14 +247,46 @@ def unexpected(html_page: HtmlErrorPage | None) -> Callable[[Request, Exception]
     return on_error
 
 
+def _web(request: Request, html_page: HtmlErrorPage | None) -> bool:
+    """A browser's page (not the API, not a static file): it gets an HTML error page."""
+    path = request.url.path
+    return html_page is not None and not path.startswith(("/api/", "/static/")) \
+        and path != "/openapi.json"
+
+
+def for_pages(html_page: HtmlErrorPage | None,
+              api: Callable[[Request, Exception], Any]) -> Callable[[Request, Exception], Any]:
+    """The framework's refusals (a malformed address, an unknown page, a wrong method) as an
+    HTML page on the web UI, and as problem+json on the API."""
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        if not _web(request, html_page):
+            return await api(request, exc)  # type: ignore[no-any-return]
+        assert html_page is not None
+        if isinstance(exc, RequestValidationError):
+            return html_page(request, 400, "Địa chỉ không hợp lệ",
+                             "Đường dẫn hoặc tham số không hợp lệ; hãy mở trang từ danh sách.")
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code < 400:  # a redirect (sign in first) stays a redirect
+            return await api(request, exc)  # type: ignore[no-any-return]
+        messages = {404: ("Không tìm thấy trang", "Trang này không có; hãy quay lại trang chủ."),
+                    405: ("Không thực hiện được", "Trang này không nhận thao tác đó.")}
+        title, message = messages.get(exc.status_code, (
+            _TITLES_BY_STATUS.get(exc.status_code, "Lỗi"),
+            exc.detail if isinstance(exc.detail, str) else "Yêu cầu không thực hiện được."))
+        return html_page(request, exc.status_code, title, message)
+
+    return on_error
+
+
 def install(app: FastAPI, html_page: HtmlErrorPage | None = None) -> None:
     """Register the handlers: DomainError families, 422 payload errors, framework errors,
     a lost store connection (503), and every unexpected exception (500 with an error id)."""
     for error in STORE_UNAVAILABLE:
         app.add_exception_handler(error, _on_store_unavailable)
     app.add_exception_handler(DomainError, _on_domain_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(RequestValidationError, for_pages(html_page, _on_validation_error))
+    app.add_exception_handler(StarletteHTTPException, for_pages(html_page, _on_http_error))
     app.add_exception_handler(Exception, unexpected(html_page))
 
 

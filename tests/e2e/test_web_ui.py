@@ -272,7 +272,7 @@ def test_inspectors_see_findings_and_audit_but_no_write_forms(browser: Any,
     page.goto(f"/can-bo/{district.head_id}")
     assert page.get_by_role("heading", name="Ghi quyết định").count() == 0
     page.goto(f"/can-bo/{district.head_id}/ghi/bo-nhiem")
-    assert page.get_by_role("heading", name="Không có quyền (forbidden)").is_visible()
+    assert page.get_by_role("heading", name="Không có quyền").is_visible()
     page.context.close()
 
 

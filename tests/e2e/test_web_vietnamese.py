@@ -119,3 +119,23 @@ def test_a_refused_form_speaks_vietnamese_only(world: tuple[World, TestClient]) 
                  {"period": "quý 1/2026", "rating": "HTNV", "decided_on": "11/04/2026"}, None)
     assert again.status_code in (400, 409) and "đã được đánh giá" in again.text
     assert untranslated(again.text) == []
+
+
+def test_a_malformed_address_is_an_html_page_not_json(
+        world: tuple[World, TestClient]) -> None:  # noqa: F811
+    w, client = world
+    browser = sign_in(client, w.tokens["admin"])
+    for url, status in (("/can-bo/not-a-uuid", 400), ("/khong-co-trang-nay", 404)):
+        answer = call(client, browser, "GET", url, None, None)
+        assert answer.status_code == status, (url, answer.text[:200])
+        assert answer.headers["content-type"].startswith("text/html"), url
+        assert untranslated(answer.text) == [], url
+    # A date that cannot be read is said to be wrong, not silently replaced by today.
+    wrong_day = call(client, browser, "GET", "/can-bo?as_of=32/13/2026", None, None)
+    assert wrong_day.status_code == 200 and "Ngày không hợp lệ" in wrong_day.text
+    assert untranslated(wrong_day.text) == []
+    # The API keeps its problem+json.
+    api = client.get("/api/v1/cadres/not-a-uuid",
+                     headers={"Authorization": f"Bearer {w.tokens['admin']}"})
+    assert api.status_code == 422 and api.headers["content-type"].startswith(
+        "application/problem+json")
