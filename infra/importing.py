@@ -1065,7 +1065,7 @@ class Importer:
         self.unreadable = parsed.unreadable
         self.report.problems.extend(parsed.problems)
         runtime = self.runtime
-        runtime.catch_up()
+        runtime.read_side_current()  # what the record holds, as of now (never applied here)
         self._load_directory()
         self.app = StagingApplication(
             env=application_env(runtime.settings), clock=runtime.clock,
@@ -1128,7 +1128,8 @@ class Importer:
         self.report.import_id = _record_run(self.runtime.engine, self.report, self.user,
                                             self.runtime.clock.now(),
                                             "recorded" if self.report.recorded else "unchanged")
-        self.runtime.catch_up()
+        if self.report.last_position is not None:
+            self.runtime.written(self.report.last_position)
 
     # -- what the record already holds
 

@@ -78,6 +78,11 @@ def server_env(settings: Settings) -> dict[str, str]:
         env["HOSO_CLOCK_AT"] = settings.clock_at.isoformat()
     if settings.clock_anchor is not None:
         env["HOSO_CLOCK_ANCHOR"] = repr(settings.clock_anchor)
+    # Where the projector runs and how long reads wait for it (ADR 0007), when a test chose.
+    if settings.projector != "embedded":
+        env["HOSO_PROJECTOR"] = settings.projector
+    if settings.read_wait_seconds != Settings().read_wait_seconds:
+        env["HOSO_READ_WAIT_SECONDS"] = repr(settings.read_wait_seconds)
     if settings.signing_key is not None:
         env.update(HOSO_SIGNING_KEY=str(settings.signing_key),
                    HOSO_CHECKPOINT_EVERY_EVENTS=str(settings.checkpoint_every_events),
