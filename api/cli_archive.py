@@ -137,9 +137,6 @@ def register(app: typer.Typer) -> None:
                 runtime, data, file_name=file.name, user=by or _operator(), dry_run=dry_run,
                 progress=lambda done, total: progress.update(task, completed=done,
                                                              total=max(total, 1)))
-            if report.recorded:
-                # Not a request: the read side is brought up here (or by the running projector).
-                runtime.catch_up()
         for line in describe(report):
             base.out.print(line, markup=False, highlight=False)
         if not report.ok:

@@ -129,7 +129,9 @@ class ReadPosition:
         # `applied`: the active generation's position, None while it is of another projection
         # version (its tables are not the ones this code queries) or missing.
         self.engine, self._applied = engine, applied
-        self.known = 0
+        # -1 until a generation of this code's version is known to be active: an empty log
+        # (head 0) is "reached" only once there are tables to read.
+        self.known = -1
         self._changed = threading.Condition()
 
     def advance(self, position: int) -> None:
@@ -160,7 +162,7 @@ class ReadPosition:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ReadSideBehind(target, self.known, seconds)
+                raise ReadSideBehind(target, max(self.known, 0), seconds)
             with self._changed:
                 # Woken at once by this process's projector; another process's is polled.
                 self._changed.wait_for(lambda: self.known >= target, min(poll, left))
