@@ -90,6 +90,17 @@ def server_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def stop_session(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process started in its own session, with its children (a server's workers)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 @contextmanager
 def running_server(settings: Settings, *, workers: int = 1) -> Iterator[Server]:
     port = free_port()
@@ -117,14 +128,7 @@ def running_server(settings: Settings, *, workers: int = 1) -> Iterator[Server]:
             time.sleep(0.1)
         yield Server(base, settings, process, log)
     finally:
-        # The server runs in its own session: stop it and its workers together.
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_session(process)
         # Keep a server's log only when it shows an error worth reading.
         if log.exists() and "Traceback" not in log.read_text(errors="replace"):
             log.unlink()

@@ -5,8 +5,6 @@ stops. SQLite and PostgreSQL, two workers."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +13,15 @@ from contextlib import contextmanager
 import pytest
 
 from infra.settings import Settings
-from tests.e2e.conftest import ROOT, Server, created, ok, running_server, server_env
+from tests.e2e.conftest import (
+    ROOT,
+    Server,
+    created,
+    ok,
+    running_server,
+    server_env,
+    stop_session,
+)
 
 
 @contextmanager
@@ -27,17 +33,7 @@ def projector_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield process
     finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_session(process)
 
 
 def unit(server: Server, code: str) -> str:
@@ -69,9 +65,9 @@ def test_hoso_project_keeps_an_external_servers_reads_current(external: Server) 
             assert unit(external, f"P{i}") in listed(external)
 
         with projector_process(settings) as second:
-            stop(first)  # the leader goes: the one waiting beside it takes over
+            stop_session(first)  # the leader goes: the one waiting beside it takes over
             assert unit(external, "TAKEOVER") in listed(external)
-            stop(second)
+            stop_session(second)
 
         # No projector anywhere: the write is recorded and answered, the read waits, then 503.
         created_id = unit(external, "STOPPED")
