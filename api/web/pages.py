@@ -151,8 +151,13 @@ def screen(handler: Callable[..., Response]) -> Callable[..., Response]:
                 visitor = visitor_of(request)
             except SignInNeeded:
                 pass
-            return page(request, "error.html", {"v": visitor, "title": title,
-                                                "message": error.message}, status)
+            answer = page(request, "error.html", {"v": visitor, "title": title,
+                                                  "message": error.message}, status)
+            # Too many attempts, or the read side behind (503): when to try again.
+            retry_after = getattr(error, "retry_after", None)
+            if isinstance(retry_after, int):
+                answer.headers["Retry-After"] = str(retry_after)
+            return answer
     return guarded
 
 

@@ -4,6 +4,7 @@ apply or rebuild; a write answers 201 whatever fails after its commit. SQLite an
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -107,6 +108,14 @@ def test_a_read_without_projector_is_503_after_the_wait_and_nothing_is_applied(
     assert answer.headers["Retry-After"] == "1"
     assert waited >= 0.5
     assert runtime.applied_events == 0 and _generations(runtime) == before
+    # The web UI waits the same way, and says when to come back.
+    form = client.get("/dang-nhap")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf is not None
+    assert client.post("/dang-nhap", data={"csrf": csrf.group(1), "token": ADMIN},
+                       follow_redirects=False).status_code == 303
+    overview = client.get("/")
+    assert overview.status_code == 503 and overview.headers["Retry-After"] == "1"
 
     # An outdated projection version makes a rebuild due: the request does not do it either.
     with runtime.engine.begin() as conn:
