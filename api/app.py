@@ -73,14 +73,15 @@ def _follow(runtime: Runtime, stop: threading.Event, store: CheckpointStore,
     settings = runtime.settings
     while not stop.wait(FOLLOW_SECONDS):
         try:
-            runtime.catch_up()
+            # The read side is the projector's (infra/projector.py), not the follower's.
             runtime.log.grow_tree()  # the Merkle tree follows the chain, off the write path
             if signer is not None:
                 # Off the write path: a write never waits for a signature.
                 store.issue_due(runtime.trees, signer, settings.checkpoint_every_events,
                                 settings.checkpoint_every_minutes, runtime.now())
-        except Exception:  # a store restarting or a rebuild switching: try again next tick
-            logging.getLogger("hoso.follower").warning("catch-up failed", exc_info=True)
+        except Exception:  # a store restarting: try again next tick
+            logging.getLogger("hoso.follower").warning("following the log failed",
+                                                       exc_info=True)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -89,7 +90,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     settings = settings or get_settings()
     owned = runtime is None
-    active: Runtime = runtime if runtime is not None else open_runtime(settings)
+    # A worker does not bring the read side up itself: the projector does (`hoso serve` has
+    # settled it once before starting the workers), and reads wait for it.
+    active: Runtime = runtime if runtime is not None else open_runtime(settings, settle=False)
+    if settings.projector == "embedded":
+        # Every worker runs a candidate; one leads, the others take over if it stops. Started
+        # here rather than in the lifespan, so an app used without one still reads current.
+        active.start_projector()
     access = AccessStore.for_store(settings, active.engine, active.clock)
     # Web sessions and idempotency keys are shared by all workers: rows beside the tokens.
     sessions = WebSessions(access.engine, active.clock)
@@ -107,10 +114,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             # findings request would otherwise wait for the whole fold.
             threading.Thread(target=active.findings.catch_up, name="findings-warmup",
                              daemon=True).start()
-            # Follow the log written by other processes (workers, `hoso import`, restores), so
-            # reads do not pay for a large catch-up; every read still catches up first.
+            # Grow the Merkle tree behind the log and sign checkpoints, off the write path.
             threading.Thread(target=_follow, args=(active, stop, store, signer),
-                             name="read-side-follower", daemon=True).start()
+                             name="log-follower", daemon=True).start()
         yield
         stop.set()
         if owned:

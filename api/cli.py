@@ -91,12 +91,46 @@ def serve(
     import uvicorn
 
     settings = _settings()
-    # Create the store and bring the read side up once, before the workers race to do it.
+    # Create the store and bring the read side up once, before the workers start (as the
+    # projector if none runs yet, else waiting for the one that does).
     with _runtime(settings) as runtime:
         AccessStore(runtime.engine, runtime.clock)
-    err.print(f"hoso: {settings.database_url} → http://{host}:{port}/docs")
+    where = ("a projector in each worker, one leading" if settings.projector == "embedded"
+             else "no projector here: run `hoso project`")
+    err.print(f"hoso: {settings.database_url} → http://{host}:{port}/docs ({where})")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level)
+
+
+@app.command()
+def project(
+    log_level: Annotated[str, typer.Option(help="log level")] = "info",
+) -> None:
+    """Run the projector on its own: apply the log to the read side as it grows, until
+    stopped (SIGINT, SIGTERM). One leads; another started beside it waits and takes over
+    when the leader stops. Pair it with HOSO_PROJECTOR=external on `hoso serve`."""
+    import logging
+    import signal
+    import threading
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    settings = _settings()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    from infra.runtime import open_runtime
+
+    try:
+        runtime = open_runtime(settings, settle=False)
+    except Exception as error:
+        fail(f"không mở được kho dữ liệu {settings.database_url} (cannot open the store): "
+             f"{error}")
+    try:
+        runtime.start_projector()
+        err.print(f"hoso project: {settings.database_url} (waiting to lead, or leading)")
+        stop.wait()
+    finally:
+        runtime.close()
 
 
 # --- tokens ----------------------------------------------------------------------------------

@@ -73,6 +73,8 @@ def get_moment(
     known_at: KnownAtQuery = None,
     runtime: Runtime = Depends(get_runtime),
 ) -> Moment:
-    """The moment a read answers for; the read model is caught up first (read your writes)."""
-    runtime.catch_up()
+    """The moment a read answers for, once the read side reached the log head as of the
+    request's start (read your writes on every worker; 503 read_side_behind after the bounded
+    wait). A request never applies events itself: the projector does."""
+    runtime.read_side_current()
     return runtime.read_model.moment(as_of=as_of, known_at=known_at)

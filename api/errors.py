@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import Conflict, DomainError, InvalidCommand, NotFound, NotPermitted
 from infra.database import STORE_UNAVAILABLE
+from infra.projector import ReadSideBehind
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("hoso.errors")
@@ -71,6 +72,7 @@ class TooManyPublicReads(DomainError):
 
 STATUS_BY_FAMILY: tuple[tuple[type[DomainError], int, str], ...] = (
     (NotAuthenticated, 401, "Chưa xác thực (not authenticated)"),
+    (ReadSideBehind, 503, "Bảng đọc chưa cập nhật kịp (read side behind)"),
     (TooManyAttempts, 429, "Quá nhiều lần thử (too many requests)"),
     (TooManyPublicReads, 429, "Quá nhiều lượt tra cứu (too many requests)"),
     (NotPermitted, 403, "Không có quyền (forbidden)"),

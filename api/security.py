@@ -159,7 +159,7 @@ def check_write_cadre(p: Principal, runtime: Runtime, cadre_id: UUID) -> None:
     if p.role == ADMIN:
         return
     require_role(p, ADMIN, PERSONNEL)
-    runtime.catch_up()
+    runtime.read_side_current()
     today = _now(runtime)
     if _holds_post_in_subtree(p, runtime, cadre_id, today):
         return
@@ -173,7 +173,7 @@ def check_write_unit(p: Principal, runtime: Runtime, unit_id: UUID) -> None:
     if p.role == ADMIN:
         return
     require_role(p, ADMIN, PERSONNEL)
-    runtime.catch_up()
+    runtime.read_side_current()
     if _in_subtree(p, runtime, unit_id, _now(runtime)):
         return
     raise _refuse("Đơn vị nằm ngoài phạm vi được giao (unit outside your unit subtree)")

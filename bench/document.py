@@ -376,6 +376,10 @@ def write_document(results: dict[str, Any], path: Path, notes: str | None = None
     if proofs.exists():
         lines += ["<!-- proofs: begin -->", proofs.read_text().rstrip(), "<!-- proofs: end -->",
                   ""]
+    projector = Path(__file__).resolve().parent / "projector.md"  # bench.projector_writes
+    if projector.exists():
+        lines += ["<!-- projector: begin -->", projector.read_text().rstrip(),
+                  "<!-- projector: end -->", ""]
     for backend in ("sqlite", "postgres"):
         lines += section(results, backend)
     if "postgres" not in results or not results["postgres"]:

@@ -1047,8 +1047,11 @@ class Importer:
                  dry_run: bool,
                  may_write_unit: Callable[[UUID], bool] | None = None,
                  may_write_cadre: Callable[[UUID], bool] | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None,
+                 in_request: bool = False) -> None:
         self.runtime = runtime
+        # In a request the read side is the projector's: wait for it, never apply (ADR 0007).
+        self.in_request = in_request
         self.user = user
         self.data = data
         digest = hashlib.sha256(data).hexdigest()
@@ -1080,7 +1083,11 @@ class Importer:
         self.unreadable = parsed.unreadable
         self.report.problems.extend(parsed.problems)
         runtime = self.runtime
-        runtime.catch_up()
+        # What the record holds, as of now.
+        if self.in_request:
+            runtime.read_side_current()
+        else:
+            runtime.catch_up()
         self._load_directory()
         self.app = StagingApplication(
             env=application_env(runtime.settings), clock=runtime.clock,
@@ -1143,7 +1150,12 @@ class Importer:
         self.report.import_id = _record_run(self.runtime.engine, self.report, self.user,
                                             self.runtime.clock.now(),
                                             "recorded" if self.report.recorded else "unchanged")
-        self.runtime.catch_up()
+        if self.in_request:
+            # Committed: the answer says so; the projector applies it.
+            if self.report.last_position is not None:
+                self.runtime.written(self.report.last_position)
+        else:
+            self.runtime.catch_up()
 
     # -- what the record already holds
 
@@ -1521,11 +1533,14 @@ def import_file(runtime: Runtime, data: bytes, *, file_name: str, user: str,
                 dry_run: bool = False,
                 may_write_unit: Callable[[UUID], bool] | None = None,
                 may_write_cadre: Callable[[UUID], bool] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Validate (and unless `dry_run`, record all or nothing) one spreadsheet."""
+                progress: Callable[[int, int], None] | None = None,
+                in_request: bool = False) -> ImportReport:
+    """Validate (and unless `dry_run`, record all or nothing) one spreadsheet. Outside a
+    request (`hoso import`) the read side is brought up before and after (`catch_up`); in one,
+    it is waited for before and left to the projector after."""
     return Importer(runtime, user=user, file_name=file_name, data=data, dry_run=dry_run,
                     may_write_unit=may_write_unit, may_write_cadre=may_write_cadre,
-                    progress=progress).run()
+                    progress=progress, in_request=in_request).run()
 
 
 def describe(report: ImportReport) -> Iterator[str]:

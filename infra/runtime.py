@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +26,7 @@ from infra.persistence import (
     open_key_store,
     open_log_reader,
 )
+from infra.projector import Projector, ProjectorLock, ReadPosition, ReadSideBehind
 from infra.read_chain import READS_TREE
 from infra.schema import schema_lock
 from infra.settings import Settings
@@ -40,6 +43,7 @@ from projections.runner import (
 )
 from projections.tables import PROJECTION_VERSION, read_tables
 
+log = logging.getLogger("hoso.runtime")
 
 class ReaderSource(LogSource):
     def __init__(self, log: LogReader) -> None:
@@ -65,6 +69,25 @@ class Runtime:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _findings: FindingsIndex | None = None
     _findings_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Events applied to the read side by this runtime (as the projector, or by `catch_up`).
+    _applied: int = 0
+    # This process's projector thread, when it runs one (`start_projector`).
+    projector: Projector | None = None
+    # The position reads wait on, in memory (infra/projector.py).
+    position: ReadPosition = field(init=False)
+
+    # The runner's own log reader: its batch holds the read side's write lock while it reads
+    # the log, and the shared reader's lock is held by `grow_tree` while it waits for the
+    # store's write lock (SQLite: one lock for both), so sharing one reader deadlocks them.
+    _runner_log: LogReader | None = None
+
+    def __post_init__(self) -> None:
+        self.position = ReadPosition(self.engine, self._active_position)
+
+    def _source(self) -> ReaderSource:
+        if self._runner_log is None:
+            self._runner_log = LogReader(self.settings)  # the schema exists: opened below
+        return ReaderSource(self._runner_log)
 
     @property
     def clock(self) -> Clock:
@@ -98,8 +121,10 @@ class Runtime:
                 active = active_generation(conn)
         assert active is not None
         if self._runner is None or self._runner.tables.generation != active[0]:
+            if self._runner is not None:
+                self._applied += self._runner.applied
             self._runner = Runner(self.engine, read_tables(active[0]),
-                                  ReaderSource(self.log), decoder(self.app.mapper))
+                                  self._source(), decoder(self.app.mapper))
         return self._runner
 
     def drop_findings(self) -> None:
@@ -107,19 +132,91 @@ class Runtime:
         with self._findings_lock:
             self._findings = None
 
-    def catch_up(self) -> int:
-        """Apply every event recorded so far; returns the position the read side reflects."""
-        return self._current_runner().catch_up()
+    def _active_position(self) -> int | None:
+        with self.engine.connect() as conn:
+            active = active_generation(conn)
+        return active[2] if active is not None and active[1] == PROJECTION_VERSION else None
+
+    @property
+    def applied_events(self) -> int:
+        """How many events this runtime applied to the read side (0 for a worker that never
+        led: the other workers' projector did the work)."""
+        return self._applied + (self._runner.applied if self._runner is not None else 0)
+
+    def _apply(self) -> int:
+        """Apply every event recorded so far (rebuilding first when the projection version
+        changed): only for the holder of the projector lock. Returns the position reached."""
+        position = self._current_runner().catch_up()
+        self.position.advance(position)
+        return position
+
+    def start_projector(self) -> Projector:
+        """Run this process's projector thread: it leads when no other holds the lock, and
+        takes over when the leader stops (`hoso serve` embedded, `hoso project`)."""
+        if self.projector is None:
+            s = self.settings
+            self.projector = Projector(ProjectorLock(self.engine, s), self._apply,
+                                       poll=s.projector_poll_seconds,
+                                       takeover=s.projector_takeover_seconds)
+        self.projector.start()
+        return self.projector
+
+    def written(self, position: int) -> None:
+        """After a commit: wake this process's projector. Never raises: the write is in the log
+        whatever happens next, and its answer must say so (issue 15)."""
+        try:
+            if self.projector is not None:
+                self.projector.wake()
+        except Exception:
+            log.warning("waking the projector after position %s failed", position,
+                        exc_info=True)
+
+    def read_side_current(self, seconds: float | None = None) -> int:
+        """For a request: wait (bounded; ReadSideBehind after) until the read side reached the
+        log head as of now. Never applies an event and never rebuilds. One indexed query for
+        the head; the read side's position comes from memory unless it looks behind."""
+        wait = self.settings.read_wait_seconds if seconds is None else seconds
+        return self.position.wait(self.position.head(), wait)
+
+    def catch_up(self, timeout: float | None = None) -> int:
+        """Bring the read side to the log head, outside requests (the CLI, start-up, tests): as
+        the projector when none leads (under its lock), else by waiting for the leader.
+        Returns the position the read side reflects."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            own = self.projector
+            if own is not None and own.leading:
+                own.wake()
+            else:
+                lock = ProjectorLock(self.engine, self.settings)
+                if lock.try_acquire():
+                    try:
+                        return self._apply()
+                    finally:
+                        lock.release()
+            try:
+                return self.position.wait(self.position.head(), 1.0)
+            except ReadSideBehind:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Build fresh tables from the whole log and switch to them; returns events applied."""
         with self._lock:
-            _, position = rebuild(self.engine, ReaderSource(self.log), decoder(self.app.mapper),
+            _, position = rebuild(self.engine, self._source(), decoder(self.app.mapper),
                                   progress=progress)
+            if self._runner is not None:
+                self._applied += self._runner.applied
             self._runner = None
+            self._applied += position
+            self.position.advance(position)
             return position
 
     def close(self) -> None:
+        if self.projector is not None:
+            self.projector.stop()
+        if self._runner_log is not None:
+            self._runner_log.close()
         self.log.close()
         self.engine.dispose()
         self.app.close()
@@ -133,9 +230,11 @@ def ensure_side_tables(engine: Engine) -> None:
 
 
 def open_runtime(settings: Settings, *, clock: Clock | None = None,
-                 app: HosoApplication | None = None) -> Runtime:
-    """Open the store (creating it if needed) and bring the read side up to the log. The clock
-    is the application's when one is given, else `clock`, else the settings' (`clock_from`).
+                 app: HosoApplication | None = None, settle: bool = True) -> Runtime:
+    """Open the store (creating it if needed) and, with `settle`, bring the read side up to the
+    log (`Runtime.catch_up`: as the projector if none leads, else waiting for it); a server's
+    worker does not settle, its requests wait for the projector instead. The clock is the
+    application's when one is given, else `clock`, else the settings' (`clock_from`).
 
     The schema (log, keys, read side) is created under the store's schema lock, so N workers
     starting together on an empty database take turns instead of failing in CREATE.
@@ -153,5 +252,6 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None,
         ensure_side_tables(engine)
         runtime = Runtime(settings=settings, app=application,
                           read_model=ReadModel(engine, clock=clock), log=log, engine=engine)
-        runtime.catch_up()
+        if settle:
+            runtime.catch_up()
     return runtime

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator
@@ -52,6 +53,17 @@ class Settings(BaseSettings):
     # this many minutes after it if anything was appended at all.
     checkpoint_every_events: int = Field(default=1000, ge=1)
     checkpoint_every_minutes: float = Field(default=10.0, gt=0)
+    # Whether `hoso serve` runs the projector (the one runner that applies the log to the read
+    # side, ADR 0007) in a thread of each worker, one of them leading: `embedded`; or leaves it
+    # to a `hoso project` process of its own: `external`.
+    projector: Literal["embedded", "external"] = "embedded"
+    # How long a read waits for the read side to reach the log head as of its start before it
+    # answers 503 read_side_behind (with Retry-After).
+    read_wait_seconds: float = Field(default=5.0, ge=0)
+    # How often an idle projector looks at the log (on PostgreSQL it is also woken by the
+    # log's notifications), and how often a waiting one tries to take the lead.
+    projector_poll_seconds: float = Field(default=0.05, gt=0)
+    projector_takeover_seconds: float = Field(default=1.0, gt=0)
     # CI runners set CI=true without our prefix; there a missing PostgreSQL is a failure.
     ci: bool = Field(default=False, validation_alias=AliasChoices("CI", "ci"))
     test_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -328,6 +328,7 @@ class Runner:
         self.batch_size = batch_size
         self.names = NameBook()
         self._lock = threading.Lock()
+        self.applied = 0  # events this runner applied (a batch another runner claimed: none)
 
     def position(self) -> int:
         with self.engine.connect() as conn:
@@ -362,6 +363,7 @@ class Runner:
             for record in records:
                 writer.apply(record, self.decode(record))
             writer.flush()
+            self.applied += len(records)
             return len(records)
 
     def catch_up(self, progress: Progress | None = None, *,

@@ -161,7 +161,8 @@ def create_import(
         runtime, data, file_name=file.filename or "", user=p.name,
         dry_run=dry_run or bool(dry_run_form),
         may_write_unit=_may(lambda u: check_write_unit(p, runtime, u)) if scoped else None,
-        may_write_cadre=_may(lambda c: check_write_cadre(p, runtime, c)) if scoped else None)
+        may_write_cadre=_may(lambda c: check_write_cadre(p, runtime, c)) if scoped else None,
+        in_request=True)
     if report.probed:
         record_reads(access, p, sorted(report.probed), "import_match",
                      runtime.read_model.moment())

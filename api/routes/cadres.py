@@ -68,8 +68,9 @@ READ_PROBLEMS = problem_responses(401, 403, 404, 422)
 
 
 def _answer(runtime: Runtime, receipt: DomainReceipt) -> Receipt:
-    # Read your own write: the read model has applied the event before the 201 leaves.
-    runtime.catch_up()
+    # The write is committed: answer now. Nothing after the commit may turn it into an error
+    # (the projector applies it; the next read waits for it: read your own write).
+    runtime.written(receipt.position)
     return Receipt(id=receipt.id, position=receipt.position,
                    entry_position=receipt.entry_position or receipt.position)
 
@@ -87,7 +88,7 @@ def _cadre_not_found(cadre_id: UUID) -> NotFound:
 def register_cadre(body: CadreIn, p: Principal = Depends(get_principal),
                    runtime: Runtime = Depends(get_runtime)) -> Receipt:
     require_role(p, ADMIN, PERSONNEL)
-    runtime.catch_up()
+    runtime.read_side_current()
     same, namesakes = runtime.read_model.people_like(
         national_id=body.national_id, full_name=body.full_name, born_on=body.born_on)
     if same:

@@ -205,9 +205,8 @@ def post_review(finding_id: UUID, body: ReviewIn, p: Principal = Depends(get_pri
     receipt = runtime.app.review_finding(finding_key=found.key, rule_id=found.rule_id,
                              conclusion=body.conclusion, reason=body.reason,
                              recorded_by=p.name)
-    # Read your own write: the next findings list shows the review.
-    runtime.catch_up()
-    index.catch_up()
+    # Committed: answer now; the next findings list folds the review (read your own write).
+    runtime.written(receipt.position)
     return Receipt(id=receipt.id, position=receipt.position)
 
 
@@ -219,6 +218,6 @@ def _leader_scope(p: Principal, runtime: Runtime, unit_id: UUID | None, day: dat
                            code="forbidden")
     if unit_id is None:
         return p.unit_id
-    runtime.catch_up()
+    runtime.read_side_current()
     check_read_unit(p, runtime, unit_id, runtime.read_model.moment(day, known_at))
     return unit_id

@@ -152,7 +152,7 @@ def _responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
 
 
 def _moment(runtime: Runtime, as_of: date | None, known_at: datetime | None) -> Moment:
-    runtime.catch_up()  # read your writes
+    runtime.read_side_current()  # read your writes (bounded wait; never applies)
     return runtime.read_model.moment(as_of=as_of, known_at=known_at)
 
 

@@ -26,7 +26,8 @@ def register_title(body: TitleIn, p: Principal = Depends(get_principal),
     # Titles are shared by every unit: only the administrator defines them.
     require_role(p, ADMIN)
     receipt = runtime.app.register_title(**body.command(), recorded_by=p.name)
-    runtime.catch_up()
+    # Committed: answer now; the projector applies it and the next read waits for it.
+    runtime.written(receipt.position)
     return Receipt(id=receipt.id, position=receipt.position)
 
 

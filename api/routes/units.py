@@ -61,7 +61,8 @@ def register_unit(body: UnitIn, p: Principal = Depends(get_principal),
         else:
             check_write_unit(p, runtime, body.parent_id)
     receipt = runtime.app.register_unit(**body.command(), recorded_by=p.name)
-    runtime.catch_up()
+    # Committed: answer now; the projector applies it and the next read waits for it.
+    runtime.written(receipt.position)
     return Receipt(id=receipt.id, position=receipt.position)
 
 
@@ -76,7 +77,7 @@ def change_unit(unit_id: UUID, body: UnitChangeIn, p: Principal = Depends(get_pr
         if other is not None:
             check_write_unit(p, runtime, other)
     receipt = runtime.app.change_unit(unit_id, **body.command(), recorded_by=p.name)
-    runtime.catch_up()
+    runtime.written(receipt.position)
     return Receipt(id=receipt.id, position=receipt.position)
 
 

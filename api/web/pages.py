@@ -155,8 +155,13 @@ def screen(handler: Callable[..., Response]) -> Callable[..., Response]:
                 visitor = visitor_of(request)
             except SignInNeeded:
                 pass
-            return page(request, "error.html", {"v": visitor, "title": title,
-                                                "message": error.message}, status)
+            answer = page(request, "error.html", {"v": visitor, "title": title,
+                                                  "message": error.message}, status)
+            # Too many attempts, or the read side behind (503): when to try again.
+            retry_after = getattr(error, "retry_after", None)
+            if isinstance(retry_after, int):
+                answer.headers["Retry-After"] = str(retry_after)
+            return answer
     return guarded
 
 
@@ -180,7 +185,7 @@ def time_controls(request: Request, runtime: Runtime) -> TimeControls:
     known_at = display.from_local_input(q.get("known_at"))
     if q.get("known_at") and known_at is None:
         note = "Thời điểm ghi nhận không hợp lệ (invalid instant)"
-    runtime.catch_up()
+    runtime.read_side_current()
     m = runtime.read_model.moment(as_of=as_of, known_at=known_at)
     return TimeControls(m, display.vn_date(m.as_of), display.local_input(known_at), note)
 
@@ -837,7 +842,7 @@ async def review(request: Request) -> Response:
         receipt = runtime.app.review_finding(finding_key=key, rule_id=rule,
                                  conclusion=conclusion, reason=reason.strip(),
                                  recorded_by=v.principal.name)
-        runtime.catch_up()
+        runtime.written(receipt.position)
     except DomainError as error:
         status, title = status_of(error)
         return page(request, "error.html", {"v": v, "title": title, "message": error.message},
@@ -851,7 +856,7 @@ def audit_page(request: Request) -> Response:
     v = visitor_of(request)
     require_role(v.principal, *OVERSIGHT)
     runtime = runtime_of(request)
-    runtime.catch_up()
+    runtime.read_side_current()
     verified = runtime.log.verify()
     actor = (request.query_params.get("actor") or "").strip() or None
     entries = runtime.read_model.audit_log(None, actor, None, None, 100)

@@ -89,11 +89,27 @@ def server_env(settings: Settings) -> dict[str, str]:
         env["HOSO_CLOCK_AT"] = settings.clock_at.isoformat()
     if settings.clock_anchor is not None:
         env["HOSO_CLOCK_ANCHOR"] = repr(settings.clock_anchor)
+    # Where the projector runs and how long reads wait for it (ADR 0007), when a test chose.
+    if settings.projector != "embedded":
+        env["HOSO_PROJECTOR"] = settings.projector
+    if settings.read_wait_seconds != Settings().read_wait_seconds:
+        env["HOSO_READ_WAIT_SECONDS"] = repr(settings.read_wait_seconds)
     if settings.signing_key is not None:
         env.update(HOSO_SIGNING_KEY=str(settings.signing_key),
                    HOSO_CHECKPOINT_EVERY_EVENTS=str(settings.checkpoint_every_events),
                    HOSO_CHECKPOINT_EVERY_MINUTES=str(settings.checkpoint_every_minutes))
     return env
+
+
+def stop_session(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process started in its own session, with its children (a server's workers)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 @contextmanager
@@ -123,14 +139,7 @@ def running_server(settings: Settings, *, workers: int = 1) -> Iterator[Server]:
             time.sleep(0.1)
         yield Server(base, settings, process, log)
     finally:
-        # The server runs in its own session: stop it and its workers together.
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_session(process)
         # Keep a server's log only when it shows an error worth reading.
         if log.exists() and "Traceback" not in log.read_text(errors="replace"):
             log.unlink()

@@ -134,6 +134,7 @@ def test_a_dry_run_does_not_tell_which_national_ids_exist_outside_the_scope(
     client, rt = service
     # Lan is on record in KA-TC; a personnel officer of KA-NV guesses her ID among others.
     assert upload(client, sheet([lan("KA-TC")])).status_code == 201
+    rt.catch_up()  # the projector applies the import; reading the model directly, wait for it
     m = rt.read_model.moment()
     units = {u["code"]: u["id"] for u in rt.read_model.units(m)}
     lan_id = rt.read_model.cadres(m, q="Lan")[0]["id"]
