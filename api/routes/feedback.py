@@ -199,7 +199,7 @@ def file_report(runtime: Runtime, p: Principal, body: FeedbackIn) -> tuple[UUID,
         receipt=receipt, content=body.content, cadre_id=body.cadre_id, unit_id=body.unit_id,
         decision_number=body.decision_number, anonymous=body.anonymous,
         reporter=Reporter(p.name, p.role, p.unit_id, p.cadre_id)))
-    runtime.catch_up()
+    runtime.written(done.position)
     return done.id, receipt, done.position
 
 
@@ -248,7 +248,7 @@ def change_status(runtime: Runtime, p: Principal, feedback_id: UUID,
         feedback_id=feedback_id, status=body.status, recorded_by=p.name, note=body.note,
         deadline=body.deadline, assignee=body.assignee,
         finding_ids=tuple(str(f) for f in body.finding_ids), case_ref=body.case_ref))
-    runtime.catch_up()
+    runtime.written(done.position)
     return done.position, runtime.app.feedback(feedback_id)
 
 

@@ -321,7 +321,7 @@ def visible_cases(p: Principal, runtime: Runtime, m: Moment, *, plan_id: UUID | 
 
 def _answer(runtime: Runtime, receipt: DomainReceipt,
             remedy_id: UUID | None = None) -> InspectionReceipt:
-    runtime.catch_up()  # read your own write
+    runtime.written(receipt.position)  # reads after it wait for the projector
     return InspectionReceipt(id=receipt.id, position=receipt.position, remedy_id=remedy_id)
 
 

@@ -130,7 +130,7 @@ async def receipt_lookup(request: Request) -> Response:
 def feedback_list(request: Request) -> Response:
     v = visitor_of(request)
     runtime = runtime_of(request)
-    runtime.catch_up()
+    runtime.read_side_current()
     m = runtime.read_model.moment()
     reports = api.listed(runtime, v.principal, m, 300)
     api.audit(request.app.state.access, v.principal, reports, m)
@@ -154,7 +154,7 @@ def _names(runtime: Any, ids: list[UUID]) -> dict[str, str]:
 def feedback_item(request: Request, feedback_id: UUID) -> Response:
     v = visitor_of(request)
     runtime = runtime_of(request)
-    runtime.catch_up()
+    runtime.read_side_current()
     m = runtime.read_model.moment()
     feedback = api.one(runtime, v.principal, feedback_id)
     api.audit(request.app.state.access, v.principal, [feedback], m)

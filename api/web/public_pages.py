@@ -33,7 +33,7 @@ def maybe_visitor(request: Request) -> Visitor | None:
 def public_search(request: Request) -> Response:
     public_gate(request)
     runtime = runtime_of(request)
-    runtime.catch_up()
+    runtime.read_side_current()
     m = runtime.read_model.moment()
     q = (request.query_params.get("q") or "").strip()[:200] or None
     unit_id = _uuid(request.query_params.get("unit_id"))
@@ -49,7 +49,7 @@ def public_search(request: Request) -> Response:
 def public_cadre(request: Request, cadre_id: UUID) -> Response:
     public_gate(request)
     runtime = runtime_of(request)
-    runtime.catch_up()
+    runtime.read_side_current()
     m = runtime.read_model.moment()
     profile = PublicRecord(runtime.read_model).profile(cadre_id, m)
     if profile is None:
