@@ -20,11 +20,13 @@ from api.routes import (
     checkpoints,
     evaluations,
     feedback,
+    monthly_cycle,
     oversight,
     public,
     reports,
     titles,
     units,
+    worklists,
 )
 from infra.access import AccessStore
 from infra.certificates import certifier_for
@@ -135,7 +137,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
     for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
-                   archive, public, feedback):
+                   archive, public, feedback, monthly_cycle, worklists):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(web.public_router)
