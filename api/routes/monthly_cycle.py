@@ -71,7 +71,7 @@ def reporting_units(access: AccessStore, runtime: Runtime) -> set[UUID]:
 def scope_units(runtime: Runtime, p: Principal, unit_id: UUID | None, m: Moment) -> list[UUID]:
     _check_scope(p, runtime, unit_id, m)
     if unit_id is None:
-        return [u["unit_id"] for u in runtime.read_model.units(m)]
+        return [u["id"] for u in runtime.read_model.units(m)]
     return runtime.read_model.subtree(unit_id, m)
 
 

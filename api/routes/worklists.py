@@ -51,8 +51,8 @@ def term_end_worklist(runtime: Runtime, p: Principal, m: Moment,
         roots = [root]
     else:  # admin or inspector: the whole tree
         units = runtime.read_model.units(m)
-        known = {u["unit_id"] for u in units}
-        roots = [u["unit_id"] for u in units if u.get("parent_id") not in known]
+        known = {u["id"] for u in units}
+        roots = [u["id"] for u in units if u.get("parent_id") not in known]
     answer = worklists.term_ends(runtime.read_model, m, roots)
     return answer | {"unit_id": root}
 
