@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(web.router)
     app.include_router(web.public_router)
     app.include_router(web.feedback_router)
+    app.include_router(web.cycle_router)
     return app
 
 

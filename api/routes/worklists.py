@@ -68,5 +68,6 @@ def term_ends(unit_id: Annotated[UUID | None, Query(description="this unit and t
               runtime: Runtime = Depends(get_runtime),
               access: AccessStore = Depends(get_access)) -> JSONResponse:
     answer = term_end_worklist(runtime, p, m, unit_id)
-    record_reads(access, p, [i["cadre_id"] for i in answer["items"]], "worklist", m)
+    # A worklist names who holds which post, as a roster does: audited as a roster read.
+    record_reads(access, p, [i["cadre_id"] for i in answer["items"]], "roster", m)
     return JSONResponse(jsonable_encoder(answer))

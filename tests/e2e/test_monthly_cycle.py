@@ -27,6 +27,7 @@ from infra.runtime import Runtime, open_runtime
 from projections.reports import body_of, digest_of
 from tests.conftest import SUITE_AT
 from tests.e2e.conftest import module_store
+from tests.e2e.test_web_matrix import Browser, call, sign_in
 
 ADMIN = "monthly-admin-token"
 QD = Decision("12/QĐ-ĐU", date(2020, 1, 1), "Đảng ủy phường Lãm Hà", "Lê Văn Tổ")
@@ -185,10 +186,42 @@ def test_on_the_28th_the_missing_submission_is_late(ward: Ward) -> None:
                     period="2026-11")["all_match"] is True
 
 
+def test_the_web_page_shows_the_period_submits_and_lists_who_is_left(ward: Ward) -> None:
+    officer: Browser = sign_in(ward.client, ward.tokens["mttq"])
+    shown = call(ward.client, officer, "GET", "/bao-cao/thang", None, None)
+    assert shown.status_code == 200, shown.text
+    text = shown.text
+    assert "Kỳ 2026-11: từ 15/10/2026 đến 14/11/2026" in text
+    assert "28/11/2026" in text and "đã quá hạn" in text
+    assert "Nộp báo cáo kỳ 2026-11" in text  # the officer's own unit: the button is there
+    assert "Ủy ban MTTQ phường Lãm Hà" in text.split('id="chua-nop"')[1]
+    sent = call(ward.client, officer, "POST", "/bao-cao/thang/nop",
+                {"ky": "2026-11", "unit_id": str(ward.mttq), "note": "Nộp muộn"}, None)
+    assert sent.status_code == 303, sent.text
+    after = call(ward.client, officer, "GET", sent.headers["location"], None, None)
+    assert "Đã nộp báo cáo kỳ 2026-11" in after.text and "Khớp" in after.text
+    # Another unit's submission is refused, on the web as in the API.
+    other = call(ward.client, officer, "POST", "/bao-cao/thang/nop",
+                 {"ky": "2026-11", "unit_id": str(ward.ubnd)}, None)
+    assert other.status_code == 403
+    committee = sign_in(ward.client, ward.tokens["committee"])
+    page = call(ward.client, committee, "GET", "/bao-cao/thang",
+                None, {"unit_id": str(ward.root)}).text
+    assert "Nộp báo cáo" not in page  # a leader reads, never submits
+    assert "mọi báo cáo dựng lại khớp mã kiểm tra" in page
+    assert "0 / 2 đơn vị" in page
+    assert ward.get("committee", "/api/v1/reports/monthly/late",
+                    unit_id=str(ward.root))["units"] == []
+
+
 def test_on_2_december_the_report_is_of_the_closed_period(ward: Ward) -> None:
     ward.clock.move_to(date(2026, 12, 2))
     report = ward.get("admin", "/api/v1/reports/monthly")
     assert report["as_of"] == "2026-11-14" and report["reporting_period"]["name"] == "2026-11"
+    # The reports page's monthly report by default too (it showed "tại ngày 31/12/2026").
+    admin = sign_in(ward.client, ADMIN)
+    shown = call(ward.client, admin, "GET", "/bao-cao", None, {"loai": "monthly"}).text
+    assert "Tại ngày 14/11/2026" in shown and "31/12/2026" not in shown
 
 
 def test_on_a_years_last_evening(ward: Ward) -> None:
