@@ -24,7 +24,8 @@ from api.errors import problem_responses
 from api.routes.reports import _check_scope, _moment, chosen_period
 from api.security import ADMIN, PERSONNEL, Principal, get_principal, require_role
 from domain.errors import InvalidCommand, NotPermitted
-from domain.report_submission import SubmitReport
+from domain.report_submission import ReportSubmission, SubmitReport
+from domain.reporting_periods import ReportingPeriod
 from infra.access import AccessStore
 from projections import monthly_cycle
 
@@ -107,33 +108,36 @@ def post_submission(body: SubmissionIn, p: Principal = Depends(get_principal),
     return JSONResponse(jsonable_encoder(submit(runtime, p, body)), status_code=201)
 
 
-def submissions_answer(runtime: Runtime, p: Principal, period_name: str | None,
-                       unit_id: UUID | None) -> dict[str, Any]:
+def _period_in_scope(runtime: Runtime, p: Principal, period_name: str | None,
+                     unit_id: UUID | None
+                     ) -> tuple[ReportingPeriod, Moment, list[UUID], list[ReportSubmission]]:
+    """The period asked about, its moment, the units in the caller's scope and their
+    submissions of that period."""
     period = chosen_period(runtime, period_name)
     m = _moment(runtime, period.last, None)
     units = scope_units(runtime, p, unit_id, m)
-    found = monthly_cycle.submitted(runtime.read_model, runtime.app, period.name, units)
+    return period, m, units, monthly_cycle.submitted(runtime.read_model, runtime.app,
+                                                     period.name, units)
+
+
+def submissions_answer(runtime: Runtime, p: Principal, period_name: str | None,
+                       unit_id: UUID | None) -> dict[str, Any]:
+    period, m, _, found = _period_in_scope(runtime, p, period_name, unit_id)
     return dict(period=period.describe(),
                 submissions=monthly_cycle.listing(runtime.read_model, m, found))
 
 
 def late_answer(runtime: Runtime, access: AccessStore, p: Principal, period_name: str | None,
                 unit_id: UUID | None) -> dict[str, Any]:
-    period = chosen_period(runtime, period_name)
-    m = _moment(runtime, period.last, None)
-    units = scope_units(runtime, p, unit_id, m)
+    period, m, units, found = _period_in_scope(runtime, p, period_name, unit_id)
     expected = reporting_units(access, runtime) & set(units)
-    found = monthly_cycle.submitted(runtime.read_model, runtime.app, period.name, units)
     return monthly_cycle.late(runtime.read_model, m, period, runtime.clock.today(), expected,
                               found)
 
 
 def consolidated_answer(runtime: Runtime, p: Principal, period_name: str | None,
                         unit_id: UUID | None) -> dict[str, Any]:
-    period = chosen_period(runtime, period_name)
-    m = _moment(runtime, period.last, None)
-    units = scope_units(runtime, p, unit_id, m)
-    found = monthly_cycle.submitted(runtime.read_model, runtime.app, period.name, units)
+    period, m, _, found = _period_in_scope(runtime, p, period_name, unit_id)
     rows = monthly_cycle.consolidated(runtime.read_model, m, found)
     return dict(period=period.describe(), all_match=all(r["matches"] for r in rows),
                 reports=rows)
