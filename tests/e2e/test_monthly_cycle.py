@@ -236,3 +236,10 @@ def test_on_a_years_last_evening(ward: Ward) -> None:
     # November's submissions are still rebuilt exactly.
     assert ward.get("admin", "/api/v1/reports/monthly/consolidated",
                     period="2026-11")["all_match"] is True
+
+
+def test_a_unit_whose_officer_token_is_revoked_is_no_longer_expected(ward: Ward) -> None:
+    access = AccessStore(ward.runtime.engine, ward.runtime.clock)
+    assert access.revoke("to_chuc_mttq")
+    late = ward.get("committee", "/api/v1/reports/monthly/late", unit_id=str(ward.root))
+    assert [u["unit_code"] for u in late["units"]] == ["LH-UB"] and late["expected"] == 1
