@@ -54,6 +54,8 @@ TAGS = [
     {"name": "archive", "description": "Nhập Excel, sơ yếu lý lịch 2C (imports, CV)"},
     {"name": "public", "description": "Hồ sơ công vụ công khai, không cần token (public record)"},
     {"name": "feedback", "description": "Phản ánh nội bộ, bảo vệ người phản ánh (feedback)"},
+    {"name": "worklists", "description": "Việc cần làm của cán bộ tổ chức: chức vụ sắp hết thời "
+                                         "hạn bổ nhiệm (term-end worklist)"},
 ]
 
 DESCRIPTION = """\
