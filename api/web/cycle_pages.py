@@ -6,6 +6,7 @@ and read audit."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,16 @@ from domain.errors import DomainError, InvalidCommand
 from projections import monthly_cycle
 
 router = APIRouter(include_in_schema=False)
+TYPED_MONTH = re.compile(r"^\s*(?:tháng\s*)?(\d{1,2})\s*/\s*(\d{4})\s*$", re.IGNORECASE)
+
+
+def typed_period(text: str | None) -> str | None:
+    """A reporting period as an officer types it, "11/2026" or "tháng 11/2026", or the API's
+    "2026-11"; anything else goes on as typed (the period's refusal then names it)."""
+    text = (text or "").strip()
+    if match := TYPED_MONTH.match(text):
+        return f"{match.group(2)}-{int(match.group(1)):02d}"
+    return text or None
 
 
 @router.get("/bao-cao/thang", name="web_monthly_cycle")
@@ -45,8 +56,7 @@ def monthly_page(request: Request) -> Response:
     require_role(v.principal, *READERS)
     runtime = runtime_of(request)
     q = request.query_params
-    name = (q.get("ky") or "").strip() or None
-    period = chosen_period(runtime, name)
+    period = chosen_period(runtime, typed_period(q.get("ky")))
     runtime.catch_up()
     m = runtime.read_model.moment(as_of=period.last)
     unit_id = _scope_unit(v, runtime, m, _uuid(q.get("unit_id")))
@@ -71,7 +81,7 @@ async def monthly_submit(request: Request) -> Response:
     v = visitor_of(request)
     runtime = runtime_of(request)
     data = await request.form()
-    name = str(data.get("ky") or "").strip() or None
+    name = typed_period(str(data.get("ky") or ""))
     unit_id = _uuid(str(data.get("unit_id") or ""))
     try:
         if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):

@@ -191,15 +191,15 @@ def test_the_web_page_shows_the_period_submits_and_lists_who_is_left(ward: Ward)
     shown = call(ward.client, officer, "GET", "/bao-cao/thang", None, None)
     assert shown.status_code == 200, shown.text
     text = shown.text
-    assert "Kỳ 2026-11: từ 15/10/2026 đến 14/11/2026" in text
+    assert "Kỳ báo cáo tháng 11/2026: từ 15/10/2026 đến 14/11/2026" in text
     assert "28/11/2026" in text and "đã quá hạn" in text
-    assert "Nộp báo cáo kỳ 2026-11" in text  # the officer's own unit: the button is there
+    assert "Nộp báo cáo kỳ tháng 11/2026" in text  # the officer's own unit: the button is there
     assert "Ủy ban MTTQ phường Lãm Hà" in text.split('id="chua-nop"')[1]
     sent = call(ward.client, officer, "POST", "/bao-cao/thang/nop",
-                {"ky": "2026-11", "unit_id": str(ward.mttq), "note": "Nộp muộn"}, None)
+                {"ky": "11/2026", "unit_id": str(ward.mttq), "note": "Nộp muộn"}, None)
     assert sent.status_code == 303, sent.text
     after = call(ward.client, officer, "GET", sent.headers["location"], None, None)
-    assert "Đã nộp báo cáo kỳ 2026-11" in after.text and "Khớp" in after.text
+    assert "Đã nộp báo cáo kỳ tháng 11/2026" in after.text and "Khớp" in after.text
     # Another unit's submission is refused, on the web as in the API.
     other = call(ward.client, officer, "POST", "/bao-cao/thang/nop",
                  {"ky": "2026-11", "unit_id": str(ward.ubnd)}, None)
