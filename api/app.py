@@ -21,11 +21,13 @@ from api.routes import (
     evaluations,
     feedback,
     inspection,
+    monthly_cycle,
     oversight,
     public,
     reports,
     titles,
     units,
+    worklists,
 )
 from infra.access import AccessStore
 from infra.certificates import certifier_for
@@ -55,6 +57,8 @@ TAGS = [
     {"name": "feedback", "description": "Phản ánh nội bộ, bảo vệ người phản ánh (feedback)"},
     {"name": "inspection", "description": "Kiểm tra, giám sát: kế hoạch, vụ việc, chứng cứ, kết "
                                           "luận, khắc phục (plans, cases, remedies)"},
+    {"name": "worklists", "description": "Việc cần làm của cán bộ tổ chức: chức vụ sắp hết thời "
+                                         "hạn bổ nhiệm (term-end worklist)"},
 ]
 
 DESCRIPTION = """\
@@ -144,12 +148,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
     for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
-                   archive, public, feedback, inspection):
+                   archive, public, feedback, inspection, monthly_cycle, worklists):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(web.public_router)
     app.include_router(web.feedback_router)
     app.include_router(web.inspection_router)
+    app.include_router(web.cycle_router)
     return app
 
 

@@ -140,19 +140,38 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="report")
 
     @group.command("monthly")
-    def monthly(month: Annotated[str | None, typer.Option(help="YYYY-MM; default this month")]
-                = None, unit: Unit = None, tier: Tier = None, known_at: KnownAt = None,
+    def monthly(month: Annotated[str | None, typer.Option(help="YYYY-MM: one calendar month")]
+                = None,
+                period: Annotated[str | None, typer.Option(
+                    help="YYYY-MM: one reporting period (HOSO_REPORTING_PERIOD_START_DAY); "
+                         "default, without --month: the last closed")] = None,
+                unit: Unit = None, tier: Tier = None, known_at: KnownAt = None,
                 output: Output = None) -> None:
-        """The monthly report (due before the 28th): headcount at the month's end, the month's
-        actions, training and vetting, the latest evaluation period closed."""
-        chosen = month or f"{clock_from(get_settings()).today():%Y-%m}"
+        """The monthly report (due before the 28th): headcount at the period's end, its
+        actions, training and vetting, the latest evaluation period closed. Without --month,
+        the monthly cycle's reporting period, by default the last closed (as the API)."""
+        from domain.reporting_periods import last_closed_period, reporting_period
+        from projections import monthly_cycle
+
         unit_id = _unit(unit)
+        if month is None:
+            settings = get_settings()
+            start_day = settings.reporting_period_start_day
+            try:
+                chosen_period = (reporting_period(period, start_day) if period else
+                                 last_closed_period(clock_from(settings).today(), start_day))
+            except DomainError as error:
+                _fail(error.message)
+            _produce(output, chosen_period.last, known_at,
+                     lambda rt, m: monthly_cycle.period_report(rt.read_model, chosen_period, m,
+                                                               tier, unit_id))
+            return
         try:
-            _, last = reports.month_days(chosen)
+            _, last = reports.month_days(month)
         except DomainError as error:
             _fail(error.message)
         _produce(output, last, known_at, lambda rt, m: reports.monthly(
-            rt.read_model, chosen, m, tier, unit_id))
+            rt.read_model, month, m, tier, unit_id))
 
     @group.command("summary")
     def summary(from_: From, to: To, unit: Unit = None, tier: Tier = None,

@@ -24,6 +24,7 @@ from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
 from domain.oversight import FindingReview, review_id_for
 from domain.record import FACT_TYPES
+from domain.report_submission import ReportSubmission, SubmitReport, submission_id_for
 from domain.rules.pack import RULE_IDS, RulePack, default_pack
 from domain.title import Title
 from domain.unit import Unit
@@ -656,6 +657,25 @@ class HosoApplication(Application[UUID]):
             raise NotFound("Không tìm thấy phản ánh (unknown feedback)",
                            code="feedback_not_found", field=field)
         return found
+
+    # --- the monthly cycle (báo cáo tháng) ----------------------------------------------------
+
+    def submit_report(self, command: SubmitReport) -> Receipt:
+        """Record a unit's monthly report as submitted (the caller computed its digest)."""
+        self.unit(command.unit_id)
+        today = self.window().today
+        found = self.report_submission(command.period, command.unit_id)
+        if found is None:
+            return self._commit(ReportSubmission.submit(command, today=today))
+        found.resubmit(command, today=today)
+        return self._commit(found)
+
+    def report_submission(self, period: str, unit_id: UUID) -> ReportSubmission | None:
+        try:
+            found: Any = self.repository.get(submission_id_for(period, unit_id))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, ReportSubmission) else None
 
     def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:
         return [self.repository.get(i) for i in ids]

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     import_checks_per_minute: int = Field(default=20, ge=1)
     # Public hồ sơ công vụ reads (no token) one client address may make per minute.
     public_reads_per_minute: int = Field(default=60, ge=1)
+    # The monthly report's period (seed 004 IV.1, due before the 28th): it starts on this day
+    # of a month and ends the day before it next month; 1 is the calendar month. 15 follows
+    # NĐ 09/2019/NĐ-CP Điều 12 [verify]; domain/reporting_periods.py.
+    reporting_period_start_day: int = Field(default=15, ge=1, le=28)
     # Start the process's clock at this instant (ISO 8601 with offset) and let it tick from there:
     # for tests, training rooms and demos of a chosen day. Unset in production: the system clock.
     clock_at: datetime | None = None

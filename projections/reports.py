@@ -567,9 +567,12 @@ def latest_evaluated(model: ReportSource, m: Moment, tier: str | None = None,
 
 def summary(model: ReportSource, from_: date, to: date, m_known: Moment,
             tier: str | None = None, unit_id: UUID | None = None, period: str | None = None,
-            month: str | None = None) -> dict[str, Any]:
+            month: str | None = None,
+            reporting_period: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The report of a span, as seed 000 is: headcount on its last day, the span's training,
-    actions and vetting, and the evaluation `period` (default: the latest closed by then)."""
+    actions and vetting, and the evaluation `period` (default: the latest closed by then).
+    `reporting_period` (the monthly cycle's, projections/monthly_cycle.py) joins the body
+    only when given, so the digests of every other question stay what they were."""
     _check_range(from_, to)
     m = Moment(to, m_known.known_at, m_known.position)
     chosen = period or latest_closed_period(to)
@@ -583,6 +586,8 @@ def summary(model: ReportSource, from_: date, to: date, m_known: Moment,
     body = dict(report="summary", version=REPORT_VERSION, month=month, date_from=from_,
                 date_to=to, as_of=to, scope=sections["cadre_quality"]["scope"],
                 sections={name: body_of(s) for name, s in sections.items()})
+    if reporting_period is not None:
+        body["reporting_period"] = dict(reporting_period)
     return finish(body, m)
 
 

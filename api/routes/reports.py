@@ -36,8 +36,9 @@ from api.security import (
     require_role,
 )
 from domain.errors import NotPermitted
+from domain.reporting_periods import ReportingPeriod, last_closed_period, reporting_period
 from infra.certificates import Certifier
-from projections import reports
+from projections import monthly_cycle, reports
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -167,6 +168,14 @@ def _check_scope(p: Principal, runtime: Runtime, unit_id: UUID | None, m: Moment
     check_read_unit(p, runtime, unit_id, m)
 
 
+def chosen_period(runtime: Runtime, name: str | None) -> ReportingPeriod:
+    """A reporting period by name, or the last closed one on the clock's business date."""
+    start_day = runtime.settings.reporting_period_start_day
+    if name:
+        return reporting_period(name, start_day)
+    return last_closed_period(runtime.clock.today(), start_day)
+
+
 def _answer(report: dict[str, Any], format: Format, name: str) -> Response:
     headers = {"X-Report-Digest": str(report["digest"]),
                "X-Report-Position": str(report["position"])}
@@ -279,11 +288,22 @@ def summary(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
 @router.get("/reports/monthly", response_model=None, responses=_responses(SummaryOut),
             summary="Báo cáo tháng (monthly report, due before the 28th)",
             operation_id="report_monthly")
-def monthly(month: Annotated[str, Query(max_length=7, description="YYYY-MM")],
+def monthly(month: Annotated[str | None, Query(max_length=7, description="YYYY-MM: one "
+                                               "calendar month")] = None,
+            period: Annotated[str | None, Query(max_length=7, description="YYYY-MM: one "
+                                                "reporting period (HOSO_REPORTING_PERIOD_"
+                                                "START_DAY), named by the month it ends in")
+                              ] = None,
             known_at: KnownAtQuery = None, tier: TierQuery = None, unit_id: UnitQuery = None,
             format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime),
             certifier: Certifier = Depends(get_certifier)) -> Response:
+    if month is None:  # the monthly cycle's period: `period`, or the last closed one
+        chosen = chosen_period(runtime, period)
+        m = _moment(runtime, chosen.last, known_at)
+        _check_scope(p, runtime, unit_id, m)
+        report = monthly_cycle.period_report(runtime.read_model, chosen, m, tier, unit_id)
+        return _answer(certifier.seal_report(report), format, "thang")
     _, last = reports.month_days(month)
     m = _moment(runtime, last, known_at)
     _check_scope(p, runtime, unit_id, m)

@@ -46,6 +46,8 @@ EVENT_NAMES = {
     "InspectionCase.RemedyAssigned": "Giao biện pháp khắc phục",
     "InspectionCase.RemedyClosed": "Hoàn thành biện pháp khắc phục",
     "InspectionCase.Closed": "Đóng vụ việc kiểm tra",
+    "ReportSubmission.Submitted": "Nộp báo cáo tháng",
+    "ReportSubmission.Resubmitted": "Nộp lại báo cáo tháng",
 }
 # Writers that are not a person's token.
 ACTOR_NAMES = {"phan_anh_noi_bo": "Phản ánh nội bộ (người phản ánh được bảo vệ)",

@@ -25,6 +25,7 @@ from api import documents
 from api.documents_cv import DOCX_MEDIA_TYPE
 from api.errors import TooManyFailures, status_of
 from api.routes.archive import cv_file
+from api.routes.reports import chosen_period
 from api.security import (
     ADMIN,
     INSPECTOR,
@@ -58,7 +59,7 @@ from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.rules.pack import RULE_IDS, default_pack
 from domain.values import ReviewConclusion
 from infra.runtime import Runtime
-from projections import reports
+from projections import monthly_cycle, reports
 from projections.read_model import Moment
 
 HERE = Path(__file__).parent
@@ -723,7 +724,10 @@ def _report(request: Request, v: Visitor, runtime: Runtime) -> tuple[dict[str, A
         return reports.evaluations(model, period or reports.latest_closed_period(m.as_of),
                                    m, tier, unit_id), chosen
     if kind == "monthly":
-        month = q.get("thang") or f"{m.as_of:%m/%Y}"
+        month = q.get("thang") or ""
+        if not month:  # as the API: the monthly cycle's last closed period, not this month
+            return monthly_cycle.period_report(model, chosen_period(runtime, None), m, tier,
+                                               unit_id), chosen
         if "/" in month:  # typed as 11/2026
             month_number, _, year = month.partition("/")
             month = f"{year.strip()}-{month_number.strip().zfill(2)}"

@@ -347,6 +347,16 @@ MATRIX: dict[tuple[str, str], Row] = {
         "summary": {"from": "2021-01-01", "to": "2021-12-31"},
         "monthly": {"month": "2022-06"},
     }.items()},
+    # The monthly cycle: personnel submit for their own unit, admin for any; reads as reports.
+    ("POST", "/api/v1/reports/monthly/submissions"): Row(
+        lambda w, s: ("/api/v1/reports/monthly/submissions",
+                      {"period": "2026-10", "unit_id": str(w.unit(s))}, None), writes()),
+    **{("GET", f"/api/v1/reports/monthly/{name}"): _report_row(f"monthly/{name}",
+                                                                {"period": "2026-10"})
+       for name in ("submissions", "late", "consolidated")},
+    ("GET", "/api/v1/worklists/term-ends"): Row(
+        lambda w, s: ("/api/v1/worklists/term-ends", None, {"unit_id": str(w.unit(s))}),
+        scoped_reads()),
     ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
     ("GET", "/api/v1/evaluation-frameworks"): Row(
         lambda w, s: ("/api/v1/evaluation-frameworks", None, None), open_reads()),

@@ -140,6 +140,16 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
     ("GET", "/bao-cao/tai-ve"): WebRow(
         lambda w, s: ("/bao-cao/tai-ve", None, {"loai": "cadre_quality",
                                                "unit_id": str(w.unit(s))}), web_reads()),
+    # The monthly cycle's page and its submit button, and the term-end worklist.
+    ("GET", "/bao-cao/thang"): WebRow(
+        lambda w, s: ("/bao-cao/thang", None, {"ky": "2026-10", "unit_id": str(w.unit(s))}),
+        web_reads()),
+    ("POST", "/bao-cao/thang/nop"): WebRow(
+        lambda w, s: ("/bao-cao/thang/nop", {"ky": "2026-10", "unit_id": str(w.unit(s))},
+                      None), web_writes()),
+    ("GET", "/viec-can-lam/het-nhiem-ky"): WebRow(
+        lambda w, s: ("/viec-can-lam/het-nhiem-ky", None, {"unit_id": str(w.unit(s))}),
+        web_reads()),
     ("GET", "/phat-hien"): WebRow(
         lambda w, s: ("/phat-hien", None, {"unit_id": str(w.unit(s))}), oversight()),
     ("POST", "/phat-hien/xem-xet"): WebRow(

@@ -345,3 +345,27 @@ def test_an_entry_is_corrected_in_its_own_form_and_the_old_one_shows_as_correcte
     assert "Đã đính chính" in timeline and "31/07/2024" in timeline
     _shot(page, "13-corrected-entry")
     page.context.close()
+
+
+def test_an_officer_submits_the_monthly_report_and_opens_the_term_end_worklist(
+        browser: Any, district: District) -> None:
+    token = district.server.token(name="to_chuc_ptn_web", role="personnel",
+                                  unit_id=district.unit_id)
+    page = _page(browser, district)
+    _sign_in(page, token)
+    page.get_by_role("link", name="Báo cáo tháng").click()
+    # The suite's day is 24/11/2026: the last closed period runs 15/10 to 14/11, due the 28th.
+    page.get_by_role("heading", name="Kỳ báo cáo tháng 11/2026: từ 15/10/2026 đến 14/11/2026").wait_for()
+    assert "28/11/2026" in page.locator("main").inner_text()
+    assert "Phòng Thử nghiệm Giao diện" in page.locator("#chua-nop + table").inner_text()
+    _shot(page, "20-monthly-report")
+    page.get_by_role("button", name="Nộp báo cáo kỳ tháng 11/2026").click()
+    page.get_by_role("status").filter(has_text="Đã nộp báo cáo kỳ tháng 11/2026").wait_for()
+    submitted = page.locator("#da-nop + table").inner_text()
+    assert "to_chuc_ptn_web" in submitted and "Khớp" in submitted
+    _shot(page, "21-monthly-submitted")
+    page.get_by_role("link", name="Sắp hết nhiệm kỳ").click()
+    page.get_by_role("heading", name="Chức vụ sắp hết thời hạn bổ nhiệm").wait_for()
+    assert "90 ngày làm việc" in page.locator("main").inner_text()
+    _shot(page, "22-term-ends")
+    page.context.close()

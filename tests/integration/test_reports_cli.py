@@ -87,6 +87,7 @@ def test_the_seed_figures_to_excel_and_json(cli: CliRunner, tmp_path: Path) -> N
 def test_bad_arguments_exit_with_2(cli: CliRunner, tmp_path: Path) -> None:
     for args in (["report", "evaluations", "--period", "2021-Q9"],
                  ["report", "monthly", "--month", "10/2026"],
+                 ["report", "monthly", "--period", "2026-13"],
                  ["report", "cadre-quality", "--as-of", "30/6/2022"],
                  ["report", "cadre-quality", "--tier", "khong_co"],
                  ["report", "cadre-quality", "-o", str(tmp_path / "x.pdf")],
@@ -95,17 +96,20 @@ def test_bad_arguments_exit_with_2(cli: CliRunner, tmp_path: Path) -> None:
         assert result.exit_code == 2, (args, result.output)
 
 
-@pytest.mark.parametrize(("clock_at", "month"), [
-    ("2027-12-31T17:30:00+00:00", "2028-01"),  # New Year's Day in Vietnam, still 2027 in UTC
-    ("2027-12-31T16:30:00+00:00", "2027-12"),
-    ("2028-02-29T18:30:00+00:00", "2028-03"),
+@pytest.mark.parametrize(("clock_at", "period"), [
+    # The monthly cycle's last closed period (15th to 14th) on Vietnam's date, not UTC's.
+    ("2027-12-14T17:30:00+00:00", "2027-12"),  # 15/12 in Vietnam, still the 14th in UTC
+    ("2027-12-14T16:30:00+00:00", "2027-11"),
+    ("2027-12-31T17:30:00+00:00", "2027-12"),  # New Year's Day in Vietnam
+    ("2028-02-29T18:30:00+00:00", "2028-02"),
     ("2026-11-28T02:00:00+00:00", "2026-11"),
 ])
-def test_the_monthly_report_defaults_to_vietnams_month(
-        cli: CliRunner, monkeypatch: pytest.MonkeyPatch, clock_at: str, month: str) -> None:
+def test_the_monthly_report_defaults_to_the_last_closed_period(
+        cli: CliRunner, monkeypatch: pytest.MonkeyPatch, clock_at: str, period: str) -> None:
     monkeypatch.setenv("HOSO_CLOCK_AT", clock_at)
     get_settings.cache_clear()
     result = cli.invoke(app, ["report", "monthly"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["month"] == month
+    assert report["reporting_period"]["name"] == period
+    assert report["as_of"] == report["reporting_period"]["last"]

@@ -35,6 +35,7 @@ from domain.inspection import (
     SubjectKind,
 )
 from domain.oversight import FindingReview
+from domain.report_submission import ReportSubmission, submission_id_for
 from domain.title import Title
 from domain.unit import Unit
 from domain.values import (
@@ -62,7 +63,8 @@ from infra.persistence import application_env
 from infra.settings import Settings
 
 AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback,
-                                           InspectionPlan, InspectionCase)
+                                           InspectionPlan, InspectionCase,
+                                           ReportSubmission)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -78,6 +80,7 @@ PLAN = UUID("5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d")
 CASE = UUID("9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b")
 REMEDY = UUID("2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901")
 FEEDBACK = feedback_id_for("PA-7K2QD-9XW4M-C3TNB-H8RVZ")
+SUBMISSION = submission_id_for("2026-11", WARD)
 RECORDED_AT = datetime(2026, 11, 24, 3, 15, 42, 123456, tzinfo=UTC)
 
 DECISION = Decision(number="41-QĐ/QU", signed_on=date(2022, 4, 1),
@@ -297,11 +300,25 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
              sensitive={"note": "Phản ánh đúng một phần; chuyển Ban Thường vụ"},
              effective_on=date(2026, 12, 20), decision=DECISION, recorded_by="uy_ban_kiem_tra"),
     ],
+    "ReportSubmission.Submitted": [dict(
+        report="monthly", period="2026-11", unit_id=WARD, date_from=date(2026, 10, 15),
+        date_to=date(2026, 11, 14),
+        digest="9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f",
+        position=48213, known_at=datetime(2026, 11, 24, 2, 0, 1, 250000, tzinfo=UTC),
+        note="Báo cáo tháng 11/2026 của Phường Lãm Hà", effective_on=date(2026, 11, 24),
+        decision=None, recorded_by="to_chuc_lam_ha")],
+    "ReportSubmission.Resubmitted": [dict(
+        period="2026-11", unit_id=WARD, date_from=date(2026, 10, 15),
+        date_to=date(2026, 11, 14),
+        digest="0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        position=48377, known_at=datetime(2026, 11, 26, 8, 30, tzinfo=UTC), note=None,
+        effective_on=date(2026, 11, 26), decision=None, recorded_by="to_chuc_lam_ha")],
 }
 
 ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: CADRE,
                                             FindingReview: REVIEW, Feedback: FEEDBACK,
-                                            InspectionPlan: PLAN, InspectionCase: CASE}
+                                            InspectionPlan: PLAN, InspectionCase: CASE,
+                                            ReportSubmission: SUBMISSION}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
