@@ -57,7 +57,7 @@ def monthly_page(request: Request) -> Response:
     runtime = runtime_of(request)
     q = request.query_params
     period = chosen_period(runtime, typed_period(q.get("ky")))
-    runtime.catch_up()
+    runtime.read_side_current()
     m = runtime.read_model.moment(as_of=period.last)
     unit_id = _scope_unit(v, runtime, m, _uuid(q.get("unit_id")))
     report = monthly_cycle.period_report(runtime.read_model, period, m, None, unit_id)
