@@ -18,6 +18,7 @@ from api.routes import (
     audit,
     cadres,
     checkpoints,
+    correction_requests,
     evaluations,
     feedback,
     oversight,
@@ -135,7 +136,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
     for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
-                   archive, public, feedback):
+                   archive, public, feedback, correction_requests):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(web.public_router)

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 2
+PROJECTION_VERSION = 3
 
 meta_metadata = MetaData()
 
@@ -61,10 +61,13 @@ class ReadTables:
     levels: Table
     facts: Table
     entries: Table
+    correction_requests: Table
+    correction_answers: Table
 
     def all(self) -> list[Table]:
         return [self.log, self.units, self.unit_facts, self.titles, self.cadres, self.holdings,
-                self.plannings, self.levels, self.facts, self.entries]
+                self.plannings, self.levels, self.facts, self.entries, self.correction_requests,
+                self.correction_answers]
 
 
 def _interval() -> list[Column]:  # type: ignore[type-arg]
@@ -223,5 +226,28 @@ def read_tables(generation: int) -> ReadTables:
         Column("superseded_how", String(16)),  # corrected | retracted
         Index(f"ix_{p}entries_cadre", "cadre_id", "position"),
     )
+    # Self-service correction requests (projections/correction_requests.py): who asked about
+    # which entry, and the answer; what they wrote stays sealed in the log.
+    correction_requests = Table(
+        p + "correction_requests", md,
+        Column("request_id", Uuid, primary_key=True),
+        Column("cadre_id", Uuid, nullable=False),
+        Column("target_position", BigInteger, nullable=False),
+        Column("target_type", String(64), nullable=False),
+        Column("identity", Boolean, nullable=False),
+        Column("requested_on", Date, nullable=False),
+        Column("requested_by", String(200), nullable=False),
+        Column("position", BigInteger, nullable=False),
+        Index(f"ix_{p}correction_requests_cadre", "cadre_id", "position"),
+    )
+    correction_answers = Table(
+        p + "correction_answers", md,
+        Column("request_id", Uuid, primary_key=True),
+        Column("outcome", String(16), nullable=False),
+        Column("how", String(16)),
+        Column("answered_on", Date, nullable=False),
+        Column("answered_by", String(200), nullable=False),
+        Column("position", BigInteger, nullable=False),
+    )
     return ReadTables(generation, md, log, units, unit_facts, titles, cadres, holdings,
-                      plannings, levels, facts, entries)
+                      plannings, levels, facts, entries, correction_requests, correction_answers)

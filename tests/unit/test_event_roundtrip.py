@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 
 from domain.application import HosoApplication
 from domain.cadre import Cadre
+from domain.correction_requests import CorrectionRequest, Outcome
 from domain.feedback import FILED_BY, Feedback, FeedbackStatus, feedback_id_for
 from domain.oversight import FindingReview
 from domain.title import Title
@@ -51,7 +52,8 @@ from infra.clock import PinnedClock
 from infra.persistence import application_env
 from infra.settings import Settings
 
-AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback)
+AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback,
+                                           CorrectionRequest)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -64,6 +66,7 @@ PLANNING = UUID("a1b2c3d4-e5f6-4789-9abc-def012345678")
 RELATIVE = UUID("1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d")
 REVIEW = FindingReview.create_id("thoi_gian_giu_chuc:6f1c2a0e:2024-03-01")
 FEEDBACK = feedback_id_for("PA-7K2QD-9XW4M-C3TNB-H8RVZ")
+CORRECTION_REQUEST = UUID("5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170")
 RECORDED_AT = datetime(2026, 11, 24, 3, 15, 42, 123456, tzinfo=UTC)
 
 DECISION = Decision(number="41-QĐ/QU", signed_on=date(2022, 4, 1),
@@ -230,10 +233,34 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
              sensitive={"note": "Phản ánh đúng một phần; chuyển Ban Thường vụ"},
              effective_on=date(2026, 12, 20), decision=DECISION, recorded_by="uy_ban_kiem_tra"),
     ],
+    "CorrectionRequest.Requested": [
+        dict(cadre_id=CADRE, target_position=1234, target_type="Registered", identity=True,
+             sensitive={"what": "Ngày sinh ghi sai, đúng là 21/03/1980",
+                        "reason": "Theo giấy khai sinh",
+                        "attachment": {"title": "Bản sao giấy khai sinh số 12/GKS",
+                                       "number": "12/GKS"},
+                        "replacement": {"full_name": "Trần Quốc Bảo", "gender": "nam",
+                                        "born_on": "1980-03-21"}},
+             effective_on=date(2026, 11, 24), decision=None, recorded_by="tran_quoc_bao"),
+        dict(cadre_id=CADRE, target_position=1300, target_type="Appointed", identity=False,
+             sensitive={"what": "Ngày bổ nhiệm là 02/01/2020", "reason": "Theo quyết định",
+                        "attachment": {"title": "Quyết định 41-QĐ/QU", "number": None},
+                        "replacement": None},
+             effective_on=date(2026, 11, 24), decision=None, recorded_by="tran_quoc_bao"),
+    ],
+    "CorrectionRequest.Answered": [
+        dict(outcome=Outcome.ACCEPTED, how="corrected",
+             sensitive={"reason": "Đối chiếu giấy khai sinh, Tiên Lãng"},
+             effective_on=date(2026, 11, 25), decision=None, recorded_by="to_chuc_quan"),
+        dict(outcome=Outcome.REFUSED, how=None,
+             sensitive={"reason": "Quyết định ghi đúng ngày"},
+             effective_on=date(2026, 11, 25), decision=None, recorded_by="to_chuc_quan"),
+    ],
 }
 
 ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: CADRE,
-                                            FindingReview: REVIEW, Feedback: FEEDBACK}
+                                            FindingReview: REVIEW, Feedback: FEEDBACK,
+                                            CorrectionRequest: CORRECTION_REQUEST}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
