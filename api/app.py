@@ -141,6 +141,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(web.router)
     app.include_router(web.public_router)
     app.include_router(web.feedback_router)
+    app.include_router(web.correction_router)
     return app
 
 

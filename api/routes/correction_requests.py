@@ -245,6 +245,14 @@ def detail(request: CorrectionRequest, row: dict[str, Any]) -> dict[str, Any]:
         correction_position=row.get("correction_position"))
 
 
+def own_requests(runtime: Runtime, p: Principal, cadre_id: UUID,
+                 m: Moment) -> list[dict[str, Any]] | None:
+    """The cadre's own requests for their record page; None for anyone else (no form)."""
+    if p.role != SELF or p.cadre_id != cadre_id:
+        return None
+    return details(runtime, listed(runtime, p, m))
+
+
 def details(runtime: Runtime, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [detail(runtime.app.correction_request(r["id"]), r) for r in rows]
 

@@ -25,6 +25,7 @@ from api import documents
 from api.documents_cv import DOCX_MEDIA_TYPE
 from api.errors import TooManyFailures, status_of
 from api.routes.archive import cv_file
+from api.routes.correction_requests import own_requests
 from api.security import (
     ADMIN,
     INSPECTOR,
@@ -438,6 +439,8 @@ def cadre_page(request: Request, cadre_id: UUID) -> Response:
     titles = {t["code"]: t["name"] for t in runtime.read_model.titles()}
     written = request.query_params.get("ghi")
     return page(request, "cadre.html", {
+        "requests": own_requests(runtime, v.principal, cadre_id, m),
+        "asked": request.query_params.get("de_nghi"),
         "v": v, "tc": tc, "p": profile, "entries": list(reversed(entries)), "titles": titles,
         "forms": forms.CADRE_FORMS, "written": written, "correctable": forms.FORM_OF_ENTRY,
         "age": (m.as_of.year - profile["born_on"].year

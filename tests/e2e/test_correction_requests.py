@@ -20,6 +20,7 @@ from infra.access import AccessStore
 from infra.runtime import Runtime, open_runtime
 from tests.conftest import SUITE_DAY
 from tests.e2e.conftest import module_store
+from tests.e2e.test_web_matrix import call, sign_in
 
 ADMIN = "corrections-admin-token"
 WHAT = "Ngày sinh ghi sai: 01/01/1980, đúng là 21/03/1980"
@@ -221,3 +222,44 @@ def test_what_they_wrote_is_sealed_and_every_read_is_audited(ward: Ward) -> None
     access = AccessStore(runtime.engine, runtime.clock)
     reads = access.reads(cadre_id=ward.cadre)
     assert any(r.what == "correction" and r.reader == "to_chuc_lam_ha" for r in reads)
+
+
+def test_on_the_web_the_cadre_asks_and_the_officer_answers(ward: Ward) -> None:
+    client = ward.client
+    cadre = sign_in(client, ward.tokens["cadre"])
+    own = call(client, cadre, "GET", f"/can-bo/{ward.cadre}", None, None)
+    assert own.status_code == 200 and "Gửi đề nghị đính chính" in own.text
+    asked = call(client, cadre, "POST", f"/can-bo/{ward.cadre}/de-nghi-dinh-chinh", {
+        "target": str(ward.appointment), "what": "Đơn vị ghi sai tên",
+        "reason": "Theo quyết định gốc", "attachment_title": "Quyết định 1/QĐ",
+        "attachment_number": "1/QĐ", "replacement": ""}, None)
+    assert asked.status_code == 303, asked.text
+    request_id = asked.headers["location"].split("de_nghi=")[1].split("#")[0]
+    listed = call(client, cadre, "GET", f"/can-bo/{ward.cadre}", None, None)
+    assert "Đơn vị ghi sai tên" in listed.text and "Chờ xử lý" in listed.text
+    # Another cadre's page has no form; an officer's view of the cadre has none either.
+    officer = sign_in(client, ward.tokens["personnel"])
+    shown = call(client, officer, "GET", f"/can-bo/{ward.cadre}", None, None)
+    assert "Gửi đề nghị đính chính" not in shown.text
+    queue = call(client, officer, "GET", "/de-nghi-dinh-chinh", None, None)
+    assert queue.status_code == 200 and f"/de-nghi-dinh-chinh/{request_id}" in queue.text
+    other = sign_in(client, ward.tokens["other_personnel"])
+    assert f"/de-nghi-dinh-chinh/{request_id}" not in call(
+        client, other, "GET", "/de-nghi-dinh-chinh", None, None).text
+    item = call(client, officer, "GET", f"/de-nghi-dinh-chinh/{request_id}", None, None)
+    assert item.status_code == 200 and "Quyết định 1/QĐ" in item.text and "Trả lời" in item.text
+    bad = call(client, officer, "POST", f"/de-nghi-dinh-chinh/{request_id}/tra-loi",
+               {"outcome": "accepted", "reason": "x", "replacement": "{not json"}, None)
+    assert bad.status_code == 400
+    replacement = ('{"kind": "bo_nhiem", "unit_id": "%s", "title_code": "chuyen_vien", '
+                   '"effective_on": "2020-01-02", "decision": {"number": "1/QĐ", '
+                   '"signed_on": "2020-01-01", "issuer": "UBND quận", "signer": "A"}}'
+                   % ward.unit)
+    done = call(client, officer, "POST", f"/de-nghi-dinh-chinh/{request_id}/tra-loi",
+                {"outcome": "accepted", "reason": "Đối chiếu quyết định",
+                 "replacement": replacement}, None)
+    assert done.status_code == 303, done.text
+    answered = call(client, officer, "GET", done.headers["location"], None, None)
+    assert "Đã đính chính" in answered.text and "Mục đính chính" in answered.text
+    back = call(client, cadre, "GET", f"/can-bo/{ward.cadre}", None, None)
+    assert "Đã đính chính" in back.text
