@@ -4,6 +4,7 @@ the request and the answer are in the log, what they wrote is sealed, every read
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -251,10 +252,10 @@ def test_on_the_web_the_cadre_asks_and_the_officer_answers(ward: Ward) -> None:
     bad = call(client, officer, "POST", f"/de-nghi-dinh-chinh/{request_id}/tra-loi",
                {"outcome": "accepted", "reason": "x", "replacement": "{not json"}, None)
     assert bad.status_code == 400
-    replacement = ('{"kind": "bo_nhiem", "unit_id": "%s", "title_code": "chuyen_vien", '
-                   '"effective_on": "2020-01-02", "decision": {"number": "1/QĐ", '
-                   '"signed_on": "2020-01-01", "issuer": "UBND quận", "signer": "A"}}'
-                   % ward.unit)
+    replacement = json.dumps({
+        "kind": "bo_nhiem", "unit_id": str(ward.unit), "title_code": "chuyen_vien",
+        "effective_on": "2020-01-02", "decision": {"number": "1/QĐ", "signed_on": "2020-01-01",
+                                                   "issuer": "UBND quận", "signer": "A"}})
     done = call(client, officer, "POST", f"/de-nghi-dinh-chinh/{request_id}/tra-loi",
                 {"outcome": "accepted", "reason": "Đối chiếu quyết định",
                  "replacement": replacement}, None)
