@@ -53,6 +53,7 @@ from domain.values import (
     VettingConclusion,
     nfc,
 )
+from domain.yearly_ratings import Derived, check_yearly_rating, derive
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -382,6 +383,7 @@ class HosoApplication(Application[UUID]):
                  framework_id: str | None = None) -> Receipt:
         rating = code_of(Rating, rating, "rating")
         cadre = self.cadre(cadre_id, "id")
+        check_yearly_rating(period, rating, [e.payload for e in cadre.facts("Evaluated")])
         cadre.evaluate(period=period, rating=rating, effective_on=decided_on, score=score,
                        criteria=criteria, decision=decision, scores=scores,
                        framework_id=framework_id, window=self.window(),
@@ -551,6 +553,10 @@ class HosoApplication(Application[UUID]):
             self.title(given["title_code"])
             return cadre.check_nomination(**given, **common)
         if type_ == "Evaluated":
+            check_yearly_rating(str(given.get("period")), code_of(Rating, given.get("rating"),
+                                                                  "replacement.rating"),
+                                [e.payload for e in cadre.facts("Evaluated")
+                                 if e.version != version])
             return cadre.check_evaluation(**given, **common)
         if type_ == "TrainingRecorded":
             return cadre.check_training(**given, **common)
@@ -652,6 +658,10 @@ class HosoApplication(Application[UUID]):
             raise NotFound("Không tìm thấy phản ánh (unknown feedback)",
                            code="feedback_not_found", field=field)
         return found
+
+    def derived_yearly_rating(self, cadre_id: UUID, year: int) -> Derived:
+        """The yearly rating the cadre's quarters of `year` allow (domain/yearly_ratings.py)."""
+        return derive(year, [e.payload for e in self.cadre(cadre_id, "id").facts("Evaluated")])
 
     # --- self-service corrections (đề nghị đính chính) -----------------------------------------
 

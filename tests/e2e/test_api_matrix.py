@@ -323,6 +323,9 @@ MATRIX: dict[tuple[str, str], Row] = {
         "monthly": {"month": "2022-06"},
     }.items()},
     ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
+    ("GET", "/api/v1/cadres/{cadre_id}/evaluations/derived"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/evaluations/derived", None,
+                      {"year": "2026"}), scoped_reads(self_in=200)),
     ("GET", "/api/v1/evaluation-frameworks"): Row(
         lambda w, s: ("/api/v1/evaluation-frameworks", None, None), open_reads()),
     ("GET", "/api/v1/units/{unit_id}/roster"): Row(
