@@ -19,6 +19,7 @@ from api.routes import (
     cadres,
     checkpoints,
     correction_requests,
+    evaluation_reports,
     evaluations,
     feedback,
     oversight,
@@ -136,12 +137,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
     for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
-                   archive, public, feedback, correction_requests):
+                   archive, public, feedback, correction_requests, evaluation_reports):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(web.public_router)
     app.include_router(web.feedback_router)
     app.include_router(web.correction_router)
+    app.include_router(web.evaluation_router)
     return app
 
 

@@ -326,6 +326,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/cadres/{cadre_id}/evaluations/derived"): Row(
         lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/evaluations/derived", None,
                       {"year": "2026"}), scoped_reads(self_in=200)),
+    ("GET", "/api/v1/reports/evaluations/quarterly"): _report_row(
+        "evaluations/quarterly", {"period": "2026-Q1"}),
     ("GET", "/api/v1/evaluation-frameworks"): Row(
         lambda w, s: ("/api/v1/evaluation-frameworks", None, None), open_reads()),
     ("GET", "/api/v1/units/{unit_id}/roster"): Row(

@@ -129,6 +129,13 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
     ("GET", "/bao-cao/tai-ve"): WebRow(
         lambda w, s: ("/bao-cao/tai-ve", None, {"loai": "cadre_quality",
                                                "unit_id": str(w.unit(s))}), web_reads()),
+    ("GET", "/bao-cao/danh-gia-quy"): WebRow(
+        lambda w, s: ("/bao-cao/danh-gia-quy", None, {"ky": "2026-Q1",
+                                                       "unit_id": str(w.unit(s))}), web_reads()),
+    ("GET", "/bao-cao/danh-gia-quy/tai-ve"): WebRow(
+        lambda w, s: ("/bao-cao/danh-gia-quy/tai-ve", None, {"ky": "2026-Q1",
+                                                              "unit_id": str(w.unit(s))}),
+        web_reads()),
     ("GET", "/phat-hien"): WebRow(
         lambda w, s: ("/phat-hien", None, {"unit_id": str(w.unit(s))}), oversight()),
     ("POST", "/phat-hien/xem-xet"): WebRow(
