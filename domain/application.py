@@ -56,6 +56,7 @@ from domain.values import (
 from domain.yearly_ratings import Derived, check_yearly_rating, derive
 
 E = TypeVar("E", bound=StrEnum)
+A = TypeVar("A", bound=Aggregate)
 
 
 @dataclass(frozen=True)
@@ -650,14 +651,9 @@ class HosoApplication(Application[UUID]):
         return self._commit(feedback)
 
     def feedback(self, feedback_id: UUID, field: str = "id") -> Feedback:
-        try:
-            found: Any = self.repository.get(feedback_id)
-        except AggregateNotFoundError:
-            found = None
-        if not isinstance(found, Feedback):
-            raise NotFound("Không tìm thấy phản ánh (unknown feedback)",
-                           code="feedback_not_found", field=field)
-        return found
+        return self._one(feedback_id, Feedback, NotFound(
+            "Không tìm thấy phản ánh (unknown feedback)", code="feedback_not_found",
+            field=field))
 
     def derived_yearly_rating(self, cadre_id: UUID, year: int) -> Derived:
         """The yearly rating the cadre's quarters of `year` allow (domain/yearly_ratings.py)."""
@@ -692,13 +688,18 @@ class HosoApplication(Application[UUID]):
         return self._commit(cadre, *units, request)
 
     def correction_request(self, request_id: UUID, field: str = "id") -> CorrectionRequest:
+        return self._one(request_id, CorrectionRequest, NotFound(
+            "Không tìm thấy đề nghị đính chính (unknown correction request)",
+            code="correction_request_not_found", field=field))
+
+    def _one(self, aggregate_id: UUID, kind: type[A], missing: NotFound) -> A:
+        """The aggregate of that kind with this id, or the refusal `missing`."""
         try:
-            found: Any = self.repository.get(request_id)
+            found: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             found = None
-        if not isinstance(found, CorrectionRequest):
-            raise NotFound("Không tìm thấy đề nghị đính chính (unknown correction request)",
-                           code="correction_request_not_found", field=field)
+        if not isinstance(found, kind):
+            raise missing
         return found
 
     def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:

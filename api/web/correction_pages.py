@@ -14,14 +14,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.routes import correction_requests as api
-from api.web.feedback_pages import _csrf, _fail, _invalid
+from api.web.feedback_pages import _csrf, _fail, _invalid, _names
 from api.web.pages import page, runtime_of, screen, visitor_of
 from domain.correction_requests import IDENTITY, STATUS_LABELS, RequestStatus
 from domain.errors import DomainError, InvalidCommand
 
 if TYPE_CHECKING:
-    from infra.runtime import Runtime
-    from projections.read_model import Moment
+    pass
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,18 +90,10 @@ def queue(request: Request) -> Response:
         if wanted in {s.value for s in RequestStatus} else RequestStatus.PENDING
     rows = api.listed(runtime, v.principal, m, status, 300)
     api.audit(request.app.state.access, v.principal, rows, m)
-    names = _names(runtime, m, [r["cadre_id"] for r in rows])
+    names = _names(runtime, [r["cadre_id"] for r in rows])
     return page(request, "correction_requests.html", {
         "v": v, "requests": api.details(runtime, rows), "names": names,
         "status": status.value if status else "all", "labels": STATUS_LABELS})
-
-
-def _names(runtime: Runtime, m: Moment, ids: list[UUID]) -> dict[str, str]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {str(c["id"]): c["full_name"] for c in runtime.read_model.cadres(m, limit=100_000)
-            if c["id"] in wanted}
 
 
 @router.get("/de-nghi-dinh-chinh/{request_id}", name="web_correction_request_item")
@@ -116,7 +107,7 @@ def item(request: Request, request_id: UUID) -> Response:
     api.audit(request.app.state.access, v.principal, [row], m)
     shown = api.details(runtime, [row])[0]
     return page(request, "correction_request.html", {
-        "v": v, "r": shown, "names": _names(runtime, m, [row["cadre_id"]]),
+        "v": v, "r": shown, "names": _names(runtime, [row["cadre_id"]]),
         "proposal": json.dumps(shown["replacement"], ensure_ascii=False, indent=1)
         if shown["replacement"] else "",
         "answerable": v.principal.role in ("admin", "personnel")
