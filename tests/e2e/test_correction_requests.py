@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import String, cast, select, text
 
 from api.app import create_app
+from api.routes.correction_requests import identity_position
+from domain.correction_requests import Attachment, RequestCorrection
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.runtime import Runtime, open_runtime
@@ -264,3 +266,22 @@ def test_on_the_web_the_cadre_asks_and_the_officer_answers(ward: Ward) -> None:
     assert "Đã đính chính" in answered.text and "Mục đính chính" in answered.text
     back = call(client, cadre, "GET", f"/can-bo/{ward.cadre}", None, None)
     assert "Đã đính chính" in back.text
+
+
+def test_erasing_the_cadre_shreds_what_their_requests_say(ward: Ward) -> None:
+    """Runs last in this module: it erases the other ward's cadre."""
+    asked = ward.runtime.app.request_correction(RequestCorrection(
+        cadre_id=ward.outsider, target_position=identity_position(ward.runtime, ward.outsider),
+        target_type="Registered",
+        identity=True, what="Quê quán ghi sai: Tiên Lãng", reason="Theo căn cước",
+        attachment=Attachment("Căn cước công dân"), requested_by="vu_van_ngoai"))
+    ward.runtime.catch_up()
+    admin = ward.headers("admin")
+    before = ward.client.get(f"/api/v1/correction-requests/{asked.id}", headers=admin).json()
+    assert before["what"] == "Quê quán ghi sai: Tiên Lãng"
+    erased = ward.client.post(f"/api/v1/cadres/{ward.outsider}/erasure", headers=admin,
+                              json={"reason": "Yêu cầu xóa dữ liệu"})
+    assert erased.status_code == 201, erased.text
+    after = ward.client.get(f"/api/v1/correction-requests/{asked.id}", headers=admin).json()
+    assert after["what"] == "" and after["reason"] == "" and after["attachment"]["title"] == ""
+    assert after["status"] == "pending"
