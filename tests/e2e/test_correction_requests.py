@@ -21,6 +21,7 @@ from domain.correction_requests import Attachment, RequestCorrection
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.runtime import Runtime, open_runtime
+from projections.runner import canonical_dump
 from tests.conftest import SUITE_DAY
 from tests.e2e.conftest import module_store
 from tests.e2e.test_web_matrix import call, sign_in
@@ -266,6 +267,15 @@ def test_on_the_web_the_cadre_asks_and_the_officer_answers(ward: Ward) -> None:
     assert "Đã đính chính" in answered.text and "Mục đính chính" in answered.text
     back = call(client, cadre, "GET", f"/can-bo/{ward.cadre}", None, None)
     assert "Đã đính chính" in back.text
+
+
+def test_a_rebuild_gives_the_rows_the_batches_wrote(ward: Ward) -> None:
+    ward.runtime.catch_up()
+    model = ward.runtime.read_model
+    incremental = canonical_dump(ward.runtime.engine, model.tables())
+    assert incremental["correction_requests"] and incremental["correction_answers"]
+    ward.runtime.rebuild()
+    assert canonical_dump(ward.runtime.engine, model.tables()) == incremental
 
 
 def test_erasing_the_cadre_shreds_what_their_requests_say(ward: Ward) -> None:
