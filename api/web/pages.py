@@ -54,7 +54,7 @@ from api.web.session import (
     open_session,
     principal_of,
 )
-from domain.calendar import EARLIEST_YEAR, LATEST_YEAR
+from domain.calendar import EARLIEST_YEAR, LATEST_YEAR, QUARTERLY_FROM
 from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.rules.pack import RULE_IDS
 from domain.values import ReviewConclusion
@@ -440,6 +440,8 @@ def cadre_page(request: Request, cadre_id: UUID) -> Response:
     written = request.query_params.get("ghi")
     return page(request, "cadre.html", {
         "requests": own_requests(runtime, v.principal, cadre_id, m),
+        "derived": runtime.app.derived_yearly_rating(cadre_id, m.as_of.year)
+        if v.may("write") and m.as_of.year >= QUARTERLY_FROM else None,
         "asked": request.query_params.get("de_nghi"),
         "v": v, "tc": tc, "p": profile, "entries": list(reversed(entries)), "titles": titles,
         "forms": forms.CADRE_FORMS, "written": written, "correctable": forms.FORM_OF_ENTRY,

@@ -13,6 +13,7 @@ from domain.evaluation_frameworks import load_frameworks
 from domain.values import Rating
 from domain.yearly_ratings import derive
 from infra.runtime import Runtime
+from tests.e2e.test_web_matrix import call, sign_in
 from tests.integration.test_evaluation_scores import ADMIN, WARD_SCORES, evaluate, refused
 from tests.integration.test_evaluation_scores import world as world  # noqa: F401
 
@@ -103,3 +104,13 @@ def test_derivation_rules_are_dated_data() -> None:
     d = derive(2026, rows, frameworks)
     # 69.9975 is shown as 70.00 but is below the HTTNV band: the band is of the exact average.
     assert d.average == Decimal("70.00") and d.rating is Rating.HTNV and d.complete
+
+
+def test_the_cadre_page_shows_the_suggestion_to_officers(
+        world: tuple[TestClient, Runtime, dict[str, str]]) -> None:  # noqa: F811
+    client, _, ids = world
+    clerk = ids["clerk"]
+    quarter(client, clerk, 1, "HTTNV", national(80))
+    shown = call(client, sign_in(client, "scores-admin"), "GET", f"/can-bo/{clerk}", None, None)
+    assert shown.status_code == 200
+    assert "Xếp loại năm 2026 gợi ý từ các quý" in shown.text and "chỉ là gợi ý" in shown.text
