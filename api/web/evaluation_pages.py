@@ -5,7 +5,10 @@ tables, with its Excel file."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -15,6 +18,7 @@ from api.routes.evaluation_reports import quarterly_report
 from api.security import require_role
 from api.web.pages import (
     READERS,
+    Visitor,
     _scope_unit,
     _scoped_units,
     _tree,
@@ -25,52 +29,58 @@ from api.web.pages import (
     visitor_of,
 )
 from domain.errors import InvalidCommand
+from infra.runtime import Runtime
+from projections.read_model import Moment
 from projections.reports import latest_closed_period
 
 router = APIRouter(include_in_schema=False)
 
 
-def _period(request: Request, default: str) -> str:
-    period = (request.query_params.get("ky") or default).strip().upper()
-    if not re.fullmatch(r"\d{4}-Q[1-4]", period):
-        raise InvalidCommand("Kỳ phải là một quý, ví dụ 2026-Q1 (period must be YYYY-Qn)",
-                             code="invalid_period", field="ky")
-    return period
+@dataclass(frozen=True)
+class Asked:
+    v: Visitor
+    runtime: Runtime
+    moment: Moment
+    period: str
+    unit_id: UUID | None
+    report: dict[str, Any]
 
 
-@router.get("/bao-cao/danh-gia-quy", name="web_evaluations_quarterly")
-@screen
-def quarterly_page(request: Request) -> Response:
+def _asked(request: Request) -> Asked:
+    """The report the query asks for, with the API's role, scope and read audit."""
     v = visitor_of(request)
     require_role(v.principal, *READERS)
     runtime = runtime_of(request)
     runtime.catch_up()
     m = runtime.read_model.moment()
     latest = latest_closed_period(m.as_of)
-    default = latest if "Q" in latest else f"{m.as_of.year}-Q1"
-    period = _period(request, default)
+    period = (request.query_params.get("ky")
+              or (latest if "Q" in latest else f"{m.as_of.year}-Q1")).strip().upper()
+    if not re.fullmatch(r"\d{4}-Q[1-4]", period):
+        raise InvalidCommand("Kỳ phải là một quý, ví dụ 2026-Q1 (period must be YYYY-Qn)",
+                             code="invalid_period", field="ky")
     unit_id = _scope_unit(v, runtime, m, _uuid(request.query_params.get("unit_id")))
     report = quarterly_report(runtime, v.principal, request.app.state.access, period, unit_id)
-    query = urlencode({"ky": period, **({"unit_id": str(unit_id)} if unit_id else {})})
+    return Asked(v, runtime, m, period, unit_id, report)
+
+
+@router.get("/bao-cao/danh-gia-quy", name="web_evaluations_quarterly")
+@screen
+def quarterly_page(request: Request) -> Response:
+    a = _asked(request)
+    query = urlencode({"ky": a.period, **({"unit_id": str(a.unit_id)} if a.unit_id else {})})
     return page(request, "evaluation_quarterly.html", {
-        "v": v, "report": report, "sheets": documents.sheets_of(report), "period": period,
-        "unit_id": str(unit_id) if unit_id else "", "query": query,
-        "units": _tree(_scoped_units(v, runtime, m))})
+        "v": a.v, "report": a.report, "sheets": documents.sheets_of(a.report),
+        "period": a.period, "unit_id": str(a.unit_id) if a.unit_id else "", "query": query,
+        "units": _tree(_scoped_units(a.v, a.runtime, a.moment))})
 
 
 @router.get("/bao-cao/danh-gia-quy/tai-ve", name="web_evaluations_quarterly_file")
 @screen
 def quarterly_file(request: Request) -> Response:
-    v = visitor_of(request)
-    require_role(v.principal, *READERS)
-    runtime = runtime_of(request)
-    runtime.catch_up()
-    m = runtime.read_model.moment()
-    period = _period(request, "")
-    unit_id = _scope_unit(v, runtime, m, _uuid(request.query_params.get("unit_id")))
-    report = request.app.state.certifier.seal_report(
-        quarterly_report(runtime, v.principal, request.app.state.access, period, unit_id))
-    name = f"bao-cao-danh-gia-quy-{period}.xlsx"
+    a = _asked(request)
+    report = request.app.state.certifier.seal_report(a.report)
+    name = f"bao-cao-danh-gia-quy-{a.period}.xlsx"
     return Response(documents.xlsx_bytes(report), media_type=documents.XLSX_MEDIA_TYPE,
                     headers={"Content-Disposition": documents.attachment(name),
                              "Cache-Control": "no-store"})
