@@ -60,6 +60,14 @@ def test_the_year_follows_the_average_once_all_four_quarters_are_scored(
             rating="HTXSNV", decided_on="2026-11-20")
     ok = evaluate(client, clerk, period="2026", rating="HTTNV", decided_on="2026-11-20")
     assert ok.status_code == 201, ok.text
+    # A correction of the yearly rating meets the same rule.
+    head = rt.log.head()
+    corrected = client.post(f"/api/v1/cadres/{clerk}/corrections", headers=ADMIN, json={
+        "target_position": ok.json()["entry_position"], "reason": "Nâng xếp loại",
+        "replacement": {"period": "2026", "rating": "HTXSNV", "decided_on": "2026-11-20"}})
+    assert corrected.status_code == 400, corrected.text
+    assert corrected.json()["code"] == "rating_above_quarters"
+    assert rt.log.head() == head
 
 
 def test_the_wards_leaders_are_no_better_than_their_worst_quarter(
