@@ -18,6 +18,8 @@ from api.routes import (
     audit,
     cadres,
     checkpoints,
+    correction_requests,
+    evaluation_reports,
     evaluations,
     feedback,
     inspection,
@@ -148,13 +150,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
     for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
-                   archive, public, feedback, inspection, monthly_cycle, worklists):
+                   archive, public, feedback, inspection, monthly_cycle, worklists,
+                   correction_requests, evaluation_reports):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(web.public_router)
     app.include_router(web.feedback_router)
     app.include_router(web.inspection_router)
     app.include_router(web.cycle_router)
+    app.include_router(web.correction_router)
+    app.include_router(web.evaluation_router)
     return app
 
 

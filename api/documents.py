@@ -64,6 +64,7 @@ REPORT_TITLES = {
     "training": "Công tác đào tạo, bồi dưỡng cán bộ",
     "vettings": "Công tác bảo vệ chính trị nội bộ",
     "summary": "Công tác tổ chức, cán bộ",
+    "evaluations_quarterly": "Kết quả đánh giá cán bộ theo quý",
 }
 LEVEL_LABELS = {
     "grade": {"cvcc": "Chuyên viên cao cấp", "cvc": "Chuyên viên chính", "cv": "Chuyên viên",
@@ -85,7 +86,8 @@ BREAKDOWN_TITLES = {
     "grade": "Ngạch công chức",
     "age_band": "Độ tuổi",
 }
-SECTIONS = ("cadre_quality", "evaluations", "actions", "training", "vettings")
+SECTIONS = ("cadre_quality", "evaluations", "actions", "training", "vettings",
+            "evaluations_quarterly")
 BM01_GROUPS = ("total", "female", "party_members", "ethnic_minority", "religious", "grade",
                "education", "political_theory", "state_management", "it", "languages",
                "age_band", "under_35")
@@ -232,6 +234,22 @@ def evaluation_sheet(e: Mapping[str, Any]) -> Sheet:
                  ["Xếp loại", "Số lượng", "Tỷ lệ (%)"], rows, frozenset({2}))
 
 
+def quarterly_sheets(e: Mapping[str, Any]) -> list[Sheet]:
+    """The quarterly evaluation report: ratings, average points per group, who is missing."""
+    ratings = evaluation_sheet(e)
+    groups = [[g["framework_id"], g["name"], g["max_points"], g["evaluated"], g["average"]]
+              for g in e["groups"]]
+    groups.append(["Tổng điểm", "", 100, e["scored"], e["average_score"]])
+    missing = [[r["full_name"], r["title_name"] or r["title_code"], r["unit_name"] or "",
+                vn_date(r["since"])] for r in e["without_evaluation"]]
+    return [ratings,
+            Sheet("Điểm theo nhóm", f"Điểm bình quân từng nhóm tiêu chí, kỳ {e['period']}",
+                  ["Khung", "Nhóm tiêu chí", "Điểm tối đa", "Số được chấm", "Điểm bình quân"],
+                  groups),
+            Sheet("Chưa đánh giá", f"Giữ chức vụ cả quý {e['period']} nhưng chưa được đánh giá",
+                  ["Họ và tên", "Chức vụ", "Đơn vị", "Giữ chức từ"], missing)]
+
+
 def action_sheets(a: Mapping[str, Any]) -> list[Sheet]:
     span = f"từ {vn_date(a['date_from'])} đến {vn_date(a['date_to'])}"
     kinds = [[label(k), n] for k, n in ordered(a["by_kind"], ACTION_KINDS)]
@@ -274,6 +292,8 @@ def sheets_of(report: Mapping[str, Any]) -> list[Sheet]:
             sheets.append(training_sheet(section))
         elif kind == "vettings":
             sheets.append(vetting_sheet(section))
+        elif kind == "evaluations_quarterly":
+            sheets += quarterly_sheets(section)
     return sheets
 
 

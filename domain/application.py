@@ -7,7 +7,7 @@ appended. Nothing is appended when a command is refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -20,6 +20,12 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.cadre import Cadre, DateWindow, Entry, Holding
 from domain.calendar import Clock
+from domain.correction_requests import (
+    AnswerCorrectionRequest,
+    CorrectionRequest,
+    Outcome,
+    RequestCorrection,
+)
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
 from domain.oversight import FindingReview, review_id_for
@@ -50,8 +56,10 @@ from domain.values import (
     VettingConclusion,
     nfc,
 )
+from domain.yearly_ratings import Derived, check_yearly_rating, derive
 
 E = TypeVar("E", bound=StrEnum)
+A = TypeVar("A", bound=Aggregate)
 
 
 @dataclass(frozen=True)
@@ -385,6 +393,7 @@ class HosoApplication(Application[UUID]):
                  framework_id: str | None = None) -> Receipt:
         rating = code_of(Rating, rating, "rating")
         cadre = self.cadre(cadre_id, "id")
+        check_yearly_rating(period, rating, [e.payload for e in cadre.facts("Evaluated")])
         cadre.evaluate(period=period, rating=rating, effective_on=decided_on, score=score,
                        criteria=criteria, decision=decision, scores=scores,
                        framework_id=framework_id, window=self.window(),
@@ -497,6 +506,15 @@ class HosoApplication(Application[UUID]):
         `replacement` holds the arguments of the command that recorded the target entry, as
         accepted by that command (e.g. `effective_on`, `decision` for an appointment).
         """
+        cadre, units = self._corrected(cadre_id, target_position=target_position, reason=reason,
+                                       recorded_by=recorded_by, replacement=replacement)
+        return self._commit(cadre, *units)
+
+    def _corrected(self, cadre_id: UUID, *, target_position: int, reason: str,
+                   recorded_by: str, replacement: dict[str, Any] | None
+                   ) -> tuple[Cadre, list[Unit]]:
+        """The correction applied to the cadre (and the head seats it moves), not yet saved:
+        a self-service answer saves it together with the request's answer."""
         cadre = self.cadre(cadre_id, "id")
         entry = self._entry_to_correct(cadre, target_position)
         window = self.window()
@@ -512,7 +530,7 @@ class HosoApplication(Application[UUID]):
         if entry.type in ("Appointed", "HoldingEnded"):
             touched_units = self._resync_head_seats(cadre, before, entry.payload, payload,
                                                     recorded_by)
-        return self._commit(cadre, *touched_units)
+        return cadre, touched_units
 
     def _replacement_payload(self, cadre: Cadre, type_: str, old: dict[str, Any],
                              version: int, given: dict[str, Any],
@@ -548,6 +566,10 @@ class HosoApplication(Application[UUID]):
             self.title(given["title_code"])
             return cadre.check_nomination(**given, **common)
         if type_ == "Evaluated":
+            check_yearly_rating(str(given.get("period")), code_of(Rating, given.get("rating"),
+                                                                  "replacement.rating"),
+                                [e.payload for e in cadre.facts("Evaluated")
+                                 if e.version != version])
             return cadre.check_evaluation(**given, **common)
         if type_ == "TrainingRecorded":
             return cadre.check_training(**given, **common)
@@ -649,13 +671,55 @@ class HosoApplication(Application[UUID]):
         return self._commit(feedback)
 
     def feedback(self, feedback_id: UUID, field: str = "id") -> Feedback:
+        return self._one(feedback_id, Feedback, NotFound(
+            "Không tìm thấy phản ánh (unknown feedback)", code="feedback_not_found",
+            field=field))
+
+    def derived_yearly_rating(self, cadre_id: UUID, year: int) -> Derived:
+        """The yearly rating the cadre's quarters of `year` allow (domain/yearly_ratings.py)."""
+        return derive(year, [e.payload for e in self.cadre(cadre_id, "id").facts("Evaluated")])
+
+    # --- self-service corrections (đề nghị đính chính) -----------------------------------------
+
+    def request_correction(self, command: RequestCorrection) -> Receipt:
+        """Record a cadre's request; the target must be an entry of their record that a
+        correction could supersede today."""
+        entry = self.entry_to_correct(command.cadre_id, command.target_position)
+        if entry.type != command.target_type:
+            raise InvalidCommand(f"Mục {command.target_position} là {entry.type} (target is "
+                                 f"of type {entry.type})", code="invalid_target", field="target")
+        return self._commit(CorrectionRequest.request(command, today=self.window().today))
+
+    def answer_correction_request(self, command: AnswerCorrectionRequest, *,
+                                  replacement: dict[str, Any] | None = None) -> Receipt:
+        """Refuse, or accept and record the correction (or retraction) of the request's target
+        in the same transaction as the answer. An acceptance's receipt names the correction's
+        position as `entry_position`."""
+        request = self.correction_request(command.request_id)
+        request.check_answerable()
+        if command.outcome != Outcome.ACCEPTED:
+            request.answer(command, today=self.window().today)
+            return self._commit(request)
+        cadre, units = self._corrected(request.cadre_id, target_position=request.target_position,
+                                       reason=nfc(command.reason),
+                                       recorded_by=command.answered_by, replacement=replacement)
+        how = "retracted" if replacement is None else "corrected"
+        request.answer(replace(command, how=how), today=self.window().today)
+        return self._commit(cadre, *units, request)
+
+    def correction_request(self, request_id: UUID, field: str = "id") -> CorrectionRequest:
+        return self._one(request_id, CorrectionRequest, NotFound(
+            "Không tìm thấy đề nghị đính chính (unknown correction request)",
+            code="correction_request_not_found", field=field))
+
+    def _one(self, aggregate_id: UUID, kind: type[A], missing: NotFound) -> A:
+        """The aggregate of that kind with this id, or the refusal `missing`."""
         try:
-            found: Any = self.repository.get(feedback_id)
+            found: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             found = None
-        if not isinstance(found, Feedback):
-            raise NotFound("Không tìm thấy phản ánh (unknown feedback)",
-                           code="feedback_not_found", field=field)
+        if not isinstance(found, kind):
+            raise missing
         return found
 
     # --- the monthly cycle (báo cáo tháng) ----------------------------------------------------

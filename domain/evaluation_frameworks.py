@@ -28,6 +28,19 @@ DEFAULT_FRAMEWORKS = Path(__file__).with_name("evaluation_frameworks.toml")
 RATING_ORDER: tuple[Rating, ...] = (Rating.HTXSNV, Rating.HTTNV, Rating.HTNV, Rating.KHTNV)
 TITLE_GROUPS = ("lanh_dao", "cong_chuc")
 PERIOD_KINDS = ("quarter", "year")
+# How a year's rating follows from its quarters (domain/yearly_ratings.py): the band of the
+# average of the quarters' totals; no better than the worst quarter.
+YEARLY_RULES = ("average_of_quarters", "no_better_than_worst_quarter")
+
+
+@dataclass(frozen=True)
+class YearlyDerivation:
+    """From `valid_from` (a year starting then or later), the rules a year's rating obeys;
+    with several, the year is rated at most the lowest any of them allows."""
+
+    valid_from: date
+    rules: tuple[str, ...]
+    source: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,12 @@ class EvaluationFramework:
     groups: tuple[CriteriaGroup, ...]
     bands: Mapping[Rating, Decimal]  # the minimum total of each rating
     disciplined_max_rating: Rating | None
+    yearly: tuple[YearlyDerivation, ...] = ()
+
+    def yearly_for(self, year: int) -> YearlyDerivation | None:
+        """The derivation in force for the year (the latest starting on or before 1 January)."""
+        found = [y for y in self.yearly if y.valid_from <= date(year, 1, 1)]
+        return max(found, key=lambda y: y.valid_from) if found else None
 
     def in_force_for(self, period: str) -> bool:
         """The framework covers the period: of a kind it names, starting while it is in force."""
@@ -81,7 +100,11 @@ def _framework(raw: Mapping[str, object]) -> EvaluationFramework:
             valid_from=raw["valid_from"], valid_to=raw.get("valid_to"),  # type: ignore[arg-type]
             periods=tuple(raw["periods"]), title_groups=tuple(raw["title_groups"]),  # type: ignore[arg-type]
             groups=groups, bands=MappingProxyType(bands),
-            disciplined_max_rating=Rating(str(cap)) if cap else None)
+            disciplined_max_rating=Rating(str(cap)) if cap else None,
+            yearly=tuple(YearlyDerivation(valid_from=y["valid_from"],
+                                          rules=tuple(str(r) for r in y["rules"]),
+                                          source=str(y["source"]))
+                         for y in raw.get("yearly", [])))  # type: ignore[attr-defined]
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         raise FrameworkDataError(f"framework {name}: {error!r}") from None
     if sum(g.max_points for g in groups) != 100:
@@ -92,6 +115,8 @@ def _framework(raw: Mapping[str, object]) -> EvaluationFramework:
     if not set(framework.periods) <= set(PERIOD_KINDS) or \
             not set(framework.title_groups) <= set(TITLE_GROUPS):
         raise FrameworkDataError(f"framework {name}: unknown period kind or title group")
+    if any(not y.rules or not set(y.rules) <= set(YEARLY_RULES) for y in framework.yearly):
+        raise FrameworkDataError(f"framework {name}: yearly rules must be among {YEARLY_RULES}")
     return framework
 
 

@@ -56,7 +56,8 @@ RESERVED_PREFIXES = ("cli:",)
 # "feedback": an inspector read a feedback report (the row's subject is the report's id, not
 # a cadre's, so the subject cadre's own "who read my file" never shows it).
 READ_KINDS = ("profile", "record", "cv", "form", "roster", "search", "findings",
-              "import_match", "export", "export_sealed", "feedback", "inspection")
+              "import_match", "export", "export_sealed", "feedback", "inspection",
+              "correction")
 TOKEN_PREFIX = "hoso_"
 
 metadata = MetaData()

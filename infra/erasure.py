@@ -30,7 +30,9 @@ from sqlalchemy import text
 from domain.application import Receipt
 from domain.errors import Conflict
 from infra.persistence import open_key_store
+from infra.personal_data import PersonalKeyStore
 from infra.projector import ReadSideBehind
+from projections.correction_requests import requests
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -49,13 +51,27 @@ def erase_personal_data(runtime: Runtime, cadre_id: UUID, *, reason: str,
         # Recorded before, but perhaps not shredded (a crash in between): finish the job,
         # then answer as before (409).
         if already.code == "already_erased" and not keys.is_shredded(cadre_id):
-            keys.shred(cadre_id)
+            _shred(runtime, keys, cadre_id)
             _scrub(runtime)
         raise
-    keys.shred(cadre_id)
+    _shred(runtime, keys, cadre_id)
     runtime.written(receipt.position)
     _scrub(runtime)
     return receipt
+
+
+def _shred(runtime: Runtime, keys: PersonalKeyStore, cadre_id: UUID) -> None:
+    """The cadre's key, and the keys of their correction requests (what they and the officers
+    wrote is sealed under each request's own key, domain/correction_requests.py)."""
+    try:
+        runtime.read_side_current()  # the requests filed up to now are on the read side
+    except ReadSideBehind:
+        log.warning("erasure: the read side is behind; requests filed in the last seconds "
+                    "keep their keys until the next erasure of this cadre", exc_info=True)
+    for row in requests(runtime.read_model, runtime.read_model.moment(), cadre_id=cadre_id,
+                        limit=100_000):
+        keys.shred(row["id"])
+    keys.shred(cadre_id)
 
 
 def _scrub(runtime: Runtime) -> None:

@@ -36,6 +36,7 @@ from sqlalchemy.exc import OperationalError
 
 from domain.values import ERASED_NAME
 from infra.chain import LogRecord
+from projections.correction_requests import request_rows
 from projections.inspection import INSPECTION_TABLES, inspection_rows
 from projections.rows import Close, Erase, Open, Supersede, changes
 from projections.tables import (
@@ -171,7 +172,8 @@ class BatchWriter:
     def apply(self, record: LogRecord, event: Any) -> None:
         position = record.position
         for op in [*changes(event, position, record.recorded_at, self),
-                   *inspection_rows(event, position, record.recorded_at)]:
+                   *inspection_rows(event, position, record.recorded_at),
+                   *request_rows(event, position)]:
             if isinstance(op, Open):
                 row = dict(op.row)
                 if op.table in INTERVAL_TABLES:
@@ -216,7 +218,8 @@ class BatchWriter:
                          .values(superseded_at=bindparam("p"),
                                  superseded_how=bindparam("how")), self.db_supersedes)
         for table in ("log", "units", "unit_facts", "titles", "cadres", "holdings", "plannings",
-                      "levels", "facts", "entries", *INSPECTION_TABLES):
+                      "levels", "facts", "entries", "correction_requests",
+                      "correction_answers", *INSPECTION_TABLES):
             rows = self.pending.get(table)
             if not rows:
                 continue

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 3
+PROJECTION_VERSION = 4
 
 meta_metadata = MetaData()
 
@@ -63,13 +63,15 @@ class ReadTables:
     levels: Table
     facts: Table
     entries: Table
+    correction_requests: Table
+    correction_answers: Table
     # The inspection casework's tables by name (projections/inspection.py).
     inspection: dict[str, Table] = field(default_factory=dict)
 
     def all(self) -> list[Table]:
         return [self.log, self.units, self.unit_facts, self.titles, self.cadres, self.holdings,
-                self.plannings, self.levels, self.facts, self.entries,
-                *self.inspection.values()]
+                self.plannings, self.levels, self.facts, self.entries, self.correction_requests,
+                self.correction_answers, *self.inspection.values()]
 
     def table(self, name: str) -> Table:
         found: Table = self.inspection[name] if name in self.inspection else getattr(self, name)
@@ -232,5 +234,29 @@ def read_tables(generation: int) -> ReadTables:
         Column("superseded_how", String(16)),  # corrected | retracted
         Index(f"ix_{p}entries_cadre", "cadre_id", "position"),
     )
+    # Self-service correction requests (projections/correction_requests.py): who asked about
+    # which entry, and the answer; what they wrote stays sealed in the log.
+    correction_requests = Table(
+        p + "correction_requests", md,
+        Column("request_id", Uuid, primary_key=True),
+        Column("cadre_id", Uuid, nullable=False),
+        Column("target_position", BigInteger, nullable=False),
+        Column("target_type", String(64), nullable=False),
+        Column("identity", Boolean, nullable=False),
+        Column("requested_on", Date, nullable=False),
+        Column("requested_by", String(200), nullable=False),
+        Column("position", BigInteger, nullable=False),
+        Index(f"ix_{p}correction_requests_cadre", "cadre_id", "position"),
+    )
+    correction_answers = Table(
+        p + "correction_answers", md,
+        Column("request_id", Uuid, primary_key=True),
+        Column("outcome", String(16), nullable=False),
+        Column("how", String(16)),
+        Column("answered_on", Date, nullable=False),
+        Column("answered_by", String(200), nullable=False),
+        Column("position", BigInteger, nullable=False),
+    )
     return ReadTables(generation, md, log, units, unit_facts, titles, cadres, holdings,
-                      plannings, levels, facts, entries, inspection_tables(md, p))
+                      plannings, levels, facts, entries, correction_requests, correction_answers,
+                      inspection_tables(md, p))

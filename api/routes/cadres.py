@@ -229,18 +229,7 @@ def correct(cadre_id: UUID, body: CorrectionIn, p: Principal = Depends(get_princ
     check_correct_entry(p, runtime, cadre_id, body.target_position)
     replacement: dict[str, Any] | None = None
     if body.replacement is not None:
-        type_ = runtime.app.entry_type_at(cadre_id, body.target_position)
-        model = REPLACEMENT_MODELS.get(type_)
-        if model is None:
-            raise InvalidCommand(f"Mục {body.target_position} không thể đính chính (entry of type "
-                                 f"{type_} cannot be corrected)", code="not_correctable",
-                                 field="target_position")
-        try:
-            parsed = model.model_validate(body.replacement)
-        except ValidationError as error:
-            raise RequestValidationError([
-                {**e, "loc": ("body", "replacement", *e["loc"])} for e in error.errors()
-            ]) from None
+        parsed = parse_replacement(runtime, cadre_id, body.target_position, body.replacement)
         unit_id = getattr(parsed, "unit_id", None)
         if isinstance(unit_id, UUID):
             check_write_unit(p, runtime, unit_id)
@@ -248,6 +237,23 @@ def correct(cadre_id: UUID, body: CorrectionIn, p: Principal = Depends(get_princ
     return _answer(runtime, runtime.app.correct(
         cadre_id, target_position=body.target_position, reason=body.reason,
         replacement=replacement, recorded_by=p.name))
+
+
+def parse_replacement(runtime: Runtime, cadre_id: UUID, position: int, raw: dict[str, Any],
+                      where: tuple[str, ...] = ("body", "replacement")) -> Any:
+    """`raw` validated as the payload of the command that recorded the entry at `position`
+    (also a self-service request's proposal); errors located under `where`."""
+    type_ = runtime.app.entry_type_at(cadre_id, position)
+    model = REPLACEMENT_MODELS.get(type_)
+    if model is None:
+        raise InvalidCommand(f"Mục {position} không thể đính chính (entry of type "
+                             f"{type_} cannot be corrected)", code="not_correctable",
+                             field="target_position")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        raise RequestValidationError([
+            {**e, "loc": (*where, *e["loc"])} for e in error.errors()]) from None
 
 
 @router.post("/cadres/{cadre_id}/erasure", status_code=201, response_model=Receipt,

@@ -46,6 +46,8 @@ EVENT_NAMES = {
     "InspectionCase.RemedyAssigned": "Giao biện pháp khắc phục",
     "InspectionCase.RemedyClosed": "Hoàn thành biện pháp khắc phục",
     "InspectionCase.Closed": "Đóng vụ việc kiểm tra",
+    "CorrectionRequest.Requested": "Đề nghị đính chính hồ sơ",
+    "CorrectionRequest.Answered": "Trả lời đề nghị đính chính",
     "ReportSubmission.Submitted": "Nộp báo cáo tháng",
     "ReportSubmission.Resubmitted": "Nộp lại báo cáo tháng",
 }

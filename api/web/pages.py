@@ -25,6 +25,7 @@ from api import documents
 from api.documents_cv import DOCX_MEDIA_TYPE
 from api.errors import TooManyFailures, status_of
 from api.routes.archive import cv_file
+from api.routes.correction_requests import own_requests
 from api.routes.reports import chosen_period
 from api.security import (
     ADMIN,
@@ -54,7 +55,7 @@ from api.web.session import (
     open_session,
     principal_of,
 )
-from domain.calendar import EARLIEST_YEAR, LATEST_YEAR
+from domain.calendar import EARLIEST_YEAR, LATEST_YEAR, QUARTERLY_FROM
 from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.rules.pack import RULE_IDS, default_pack
 from domain.values import ReviewConclusion
@@ -448,6 +449,10 @@ def cadre_page(request: Request, cadre_id: UUID) -> Response:
     titles = {t["code"]: t["name"] for t in runtime.read_model.titles()}
     written = request.query_params.get("ghi")
     return page(request, "cadre.html", {
+        "requests": own_requests(runtime, v.principal, cadre_id, m),
+        "derived": runtime.app.derived_yearly_rating(cadre_id, m.as_of.year)
+        if v.may("write") and m.as_of.year >= QUARTERLY_FROM else None,
+        "asked": request.query_params.get("de_nghi"),
         "v": v, "tc": tc, "p": profile, "entries": list(reversed(entries)), "titles": titles,
         "forms": forms.CADRE_FORMS, "written": written, "correctable": forms.FORM_OF_ENTRY,
         "age": (m.as_of.year - profile["born_on"].year

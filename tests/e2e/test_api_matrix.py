@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.routes.feedback import new_receipt
 from domain.casework import Casework
+from domain.correction_requests import Attachment, RequestCorrection
 from domain.feedback import FileFeedback, Reporter
 from domain.inspection import AdoptPlan, AssignRemedy, Conclude, OpenCase, PlanSubject, SubjectKind
 from domain.values import ActionKind, Decision, Gender
@@ -217,6 +218,20 @@ def filed_feedback(w: World, s: str) -> tuple[UUID, str]:
     return done.id, receipt
 
 
+def filed_request(w: World, s: str) -> UUID:
+    """A correction request of the scope's cadre about one of their entries (write side)."""
+    return w.runtime.app.request_correction(RequestCorrection(
+        cadre_id=w.cadre(s), target_position=w.entry(s), target_type="TrainingRecorded",
+        identity=False, what="Sai năm học", reason="Theo chứng chỉ",
+        attachment=Attachment("Chứng chỉ bồi dưỡng"), requested_by="setup")).id
+
+
+def self_request() -> dict[str, tuple[int, int]]:
+    """Only `self`, and only for its own cadre, asks for a correction."""
+    return {"admin": (403, 403), "personnel": (403, 403), "inspector": (403, 403),
+            "leader": (403, 403), "self": (201, 403), "anonymous": (401, 401)}
+
+
 def on(days: int) -> date:
     return date(2012, 1, 1) + timedelta(days=days)
 
@@ -358,6 +373,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: ("/api/v1/worklists/term-ends", None, {"unit_id": str(w.unit(s))}),
         scoped_reads()),
     ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
+    ("GET", "/api/v1/cadres/{cadre_id}/evaluations/derived"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/evaluations/derived", None,
+                      {"year": "2026"}), scoped_reads(self_in=200)),
+    ("GET", "/api/v1/reports/evaluations/quarterly"): _report_row(
+        "evaluations/quarterly", {"period": "2026-Q1"}),
     ("GET", "/api/v1/evaluation-frameworks"): Row(
         lambda w, s: ("/api/v1/evaluation-frameworks", None, None), open_reads()),
     ("GET", "/api/v1/units/{unit_id}/roster"): Row(
@@ -447,6 +467,24 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: (f"/api/v1/feedback/{filed_feedback(w, s)[0]}/status",
                       {"status": "assigned", "assignee": "Tổ kiểm tra 1"}, None),
         inspector_writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/correction-requests"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/correction-requests",
+                      {"target": w.entry(s), "what": "Sai năm học", "reason": "Theo chứng chỉ",
+                       "attachment": {"title": "Chứng chỉ bồi dưỡng"}}, None),
+        self_request()),
+    # The queue: personnel see the requests in their subtree (the list is filtered, not
+    # refused), `self` sees its own.
+    ("GET", "/api/v1/correction-requests"): Row(
+        lambda w, s: ("/api/v1/correction-requests", None, {"status": "pending"}),
+        {"admin": (200, 200), "personnel": (200, 200), "inspector": (403, 403),
+         "leader": (403, 403), "self": (200, 200), "anonymous": (401, 401)}),
+    ("GET", "/api/v1/correction-requests/{request_id}"): Row(
+        lambda w, s: (f"/api/v1/correction-requests/{filed_request(w, s)}", None, None),
+        {"admin": (200, 200), "personnel": (200, 403), "inspector": (403, 403),
+         "leader": (403, 403), "self": (200, 403), "anonymous": (401, 401)}),
+    ("POST", "/api/v1/correction-requests/{request_id}/answer"): Row(
+        lambda w, s: (f"/api/v1/correction-requests/{filed_request(w, s)}/answer",
+                      {"outcome": "refused", "reason": "Hồ sơ ghi đúng"}, None), writes()),
     # Whoever holds the receipt (any valid token) sees the status, never the reporter.
     ("GET", "/api/v1/feedback/receipts/{receipt}"): Row(
         lambda w, s: (f"/api/v1/feedback/receipts/{filed_feedback(w, s)[1]}", None, None),

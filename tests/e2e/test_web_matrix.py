@@ -19,7 +19,15 @@ from fastapi.testclient import TestClient
 
 from domain.values import ActionKind, Decision
 from infra.access import AccessStore
-from tests.e2e.test_api_matrix import ROLES, SCOPES, World, app_routes, filed_feedback, fresh
+from tests.e2e.test_api_matrix import (
+    ROLES,
+    SCOPES,
+    World,
+    app_routes,
+    filed_feedback,
+    filed_request,
+    fresh,
+)
 from tests.e2e.test_api_matrix import world as world  # noqa: F401  (the shared fixture)
 
 SIGN_IN = "signin"  # a redirect to the sign-in page
@@ -150,6 +158,13 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
     ("GET", "/viec-can-lam/het-nhiem-ky"): WebRow(
         lambda w, s: ("/viec-can-lam/het-nhiem-ky", None, {"unit_id": str(w.unit(s))}),
         web_reads()),
+    ("GET", "/bao-cao/danh-gia-quy"): WebRow(
+        lambda w, s: ("/bao-cao/danh-gia-quy", None, {"ky": "2026-Q1",
+                                                       "unit_id": str(w.unit(s))}), web_reads()),
+    ("GET", "/bao-cao/danh-gia-quy/tai-ve"): WebRow(
+        lambda w, s: ("/bao-cao/danh-gia-quy/tai-ve", None, {"ky": "2026-Q1",
+                                                              "unit_id": str(w.unit(s))}),
+        web_reads()),
     ("GET", "/phat-hien"): WebRow(
         lambda w, s: ("/phat-hien", None, {"unit_id": str(w.unit(s))}), oversight()),
     ("POST", "/phat-hien/xem-xet"): WebRow(
@@ -215,6 +230,24 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
         lambda w, s: (f"/phan-anh/{filed_feedback(w, s)[0]}/trang-thai",
                       {"status": "assigned", "assignee": "Tổ kiểm tra 1"}, None),
         {**oversight(), "admin": ("303", "303"), "inspector": ("303", "303")}),
+    # Self-service corrections: the cadre asks from its own record page; officers answer.
+    ("POST", "/can-bo/{cadre_id}/de-nghi-dinh-chinh"): WebRow(
+        lambda w, s: (f"/can-bo/{w.cadre(s)}/de-nghi-dinh-chinh",
+                      {"target": str(w.entry(s)), "what": "Sai năm học",
+                       "reason": "Theo chứng chỉ", "attachment_title": "Chứng chỉ"}, None),
+        {"admin": ("403", "403"), "personnel": ("403", "403"), "inspector": ("403", "403"),
+         "leader": ("403", "403"), "self": ("303", "403"), "anonymous": (SIGN_IN, SIGN_IN)}),
+    ("GET", "/de-nghi-dinh-chinh"): WebRow(
+        lambda w, s: ("/de-nghi-dinh-chinh", None, None),
+        {"admin": ("200", "200"), "personnel": ("200", "200"), "inspector": ("403", "403"),
+         "leader": ("403", "403"), "self": ("200", "200"), "anonymous": (SIGN_IN, SIGN_IN)}),
+    ("GET", "/de-nghi-dinh-chinh/{request_id}"): WebRow(
+        lambda w, s: (f"/de-nghi-dinh-chinh/{filed_request(w, s)}", None, None),
+        {"admin": ("200", "200"), "personnel": ("200", "403"), "inspector": ("403", "403"),
+         "leader": ("403", "403"), "self": ("200", "403"), "anonymous": (SIGN_IN, SIGN_IN)}),
+    ("POST", "/de-nghi-dinh-chinh/{request_id}/tra-loi"): WebRow(
+        lambda w, s: (f"/de-nghi-dinh-chinh/{filed_request(w, s)}/tra-loi",
+                      {"outcome": "refused", "reason": "Hồ sơ ghi đúng"}, None), web_writes()),
 }
 
 

@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 
 from domain.application import HosoApplication
 from domain.cadre import Cadre
+from domain.correction_requests import CorrectionRequest, Outcome
 from domain.feedback import FILED_BY, Feedback, FeedbackStatus, feedback_id_for
 from domain.inspection import (
     CaseSource,
@@ -64,7 +65,7 @@ from infra.settings import Settings
 
 AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback,
                                            InspectionPlan, InspectionCase,
-                                           ReportSubmission)
+                                           ReportSubmission, CorrectionRequest)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -81,6 +82,7 @@ CASE = UUID("9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b")
 REMEDY = UUID("2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901")
 FEEDBACK = feedback_id_for("PA-7K2QD-9XW4M-C3TNB-H8RVZ")
 SUBMISSION = submission_id_for("2026-11", WARD)
+CORRECTION_REQUEST = UUID("5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170")
 RECORDED_AT = datetime(2026, 11, 24, 3, 15, 42, 123456, tzinfo=UTC)
 
 DECISION = Decision(number="41-QĐ/QU", signed_on=date(2022, 4, 1),
@@ -313,12 +315,36 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         digest="0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
         position=48377, known_at=datetime(2026, 11, 26, 8, 30, tzinfo=UTC), note=None,
         effective_on=date(2026, 11, 26), decision=None, recorded_by="to_chuc_lam_ha")],
+    "CorrectionRequest.Requested": [
+        dict(cadre_id=CADRE, target_position=1234, target_type="Registered", identity=True,
+             sensitive={"what": "Ngày sinh ghi sai, đúng là 21/03/1980",
+                        "reason": "Theo giấy khai sinh",
+                        "attachment": {"title": "Bản sao giấy khai sinh số 12/GKS",
+                                       "number": "12/GKS"},
+                        "replacement": {"full_name": "Trần Quốc Bảo", "gender": "nam",
+                                        "born_on": "1980-03-21"}},
+             effective_on=date(2026, 11, 24), decision=None, recorded_by="tran_quoc_bao"),
+        dict(cadre_id=CADRE, target_position=1300, target_type="Appointed", identity=False,
+             sensitive={"what": "Ngày bổ nhiệm là 02/01/2020", "reason": "Theo quyết định",
+                        "attachment": {"title": "Quyết định 41-QĐ/QU", "number": None},
+                        "replacement": None},
+             effective_on=date(2026, 11, 24), decision=None, recorded_by="tran_quoc_bao"),
+    ],
+    "CorrectionRequest.Answered": [
+        dict(outcome=Outcome.ACCEPTED, how="corrected",
+             sensitive={"reason": "Đối chiếu giấy khai sinh, Tiên Lãng"},
+             effective_on=date(2026, 11, 25), decision=None, recorded_by="to_chuc_quan"),
+        dict(outcome=Outcome.REFUSED, how=None,
+             sensitive={"reason": "Quyết định ghi đúng ngày"},
+             effective_on=date(2026, 11, 25), decision=None, recorded_by="to_chuc_quan"),
+    ],
 }
 
 ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: CADRE,
                                             FindingReview: REVIEW, Feedback: FEEDBACK,
                                             InspectionPlan: PLAN, InspectionCase: CASE,
-                                            ReportSubmission: SUBMISSION}
+                                            ReportSubmission: SUBMISSION,
+                                            CorrectionRequest: CORRECTION_REQUEST}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
