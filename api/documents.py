@@ -243,10 +243,10 @@ def quarterly_sheets(e: Mapping[str, Any]) -> list[Sheet]:
     missing = [[r["full_name"], r["title_name"] or r["title_code"], r["unit_name"] or "",
                 vn_date(r["since"])] for r in e["without_evaluation"]]
     return [ratings,
-            Sheet("Điểm theo nhóm", f"Điểm bình quân từng nhóm tiêu chí, kỳ {e['period']}",
+            Sheet("Điểm theo nhóm", f"Điểm bình quân từng nhóm tiêu chí, {period_name(str(e['period']))}",
                   ["Khung", "Nhóm tiêu chí", "Điểm tối đa", "Số được chấm", "Điểm bình quân"],
                   groups),
-            Sheet("Chưa đánh giá", f"Giữ chức vụ cả quý {e['period']} nhưng chưa được đánh giá",
+            Sheet("Chưa đánh giá", f"Giữ chức vụ cả {period_name(str(e['period']))} nhưng chưa được đánh giá",
                   ["Họ và tên", "Chức vụ", "Đơn vị", "Giữ chức từ"], missing)]
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from api import documents
 from api.routes.evaluation_reports import quarterly_report
 from api.security import require_role
+from api.web import display
 from api.web.pages import (
     READERS,
     Visitor,
@@ -54,10 +55,11 @@ def _asked(request: Request) -> Asked:
     runtime.read_side_current()
     m = runtime.read_model.moment()
     latest = latest_closed_period(m.as_of)
-    period = (request.query_params.get("ky")
-              or (latest if "Q" in latest else f"{m.as_of.year}-Q1")).strip().upper()
+    typed = request.query_params.get("ky")
+    period = ((display.read_period(typed) or typed.strip().upper()) if typed
+              else (latest if "Q" in latest else f"{m.as_of.year}-Q1"))
     if not re.fullmatch(r"\d{4}-Q[1-4]", period):
-        raise InvalidCommand("Kỳ phải là một quý, ví dụ 2026-Q1 (period must be YYYY-Qn)",
+        raise InvalidCommand("Kỳ phải là một quý, ví dụ Quý I/2026 (period must be YYYY-Qn)",
                              code="invalid_period", field="ky")
     unit_id = _scope_unit(v, runtime, m, _uuid(request.query_params.get("unit_id")))
     report = quarterly_report(runtime, v.principal, request.app.state.access, period, unit_id)
