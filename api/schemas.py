@@ -33,6 +33,7 @@ from domain.values import (
     TitleStandards,
     TrainingMode,
     UnitChangeKind,
+    UnitLevel,
     VettingConclusion,
     nfc,
 )
@@ -152,6 +153,9 @@ class TitleIn(Command):
     rank: SmallInt = 0
     sector: Code | None = None
     standards: TitleStandardsIn | None = None
+    # The unit kinds (codes of GET /unit-kinds) and levels the title belongs to; none: any unit.
+    unit_kinds: list[Code] | None = Field(default=None, max_length=40)
+    levels: list[UnitLevel] | None = Field(default=None, max_length=3)
 
 
 class CadreIn(Command):
@@ -388,6 +392,8 @@ class TitleOut(Row):
     rank: int
     sector: str | None = None
     standards: dict[str, Any] | None = None
+    unit_kinds: list[str] | None = None
+    levels: list[str] | None = None
 
 
 class TitlesOut(Answer):

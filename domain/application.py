@@ -46,8 +46,10 @@ from domain.values import (
     StateManagement,
     TitleStandards,
     TrainingMode,
+    UnitLevel,
     VettingConclusion,
     nfc,
+    unit_level,
 )
 
 E = TypeVar("E", bound=StrEnum)
@@ -233,6 +235,26 @@ class HosoApplication(Application[UUID]):
                     into=into)
         return self._commit(unit, *([into] if into else []))
 
+    def unit_level(self, unit: Unit, on: date) -> UnitLevel | None:
+        """The unit's level (tỉnh, huyện, xã) on a day: told by its kind or the nearest unit
+        above it whose kind tells one."""
+        kinds: list[str] = []
+        seen: set[UUID] = set()
+        current: Unit | None = unit
+        while current is not None and current.id not in seen:
+            kinds.append(current.kind)
+            seen.add(current.id)
+            parent_id = current.parent_on(on)
+            current = self.unit(parent_id) if parent_id else None
+        return unit_level(kinds)
+
+    def _require_title_fits(self, title: Title, unit: Unit, on: date,
+                            special_case: bool) -> None:
+        if not (title.unit_kinds or title.levels):
+            return  # fits everywhere: no need to walk the tree
+        title.require_fits(unit.kind, self.unit_level(unit, on), unit.name_on(on),
+                           special_case=special_case)
+
     def _refuse_cycle(self, unit: Unit, new_parent: Unit, on: date) -> None:
         ancestor: Unit | None = new_parent
         seen: set[UUID] = set()
@@ -256,8 +278,18 @@ class HosoApplication(Application[UUID]):
         rank: int = 0,
         sector: str | None = None,
         standards: TitleStandards | None = None,
+        unit_kinds: Sequence[str] | None = None,
+        levels: Sequence[UnitLevel | str] | None = None,
     ) -> Receipt:
         code, name, management_tier = nfc(code), nfc(name), nfc(management_tier)
+        kinds = tuple(dict.fromkeys(nfc(k) for k in unit_kinds)) if unit_kinds else None
+        for kind in kinds or ():
+            if kind not in UNIT_KIND_CODES:
+                raise InvalidCommand(f"Loại đơn vị '{kind}' không có trong danh mục (unknown unit "
+                                     "kind: see GET /unit-kinds)", code="invalid_code",
+                                     field="unit_kinds")
+        fit_levels = tuple(dict.fromkeys(code_of(UnitLevel, v, "levels") for v in levels)) \
+            if levels else None
         for field_name, value in (("code", code), ("name", name),
                                   ("management_tier", management_tier)):
             if not value:
@@ -268,7 +300,7 @@ class HosoApplication(Application[UUID]):
                            code="duplicate_code", field="code")
         title = Title(code=code, name=name, is_head=is_head, management_tier=management_tier,
                       rank=rank, sector=sector, standards=standards or TitleStandards(),
-                      recorded_by=recorded_by)
+                      recorded_by=recorded_by, unit_kinds=kinds, levels=fit_levels)
         return self._commit(title)
 
     # --- cadres ----------------------------------------------------------------------------
@@ -321,6 +353,7 @@ class HosoApplication(Application[UUID]):
         unit = self.unit(unit_id)
         title = self.title(title_code)
         unit.require_exists(effective_on, "effective_on")
+        self._require_title_fits(title, unit, effective_on, special_case)
         holding_id = cadre.appoint(
             kind=kind, unit_id=unit_id, title_code=title.code, effective_on=effective_on,
             decision=decision, window=self.window(), term_months=term_months,
@@ -531,6 +564,8 @@ class HosoApplication(Application[UUID]):
             unit = self.unit(given["unit_id"])
             title = self.title(given["title_code"])
             unit.require_exists(given["effective_on"], "effective_on")
+            self._require_title_fits(title, unit, given["effective_on"],
+                                     bool(given.get("special_case")))
             given["title_code"] = title.code
             return cadre.check_appointment(**given, holding_id=old["holding_id"], **common)
         if type_ == "HoldingEnded":

@@ -258,7 +258,9 @@ def changes(event: Any, position: int, recorded_at: datetime, known: Known) -> l
         ops.append(Open("titles", dict(
             code=p["code"], name=p["name"], is_head=bool(p["is_head"]),
             management_tier=p["management_tier"], rank=int(p.get("rank") or 0),
-            sector=p.get("sector"), standards=jsonable(standards), position=position)))
+            sector=p.get("sector"), standards=jsonable(standards),
+            unit_kinds=jsonable(p.get("unit_kinds")), levels=jsonable(p.get("levels")),
+            position=position)))
     elif aggregate == "Cadre":
         ops += _cadre(event, event.originator_id, p, position, recorded_at, known)
     return ops

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 2
+PROJECTION_VERSION = 3
 
 meta_metadata = MetaData()
 
@@ -116,6 +116,8 @@ def read_tables(generation: int) -> ReadTables:
         Column("rank", Integer, nullable=False),
         Column("sector", String(64)),
         Column("standards", JSON),
+        Column("unit_kinds", JSON),  # None: the title fits every unit
+        Column("levels", JSON),
         Column("position", BigInteger, nullable=False),
     )
     cadres = Table(

@@ -46,6 +46,7 @@ from domain.values import (
     StateManagement,
     TitleStandards,
     TrainingMode,
+    UnitLevel,
     VettingConclusion,
 )
 from infra.clock import PinnedClock
@@ -105,7 +106,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         standards=TitleStandards(min_political_theory=PoliticalTheory.TRUNG_CAP,
                                  min_state_management=StateManagement.CVC,
                                  min_education=Education.DAI_HOC, max_age_first_appointment=55),
-        recorded_by="ban_to_chuc")],
+        recorded_by="ban_to_chuc", unit_kinds=("phong",),
+        levels=(UnitLevel.HUYEN, UnitLevel.XA)), dict(
+        code="chuyen_vien", name="Chuyên viên", is_head=False, management_tier="co_so",
+        rank=1, sector=None, standards=TitleStandards(), recorded_by="ban_to_chuc",
+        unit_kinds=None, levels=None)],
     "Cadre.Registered": [dict(
         full_name="Nguyễn Thị Thu Hằng", gender=Gender.NU, born_on=date(1978, 9, 2),
         party_joined_on=date(2003, 5, 19), education=Education.THAC_SI,
@@ -517,6 +522,22 @@ def test_unit_registered_v1_maps_the_demo_kinds_to_codes(app: HosoApplication) -
         (stored,) = app.recorder.select_events(unit_id)
         assert app.mapper.to_domain_event(stored).kind == expected
     assert app.repository.get(unit_id).kind == "dang_uy"
+
+
+def test_title_registered_v1_fits_every_unit(app: HosoApplication) -> None:
+    """Titles registered before they declared their units fit every unit, as they did."""
+    title_id = Title.create_id("pho_chu_tich_cu")
+    v1 = StoredEvent(originator_id=title_id, originator_version=1,
+                     topic=get_topic(Title.Registered),
+                     state=app.mapper.transcoder.encode(dict(
+                         timestamp=datetime(2008, 4, 1, 2, 0, tzinfo=UTC),
+                         originator_topic=get_topic(Title), code="pho_chu_tich_cu",
+                         name="Phó Chủ tịch", is_head=False, management_tier="quan_uy", rank=8,
+                         sector=None, standards=TitleStandards(), recorded_by="nhap_lieu")))
+    app.recorder.insert_events([v1])
+    title = app.repository.get(title_id)
+    assert (title.unit_kinds, title.levels) == (None, None)
+    assert title.fits("ubnd", UnitLevel.XA) and title.fits("chi_bo", None)
 
 
 def test_upcasters_cover_every_version_step() -> None:

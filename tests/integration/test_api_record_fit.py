@@ -1,0 +1,125 @@
+"""Issue 16 (record model, second part), through the API on both stores: a title fits the unit
+kinds and levels it declares (else `title_not_in_unit` unless a special case), and a decision
+signed after its effective date is accepted but flagged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.integration.test_api_record_renewals import created, decision, http
+
+__all__ = ["http"]  # the store-parametrised client fixture, shared with the renewals tests
+
+
+def head(client: TestClient) -> int:
+    """The log's last position: a refusal must leave it where it was."""
+    position: int = client.app.state.runtime.log.head()  # type: ignore[attr-defined]
+    return position
+
+
+class City:
+    """A city, a district under it (until 2025) and a ward under the district."""
+
+    def __init__(self, http: TestClient) -> None:
+        self.http = http
+        self.city = self.unit("HP", "Thành phố Hải Phòng", "thanh_pho", None)
+        self.district_party = self.unit("KA", "Quận ủy Kiến An", "quan_uy", self.city)
+        self.ward = self.unit("KA-P1", "Phường Bắc Sơn", "phuong", self.district_party)
+        self.ward_ub = self.unit("KA-P1-UB", "UBND phường Bắc Sơn", "ubnd", self.ward)
+        self.ward_party = self.unit("KA-P1-DU", "Đảng ủy phường Bắc Sơn", "dang_uy", self.ward)
+        created(http.post("titles", json={
+            "code": "bi_thu_quan_uy", "name": "Bí thư Quận ủy", "is_head": True,
+            "management_tier": "thanh_uy", "rank": 10, "unit_kinds": ["quan_uy", "huyen_uy"],
+            "levels": ["huyen"]}))
+        created(http.post("titles", json={
+            "code": "chu_tich_ubnd_xa", "name": "Chủ tịch UBND cấp xã", "is_head": True,
+            "management_tier": "quan_uy", "rank": 8, "unit_kinds": ["ubnd"], "levels": ["xa"]}))
+        created(http.post("titles", json={
+            "code": "chuyen_vien", "name": "Chuyên viên", "is_head": False,
+            "management_tier": "co_so", "rank": 1}))
+
+    def unit(self, code: str, name: str, kind: str, parent: str | None) -> str:
+        body: dict[str, Any] = {"code": code, "name": name, "kind": kind,
+                                "established_on": "2000-01-01"}
+        if parent:
+            body["parent_id"] = parent
+        return str(created(self.http.post("units", json=body))["id"])
+
+    def cadre(self, name: str) -> str:
+        return str(created(self.http.post("cadres", json={
+            "full_name": name, "gender": "nam", "born_on": "1972-05-01"}))["id"])
+
+    def appoint(self, cadre: str, unit: str, title: str, on: str, **more: Any) -> Any:
+        body = {"kind": "bo_nhiem", "unit_id": unit, "title_code": title, "effective_on": on,
+                "decision": decision(f"{title}/{on}", on), **more}
+        return self.http.post(f"cadres/{cadre}/appointments", json=body)
+
+
+def refused(answer: Any, status: int, code: str, field: str) -> None:
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    fields = [e.get("field") for e in body.get("errors", [])] or [body.get("field")]
+    assert field in fields, body
+    if code:
+        assert body.get("code") == code, body
+
+
+def test_a_title_fits_the_units_it_declares(http: TestClient) -> None:
+    c = City(http)
+    listed = {t["code"]: t for t in http.get("titles").json()["titles"]}
+    assert listed["bi_thu_quan_uy"]["unit_kinds"] == ["quan_uy", "huyen_uy"]
+    assert listed["bi_thu_quan_uy"]["levels"] == ["huyen"]
+    assert listed["chuyen_vien"]["unit_kinds"] is None  # declares none: fits every unit
+
+    an = c.cadre("Nguyễn Văn An")
+    # "Bí thư Quận ủy" in a ward People's Committee: refused, nothing appended, no seat taken.
+    before = head(http)
+    refused(c.appoint(an, c.ward_ub, "bi_thu_quan_uy", "2020-01-01"), 400,
+            "title_not_in_unit", "title_code")
+    assert head(http) == before
+    # The right kind, the wrong level: a ward's party committee is not a district's.
+    refused(c.appoint(an, c.ward_party, "chu_tich_ubnd_xa", "2020-01-01"), 400,
+            "title_not_in_unit", "title_code")
+    # The unit it belongs to.
+    created(c.appoint(an, c.district_party, "bi_thu_quan_uy", "2020-01-01"))
+    # A ward chairman's title in the ward's committee (its level comes from the ward above).
+    binh = c.cadre("Trần Văn Bình")
+    created(c.appoint(binh, c.ward_ub, "chu_tich_ubnd_xa", "2020-01-01"))
+    # A title that declares nothing fits anywhere.
+    created(c.appoint(c.cadre("Lê Thị Cúc"), c.ward_ub, "chuyen_vien", "2020-01-01"))
+    # A special case (decided by the competent authority) is recorded as such.
+    dung = c.cadre("Phạm Văn Dũng")
+    created(c.appoint(dung, c.ward_party, "chu_tich_ubnd_xa", "2021-01-01", special_case=True))
+    roster = http.get(f"units/{c.ward_party}/roster", params={"as_of": "2021-06-01"}).json()
+    assert [h["title_code"] for h in roster["holdings"]] == ["chu_tich_ubnd_xa"]
+
+
+def test_a_correction_into_another_unit_is_judged_too(http: TestClient) -> None:
+    c = City(http)
+    an = c.cadre("Nguyễn Văn An")
+    position = created(c.appoint(an, c.ward_ub, "chu_tich_ubnd_xa", "2020-01-01"))[
+        "entry_position"]
+    before = head(http)
+    answer = http.post(f"cadres/{an}/corrections", json={
+        "target_position": position, "reason": "Nhầm đơn vị", "replacement": {
+            "kind": "bo_nhiem", "unit_id": c.district_party, "title_code": "chu_tich_ubnd_xa",
+            "effective_on": "2020-01-01", "decision": decision("1/QĐ", "2020-01-01")}})
+    refused(answer, 400, "title_not_in_unit", "title_code")
+    assert head(http) == before
+
+
+@pytest.mark.parametrize(("change", "status", "field"), [
+    ({"unit_kinds": ["uy_ban"]}, 400, "unit_kinds"),
+    ({"levels": ["thon"]}, 422, "levels.0"),
+], ids=["unknown_kind", "unknown_level"])
+def test_a_title_with_unknown_units_is_refused(http: TestClient,
+                                              change: dict[str, Any], status: int,
+                                              field: str) -> None:
+    before = head(http)
+    answer = http.post("titles", json={"code": "x", "name": "X", "is_head": False,
+                                       "management_tier": "co_so", **change})
+    refused(answer, status, "", field)
+    assert head(http) == before
