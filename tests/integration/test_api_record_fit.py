@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.test_api_record_renewals import created, decision, http
+from tests.integration.test_api_record_renewals import District, created, decision, http
 
 __all__ = ["http"]  # the store-parametrised client fixture, shared with the renewals tests
 
@@ -41,12 +41,7 @@ class City:
             "code": "chuyen_vien", "name": "Chuyên viên", "is_head": False,
             "management_tier": "co_so", "rank": 1}))
 
-    def unit(self, code: str, name: str, kind: str, parent: str | None) -> str:
-        body: dict[str, Any] = {"code": code, "name": name, "kind": kind,
-                                "established_on": "2000-01-01"}
-        if parent:
-            body["parent_id"] = parent
-        return str(created(self.http.post("units", json=body))["id"])
+    unit = District.unit  # registers a unit established 2000-01-01
 
     def cadre(self, name: str) -> str:
         return str(created(self.http.post("cadres", json={
