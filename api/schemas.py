@@ -313,7 +313,8 @@ class Receipt(BaseModel):
     # The changed aggregate's own last event: what a correction names as `target_position`
     # (an appointment to a head post also writes the unit's seat after the cadre's entry).
     entry_position: int | None = None
-    # Registration only: cadres already on record that are probably the same person.
+    # Accepted but worth a look: cadres probably the same person (registration), a decision
+    # signed after its effective date (`backdated_decision`).
     warnings: list[dict[str, Any]] = Field(default_factory=list)
 
 

@@ -7,7 +7,7 @@ appended. Nothing is appended when a command is refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -60,6 +60,23 @@ class Receipt:
     id: UUID
     position: int  # last event appended (a head seat may follow the cadre's own event)
     entry_position: int = 0  # the changed aggregate's own last event: what a correction names
+    # Accepted, but worth a second look (e.g. a decision signed after its effective date).
+    warnings: tuple[dict[str, Any], ...] = ()
+
+
+def flag_backdated(receipt: Receipt, effective_on: date, decision: Decision | None) -> Receipt:
+    """The receipt with a warning when the decision was signed after the date it takes effect
+    from: such decisions are lawful (a retroactive decision), but the `backdated_record` rule
+    looks at them, so the recorder learns it at once."""
+    days = decision.days_signed_after(effective_on) if decision is not None else 0
+    if decision is None or not days:
+        return receipt
+    warning = dict(
+        code="backdated_decision", field="decision.signed_on", rule="backdated_record",
+        days=days, message=(f"Quyết định ký ngày {decision.signed_on:%d/%m/%Y}, sau ngày hiệu "
+                            f"lực {effective_on:%d/%m/%Y} {days} ngày (decision signed after "
+                            "its effective date: retroactive)"))
+    return replace(receipt, warnings=(*receipt.warnings, warning))
 
 
 @dataclass(frozen=True)
@@ -364,8 +381,8 @@ class HosoApplication(Application[UUID]):
                 self._sync_seat(unit, cadre.holdings()[renewed], cadre.id, decision, recorded_by)
             unit.set_head_seat(holding_id, title.code, cadre.id, effective_on, None, decision,
                                recorded_by)
-            return self._commit(cadre, unit)
-        return self._commit(cadre)
+            return flag_backdated(self._commit(cadre, unit), effective_on, decision)
+        return flag_backdated(self._commit(cadre), effective_on, decision)
 
     def end_holding(
         self,
@@ -387,8 +404,8 @@ class HosoApplication(Application[UUID]):
                                     window=self.window(), recorded_by=recorded_by)
         if title.is_head:
             self._sync_seat(unit, holding, cadre.id, decision, recorded_by)
-            return self._commit(cadre, unit)
-        return self._commit(cadre)
+            return flag_backdated(self._commit(cadre, unit), effective_on, decision)
+        return flag_backdated(self._commit(cadre), effective_on, decision)
 
     def _sync_seat(self, unit: Unit, holding: Holding | None, cadre_id: UUID,
                    decision: Decision | None, recorded_by: str,
@@ -407,7 +424,7 @@ class HosoApplication(Application[UUID]):
         title = self.title(title_code)
         cadre.nominate(unit_id=unit_id, title_code=title.code, effective_on=decided_on,
                        decision=decision, window=self.window(), recorded_by=recorded_by)
-        return self._commit(cadre)
+        return flag_backdated(self._commit(cadre), decided_on, decision)
 
     def evaluate(self, cadre_id: UUID, *, period: str, rating: Rating, decided_on: date,
                  recorded_by: str, score: Decimal | None = None,
@@ -461,7 +478,7 @@ class HosoApplication(Application[UUID]):
             cadre.plan(unit_id=unit_id, title_code=title.code, term=term, effective_on=decided_on,
                        decision=decision, window=self.window(), recorded_by=recorded_by,
                        max_posts=self.planning_limit(decided_on))
-        return self._commit(cadre)
+        return flag_backdated(self._commit(cadre), decided_on, decision)
 
     def discipline(self, cadre_id: UUID, *, form: DisciplineForm, effective_on: date,
                    violation: str, decision: Decision, recorded_by: str,
@@ -472,7 +489,7 @@ class HosoApplication(Application[UUID]):
         cadre.discipline(form=form, violation=nfc(violation), effective_on=effective_on,
                          decision=decision, window=self.window(), recorded_by=recorded_by,
                          system=system)
-        return self._commit(cadre)
+        return flag_backdated(self._commit(cadre), effective_on, decision)
 
     def commend(self, cadre_id: UUID, *, form: CommendationForm, decided_on: date,
                 decision: Decision, recorded_by: str, level: CommendationLevel | None = None,
@@ -544,7 +561,10 @@ class HosoApplication(Application[UUID]):
         if entry.type in ("Appointed", "HoldingEnded"):
             touched_units = self._resync_head_seats(cadre, before, entry.payload, payload,
                                                     recorded_by)
-        return self._commit(cadre, *touched_units)
+        receipt = self._commit(cadre, *touched_units)
+        if payload and isinstance(payload.get("decision"), Decision):
+            return flag_backdated(receipt, payload["effective_on"], payload["decision"])
+        return receipt
 
     def _replacement_payload(self, cadre: Cadre, type_: str, old: dict[str, Any],
                              version: int, given: dict[str, Any],

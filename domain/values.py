@@ -382,6 +382,11 @@ class Decision:
     def describe(self) -> str:
         return f"{self.number} ngày {self.signed_on:%d/%m/%Y} của {self.issuer}"
 
+    def days_signed_after(self, effective_on: date) -> int:
+        """How long after the date it takes effect from the decision was signed (hồi tố); 0
+        when signed on or before it."""
+        return max(0, (self.signed_on - effective_on).days)
+
 
 @dataclass(frozen=True)
 class TitleStandards:

@@ -71,7 +71,8 @@ def _answer(runtime: Runtime, receipt: DomainReceipt) -> Receipt:
     # Read your own write: the read model has applied the event before the 201 leaves.
     runtime.catch_up()
     return Receipt(id=receipt.id, position=receipt.position,
-                   entry_position=receipt.entry_position or receipt.position)
+                   entry_position=receipt.entry_position or receipt.position,
+                   warnings=list(receipt.warnings))
 
 
 def _cadre_not_found(cadre_id: UUID) -> NotFound:

@@ -118,3 +118,33 @@ def test_a_title_with_unknown_units_is_refused(http: TestClient,
                                        "management_tier": "co_so", **change})
     refused(answer, status, "", field)
     assert head(http) == before
+
+
+def test_a_decision_signed_after_its_effective_date_is_accepted_but_flagged(
+        http: TestClient) -> None:
+    c = City(http)
+    an = c.cadre("Nguyễn Văn An")
+    late = {**decision("12/QĐ-UBND", "2020-03-15")}
+    answer = created(c.appoint(an, c.ward_ub, "chu_tich_ubnd_xa", "2020-03-01", decision=late))
+    (warning,) = answer["warnings"]
+    assert (warning["code"], warning["field"], warning["rule"], warning["days"]) == (
+        "backdated_decision", "decision.signed_on", "backdated_record", 14)
+    assert "15/03/2020" in warning["message"] and "01/03/2020" in warning["message"]
+    # Signed on the day (or before): no warning.
+    on_time = created(c.appoint(c.cadre("Lê Văn Bình"), c.ward_ub, "chuyen_vien", "2020-03-01"))
+    assert on_time["warnings"] == []
+    # An ending and a discipline are flagged the same way; so is a correction that backdates.
+    ending = created(http.post(f"cadres/{an}/endings", json={
+        "unit_id": c.ward_ub, "title_code": "chu_tich_ubnd_xa", "reason": "nghi_huu",
+        "effective_on": "2024-01-01", "decision": decision("3/QĐ", "2024-01-05")}))
+    assert [w["days"] for w in ending["warnings"]] == [4]
+    discipline = created(http.post(f"cadres/{an}/disciplines", json={
+        "form": "khien_trach", "effective_on": "2023-05-01", "violation": "Vi phạm quy chế",
+        "decision": decision("5/QĐ-KL", "2023-05-02"), "system": "dang"}))
+    assert [w["code"] for w in discipline["warnings"]] == ["backdated_decision"]
+    corrected = created(http.post(f"cadres/{an}/corrections", json={
+        "target_position": discipline["entry_position"], "reason": "Sai ngày hiệu lực",
+        "replacement": {"form": "khien_trach", "effective_on": "2023-04-01",
+                        "violation": "Vi phạm quy chế", "system": "dang",
+                        "decision": decision("5/QĐ-KL", "2023-05-02")}}))
+    assert [w["days"] for w in corrected["warnings"]] == [31]
