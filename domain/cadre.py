@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import EARLIEST_YEAR, period_bounds
+from domain.discipline_forms import require_form_in_force
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.evaluation_frameworks import framework_for, judge_scores
 from domain.programmes import PROGRAMMES
@@ -649,6 +650,7 @@ class Cadre(Aggregate):
         if not violation.strip():
             raise InvalidCommand("Thiếu nội dung vi phạm (violation is required)",
                                  code="missing_field", field="violation")
+        require_form_in_force(form, system, effective_on)
         return dict(form=form, violation=violation, effective_on=effective_on, decision=decision,
                     system=system)
 

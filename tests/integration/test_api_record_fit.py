@@ -148,3 +148,32 @@ def test_a_decision_signed_after_its_effective_date_is_accepted_but_flagged(
                         "violation": "Vi phạm quy chế", "system": "dang",
                         "decision": decision("5/QĐ-KL", "2023-05-02")}}))
     assert [w["days"] for w in corrected["warnings"]] == [31]
+
+
+def discipline(http: TestClient, cadre: str, form: str, on: str, system: str | None) -> Any:
+    body: dict[str, Any] = {"form": form, "effective_on": on, "violation": "Vi phạm quy chế",
+                            "decision": decision(f"KL/{form}/{on}", on)}
+    if system:
+        body["system"] = system
+    return http.post(f"cadres/{cadre}/disciplines", json=body)
+
+
+def test_discipline_forms_are_dated(http: TestClient) -> None:
+    """NĐ 172/2025: from 1/7/2025 the state no longer imposes giáng chức or hạ bậc lương."""
+    an = City(http).cadre("Nguyễn Văn An")
+    created(discipline(http, an, "giang_chuc", "2025-06-30", "chinh_quyen"))
+    created(discipline(http, an, "ha_bac_luong", "2024-03-01", None))
+    for form, on, system in (("giang_chuc", "2025-07-01", "chinh_quyen"),
+                             ("ha_bac_luong", "2025-08-01", None),
+                             ("giang_chuc", "2020-01-01", "dang")):  # never a party form
+        before = head(http)
+        answer = discipline(http, an, form, on, system)
+        refused(answer, 400, "discipline_form_not_in_force", "form")
+        assert head(http) == before
+    assert "01/07/2025" in discipline(http, an, "giang_chuc", "2025-07-01", None).json()["detail"]
+    # The forms still in force are recorded as before, for every system.
+    created(discipline(http, an, "canh_cao", "2025-09-01", "chinh_quyen"))
+    created(discipline(http, an, "cach_chuc", "2025-10-01", "dang"))
+    created(discipline(http, an, "bai_nhiem", "2025-10-02", "chinh_quyen"))
+    entries = http.get(f"cadres/{an}/record").json()["entries"]
+    assert len([e for e in entries if e["type"] == "Disciplined"]) == 5
