@@ -265,6 +265,15 @@ class VettingIn(Command):
     body: Text
 
 
+class SuspensionIn(Command):
+    """Tạm đình chỉ công tác: from one day to another (both included), by a decision."""
+
+    suspended_from: Day
+    until: Day
+    reason: LongText
+    decision: DecisionIn
+
+
 class RelativeIn(Command):
     relation: Relation
     full_name: Text
@@ -302,6 +311,7 @@ REPLACEMENT_MODELS: dict[str, type[Command]] = {
     "Vetted": VettingIn,
     "RelativeAdded": RelativeIn,
     "Commended": CommendationIn,
+    "Suspended": SuspensionIn,
 }
 
 
@@ -430,6 +440,8 @@ class ProfileOut(Answer, Row):
     trainings: list[dict[str, Any]] = []
     relatives: list[dict[str, Any]] = []
     commendations: list[dict[str, Any]] = []
+    # Tạm đình chỉ công tác started by as_of; `active`: as_of falls within it.
+    suspensions: list[dict[str, Any]] = []
 
 
 class EntryOut(Row):

@@ -502,6 +502,14 @@ class HosoApplication(Application[UUID]):
                       recorded_by=recorded_by)
         return self._commit(cadre)
 
+    def suspend(self, cadre_id: UUID, *, suspended_from: date, until: date, reason: str,
+                decision: Decision, recorded_by: str) -> Receipt:
+        """Tạm đình chỉ công tác, from one day to another, by a decision."""
+        cadre = self.cadre(cadre_id, "id")
+        cadre.suspend(effective_on=suspended_from, until=until, reason=nfc(reason),
+                      decision=decision, window=self.window(), recorded_by=recorded_by)
+        return flag_backdated(self._commit(cadre), suspended_from, decision)
+
     def vet(self, cadre_id: UUID, *, vetted_on: date, purpose: str,
             conclusion: VettingConclusion, body: str, recorded_by: str) -> Receipt:
         conclusion = code_of(VettingConclusion, conclusion, "conclusion")
@@ -622,6 +630,9 @@ class HosoApplication(Application[UUID]):
             return cadre.check_discipline(**given, **common)
         if type_ == "Commended":
             return cadre.check_commendation(**given, **common)
+        if type_ == "Suspended":
+            given["reason"] = nfc(given.get("reason") or "")
+            return cadre.check_suspension(**given, **common)
         if type_ == "Vetted":
             return cadre.check_vetting(**given, **common)
         if type_ == "RelativeAdded":

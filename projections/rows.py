@@ -47,6 +47,7 @@ from domain.record import (
     Renew,
     Restore,
     Resume,
+    Suspension,
     Training,
     Unplan,
     Unrenew,
@@ -231,6 +232,10 @@ def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
                 f"{label(_code(p['conclusion']))}")
     if type_ == "RelativeAdded":
         return f"Khai quan hệ gia đình: {label(_code(p['relation']))}"
+    if type_ == "Suspended":
+        until = _day(p.get("until")) or day
+        return (f"Tạm đình chỉ công tác từ ngày {day:%d/%m/%Y} đến ngày {until:%d/%m/%Y}"
+                f"{_decision_text(p.get('decision'))}")
     if type_ == "Commended":
         level = f" ({label(_code(p['level'])).lower()})" if p.get("level") else ""
         return (f"Khen thưởng: {label(_code(p['form']))}{level}"
@@ -510,6 +515,8 @@ def _standalone(fact: Fact, cadre_id: UUID, position: int) -> list[Op]:
         row.update(kind="relative", code=_code(fact.relation))
     elif isinstance(fact, Commendation):
         row.update(kind="commendation", code=_code(fact.form))
+    elif isinstance(fact, Suspension):
+        row.update(kind="suspension", code="tam_dinh_chi", ends_on=_day(fact.until))
     else:
         return ops
     row["payload"] = jsonable({k: v for k, v in fact.payload().items() if k != "effective_on"})

@@ -31,6 +31,7 @@ from api.schemas import (
     Receipt,
     RecordOut,
     RelativeIn,
+    SuspensionIn,
     TrainingIn,
     VettingIn,
     clean_text,
@@ -208,6 +209,15 @@ def commend(cadre_id: UUID, body: CommendationIn, p: Principal = Depends(get_pri
             runtime: Runtime = Depends(get_runtime)) -> Receipt:
     check_write_cadre(p, runtime, cadre_id)
     return _answer(runtime, runtime.app.commend(cadre_id, **body.command(), recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/suspensions", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS, summary="Tạm đình chỉ công tác (record a suspension)",
+             operation_id="suspend_cadre")
+def suspend(cadre_id: UUID, body: SuspensionIn, p: Principal = Depends(get_principal),
+            runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    return _answer(runtime, runtime.app.suspend(cadre_id, **body.command(), recorded_by=p.name))
 
 
 @router.post("/cadres/{cadre_id}/relatives", status_code=201, response_model=Receipt,

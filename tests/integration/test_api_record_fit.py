@@ -177,3 +177,63 @@ def test_discipline_forms_are_dated(http: TestClient) -> None:
     created(discipline(http, an, "bai_nhiem", "2025-10-02", "chinh_quyen"))
     entries = http.get(f"cadres/{an}/record").json()["entries"]
     assert len([e for e in entries if e["type"] == "Disciplined"]) == 5
+
+
+def suspend(http: TestClient, cadre: str, start: str, until: str, **more: Any) -> Any:
+    body = {"suspended_from": start, "until": until,
+            "reason": "Để xem xét, xử lý kỷ luật theo Kết luận 12-KL/UBKT",
+            "decision": decision(f"TĐC/{start}", start), **more}
+    return http.post(f"cadres/{cadre}/suspensions", json=body)
+
+
+def test_a_suspension_shows_in_the_profile_and_the_record(http: TestClient) -> None:
+    c = City(http)
+    an = c.cadre("Nguyễn Văn An")
+    created(c.appoint(an, c.ward_ub, "chu_tich_ubnd_xa", "2020-01-01"))
+    receipt = created(suspend(http, an, "2025-04-01", "2025-04-15"))
+    assert receipt["warnings"] == []
+    during = http.get(f"cadres/{an}", params={"as_of": "2025-04-10"}).json()
+    (shown,) = during["suspensions"]
+    assert (shown["effective_on"], shown["until"], shown["active"]) == (
+        "2025-04-01", "2025-04-15", True)
+    assert shown["decision"]["number"] == "TĐC/2025-04-01"
+    assert http.get(f"cadres/{an}", params={"as_of": "2025-05-01"}).json()[
+        "suspensions"][0]["active"] is False
+    assert http.get(f"cadres/{an}", params={"as_of": "2025-03-31"}).json()["suspensions"] == []
+    # The post is kept: a suspension is not an ending.
+    assert len(during["holdings"]) == 1
+    entries = http.get(f"cadres/{an}/record").json()["entries"]
+    (entry,) = [e for e in entries if e["type"] == "Suspended"]
+    assert entry["summary"].startswith("Tạm đình chỉ công tác từ ngày 01/04/2025 đến ngày "
+                                       "15/04/2025")
+
+    # Extended by correcting the entry (its replacement in force), then retracted.
+    corrected = created(http.post(f"cadres/{an}/corrections", json={
+        "target_position": receipt["entry_position"], "reason": "Kéo dài thời hạn",
+        "replacement": {"suspended_from": "2025-04-01", "until": "2025-04-30",
+                        "reason": "Kéo dài để xác minh thêm",
+                        "decision": decision("TĐC/2025-04-01", "2025-04-01")}}))
+    (shown,) = http.get(f"cadres/{an}", params={"as_of": "2025-04-20"}).json()["suspensions"]
+    assert (shown["until"], shown["active"]) == ("2025-04-30", True)
+    created(http.post(f"cadres/{an}/corrections", json={
+        "target_position": corrected["entry_position"], "reason": "Ghi nhầm người"}))
+    assert http.get(f"cadres/{an}").json()["suspensions"] == []
+
+
+@pytest.mark.parametrize(("change", "status", "code", "field"), [
+    ({"until": "2025-03-01"}, 400, "invalid_date", "until"),
+    ({"suspended_from": "2025-04-10", "until": "2025-04-20"}, 409, "suspension_overlap",
+     "suspended_from"),
+    ({"reason": ""}, 422, "", "reason"),
+    ({"decision": None}, 422, "", "decision"),
+    ({"until": "2029-01-01"}, 400, "date_too_late", "until"),
+], ids=["until_before_from", "overlap", "no_reason", "no_decision", "too_late"])
+def test_a_wrong_suspension_is_refused_naming_the_field(
+        http: TestClient, change: dict[str, Any], status: int, code: str, field: str) -> None:
+    an = City(http).cadre("Nguyễn Văn An")
+    created(suspend(http, an, "2025-04-01", "2025-04-15"))
+    before = head(http)
+    body = {"suspended_from": "2025-05-01", "until": "2025-05-15", **change}
+    refused(suspend(http, an, body.pop("suspended_from"), body.pop("until"), **body), status,
+            code, field)
+    assert head(http) == before

@@ -182,6 +182,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         dict(form=CommendationForm.GIAY_KHEN, level=None, reason=None,
              effective_on=date(2023, 12, 28), decision=DECISION_NO_SIGNER_ID,
              recorded_by="ban_to_chuc")],
+    "Cadre.Suspended": [dict(
+        until=date(2025, 4, 15), reason="Để xem xét, xử lý kỷ luật theo Kết luận kiểm tra số "
+        "12-KL/UBKT", effective_on=date(2025, 4, 1), decision=DECISION,
+        recorded_by="ban_to_chuc")],
     "Cadre.RelativeAdded": [dict(
         relative_id=RELATIVE, relation=Relation.CHONG, relative_cadre_id=SIGNER,
         sensitive={"full_name": "Trần Quốc Bảo", "born_year": 1976},
