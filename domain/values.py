@@ -199,6 +199,14 @@ class CivilServiceGrade(StrEnum):
     NHAN_VIEN = "nhan_vien"
 
 
+# Mã ngạch of the administrative grades (Thông tư 02/2021/TT-BNV, Điều 3 [verify]).
+GRADE_CODES: dict[str, str] = {
+    CivilServiceGrade.CVCC: "01.001", CivilServiceGrade.CVC: "01.002",
+    CivilServiceGrade.CV: "01.003", CivilServiceGrade.CAN_SU: "01.004",
+    CivilServiceGrade.NHAN_VIEN: "01.005",
+}
+
+
 class Relation(StrEnum):
     VO = "vo"
     CHONG = "chong"
