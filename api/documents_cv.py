@@ -21,12 +21,10 @@ from uuid import UUID
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from sqlalchemy import and_, or_, select
 
-from api.documents import DOCX_MEDIA_TYPE, FONT, text_run, vn_date
+from api.documents import DOCX_MEDIA_TYPE, FONT, keep_row_on_one_page, text_run, vn_date
 from domain.calendar import VIETNAM
 from domain.programmes import programme_name
 from domain.values import GRADE_CODES, fold, label
@@ -130,14 +128,6 @@ def period_name(period: str) -> str:
         year, quarter = period.split("-Q")
         return f"Quý {'I II III IV'.split()[int(quarter) - 1]}/{year}"
     return f"Năm {period}"
-
-
-def keep_row_on_one_page(row: Any) -> None:
-    """A table row that Word moves whole to the next page rather than split (w:cantSplit)."""
-    tr_pr = row._tr.get_or_add_trPr()
-    cant_split = OxmlElement("w:cantSplit")
-    cant_split.set(qn("w:val"), "true")
-    tr_pr.append(cant_split)
 
 
 def _item(doc: Any, number: str, parts: Sequence[tuple[str, str]]) -> None:
