@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 3
+PROJECTION_VERSION = 4  # 4: titles carry unit_kinds and levels
 
 meta_metadata = MetaData()
 
