@@ -98,6 +98,7 @@ def _produce(output: Path | None, as_of: date | None, known_at: str | None,
              build: Callable[[Runtime, Moment], dict[str, Any]]) -> None:
     """Open the store, answer for the moment asked, write the file."""
     from api import documents
+    from api.report_letter import lettered
     from infra.access import AccessStore
     from infra.certificates import certifier_for
 
@@ -115,6 +116,8 @@ def _produce(output: Path | None, as_of: date | None, known_at: str | None,
         report = certifier_for(runtime, AccessStore.for_store(runtime.settings, runtime.engine,
                                                               runtime.clock).engine
                                ).seal_report(report)
+        if output is not None and output.suffix.lower() == ".docx":
+            report = lettered(runtime, report)  # signed today, by the settings' office
     text = json.dumps(report, ensure_ascii=False, indent=2)
     if output is None:
         print(text)

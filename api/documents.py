@@ -23,6 +23,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from openpyxl import Workbook
@@ -400,6 +401,7 @@ def docx_bytes(report: Mapping[str, Any]) -> bytes:
             if kind in sections:
                 sub += 1
                 writer(doc, sub, sections[kind])
+    _signature(doc, report)
     _footer(doc, report)
     stamp_docx(doc, report, text_run)
     buffer = io.BytesIO()
@@ -427,27 +429,83 @@ def text_run(paragraph: Any, text: str, *, bold: bool = False, italic: bool = Fa
     return run
 
 
-def _letterhead(doc: Any, report: Mapping[str, Any]) -> None:
+def letter_of(report: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The letter the report goes out as (api/report_letter.py); a report rendered without one
+    (a file embedded before letters, a caller without a runtime) is dated its `as_of`."""
+    letter = report.get("letter")
+    if isinstance(letter, Mapping):
+        return letter
     scope = report.get("scope") or {}
-    issuer = (scope.get("unit_name") or (f"Ban Tổ chức {TIER_NAMES[scope['tier']]}"
-                                         if scope.get("tier") in TIER_NAMES else
-                                         "Cơ quan báo cáo"))
-    known = datetime.fromisoformat(str(report["known_at"])).astimezone(VIETNAM)
+    return dict(parent=scope.get("unit_name") or TIER_NAMES.get(str(scope.get("tier"))),
+                issuer="Ban Tổ chức", number="        -BC", place=None,
+                signed_on=str(report["as_of"]), recipients=["Lưu Văn phòng"])
+
+
+def dated_line(place: str | None, day: date) -> str:
+    """"Kiến An, ngày 05 tháng 02 năm 2026": a day below 10 and the months 1 and 2 take a
+    leading zero (NĐ 30/2020, Phụ lục I; party documents write them the same way [verify])."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place or '……………'}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _letterhead(doc: Any, report: Mapping[str, Any]) -> None:
+    letter = letter_of(report)
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = table.rows[0].cells
     p = left.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    text_run(p, issuer.upper(), bold=True, size=12)
-    text_run(left.add_paragraph(), "*", size=12).bold = True
-    left.paragraphs[1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if letter.get("parent"):
+        text_run(p, str(letter["parent"]).upper(), size=12)
+        p = left.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    text_run(p, str(letter["issuer"]).upper(), bold=True, size=12)
+    for text in ("*", f"Số {letter['number']}"):
+        q = left.add_paragraph()
+        q.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        text_run(q, text, bold=text == "*", size=12)
     p = right.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     text_run(p, "ĐẢNG CỘNG SẢN VIỆT NAM", bold=True, size=12)
     q = right.add_paragraph()
     q.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    text_run(q, f"ngày {known.day} tháng {known.month} năm {known.year}", italic=True, size=12)
+    text_run(q, dated_line(letter.get("place"), date.fromisoformat(str(letter["signed_on"]))),
+             italic=True, size=12)
     doc.add_paragraph()
+
+
+def _signature(doc: Any, report: Mapping[str, Any]) -> None:
+    """"Nơi nhận" on the left, the signing body on the right, one row Word never splits."""
+    letter = letter_of(report)
+    doc.add_paragraph().paragraph_format.keep_with_next = True
+    table = doc.add_table(rows=1, cols=2)
+    keep_row_on_one_page(table.rows[0])
+    left, right = table.rows[0].cells
+    p = left.paragraphs[0]
+    text_run(p, "Nơi nhận:", bold=True, italic=True, size=12)
+    recipients = [str(r) for r in letter.get("recipients") or []]
+    for i, recipient in enumerate(recipients):
+        q = left.add_paragraph()
+        text_run(q, f"- {recipient}{'.' if i == len(recipients) - 1 else ','}", size=11)
+    p = right.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    text_run(p, f"T/M {str(letter['issuer']).upper()}", bold=True, size=13)
+    for text, italic in (("(Ký, ghi rõ họ tên, đóng dấu)", True), ("", False), ("", False),
+                         ("", False)):
+        q = right.add_paragraph()
+        q.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        text_run(q, text, italic=italic, size=12)
+    for cell in (left, right):
+        for q in cell.paragraphs:
+            q.paragraph_format.keep_together = True
+            q.paragraph_format.keep_with_next = True
+
+
+def keep_row_on_one_page(row: Any) -> None:
+    """A table row that Word moves whole to the next page rather than split (w:cantSplit)."""
+    cant_split = OxmlElement("w:cantSplit")
+    cant_split.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(cant_split)
 
 
 def _subtitle(report: Mapping[str, Any]) -> str:

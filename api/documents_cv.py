@@ -1,10 +1,12 @@
 """The cadre's sơ yếu lý lịch in the layout of mẫu 2C (2C-BNV/2008), as a Word document.
 
 Filled only from the record as of one moment (`as_of`, `known_at` → log position): identity,
-levels, party membership, trainings, the work history table from every holding up to `as_of`,
-evaluations, disciplines and family. Items the record does not keep (residence, salary, health,
+levels, the civil-service grade (item 14), party membership, trainings, the work history table
+from every holding up to `as_of`, commendations, evaluations, disciplines and family. Internal
+vetting conclusions are not the person's declaration and are never printed. Items the record does not keep (residence, salary, health,
 …) are printed as dotted blanks, as on the paper form, for the officer to complete by hand. The
-footer says which moment and log position the document reflects, so it can be reproduced.
+footer (in Vietnamese, dates dd/mm/yyyy) says which moment and log position the document
+reflects, so it can be reproduced. The signature block is one row Word never splits.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from sqlalchemy import and_, or_, select
 
-from api.documents import DOCX_MEDIA_TYPE, FONT, text_run, vn_date
+from api.documents import DOCX_MEDIA_TYPE, FONT, keep_row_on_one_page, text_run, vn_date
+from domain.calendar import VIETNAM
 from domain.programmes import programme_name
-from domain.values import fold, label
+from domain.values import GRADE_CODES, fold, label
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -62,18 +65,22 @@ def career(runtime: Runtime, cadre_id: UUID, m: Moment) -> list[dict[str, Any]]:
 
 
 def _levels(runtime: Runtime, cadre_id: UUID, m: Moment) -> dict[str, str]:
-    """Highest language and IT levels (the profile keeps the three ranked kinds only)."""
+    """Language and IT levels, and the civil-service grade (the profile keeps the three ranked
+    kinds only). The grade is the latest one obtained: a grade can go down as well as up."""
     t = runtime.read_model.tables()
     lv = t.levels
     k = m.position
     found: dict[str, str] = {}
     with runtime.read_model.engine.connect() as conn:
         for r in conn.execute(select(lv.c.kind, lv.c.level).where(
-                lv.c.cadre_id == cadre_id, lv.c.kind.in_(("language", "it")),
+                lv.c.cadre_id == cadre_id, lv.c.kind.in_(("language", "it", "grade")),
                 lv.c.obtained_on <= m.as_of,
                 and_(lv.c.rec_from <= k, or_(lv.c.rec_to.is_(None), lv.c.rec_to > k)))
                 .order_by(lv.c.obtained_on)):
-            found[r.kind] = ", ".join(x for x in (found.get(r.kind), r.level) if x)
+            if r.kind == "grade":
+                found["grade"] = r.level
+            else:
+                found[r.kind] = ", ".join(x for x in (found.get(r.kind), r.level) if x)
     return found
 
 
@@ -113,6 +120,14 @@ def _decision_text(decision: Mapping[str, Any] | None) -> str:
     signed = decision.get("signed_on")
     when = f" ngày {vn_date(signed)}" if signed else ""
     return f"QĐ số {decision.get('number', '')}{when} của {decision.get('issuer', '')}"
+
+
+def period_name(period: str) -> str:
+    """An evaluation period as the form writes it: "Năm 2025", "Quý I/2026"."""
+    if "-Q" in period:
+        year, quarter = period.split("-Q")
+        return f"Quý {'I II III IV'.split()[int(quarter) - 1]}/{year}"
+    return f"Năm {period}"
 
 
 def _item(doc: Any, number: str, parts: Sequence[tuple[str, str]]) -> None:
@@ -173,7 +188,9 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
     managing = holdings[0]["unit_name"] if holdings else None
     _item(doc, "", [("Cơ quan, đơn vị có thẩm quyền quản lý CBCC", BLANK)])
     _item(doc, "", [("Cơ quan, đơn vị sử dụng CBCC", _text(managing))])
-    _item(doc, "", [("Số hiệu cán bộ, công chức", str(profile["id"]))])
+    # The form's number is the registry's (số hiệu), which the record does not keep; the
+    # internal id identifies a row of this system, not a civil servant, so it is not printed.
+    _item(doc, "", [("Số hiệu cán bộ, công chức", BLANK)])
     photo = doc.add_paragraph()
     text_run(photo, "[Ảnh màu 4 x 6 cm]", italic=True, size=10)
     title = doc.add_paragraph()
@@ -196,9 +213,12 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
     _item(doc, "11", [("Ngày tuyển dụng", BLANK), ("Cơ quan tuyển dụng", BLANK)])
     _item(doc, "12", [("Chức vụ (chức danh) hiện tại", _text(current))])
     _item(doc, "13", [("Công việc chính được giao", BLANK)])
-    _item(doc, "14", [("Ngạch công chức (viên chức)", label(profile.get("state_management"))
-                       if profile.get("state_management") else BLANK),
-                      ("Mã ngạch", BLANK), ("Bậc lương", BLANK), ("Hệ số", BLANK)])
+    # Ngạch is the civil-service grade (a qualification of kind `grade`), not the
+    # state-management training level of item 15.4.
+    grade = extra_levels.get("grade")
+    _item(doc, "14", [("Ngạch công chức (viên chức)", label(grade) if grade else BLANK),
+                      ("Mã ngạch", GRADE_CODES.get(grade or "", BLANK)), ("Bậc lương", BLANK),
+                      ("Hệ số", BLANK)])
     _item(doc, "15.1", [("Trình độ giáo dục phổ thông", BLANK)])
     _item(doc, "15.2", [("Trình độ chuyên môn cao nhất", _text(
         label(profile.get("education")) if profile.get("education") else None))])
@@ -258,12 +278,21 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
                  "Chức danh, chức vụ, đơn vị công tác (đảng, chính quyền, đoàn thể)"],
            rows, [4, 13])
 
+    # What the person declares of their own history (arrest, detention, organisations abroad,
+    # relatives abroad). Internal vetting conclusions are the party's working papers, not
+    # the person's declaration: they never go on the form.
     _heading(doc, "29) ĐẶC ĐIỂM LỊCH SỬ BẢN THÂN")
-    vettings = profile.get("vettings") or []
-    p = doc.add_paragraph()
-    text_run(p, "; ".join(f"Thẩm định ({label(v.get('code') or v.get('purpose'))}) ngày "
-                      f"{vn_date(v['effective_on'])}: {label(v.get('conclusion'))}"
-                      for v in vettings) or BLANK)
+    for caption in ("a) Khai rõ: bị bắt, bị tù (từ ngày tháng năm nào đến ngày tháng năm nào, ở "
+                    "đâu), đã khai báo cho ai, những vấn đề gì? Bản thân có làm việc trong chế "
+                    "độ cũ (cơ quan, đơn vị nào, địa điểm, chức danh, chức vụ, thời gian làm "
+                    "việc…)",
+                    "b) Tham gia hoặc có quan hệ với các tổ chức chính trị, kinh tế, xã hội nào "
+                    "ở nước ngoài (làm gì, tổ chức nào, đặt trụ sở ở đâu…?)",
+                    "c) Có thân nhân (Cha, Mẹ, Vợ, Chồng, con, anh chị em ruột) ở nước ngoài "
+                    "(làm gì, địa chỉ…)?"):
+        p = doc.add_paragraph()
+        text_run(p, caption, italic=True, size=11)
+        text_run(doc.add_paragraph(), BLANK * 3)
 
     _heading(doc, "30) QUAN HỆ GIA ĐÌNH")
     relatives = profile.get("relatives") or []
@@ -299,10 +328,12 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
                   "CÔNG CHỨC")
     evaluations = profile.get("evaluations") or []
     p = doc.add_paragraph()
-    text_run(p, "; ".join(f"Năm {e.get('period')}: {label(e.get('code'))}" for e in evaluations)
-         or BLANK)
+    text_run(p, "; ".join(f"{period_name(str(e.get('period')))}: {label(e.get('code'))}"
+                          for e in evaluations) or BLANK)
+    p.paragraph_format.keep_with_next = True
 
     signatures = doc.add_table(rows=1, cols=2)
+    keep_row_on_one_page(signatures.rows[0])
     left, right = signatures.rows[0].cells
     left.text = right.text = ""
     text_run(left.paragraphs[0], "Người khai\n", bold=True)
@@ -315,10 +346,13 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
     text_run(right.paragraphs[0], "(Ký tên, đóng dấu)", italic=True, size=11)
     for cell in (left, right):
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cell.paragraphs[0].paragraph_format.keep_together = True
 
+    known = m.known_at.astimezone(VIETNAM)
     footer = section.footer.paragraphs[0]
-    text_run(footer, f"Lập từ hồ sơ: as_of {m.as_of.isoformat()} · known_at "
-                 f"{m.known_at.isoformat()} · vị trí sổ ghi (position) {m.position}", size=8)
+    text_run(footer, f"Lập từ hồ sơ tính đến ngày {m.as_of:%d/%m/%Y}, theo hồ sơ ghi nhận đến "
+                     f"{known:%H:%M} ngày {known:%d/%m/%Y} (giờ Việt Nam), vị trí sổ ghi "
+                     f"{m.position}", size=8)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

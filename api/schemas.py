@@ -33,6 +33,7 @@ from domain.values import (
     TitleStandards,
     TrainingMode,
     UnitChangeKind,
+    UnitLevel,
     VettingConclusion,
     nfc,
 )
@@ -152,6 +153,9 @@ class TitleIn(Command):
     rank: SmallInt = 0
     sector: Code | None = None
     standards: TitleStandardsIn | None = None
+    # The unit kinds (codes of GET /unit-kinds) and levels the title belongs to; none: any unit.
+    unit_kinds: list[Code] | None = Field(default=None, max_length=40)
+    levels: list[UnitLevel] | None = Field(default=None, max_length=3)
 
 
 class CadreIn(Command):
@@ -261,6 +265,15 @@ class VettingIn(Command):
     body: Text
 
 
+class SuspensionIn(Command):
+    """Tạm đình chỉ công tác: from one day to another (both included), by a decision."""
+
+    suspended_from: Day
+    until: Day
+    reason: LongText
+    decision: DecisionIn
+
+
 class RelativeIn(Command):
     relation: Relation
     full_name: Text
@@ -298,6 +311,7 @@ REPLACEMENT_MODELS: dict[str, type[Command]] = {
     "Vetted": VettingIn,
     "RelativeAdded": RelativeIn,
     "Commended": CommendationIn,
+    "Suspended": SuspensionIn,
 }
 
 
@@ -309,7 +323,8 @@ class Receipt(BaseModel):
     # The changed aggregate's own last event: what a correction names as `target_position`
     # (an appointment to a head post also writes the unit's seat after the cadre's entry).
     entry_position: int | None = None
-    # Registration only: cadres already on record that are probably the same person.
+    # Accepted but worth a look: cadres probably the same person (registration), a decision
+    # signed after its effective date (`backdated_decision`).
     warnings: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -388,6 +403,8 @@ class TitleOut(Row):
     rank: int
     sector: str | None = None
     standards: dict[str, Any] | None = None
+    unit_kinds: list[str] | None = None
+    levels: list[str] | None = None
 
 
 class TitlesOut(Answer):
@@ -423,6 +440,8 @@ class ProfileOut(Answer, Row):
     trainings: list[dict[str, Any]] = []
     relatives: list[dict[str, Any]] = []
     commendations: list[dict[str, Any]] = []
+    # Tạm đình chỉ công tác started by as_of; `active`: as_of falls within it.
+    suspensions: list[dict[str, Any]] = []
 
 
 class EntryOut(Row):

@@ -53,8 +53,10 @@ from domain.values import (
     StateManagement,
     TitleStandards,
     TrainingMode,
+    UnitLevel,
     VettingConclusion,
     nfc,
+    unit_level,
 )
 from domain.yearly_ratings import Derived, check_yearly_rating, derive
 
@@ -67,6 +69,23 @@ class Receipt:
     id: UUID
     position: int  # last event appended (a head seat may follow the cadre's own event)
     entry_position: int = 0  # the changed aggregate's own last event: what a correction names
+    # Accepted, but worth a second look (e.g. a decision signed after its effective date).
+    warnings: tuple[dict[str, Any], ...] = ()
+
+
+def flag_backdated(receipt: Receipt, effective_on: date, decision: Decision | None) -> Receipt:
+    """The receipt with a warning when the decision was signed after the date it takes effect
+    from: such decisions are lawful (a retroactive decision), but the `backdated_record` rule
+    looks at them, so the recorder learns it at once."""
+    days = decision.days_signed_after(effective_on) if decision is not None else 0
+    if decision is None or not days:
+        return receipt
+    warning = dict(
+        code="backdated_decision", field="decision.signed_on", rule="backdated_record",
+        days=days, message=(f"Quyết định ký ngày {decision.signed_on:%d/%m/%Y}, sau ngày hiệu "
+                            f"lực {effective_on:%d/%m/%Y} {days} ngày (decision signed after "
+                            "its effective date: retroactive)"))
+    return replace(receipt, warnings=(*receipt.warnings, warning))
 
 
 @dataclass(frozen=True)
@@ -242,6 +261,26 @@ class HosoApplication(Application[UUID]):
                     into=into)
         return self._commit(unit, *([into] if into else []))
 
+    def unit_level(self, unit: Unit, on: date) -> UnitLevel | None:
+        """The unit's level (tỉnh, huyện, xã) on a day: told by its kind or the nearest unit
+        above it whose kind tells one."""
+        kinds: list[str] = []
+        seen: set[UUID] = set()
+        current: Unit | None = unit
+        while current is not None and current.id not in seen:
+            kinds.append(current.kind)
+            seen.add(current.id)
+            parent_id = current.parent_on(on)
+            current = self.unit(parent_id) if parent_id else None
+        return unit_level(kinds)
+
+    def _require_title_fits(self, title: Title, unit: Unit, on: date,
+                            special_case: bool) -> None:
+        if not (title.unit_kinds or title.levels):
+            return  # fits everywhere: no need to walk the tree
+        title.require_fits(unit.kind, self.unit_level(unit, on), unit.name_on(on),
+                           special_case=special_case)
+
     def _refuse_cycle(self, unit: Unit, new_parent: Unit, on: date) -> None:
         ancestor: Unit | None = new_parent
         seen: set[UUID] = set()
@@ -265,8 +304,18 @@ class HosoApplication(Application[UUID]):
         rank: int = 0,
         sector: str | None = None,
         standards: TitleStandards | None = None,
+        unit_kinds: Sequence[str] | None = None,
+        levels: Sequence[UnitLevel | str] | None = None,
     ) -> Receipt:
         code, name, management_tier = nfc(code), nfc(name), nfc(management_tier)
+        kinds = tuple(dict.fromkeys(nfc(k) for k in unit_kinds)) if unit_kinds else None
+        for kind in kinds or ():
+            if kind not in UNIT_KIND_CODES:
+                raise InvalidCommand(f"Loại đơn vị '{kind}' không có trong danh mục (unknown unit "
+                                     "kind: see GET /unit-kinds)", code="invalid_code",
+                                     field="unit_kinds")
+        fit_levels = tuple(dict.fromkeys(code_of(UnitLevel, v, "levels") for v in levels)) \
+            if levels else None
         for field_name, value in (("code", code), ("name", name),
                                   ("management_tier", management_tier)):
             if not value:
@@ -277,7 +326,7 @@ class HosoApplication(Application[UUID]):
                            code="duplicate_code", field="code")
         title = Title(code=code, name=name, is_head=is_head, management_tier=management_tier,
                       rank=rank, sector=sector, standards=standards or TitleStandards(),
-                      recorded_by=recorded_by)
+                      recorded_by=recorded_by, unit_kinds=kinds, levels=fit_levels)
         return self._commit(title)
 
     # --- cadres ----------------------------------------------------------------------------
@@ -330,6 +379,7 @@ class HosoApplication(Application[UUID]):
         unit = self.unit(unit_id)
         title = self.title(title_code)
         unit.require_exists(effective_on, "effective_on")
+        self._require_title_fits(title, unit, effective_on, special_case)
         holding_id = cadre.appoint(
             kind=kind, unit_id=unit_id, title_code=title.code, effective_on=effective_on,
             decision=decision, window=self.window(), term_months=term_months,
@@ -340,8 +390,8 @@ class HosoApplication(Application[UUID]):
                 self._sync_seat(unit, cadre.holdings()[renewed], cadre.id, decision, recorded_by)
             unit.set_head_seat(holding_id, title.code, cadre.id, effective_on, None, decision,
                                recorded_by)
-            return self._commit(cadre, unit)
-        return self._commit(cadre)
+            return flag_backdated(self._commit(cadre, unit), effective_on, decision)
+        return flag_backdated(self._commit(cadre), effective_on, decision)
 
     def end_holding(
         self,
@@ -363,8 +413,8 @@ class HosoApplication(Application[UUID]):
                                     window=self.window(), recorded_by=recorded_by)
         if title.is_head:
             self._sync_seat(unit, holding, cadre.id, decision, recorded_by)
-            return self._commit(cadre, unit)
-        return self._commit(cadre)
+            return flag_backdated(self._commit(cadre, unit), effective_on, decision)
+        return flag_backdated(self._commit(cadre), effective_on, decision)
 
     def _sync_seat(self, unit: Unit, holding: Holding | None, cadre_id: UUID,
                    decision: Decision | None, recorded_by: str,
@@ -383,7 +433,7 @@ class HosoApplication(Application[UUID]):
         title = self.title(title_code)
         cadre.nominate(unit_id=unit_id, title_code=title.code, effective_on=decided_on,
                        decision=decision, window=self.window(), recorded_by=recorded_by)
-        return self._commit(cadre)
+        return flag_backdated(self._commit(cadre), decided_on, decision)
 
     def evaluate(self, cadre_id: UUID, *, period: str, rating: Rating, decided_on: date,
                  recorded_by: str, score: Decimal | None = None,
@@ -438,7 +488,7 @@ class HosoApplication(Application[UUID]):
             cadre.plan(unit_id=unit_id, title_code=title.code, term=term, effective_on=decided_on,
                        decision=decision, window=self.window(), recorded_by=recorded_by,
                        max_posts=self.planning_limit(decided_on))
-        return self._commit(cadre)
+        return flag_backdated(self._commit(cadre), decided_on, decision)
 
     def discipline(self, cadre_id: UUID, *, form: DisciplineForm, effective_on: date,
                    violation: str, decision: Decision, recorded_by: str,
@@ -449,7 +499,7 @@ class HosoApplication(Application[UUID]):
         cadre.discipline(form=form, violation=nfc(violation), effective_on=effective_on,
                          decision=decision, window=self.window(), recorded_by=recorded_by,
                          system=system)
-        return self._commit(cadre)
+        return flag_backdated(self._commit(cadre), effective_on, decision)
 
     def commend(self, cadre_id: UUID, *, form: CommendationForm, decided_on: date,
                 decision: Decision, recorded_by: str, level: CommendationLevel | None = None,
@@ -461,6 +511,14 @@ class HosoApplication(Application[UUID]):
                       effective_on=decided_on, decision=decision, window=self.window(),
                       recorded_by=recorded_by)
         return self._commit(cadre)
+
+    def suspend(self, cadre_id: UUID, *, suspended_from: date, until: date, reason: str,
+                decision: Decision, recorded_by: str) -> Receipt:
+        """Tạm đình chỉ công tác, from one day to another, by a decision."""
+        cadre = self.cadre(cadre_id, "id")
+        cadre.suspend(effective_on=suspended_from, until=until, reason=nfc(reason),
+                      decision=decision, window=self.window(), recorded_by=recorded_by)
+        return flag_backdated(self._commit(cadre), suspended_from, decision)
 
     def vet(self, cadre_id: UUID, *, vetted_on: date, purpose: str,
             conclusion: VettingConclusion, body: str, recorded_by: str) -> Receipt:
@@ -506,14 +564,19 @@ class HosoApplication(Application[UUID]):
         `replacement` holds the arguments of the command that recorded the target entry, as
         accepted by that command (e.g. `effective_on`, `decision` for an appointment).
         """
-        cadre, units = self._corrected(cadre_id, target_position=target_position, reason=reason,
-                                       recorded_by=recorded_by, replacement=replacement)
-        return self._commit(cadre, *units)
+        cadre, units, payload = self._corrected(cadre_id, target_position=target_position,
+                                                reason=reason, recorded_by=recorded_by,
+                                                replacement=replacement)
+        receipt = self._commit(cadre, *units)
+        if payload and isinstance(payload.get("decision"), Decision):
+            return flag_backdated(receipt, payload["effective_on"], payload["decision"])
+        return receipt
 
     def _corrected(self, cadre_id: UUID, *, target_position: int, reason: str,
                    recorded_by: str, replacement: dict[str, Any] | None
-                   ) -> tuple[Cadre, list[Unit]]:
-        """The correction applied to the cadre (and the head seats it moves), not yet saved:
+                   ) -> tuple[Cadre, list[Unit], dict[str, Any] | None]:
+        """The correction applied to the cadre (and the head seats it moves, and the checked
+        replacement), not yet saved:
         a self-service answer saves it together with the request's answer."""
         cadre = self.cadre(cadre_id, "id")
         entry = self._entry_to_correct(cadre, target_position)
@@ -530,7 +593,7 @@ class HosoApplication(Application[UUID]):
         if entry.type in ("Appointed", "HoldingEnded"):
             touched_units = self._resync_head_seats(cadre, before, entry.payload, payload,
                                                     recorded_by)
-        return cadre, touched_units
+        return cadre, touched_units, payload
 
     def _replacement_payload(self, cadre: Cadre, type_: str, old: dict[str, Any],
                              version: int, given: dict[str, Any],
@@ -550,6 +613,8 @@ class HosoApplication(Application[UUID]):
             unit = self.unit(given["unit_id"])
             title = self.title(given["title_code"])
             unit.require_exists(given["effective_on"], "effective_on")
+            self._require_title_fits(title, unit, given["effective_on"],
+                                     bool(given.get("special_case")))
             given["title_code"] = title.code
             return cadre.check_appointment(**given, holding_id=old["holding_id"], **common)
         if type_ == "HoldingEnded":
@@ -590,6 +655,9 @@ class HosoApplication(Application[UUID]):
             return cadre.check_discipline(**given, **common)
         if type_ == "Commended":
             return cadre.check_commendation(**given, **common)
+        if type_ == "Suspended":
+            given["reason"] = nfc(given.get("reason") or "")
+            return cadre.check_suspension(**given, **common)
         if type_ == "Vetted":
             return cadre.check_vetting(**given, **common)
         if type_ == "RelativeAdded":
@@ -700,7 +768,7 @@ class HosoApplication(Application[UUID]):
         if command.outcome != Outcome.ACCEPTED:
             request.answer(command, today=self.window().today)
             return self._commit(request)
-        cadre, units = self._corrected(request.cadre_id, target_position=request.target_position,
+        cadre, units, _ = self._corrected(request.cadre_id, target_position=request.target_position,
                                        reason=nfc(command.reason),
                                        recorded_by=command.answered_by, replacement=replacement)
         how = "retracted" if replacement is None else "corrected"

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import EARLIEST_YEAR, period_bounds, period_name
+from domain.discipline_forms import require_form_in_force
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.evaluation_frameworks import framework_for, judge_scores
 from domain.programmes import PROGRAMMES
@@ -40,6 +41,7 @@ from domain.record import (
     Record,
     Registration,
     Relative,
+    Suspension,
     Training,
     Vetting,
     fact_of,
@@ -222,6 +224,13 @@ class Cadre(Aggregate):
         form: CommendationForm
         level: CommendationLevel | None
         reason: str | None
+        effective_on: date
+        decision: Decision
+        recorded_by: str
+
+    class Suspended(Aggregate.Event):
+        until: date
+        reason: str
         effective_on: date
         decision: Decision
         recorded_by: str
@@ -649,6 +658,7 @@ class Cadre(Aggregate):
         if not violation.strip():
             raise InvalidCommand("Thiếu nội dung vi phạm (violation is required)",
                                  code="missing_field", field="violation")
+        require_form_in_force(form, system, effective_on)
         return dict(form=form, violation=violation, effective_on=effective_on, decision=decision,
                     system=system)
 
@@ -687,6 +697,32 @@ class Cadre(Aggregate):
                                  field="decision.signed_on")
         return dict(form=form, level=level, reason=reason or None, effective_on=effective_on,
                     decision=decision)
+
+    def suspend(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._suspended(**self.check_suspension(**kwargs), recorded_by=recorded_by)
+
+    def check_suspension(self, *, effective_on: date, until: date, reason: str,
+                         decision: Decision, window: DateWindow,
+                         ignore_version: int | None = None) -> dict[str, Any]:
+        self._check_day(effective_on, "suspended_from", window)
+        self._check_day(until, "until", window)
+        if until < effective_on:
+            raise InvalidCommand("Ngày kết thúc tạm đình chỉ trước ngày bắt đầu (until precedes "
+                                 "suspended_from)", code="invalid_date", field="until")
+        self._check_decision(decision, window)
+        if not reason.strip():
+            raise InvalidCommand("Thiếu lý do tạm đình chỉ (reason is required)",
+                                 code="missing_field", field="reason")
+        for e in self.facts("Suspended"):
+            other = e.payload
+            if e.version != ignore_version and other["effective_on"] <= until and (
+                    effective_on <= other["until"]):
+                raise Conflict(
+                    f"Cán bộ đang bị tạm đình chỉ công tác từ {other['effective_on']:%d/%m/%Y} "
+                    f"đến {other['until']:%d/%m/%Y} (overlaps a suspension on record: extend it "
+                    "by correcting that entry)", code="suspension_overlap",
+                    field="suspended_from")
+        return dict(until=until, reason=reason, effective_on=effective_on, decision=decision)
 
     def add_relative(self, *, recorded_by: str, **kwargs: Any) -> UUID:
         payload = self.check_relative(**kwargs)
@@ -888,6 +924,12 @@ class Cadre(Aggregate):
                    recorded_by: str) -> None:
         self.record.record(self._next(), Commendation(
             form=form, level=level, reason=reason, effective_on=effective_on, decision=decision))
+
+    @event(Suspended)
+    def _suspended(self, until: date, reason: str, effective_on: date, decision: Decision,
+                   recorded_by: str) -> None:
+        self.record.record(self._next(), Suspension(
+            until=until, reason=reason, effective_on=effective_on, decision=decision))
 
     @event(RelativeAdded)
     def _relative_added(self, relative_id: UUID, relation: Relation,

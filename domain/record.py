@@ -237,9 +237,25 @@ class Commendation(Fact):
     decision: Decision
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Suspension(Fact):
+    """Tạm đình chỉ công tác: the cadre is kept from their duties over [effective_on, until]
+    (both days included) while a violation is examined; not a discipline, it bars nothing."""
+
+    entry_type: ClassVar[str] = "Suspended"
+    command_date: ClassVar[str] = "suspended_from"
+    until: date
+    reason: str = ""
+    effective_on: date
+    decision: Decision
+
+    def covers(self, day: date) -> bool:
+        return self.effective_on <= day <= self.until
+
+
 FACT_CLASSES: tuple[type[Fact], ...] = (
     Registration, Appointment, Ending, Nomination, Evaluation, Training, Qualification, Planning,
-    PlanningRemoval, Discipline, Vetting, Relative, Commendation,
+    PlanningRemoval, Discipline, Vetting, Relative, Commendation, Suspension,
 )
 # Entry types by their name in the log: what a correction's `target_type` names.
 FACT_TYPES: Mapping[str, type[Fact]] = {cls.entry_type: cls for cls in FACT_CLASSES}
@@ -287,7 +303,7 @@ def _fact_class_of_event() -> dict[type, type[Fact]]:
         Cadre.TrainingRecorded: Training, Cadre.QualificationObtained: Qualification,
         Cadre.Planned: Planning, Cadre.PlanningRemoved: PlanningRemoval,
         Cadre.Disciplined: Discipline, Cadre.Vetted: Vetting, Cadre.RelativeAdded: Relative,
-        Cadre.Commended: Commendation,
+        Cadre.Commended: Commendation, Cadre.Suspended: Suspension,
     }
 
 

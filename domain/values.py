@@ -6,6 +6,7 @@ Codes are the contract's identifiers; Vietnamese labels live beside them for UI 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -123,6 +124,37 @@ UNIT_KIND_CODES = frozenset(k.code for k in UNIT_KINDS)
 # A party committee whether recorded as the committee (đảng ủy) or the organisation (đảng bộ).
 PARTY_COMMITTEE_KINDS = frozenset({"tinh_uy", "thanh_uy", "huyen_uy", "quan_uy", "thi_uy",
                                    "dang_uy", "dang_bo"})
+class UnitLevel(StrEnum):
+    """Cấp: province, district (until the 2025 reorganisation), ward or commune."""
+
+    TINH = "tinh"
+    HUYEN = "huyen"
+    XA = "xa"
+
+
+# The level a unit's own kind tells; a unit of another kind (a phòng, a party cell) takes the
+# level of the nearest unit above it that tells one.
+# A thành phố is a province when nothing above it is one (a centrally-run city), else a district.
+LEVEL_OF_KIND: dict[str, UnitLevel] = {
+    **dict.fromkeys(("tinh", "thanh_pho", "tinh_uy", "thanh_uy", "so"), UnitLevel.TINH),
+    **dict.fromkeys(("huyen", "quan", "huyen_uy", "quan_uy", "thi_uy"), UnitLevel.HUYEN),
+    **dict.fromkeys(("phuong", "xa"), UnitLevel.XA),
+}
+
+
+def unit_level(kinds_upwards: Sequence[str]) -> UnitLevel | None:
+    """The level of a unit from its kind and those above it (nearest first); None when no unit
+    on the way up tells one."""
+    for i, kind in enumerate(kinds_upwards):
+        level = LEVEL_OF_KIND.get(kind)
+        if level is None:
+            continue
+        if kind == "thanh_pho" and any(LEVEL_OF_KIND.get(k) is UnitLevel.TINH
+                                       for k in kinds_upwards[i + 1:]):
+            return UnitLevel.HUYEN
+        return level
+    return None
+
 # Codes stores recorded before unit kinds were codes (the demo's), and what they are now.
 LEGACY_UNIT_KINDS = {"ban": "ban_dang", "truong": "truong_hoc"}
 
@@ -165,6 +197,14 @@ class CivilServiceGrade(StrEnum):
     CV = "cv"
     CAN_SU = "can_su"
     NHAN_VIEN = "nhan_vien"
+
+
+# Mã ngạch of the administrative grades (Thông tư 02/2021/TT-BNV, Điều 3 [verify]).
+GRADE_CODES: dict[str, str] = {
+    CivilServiceGrade.CVCC: "01.001", CivilServiceGrade.CVC: "01.002",
+    CivilServiceGrade.CV: "01.003", CivilServiceGrade.CAN_SU: "01.004",
+    CivilServiceGrade.NHAN_VIEN: "01.005",
+}
 
 
 class Relation(StrEnum):
@@ -349,6 +389,11 @@ class Decision:
 
     def describe(self) -> str:
         return f"{self.number} ngày {self.signed_on:%d/%m/%Y} của {self.issuer}"
+
+    def days_signed_after(self, effective_on: date) -> int:
+        """How long after the date it takes effect from the decision was signed (hồi tố); 0
+        when signed on or before it."""
+        return max(0, (self.signed_on - effective_on).days)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     # log's notifications), and how often a waiting one tries to take the lead.
     projector_poll_seconds: float = Field(default=0.05, gt=0)
     projector_takeover_seconds: float = Field(default=1.0, gt=0)
+    # The Word reports' letterhead (api/report_letter.py). The issuing body per unit code
+    # (HOSO_REPORT_ISSUERS='{"P-BS-DU": "Ban Xây dựng Đảng"}', JSON), else one for every report
+    # (HOSO_REPORT_ISSUER), else by level and date: Ban Xây dựng Đảng for wards from 1/7/2025,
+    # Ban Tổ chức otherwise. The place on the date line (HOSO_REPORT_PLACE; unset: dotted for
+    # the clerk) and the addressees under "Nơi nhận" (HOSO_REPORT_RECIPIENTS, a JSON list).
+    report_issuers: dict[str, str] = Field(default_factory=dict)
+    report_issuer: str | None = None
+    report_place: str | None = None
+    report_recipients: list[str] = Field(default_factory=lambda: [
+        "Thường trực cấp ủy (để báo cáo)", "Lưu Văn phòng"])
     # CI runners set CI=true without our prefix; there a missing PostgreSQL is a failure.
     ci: bool = Field(default=False, validation_alias=AliasChoices("CI", "ci"))
     test_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"

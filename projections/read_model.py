@@ -349,6 +349,8 @@ class ReadModel:
                                                    position=r["entry_position"])
             by_kind.setdefault(r["kind"], []).append(item)
         active = [d for d in by_kind.get("discipline", []) if self._barred_until(d) > day]
+        for s in by_kind.get("suspension", []):
+            s["active"] = s["effective_on"] <= day <= date.fromisoformat(str(s["until"]))
         for d in active:
             d["bar_until"] = self._barred_until(d)
         sensitive = ident["sensitive"] or {}
@@ -365,7 +367,8 @@ class ReadModel:
             evaluations=by_kind.get("evaluation", []), trainings=by_kind.get("training", []),
             vettings=by_kind.get("vetting", []), nominations=by_kind.get("nomination", []),
             relatives=by_kind.get("relative", []),
-            commendations=by_kind.get("commendation", []))
+            commendations=by_kind.get("commendation", []),
+            suspensions=by_kind.get("suspension", []))
 
     def _barred_until(self, discipline: dict[str, Any]) -> date:
         on: date = discipline["effective_on"]

@@ -48,6 +48,7 @@ from domain.record import (
     Renew,
     Restore,
     Resume,
+    Suspension,
     Training,
     Unplan,
     Unrenew,
@@ -233,6 +234,10 @@ def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
                 f"{label(_code(p['conclusion']))}")
     if type_ == "RelativeAdded":
         return f"Khai quan hệ gia đình: {label(_code(p['relation']))}"
+    if type_ == "Suspended":
+        until = _day(p.get("until")) or day
+        return (f"Tạm đình chỉ công tác từ ngày {day:%d/%m/%Y} đến ngày {until:%d/%m/%Y}"
+                f"{_decision_text(p.get('decision'))}")
     if type_ == "Commended":
         level = f" ({label(_code(p['level'])).lower()})" if p.get("level") else ""
         return (f"Khen thưởng: {label(_code(p['form']))}{level}"
@@ -260,7 +265,9 @@ def changes(event: Any, position: int, recorded_at: datetime, known: Known) -> l
         ops.append(Open("titles", dict(
             code=p["code"], name=p["name"], is_head=bool(p["is_head"]),
             management_tier=p["management_tier"], rank=int(p.get("rank") or 0),
-            sector=p.get("sector"), standards=jsonable(standards), position=position)))
+            sector=p.get("sector"), standards=jsonable(standards),
+            unit_kinds=jsonable(p.get("unit_kinds")), levels=jsonable(p.get("levels")),
+            position=position)))
     elif aggregate == "Cadre":
         ops += _cadre(event, event.originator_id, p, position, recorded_at, known)
     return ops
@@ -510,6 +517,8 @@ def _standalone(fact: Fact, cadre_id: UUID, position: int) -> list[Op]:
         row.update(kind="relative", code=_code(fact.relation))
     elif isinstance(fact, Commendation):
         row.update(kind="commendation", code=_code(fact.form))
+    elif isinstance(fact, Suspension):
+        row.update(kind="suspension", code="tam_dinh_chi", ends_on=_day(fact.until))
     else:
         return ops
     row["payload"] = jsonable({k: v for k, v in fact.payload().items() if k != "effective_on"})

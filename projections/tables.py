@@ -34,7 +34,7 @@ from sqlalchemy import (
 from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 4
+PROJECTION_VERSION = 5  # 5: titles carry unit_kinds and levels
 
 meta_metadata = MetaData()
 
@@ -127,6 +127,8 @@ def read_tables(generation: int) -> ReadTables:
         Column("rank", Integer, nullable=False),
         Column("sector", String(64)),
         Column("standards", JSON),
+        Column("unit_kinds", JSON),  # None: the title fits every unit
+        Column("levels", JSON),
         Column("position", BigInteger, nullable=False),
     )
     cadres = Table(

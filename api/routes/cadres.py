@@ -31,6 +31,7 @@ from api.schemas import (
     Receipt,
     RecordOut,
     RelativeIn,
+    SuspensionIn,
     TrainingIn,
     VettingIn,
     clean_text,
@@ -72,7 +73,8 @@ def _answer(runtime: Runtime, receipt: DomainReceipt) -> Receipt:
     # (the projector applies it; the next read waits for it: read your own write).
     runtime.written(receipt.position)
     return Receipt(id=receipt.id, position=receipt.position,
-                   entry_position=receipt.entry_position or receipt.position)
+                   entry_position=receipt.entry_position or receipt.position,
+                   warnings=list(receipt.warnings))
 
 
 def _cadre_not_found(cadre_id: UUID) -> NotFound:
@@ -208,6 +210,15 @@ def commend(cadre_id: UUID, body: CommendationIn, p: Principal = Depends(get_pri
             runtime: Runtime = Depends(get_runtime)) -> Receipt:
     check_write_cadre(p, runtime, cadre_id)
     return _answer(runtime, runtime.app.commend(cadre_id, **body.command(), recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/suspensions", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS, summary="Tạm đình chỉ công tác (record a suspension)",
+             operation_id="suspend_cadre")
+def suspend(cadre_id: UUID, body: SuspensionIn, p: Principal = Depends(get_principal),
+            runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    return _answer(runtime, runtime.app.suspend(cadre_id, **body.command(), recorded_by=p.name))
 
 
 @router.post("/cadres/{cadre_id}/relatives", status_code=201, response_model=Receipt,

@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from api import documents
 from api.deps import AsOfQuery, KnownAtQuery, bounded_date, get_runtime
 from api.errors import problem_responses
+from api.report_letter import LetterQuery, letter_query, lettered
 from api.routes.checkpoints import get_certifier
 from api.schemas import clean_text
 from api.security import (
@@ -176,7 +177,8 @@ def chosen_period(runtime: Runtime, name: str | None) -> ReportingPeriod:
     return last_closed_period(runtime.clock.today(), start_day)
 
 
-def _answer(report: dict[str, Any], format: Format, name: str) -> Response:
+def _answer(report: dict[str, Any], format: Format, name: str,
+            runtime: Runtime | None = None, letter: LetterQuery | None = None) -> Response:
     headers = {"X-Report-Digest": str(report["digest"]),
                "X-Report-Position": str(report["position"])}
     if format == Format.JSON:
@@ -186,6 +188,8 @@ def _answer(report: dict[str, Any], format: Format, name: str) -> Response:
         render, media = documents.xlsx_bytes, documents.XLSX_MEDIA_TYPE
     else:
         render, media = documents.docx_bytes, documents.DOCX_MEDIA_TYPE
+        if runtime is not None:  # a Word report goes out as a letter, signed on a day
+            report = lettered(runtime, report, letter)
     filename = f"bao-cao-{name}-{report['as_of']}.{format.value}"
     headers["Content-Disposition"] = documents.attachment(filename)
     return Response(render(report), media_type=media, headers=headers)
@@ -201,11 +205,12 @@ def cadre_quality(as_of: AsOfQuery = None, known_at: KnownAtQuery = None,
                   tier: TierQuery = None, unit_id: UnitQuery = None,
                   format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
                   runtime: Runtime = Depends(get_runtime),
-            certifier: Certifier = Depends(get_certifier)) -> Response:
+            certifier: Certifier = Depends(get_certifier),
+            letter: LetterQuery = Depends(letter_query)) -> Response:
     m = _moment(runtime, as_of, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.cadre_quality(runtime.read_model, m, tier, unit_id)
-    return _answer(certifier.seal_report(report), format, "chat-luong-can-bo")
+    return _answer(certifier.seal_report(report), format, "chat-luong-can-bo", runtime, letter)
 
 
 @router.get("/reports/evaluations", response_model=None, responses=_responses(EvaluationsOut),
@@ -219,12 +224,13 @@ def evaluations(period: Annotated[str, Query(max_length=16, description="YYYY or
                                 "day"), AfterValidator(bounded_date)] = None,
                 format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
                 runtime: Runtime = Depends(get_runtime),
-            certifier: Certifier = Depends(get_certifier)) -> Response:
+            certifier: Certifier = Depends(get_certifier),
+            letter: LetterQuery = Depends(letter_query)) -> Response:
     _, last = reports.period_days(period)
     m = _moment(runtime, as_of or last, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.evaluations(runtime.read_model, period, m, tier, unit_id, as_of=m.as_of)
-    return _answer(certifier.seal_report(report), format, "danh-gia")
+    return _answer(certifier.seal_report(report), format, "danh-gia", runtime, letter)
 
 
 @router.get("/reports/actions", response_model=None, responses=_responses(ActionsOut),
@@ -234,11 +240,12 @@ def actions(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
             tier: TierQuery = None, unit_id: UnitQuery = None,
             format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime),
-            certifier: Certifier = Depends(get_certifier)) -> Response:
+            certifier: Certifier = Depends(get_certifier),
+            letter: LetterQuery = Depends(letter_query)) -> Response:
     m = _moment(runtime, to, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.actions(runtime.read_model, from_, to, m, tier, unit_id)
-    return _answer(certifier.seal_report(report), format, "dieu-dong-bo-nhiem")
+    return _answer(certifier.seal_report(report), format, "dieu-dong-bo-nhiem", runtime, letter)
 
 
 @router.get("/reports/training", response_model=None, responses=_responses(TrainingOut),
@@ -248,11 +255,12 @@ def training(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
              tier: TierQuery = None, unit_id: UnitQuery = None,
              format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
              runtime: Runtime = Depends(get_runtime),
-            certifier: Certifier = Depends(get_certifier)) -> Response:
+            certifier: Certifier = Depends(get_certifier),
+            letter: LetterQuery = Depends(letter_query)) -> Response:
     m = _moment(runtime, to, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.training(runtime.read_model, from_, to, m, tier, unit_id)
-    return _answer(certifier.seal_report(report), format, "dao-tao")
+    return _answer(certifier.seal_report(report), format, "dao-tao", runtime, letter)
 
 
 @router.get("/reports/vettings", response_model=None, responses=_responses(VettingsOut),
@@ -262,11 +270,12 @@ def vettings(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
              tier: TierQuery = None, unit_id: UnitQuery = None,
              format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
              runtime: Runtime = Depends(get_runtime),
-            certifier: Certifier = Depends(get_certifier)) -> Response:
+            certifier: Certifier = Depends(get_certifier),
+            letter: LetterQuery = Depends(letter_query)) -> Response:
     m = _moment(runtime, to, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.vettings(runtime.read_model, from_, to, m, tier, unit_id)
-    return _answer(certifier.seal_report(report), format, "tham-dinh")
+    return _answer(certifier.seal_report(report), format, "tham-dinh", runtime, letter)
 
 
 @router.get("/reports/summary", response_model=None, responses=_responses(SummaryOut),
@@ -278,11 +287,12 @@ def summary(from_: FromQuery, to: ToQuery, known_at: KnownAtQuery = None,
                                                 "default the latest closed on `to`")] = None,
             format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime),
-            certifier: Certifier = Depends(get_certifier)) -> Response:
+            certifier: Certifier = Depends(get_certifier),
+            letter: LetterQuery = Depends(letter_query)) -> Response:
     m = _moment(runtime, to, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.summary(runtime.read_model, from_, to, m, tier, unit_id, period=period)
-    return _answer(certifier.seal_report(report), format, "tong-hop")
+    return _answer(certifier.seal_report(report), format, "tong-hop", runtime, letter)
 
 
 @router.get("/reports/monthly", response_model=None, responses=_responses(SummaryOut),
@@ -297,15 +307,16 @@ def monthly(month: Annotated[str | None, Query(max_length=7, description="YYYY-M
             known_at: KnownAtQuery = None, tier: TierQuery = None, unit_id: UnitQuery = None,
             format: FormatQuery = Format.JSON, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime),
-            certifier: Certifier = Depends(get_certifier)) -> Response:
+            certifier: Certifier = Depends(get_certifier),
+            letter: LetterQuery = Depends(letter_query)) -> Response:
     if month is None:  # the monthly cycle's period: `period`, or the last closed one
         chosen = chosen_period(runtime, period)
         m = _moment(runtime, chosen.last, known_at)
         _check_scope(p, runtime, unit_id, m)
         report = monthly_cycle.period_report(runtime.read_model, chosen, m, tier, unit_id)
-        return _answer(certifier.seal_report(report), format, "thang")
+        return _answer(certifier.seal_report(report), format, "thang", runtime, letter)
     _, last = reports.month_days(month)
     m = _moment(runtime, last, known_at)
     _check_scope(p, runtime, unit_id, m)
     report = reports.monthly(runtime.read_model, month, m, tier, unit_id)
-    return _answer(certifier.seal_report(report), format, "thang")
+    return _answer(certifier.seal_report(report), format, "thang", runtime, letter)

@@ -24,7 +24,7 @@ ENTRY_TYPES = {
     "QualificationObtained": "Văn bằng, trình độ", "Planned": "Quy hoạch",
     "PlanningRemoved": "Đưa ra khỏi quy hoạch", "Disciplined": "Kỷ luật",
     "Vetted": "Thẩm định chính trị", "RelativeAdded": "Quan hệ gia đình",
-    "Commended": "Khen thưởng",
+    "Commended": "Khen thưởng", "Suspended": "Tạm đình chỉ công tác",
     "Corrected": "Đính chính", "Retracted": "Thu hồi", "PersonalDataErased": "Xóa dữ liệu cá nhân",
 }
 # Every event of the log as the audit screen names it (a test holds it complete).

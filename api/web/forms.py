@@ -35,6 +35,7 @@ from api.schemas import (
     PlanningIn,
     QualificationIn,
     RelativeIn,
+    SuspensionIn,
     TitleIn,
     TrainingIn,
     UnitChangeIn,
@@ -212,6 +213,12 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("reason", "Thành tích", "textarea"),
         *decision_fields(),
     ), cadre_routes.commend),
+    Form("tam-dinh-chi", "Tạm đình chỉ công tác", SuspensionIn, (
+        Field("suspended_from", "Từ ngày", "date", True),
+        Field("until", "Đến ngày", "date", True),
+        Field("reason", "Lý do", "textarea", True),
+        *decision_fields(),
+    ), cadre_routes.suspend),
     Form("tham-dinh", "Thẩm định chính trị", VettingIn, (
         Field("vetted_on", "Ngày thẩm định", "date", True),
         Field("purpose", "Mục đích", required=True),

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from api import documents
 from api.documents_cv import DOCX_MEDIA_TYPE
 from api.errors import TooManyFailures, status_of
+from api.report_letter import lettered
 from api.routes.archive import cv_file
 from api.routes.correction_requests import own_requests
 from api.routes.reports import chosen_period
@@ -783,7 +784,8 @@ def report_file(request: Request) -> Response:
     fmt = request.query_params.get("dinh_dang", "xlsx")
     stem = f"bao-cao-{report['report']}-{report['as_of']}"
     if fmt == "docx":
-        content, media, name = documents.docx_bytes(report), documents.DOCX_MEDIA_TYPE, stem
+        content = documents.docx_bytes(lettered(runtime_of(request), report))
+        media, name = documents.DOCX_MEDIA_TYPE, stem
     else:
         content, media, name = documents.xlsx_bytes(report), documents.XLSX_MEDIA_TYPE, stem
         fmt = "xlsx"

@@ -251,6 +251,14 @@ def _evaluation(w: World, s: str) -> dict[str, Any]:
             "decided_on": date(year, 3 * quarter - 2, 20).isoformat()}
 
 
+def _suspension(w: World, s: str) -> dict[str, Any]:
+    # A cadre is suspended once at a time: each request takes a fortnight of its own.
+    start = date(2000, 1, 1) + timedelta(days=16 * next(_periods))
+    return {"suspended_from": start.isoformat(),
+            "until": (start + timedelta(days=14)).isoformat(),
+            "reason": "Để xem xét, xử lý kỷ luật", "decision": dec(start)}
+
+
 def _ending(w: World, s: str) -> dict[str, Any]:
     code = w.holding(s, on(fresh()))
     return {"unit_id": str(w.unit(s)), "title_code": code, "reason": "mien_nhiem",
@@ -322,6 +330,8 @@ MATRIX: dict[tuple[str, str], Row] = {
             "form": "giay_khen", "level": "cap_huyen", "decided_on": "2020-06-01",
             "decision": dec(date(2020, 6, 1)), "reason": "Hoàn thành xuất sắc nhiệm vụ"}),
         writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/suspensions"): Row(
+        _cadre_write("suspensions", _suspension), writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/relatives"): Row(
         _cadre_write("relatives", lambda w, s: {"relation": "con", "full_name": "Nguyễn Văn Bé",
                                                 "born_year": 2010}), writes()),

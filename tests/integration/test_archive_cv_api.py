@@ -105,7 +105,7 @@ def test_cv_as_of_a_date_with_work_history_and_read_audit(
                      "Nữ", "Kiến Thụy, Hải Phòng", "031180001234", "19/5/2005", "Cao cấp",
                      "Trưởng phòng – Phòng Nội vụ", "03/2016 – 03/2021", "03/2021 – nay",
                      "QĐ số 12-QĐ/QU", "Học viện Chính trị khu vực I", "Tại chức",
-                     "Trần Văn Hùng", "Chồng", "Khiển trách", f"(position) {head}"):
+                     "Trần Văn Hùng", "Chồng", "Khiển trách", f"vị trí sổ ghi {head}"):
         assert expected in text, expected
 
     # As of 2018: one holding, then still going; no later training or discipline.

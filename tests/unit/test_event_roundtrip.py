@@ -57,6 +57,7 @@ from domain.values import (
     StateManagement,
     TitleStandards,
     TrainingMode,
+    UnitLevel,
     VettingConclusion,
 )
 from infra.clock import PinnedClock
@@ -123,7 +124,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         standards=TitleStandards(min_political_theory=PoliticalTheory.TRUNG_CAP,
                                  min_state_management=StateManagement.CVC,
                                  min_education=Education.DAI_HOC, max_age_first_appointment=55),
-        recorded_by="ban_to_chuc")],
+        recorded_by="ban_to_chuc", unit_kinds=("phong",),
+        levels=(UnitLevel.HUYEN, UnitLevel.XA)), dict(
+        code="chuyen_vien", name="Chuyên viên", is_head=False, management_tier="co_so",
+        rank=1, sector=None, standards=TitleStandards(), recorded_by="ban_to_chuc",
+        unit_kinds=None, levels=None)],
     "Cadre.Registered": [dict(
         full_name="Nguyễn Thị Thu Hằng", gender=Gender.NU, born_on=date(1978, 9, 2),
         party_joined_on=date(2003, 5, 19), education=Education.THAC_SI,
@@ -195,6 +200,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         dict(form=CommendationForm.GIAY_KHEN, level=None, reason=None,
              effective_on=date(2023, 12, 28), decision=DECISION_NO_SIGNER_ID,
              recorded_by="ban_to_chuc")],
+    "Cadre.Suspended": [dict(
+        until=date(2025, 4, 15), reason="Để xem xét, xử lý kỷ luật theo Kết luận kiểm tra số "
+        "12-KL/UBKT", effective_on=date(2025, 4, 1), decision=DECISION,
+        recorded_by="ban_to_chuc")],
     "Cadre.RelativeAdded": [dict(
         relative_id=RELATIVE, relation=Relation.CHONG, relative_cadre_id=SIGNER,
         sensitive={"full_name": "Trần Quốc Bảo", "born_year": 1976},
@@ -618,6 +627,22 @@ def test_unit_registered_v1_maps_the_demo_kinds_to_codes(app: HosoApplication) -
         (stored,) = app.recorder.select_events(unit_id)
         assert app.mapper.to_domain_event(stored).kind == expected
     assert app.repository.get(unit_id).kind == "dang_uy"
+
+
+def test_title_registered_v1_fits_every_unit(app: HosoApplication) -> None:
+    """Titles registered before they declared their units fit every unit, as they did."""
+    title_id = Title.create_id("pho_chu_tich_cu")
+    v1 = StoredEvent(originator_id=title_id, originator_version=1,
+                     topic=get_topic(Title.Registered),
+                     state=app.mapper.transcoder.encode(dict(
+                         timestamp=datetime(2008, 4, 1, 2, 0, tzinfo=UTC),
+                         originator_topic=get_topic(Title), code="pho_chu_tich_cu",
+                         name="Phó Chủ tịch", is_head=False, management_tier="quan_uy", rank=8,
+                         sector=None, standards=TitleStandards(), recorded_by="nhap_lieu")))
+    app.recorder.insert_events([v1])
+    title = app.repository.get(title_id)
+    assert (title.unit_kinds, title.levels) == (None, None)
+    assert title.fits("ubnd", UnitLevel.XA) and title.fits("chi_bo", None)
 
 
 def test_upcasters_cover_every_version_step() -> None:
