@@ -83,6 +83,19 @@ def anyone() -> dict[str, tuple[str, str]]:
     return {role: ("200", "200") for role in ROLES}
 
 
+def admin_only(done: str = "200") -> dict[str, tuple[str, str]]:
+    return {role: ((done, done) if role == "admin" else
+                   (SIGN_IN, SIGN_IN) if role == "anonymous" else ("403", "403"))
+            for role in ROLES}
+
+
+def _issued(w: World) -> str:
+    """A fresh token's name, for the revocation row (each call revokes one)."""
+    name = f"thu-hoi-{fresh()}"
+    AccessStore(w.runtime.engine, w.runtime.clock).create_token(name=name, role="inspector")
+    return name
+
+
 def signed_in(done: str = "200") -> dict[str, tuple[str, str]]:
     return {role: ((SIGN_IN, SIGN_IN) if role == "anonymous" else (done, done))
             for role in ROLES}
@@ -172,6 +185,15 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
                                              "reason": "Cần xác minh"}, None),
         {**oversight(), "admin": ("303", "303"), "inspector": ("303", "303")}),
     ("GET", "/kiem-tra"): WebRow(lambda w, s: ("/kiem-tra", None, None), oversight()),
+    # Access tokens: the administrator's only, as `hoso token create|list|revoke`.
+    ("GET", "/quan-tri/ma-truy-cap"): WebRow(lambda w, s: ("/quan-tri/ma-truy-cap", None, None),
+                                             admin_only()),
+    ("POST", "/quan-tri/ma-truy-cap"): WebRow(
+        lambda w, s: ("/quan-tri/ma-truy-cap", {"name": f"Tổ chức {fresh()}", "role": "personnel",
+                                               "unit_id": str(w.unit(s))}, None), admin_only()),
+    ("POST", "/quan-tri/ma-truy-cap/thu-hoi"): WebRow(
+        lambda w, s: ("/quan-tri/ma-truy-cap/thu-hoi", {"name": _issued(w)}, None),
+        admin_only("303")),
     # Inspection casework: as GET/POST /api/v1/inspection-*.
     ("GET", "/ke-hoach-kiem-tra"): WebRow(lambda w, s: ("/ke-hoach-kiem-tra", None, None),
                                           oversight()),

@@ -34,16 +34,20 @@ class VisibleText(HTMLParser):
         super().__init__()
         self.parts: list[str] = []
         self._hidden = 0
+        self._stack: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+        # A cell marked data-user-text shows what a user typed (a token's name): data.
+        if tag in ("script", "style") or any(n == "data-user-text" for n, _ in attrs):
             self._hidden += 1
+            self._stack.append(tag)
         for name, value in attrs:
             if name in ("placeholder", "title", "aria-label") and value:
                 self.parts.append(value)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if self._stack and self._stack[-1] == tag:
+            self._stack.pop()
             self._hidden -= 1
 
     def handle_data(self, data: str) -> None:
@@ -139,3 +143,34 @@ def test_a_malformed_address_is_an_html_page_not_json(
                      headers={"Authorization": f"Bearer {w.tokens['admin']}"})
     assert api.status_code == 422 and api.headers["content-type"].startswith(
         "application/problem+json")
+
+
+def test_the_administrator_issues_and_revokes_a_token_on_the_web(
+        world: tuple[World, TestClient]) -> None:  # noqa: F811
+    w, client = world
+    admin = sign_in(client, w.tokens["admin"])
+    issued = call(client, admin, "POST", "/quan-tri/ma-truy-cap",
+                  {"name": "Tổ chức phường Web", "role": "personnel",
+                   "unit_id": str(w.unit("in")), "expires_days": "30"}, None)
+    assert issued.status_code == 200, issued.text[:300]
+    found = re.search(r'id="ma-moi">([^<]+)<', issued.text)
+    assert found is not None and untranslated(issued.text) == []
+    token = found.group(1)
+    officer = sign_in(client, token)  # the new token works, scoped to its unit
+    assert call(client, officer, "GET", f"/can-bo?unit_id={w.unit('in')}", None,
+                None).status_code == 200
+    assert call(client, officer, "GET", "/quan-tri/ma-truy-cap", None, None).status_code == 403
+    listed = call(client, admin, "GET", "/quan-tri/ma-truy-cap", None, None)
+    assert "Tổ chức phường Web" in listed.text and token not in listed.text
+    again = call(client, admin, "POST", "/quan-tri/ma-truy-cap",
+                 {"name": "Tổ chức phường Web", "role": "personnel",
+                  "unit_id": str(w.unit("in"))}, None)
+    assert again.status_code == 400 and untranslated(again.text) == []
+    needs_unit = call(client, admin, "POST", "/quan-tri/ma-truy-cap",
+                      {"name": "Lãnh đạo không đơn vị", "role": "leader"}, None)
+    assert needs_unit.status_code == 400 and "cần chọn đơn vị" in needs_unit.text
+    revoked = call(client, admin, "POST", "/quan-tri/ma-truy-cap/thu-hoi",
+                   {"name": "Tổ chức phường Web"}, None)
+    assert revoked.status_code == 303
+    gone = call(client, officer, "GET", "/can-bo", None, None)
+    assert gone.status_code == 303 and "/dang-nhap" in gone.headers["location"]
