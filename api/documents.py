@@ -309,6 +309,40 @@ def provenance(report: Mapping[str, Any]) -> list[tuple[str, str]]:
 # --- Excel -----------------------------------------------------------------------------------
 
 
+def list_xlsx(title: str, headers: list[str], rows: list[list[Any]],
+              about: list[tuple[str, str]]) -> bytes:
+    """A list as a workbook ready to print: a title row, bold repeated headers, landscape, fit
+    to the page width; every text cell written as text."""
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = "Danh sách"
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=12)
+    ws.append(headers)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for row in rows:
+        ws.append(row)
+    for index, header in enumerate(headers, start=1):
+        longest = max([len(str(header))] + [len(str(r[index - 1] or "")) for r in rows])
+        ws.column_dimensions[get_column_letter(index)].width = min(max(longest + 2, 10), 48)
+    ws.freeze_panes = "A3"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    info = book.create_sheet("Thông tin")
+    for key, value in about:
+        info.append([key, value])
+    info.column_dimensions["A"].width, info.column_dimensions["B"].width = 28, 70
+    write_text_as_text(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def xlsx_bytes(report: Mapping[str, Any]) -> bytes:
     book = Workbook()
     first = book.active

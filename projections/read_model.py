@@ -259,25 +259,63 @@ class ReadModel:
         return dict(row) if row else None
 
     def cadres(self, m: Moment, q: str | None = None, unit_id: UUID | None = None,
-               limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+               limit: int = 50, offset: int = 0, *, gender: str | None = None,
+               party_member: bool | None = None, sort: str = "name") -> list[dict[str, Any]]:
+        """Cadres in force at `m` by name (diacritics folded), within a unit's subtree (holding
+        a post there on `as_of`), of a gender or party membership; sorted by name (default) or
+        birth date."""
         with self.engine.connect() as conn:
             t = self._tables(conn)
             c = t.cadres
-            query = select(c.c.cadre_id, c.c.full_name, c.c.gender, c.c.born_on).where(
-                in_force(c, m.position))
-            if q and fold(q).strip():
-                for word in fold(q).split():
-                    query = query.where(c.c.name_folded.contains(word, autoescape=True))
-            if unit_id is not None:
-                h = t.holdings
-                ids = self.subtree(unit_id, m)
-                query = query.where(c.c.cadre_id.in_(
-                    select(h.c.cadre_id).where(h.c.unit_id.in_(ids),
-                                               in_force(h, m.position),
-                                               held_on(h, m.as_of))))
-            query = query.order_by(c.c.name_folded, c.c.cadre_id).limit(limit).offset(offset)
+            query = self._cadre_filter(t, select(c.c.cadre_id, c.c.full_name, c.c.gender,
+                                                  c.c.born_on), m, q, unit_id, gender,
+                                       party_member)
+            order = (c.c.born_on, c.c.name_folded) if sort == "born_on" else (c.c.name_folded,)
+            query = query.order_by(*order, c.c.cadre_id).limit(limit).offset(offset)
             return [dict(id=r.cadre_id, full_name=r.full_name, gender=r.gender,
                          born_on=r.born_on) for r in conn.execute(query)]
+
+    def count_cadres(self, m: Moment, q: str | None = None, unit_id: UUID | None = None, *,
+                     gender: str | None = None, party_member: bool | None = None) -> int:
+        """How many `cadres` would list without a page limit."""
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            query = self._cadre_filter(t, select(func.count()).select_from(t.cadres), m, q,
+                                       unit_id, gender, party_member)
+            return int(conn.execute(query).scalar() or 0)
+
+    def _cadre_filter(self, t: ReadTables, query: Any, m: Moment, q: str | None,
+                      unit_id: UUID | None, gender: str | None,
+                      party_member: bool | None) -> Any:
+        c = t.cadres
+        query = query.where(in_force(c, m.position))
+        if q and fold(q).strip():
+            for word in fold(q).split():
+                query = query.where(c.c.name_folded.contains(word, autoescape=True))
+        if gender:
+            query = query.where(c.c.gender == gender)
+        if party_member is not None:
+            joined = and_(c.c.party_joined_on.is_not(None), c.c.party_joined_on <= m.as_of)
+            query = query.where(joined if party_member else ~joined)
+        if unit_id is not None:
+            h = t.holdings
+            ids = self.subtree(unit_id, m)
+            query = query.where(c.c.cadre_id.in_(
+                select(h.c.cadre_id).where(h.c.unit_id.in_(ids), in_force(h, m.position),
+                                           held_on(h, m.as_of))))
+        return query
+
+    def current_posts(self, cadre_ids: list[UUID], m: Moment) -> dict[UUID, dict[str, Any]]:
+        """Each cadre's most senior post held on `as_of` (title and unit names), for a list."""
+        if not cadre_ids:
+            return {}
+        with self.engine.connect() as conn:
+            t = self._tables(conn)
+            rows = self._holding_rows(conn, t, m, t.holdings.c.cadre_id.in_(cadre_ids))
+        found: dict[UUID, dict[str, Any]] = {}
+        for row in rows:  # most senior first
+            found.setdefault(row["cadre_id"], row)
+        return found
 
     def people_like(self, *, national_id: str | None, full_name: str,
                     born_on: date) -> tuple[list[UUID], list[UUID]]:

@@ -413,6 +413,54 @@ def units_page(request: Request) -> Response:
 # --- cadres ----------------------------------------------------------------------------------
 
 
+PAGE_SIZE = 50
+SORTS = {"ten": "name", "ngay_sinh": "born_on"}
+
+
+@dataclass(frozen=True)
+class CadreList:
+    """The cadre list a query asks for: filters, one page, and each one's current post."""
+
+    filters: dict[str, str]
+    total: int
+    page: int
+    pages: int
+    cadres: list[dict[str, Any]]
+
+
+def _cadre_list(request: Request, v: Visitor, runtime: Runtime, tc: TimeControls,
+                limit: int | None = None) -> CadreList:
+    q = request.query_params
+    text = (q.get("q") or "").strip() or None
+    unit_id = _uuid(q.get("unit_id"))
+    if v.principal.role in (LEADER, PERSONNEL):
+        unit_id = unit_id or v.principal.unit_id
+    if unit_id is not None:
+        check_read_unit(v.principal, runtime, unit_id, tc.moment)
+    gender = q.get("gioi_tinh") if q.get("gioi_tinh") in ("nam", "nu") else None
+    party = {"co": True, "khong": False}.get(q.get("dang_vien") or "")
+    sort = SORTS.get(q.get("sap_xep") or "", "name")
+    model = runtime.read_model
+    total = model.count_cadres(tc.moment, text, unit_id, gender=gender, party_member=party)
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(max(int(q.get("trang") or 1) if (q.get("trang") or "1").isdigit() else 1, 1),
+                 pages)
+    found = model.cadres(tc.moment, q=text, unit_id=unit_id,
+                         limit=limit or PAGE_SIZE, offset=0 if limit else (number - 1) * PAGE_SIZE,
+                         gender=gender, party_member=party, sort=sort)
+    posts = model.current_posts([c["id"] for c in found], tc.moment)
+    for c in found:
+        post = posts.get(c["id"])
+        c["post"] = post["title_name"] if post else ""
+        c["unit"] = post["unit_name"] if post else ""
+    record_reads(request.app.state.access, v.principal, [c["id"] for c in found], "search",
+                 tc.moment)
+    filters = {"q": text or "", "unit_id": str(unit_id or ""), "gioi_tinh": gender or "",
+               "dang_vien": q.get("dang_vien") or "", "sap_xep": q.get("sap_xep") or "ten",
+               "as_of": tc.as_of}
+    return CadreList(filters, total, number, pages, found)
+
+
 @router.get("/can-bo", name="web_cadres")
 @screen
 def cadres_page(request: Request) -> Response:
@@ -420,16 +468,34 @@ def cadres_page(request: Request) -> Response:
     require_role(v.principal, *READERS)
     runtime = runtime_of(request)
     tc = time_controls(request, runtime)
-    q = (request.query_params.get("q") or "").strip() or None
-    unit_id = _uuid(request.query_params.get("unit_id"))
-    if v.principal.role in (LEADER, PERSONNEL):
-        unit_id = unit_id or v.principal.unit_id
-    if unit_id is not None:
-        check_read_unit(v.principal, runtime, unit_id, tc.moment)
-    found = runtime.read_model.cadres(tc.moment, q=q, unit_id=unit_id, limit=100)
-    record_reads(request.app.state.access, v.principal, [c["id"] for c in found], "search",
-                 tc.moment)
-    return page(request, "cadres.html", {"v": v, "tc": tc, "q": q or "", "cadres": found})
+    listed = _cadre_list(request, v, runtime, tc)
+    query = {k: val for k, val in listed.filters.items() if val}
+    return page(request, "cadres.html", {
+        "v": v, "tc": tc, "q": listed.filters["q"], "cadres": listed.cadres, "list": listed,
+        "units": _tree(_scoped_units(v, runtime, tc.moment)),
+        "page_query": lambda n: urlencode({**query, "trang": n}),
+        "file_query": urlencode(query)})
+
+
+@router.get("/can-bo/tai-ve", name="web_cadres_file")
+@screen
+def cadres_file(request: Request) -> Response:
+    """The same list, every page of it (up to 10,000), as a workbook to print or file."""
+    v = visitor_of(request)
+    require_role(v.principal, *READERS)
+    runtime = runtime_of(request)
+    tc = time_controls(request, runtime)
+    listed = _cadre_list(request, v, runtime, tc, limit=10_000)
+    rows = [[i, c["full_name"], display.code_label(c["gender"]), display.vn_date(c["born_on"]),
+             c["post"], c["unit"]] for i, c in enumerate(listed.cadres, start=1)]
+    about = [("Tại ngày", display.vn_date(tc.moment.as_of)),
+             ("Ghi nhận đến", display.vn_instant(tc.moment.known_at)),
+             ("Vị trí sổ ghi", str(tc.moment.position)), ("Số người", str(len(rows)))]
+    content = documents.list_xlsx("Danh sách cán bộ", ["STT", "Họ và tên", "Giới tính",
+                                                       "Ngày sinh", "Chức vụ", "Đơn vị"],
+                                  rows, about)
+    return Response(content, media_type=documents.XLSX_MEDIA_TYPE, headers={
+        **SECURITY_HEADERS, "Content-Disposition": documents.attachment("danh-sach-can-bo.xlsx")})
 
 
 @router.get("/can-bo/{cadre_id}", name="web_cadre")

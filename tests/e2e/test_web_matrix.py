@@ -125,6 +125,8 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
                                web_reads()),
     ("GET", "/can-bo"): WebRow(lambda w, s: ("/can-bo", None, {"unit_id": str(w.unit(s))}),
                                web_reads()),
+    ("GET", "/can-bo/tai-ve"): WebRow(
+        lambda w, s: ("/can-bo/tai-ve", None, {"unit_id": str(w.unit(s))}), web_reads()),
     ("GET", "/can-bo/{cadre_id}"): WebRow(lambda w, s: (f"/can-bo/{w.cadre(s)}", None, None),
                                           web_reads(self_in="200")),
     ("GET", "/can-bo/{cadre_id}/so-yeu-ly-lich"): WebRow(

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from io import BytesIO
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from api.web.display import EVENT_NAMES
 from api.web.forms import FORMS
@@ -174,3 +176,25 @@ def test_the_administrator_issues_and_revokes_a_token_on_the_web(
     assert revoked.status_code == 303
     gone = call(client, officer, "GET", "/can-bo", None, None)
     assert gone.status_code == 303 and "/dang-nhap" in gone.headers["location"]
+
+
+def test_the_cadre_list_pages_filters_shows_posts_and_downloads(
+        world: tuple[World, TestClient]) -> None:  # noqa: F811
+    w, client = world
+    admin = sign_in(client, w.tokens["admin"])
+    unit = w.unit("in")
+    shown = call(client, admin, "GET", "/can-bo", None, {"unit_id": str(unit)})
+    assert shown.status_code == 200 and untranslated(shown.text) == []
+    assert "Chức vụ" in shown.text and "UBND phường A" in shown.text
+    women = call(client, admin, "GET", "/can-bo", None, {"unit_id": str(unit),
+                                                         "gioi_tinh": "nu"})
+    men = call(client, admin, "GET", "/can-bo", None, {"unit_id": str(unit), "gioi_tinh": "nam"})
+    assert ">Nam<" not in women.text.split("<tbody>")[1] and ">Nữ<" not in men.text.split(
+        "<tbody>")[1]
+    file = call(client, admin, "GET", "/can-bo/tai-ve", None, {"unit_id": str(unit)})
+    assert file.status_code == 200
+    sheet = load_workbook(BytesIO(file.content))["Danh sách"]
+    assert [c.value for c in sheet[2]] == ["STT", "Họ và tên", "Giới tính", "Ngày sinh",
+                                            "Chức vụ", "Đơn vị"]
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows in ("2:2", "$2:$2")
+    assert sheet.max_row >= 3
