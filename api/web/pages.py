@@ -515,12 +515,21 @@ def cadre_page(request: Request, cadre_id: UUID) -> Response:
     record_read(access, v.principal, cadre_id, "record", m)
     titles = {t["code"]: t["name"] for t in runtime.read_model.titles()}
     written = request.query_params.get("ghi")
+    # The timeline by effective date, newest first (the log's order is when it was recorded);
+    # filtered by entry type, and without the superseded entries when asked.
+    kinds = sorted({e["type"] for e in entries}, key=lambda t: display.ENTRY_TYPES.get(t, t))
+    kind = request.query_params.get("loai") or ""
+    current_only = request.query_params.get("hien_hanh") == "1"
+    shown = [e for e in entries if (not kind or e["type"] == kind)
+             and (not current_only or e["status"] == "in_force")]
+    shown.sort(key=lambda e: (e.get("effective_on") or date.min, e["position"]), reverse=True)
     return page(request, "cadre.html", {
+        "kinds": kinds, "kind": kind, "current_only": current_only, "all_entries": len(entries),
         "requests": own_requests(runtime, v.principal, cadre_id, m),
         "derived": runtime.app.derived_yearly_rating(cadre_id, m.as_of.year)
         if v.may("write") and m.as_of.year >= QUARTERLY_FROM else None,
         "asked": request.query_params.get("de_nghi"),
-        "v": v, "tc": tc, "p": profile, "entries": list(reversed(entries)), "titles": titles,
+        "v": v, "tc": tc, "p": profile, "entries": shown, "titles": titles,
         "forms": forms.CADRE_FORMS, "written": written, "correctable": forms.FORM_OF_ENTRY,
         "age": (m.as_of.year - profile["born_on"].year
                 - ((m.as_of.month, m.as_of.day) < (profile["born_on"].month,

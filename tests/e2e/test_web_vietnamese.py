@@ -198,3 +198,22 @@ def test_the_cadre_list_pages_filters_shows_posts_and_downloads(
                                             "Chức vụ", "Đơn vị"]
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows in ("2:2", "$2:$2")
     assert sheet.max_row >= 3
+
+
+def test_the_timeline_runs_by_effective_date_and_filters(
+        world: tuple[World, TestClient]) -> None:  # noqa: F811
+    w, client = world
+    admin = sign_in(client, w.tokens["admin"])
+    cadre = w.cadre("in")
+    for period, decided in (("2025", "28/12/2025"), ("2023", "20/12/2023")):
+        done = call(client, admin, "POST", f"/can-bo/{cadre}/ghi/danh-gia",
+                    {"period": period, "rating": "HTTNV", "decided_on": decided}, None)
+        assert done.status_code in (303, 409), done.text[:200]
+    page = call(client, admin, "GET", f"/can-bo/{cadre}", None, None)
+    days = re.findall(r'<div class="when">(\d\d/\d\d/\d{4})</div>', page.text)
+    ordered = [tuple(reversed(d.split("/"))) for d in days]
+    assert ordered == sorted(ordered, reverse=True), days
+    only = call(client, admin, "GET", f"/can-bo/{cadre}", None, {"loai": "Evaluated"})
+    kinds = set(re.findall(r'<span class="type">([^<]+)</span>', only.text))
+    assert kinds == {"Đánh giá, xếp loại"}, kinds
+    assert untranslated(only.text) == []
