@@ -53,8 +53,11 @@ def serving_copy(settings: Settings, out: Path) -> Settings:
 class Server:
     def __init__(self, settings: Settings) -> None:
         self.port = _free_port()
-        env = {**os.environ, "HOSO_DATABASE_URL": settings.database_url,
-               "HOSO_ADMIN_TOKEN": TOKEN}
+        # The server runs on the bench's clock (the host's, BENCH_CLOCK), whatever pinned
+        # clock the calling process has: the requests carry that clock's today.
+        env = {**{k: v for k, v in os.environ.items()
+                  if k not in ("HOSO_CLOCK_AT", "HOSO_CLOCK_ANCHOR")},
+               "HOSO_DATABASE_URL": settings.database_url, "HOSO_ADMIN_TOKEN": TOKEN}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
