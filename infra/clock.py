@@ -31,9 +31,11 @@ class PinnedClock:
     timeouts and expiries still behave; `move_to` jumps.
 
     Without an anchor it ticks with elapsed (monotonic) time since it was made. With `anchor`,
-    the host's wall-clock reading (Unix seconds) at which the clock showed `start`, every clock
-    made from the same pair shows the same instant, in this process or another (a test and the
-    server it starts)."""
+    the host's monotonic reading (`anchor_reading`) at which the clock showed `start`, every
+    clock made from the same pair shows the same instant, in this process or another (a test
+    and the server it starts). The monotonic clock is the host's, shared by its processes, and
+    nothing moves it: a wall clock set or mocked differently in each process (as the suite's
+    shifted runs do, each process from its own start) would put a server behind its test."""
 
     def __init__(self, start: datetime, *, tick: bool = True, anchor: float | None = None) -> None:
         if start.tzinfo is None:
@@ -45,7 +47,7 @@ class PinnedClock:
 
     def _elapsed(self) -> float:
         if self._anchor is not None:
-            return time.time() - self._anchor
+            return time.monotonic() - self._anchor
         return time.monotonic() - self._since
 
     @classmethod
@@ -80,7 +82,8 @@ def clock_from(settings: Settings) -> Clock:
 BENCH_CLOCK: Clock = SystemClock()
 
 
-def wall_reading() -> float:
-    """The host's wall clock in Unix seconds: what `HOSO_CLOCK_ANCHOR` is given, so that every
-    process pinned together (a test suite and the servers it starts) shows the same instant."""
-    return time.time()
+def anchor_reading() -> float:
+    """The host's monotonic clock in seconds: what `HOSO_CLOCK_ANCHOR` is given, so that every
+    process pinned together on this host (a test suite and the servers it starts) shows the
+    same instant."""
+    return time.monotonic()

@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     # Start the process's clock at this instant (ISO 8601 with offset) and let it tick from there:
     # for tests, training rooms and demos of a chosen day. Unset in production: the system clock.
     clock_at: datetime | None = None
-    # Host wall-clock reading (Unix seconds) at which the clock showed `clock_at`, so that
-    # several processes pinned together agree (HOSO_CLOCK_ANCHOR; default: when each starts).
+    # The host's monotonic reading (`infra.clock.anchor_reading`) at which the clock showed
+    # `clock_at`, so that several processes on this host pinned together agree
+    # (HOSO_CLOCK_ANCHOR; default: when each starts).
     clock_anchor: float | None = None
     # The Ed25519 private key file (`hoso keys create`) that signs checkpoints and report
     # certificates; kept outside the database. Unset: the service signs nothing.

@@ -18,14 +18,14 @@ import psycopg
 import pytest
 
 from domain.calendar import VIETNAM, Clock
-from infra.clock import clock_from, wall_reading
+from infra.clock import anchor_reading, clock_from
 from infra.persistence import create_database_if_missing, drop_database, postgres_parts
 from infra.settings import Settings
 
 SUITE_DAY = date(2026, 11, 24)
 SUITE_AT = datetime(2026, 11, 24, 9, 0, tzinfo=VIETNAM)
 os.environ["HOSO_CLOCK_AT"] = SUITE_AT.isoformat()
-os.environ["HOSO_CLOCK_ANCHOR"] = repr(wall_reading())
+os.environ["HOSO_CLOCK_ANCHOR"] = repr(anchor_reading())
 
 
 def suite_clock() -> Clock:
