@@ -15,6 +15,13 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import bounded_date
+from domain.job_position import (
+    Competency,
+    CompetencyFramework,
+    PositionGroup,
+    PositionStandards,
+    RegisterJobPosition,
+)
 from domain.values import (
     ActionKind,
     CommendationForm,
@@ -576,3 +583,81 @@ class CosignatureReceipt(BaseModel):
     position: int = Field(description="the last log position the checkpoint covers")
     size: int
     witnesses: list[str]
+
+
+# --- job positions (vị trí việc làm) ---------------------------------------------------------
+
+
+class PositionStandardsIn(BaseModel):
+    """Tiêu chuẩn of a job position from `valid_from`, with the text it rests on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    valid_from: Day
+    source: Text
+    education: Education | None = None
+    political_theory: PoliticalTheory | None = None
+    state_management: StateManagement | None = None
+    it: Text | None = None
+    language: Text | None = None
+    experience_years: Annotated[int, Field(ge=0, le=60)] | None = None
+
+    def to_domain(self) -> PositionStandards:
+        return PositionStandards(**self.model_dump())
+
+
+class CompetencyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text
+    level: Annotated[int, Field(ge=1, le=5)]
+
+
+class CompetencyFrameworkIn(BaseModel):
+    """Khung năng lực of a job position from `valid_from`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    valid_from: Day
+    source: Text
+    competencies: list[CompetencyIn] = Field(min_length=1, max_length=60)
+
+    def to_domain(self) -> CompetencyFramework:
+        return CompetencyFramework(
+            valid_from=self.valid_from, source=self.source,
+            competencies=tuple(Competency(name=c.name, level=c.level)
+                               for c in self.competencies))
+
+
+class JobPositionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: UUID
+    code: Code
+    name: Text
+    group: PositionGroup
+    standards: list[PositionStandardsIn] = Field(default=[], max_length=20)
+    frameworks: list[CompetencyFrameworkIn] = Field(default=[], max_length=20)
+
+    def to_domain(self, recorded_by: str) -> RegisterJobPosition:
+        return RegisterJobPosition(
+            unit_id=self.unit_id, code=self.code, name=self.name, group=self.group,
+            standards=tuple(s.to_domain() for s in self.standards),
+            frameworks=tuple(f.to_domain() for f in self.frameworks), recorded_by=recorded_by)
+
+
+class JobPositionOut(Row):
+    id: UUID
+    unit_id: UUID
+    code: str
+    name: str
+    group: str
+    standards: list[dict[str, Any]]
+    frameworks: list[dict[str, Any]]
+    # The versions in force on as_of (None: none yet).
+    standards_in_force: dict[str, Any] | None = None
+    framework_in_force: dict[str, Any] | None = None
+
+
+class JobPositionsOut(Answer):
+    job_positions: list[JobPositionOut]

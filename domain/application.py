@@ -28,6 +28,7 @@ from domain.correction_requests import (
 )
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
+from domain.job_position import JobPosition, RegisterJobPosition
 from domain.oversight import FindingReview, review_id_for
 from domain.record import FACT_TYPES
 from domain.report_submission import ReportSubmission, SubmitReport, submission_id_for
@@ -808,6 +809,26 @@ class HosoApplication(Application[UUID]):
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, ReportSubmission) else None
+
+    # --- job positions (vị trí việc làm) ------------------------------------------------------
+
+    def register_job_position(self, command: RegisterJobPosition) -> Receipt:
+        unit = self.unit(command.unit_id)
+        if unit.ended_on is not None:
+            raise Conflict("Đơn vị đã giải thể hoặc sáp nhập (unit has ended)",
+                           code="unit_ended", field="unit_id")
+        command = replace(command, code=nfc(command.code), name=nfc(command.name))
+        position = JobPosition.register(command)
+        if self._exists(position.id):
+            raise Conflict(f"Mã vị trí việc làm '{command.code}' đã có ở đơn vị này (job "
+                           "position code already used in the unit)", code="duplicate_code",
+                           field="code")
+        return self._commit(position)
+
+    def job_position(self, position_id: UUID, field: str = "job_position_id") -> JobPosition:
+        return self._one(position_id, JobPosition, NotFound(
+            "Không tìm thấy vị trí việc làm (unknown job position)",
+            code="job_position_not_found", field=field))
 
     def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:
         return [self.repository.get(i) for i in ids]

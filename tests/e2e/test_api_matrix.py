@@ -289,6 +289,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: (f"/api/v1/units/{w.child_unit(s)}/changes",
                       {"change": "rename", "effective_on": "2016-01-01",
                        "new_name": f"Tên mới {fresh()}"}, None), writes()),
+    ("POST", "/api/v1/job-positions"): Row(
+        lambda w, s: ("/api/v1/job-positions", {
+            "unit_id": str(w.unit(s)), "code": f"VTVL-{fresh()}", "name": "Chuyên viên tổng hợp",
+            "group": "chuyen_mon"}, None), writes()),
     ("POST", "/api/v1/titles"): Row(
         lambda w, s: ("/api/v1/titles", {"code": f"t{fresh()}", "name": "Chức danh",
                                          "is_head": False, "management_tier": "quan_uy"}, None),
@@ -383,6 +387,9 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: ("/api/v1/worklists/term-ends", None, {"unit_id": str(w.unit(s))}),
         scoped_reads()),
     ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
+    ("GET", "/api/v1/job-positions"): Row(
+        lambda w, s: ("/api/v1/job-positions", None, {"unit_id": str(w.unit(s))}),
+        open_reads()),
     ("GET", "/api/v1/cadres/{cadre_id}/evaluations/derived"): Row(
         lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/evaluations/derived", None,
                       {"year": "2026"}), scoped_reads(self_in=200)),

@@ -1,0 +1,93 @@
+"""Issue 17 part 2, through the API on both stores: job positions (vị trí việc làm) with dated
+standards and competency frameworks, a civil servant's employment record in one of them
+(issue 16 "Everyone, not only post holders"), and the two findings they feed."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi.testclient import TestClient
+
+from infra.access import AccessStore
+from tests.conftest import suite_clock
+from tests.integration.test_api_record_fit import refused
+from tests.integration.test_api_record_renewals import District, created, http
+
+__all__ = ["http"]
+
+SOURCE_2020 = "Nghị định 62/2020/NĐ-CP; Thông tư 12/2022/TT-BNV (vị trí việc làm công chức)"
+SOURCE_2025 = "Quyết định của UBND quận về danh mục vị trí việc làm năm 2025"
+
+
+def position_body(unit: str, code: str = "TCKH-01", **more: Any) -> dict[str, Any]:
+    return {"unit_id": unit, "code": code, "name": "Chuyên viên quản lý ngân sách",
+            "group": "chuyen_mon",
+            "standards": [
+                {"valid_from": "2020-01-01", "source": SOURCE_2020, "education": "dai_hoc",
+                 "state_management": "cv", "it": "co_ban", "experience_years": 0},
+                {"valid_from": "2025-07-01", "source": SOURCE_2025, "education": "dai_hoc",
+                 "political_theory": "trung_cap", "state_management": "cv", "it": "co_ban",
+                 "language": "b1", "experience_years": 3}],
+            "frameworks": [{"valid_from": "2023-01-01", "source": SOURCE_2020, "competencies": [
+                {"name": "Lập, thẩm định dự toán ngân sách", "level": 3},
+                {"name": "Ứng dụng công nghệ thông tin", "level": 2}]}],
+            **more}
+
+
+def listed(client: TestClient, **params: str) -> list[dict[str, Any]]:
+    answer = client.get("job-positions", params=params)
+    assert answer.status_code == 200, answer.text
+    rows: list[dict[str, Any]] = answer.json()["job_positions"]
+    return rows
+
+
+def test_a_job_position_carries_dated_standards_and_a_framework(http: TestClient) -> None:
+    d = District(http)
+    made = created(http.post("job-positions", json=position_body(d.tc)))
+    created(http.post("job-positions", json={"unit_id": d.nv, "code": "NV-01",
+                                             "name": "Văn thư", "group": "ho_tro"}))
+    (shown,) = listed(http, unit_id=UUID(d.tc))
+    assert (shown["id"], shown["code"], shown["group"]) == (made["id"], "TCKH-01", "chuyen_mon")
+    assert [s["valid_from"] for s in shown["standards"]] == ["2020-01-01", "2025-07-01"]
+    # As of the clock's day (2026) the 2025 standards are in force; in 2024 the 2020 ones.
+    assert shown["standards_in_force"]["experience_years"] == 3
+    assert shown["standards_in_force"]["source"] == SOURCE_2025
+    (then,) = listed(http, unit_id=d.tc, as_of="2024-06-30")
+    assert then["standards_in_force"]["political_theory"] is None
+    assert then["framework_in_force"]["competencies"][0] == {
+        "name": "Lập, thẩm định dự toán ngân sách", "level": 3}
+    (early,) = listed(http, unit_id=d.tc, as_of="2022-06-30")
+    assert early["framework_in_force"] is None
+    assert {p["code"] for p in listed(http)} == {"TCKH-01", "NV-01"}
+
+
+def test_a_wrong_job_position_is_refused_with_its_field(http: TestClient) -> None:
+    d = District(http)
+    created(http.post("job-positions", json=position_body(d.tc)))
+    before = http.app.state.runtime.log.head()  # type: ignore[attr-defined]
+    refused(http.post("job-positions", json=position_body(d.tc)), 409, "duplicate_code", "code")
+    refused(http.post("job-positions", json=position_body(d.tc, "X", group="quan_ly")), 422,
+            "", "group")
+    bad_level = position_body(d.tc, "Y")
+    bad_level["frameworks"][0]["competencies"][0]["level"] = 6
+    refused(http.post("job-positions", json=bad_level), 422, "",
+            "frameworks.0.competencies.0.level")
+    same_day = position_body(d.tc, "Z")
+    same_day["standards"][1]["valid_from"] = "2020-01-01"
+    refused(http.post("job-positions", json=same_day), 400, "invalid_date", "standards")
+    assert http.app.state.runtime.log.head() == before  # type: ignore[attr-defined]
+    # The same code in another unit is another position.
+    created(http.post("job-positions", json=position_body(d.nv)))
+
+
+def test_personnel_registers_positions_only_in_its_subtree(http: TestClient) -> None:
+    d = District(http)
+    rt = http.app.state.runtime  # type: ignore[attr-defined]
+    token = AccessStore(rt.engine, suite_clock()).create_token(name="nv", role="personnel",
+                                                               unit_id=UUID(d.tc))
+    officer = {"Authorization": f"Bearer {token}"}
+    assert http.post("job-positions", json=position_body(d.tc), headers=officer
+                     ).status_code == 201
+    assert http.post("job-positions", json=position_body(d.nv), headers=officer
+                     ).status_code == 403
