@@ -30,6 +30,7 @@ from domain.values import (
     DisciplineForm,
     DisciplineSystem,
     Education,
+    EmploymentKind,
     EndingReason,
     Gender,
     PoliticalTheory,
@@ -272,6 +273,20 @@ class VettingIn(Command):
     body: Text
 
 
+class EmploymentIn(Command):
+    """Quá trình công tác, diễn biến lương: the employment in force from `effective_on`."""
+
+    unit_id: UUID
+    employment_kind: EmploymentKind
+    job_position_id: UUID | None = None
+    grade_code: Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{3}[a-z]?$")]
+    grade_name: Text
+    salary_step: Annotated[int, Field(ge=1, le=12)]
+    coefficient: Annotated[Decimal, Field(ge=1, le=12, decimal_places=2)]
+    effective_on: Day
+    decision: DecisionIn
+
+
 class SuspensionIn(Command):
     """Tạm đình chỉ công tác: from one day to another (both included), by a decision."""
 
@@ -319,6 +334,7 @@ REPLACEMENT_MODELS: dict[str, type[Command]] = {
     "RelativeAdded": RelativeIn,
     "Commended": CommendationIn,
     "Suspended": SuspensionIn,
+    "Employed": EmploymentIn,
 }
 
 
@@ -449,6 +465,9 @@ class ProfileOut(Answer, Row):
     commendations: list[dict[str, Any]] = []
     # Tạm đình chỉ công tác started by as_of; `active`: as_of falls within it.
     suspensions: list[dict[str, Any]] = []
+    # Quá trình công tác: every employment begun by as_of, and the one in force on it.
+    employments: list[dict[str, Any]] = []
+    employment: dict[str, Any] | None = None
 
 
 class EntryOut(Row):

@@ -29,6 +29,7 @@ from api.schemas import (
     CommendationIn,
     CorrectionIn,
     DisciplineIn,
+    EmploymentIn,
     EndingIn,
     EvaluationIn,
     NominationIn,
@@ -53,6 +54,7 @@ from domain.values import (
     DisciplineForm,
     DisciplineSystem,
     Education,
+    EmploymentKind,
     EndingReason,
     Gender,
     PoliticalTheory,
@@ -91,6 +93,7 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "relation": _codes(Relation),
     "vetting_conclusion": _codes(VettingConclusion),
     "commendation_form": _codes(CommendationForm),
+    "employment_kind": _codes(EmploymentKind),
     "commendation_level": _codes(CommendationLevel),
     "training_mode": _codes(TrainingMode, MODES),
     "unit_change": _codes(UnitChangeKind, UNIT_CHANGES),
@@ -108,7 +111,8 @@ class Field:
     label: str
     kind: str = "text"  # text, date, number, select, textarea, checkbox
     required: bool = False
-    choices: str | None = None  # a key of CHOICES, or "units", "titles", "entries"
+    choices: str | None = None  # a key of CHOICES, or "units", "titles", "entries",
+    # "job_positions"
     hint: str | None = None
 
     @property
@@ -213,6 +217,17 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("reason", "Thành tích", "textarea"),
         *decision_fields(),
     ), cadre_routes.commend),
+    Form("qua-trinh-cong-tac", "Quá trình công tác, ngạch và bậc lương", EmploymentIn, (
+        Field("effective_on", "Từ ngày", "date", True),
+        Field("unit_id", "Cơ quan, đơn vị sử dụng", "select", True, "units"),
+        Field("employment_kind", "Hình thức sử dụng", "select", True, "employment_kind"),
+        Field("job_position_id", "Vị trí việc làm", "select", False, "job_positions"),
+        Field("grade_code", "Mã ngạch", required=True, hint="Ví dụ 01.003"),
+        Field("grade_name", "Tên ngạch", required=True, hint="Ví dụ Chuyên viên"),
+        Field("salary_step", "Bậc lương", required=True),
+        Field("coefficient", "Hệ số lương", required=True, hint="Ví dụ 3,33"),
+        *decision_fields(),
+    ), cadre_routes.employ),
     Form("tam-dinh-chi", "Tạm đình chỉ công tác", SuspensionIn, (
         Field("suspended_from", "Từ ngày", "date", True),
         Field("until", "Đến ngày", "date", True),

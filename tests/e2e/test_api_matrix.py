@@ -259,6 +259,14 @@ def _suspension(w: World, s: str) -> dict[str, Any]:
             "reason": "Để xem xét, xử lý kỷ luật", "decision": dec(start)}
 
 
+def _employment(w: World, s: str) -> dict[str, Any]:
+    # One employment entry a day per cadre: each request takes a day of its own.
+    start = date(2005, 1, 1) + timedelta(days=fresh())
+    return {"unit_id": str(w.unit(s)), "employment_kind": "bien_che", "grade_code": "01.003",
+            "grade_name": "Chuyên viên", "salary_step": 3, "coefficient": "3.00",
+            "effective_on": start.isoformat(), "decision": dec(start)}
+
+
 def _ending(w: World, s: str) -> dict[str, Any]:
     code = w.holding(s, on(fresh()))
     return {"unit_id": str(w.unit(s)), "title_code": code, "reason": "mien_nhiem",
@@ -334,6 +342,8 @@ MATRIX: dict[tuple[str, str], Row] = {
             "form": "giay_khen", "level": "cap_huyen", "decided_on": "2020-06-01",
             "decision": dec(date(2020, 6, 1)), "reason": "Hoàn thành xuất sắc nhiệm vụ"}),
         writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/employments"): Row(
+        _cadre_write("employments", _employment), writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/suspensions"): Row(
         _cadre_write("suspensions", _suspension), writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/relatives"): Row(

@@ -91,3 +91,82 @@ def test_personnel_registers_positions_only_in_its_subtree(http: TestClient) -> 
                      ).status_code == 201
     assert http.post("job-positions", json=position_body(d.nv), headers=officer
                      ).status_code == 403
+
+
+def employment(d: District, cadre: str, on: str, grade: tuple[str, str], step: int,
+               coefficient: str, position: str | None = None, unit: str | None = None,
+               kind: str = "bien_che") -> Any:
+    return d.http.post(f"cadres/{cadre}/employments", json={
+        "unit_id": unit or d.tc, "employment_kind": kind, "job_position_id": position,
+        "grade_code": grade[0], "grade_name": grade[1], "salary_step": step,
+        "coefficient": coefficient, "effective_on": on,
+        "decision": {"number": f"QĐ-{on}", "signed_on": on, "issuer": "UBND quận Kiến An",
+                     "signer": "Lê Toàn Khánh"}})
+
+
+CV = ("01.003", "Chuyên viên")
+CVC = ("01.002", "Chuyên viên chính")
+
+
+def test_an_employment_record_keeps_its_history_and_the_grade_can_go_down(
+        http: TestClient) -> None:
+    d = District(http)
+    position = created(http.post("job-positions", json=position_body(d.tc)))["id"]
+    cadre = d.cadre("Phạm Thị Hằng", "1985-04-12", "nu")
+    created(employment(d, cadre, "2015-03-01", CV, 1, "2.34", kind="hop_dong"))
+    created(employment(d, cadre, "2019-03-01", CV, 3, "3.00", position))
+    created(employment(d, cadre, "2023-03-01", CVC, 1, "4.40", position))
+    # A later decision puts the grade back down (e.g. after a wrongly granted promotion).
+    created(employment(d, cadre, "2025-01-01", CV, 4, "3.33", position))
+    profile = http.get(f"cadres/{cadre}").json()
+    assert [e["effective_on"] for e in profile["employments"]] == [
+        "2015-03-01", "2019-03-01", "2023-03-01", "2025-01-01"]
+    current = profile["employment"]
+    assert (current["grade_code"], current["salary_step"], current["job_position_id"]) == (
+        "01.003", 4, position)
+    assert str(current["coefficient"]) in ("3.33", "3.330")
+    then = http.get(f"cadres/{cadre}", params={"as_of": "2024-06-30"}).json()["employment"]
+    assert (then["grade_code"], then["grade_name"], then["employment_kind"]) == (
+        "01.002", "Chuyên viên chính", "bien_che")
+    before = http.get(f"cadres/{cadre}", params={"as_of": "2014-01-01"}).json()
+    assert before["employment"] is None and before["employments"] == []
+    record = http.get(f"cadres/{cadre}/record").json()["entries"]
+    summaries = [e["summary"] for e in record if e["type"] == "Employed"]
+    assert summaries[0].startswith("Từ ngày 01/03/2015: Phòng Tài chính – Kế hoạch (hợp đồng), "
+                                   "ngạch Chuyên viên (mã 01.003), bậc 1, hệ số 2,34")
+
+
+def test_an_employment_entry_is_corrected_like_any_entry(http: TestClient) -> None:
+    d = District(http)
+    cadre = d.cadre("Đỗ Văn Khải", "1980-09-09")
+    made = created(employment(d, cadre, "2020-01-01", CV, 2, "2.67"))
+    fixed = http.post(f"cadres/{cadre}/corrections", json={
+        "target_position": made["entry_position"], "reason": "Nhầm bậc lương",
+        "replacement": {"unit_id": d.tc, "employment_kind": "bien_che", "grade_code": "01.003",
+                        "grade_name": "Chuyên viên", "salary_step": 3, "coefficient": "3.00",
+                        "effective_on": "2020-01-01",
+                        "decision": {"number": "QĐ-2020", "signed_on": "2020-01-01",
+                                     "issuer": "UBND quận Kiến An", "signer": "Lê Toàn Khánh"}}})
+    assert fixed.status_code == 201, fixed.text
+    (shown,) = http.get(f"cadres/{cadre}").json()["employments"]
+    assert shown["salary_step"] == 3
+
+
+def test_a_wrong_employment_is_refused_with_its_field(http: TestClient) -> None:
+    d = District(http)
+    elsewhere = created(http.post("job-positions", json=position_body(d.nv)))["id"]
+    cadre = d.cadre("Lại Thị Thu", "1990-01-01", "nu")
+    before = http.app.state.runtime.log.head()  # type: ignore[attr-defined]
+    refused(employment(d, cadre, "2020-01-01", CV, 2, "2.67", elsewhere), 400,
+            "job_position_not_in_unit", "job_position_id")
+    refused(employment(d, cadre, "2020-01-01", ("1.3", "Chuyên viên"), 2, "2.67"), 422, "",
+            "grade_code")
+    refused(employment(d, cadre, "2020-01-01", CV, 13, "2.67"), 422, "", "salary_step")
+    refused(employment(d, cadre, "2020-01-01", CV, 2, "2.67", kind="tam_thoi"), 422, "",
+            "employment_kind")
+    refused(employment(d, cadre, "1990-01-01", CV, 2, "2.67"), 400, "unit_not_active",
+            "effective_on")
+    assert http.app.state.runtime.log.head() == before  # type: ignore[attr-defined]
+    created(employment(d, cadre, "2020-01-01", CV, 2, "2.67"))
+    refused(employment(d, cadre, "2020-01-01", CV, 3, "3.00"), 409, "employment_same_day",
+            "effective_on")

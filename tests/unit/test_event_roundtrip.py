@@ -54,6 +54,7 @@ from domain.values import (
     DisciplineForm,
     DisciplineSystem,
     Education,
+    EmploymentKind,
     EndingReason,
     Gender,
     PoliticalTheory,
@@ -222,6 +223,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         dict(form=CommendationForm.GIAY_KHEN, level=None, reason=None,
              effective_on=date(2023, 12, 28), decision=DECISION_NO_SIGNER_ID,
              recorded_by="ban_to_chuc")],
+    "Cadre.Employed": [dict(
+        unit_id=OFFICE, employment_kind=EmploymentKind.BIEN_CHE, job_position_id=JOB_POSITION,
+        grade_code="01.003", grade_name="Chuyên viên", salary_step=3,
+        coefficient=Decimal("3.00"), effective_on=date(2021, 7, 1), decision=DECISION,
+        recorded_by="ban_to_chuc"), dict(
+        unit_id=OFFICE, employment_kind=EmploymentKind.HOP_DONG, job_position_id=None,
+        grade_code="01.005", grade_name="Nhân viên", salary_step=1,
+        coefficient=Decimal("1.86"), effective_on=date(2019, 3, 1),
+        decision=DECISION_NO_SIGNER_ID, recorded_by="ban_to_chuc")],
     "Cadre.Suspended": [dict(
         until=date(2025, 4, 15), reason="Để xem xét, xử lý kỷ luật theo Kết luận kiểm tra số "
         "12-KL/UBKT", effective_on=date(2025, 4, 1), decision=DECISION,
