@@ -354,6 +354,10 @@ LABELS: dict[str, str] = {
     "em": "Em",
     "dat": "Đạt",
     "khong_dat": "Không đạt",
+    # job position groups (nhóm vị trí việc làm)
+    "lanh_dao": "Lãnh đạo, quản lý",
+    "chuyen_mon": "Chuyên môn, nghiệp vụ",
+    "ho_tro": "Hỗ trợ, phục vụ",
     # employment (tuyển dụng, sử dụng)
     "bien_che": "Biên chế",
     "hop_dong": "Hợp đồng",

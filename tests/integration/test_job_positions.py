@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from infra.access import AccessStore
 from tests.conftest import suite_clock
+from tests.e2e.test_web_matrix import call, sign_in
 from tests.integration.test_api_record_fit import refused
-from tests.integration.test_api_record_renewals import District, created, http
+from tests.integration.test_api_record_renewals import ADMIN, District, created, http
 
 __all__ = ["http"]
 
@@ -230,3 +231,37 @@ def test_a_job_position_left_without_anyone(http: TestClient) -> None:
     rows = findings(http, "job_position_vacant", unit_id=d.tc)
     assert [(r["effective_on"], r["unit_id"]) for r in rows] == [("2025-04-01", d.tc)]
     assert clerk != budget
+
+
+def test_the_web_forms_record_a_position_and_an_employment(http: TestClient) -> None:
+    d = District(http)
+    cadre = d.cadre("Hoàng Thị Yến", "1988-10-10", "nu")
+    http.base_url = http.base_url.copy_with(path="/")  # the web pages live outside /api/v1
+    browser = sign_in(http, ADMIN)
+    page = call(http, browser, "GET", "/ghi/vi-tri-viec-lam-moi", None, None)
+    assert page.status_code == 200 and "Khung năng lực" in page.text
+    bad = call(http, browser, "POST", "/ghi/vi-tri-viec-lam-moi", {
+        "unit_id": d.tc, "code": "TCKH-09", "name": "Kế toán", "group": "chuyen_mon",
+        "competencies": "Kế toán ngân sách 3"}, None)
+    assert bad.status_code == 400 and "dấu hai chấm" in bad.text
+    sent = call(http, browser, "POST", "/ghi/vi-tri-viec-lam-moi", {
+        "unit_id": d.tc, "code": "TCKH-09", "name": "Kế toán", "group": "chuyen_mon",
+        "valid_from": "01/01/2024", "source": SOURCE_2020, "education": "dai_hoc",
+        "experience_years": "2",
+        "competencies": "Kế toán ngân sách: 3\nỨng dụng công nghệ thông tin: 2"}, None)
+    assert sent.status_code == 303, sent.text
+    (shown,) = http.get("/api/v1/job-positions", params={"unit_id": d.tc}).json()[
+        "job_positions"]
+    assert shown["standards_in_force"]["experience_years"] == 2
+    assert [c["level"] for c in shown["framework_in_force"]["competencies"]] == [3, 2]
+    form = call(http, browser, "GET", f"/can-bo/{cadre}/ghi/qua-trinh-cong-tac", None, None)
+    assert form.status_code == 200 and "Kế toán (TCKH-09)" in form.text
+    employed = call(http, browser, "POST", f"/can-bo/{cadre}/ghi/qua-trinh-cong-tac", {
+        "effective_on": "01/02/2024", "unit_id": d.tc, "employment_kind": "bien_che",
+        "job_position_id": shown["id"], "grade_code": "01.003", "grade_name": "Chuyên viên",
+        "salary_step": "3", "coefficient": "3,00", "decision.number": "12/QĐ-UBND",
+        "decision.signed_on": "25/01/2024", "decision.issuer": "UBND quận Kiến An",
+        "decision.signer": "Lê Toàn Khánh"}, None)
+    assert employed.status_code == 303, employed.text
+    current = http.get(f"/api/v1/cadres/{cadre}").json()["employment"]
+    assert (current["job_position_id"], current["salary_step"]) == (shown["id"], 3)
