@@ -21,6 +21,7 @@ from domain.job_position import (
     PositionGroup,
     PositionStandards,
     RegisterJobPosition,
+    ReviseJobPosition,
 )
 from domain.values import (
     ActionKind,
@@ -663,6 +664,22 @@ class JobPositionIn(BaseModel):
             unit_id=self.unit_id, code=self.code, name=self.name, group=self.group,
             standards=tuple(s.to_domain() for s in self.standards),
             frameworks=tuple(f.to_domain() for f in self.frameworks), recorded_by=recorded_by)
+
+
+class JobPositionVersionIn(BaseModel):
+    """A new dated version of a job position's standards, framework, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    standards: PositionStandardsIn | None = None
+    framework: CompetencyFrameworkIn | None = None
+
+    def to_domain(self, position_id: UUID, recorded_by: str) -> ReviseJobPosition:
+        return ReviseJobPosition(
+            position_id=position_id,
+            standards=self.standards.to_domain() if self.standards else None,
+            framework=self.framework.to_domain() if self.framework else None,
+            recorded_by=recorded_by)
 
 
 class JobPositionOut(Row):

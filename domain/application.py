@@ -28,7 +28,7 @@ from domain.correction_requests import (
 )
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
-from domain.job_position import JobPosition, RegisterJobPosition
+from domain.job_position import JobPosition, RegisterJobPosition, ReviseJobPosition
 from domain.oversight import FindingReview, review_id_for
 from domain.record import FACT_TYPES
 from domain.report_submission import ReportSubmission, SubmitReport, submission_id_for
@@ -861,6 +861,11 @@ class HosoApplication(Application[UUID]):
             raise Conflict(f"Mã vị trí việc làm '{command.code}' đã có ở đơn vị này (job "
                            "position code already used in the unit)", code="duplicate_code",
                            field="code")
+        return self._commit(position)
+
+    def revise_job_position(self, command: ReviseJobPosition) -> Receipt:
+        position = self.job_position(command.position_id, "id")
+        position.revise(command)
         return self._commit(position)
 
     def job_position(self, position_id: UUID, field: str = "job_position_id") -> JobPosition:

@@ -74,6 +74,17 @@ class RegisterJobPosition:
     recorded_by: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviseJobPosition:
+    """A new version of the standards, of the framework, or of both, from its valid_from: it
+    follows the versions on record (a change is a new version, never an edit of history)."""
+
+    position_id: UUID
+    standards: PositionStandards | None
+    framework: CompetencyFramework | None
+    recorded_by: str
+
+
 def job_position_id(unit_id: UUID, code: str) -> UUID:
     # One position per code in a unit: the id is derived, so a duplicate is found by id.
     return uuid5(NAMESPACE_URL, f"hoso:job-position:{unit_id}:{code}")
@@ -155,6 +166,38 @@ class JobPosition(Aggregate):
         self.group = group
         self.standards = standards
         self.frameworks = frameworks
+
+    class Revised(Aggregate.Event):
+        standards: PositionStandards | None
+        framework: CompetencyFramework | None
+        recorded_by: str
+
+    def revise(self, command: ReviseJobPosition) -> None:
+        if command.standards is None and command.framework is None:
+            raise InvalidCommand("Cần ít nhất tiêu chuẩn hoặc khung năng lực mới (give standards "
+                                 "or a framework)", code="missing_field", field="standards")
+        check_registration(RegisterJobPosition(
+            unit_id=self.unit_id, code=self.code, name=self.name, group=self.group,
+            standards=(command.standards,) if command.standards else (),
+            frameworks=(command.framework,) if command.framework else (),
+            recorded_by=command.recorded_by))
+        for new, versions, field in ((command.standards, self.standards, "standards"),
+                                     (command.framework, self.frameworks, "framework")):
+            if new is not None and versions and new.valid_from <= versions[-1].valid_from:
+                raise InvalidCommand(
+                    f"Phiên bản mới phải áp dụng sau ngày {versions[-1].valid_from:%d/%m/%Y} "
+                    f"({field}.valid_from must follow the latest version on record)",
+                    code="invalid_date", field=f"{field}.valid_from")
+        self._revised(standards=command.standards, framework=command.framework,
+                      recorded_by=command.recorded_by)
+
+    @event(Revised)
+    def _revised(self, standards: PositionStandards | None,
+                 framework: CompetencyFramework | None, recorded_by: str) -> None:
+        if standards is not None:
+            self.standards = (*self.standards, standards)
+        if framework is not None:
+            self.frameworks = (*self.frameworks, framework)
 
     def standards_on(self, day: date) -> PositionStandards | None:
         return next((s for s in reversed(self.standards) if s.valid_from <= day), None)

@@ -138,6 +138,8 @@ class RecordFold:
             self._title(event)
         elif name == "JobPosition.Registered":
             self._job_position(position, event, day)
+        elif name == "JobPosition.Revised":
+            self._job_position_revised(event)
         elif owner == "Cadre":
             self._cadre(position, event, day)
         elif name == "FindingReview.Reviewed":
@@ -178,6 +180,20 @@ class RecordFold:
         self.job_positions[e.originator_id] = JobPositionFacts(
             e.originator_id, _uuid(e.unit_id), e.code, e.name, position, day, standards,
             min(days, default=day))
+
+    def _job_position_revised(self, e: Any) -> None:
+        job = self.job_positions.get(e.originator_id)
+        if job is None:
+            return
+        new = e.standards
+        if new is not None and not isinstance(new, PositionStandards):
+            new = PositionStandards(**new)
+        days = [d for d in (job.established_on,
+                            _day(new.valid_from) if new is not None else None,
+                            _framework_day(e.framework)) if d is not None]
+        self.job_positions[e.originator_id] = replace(
+            job, standards=(*job.standards, new) if new is not None else job.standards,
+            established_on=min(days))
 
     def _cadre(self, position: int, e: Any, day: date) -> None:
         cid = e.originator_id
@@ -623,6 +639,13 @@ def fold_events(events: Iterable[tuple[int, datetime, Any]]) -> RecordFold:
 # A long-lived fold holds millions of facts: their codes and dates are shared instances
 # rather than one copy per event (a third of the fold's memory).
 _DAYS: dict[date, date] = {}
+
+
+def _framework_day(framework: Any) -> date | None:
+    if framework is None:
+        return None
+    return _day(framework["valid_from"] if isinstance(framework, Mapping)
+                else framework.valid_from)
 
 
 def _code(value: Any) -> str:

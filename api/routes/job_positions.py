@@ -2,6 +2,8 @@
 
 - `POST /job-positions`: the administrator, or a personnel officer for a unit in their subtree
   (a unit's positions are its own organisation, as its roster is).
+- `POST /job-positions/{id}/versions`: the same, for the position's unit: a new dated version
+  of its standards and/or framework, after the versions on record.
 - `GET /job-positions?unit_id=`: every role; the catalogue is organisation, not personal data.
 """
 
@@ -15,8 +17,22 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import get_moment, get_runtime
 from api.errors import problem_responses
-from api.schemas import JobPositionIn, JobPositionOut, JobPositionsOut, Receipt
-from api.security import ALL_ROLES, Principal, check_write_unit, get_principal, require_role
+from api.schemas import (
+    JobPositionIn,
+    JobPositionOut,
+    JobPositionsOut,
+    JobPositionVersionIn,
+    Receipt,
+)
+from api.security import (
+    ADMIN,
+    ALL_ROLES,
+    PERSONNEL,
+    Principal,
+    check_write_unit,
+    get_principal,
+    require_role,
+)
 from domain.job_position import JobPosition
 from projections.job_positions import registered_ids
 
@@ -35,6 +51,21 @@ def register_job_position(body: JobPositionIn, p: Principal = Depends(get_princi
                           runtime: Runtime = Depends(get_runtime)) -> Receipt:
     check_write_unit(p, runtime, body.unit_id)
     receipt = runtime.app.register_job_position(body.to_domain(recorded_by=p.name))
+    runtime.written(receipt.position)
+    return Receipt(id=receipt.id, position=receipt.position)
+
+
+@router.post("/job-positions/{position_id}/versions", status_code=201, response_model=Receipt,
+             responses=problem_responses(400, 401, 403, 404, 409, 422),
+             summary="Phiên bản mới của tiêu chuẩn, khung năng lực (a new dated version)",
+             operation_id="revise_job_position")
+def revise_job_position(position_id: UUID, body: JobPositionVersionIn,
+                        p: Principal = Depends(get_principal),
+                        runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    require_role(p, ADMIN, PERSONNEL)
+    position = runtime.app.job_position(position_id, "id")
+    check_write_unit(p, runtime, position.unit_id)
+    receipt = runtime.app.revise_job_position(body.to_domain(position_id, recorded_by=p.name))
     runtime.written(receipt.position)
     return Receipt(id=receipt.id, position=receipt.position)
 

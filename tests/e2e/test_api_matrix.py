@@ -25,6 +25,7 @@ from domain.casework import Casework
 from domain.correction_requests import Attachment, RequestCorrection
 from domain.feedback import FileFeedback, Reporter
 from domain.inspection import AdoptPlan, AssignRemedy, Conclude, OpenCase, PlanSubject, SubjectKind
+from domain.job_position import PositionGroup, RegisterJobPosition
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.checkpoints import CheckpointStore
@@ -267,6 +268,16 @@ def _employment(w: World, s: str) -> dict[str, Any]:
             "effective_on": start.isoformat(), "decision": dec(start)}
 
 
+def _job_position_version(w: World, s: str) -> Request:
+    made = w.runtime.app.register_job_position(RegisterJobPosition(
+        unit_id=w.unit(s), code=f"VTVL-{fresh()}", name="Chuyên viên", group=PositionGroup.HO_TRO,
+        standards=(), frameworks=(), recorded_by="setup"))
+    w.runtime.catch_up()
+    return (f"/api/v1/job-positions/{made.id}/versions", {"standards": {
+        "valid_from": "2024-01-01", "source": "Thông tư 12/2022/TT-BNV",
+        "education": "dai_hoc"}}, None)
+
+
 def _ending(w: World, s: str) -> dict[str, Any]:
     code = w.holding(s, on(fresh()))
     return {"unit_id": str(w.unit(s)), "title_code": code, "reason": "mien_nhiem",
@@ -301,6 +312,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: ("/api/v1/job-positions", {
             "unit_id": str(w.unit(s)), "code": f"VTVL-{fresh()}", "name": "Chuyên viên tổng hợp",
             "group": "chuyen_mon"}, None), writes()),
+    ("POST", "/api/v1/job-positions/{position_id}/versions"): Row(
+        _job_position_version, writes()),
     ("POST", "/api/v1/titles"): Row(
         lambda w, s: ("/api/v1/titles", {"code": f"t{fresh()}", "name": "Chức danh",
                                          "is_head": False, "management_tier": "quan_uy"}, None),

@@ -265,3 +265,31 @@ def test_the_web_forms_record_a_position_and_an_employment(http: TestClient) -> 
     assert employed.status_code == 303, employed.text
     current = http.get(f"/api/v1/cadres/{cadre}").json()["employment"]
     assert (current["job_position_id"], current["salary_step"]) == (shown["id"], 3)
+
+
+def test_a_new_version_follows_the_record_and_is_judged_from_its_day(
+        http: TestClient) -> None:
+    d = District(http)
+    budget = created(http.post("job-positions", json=position_body(d.tc)))["id"]
+    able = d.cadre("Ngô Văn Bình", "1984-02-02")
+    for kind, level in (("state_management", "cv"), ("it", "co_ban"),
+                        ("political_theory", "trung_cap"), ("language", "b1")):
+        created(http.post(f"cadres/{able}/qualifications", json={
+            "kind": kind, "level": level, "obtained_on": "2016-01-01"}))
+    created(employment(d, able, "2016-01-01", CV, 3, "3.00", budget))
+    assert findings(http, "below_job_position_standard") == []
+    earlier = http.post(f"job-positions/{budget}/versions", json={"standards": {
+        "valid_from": "2025-07-01", "source": SOURCE_2025, "education": "thac_si"}})
+    refused(earlier, 400, "invalid_date", "standards.valid_from")
+    created(http.post(f"job-positions/{budget}/versions", json={
+        "standards": {"valid_from": "2026-01-01", "source": SOURCE_2025,
+                      "education": "thac_si"},
+        "framework": {"valid_from": "2026-01-01", "source": SOURCE_2025,
+                      "competencies": [{"name": "Chuyển đổi số", "level": 4}]}}))
+    (shown,) = listed(http, unit_id=d.tc)
+    assert shown["standards_in_force"]["education"] == "thac_si"
+    assert shown["framework_in_force"]["competencies"] == [{"name": "Chuyển đổi số",
+                                                            "level": 4}]
+    (row,) = findings(http, "below_job_position_standard")
+    assert row["effective_on"] == "2026-01-01" and "yêu cầu thạc sĩ" in row["summary"]
+    assert http.post(f"job-positions/{budget}/versions", json={}).status_code == 400

@@ -141,6 +141,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         recorded_by="ban_to_chuc"), dict(
         unit_id=OFFICE, code="NV-VT-01", name="Văn thư", group=PositionGroup.HO_TRO,
         standards=(), frameworks=(), recorded_by="admin")],
+    "JobPosition.Revised": [dict(
+        standards=PositionStandards(
+            valid_from=date(2025, 7, 1), source="Quyết định của UBND phường năm 2025",
+            education=Education.DAI_HOC, political_theory=PoliticalTheory.TRUNG_CAP,
+            experience_years=5),
+        framework=None, recorded_by="ban_to_chuc"), dict(
+        standards=None, framework=CompetencyFramework(
+            valid_from=date(2026, 1, 1), source="Thông tư 12/2022/TT-BNV",
+            competencies=(Competency(name="Chuyển đổi số", level=4),)),
+        recorded_by="ban_to_chuc")],
     "Title.Registered": [dict(
         code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy",
         rank=5, sector="noi_vu",
