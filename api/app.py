@@ -163,6 +163,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(web.cycle_router)
     app.include_router(web.correction_router)
     app.include_router(web.evaluation_router)
+    app.include_router(web.job_position_router)
     return app
 
 

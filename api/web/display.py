@@ -52,6 +52,7 @@ EVENT_NAMES = {
     "ReportSubmission.Submitted": "Nộp báo cáo tháng",
     "ReportSubmission.Resubmitted": "Nộp lại báo cáo tháng",
     "JobPosition.Registered": "Khai báo vị trí việc làm",
+    "JobPosition.Revised": "Phiên bản mới của tiêu chuẩn, khung năng lực vị trí việc làm",
 }
 # Writers that are not a person's token.
 ACTOR_NAMES = {"phan_anh_noi_bo": "Phản ánh nội bộ (người phản ánh được bảo vệ)",

@@ -263,6 +263,10 @@ def test_the_web_forms_record_a_position_and_an_employment(http: TestClient) -> 
         "decision.signed_on": "25/01/2024", "decision.issuer": "UBND quận Kiến An",
         "decision.signer": "Lê Toàn Khánh"}, None)
     assert employed.status_code == 303, employed.text
+    listing = call(http, browser, "GET", "/vi-tri-viec-lam", None, {"unit_id": d.tc})
+    assert listing.status_code == 200, listing.text
+    assert "Kế toán ngân sách: cấp độ 3" in listing.text and "Từ 01/01/2024" in listing.text
+    assert "Chuyên môn, nghiệp vụ" in listing.text
     current = http.get(f"/api/v1/cadres/{cadre}").json()["employment"]
     assert (current["job_position_id"], current["salary_step"]) == (shown["id"], 3)
 
