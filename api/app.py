@@ -23,6 +23,7 @@ from api.routes import (
     evaluations,
     feedback,
     inspection,
+    job_positions,
     monthly_cycle,
     oversight,
     public,
@@ -48,6 +49,8 @@ API_PREFIX = "/api/v1"
 TAGS = [
     {"name": "units", "description": "Đơn vị: cây tổ chức thay đổi theo thời gian (units)"},
     {"name": "titles", "description": "Chức danh và tiêu chuẩn (titles and standards)"},
+    {"name": "job-positions", "description": "Vị trí việc làm, tiêu chuẩn và khung năng lực "
+                                             "(job positions)"},
     {"name": "cadres", "description": "Cán bộ: quyết định, đính chính, hồ sơ công vụ (cadres)"},
     {"name": "audit", "description": "Kiểm tra: ai ghi gì, toàn vẹn sổ ghi, ai xem hồ sơ (audit)"},
     {"name": "reports", "description": "Báo cáo thống kê tại một ngày, theo dữ liệu đến một thời "
@@ -151,7 +154,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(NoSniff)
     for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
                    archive, public, feedback, inspection, monthly_cycle, worklists,
-                   correction_requests, evaluation_reports):
+                   correction_requests, evaluation_reports, job_positions):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(web.public_router)
@@ -161,6 +164,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(web.cycle_router)
     app.include_router(web.correction_router)
     app.include_router(web.evaluation_router)
+    app.include_router(web.job_position_router)
     return app
 
 

@@ -15,6 +15,14 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import bounded_date
+from domain.job_position import (
+    Competency,
+    CompetencyFramework,
+    PositionGroup,
+    PositionStandards,
+    RegisterJobPosition,
+    ReviseJobPosition,
+)
 from domain.values import (
     ActionKind,
     CommendationForm,
@@ -23,6 +31,7 @@ from domain.values import (
     DisciplineForm,
     DisciplineSystem,
     Education,
+    EmploymentKind,
     EndingReason,
     Gender,
     PoliticalTheory,
@@ -265,6 +274,20 @@ class VettingIn(Command):
     body: Text
 
 
+class EmploymentIn(Command):
+    """Quá trình công tác, diễn biến lương: the employment in force from `effective_on`."""
+
+    unit_id: UUID
+    employment_kind: EmploymentKind
+    job_position_id: UUID | None = None
+    grade_code: Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{3}[a-z]?$")]
+    grade_name: Text
+    salary_step: Annotated[int, Field(ge=1, le=12)]
+    coefficient: Annotated[Decimal, Field(ge=1, le=12, decimal_places=2)]
+    effective_on: Day
+    decision: DecisionIn
+
+
 class SuspensionIn(Command):
     """Tạm đình chỉ công tác: from one day to another (both included), by a decision."""
 
@@ -312,6 +335,7 @@ REPLACEMENT_MODELS: dict[str, type[Command]] = {
     "RelativeAdded": RelativeIn,
     "Commended": CommendationIn,
     "Suspended": SuspensionIn,
+    "Employed": EmploymentIn,
 }
 
 
@@ -442,6 +466,9 @@ class ProfileOut(Answer, Row):
     commendations: list[dict[str, Any]] = []
     # Tạm đình chỉ công tác started by as_of; `active`: as_of falls within it.
     suspensions: list[dict[str, Any]] = []
+    # Quá trình công tác: every employment begun by as_of, and the one in force on it.
+    employments: list[dict[str, Any]] = []
+    employment: dict[str, Any] | None = None
 
 
 class EntryOut(Row):
@@ -576,3 +603,97 @@ class CosignatureReceipt(BaseModel):
     position: int = Field(description="the last log position the checkpoint covers")
     size: int
     witnesses: list[str]
+
+
+# --- job positions (vị trí việc làm) ---------------------------------------------------------
+
+
+class PositionStandardsIn(BaseModel):
+    """Tiêu chuẩn of a job position from `valid_from`, with the text it rests on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    valid_from: Day
+    source: Text
+    education: Education | None = None
+    political_theory: PoliticalTheory | None = None
+    state_management: StateManagement | None = None
+    it: Text | None = None
+    language: Text | None = None
+    experience_years: Annotated[int, Field(ge=0, le=60)] | None = None
+
+    def to_domain(self) -> PositionStandards:
+        return PositionStandards(**self.model_dump())
+
+
+class CompetencyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text
+    level: Annotated[int, Field(ge=1, le=5)]
+
+
+class CompetencyFrameworkIn(BaseModel):
+    """Khung năng lực of a job position from `valid_from`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    valid_from: Day
+    source: Text
+    competencies: list[CompetencyIn] = Field(min_length=1, max_length=60)
+
+    def to_domain(self) -> CompetencyFramework:
+        return CompetencyFramework(
+            valid_from=self.valid_from, source=self.source,
+            competencies=tuple(Competency(name=c.name, level=c.level)
+                               for c in self.competencies))
+
+
+class JobPositionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: UUID
+    code: Code
+    name: Text
+    group: PositionGroup
+    standards: list[PositionStandardsIn] = Field(default=[], max_length=20)
+    frameworks: list[CompetencyFrameworkIn] = Field(default=[], max_length=20)
+
+    def to_domain(self, recorded_by: str) -> RegisterJobPosition:
+        return RegisterJobPosition(
+            unit_id=self.unit_id, code=self.code, name=self.name, group=self.group,
+            standards=tuple(s.to_domain() for s in self.standards),
+            frameworks=tuple(f.to_domain() for f in self.frameworks), recorded_by=recorded_by)
+
+
+class JobPositionVersionIn(BaseModel):
+    """A new dated version of a job position's standards, framework, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    standards: PositionStandardsIn | None = None
+    framework: CompetencyFrameworkIn | None = None
+
+    def to_domain(self, position_id: UUID, recorded_by: str) -> ReviseJobPosition:
+        return ReviseJobPosition(
+            position_id=position_id,
+            standards=self.standards.to_domain() if self.standards else None,
+            framework=self.framework.to_domain() if self.framework else None,
+            recorded_by=recorded_by)
+
+
+class JobPositionOut(Row):
+    id: UUID
+    unit_id: UUID
+    code: str
+    name: str
+    group: str
+    standards: list[dict[str, Any]]
+    frameworks: list[dict[str, Any]]
+    # The versions in force on as_of (None: none yet).
+    standards_in_force: dict[str, Any] | None = None
+    framework_in_force: dict[str, Any] | None = None
+
+
+class JobPositionsOut(Answer):
+    job_positions: list[JobPositionOut]

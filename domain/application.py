@@ -28,6 +28,7 @@ from domain.correction_requests import (
 )
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
+from domain.job_position import JobPosition, RegisterJobPosition, ReviseJobPosition
 from domain.oversight import FindingReview, review_id_for
 from domain.record import FACT_TYPES
 from domain.report_submission import ReportSubmission, SubmitReport, submission_id_for
@@ -43,6 +44,7 @@ from domain.values import (
     DisciplineForm,
     DisciplineSystem,
     Education,
+    EmploymentKind,
     EndingReason,
     Gender,
     PoliticalTheory,
@@ -512,6 +514,40 @@ class HosoApplication(Application[UUID]):
                       recorded_by=recorded_by)
         return self._commit(cadre)
 
+    def employ(self, cadre_id: UUID, *, unit_id: UUID, employment_kind: EmploymentKind,
+               grade_code: str,
+               grade_name: str, salary_step: int, coefficient: Decimal, effective_on: date,
+               decision: Decision, recorded_by: str,
+               job_position_id: UUID | None = None) -> Receipt:
+        """Tuyển dụng, sử dụng: the employment in force from `effective_on`, by a decision."""
+        cadre = self.cadre(cadre_id, "id")
+        given = self._employment_given(dict(
+            unit_id=unit_id, employment_kind=employment_kind, job_position_id=job_position_id,
+            grade_code=grade_code,
+            grade_name=grade_name, salary_step=salary_step, coefficient=coefficient,
+            effective_on=effective_on, decision=decision), "")
+        cadre.employ(**given, window=self.window(), recorded_by=recorded_by)
+        return flag_backdated(self._commit(cadre), effective_on, decision)
+
+    def _employment_given(self, given: dict[str, Any], prefix: str) -> dict[str, Any]:
+        """An employment's references checked (the agency exists on the day, the position is
+        one of its own) and its text in canonical form."""
+        unit = self.unit(given["unit_id"], f"{prefix}unit_id")
+        unit.require_exists(given["effective_on"], f"{prefix}effective_on")
+        position_id = given.get("job_position_id")
+        if position_id is not None:
+            position = self.job_position(position_id, f"{prefix}job_position_id")
+            if position.unit_id != unit.id:
+                raise InvalidCommand(
+                    f"Vị trí việc làm '{position.name}' không thuộc đơn vị '{unit.name}' (the "
+                    "job position belongs to another unit)", code="job_position_not_in_unit",
+                    field=f"{prefix}job_position_id")
+        return given | dict(employment_kind=code_of(EmploymentKind, given["employment_kind"],
+                                                    f"{prefix}employment_kind"),
+                            grade_code=nfc(str(given["grade_code"])),
+                            grade_name=nfc(str(given["grade_name"])),
+                            coefficient=Decimal(str(given["coefficient"])))
+
     def suspend(self, cadre_id: UUID, *, suspended_from: date, until: date, reason: str,
                 decision: Decision, recorded_by: str) -> Receipt:
         """Tạm đình chỉ công tác, from one day to another, by a decision."""
@@ -655,6 +691,9 @@ class HosoApplication(Application[UUID]):
             return cadre.check_discipline(**given, **common)
         if type_ == "Commended":
             return cadre.check_commendation(**given, **common)
+        if type_ == "Employed":
+            return cadre.check_employment(**self._employment_given(given, "replacement."),
+                                          **common)
         if type_ == "Suspended":
             given["reason"] = nfc(given.get("reason") or "")
             return cadre.check_suspension(**given, **common)
@@ -808,6 +847,31 @@ class HosoApplication(Application[UUID]):
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, ReportSubmission) else None
+
+    # --- job positions (vị trí việc làm) ------------------------------------------------------
+
+    def register_job_position(self, command: RegisterJobPosition) -> Receipt:
+        unit = self.unit(command.unit_id)
+        if unit.ended_on is not None:
+            raise Conflict("Đơn vị đã giải thể hoặc sáp nhập (unit has ended)",
+                           code="unit_ended", field="unit_id")
+        command = replace(command, code=nfc(command.code), name=nfc(command.name))
+        position = JobPosition.register(command)
+        if self._exists(position.id):
+            raise Conflict(f"Mã vị trí việc làm '{command.code}' đã có ở đơn vị này (job "
+                           "position code already used in the unit)", code="duplicate_code",
+                           field="code")
+        return self._commit(position)
+
+    def revise_job_position(self, command: ReviseJobPosition) -> Receipt:
+        position = self.job_position(command.position_id, "id")
+        position.revise(command)
+        return self._commit(position)
+
+    def job_position(self, position_id: UUID, field: str = "job_position_id") -> JobPosition:
+        return self._one(position_id, JobPosition, NotFound(
+            "Không tìm thấy vị trí việc làm (unknown job position)",
+            code="job_position_not_found", field=field))
 
     def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:
         return [self.repository.get(i) for i in ids]

@@ -27,6 +27,7 @@ from domain.record import (
     Appointment,
     Commendation,
     Discipline,
+    Employment,
     Ending,
     Entry,
     Erasure,
@@ -59,6 +60,7 @@ from domain.values import (
     DisciplineForm,
     DisciplineSystem,
     Education,
+    EmploymentKind,
     EndingReason,
     Gender,
     PoliticalTheory,
@@ -73,6 +75,8 @@ from domain.values import (
 
 TERM_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
 MIN_WORKING_AGE = 16  # a sanity bound on birth dates, not a rule of cadre work
+GRADE_CODE = re.compile(r"^\d{2}\.\d{3}[a-z]?$")  # mã ngạch, as 01.003 (Thông tư 02/2021)
+MAX_SALARY_STEP = 12  # the longest pay scale has 12 steps (Nghị định 204/2004, bảng 2)
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,18 @@ class Cadre(Aggregate):
         form: CommendationForm
         level: CommendationLevel | None
         reason: str | None
+        effective_on: date
+        decision: Decision
+        recorded_by: str
+
+    class Employed(Aggregate.Event):
+        unit_id: UUID
+        employment_kind: EmploymentKind
+        job_position_id: UUID | None
+        grade_code: str
+        grade_name: str
+        salary_step: int
+        coefficient: Decimal
         effective_on: date
         decision: Decision
         recorded_by: str
@@ -698,6 +714,37 @@ class Cadre(Aggregate):
         return dict(form=form, level=level, reason=reason or None, effective_on=effective_on,
                     decision=decision)
 
+    def employ(self, *, recorded_by: str, **kwargs: Any) -> None:
+        self._employed(**self.check_employment(**kwargs), recorded_by=recorded_by)
+
+    def check_employment(self, *, unit_id: UUID, employment_kind: EmploymentKind,
+                         grade_code: str, grade_name: str, salary_step: int,
+                         coefficient: Decimal, effective_on: date, decision: Decision,
+                         window: DateWindow, job_position_id: UUID | None = None,
+                         ignore_version: int | None = None) -> dict[str, Any]:
+        self._check_day(effective_on, "effective_on", window)
+        self._check_decision(decision, window)
+        if not GRADE_CODE.fullmatch(grade_code):
+            raise InvalidCommand(f"Mã ngạch '{grade_code}' không đúng dạng (grade_code is like "
+                                 "01.003)", code="invalid_code", field="grade_code")
+        if not grade_name.strip():
+            raise InvalidCommand("Thiếu tên ngạch (grade_name is required)",
+                                 code="missing_field", field="grade_name")
+        if not 1 <= salary_step <= MAX_SALARY_STEP:
+            raise InvalidCommand(f"Bậc lương phải từ 1 đến {MAX_SALARY_STEP} (salary_step out "
+                                 "of range)", code="invalid_value", field="salary_step")
+        if not Decimal("1") <= coefficient <= Decimal("12"):
+            raise InvalidCommand("Hệ số lương phải từ 1,00 đến 12,00 (coefficient out of "
+                                 "range)", code="invalid_value", field="coefficient")
+        for e in self.facts("Employed"):
+            if e.version != ignore_version and e.payload["effective_on"] == effective_on:
+                raise Conflict(f"Đã có quá trình công tác từ ngày {effective_on:%d/%m/%Y} "
+                               "(an employment entry already starts that day: correct it)",
+                               code="employment_same_day", field="effective_on")
+        return dict(unit_id=unit_id, employment_kind=employment_kind, job_position_id=job_position_id,
+                    grade_code=grade_code, grade_name=grade_name, salary_step=salary_step,
+                    coefficient=coefficient, effective_on=effective_on, decision=decision)
+
     def suspend(self, *, recorded_by: str, **kwargs: Any) -> None:
         self._suspended(**self.check_suspension(**kwargs), recorded_by=recorded_by)
 
@@ -924,6 +971,16 @@ class Cadre(Aggregate):
                    recorded_by: str) -> None:
         self.record.record(self._next(), Commendation(
             form=form, level=level, reason=reason, effective_on=effective_on, decision=decision))
+
+    @event(Employed)
+    def _employed(self, unit_id: UUID, employment_kind: EmploymentKind, job_position_id: UUID | None,
+                  grade_code: str, grade_name: str, salary_step: int, coefficient: Decimal,
+                  effective_on: date, decision: Decision, recorded_by: str) -> None:
+        self.record.record(self._next(), Employment(
+            unit_id=unit_id, employment_kind=employment_kind, job_position_id=job_position_id,
+            grade_code=grade_code,
+            grade_name=grade_name, salary_step=salary_step, coefficient=coefficient,
+            effective_on=effective_on, decision=decision))
 
     @event(Suspended)
     def _suspended(self, until: date, reason: str, effective_on: date, decision: Decision,

@@ -41,6 +41,7 @@ from domain.values import (
     DisciplineForm,
     DisciplineSystem,
     Education,
+    EmploymentKind,
     EndingReason,
     Gender,
     PoliticalTheory,
@@ -253,9 +254,28 @@ class Suspension(Fact):
         return self.effective_on <= day <= self.until
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Employment(Fact):
+    """The cadre's employment from `effective_on`, by a decision: the employing agency, biên chế
+    or contract, the job position, the civil-service grade (ngạch: mã and name) and the salary
+    step with its coefficient. A later employment supersedes the earlier one from its own day
+    (the history stays; the grade may go down as well as up)."""
+
+    entry_type: ClassVar[str] = "Employed"
+    unit_id: UUID
+    employment_kind: EmploymentKind
+    job_position_id: UUID | None = None
+    grade_code: str
+    grade_name: str
+    salary_step: int
+    coefficient: Decimal
+    effective_on: date
+    decision: Decision
+
+
 FACT_CLASSES: tuple[type[Fact], ...] = (
     Registration, Appointment, Ending, Nomination, Evaluation, Training, Qualification, Planning,
-    PlanningRemoval, Discipline, Vetting, Relative, Commendation, Suspension,
+    PlanningRemoval, Discipline, Vetting, Relative, Commendation, Suspension, Employment,
 )
 # Entry types by their name in the log: what a correction's `target_type` names.
 FACT_TYPES: Mapping[str, type[Fact]] = {cls.entry_type: cls for cls in FACT_CLASSES}
@@ -304,6 +324,7 @@ def _fact_class_of_event() -> dict[type, type[Fact]]:
         Cadre.Planned: Planning, Cadre.PlanningRemoved: PlanningRemoval,
         Cadre.Disciplined: Discipline, Cadre.Vetted: Vetting, Cadre.RelativeAdded: Relative,
         Cadre.Commended: Commendation, Cadre.Suspended: Suspension,
+        Cadre.Employed: Employment,
     }
 
 

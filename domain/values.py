@@ -252,6 +252,13 @@ class CommendationLevel(StrEnum):
     CO_SO = "cap_co_so"
 
 
+class EmploymentKind(StrEnum):
+    """How the agency employs the person: in its staffing quota, or under a contract."""
+
+    BIEN_CHE = "bien_che"
+    HOP_DONG = "hop_dong"
+
+
 class UnitChangeKind(StrEnum):
     RENAME = "rename"
     MOVE = "move"
@@ -347,6 +354,13 @@ LABELS: dict[str, str] = {
     "em": "Em",
     "dat": "Đạt",
     "khong_dat": "Không đạt",
+    # job position groups (nhóm vị trí việc làm)
+    "lanh_dao": "Lãnh đạo, quản lý",
+    "chuyen_mon": "Chuyên môn, nghiệp vụ",
+    "ho_tro": "Hỗ trợ, phục vụ",
+    # employment (tuyển dụng, sử dụng)
+    "bien_che": "Biên chế",
+    "hop_dong": "Hợp đồng",
     # commendations (khen thưởng)
     "huan_chuong": "Huân chương",
     "huy_chuong": "Huy chương",

@@ -23,12 +23,14 @@ from uuid import UUID
 
 from domain.cadre import Cadre
 from domain.calendar import business_day
+from domain.job_position import PositionStandards
 from domain.record import (
     Add,
     Commendation,
     Discipline,
     Drop,
     Effect,
+    Employment,
     End,
     Evaluation,
     Fact,
@@ -59,9 +61,11 @@ from domain.rules.facts import (
     CadreFacts,
     CommendationFact,
     DisciplineFact,
+    EmploymentFact,
     EvaluationFact,
     HoldingFact,
     IdentityCorrection,
+    JobPositionFacts,
     PlanningFact,
     QualificationFact,
     RecordFacts,
@@ -102,6 +106,7 @@ class _Cadre:
     qualifications: dict[int, QualificationFact] = field(default_factory=dict)
     corrections: list[IdentityCorrection] = field(default_factory=list)
     commendations: dict[int, CommendationFact] = field(default_factory=dict)
+    employments: dict[int, EmploymentFact] = field(default_factory=dict)
 
 
 class RecordFold:
@@ -112,6 +117,7 @@ class RecordFold:
         self.facts_position = 0
         self.units: dict[UUID, UnitFacts] = {}
         self.titles: dict[str, TitleFacts] = {}
+        self.job_positions: dict[UUID, JobPositionFacts] = {}
         self.cadres: dict[UUID, _Cadre] = {}
         self.reviews: dict[str, ReviewStatus] = {}
         # log position of an entry in force -> (cadre, its type, its holding or planning)
@@ -124,12 +130,16 @@ class RecordFold:
         name = type(event).__qualname__
         day = _day(business_day(recorded_at))
         owner = name.split(".")[0]
-        if owner in ("Unit", "Title", "Cadre"):
+        if owner in ("Unit", "Title", "Cadre", "JobPosition"):
             self.facts_position = max(self.facts_position, position)
         if owner == "Unit":
             self._unit(name, event, day)
         elif owner == "Title":
             self._title(event)
+        elif name == "JobPosition.Registered":
+            self._job_position(position, event, day)
+        elif name == "JobPosition.Revised":
+            self._job_position_revised(event)
         elif owner == "Cadre":
             self._cadre(position, event, day)
         elif name == "FindingReview.Reviewed":
@@ -161,6 +171,29 @@ class RecordFold:
         self.titles[e.code] = TitleFacts(e.code, e.name, bool(e.is_head), int(e.rank or 0),
                                          e.management_tier, e.sector,
                                          standards or TitleStandards())
+
+    def _job_position(self, position: int, e: Any, day: date) -> None:
+        standards = tuple(s if isinstance(s, PositionStandards) else PositionStandards(**s)
+                          for s in e.standards)
+        days = [_day(v.valid_from) if not isinstance(v, Mapping) else _day(v["valid_from"])
+                for v in (*e.standards, *e.frameworks)]
+        self.job_positions[e.originator_id] = JobPositionFacts(
+            e.originator_id, _uuid(e.unit_id), e.code, e.name, position, day, standards,
+            min(days, default=day))
+
+    def _job_position_revised(self, e: Any) -> None:
+        job = self.job_positions.get(e.originator_id)
+        if job is None:
+            return
+        new = e.standards
+        if new is not None and not isinstance(new, PositionStandards):
+            new = PositionStandards(**new)
+        days = [d for d in (job.established_on,
+                            _day(new.valid_from) if new is not None else None,
+                            _framework_day(e.framework)) if d is not None]
+        self.job_positions[e.originator_id] = replace(
+            job, standards=(*job.standards, new) if new is not None else job.standards,
+            established_on=min(days))
 
     def _cadre(self, position: int, e: Any, day: date) -> None:
         cid = e.originator_id
@@ -298,6 +331,10 @@ class RecordFold:
             c.qualifications[position] = QualificationFact(position, _code(fact.kind),
                                                            _code(fact.level),
                                                            _day(fact.effective_on))
+        elif isinstance(fact, Employment):
+            c.employments[position] = EmploymentFact(
+                position, _uuid(fact.unit_id), _uuid_or_none(fact.job_position_id),
+                _day(fact.effective_on), _decision(fact.decision), day)
         elif isinstance(fact, Commendation):
             c.commendations[position] = CommendationFact(position, _code(fact.form),
                                                          _day(fact.effective_on),
@@ -327,14 +364,14 @@ class RecordFold:
                                            removed_position=None)
         elif isinstance(effect, Drop):
             for facts in (c.evaluations, c.disciplines, c.vettings, c.relatives,
-                          c.qualifications, c.commendations):
+                          c.qualifications, c.commendations, c.employments):
                 facts.pop(effect.place, None)  # type: ignore[attr-defined]
 
     # --- reading -----------------------------------------------------------------------
 
     def facts(self, as_of: date) -> RecordFacts:
         return RecordFacts(as_of, tuple(_cadre_facts(c) for c in self.cadres.values()),
-                           dict(self.titles), dict(self.units))
+                           dict(self.titles), dict(self.units), dict(self.job_positions))
 
 
 def _cadre_facts(c: _Cadre) -> CadreFacts:
@@ -349,7 +386,8 @@ def _cadre_facts(c: _Cadre) -> CadreFacts:
         vettings=tuple(c.vettings.values()), relatives=tuple(c.relatives.values()),
         qualifications=(*registered, *c.qualifications.values()),
         identity_corrections=tuple(c.corrections),
-        commendations=tuple(c.commendations.values()))
+        commendations=tuple(c.commendations.values()),
+        employments=tuple(sorted(c.employments.values(), key=lambda e: e.effective_on)))
 
 
 # --- findings for the API ----------------------------------------------------------------
@@ -601,6 +639,13 @@ def fold_events(events: Iterable[tuple[int, datetime, Any]]) -> RecordFold:
 # A long-lived fold holds millions of facts: their codes and dates are shared instances
 # rather than one copy per event (a third of the fold's memory).
 _DAYS: dict[date, date] = {}
+
+
+def _framework_day(framework: Any) -> date | None:
+    if framework is None:
+        return None
+    return _day(framework["valid_from"] if isinstance(framework, Mapping)
+                else framework.valid_from)
 
 
 def _code(value: Any) -> str:

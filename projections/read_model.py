@@ -406,7 +406,9 @@ class ReadModel:
             vettings=by_kind.get("vetting", []), nominations=by_kind.get("nomination", []),
             relatives=by_kind.get("relative", []),
             commendations=by_kind.get("commendation", []),
-            suspensions=by_kind.get("suspension", []))
+            suspensions=by_kind.get("suspension", []),
+            employments=by_kind.get("employment", []),
+            employment=next(reversed(by_kind.get("employment", [])), None))
 
     def _barred_until(self, discipline: dict[str, Any]) -> date:
         on: date = discipline["effective_on"]

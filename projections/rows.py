@@ -31,6 +31,7 @@ from domain.record import (
     Discipline,
     Drop,
     Effect,
+    Employment,
     End,
     Ending,
     Evaluation,
@@ -234,6 +235,14 @@ def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
                 f"{label(_code(p['conclusion']))}")
     if type_ == "RelativeAdded":
         return f"Khai quan hệ gia đình: {label(_code(p['relation']))}"
+    if type_ == "Employed":
+        agency = _uuid(p["unit_id"])
+        assert agency is not None
+        kind = label(_code(p["employment_kind"])).lower()
+        coefficient = str(p["coefficient"]).replace(".", ",")
+        return (f"Từ ngày {day:%d/%m/%Y}: {known.unit_name(agency, day)} ({kind}), ngạch "
+                f"{p['grade_name']} (mã {p['grade_code']}), bậc {p['salary_step']}, hệ số "
+                f"{coefficient}{_decision_text(p.get('decision'))}")
     if type_ == "Suspended":
         until = _day(p.get("until")) or day
         return (f"Tạm đình chỉ công tác từ ngày {day:%d/%m/%Y} đến ngày {until:%d/%m/%Y}"
@@ -517,6 +526,8 @@ def _standalone(fact: Fact, cadre_id: UUID, position: int) -> list[Op]:
         row.update(kind="relative", code=_code(fact.relation))
     elif isinstance(fact, Commendation):
         row.update(kind="commendation", code=_code(fact.form))
+    elif isinstance(fact, Employment):
+        row.update(kind="employment", code=str(fact.grade_code), unit_id=_uuid(fact.unit_id))
     elif isinstance(fact, Suspension):
         row.update(kind="suspension", code="tam_dinh_chi", ends_on=_day(fact.until))
     else:

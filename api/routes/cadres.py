@@ -21,6 +21,7 @@ from api.schemas import (
     CommendationIn,
     CorrectionIn,
     DisciplineIn,
+    EmploymentIn,
     EndingIn,
     ErasureIn,
     EvaluationIn,
@@ -210,6 +211,17 @@ def commend(cadre_id: UUID, body: CommendationIn, p: Principal = Depends(get_pri
             runtime: Runtime = Depends(get_runtime)) -> Receipt:
     check_write_cadre(p, runtime, cadre_id)
     return _answer(runtime, runtime.app.commend(cadre_id, **body.command(), recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/employments", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS,
+             summary="Quá trình công tác, ngạch, bậc lương (record an employment)",
+             operation_id="employ_cadre")
+def employ(cadre_id: UUID, body: EmploymentIn, p: Principal = Depends(get_principal),
+           runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    check_write_unit(p, runtime, body.unit_id)
+    return _answer(runtime, runtime.app.employ(cadre_id, **body.command(), recorded_by=p.name))
 
 
 @router.post("/cadres/{cadre_id}/suspensions", status_code=201, response_model=Receipt,

@@ -25,6 +25,7 @@ ENTRY_TYPES = {
     "PlanningRemoved": "Đưa ra khỏi quy hoạch", "Disciplined": "Kỷ luật",
     "Vetted": "Thẩm định chính trị", "RelativeAdded": "Quan hệ gia đình",
     "Commended": "Khen thưởng", "Suspended": "Tạm đình chỉ công tác",
+    "Employed": "Quá trình công tác, ngạch, bậc lương",
     "Corrected": "Đính chính", "Retracted": "Thu hồi", "PersonalDataErased": "Xóa dữ liệu cá nhân",
 }
 # Every event of the log as the audit screen names it (a test holds it complete).
@@ -50,6 +51,8 @@ EVENT_NAMES = {
     "CorrectionRequest.Answered": "Trả lời đề nghị đính chính",
     "ReportSubmission.Submitted": "Nộp báo cáo tháng",
     "ReportSubmission.Resubmitted": "Nộp lại báo cáo tháng",
+    "JobPosition.Registered": "Khai báo vị trí việc làm",
+    "JobPosition.Revised": "Phiên bản mới của tiêu chuẩn, khung năng lực vị trí việc làm",
 }
 # Writers that are not a person's token.
 ACTOR_NAMES = {"phan_anh_noi_bo": "Phản ánh nội bộ (người phản ánh được bảo vệ)",

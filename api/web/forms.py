@@ -16,26 +16,33 @@ from typing import Any
 from uuid import UUID
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model, field_validator
 from pydantic import Field as PydanticField
 
 from api.routes import cadres as cadre_routes
+from api.routes import job_positions as job_position_routes
 from api.routes import titles as title_routes
 from api.routes import units as unit_routes
 from api.schemas import (
     REPLACEMENT_MODELS,
     AppointmentIn,
     CadreIn,
+    Code,
     CommendationIn,
     CorrectionIn,
+    Day,
     DisciplineIn,
+    EmploymentIn,
     EndingIn,
     EvaluationIn,
+    JobPositionIn,
+    LongText,
     NominationIn,
     PlanningIn,
     QualificationIn,
     RelativeIn,
     SuspensionIn,
+    Text,
     TitleIn,
     TrainingIn,
     UnitChangeIn,
@@ -44,6 +51,7 @@ from api.schemas import (
 )
 from api.web import display
 from api.web.display import TIER_NAMES, read_day, read_level, read_period
+from domain.job_position import PositionGroup
 from domain.record import FACT_TYPES
 from domain.values import (
     UNIT_KINDS,
@@ -53,6 +61,7 @@ from domain.values import (
     DisciplineForm,
     DisciplineSystem,
     Education,
+    EmploymentKind,
     EndingReason,
     Gender,
     PoliticalTheory,
@@ -91,6 +100,8 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "relation": _codes(Relation),
     "vetting_conclusion": _codes(VettingConclusion),
     "commendation_form": _codes(CommendationForm),
+    "employment_kind": _codes(EmploymentKind),
+    "position_group": _codes(PositionGroup),
     "commendation_level": _codes(CommendationLevel),
     "training_mode": _codes(TrainingMode, MODES),
     "unit_change": _codes(UnitChangeKind, UNIT_CHANGES),
@@ -108,7 +119,8 @@ class Field:
     label: str
     kind: str = "text"  # text, date, number, select, textarea, checkbox
     required: bool = False
-    choices: str | None = None  # a key of CHOICES, or "units", "titles", "entries"
+    choices: str | None = None  # a key of CHOICES, or "units", "titles", "entries",
+    # "job_positions"
     hint: str | None = None
 
     @property
@@ -141,6 +153,57 @@ class Form:
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+
+class JobPositionFormIn(BaseModel):
+    """The web form of a job position: one version of its standards and of its framework,
+    the competencies one per line ("Tên năng lực: 3"); more versions go through the API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: UUID
+    code: Code
+    name: Text
+    group: PositionGroup
+    valid_from: Day | None = None
+    source: Text | None = None
+    education: Education | None = None
+    political_theory: PoliticalTheory | None = None
+    state_management: StateManagement | None = None
+    it: Text | None = None
+    language: Text | None = None
+    experience_years: int | None = None
+    competencies: LongText | None = None
+
+    @field_validator("competencies")
+    @classmethod
+    def _lines(cls, text: str | None) -> str | None:
+        for line in (text or "").splitlines():
+            name, _, level = line.rpartition(":")
+            if line.strip() and (not name.strip() or level.strip() not in (
+                    "1", "2", "3", "4", "5")):
+                raise ValueError("Mỗi dòng: tên năng lực, dấu hai chấm, cấp độ từ 1 đến 5")
+        return text
+
+    def to_api(self) -> JobPositionIn:
+        versioned = self.valid_from is not None and self.source is not None
+        standards = [] if not versioned else [{
+            "valid_from": self.valid_from, "source": self.source, "education": self.education,
+            "political_theory": self.political_theory, "state_management": self.state_management,
+            "it": self.it, "language": self.language, "experience_years": self.experience_years}]
+        lines = [line.rpartition(":") for line in (self.competencies or "").splitlines()
+                 if line.strip()]
+        frameworks = [] if not (versioned and lines) else [{
+            "valid_from": self.valid_from, "source": self.source,
+            "competencies": [{"name": name.strip(), "level": int(level)}
+                             for name, _, level in lines]}]
+        return JobPositionIn.model_validate(dict(
+            unit_id=self.unit_id, code=self.code, name=self.name, group=self.group,
+            standards=standards, frameworks=frameworks))
+
+
+def _register_job_position(body: JobPositionFormIn, p: Any, runtime: Any) -> Any:
+    return job_position_routes.register_job_position(body.to_api(), p, runtime)
 
 
 def _correct(cadre_id: UUID, body: BaseModel, p: Any, runtime: Any) -> Any:
@@ -213,6 +276,17 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("reason", "Thành tích", "textarea"),
         *decision_fields(),
     ), cadre_routes.commend),
+    Form("qua-trinh-cong-tac", "Quá trình công tác, ngạch và bậc lương", EmploymentIn, (
+        Field("effective_on", "Từ ngày", "date", True),
+        Field("unit_id", "Cơ quan, đơn vị sử dụng", "select", True, "units"),
+        Field("employment_kind", "Hình thức sử dụng", "select", True, "employment_kind"),
+        Field("job_position_id", "Vị trí việc làm", "select", False, "job_positions"),
+        Field("grade_code", "Mã ngạch", required=True, hint="Ví dụ 01.003"),
+        Field("grade_name", "Tên ngạch", required=True, hint="Ví dụ Chuyên viên"),
+        Field("salary_step", "Bậc lương", required=True),
+        Field("coefficient", "Hệ số lương", required=True, hint="Ví dụ 3,33"),
+        *decision_fields(),
+    ), cadre_routes.employ),
     Form("tam-dinh-chi", "Tạm đình chỉ công tác", SuspensionIn, (
         Field("suspended_from", "Từ ngày", "date", True),
         Field("until", "Đến ngày", "date", True),
@@ -266,6 +340,24 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("into_unit_id", "Hợp nhất vào", "select", False, "units"),
         *decision_fields(required=False),
     ), unit_routes.change_unit, on_cadre=False, on_unit=True, decision_optional=True),
+    Form("vi-tri-viec-lam-moi", "Vị trí việc làm mới", JobPositionFormIn, (
+        Field("unit_id", "Đơn vị", "select", True, "units"),
+        Field("code", "Mã vị trí việc làm", required=True),
+        Field("name", "Tên vị trí việc làm", required=True),
+        Field("group", "Nhóm vị trí", "select", True, "position_group"),
+        Field("valid_from", "Tiêu chuẩn và khung năng lực áp dụng từ ngày", "date"),
+        Field("source", "Căn cứ", hint="Ví dụ Thông tư 12/2022/TT-BNV"),
+        Field("education", "Trình độ chuyên môn tối thiểu", "select", False, "education"),
+        Field("political_theory", "Lý luận chính trị tối thiểu", "select", False,
+              "political_theory"),
+        Field("state_management", "Quản lý nhà nước tối thiểu", "select", False,
+              "state_management"),
+        Field("it", "Tin học"),
+        Field("language", "Ngoại ngữ"),
+        Field("experience_years", "Số năm kinh nghiệm", "number"),
+        Field("competencies", "Khung năng lực", "textarea",
+              hint="Mỗi dòng một năng lực: tên, dấu hai chấm, cấp độ 1–5"),
+    ), _register_job_position, on_cadre=False),
     Form("chuc-danh-moi", "Chức danh mới", TitleIn, (
         Field("code", "Mã chức danh", required=True),
         Field("name", "Tên chức danh", required=True),
@@ -318,6 +410,8 @@ def payload_of(form: Form, values: Mapping[str, str]) -> tuple[dict[str, Any], d
             value = read_period(raw) or raw
         elif f.name == "level":
             value = read_level(raw)
+        elif f.name == "coefficient":
+            value = raw.replace(",", ".")  # hệ số lương is written 3,33
         else:
             value = raw
         target = payload

@@ -58,10 +58,12 @@ from api.web.session import (
 )
 from domain.calendar import EARLIEST_YEAR, LATEST_YEAR, QUARTERLY_FROM
 from domain.errors import DomainError, InvalidCommand, NotFound
+from domain.job_position import JobPosition
 from domain.rules.pack import RULE_IDS, default_pack
 from domain.values import ReviewConclusion
 from infra.runtime import Runtime
 from projections import monthly_cycle, reports
+from projections.job_positions import registered_ids
 from projections.read_model import Moment
 
 HERE = Path(__file__).parent
@@ -561,6 +563,10 @@ def _choices(form: forms.Form, runtime: Runtime, v: Visitor,
                     for depth, u in _tree(_scoped_units(v, runtime, today))]
     out["titles"] = [(t["code"], str(t["name"]))
                      for t in runtime.read_model.titles()]
+    if any(f.choices == "job_positions" for f in form.fields):
+        out["job_positions"] = [("", "Không gắn vị trí việc làm")] + [
+            (str(p.id), f"{p.name} ({p.code})") for p in runtime.app.aggregates(
+                registered_ids(runtime.read_model, today)) if isinstance(p, JobPosition)]
     if cadre_id is not None and any(f.choices == "entries" for f in form.fields):
         entries = runtime.read_model.record(cadre_id, today) or []
         out["entries"] = [(str(e["position"]),

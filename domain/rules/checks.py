@@ -14,10 +14,13 @@ from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.calendar import period_bounds, period_name
+from domain.job_position import PositionStandards
 from domain.rules.facts import (
     LEVEL_ORDERS,
     CadreFacts,
+    EmploymentFact,
     HoldingFact,
+    JobPositionFacts,
     RecordFacts,
     TitleFacts,
 )
@@ -1015,6 +1018,128 @@ def commendation_own_circle(record: RecordFacts, pack: RulePack) -> list[Finding
     return findings
 
 
+# --- job positions (vị trí việc làm) --------------------------------------------------------
+
+# What a job position's standard asks, by field: (qualification kind, how it reads).
+POSITION_LEVELS = (("education", "trình độ chuyên môn"), ("political_theory", "lý luận chính trị"),
+                   ("state_management", "quản lý nhà nước"))
+POSITION_CERTIFICATES = (("it", "tin học"), ("language", "ngoại ngữ"))
+
+
+def below_job_position_standard(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A cadre employed in a job position whose standards in force they do not meet: judged on
+    the day the employment begins, and again on each day a new version of the standards
+    begins while they are employed there (by as_of)."""
+    findings = []
+    for c in record.cadres:
+        first = c.employments[0].effective_on if c.employments else None
+        for e, until in _employment_spans(c):
+            job = record.job_positions.get(e.job_position_id) if e.job_position_id else None
+            if job is None or first is None:
+                continue
+            days = [e.effective_on, *(s.valid_from for s in job.standards
+                                      if e.effective_on < s.valid_from
+                                      and (until is None or s.valid_from < until))]
+            for day in days:
+                v, standards = pack.version_for("below_job_position_standard", day), \
+                    job.standards_on(day)
+                if v is None or standards is None or day > record.as_of:
+                    continue
+                missing = _missing_standards(c, standards, day, first)
+                if not missing:
+                    continue
+                findings.append(_finding(
+                    v, cadre_id=c.cadre_id, unit_id=e.unit_id, decision=e.decision,
+                    effective_on=day, evidence=(e.position, job.registered_position),
+                    summary=(f"{c.full_name} làm việc ở vị trí {job.name} ({job.code}) từ "
+                             f"{_d(e.effective_on)} nhưng ngày {_d(day)} chưa đạt tiêu chuẩn "
+                             f"của vị trí (áp dụng từ {_d(standards.valid_from)}): "
+                             f"{'; '.join(missing)}.")))
+    return findings
+
+
+def _employment_spans(c: CadreFacts) -> list[tuple[EmploymentFact, date | None]]:
+    """Each employment entry with the day the next one begins (None: still in force)."""
+    ends = [n.effective_on for n in c.employments[1:]]
+    return [(e, ends[i] if i < len(ends) else None) for i, e in enumerate(c.employments)]
+
+
+def _missing_standards(c: CadreFacts, s: PositionStandards, day: date,
+                       first_employed: date) -> list[str]:
+    missing = []
+    for kind, name in POSITION_LEVELS:
+        required = getattr(s, kind)
+        if required is None:
+            continue
+        held = c.level_on(kind, day)
+        order = LEVEL_ORDERS[kind]
+        if held is None or order.get(held.level, 0) < order.get(str(required), 0):
+            shown = label(held.level).lower() if held else "chưa có"
+            missing.append(f"{name} {shown}, yêu cầu {label(str(required)).lower()}")
+    for kind, name in POSITION_CERTIFICATES:
+        required = getattr(s, kind)
+        if required is not None and c.level_on(kind, day) is None:
+            missing.append(f"chưa có chứng chỉ {name}, yêu cầu {required}")
+    years = s.experience_years
+    if years and _full_years(first_employed, day) < years:
+        missing.append(f"kinh nghiệm {_full_years(first_employed, day)} năm, yêu cầu {years} "
+                       "năm")
+    return missing
+
+
+def _full_years(since: date, day: date) -> int:
+    return day.year - since.year - ((day.month, day.day) < (since.month, since.day))
+
+
+def job_position_vacant(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A job position no one is employed in for longer than allowed: from the day its data
+    applies from (or since the last person left) until someone is employed there, or as_of."""
+    spans: dict[UUID, list[tuple[date, date | None, int]]] = {}
+    for c in record.cadres:
+        for e, until in _employment_spans(c):
+            if e.job_position_id is not None:
+                spans.setdefault(e.job_position_id, []).append((e.effective_on, until,
+                                                                e.position))
+    findings = []
+    for job in record.job_positions.values():
+        unit = record.units.get(job.unit_id)
+        stop = record.as_of + timedelta(days=1)
+        if unit is not None and unit.ended_on is not None:
+            stop = min(stop, unit.ended_on)
+        empty_from: date | None = job.established_on or job.recorded_on
+        for since, until, _ in sorted(spans.get(job.position_id, []), key=lambda s: s[0]):
+            if empty_from is not None and since > empty_from:
+                findings += _position_vacancy(record, pack, job, empty_from, min(since, stop))
+            if until is None:
+                empty_from = None
+                break
+            empty_from = until if empty_from is None else max(empty_from, until)
+        if empty_from is not None:
+            findings += _position_vacancy(record, pack, job, empty_from, stop)
+    return findings
+
+
+def _position_vacancy(record: RecordFacts, pack: RulePack, job: JobPositionFacts,
+                      empty_from: date,
+                      refilled: date) -> list[Finding]:
+    v = pack.version_for("job_position_vacant", empty_from)
+    if v is None:
+        return []
+    limit, days = int(v.param("max_vacant_days")), (refilled - empty_from).days
+    # The first day on which the position has been empty for more than `limit` days.
+    breached = empty_from + timedelta(days=limit)
+    if days <= limit or breached > record.as_of:
+        return []
+    ongoing = refilled > record.as_of
+    how = (f"đến ngày {_d(record.as_of)} vẫn chưa có người ({days} ngày)" if ongoing
+           else f"đến ngày {_d(refilled)} mới có người ({days} ngày)")
+    return [_finding(
+        v, cadre_id=None, unit_id=job.unit_id, decision=None, effective_on=breached,
+        evidence=(job.registered_position,),
+        summary=(f"Vị trí việc làm {job.name} ({job.code}) để trống từ ngày {_d(empty_from)}, "
+                 f"{how}, quá {limit} ngày."))]
+
+
 CHECKS: dict[str, Check] = {
     "discipline_bar": discipline_bar,
     "not_in_planning": not_in_planning,
@@ -1038,4 +1163,6 @@ CHECKS: dict[str, Check] = {
     "commendation_below_rating": commendation_below_rating,
     "commendation_own_circle": commendation_own_circle,
     "extension_to_retirement": extension_to_retirement,
+    "below_job_position_standard": below_job_position_standard,
+    "job_position_vacant": job_position_vacant,
 }

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
+from domain.job_position import PositionStandards
 from domain.values import (
     EDUCATION_ORDER,
     POLITICAL_THEORY_ORDER,
@@ -116,6 +117,36 @@ class CommendationFact:
 
 
 @dataclass(frozen=True, slots=True)
+class EmploymentFact:
+    """An employment entry: from `effective_on` until the cadre's next one."""
+
+    position: int
+    unit_id: UUID
+    job_position_id: UUID | None
+    effective_on: date
+    decision: Decision
+    recorded_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class JobPositionFacts:
+    """A job position with its dated standards (PositionStandards, ordered by valid_from)."""
+
+    position_id: UUID
+    unit_id: UUID
+    code: str
+    name: str
+    registered_position: int
+    recorded_on: date
+    standards: tuple[PositionStandards, ...] = ()
+    # The first day the position's data applies from (its earliest version), else recorded_on.
+    established_on: date | None = None
+
+    def standards_on(self, day: date) -> PositionStandards | None:
+        return next((s for s in reversed(self.standards) if s.valid_from <= day), None)
+
+
+@dataclass(frozen=True, slots=True)
 class RelativeFact:
     position: int
     relation: str
@@ -161,6 +192,7 @@ class CadreFacts:
     qualifications: tuple[QualificationFact, ...] = ()
     identity_corrections: tuple[IdentityCorrection, ...] = ()
     commendations: tuple[CommendationFact, ...] = ()
+    employments: tuple[EmploymentFact, ...] = ()
 
     def level_on(self, kind: str, day: date) -> QualificationFact | None:
         """The highest level of a kind held on a date."""
@@ -214,6 +246,7 @@ class RecordFacts:
     cadres: tuple[CadreFacts, ...]
     titles: Mapping[str, TitleFacts]
     units: Mapping[UUID, UnitFacts]
+    job_positions: Mapping[UUID, JobPositionFacts] = field(default_factory=dict)
 
     def rank(self, title_code: str) -> int:
         title = self.titles.get(title_code)

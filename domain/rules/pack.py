@@ -40,6 +40,8 @@ RULE_IDS = (
     "commendation_below_rating",
     "commendation_own_circle",
     "extension_to_retirement",
+    "below_job_position_standard",
+    "job_position_vacant",
 )
 SEVERITIES = ("high", "medium", "low")
 DEFAULT_PACK = Path(__file__).with_name("rule_pack.toml")

@@ -25,6 +25,7 @@ from domain.casework import Casework
 from domain.correction_requests import Attachment, RequestCorrection
 from domain.feedback import FileFeedback, Reporter
 from domain.inspection import AdoptPlan, AssignRemedy, Conclude, OpenCase, PlanSubject, SubjectKind
+from domain.job_position import PositionGroup, RegisterJobPosition
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.checkpoints import CheckpointStore
@@ -259,6 +260,24 @@ def _suspension(w: World, s: str) -> dict[str, Any]:
             "reason": "Để xem xét, xử lý kỷ luật", "decision": dec(start)}
 
 
+def _employment(w: World, s: str) -> dict[str, Any]:
+    # One employment entry a day per cadre: each request takes a day of its own.
+    start = date(2005, 1, 1) + timedelta(days=fresh())
+    return {"unit_id": str(w.unit(s)), "employment_kind": "bien_che", "grade_code": "01.003",
+            "grade_name": "Chuyên viên", "salary_step": 3, "coefficient": "3.00",
+            "effective_on": start.isoformat(), "decision": dec(start)}
+
+
+def _job_position_version(w: World, s: str) -> Request:
+    made = w.runtime.app.register_job_position(RegisterJobPosition(
+        unit_id=w.unit(s), code=f"VTVL-{fresh()}", name="Chuyên viên", group=PositionGroup.HO_TRO,
+        standards=(), frameworks=(), recorded_by="setup"))
+    w.runtime.catch_up()
+    return (f"/api/v1/job-positions/{made.id}/versions", {"standards": {
+        "valid_from": "2024-01-01", "source": "Thông tư 12/2022/TT-BNV",
+        "education": "dai_hoc"}}, None)
+
+
 def _ending(w: World, s: str) -> dict[str, Any]:
     code = w.holding(s, on(fresh()))
     return {"unit_id": str(w.unit(s)), "title_code": code, "reason": "mien_nhiem",
@@ -289,6 +308,12 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: (f"/api/v1/units/{w.child_unit(s)}/changes",
                       {"change": "rename", "effective_on": "2016-01-01",
                        "new_name": f"Tên mới {fresh()}"}, None), writes()),
+    ("POST", "/api/v1/job-positions"): Row(
+        lambda w, s: ("/api/v1/job-positions", {
+            "unit_id": str(w.unit(s)), "code": f"VTVL-{fresh()}", "name": "Chuyên viên tổng hợp",
+            "group": "chuyen_mon"}, None), writes()),
+    ("POST", "/api/v1/job-positions/{position_id}/versions"): Row(
+        _job_position_version, writes()),
     ("POST", "/api/v1/titles"): Row(
         lambda w, s: ("/api/v1/titles", {"code": f"t{fresh()}", "name": "Chức danh",
                                          "is_head": False, "management_tier": "quan_uy"}, None),
@@ -330,6 +355,8 @@ MATRIX: dict[tuple[str, str], Row] = {
             "form": "giay_khen", "level": "cap_huyen", "decided_on": "2020-06-01",
             "decision": dec(date(2020, 6, 1)), "reason": "Hoàn thành xuất sắc nhiệm vụ"}),
         writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/employments"): Row(
+        _cadre_write("employments", _employment), writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/suspensions"): Row(
         _cadre_write("suspensions", _suspension), writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/relatives"): Row(
@@ -383,6 +410,9 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: ("/api/v1/worklists/term-ends", None, {"unit_id": str(w.unit(s))}),
         scoped_reads()),
     ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
+    ("GET", "/api/v1/job-positions"): Row(
+        lambda w, s: ("/api/v1/job-positions", None, {"unit_id": str(w.unit(s))}),
+        open_reads()),
     ("GET", "/api/v1/cadres/{cadre_id}/evaluations/derived"): Row(
         lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/evaluations/derived", None,
                       {"year": "2026"}), scoped_reads(self_in=200)),

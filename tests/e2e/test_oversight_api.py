@@ -88,6 +88,6 @@ def test_findings_reviews_and_rules_over_http(server: Server) -> None:
     assert row_then["id"] == unvetted["id"] and row_then["review_status"] == "unreviewed"
 
     rules: dict[str, Any] = ok(inspector.get("/rules"))
-    assert len({r["id"] for r in rules["rules"]}) == 22
+    assert len({r["id"] for r in rules["rules"]}) == 24
     versions = [r for r in rules["rules"] if r["id"] == "no_vetting"]
     assert {"qd58-2022"} <= {r["version"] for r in versions}

@@ -170,6 +170,8 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
     ("POST", "/bao-cao/thang/nop"): WebRow(
         lambda w, s: ("/bao-cao/thang/nop", {"ky": "2026-10", "unit_id": str(w.unit(s))},
                       None), web_writes()),
+    ("GET", "/vi-tri-viec-lam"): WebRow(
+        lambda w, s: ("/vi-tri-viec-lam", None, {"unit_id": str(w.unit(s))}), signed_in()),
     ("GET", "/viec-can-lam/het-nhiem-ky"): WebRow(
         lambda w, s: ("/viec-can-lam/het-nhiem-ky", None, {"unit_id": str(w.unit(s))}),
         web_reads()),

@@ -463,7 +463,7 @@ def test_rules_serve_the_whole_pack(district: ViolationDistrict) -> None:
     body = district.service.http.get(f"{API}/rules", headers=inspector).json()
     assert {"as_of", "known_at", "position"} <= set(body)
     ids = {r["id"] for r in body["rules"]}
-    assert len(ids) == 22
+    assert len(ids) == 24
     for r in body["rules"]:
         assert {"id", "title", "params", "valid_from", "valid_to", "severity", "source"} <= set(r)
 

@@ -35,6 +35,13 @@ from domain.inspection import (
     PlanSubject,
     SubjectKind,
 )
+from domain.job_position import (
+    Competency,
+    CompetencyFramework,
+    JobPosition,
+    PositionGroup,
+    PositionStandards,
+)
 from domain.oversight import FindingReview
 from domain.report_submission import ReportSubmission, submission_id_for
 from domain.title import Title
@@ -47,6 +54,7 @@ from domain.values import (
     DisciplineForm,
     DisciplineSystem,
     Education,
+    EmploymentKind,
     EndingReason,
     Gender,
     PoliticalTheory,
@@ -66,12 +74,13 @@ from infra.settings import Settings
 
 AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback,
                                            InspectionPlan, InspectionCase,
-                                           ReportSubmission, CorrectionRequest)
+                                           ReportSubmission, CorrectionRequest, JobPosition)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
 WARD = Unit.create_id("KA-PL")
 TITLE = Title.create_id("truong_phong")
+JOB_POSITION = JobPosition.create_id(OFFICE, "NV-TH-01")
 CADRE = UUID("6f1c2a0e-5b7d-4c1e-9a57-2f0d8e3b4c11")
 SIGNER = UUID("0b9d7c4e-1f2a-4e3b-8c5d-6a7b8c9d0e1f")
 HOLDING = UUID("c7e3a9b1-2d4f-4a6b-8e0c-1f3a5b7d9e2c")
@@ -118,6 +127,30 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                               recorded_by="ban_to_chuc")],
     "Unit.HeadSeatWithdrawn": [dict(holding_id=HOLDING, effective_on=date(2026, 11, 24),
                                     decision=None, recorded_by="ban_to_chuc")],
+    "JobPosition.Registered": [dict(
+        unit_id=OFFICE, code="NV-TH-01", name="Chuyên viên tổng hợp", group=PositionGroup.CHUYEN_MON,
+        standards=(PositionStandards(
+            valid_from=date(2023, 1, 1), source="Thông tư 12/2022/TT-BNV",
+            education=Education.DAI_HOC, political_theory=PoliticalTheory.TRUNG_CAP,
+            state_management=StateManagement.CV, it="co_ban", language="b1",
+            experience_years=3),),
+        frameworks=(CompetencyFramework(
+            valid_from=date(2023, 1, 1), source="Thông tư 12/2022/TT-BNV",
+            competencies=(Competency(name="Tham mưu tổng hợp", level=3),
+                          Competency(name="Ứng dụng công nghệ thông tin", level=2))),),
+        recorded_by="ban_to_chuc"), dict(
+        unit_id=OFFICE, code="NV-VT-01", name="Văn thư", group=PositionGroup.HO_TRO,
+        standards=(), frameworks=(), recorded_by="admin")],
+    "JobPosition.Revised": [dict(
+        standards=PositionStandards(
+            valid_from=date(2025, 7, 1), source="Quyết định của UBND phường năm 2025",
+            education=Education.DAI_HOC, political_theory=PoliticalTheory.TRUNG_CAP,
+            experience_years=5),
+        framework=None, recorded_by="ban_to_chuc"), dict(
+        standards=None, framework=CompetencyFramework(
+            valid_from=date(2026, 1, 1), source="Thông tư 12/2022/TT-BNV",
+            competencies=(Competency(name="Chuyển đổi số", level=4),)),
+        recorded_by="ban_to_chuc")],
     "Title.Registered": [dict(
         code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy",
         rank=5, sector="noi_vu",
@@ -200,6 +233,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         dict(form=CommendationForm.GIAY_KHEN, level=None, reason=None,
              effective_on=date(2023, 12, 28), decision=DECISION_NO_SIGNER_ID,
              recorded_by="ban_to_chuc")],
+    "Cadre.Employed": [dict(
+        unit_id=OFFICE, employment_kind=EmploymentKind.BIEN_CHE, job_position_id=JOB_POSITION,
+        grade_code="01.003", grade_name="Chuyên viên", salary_step=3,
+        coefficient=Decimal("3.00"), effective_on=date(2021, 7, 1), decision=DECISION,
+        recorded_by="ban_to_chuc"), dict(
+        unit_id=OFFICE, employment_kind=EmploymentKind.HOP_DONG, job_position_id=None,
+        grade_code="01.005", grade_name="Nhân viên", salary_step=1,
+        coefficient=Decimal("1.86"), effective_on=date(2019, 3, 1),
+        decision=DECISION_NO_SIGNER_ID, recorded_by="ban_to_chuc")],
     "Cadre.Suspended": [dict(
         until=date(2025, 4, 15), reason="Để xem xét, xử lý kỷ luật theo Kết luận kiểm tra số "
         "12-KL/UBKT", effective_on=date(2025, 4, 1), decision=DECISION,
@@ -353,7 +395,8 @@ ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: C
                                             FindingReview: REVIEW, Feedback: FEEDBACK,
                                             InspectionPlan: PLAN, InspectionCase: CASE,
                                             ReportSubmission: SUBMISSION,
-                                            CorrectionRequest: CORRECTION_REQUEST}
+                                            CorrectionRequest: CORRECTION_REQUEST,
+                                            JobPosition: JOB_POSITION}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",

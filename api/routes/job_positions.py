@@ -1,0 +1,98 @@
+"""Job positions (vị trí việc làm): a unit's catalogue, with dated standards and frameworks.
+
+- `POST /job-positions`: the administrator, or a personnel officer for a unit in their subtree
+  (a unit's positions are its own organisation, as its roster is).
+- `POST /job-positions/{id}/versions`: the same, for the position's unit: a new dated version
+  of its standards and/or framework, after the versions on record.
+- `GET /job-positions?unit_id=`: every role; the catalogue is organisation, not personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import get_moment, get_runtime
+from api.errors import problem_responses
+from api.schemas import (
+    JobPositionIn,
+    JobPositionOut,
+    JobPositionsOut,
+    JobPositionVersionIn,
+    Receipt,
+)
+from api.security import (
+    ADMIN,
+    ALL_ROLES,
+    PERSONNEL,
+    Principal,
+    check_write_unit,
+    get_principal,
+    require_role,
+)
+from domain.job_position import JobPosition
+from projections.job_positions import registered_ids
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+    from projections.read_model import Moment
+
+router = APIRouter(tags=["job-positions"])
+
+
+@router.post("/job-positions", status_code=201, response_model=Receipt,
+             responses=problem_responses(400, 401, 403, 404, 409, 422),
+             summary="Khai báo vị trí việc làm (register a job position)",
+             operation_id="register_job_position")
+def register_job_position(body: JobPositionIn, p: Principal = Depends(get_principal),
+                          runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_unit(p, runtime, body.unit_id)
+    receipt = runtime.app.register_job_position(body.to_domain(recorded_by=p.name))
+    runtime.written(receipt.position)
+    return Receipt(id=receipt.id, position=receipt.position)
+
+
+@router.post("/job-positions/{position_id}/versions", status_code=201, response_model=Receipt,
+             responses=problem_responses(400, 401, 403, 404, 409, 422),
+             summary="Phiên bản mới của tiêu chuẩn, khung năng lực (a new dated version)",
+             operation_id="revise_job_position")
+def revise_job_position(position_id: UUID, body: JobPositionVersionIn,
+                        p: Principal = Depends(get_principal),
+                        runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    require_role(p, ADMIN, PERSONNEL)
+    position = runtime.app.job_position(position_id, "id")
+    check_write_unit(p, runtime, position.unit_id)
+    receipt = runtime.app.revise_job_position(body.to_domain(position_id, recorded_by=p.name))
+    runtime.written(receipt.position)
+    return Receipt(id=receipt.id, position=receipt.position)
+
+
+@router.get("/job-positions", response_model=JobPositionsOut,
+            responses=problem_responses(401, 403, 422),
+            summary="Danh mục vị trí việc làm (the job positions)",
+            operation_id="list_job_positions")
+def list_job_positions(unit_id: UUID | None = Query(None, description="only this unit's"),
+                       p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
+                       runtime: Runtime = Depends(get_runtime)) -> JobPositionsOut:
+    require_role(p, *ALL_ROLES)
+    found = [a for a in runtime.app.aggregates(registered_ids(runtime.read_model, m))
+             if isinstance(a, JobPosition) and (unit_id is None or a.unit_id == unit_id)]
+    return JobPositionsOut(as_of=m.as_of, known_at=m.known_at, position=m.position,
+                           job_positions=[_shown(a, m) for a in found])
+
+
+def _shown(position: JobPosition, m: Moment) -> JobPositionOut:
+    standards, framework = position.standards_on(m.as_of), position.framework_on(m.as_of)
+    return JobPositionOut(
+        id=position.id, unit_id=position.unit_id, code=position.code, name=position.name,
+        group=str(position.group), standards=[_plain(s) for s in position.standards],
+        frameworks=[_plain(f) for f in position.frameworks],
+        standards_in_force=_plain(standards) if standards else None,
+        framework_in_force=_plain(framework) if framework else None)
+
+
+def _plain(version: Any) -> dict[str, Any]:
+    return asdict(version)
