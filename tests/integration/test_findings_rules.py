@@ -388,7 +388,7 @@ def test_discipline_bar_is_judged_by_the_version_in_force_on_the_decision_date(
                        params={"as_of": "2025-11-01"}).json()["rules"]
     bars = {r["version"]: r for r in rules if r["id"] == "discipline_bar"}
     assert bars["qd80-2022"]["params"]["khien_trach"] == 12
-    assert bars["qd80-2022"]["valid_to"] == "2025-09-30" and not bars["qd80-2022"]["in_force"]
+    assert bars["qd80-2022"]["valid_to"] == "2025-10-07" and not bars["qd80-2022"]["in_force"]
     assert bars["qd377-2025"]["params"]["khien_trach"] == 24 and bars["qd377-2025"]["in_force"]
 
 

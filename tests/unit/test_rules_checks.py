@@ -679,3 +679,17 @@ def test_vacant_head_post_still_empty(as_of_shift: int, expected: int) -> None:
     # Empty from 1/1 through as_of: 90 days on 31/3/2023.
     findings = found(d, date(2023, 3, 31) + as_of_shift * DAY, "vacant_head_post")
     assert [f.evidence for f in findings] == [(ending,)] * expected
+
+
+# --- issue 16: rule pack fidelity ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("appointed", "version"),
+                         [(date(2025, 10, 7), "qd80-2022"), (date(2025, 10, 8), "qd377-2025")])
+def test_qd377_is_in_force_from_8_october_2025(appointed: date, version: str) -> None:
+    d = District()
+    cadre = d.cadre("Đỗ Văn Hải")
+    d.vet(cadre, appointed - timedelta(days=30))
+    d.appoint(cadre, d.noi_vu, "pho_phong", appointed)
+    (f,) = found(d, date(2026, 1, 1), "not_in_planning")
+    assert f.rule_version == version
