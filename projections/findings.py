@@ -34,6 +34,7 @@ from domain.record import (
     Fact,
     Hold,
     Identify,
+    Nomination,
     Plan,
     Qualification,
     Registration,
@@ -62,6 +63,7 @@ from domain.rules.facts import (
     EvaluationFact,
     HoldingFact,
     IdentityCorrection,
+    NominationFact,
     PlanningFact,
     QualificationFact,
     RecordFacts,
@@ -102,6 +104,7 @@ class _Cadre:
     qualifications: dict[int, QualificationFact] = field(default_factory=dict)
     corrections: list[IdentityCorrection] = field(default_factory=list)
     commendations: dict[int, CommendationFact] = field(default_factory=dict)
+    nominations: dict[int, NominationFact] = field(default_factory=dict)
 
 
 class RecordFold:
@@ -306,7 +309,11 @@ class RecordFold:
             kind, level, completed_on = fact.conferred
             c.qualifications[position] = QualificationFact(position, _code(kind), _code(level),
                                                            _day(completed_on))
-        # nominations: the rules do not read them
+        elif isinstance(fact, Nomination):
+            c.nominations[position] = NominationFact(position, _uuid(fact.unit_id),
+                                                     _code(fact.title_code),
+                                                     _day(fact.effective_on),
+                                                     _decision(fact.decision), day)
 
     @staticmethod
     def _undo(c: _Cadre, effect: Effect) -> None:
@@ -327,7 +334,7 @@ class RecordFold:
                                            removed_position=None)
         elif isinstance(effect, Drop):
             for facts in (c.evaluations, c.disciplines, c.vettings, c.relatives,
-                          c.qualifications, c.commendations):
+                          c.qualifications, c.commendations, c.nominations):
                 facts.pop(effect.place, None)  # type: ignore[attr-defined]
 
     # --- reading -----------------------------------------------------------------------
@@ -349,7 +356,8 @@ def _cadre_facts(c: _Cadre) -> CadreFacts:
         vettings=tuple(c.vettings.values()), relatives=tuple(c.relatives.values()),
         qualifications=(*registered, *c.qualifications.values()),
         identity_corrections=tuple(c.corrections),
-        commendations=tuple(c.commendations.values()))
+        commendations=tuple(c.commendations.values()),
+        nominations=tuple(c.nominations.values()))
 
 
 # --- findings for the API ----------------------------------------------------------------

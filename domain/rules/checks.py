@@ -101,6 +101,7 @@ def as_of(record: RecordFacts) -> RecordFacts:
                                  if q.obtained_on is None or q.obtained_on <= day),
             identity_corrections=tuple(i for i in c.identity_corrections
                                        if i.recorded_on <= day),
+            nominations=tuple(n for n in c.nominations if n.decided_on <= day),
         ))
     units = {uid: (replace(u, ended_on=None) if u.ended_on and u.ended_on > day else u)
              for uid, u in record.units.items()}
@@ -197,16 +198,26 @@ def _judged(version: RuleVersion, h: HoldingFact) -> bool:
 
 
 def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
-    """Appointment or planning while a discipline still bars it (longest bar of any track)."""
+    """Appointment, nomination or planning while a discipline still bars it (longest bar of any
+    track). A version may bar only a higher post for some forms (`higher_post_only`): then a
+    renewal or a move to a post of no higher rank is free of that bar."""
     findings = []
     for c in record.cadres:
-        acts: list[tuple[date, int, Decision, str, UUID]] = [
-            (h.since, h.position, h.decision, f"bổ nhiệm {_post(record, h)}", h.unit_id)
+        # (day, position, decision, what, unit, higher post?, nomination?)
+        acts: list[tuple[date, int, Decision, str, UUID, bool, bool]] = [
+            (h.since, h.position, h.decision, f"bổ nhiệm {_post(record, h)}", h.unit_id,
+             _is_higher_post(record, c, h), False)
             for h in c.holdings]
+        acts += [(n.decided_on, n.position, n.decision,
+                  f"giới thiệu ứng cử {_title_name(record, n.title_code)} "
+                  f"{_unit_name(record, n.unit_id)}", n.unit_id,
+                  record.rank(n.title_code) > _rank_held(record, c, n.decided_on), True)
+                 for n in c.nominations]
         acts += [(p.decided_on, p.position, p.decision,
                   f"đưa vào quy hoạch {_title_name(record, p.title_code)} "
-                  f"{_unit_name(record, p.unit_id)}", p.unit_id) for p in c.plannings]
-        for day, position, decision, what, unit_id in acts:
+                  f"{_unit_name(record, p.unit_id)}", p.unit_id, True, False)
+                 for p in c.plannings]
+        for day, position, decision, what, unit_id, higher, nomination in acts:
             worst: tuple[date, RuleVersion, int, int, str, date] | None = None
             for d in c.disciplines:
                 if d.effective_on > day:
@@ -215,6 +226,10 @@ def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
                     # Each version bars for the disciplines of its system (a party rule for
                     # party discipline); one whose system was not recorded, for every version.
                     if d.system is not None and d.system not in v.params.get("systems", ()):
+                        continue
+                    if nomination and not v.params.get("nominations", False):
+                        continue
+                    if not higher and d.form in v.params.get("higher_post_only", ()):
                         continue
                     months = v.params.get(d.form)
                     if not isinstance(months, int):
@@ -232,6 +247,23 @@ def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
                          f"(đến {_d(ends)})."),
                 evidence=(position, d_position)))
     return findings
+
+
+RENEWAL_KINDS = frozenset({"bo_nhiem_lai", "keo_dai"})
+
+
+def _rank_held(record: RecordFacts, c: CadreFacts, day: date) -> int:
+    """The highest rank among the posts held on a day (0: none)."""
+    return max((record.rank(g.title_code) for g in c.holdings if g.active_on(day)), default=0)
+
+
+def _is_higher_post(record: RecordFacts, c: CadreFacts, h: HoldingFact) -> bool:
+    """A post of a higher rank than every post held when it takes effect (a first post after
+    none counts); a renewal of a post held (bổ nhiệm lại, kéo dài) never does."""
+    if h.renews is not None or h.kind in RENEWAL_KINDS:
+        return False
+    held = _current_before(c, h)
+    return record.rank(h.title_code) > max((record.rank(g.title_code) for g in held), default=0)
 
 
 def not_in_planning(record: RecordFacts, pack: RulePack) -> list[Finding]:

@@ -116,6 +116,18 @@ class CommendationFact:
 
 
 @dataclass(frozen=True, slots=True)
+class NominationFact:
+    """A nomination to stand for election to a post (giới thiệu ứng cử)."""
+
+    position: int
+    unit_id: UUID
+    title_code: str
+    decided_on: date
+    decision: Decision
+    recorded_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class RelativeFact:
     position: int
     relation: str
@@ -161,6 +173,7 @@ class CadreFacts:
     qualifications: tuple[QualificationFact, ...] = ()
     identity_corrections: tuple[IdentityCorrection, ...] = ()
     commendations: tuple[CommendationFact, ...] = ()
+    nominations: tuple[NominationFact, ...] = ()
 
     def level_on(self, kind: str, day: date) -> QualificationFact | None:
         """The highest level of a kind held on a date."""

@@ -299,6 +299,21 @@ def record_violations(office: Office) -> tuple[dict[str, UUID], dict[str, UUID],
     appointed_2022 = o.appoint(c["bar_2022"], units["TP"], "pho_phong", date(2023, 6, 1))
     expected.append(Expected("discipline_bar", c["bar_2022"], (appointed_2022, barred_2022),
                              "qd80-2022"))
+    # QĐ 377 bars a higher post and a nomination to one, not a reappointment.
+    c["bar_nominated"] = o.cadre("Phan Văn Dũng", date(1980, 4, 4))
+    o.promote(c["bar_nominated"], units["TP"], "truong_phong", date(2020, 1, 1))
+    bar_nominated = o.reprimand(c["bar_nominated"], date(2025, 1, 10))
+    nominated = o.app.nominate(c["bar_nominated"], unit_id=ub, title_code="chu_tich",
+                               decided_on=date(2025, 11, 20),
+                               decision=o.decision(date(2025, 11, 20)),
+                               recorded_by="to.chuc").entry_position
+    expected.append(Expected("discipline_bar", c["bar_nominated"], (nominated, bar_nominated),
+                             "qd377-2025"))
+    c["bar_renewed"] = o.cadre("Phan Thị Én", date(1981, 5, 5), gender=Gender.NU)
+    o.promote(c["bar_renewed"], units["VH"], "truong_phong", date(2020, 12, 1),
+              planned_end=date(2025, 12, 1))
+    o.reprimand(c["bar_renewed"], date(2025, 2, 1))
+    o.reappoint(c["bar_renewed"], units["VH"], "truong_phong", date(2025, 12, 1))
     # Commended under a running reprimand; after a poor year; on a husband's signature; and
     # once by the book (a good year, no discipline, an unrelated signer).
     c["commended_barred"] = o.cadre("Lý Thị Hoa", date(1985, 5, 5), gender=Gender.NU)
@@ -322,7 +337,7 @@ def record_violations(office: Office) -> tuple[dict[str, UUID], dict[str, UUID],
     c["commended_fairly"] = o.cadre("Đoàn Văn Tiến", date(1982, 6, 6))
     o.evaluate(c["commended_fairly"], 2024)
     o.commend(c["commended_fairly"], date(2025, 1, 20), signer=c["successor"])
-    absent = [("discipline_bar", c["bar_2022_ok"]),
+    absent = [("discipline_bar", c["bar_2022_ok"]), ("discipline_bar", c["bar_renewed"]),
               *[(rule, c["commended_fairly"]) for rule in (
                   "commendation_while_disciplined", "commendation_below_rating",
                   "commendation_own_circle")]]

@@ -18,6 +18,7 @@ from domain.rules.facts import (
     EvaluationFact,
     HoldingFact,
     IdentityCorrection,
+    NominationFact,
     PlanningFact,
     QualificationFact,
     RecordFacts,
@@ -152,6 +153,12 @@ class District:
         decided = decided or date(int(period[:4]), 12, 20)
         self._add(cadre_id, "evaluations",
                   EvaluationFact(position, period, rating, decided, decided + DAY))
+        return position
+
+    def nominate(self, cadre_id: UUID, unit_id: UUID, title: str, decided: date) -> int:
+        position = self.next()
+        self._add(cadre_id, "nominations", NominationFact(
+            position, unit_id, title, decided, self.decision(decided), decided + DAY))
         return position
 
     def relative(self, cadre_id: UUID, relation: str, other: UUID) -> int:
@@ -693,3 +700,62 @@ def test_qd377_is_in_force_from_8_october_2025(appointed: date, version: str) ->
     d.appoint(cadre, d.noi_vu, "pho_phong", appointed)
     (f,) = found(d, date(2026, 1, 1), "not_in_planning")
     assert f.rule_version == version
+
+
+def _deputy_reprimanded(system: str = "dang") -> tuple[District, UUID, int]:
+    """A deputy head since 2022, reprimanded by the party on 01/11/2025."""
+    d = District()
+    cadre = d.cadre("Hà Văn Tùng")
+    held = d.promote(cadre, d.noi_vu, "pho_phong", date(2022, 1, 3))
+    d.discipline(cadre, "khien_trach", date(2025, 11, 1), system=system)
+    d.plan(cadre, d.tu_phap, "truong_phong", date(2025, 1, 5))
+    d.vet(cadre, date(2026, 2, 1))
+    return d, cadre, held
+
+
+def test_discipline_bar_qd377_bars_a_higher_post() -> None:
+    d, cadre, _ = _deputy_reprimanded()
+    head = d.appoint(cadre, d.tu_phap, "truong_phong", date(2026, 3, 1))
+    (f,) = found(d, date(2026, 6, 1), "discipline_bar")
+    assert (f.rule_version, f.evidence[0]) == ("qd377-2025", head)
+
+
+@pytest.mark.parametrize("kind", ["bo_nhiem_lai", "keo_dai", "dieu_dong_bo_nhiem"])
+def test_discipline_bar_qd377_spares_renewals_and_lateral_moves(kind: str) -> None:
+    d, cadre, held = _deputy_reprimanded()
+    if kind == "dieu_dong_bo_nhiem":  # the same rank in another unit
+        d.end(cadre, held, date(2026, 3, 1))
+        d.appoint(cadre, d.tu_phap, "pho_phong", date(2026, 3, 1), kind=kind)
+    else:
+        d.end(cadre, held, date(2026, 3, 1), reason="het_nhiem_ky")
+        d.appoint(cadre, d.noi_vu, "pho_phong", date(2026, 3, 1), kind=kind)
+    assert found(d, date(2026, 6, 1), "discipline_bar") == []
+
+
+def test_discipline_bar_qd377_bars_a_nomination_to_a_higher_post() -> None:
+    d, cadre, _ = _deputy_reprimanded()
+    nominated = d.nominate(cadre, d.ubnd, "chu_tich", date(2026, 2, 10))
+    d.nominate(cadre, d.noi_vu, "pho_phong", date(2026, 2, 11))  # re-election: not higher
+    (f,) = found(d, date(2026, 6, 1), "discipline_bar")
+    assert f.evidence[0] == nominated and "giới thiệu ứng cử" in f.summary
+
+
+def test_discipline_bar_nominations_not_judged_before_qd377() -> None:
+    d = District()
+    cadre = d.cadre("Hà Văn Tùng")
+    d.promote(cadre, d.noi_vu, "pho_phong", date(2022, 1, 3))
+    d.discipline(cadre, "khien_trach", date(2024, 11, 1), system="dang")
+    d.nominate(cadre, d.ubnd, "chu_tich", date(2025, 2, 10))
+    assert found(d, date(2025, 6, 1), "discipline_bar") == []
+
+
+@pytest.mark.parametrize(("form", "barred"), [("canh_cao", False), ("cach_chuc", True)])
+def test_discipline_bar_civil_service_law_2025_lateral_move(form: str, barred: bool) -> None:
+    d = District()
+    cadre = d.cadre("Hà Văn Tùng")
+    held = d.promote(cadre, d.noi_vu, "pho_phong", date(2022, 1, 3))
+    d.discipline(cadre, form, date(2025, 8, 1), system="chinh_quyen")
+    d.end(cadre, held, date(2026, 1, 5))
+    d.appoint(cadre, d.tu_phap, "pho_phong", date(2026, 1, 5), kind="dieu_dong_bo_nhiem")
+    findings = found(d, date(2026, 6, 1), "discipline_bar")
+    assert [f.rule_version for f in findings] == (["luat-cbcc-2025"] if barred else [])

@@ -23,8 +23,8 @@ def test_every_binding_rule_is_in_the_pack_with_its_fields() -> None:
     ("day", "versions"),
     [(date(2022, 8, 17), ["qd105-2017", "luat-cbcc-2019"]),
      (date(2022, 8, 18), ["qd80-2022", "luat-cbcc-2019"]),
-     (date(2025, 10, 7), ["qd80-2022", "luat-cbcc-2019"]),
-     (date(2025, 10, 8), ["qd377-2025", "luat-cbcc-2019"])],
+     (date(2025, 10, 7), ["qd80-2022", "luat-cbcc-2025"]),
+     (date(2025, 10, 8), ["qd377-2025", "luat-cbcc-2025"])],
 )
 def test_discipline_bar_versions_in_force_by_date(day: date, versions: list[str]) -> None:
     pack = RulePack.load()
