@@ -699,31 +699,40 @@ def _spans(holdings: Iterable[HoldingFact]) -> list[tuple[date, date | None]]:
 
 
 def removal_grounds(record: RecordFacts, pack: RulePack) -> list[Finding]:
-    """Grounds for removal (reprimanded twice in one term; not completing tasks two years in a
+    """Grounds for removal (reprimanded twice in one term — within `term_months`, or from QĐ 377
+    khiển trách or cảnh cáo within one appointment term; not completing tasks two years in a
     row) with the cadre still in post when the time to act has passed."""
     findings = []
     for c in record.cadres:
         grounds: list[tuple[date, tuple[int, ...], str]] = []
-        reprimands = sorted((d for d in c.disciplines if d.form == "khien_trach"),
-                            key=lambda d: d.effective_on)
+        disciplines = sorted(c.disciplines, key=lambda d: (d.effective_on, d.position))
         failed = sorted(((int(e.period), e) for e in c.evaluations
                          if e.rating == "KHTNV" and e.period.isdigit()), key=lambda p: p[0])
-        for i, d in enumerate(reprimands):
+        for i, d in enumerate(disciplines):
             v = pack.version_for("removal_grounds", d.effective_on)
-            if v is None:
+            forms = tuple(v.params.get("reprimand_forms", ("khien_trach",))) if v else ()
+            if v is None or d.form not in forms:
                 continue
             needed = int(v.param("reprimands_in_term"))
-            window = reprimands[max(0, i - needed + 1): i + 1]
+            window = [x for x in disciplines[:i + 1] if x.form in forms][-needed:]
             if len(window) < needed:
                 continue
             first = window[0]
-            if d.effective_on >= add_months(first.effective_on, int(v.param("term_months"))):
-                continue
+            if v.params.get("same_appointment_term"):
+                # One appointment term: a single holding (a renewal starts a new one) in force
+                # on both dates.
+                term = "trong cùng một thời hạn bổ nhiệm"
+            else:
+                term = "trong một nhiệm kỳ"
+                if d.effective_on >= add_months(first.effective_on,
+                                                int(v.param("term_months"))):
+                    continue
             if not any(h.active_on(first.effective_on) and h.active_on(d.effective_on)
                        for h in c.holdings):
                 continue
+            named = " hoặc ".join(dict.fromkeys(label(f).lower() for f in forms))
             grounds.append((d.effective_on, tuple(x.position for x in window),
-                            f"bị khiển trách {needed} lần trong một nhiệm kỳ "
+                            f"bị {named} {needed} lần {term} "
                             f"({', '.join(_d(x.effective_on) for x in window)})"))
         for i, (_, e) in enumerate(failed):
             v = pack.version_for("removal_grounds", e.decided_on)

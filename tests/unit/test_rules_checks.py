@@ -759,3 +759,34 @@ def test_discipline_bar_civil_service_law_2025_lateral_move(form: str, barred: b
     d.appoint(cadre, d.tu_phap, "pho_phong", date(2026, 1, 5), kind="dieu_dong_bo_nhiem")
     findings = found(d, date(2026, 6, 1), "discipline_bar")
     assert [f.rule_version for f in findings] == (["luat-cbcc-2025"] if barred else [])
+
+
+def test_removal_grounds_qd377_reprimand_or_warning_in_one_appointment_term() -> None:
+    d = District()
+    cadre = d.cadre("Văn Đình Cao")
+    h = d.promote(cadre, d.noi_vu, "pho_phong", date(2024, 1, 1))
+    first = d.discipline(cadre, "khien_trach", date(2025, 10, 20))
+    second = d.discipline(cadre, "canh_cao", date(2026, 2, 1))
+    (f,) = found(d, date(2026, 6, 1), "removal_grounds")
+    assert (f.rule_version, f.evidence) == ("qd377-2025", (first, second, h))
+    assert "khiển trách hoặc cảnh cáo 2 lần trong cùng một thời hạn bổ nhiệm" in f.summary
+
+
+def test_removal_grounds_qd377_two_terms_are_not_one() -> None:
+    d = District()
+    cadre = d.cadre("Văn Đình Cao")
+    h = d.promote(cadre, d.noi_vu, "pho_phong", date(2021, 1, 1), planned_end=date(2026, 1, 1))
+    d.discipline(cadre, "canh_cao", date(2025, 3, 1))
+    d.end(cadre, h, date(2026, 1, 1), reason="het_nhiem_ky")
+    d.appoint(cadre, d.noi_vu, "pho_phong", date(2026, 1, 1), kind="bo_nhiem_lai")
+    d.discipline(cadre, "khien_trach", date(2026, 1, 20))
+    assert found(d, date(2026, 6, 1), "removal_grounds") == []
+
+
+def test_removal_grounds_a_warning_did_not_count_under_qd41() -> None:
+    d = District()
+    cadre = d.cadre("Văn Đình Cao")
+    d.promote(cadre, d.noi_vu, "pho_phong", date(2021, 1, 1))
+    d.discipline(cadre, "khien_trach", date(2023, 3, 1))
+    d.discipline(cadre, "canh_cao", date(2024, 3, 1))
+    assert found(d, date(2025, 6, 1), "removal_grounds") == []
