@@ -359,17 +359,39 @@ def min_time_in_post(record: RecordFacts, pack: RulePack) -> list[Finding]:
             held = max(current, key=lambda g: (record.rank(g.title_code), g.since))
             if record.rank(h.title_code) <= record.rank(held.title_code):
                 continue
-            start = _chain_start(c, held)
             minimum = int(v.param("min_months"))
+            if v.params.get("equivalent_posts"):
+                # Time in any post of the same rank counts and adds up: the months are read
+                # from as many days before the promotion as were spent in such posts.
+                spent = _days_in_rank(record, c, record.rank(held.title_code), h.since)
+                start = h.since - timedelta(days=spent)
+                why = (f"giữ chức {_post(record, held)} và các chức vụ tương đương tổng cộng "
+                       f"{_months_between(start, h.since)} tháng (dưới {minimum} tháng)")
+            else:
+                start = _chain_start(c, held)
+                why = (f"mới giữ chức {_post(record, held)} từ {_d(start)} "
+                       f"({_months_between(start, h.since)} tháng, dưới {minimum} tháng)")
             if h.since >= add_months(start, minimum):
                 continue
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position, held.position),
                 summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
-                         f"khi mới giữ chức {_post(record, held)} từ {_d(start)} "
-                         f"({_months_between(start, h.since)} tháng, dưới {minimum} tháng).")))
+                         f"khi {why}.")))
     return findings
+
+
+def _days_in_rank(record: RecordFacts, c: CadreFacts, rank: int, before: date) -> int:
+    """Days before `before` spent holding posts of a rank (concurrent posts counted once)."""
+    spans = sorted((g.since, min(g.until or before, before)) for g in c.holdings
+                   if record.rank(g.title_code) == rank and g.since < before)
+    days, reached = 0, date.min
+    for since, until in spans:
+        since = max(since, reached)
+        if until > since:
+            days += (until - since).days
+            reached = until
+    return days
 
 
 def no_vetting(record: RecordFacts, pack: RulePack) -> list[Finding]:

@@ -790,3 +790,33 @@ def test_removal_grounds_a_warning_did_not_count_under_qd41() -> None:
     d.discipline(cadre, "khien_trach", date(2023, 3, 1))
     d.discipline(cadre, "canh_cao", date(2024, 3, 1))
     assert found(d, date(2025, 6, 1), "removal_grounds") == []
+
+
+@pytest.mark.parametrize(("shift", "expected"), [(-1, 1), (0, 0)])
+def test_min_time_in_post_qd377_equivalent_posts_add_up(shift: int, expected: int) -> None:
+    d = District()
+    cadre = d.cadre("Lý Thị Oanh", gender="nu")
+    # 12 months as deputy in one office, a gap, then 12 more as deputy in another.
+    first = d.promote(cadre, d.noi_vu, "pho_phong", date(2023, 1, 1))
+    d.end(cadre, first, date(2024, 1, 1))
+    second = d.appoint(cadre, d.tu_phap, "pho_phong", date(2025, 3, 1), kind="dieu_dong_bo_nhiem")
+    since = date(2026, 3, 1) + shift * DAY
+    d.end(cadre, second, since)
+    head = d.promote(cadre, d.ubnd, "truong_phong", since, kind="dieu_dong_bo_nhiem")
+    findings = found(d, date(2026, 6, 1), "min_time_in_post")
+    assert [(f.rule_version, f.evidence) for f in findings] == [
+        ("qd377-2025", (head, second))] * expected
+    if findings:
+        assert "chức vụ tương đương tổng cộng 23 tháng" in findings[0].summary
+
+
+def test_min_time_in_post_before_qd377_only_the_current_post_counts() -> None:
+    d = District()
+    cadre = d.cadre("Lý Thị Oanh", gender="nu")
+    first = d.promote(cadre, d.noi_vu, "pho_phong", date(2021, 1, 1))
+    d.end(cadre, first, date(2023, 1, 1))
+    second = d.appoint(cadre, d.tu_phap, "pho_phong", date(2023, 1, 1), kind="dieu_dong_bo_nhiem")
+    d.end(cadre, second, date(2024, 1, 1))
+    d.promote(cadre, d.ubnd, "truong_phong", date(2024, 1, 1), kind="dieu_dong_bo_nhiem")
+    (f,) = found(d, date(2024, 6, 1), "min_time_in_post")
+    assert f.rule_version == "qd80-2022"
