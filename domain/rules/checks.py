@@ -677,7 +677,9 @@ def _pct(value: float) -> str:
 
 
 def missing_evaluation(record: RecordFacts, pack: RulePack) -> list[Finding]:
-    """Held a post through a whole year (finished, past the grace days) without its rating."""
+    """Held a post through a whole period (finished, past the grace days) without its rating:
+    every calendar year, and every quarter starting once a version in force asks for quarterly
+    ratings (`quarterly`)."""
     findings = []
     for c in record.cadres:
         if not c.holdings:
@@ -685,25 +687,44 @@ def missing_evaluation(record: RecordFacts, pack: RulePack) -> list[Finding]:
         spans = _spans(c.holdings)
         rated = {e.period for e in c.evaluations}
         first_year = min(h.since.year for h in c.holdings)
-        for year in range(first_year, record.as_of.year):
-            start, after = date(year, 1, 1), date(year + 1, 1, 1)
-            last_day = after - timedelta(days=1)
-            v = pack.version_for("missing_evaluation", last_day)
-            if v is None or str(year) in rated:
-                continue
-            if record.as_of <= last_day + timedelta(days=int(v.param("grace_days"))):
-                continue
-            if not any(s <= start and (e is None or e >= after) for s, e in spans):
-                continue
-            held = [h for h in c.holdings if h.since < after and (h.until is None
-                                                                  or h.until > start)]
+        # Periods ending on one day (a year and its fourth quarter) make one finding.
+        missing: dict[date, tuple[RuleVersion, list[str], date]] = {}
+        for year in range(first_year, record.as_of.year + 1):
+            periods = [(str(year), date(year, 1, 1), date(year + 1, 1, 1))]
+            periods += [(f"{year}-Q{q}", *period_bounds(f"{year}-Q{q}")) for q in range(1, 5)]
+            for period, start, after in periods:
+                last_day = after - timedelta(days=1)
+                v = _evaluation_version(pack, period, start, last_day)
+                if v is None or period in rated:
+                    continue
+                if record.as_of <= last_day + timedelta(days=int(v.param("grace_days"))):
+                    continue
+                if not any(s <= start and (e is None or e >= after) for s, e in spans):
+                    continue
+                first_v, names, began = missing.get(last_day, (v, [], start))
+                missing[last_day] = (first_v, [*names, period_name(period)], min(began, start))
+        for last_day, (v, names, start) in sorted(missing.items()):
+            held = [h for h in c.holdings if h.since <= last_day and (h.until is None
+                                                                       or h.until > start)]
+            shown = " và ".join(names)
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=_main_unit(record, c, last_day),
                 decision=None, effective_on=last_day,
                 evidence=tuple(sorted(h.position for h in held)),
-                summary=(f"{c.full_name} giữ chức vụ suốt năm {year} nhưng không có kết quả "
-                         f"đánh giá, xếp loại năm {year}.")))
+                summary=(f"{c.full_name} giữ chức vụ suốt {shown} nhưng không có kết quả "
+                         f"đánh giá, xếp loại {shown}.")))
     return findings
+
+
+def _evaluation_version(pack: RulePack, period: str, start: date,
+                        last_day: date) -> RuleVersion | None:
+    """The version that asks for a period's rating: for a year, the one in force on its last
+    day; for a quarter, the first in force on its last day that asks for quarterly ratings and
+    was already in force when the quarter began (a quarter begun before is not asked for)."""
+    if "-Q" not in period:
+        return pack.version_for("missing_evaluation", last_day)
+    return next((v for v in pack.versions_for("missing_evaluation", last_day)
+                 if v.params.get("quarterly") and v.valid_from <= start), None)
 
 
 def _spans(holdings: Iterable[HoldingFact]) -> list[tuple[date, date | None]]:

@@ -176,6 +176,12 @@ class Office:
             self.app.evaluate(cadre, period=str(year), rating=Rating.HTTNV,
                               decided_on=date(year, 12, 20), recorded_by="to.chuc")
 
+    def evaluate_quarters(self, cadre: UUID, *quarters: str) -> None:
+        """Quarterly ratings (QĐ 366 from Q4 2025), decided early in the next quarter."""
+        for quarter in quarters:
+            self.app.evaluate(cadre, period=quarter, rating=Rating.HTTNV,
+                              decided_on=quarter_rated_on(quarter), recorded_by="to.chuc")
+
     def commend(self, cadre: UUID, on: date, signer: UUID | None = None) -> int:
         return self.app.commend(cadre, form=CommendationForm.GIAY_KHEN, decided_on=on,
                                 decision=self.decision(on, signer),
@@ -186,6 +192,12 @@ class Office:
                                    violation="Vi phạm quy chế làm việc",
                                    decision=self.decision(on),
                                    recorded_by="ubkt").entry_position
+
+
+def quarter_rated_on(quarter: str) -> date:
+    """The 10th of the month after a quarter ("2025-Q4" → 10/01/2026)."""
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return date(year + 1, 1, 10) if q == 4 else date(year, 3 * q + 1, 10)
 
 
 @dataclass(frozen=True)
@@ -260,6 +272,7 @@ def record_violations(office: Office) -> tuple[dict[str, UUID], dict[str, UUID],
     overdue = o.promote(c["overdue"], units["VH"], "pho_phong", date(2020, 1, 1),
                         planned_end=date(2025, 1, 1))
     o.evaluate(c["overdue"], 2020, 2021, 2022, 2024, 2025)
+    o.evaluate_quarters(c["overdue"], "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
     expected.append(Expected("reappointment_overdue", c["overdue"], (overdue,)))
     expected.append(Expected("missing_evaluation", c["overdue"], (overdue,)))
 
@@ -527,6 +540,12 @@ def record_clean_district(o: Office, today: date) -> None:
     for cadre in (chair, heads[0], *deputies):
         o.evaluate(cadre, *range(y + 1, last_year + 1))
     o.evaluate(heads[1], *range(y + 1, y + 5))
+    # Quarterly too from Q4 2025 (QĐ 366), each quarter rated by the 10th after it closes.
+    quarters = [f"{year}-Q{q}" for year in range(2025, today.year + 1) for q in range(1, 5)
+                if (year, q) >= (2025, 4)]
+    closed = [p for p in quarters if quarter_rated_on(p) <= today]
+    for cadre in (chair, heads[0], *deputies):
+        o.evaluate_quarters(cadre, *closed)
 
 
 @pytest.mark.parametrize("kind", STORES)

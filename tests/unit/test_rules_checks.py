@@ -27,6 +27,7 @@ from domain.rules.facts import (
     UnitFacts,
     VettingFact,
 )
+from domain.rules.pack import RulePack
 from domain.rules.retirement import retirement_date
 from domain.values import Decision, Education, PoliticalTheory, TitleStandards, add_months
 
@@ -820,3 +821,36 @@ def test_min_time_in_post_before_qd377_only_the_current_post_counts() -> None:
     d.promote(cadre, d.ubnd, "truong_phong", date(2024, 1, 1), kind="dieu_dong_bo_nhiem")
     (f,) = found(d, date(2024, 6, 1), "min_time_in_post")
     assert f.rule_version == "qd80-2022"
+
+
+@pytest.mark.parametrize(("quarter", "version"),
+                         [("2025-Q3", None), ("2025-Q4", "qd366-2025"), ("2026-Q1", "qd366-2025")])
+def test_missing_evaluation_quarterly_from_qd366(quarter: str, version: str | None) -> None:
+    d = District()
+    cadre = d.cadre("Tôn Thất Bảo")
+    d.promote(cadre, d.noi_vu, "pho_phong", date(2024, 1, 1))
+    for period in ("2024", "2025", "2026", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2",
+                   "2026-Q3"):
+        if period != quarter:
+            d.evaluate(cadre, period, decided=date(2026, 1, 5) if "-Q" in period else None)
+    findings = found(d, date(2026, 11, 1), "missing_evaluation")
+    assert [f.rule_version for f in findings] == ([version] if version else [])
+    if findings:
+        assert "quý" in findings[0].summary
+
+
+def test_missing_evaluation_a_year_and_its_fourth_quarter_make_one_finding() -> None:
+    d = District()
+    cadre = d.cadre("Tôn Thất Bảo")
+    d.promote(cadre, d.noi_vu, "pho_phong", date(2024, 1, 1))
+    d.evaluate(cadre, "2024")
+    (f,) = found(d, date(2026, 3, 15), "missing_evaluation")
+    assert f.effective_on == date(2025, 12, 31)
+    assert "năm 2025 và quý IV/2025" in f.summary
+
+
+def test_nd335_is_the_state_track_of_quarterly_evaluation() -> None:
+    versions = RulePack.load().versions_for("missing_evaluation", date(2026, 1, 1))
+    assert [(v.version, v.track, v.params["quarterly"]) for v in versions] == [
+        ("qd366-2025", "", True), ("nd335-2025", "nha_nuoc", True)]
+
