@@ -501,17 +501,26 @@ def head_term_limit(record: RecordFacts, pack: RulePack) -> list[Finding]:
             months = int(v0.param("term_months")) * int(v0.param("max_terms"))
             limit = add_months(chain[0].since, months)
             v = pack.version_for("head_term_limit", limit)
+            breach = limit
+            if v is None:
+                # Past the limit before the rule came into force and still in post then: a
+                # breach from the day the rule came into force.
+                v = next((x for x in pack.history("head_term_limit")
+                          if x.valid_from > limit), None)
+                breach = v.valid_from if v is not None else limit
             end = _chain_end(chain)
-            if v is None or limit > record.as_of or (end is not None and end <= limit):
+            if v is None or breach > record.as_of or (end is not None and end <= breach):
                 continue
             terms = int(v.param("max_terms"))
-            beyond = max((h for h in chain if h.since <= limit), key=lambda h: h.since)
+            beyond = max((h for h in chain if h.since <= breach), key=lambda h: h.since)
+            since = (f"từ {_d(limit)}" if breach == limit
+                     else f"từ {_d(limit)}, vẫn giữ chức khi quy định có hiệu lực {_d(breach)}")
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=beyond.unit_id, decision=beyond.decision,
-                effective_on=limit, evidence=tuple(h.position for h in chain),
+                effective_on=breach, evidence=tuple(h.position for h in chain),
                 summary=(f"{c.full_name} giữ chức {_post(record, beyond)} liên tục từ "
                          f"{_d(chain[0].since)}, quá {terms} nhiệm kỳ "
-                         f"({int(v.param('term_months'))} tháng mỗi nhiệm kỳ) từ {_d(limit)}.")))
+                         f"({int(v.param('term_months'))} tháng mỗi nhiệm kỳ) {since}.")))
     return findings
 
 

@@ -854,3 +854,20 @@ def test_nd335_is_the_state_track_of_quarterly_evaluation() -> None:
     assert [(v.version, v.track, v.params["quarterly"]) for v in versions] == [
         ("qd366-2025", "", True), ("nd335-2025", "nha_nuoc", True)]
 
+
+@pytest.mark.parametrize(("ended", "expected"),
+                         [(date(2022, 4, 28), 0), (date(2022, 4, 29), 1), (None, 1)])
+def test_head_term_limit_a_head_past_the_limit_when_qd65_came_into_force(
+        ended: date | None, expected: int) -> None:
+    d = District()
+    cadre = d.cadre("Tạ Văn Tài")
+    first = d.promote(cadre, d.ubnd, "chu_tich", date(2010, 7, 1))
+    d.end(cadre, first, date(2015, 7, 1), reason="het_nhiem_ky")
+    second = d.appoint(cadre, d.ubnd, "chu_tich", date(2015, 7, 1), kind="bau_cu")
+    if ended is not None:
+        d.end(cadre, second, ended, reason="het_nhiem_ky")
+    findings = found(d, date(2024, 1, 1), "head_term_limit")
+    assert [(f.effective_on, f.rule_version) for f in findings] == [
+        (date(2022, 4, 28), "qd65-2022")] * expected
+    if findings:
+        assert "vẫn giữ chức khi quy định có hiệu lực 28/04/2022" in findings[0].summary
