@@ -17,7 +17,9 @@ from domain.values import add_months
 VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has had no daylight saving since 1975
 # Years a date of the record may carry: outside them a date is a typo, not history.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
-# Evaluations are quarterly from 2026 (seed 004), yearly before.
+# The year from which reports name quarters as the evaluation periods (seed 004), yearly
+# before. Which quarters a cadre must be rated for is the rule pack's (missing_evaluation:
+# QĐ 366 from 30/08/2025, NĐ 335 from 01/01/2026), not this constant.
 QUARTERLY_FROM = 2026
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
 

@@ -36,6 +36,7 @@ from domain.record import (
     Fact,
     Hold,
     Identify,
+    Nomination,
     Plan,
     Qualification,
     Registration,
@@ -66,6 +67,7 @@ from domain.rules.facts import (
     HoldingFact,
     IdentityCorrection,
     JobPositionFacts,
+    NominationFact,
     PlanningFact,
     QualificationFact,
     RecordFacts,
@@ -107,6 +109,7 @@ class _Cadre:
     corrections: list[IdentityCorrection] = field(default_factory=list)
     commendations: dict[int, CommendationFact] = field(default_factory=dict)
     employments: dict[int, EmploymentFact] = field(default_factory=dict)
+    nominations: dict[int, NominationFact] = field(default_factory=dict)
 
 
 class RecordFold:
@@ -343,7 +346,11 @@ class RecordFold:
             kind, level, completed_on = fact.conferred
             c.qualifications[position] = QualificationFact(position, _code(kind), _code(level),
                                                            _day(completed_on))
-        # nominations: the rules do not read them
+        elif isinstance(fact, Nomination):
+            c.nominations[position] = NominationFact(position, _uuid(fact.unit_id),
+                                                     _code(fact.title_code),
+                                                     _day(fact.effective_on),
+                                                     _decision(fact.decision), day)
 
     @staticmethod
     def _undo(c: _Cadre, effect: Effect) -> None:
@@ -364,7 +371,8 @@ class RecordFold:
                                            removed_position=None)
         elif isinstance(effect, Drop):
             for facts in (c.evaluations, c.disciplines, c.vettings, c.relatives,
-                          c.qualifications, c.commendations, c.employments):
+                          c.qualifications, c.commendations, c.employments,
+                          c.nominations):
                 facts.pop(effect.place, None)  # type: ignore[attr-defined]
 
     # --- reading -----------------------------------------------------------------------
@@ -387,7 +395,8 @@ def _cadre_facts(c: _Cadre) -> CadreFacts:
         qualifications=(*registered, *c.qualifications.values()),
         identity_corrections=tuple(c.corrections),
         commendations=tuple(c.commendations.values()),
-        employments=tuple(sorted(c.employments.values(), key=lambda e: e.effective_on)))
+        employments=tuple(sorted(c.employments.values(), key=lambda e: e.effective_on)),
+        nominations=tuple(c.nominations.values()))
 
 
 # --- findings for the API ----------------------------------------------------------------

@@ -104,6 +104,7 @@ def as_of(record: RecordFacts) -> RecordFacts:
                                  if q.obtained_on is None or q.obtained_on <= day),
             identity_corrections=tuple(i for i in c.identity_corrections
                                        if i.recorded_on <= day),
+            nominations=tuple(n for n in c.nominations if n.decided_on <= day),
         ))
     units = {uid: (replace(u, ended_on=None) if u.ended_on and u.ended_on > day else u)
              for uid, u in record.units.items()}
@@ -200,16 +201,26 @@ def _judged(version: RuleVersion, h: HoldingFact) -> bool:
 
 
 def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
-    """Appointment or planning while a discipline still bars it (longest bar of any track)."""
+    """Appointment, nomination or planning while a discipline still bars it (longest bar of any
+    track). A version may bar only a higher post for some forms (`higher_post_only`): then a
+    renewal or a move to a post of no higher rank is free of that bar."""
     findings = []
     for c in record.cadres:
-        acts: list[tuple[date, int, Decision, str, UUID]] = [
-            (h.since, h.position, h.decision, f"bổ nhiệm {_post(record, h)}", h.unit_id)
+        # (day, position, decision, what, unit, higher post?, nomination?)
+        acts: list[tuple[date, int, Decision, str, UUID, bool, bool]] = [
+            (h.since, h.position, h.decision, f"bổ nhiệm {_post(record, h)}", h.unit_id,
+             _is_higher_post(record, c, h), False)
             for h in c.holdings]
+        acts += [(n.decided_on, n.position, n.decision,
+                  f"giới thiệu ứng cử {_title_name(record, n.title_code)} "
+                  f"{_unit_name(record, n.unit_id)}", n.unit_id,
+                  record.rank(n.title_code) > _rank_held(record, c, n.decided_on), True)
+                 for n in c.nominations]
         acts += [(p.decided_on, p.position, p.decision,
                   f"đưa vào quy hoạch {_title_name(record, p.title_code)} "
-                  f"{_unit_name(record, p.unit_id)}", p.unit_id) for p in c.plannings]
-        for day, position, decision, what, unit_id in acts:
+                  f"{_unit_name(record, p.unit_id)}", p.unit_id, True, False)
+                 for p in c.plannings]
+        for day, position, decision, what, unit_id, higher, nomination in acts:
             worst: tuple[date, RuleVersion, int, int, str, date] | None = None
             for d in c.disciplines:
                 if d.effective_on > day:
@@ -218,6 +229,10 @@ def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
                     # Each version bars for the disciplines of its system (a party rule for
                     # party discipline); one whose system was not recorded, for every version.
                     if d.system is not None and d.system not in v.params.get("systems", ()):
+                        continue
+                    if nomination and not v.params.get("nominations", False):
+                        continue
+                    if not higher and d.form in v.params.get("higher_post_only", ()):
                         continue
                     months = v.params.get(d.form)
                     if not isinstance(months, int):
@@ -235,6 +250,23 @@ def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
                          f"(đến {_d(ends)})."),
                 evidence=(position, d_position)))
     return findings
+
+
+RENEWAL_KINDS = frozenset({"bo_nhiem_lai", "keo_dai"})
+
+
+def _rank_held(record: RecordFacts, c: CadreFacts, day: date) -> int:
+    """The highest rank among the posts held on a day (0: none)."""
+    return max((record.rank(g.title_code) for g in c.holdings if g.active_on(day)), default=0)
+
+
+def _is_higher_post(record: RecordFacts, c: CadreFacts, h: HoldingFact) -> bool:
+    """A post of a higher rank than every post held when it takes effect (a first post after
+    none counts); a renewal of a post held (bổ nhiệm lại, kéo dài) never does."""
+    if h.renews is not None or h.kind in RENEWAL_KINDS:
+        return False
+    held = _current_before(c, h)
+    return record.rank(h.title_code) > max((record.rank(g.title_code) for g in held), default=0)
 
 
 def not_in_planning(record: RecordFacts, pack: RulePack) -> list[Finding]:
@@ -330,17 +362,39 @@ def min_time_in_post(record: RecordFacts, pack: RulePack) -> list[Finding]:
             held = max(current, key=lambda g: (record.rank(g.title_code), g.since))
             if record.rank(h.title_code) <= record.rank(held.title_code):
                 continue
-            start = _chain_start(c, held)
             minimum = int(v.param("min_months"))
+            if v.params.get("equivalent_posts"):
+                # Time in any post of the same rank counts and adds up: the months are read
+                # from as many days before the promotion as were spent in such posts.
+                spent = _days_in_rank(record, c, record.rank(held.title_code), h.since)
+                start = h.since - timedelta(days=spent)
+                why = (f"giữ chức {_post(record, held)} và các chức vụ tương đương tổng cộng "
+                       f"{_months_between(start, h.since)} tháng (dưới {minimum} tháng)")
+            else:
+                start = _chain_start(c, held)
+                why = (f"mới giữ chức {_post(record, held)} từ {_d(start)} "
+                       f"({_months_between(start, h.since)} tháng, dưới {minimum} tháng)")
             if h.since >= add_months(start, minimum):
                 continue
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position, held.position),
                 summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
-                         f"khi mới giữ chức {_post(record, held)} từ {_d(start)} "
-                         f"({_months_between(start, h.since)} tháng, dưới {minimum} tháng).")))
+                         f"khi {why}.")))
     return findings
+
+
+def _days_in_rank(record: RecordFacts, c: CadreFacts, rank: int, before: date) -> int:
+    """Days before `before` spent holding posts of a rank (concurrent posts counted once)."""
+    spans = sorted((g.since, min(g.until or before, before)) for g in c.holdings
+                   if record.rank(g.title_code) == rank and g.since < before)
+    days, reached = 0, date.min
+    for since, until in spans:
+        since = max(since, reached)
+        if until > since:
+            days += (until - since).days
+            reached = until
+    return days
 
 
 def no_vetting(record: RecordFacts, pack: RulePack) -> list[Finding]:
@@ -450,17 +504,26 @@ def head_term_limit(record: RecordFacts, pack: RulePack) -> list[Finding]:
             months = int(v0.param("term_months")) * int(v0.param("max_terms"))
             limit = add_months(chain[0].since, months)
             v = pack.version_for("head_term_limit", limit)
+            breach = limit
+            if v is None:
+                # Past the limit before the rule came into force and still in post then: a
+                # breach from the day the rule came into force.
+                v = next((x for x in pack.history("head_term_limit")
+                          if x.valid_from > limit), None)
+                breach = v.valid_from if v is not None else limit
             end = _chain_end(chain)
-            if v is None or limit > record.as_of or (end is not None and end <= limit):
+            if v is None or breach > record.as_of or (end is not None and end <= breach):
                 continue
             terms = int(v.param("max_terms"))
-            beyond = max((h for h in chain if h.since <= limit), key=lambda h: h.since)
+            beyond = max((h for h in chain if h.since <= breach), key=lambda h: h.since)
+            since = (f"từ {_d(limit)}" if breach == limit
+                     else f"từ {_d(limit)}, vẫn giữ chức khi quy định có hiệu lực {_d(breach)}")
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=beyond.unit_id, decision=beyond.decision,
-                effective_on=limit, evidence=tuple(h.position for h in chain),
+                effective_on=breach, evidence=tuple(h.position for h in chain),
                 summary=(f"{c.full_name} giữ chức {_post(record, beyond)} liên tục từ "
                          f"{_d(chain[0].since)}, quá {terms} nhiệm kỳ "
-                         f"({int(v.param('term_months'))} tháng mỗi nhiệm kỳ) từ {_d(limit)}.")))
+                         f"({int(v.param('term_months'))} tháng mỗi nhiệm kỳ) {since}.")))
     return findings
 
 
@@ -626,7 +689,9 @@ def _pct(value: float) -> str:
 
 
 def missing_evaluation(record: RecordFacts, pack: RulePack) -> list[Finding]:
-    """Held a post through a whole year (finished, past the grace days) without its rating."""
+    """Held a post through a whole period (finished, past the grace days) without its rating:
+    every calendar year, and every quarter starting once a version in force asks for quarterly
+    ratings (`quarterly`)."""
     findings = []
     for c in record.cadres:
         if not c.holdings:
@@ -634,25 +699,44 @@ def missing_evaluation(record: RecordFacts, pack: RulePack) -> list[Finding]:
         spans = _spans(c.holdings)
         rated = {e.period for e in c.evaluations}
         first_year = min(h.since.year for h in c.holdings)
-        for year in range(first_year, record.as_of.year):
-            start, after = date(year, 1, 1), date(year + 1, 1, 1)
-            last_day = after - timedelta(days=1)
-            v = pack.version_for("missing_evaluation", last_day)
-            if v is None or str(year) in rated:
-                continue
-            if record.as_of <= last_day + timedelta(days=int(v.param("grace_days"))):
-                continue
-            if not any(s <= start and (e is None or e >= after) for s, e in spans):
-                continue
-            held = [h for h in c.holdings if h.since < after and (h.until is None
-                                                                  or h.until > start)]
+        # Periods ending on one day (a year and its fourth quarter) make one finding.
+        missing: dict[date, tuple[RuleVersion, list[str], date]] = {}
+        for year in range(first_year, record.as_of.year + 1):
+            periods = [(str(year), date(year, 1, 1), date(year + 1, 1, 1))]
+            periods += [(f"{year}-Q{q}", *period_bounds(f"{year}-Q{q}")) for q in range(1, 5)]
+            for period, start, after in periods:
+                last_day = after - timedelta(days=1)
+                v = _evaluation_version(pack, period, start, last_day)
+                if v is None or period in rated:
+                    continue
+                if record.as_of <= last_day + timedelta(days=int(v.param("grace_days"))):
+                    continue
+                if not any(s <= start and (e is None or e >= after) for s, e in spans):
+                    continue
+                first_v, names, began = missing.get(last_day, (v, [], start))
+                missing[last_day] = (first_v, [*names, period_name(period)], min(began, start))
+        for last_day, (v, names, start) in sorted(missing.items()):
+            held = [h for h in c.holdings if h.since <= last_day and (h.until is None
+                                                                       or h.until > start)]
+            shown = " và ".join(names)
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=_main_unit(record, c, last_day),
                 decision=None, effective_on=last_day,
                 evidence=tuple(sorted(h.position for h in held)),
-                summary=(f"{c.full_name} giữ chức vụ suốt năm {year} nhưng không có kết quả "
-                         f"đánh giá, xếp loại năm {year}.")))
+                summary=(f"{c.full_name} giữ chức vụ suốt {shown} nhưng không có kết quả "
+                         f"đánh giá, xếp loại {shown}.")))
     return findings
+
+
+def _evaluation_version(pack: RulePack, period: str, start: date,
+                        last_day: date) -> RuleVersion | None:
+    """The version that asks for a period's rating: for a year, the one in force on its last
+    day; for a quarter, the first in force on its last day that asks for quarterly ratings and
+    was already in force when the quarter began (a quarter begun before is not asked for)."""
+    if "-Q" not in period:
+        return pack.version_for("missing_evaluation", last_day)
+    return next((v for v in pack.versions_for("missing_evaluation", last_day)
+                 if v.params.get("quarterly") and v.valid_from <= start), None)
 
 
 def _spans(holdings: Iterable[HoldingFact]) -> list[tuple[date, date | None]]:
@@ -670,31 +754,40 @@ def _spans(holdings: Iterable[HoldingFact]) -> list[tuple[date, date | None]]:
 
 
 def removal_grounds(record: RecordFacts, pack: RulePack) -> list[Finding]:
-    """Grounds for removal (reprimanded twice in one term; not completing tasks two years in a
+    """Grounds for removal (reprimanded twice in one term — within `term_months`, or from QĐ 377
+    khiển trách or cảnh cáo within one appointment term; not completing tasks two years in a
     row) with the cadre still in post when the time to act has passed."""
     findings = []
     for c in record.cadres:
         grounds: list[tuple[date, tuple[int, ...], str]] = []
-        reprimands = sorted((d for d in c.disciplines if d.form == "khien_trach"),
-                            key=lambda d: d.effective_on)
+        disciplines = sorted(c.disciplines, key=lambda d: (d.effective_on, d.position))
         failed = sorted(((int(e.period), e) for e in c.evaluations
                          if e.rating == "KHTNV" and e.period.isdigit()), key=lambda p: p[0])
-        for i, d in enumerate(reprimands):
+        for i, d in enumerate(disciplines):
             v = pack.version_for("removal_grounds", d.effective_on)
-            if v is None:
+            forms = tuple(v.params.get("reprimand_forms", ("khien_trach",))) if v else ()
+            if v is None or d.form not in forms:
                 continue
             needed = int(v.param("reprimands_in_term"))
-            window = reprimands[max(0, i - needed + 1): i + 1]
+            window = [x for x in disciplines[:i + 1] if x.form in forms][-needed:]
             if len(window) < needed:
                 continue
             first = window[0]
-            if d.effective_on >= add_months(first.effective_on, int(v.param("term_months"))):
-                continue
+            if v.params.get("same_appointment_term"):
+                # One appointment term: a single holding (a renewal starts a new one) in force
+                # on both dates.
+                term = "trong cùng một thời hạn bổ nhiệm"
+            else:
+                term = "trong một nhiệm kỳ"
+                if d.effective_on >= add_months(first.effective_on,
+                                                int(v.param("term_months"))):
+                    continue
             if not any(h.active_on(first.effective_on) and h.active_on(d.effective_on)
                        for h in c.holdings):
                 continue
+            named = " hoặc ".join(dict.fromkeys(label(f).lower() for f in forms))
             grounds.append((d.effective_on, tuple(x.position for x in window),
-                            f"bị khiển trách {needed} lần trong một nhiệm kỳ "
+                            f"bị {named} {needed} lần {term} "
                             f"({', '.join(_d(x.effective_on) for x in window)})"))
         for i, (_, e) in enumerate(failed):
             v = pack.version_for("removal_grounds", e.decided_on)

@@ -129,6 +129,18 @@ class EmploymentFact:
 
 
 @dataclass(frozen=True, slots=True)
+class NominationFact:
+    """A nomination to stand for election to a post (giới thiệu ứng cử)."""
+
+    position: int
+    unit_id: UUID
+    title_code: str
+    decided_on: date
+    decision: Decision
+    recorded_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class JobPositionFacts:
     """A job position with its dated standards (PositionStandards, ordered by valid_from)."""
 
@@ -193,6 +205,7 @@ class CadreFacts:
     identity_corrections: tuple[IdentityCorrection, ...] = ()
     commendations: tuple[CommendationFact, ...] = ()
     employments: tuple[EmploymentFact, ...] = ()
+    nominations: tuple[NominationFact, ...] = ()
 
     def level_on(self, kind: str, day: date) -> QualificationFact | None:
         """The highest level of a kind held on a date."""

@@ -72,7 +72,11 @@ RECORDED_BY = "demo-generator"
 HISTORY_STARTS = date(2006, 1, 1)
 WARD_MERGERS_ON = date(2025, 1, 1)
 TWO_LEVEL_ON = date(2025, 7, 1)
-QUARTERLY_FROM = 2026
+# Quarterly ratings from the first quarter begun under QĐ 366-QĐ/TW (in force 30/08/2025).
+QUARTERS_FROM = date(2025, 10, 1)
+# Quarters before this year were added later (issue 16): they draw from a random stream of
+# their own, so the main stream, and every plant placed from it, stays what it was.
+DRAWN_QUARTERS_FROM = 2026
 TERM_MONTHS = 60
 ROTATE_AFTER_MONTHS = 84  # moved before the 8-year long-tenure mark
 PROMOTION_GAP_MONTHS = 37  # express-promotion window is 36
@@ -293,6 +297,7 @@ class _History:
         self.bulk = app if isinstance(app, BulkApplication) else None
         self.profile = profile
         self.rng = random.Random(seed)
+        self.seed = seed
         self.today = app.window().today
         self.progress = progress
         self.queue: list[tuple[date, int, Callable[..., None], tuple[Any, ...]]] = []
@@ -1119,6 +1124,15 @@ class _History:
 
     # --- yearly routines -----------------------------------------------------------------------
 
+    def evaluate_period_aside(self, day: date, d: DistrictState, period: str,
+                              last_day: date) -> None:
+        """`evaluate_period` drawing from a stream of its own (see DRAWN_QUARTERS_FROM)."""
+        main, self.rng = self.rng, random.Random(f"{self.seed}:{d.spec.code}:{period}")
+        try:
+            self.evaluate_period(day, d, period, last_day)
+        finally:
+            self.rng = main
+
     def evaluate_period(self, day: date, d: DistrictState, period: str, last_day: date) -> None:
         """Rate everyone holding a post on the period's last day; HTXSNV within the quota."""
         groups: dict[int, tuple[UnitState, list[CadreState]]] = {}
@@ -1759,9 +1773,15 @@ class _History:
                     self.discipline_round, d)
             if year % 5 == 1 and year > 2010:
                 self.at(date(year, 3, 1), self.nominations_for_council, d)
-            if year >= QUARTERLY_FROM:
+            if year >= QUARTERS_FROM.year:
                 for quarter in range(1, 5):
+                    if date(year, 3 * quarter - 2, 1) < QUARTERS_FROM:
+                        continue
                     last = add_months(date(year, 3 * quarter - 2, 1), 3) - timedelta(days=1)
+                    if year < DRAWN_QUARTERS_FROM:
+                        self.at(last + timedelta(days=10), self.evaluate_period_aside, d,
+                                f"{year}-Q{quarter}", last)
+                        continue
                     self.at(last + timedelta(days=self.rng.randint(5, 15)),
                             self.evaluate_period, d, f"{year}-Q{quarter}", last)
             year += 1

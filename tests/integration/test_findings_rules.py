@@ -176,6 +176,12 @@ class Office:
             self.app.evaluate(cadre, period=str(year), rating=Rating.HTTNV,
                               decided_on=date(year, 12, 20), recorded_by="to.chuc")
 
+    def evaluate_quarters(self, cadre: UUID, *quarters: str) -> None:
+        """Quarterly ratings (QĐ 366 from Q4 2025), decided early in the next quarter."""
+        for quarter in quarters:
+            self.app.evaluate(cadre, period=quarter, rating=Rating.HTTNV,
+                              decided_on=quarter_rated_on(quarter), recorded_by="to.chuc")
+
     def commend(self, cadre: UUID, on: date, signer: UUID | None = None) -> int:
         return self.app.commend(cadre, form=CommendationForm.GIAY_KHEN, decided_on=on,
                                 decision=self.decision(on, signer),
@@ -186,6 +192,12 @@ class Office:
                                    violation="Vi phạm quy chế làm việc",
                                    decision=self.decision(on),
                                    recorded_by="ubkt").entry_position
+
+
+def quarter_rated_on(quarter: str) -> date:
+    """The 10th of the month after a quarter ("2025-Q4" → 10/01/2026)."""
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return date(year + 1, 1, 10) if q == 4 else date(year, 3 * q + 1, 10)
 
 
 @dataclass(frozen=True)
@@ -260,6 +272,7 @@ def record_violations(office: Office) -> tuple[dict[str, UUID], dict[str, UUID],
     overdue = o.promote(c["overdue"], units["VH"], "pho_phong", date(2020, 1, 1),
                         planned_end=date(2025, 1, 1))
     o.evaluate(c["overdue"], 2020, 2021, 2022, 2024, 2025)
+    o.evaluate_quarters(c["overdue"], "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
     expected.append(Expected("reappointment_overdue", c["overdue"], (overdue,)))
     expected.append(Expected("missing_evaluation", c["overdue"], (overdue,)))
 
@@ -299,6 +312,21 @@ def record_violations(office: Office) -> tuple[dict[str, UUID], dict[str, UUID],
     appointed_2022 = o.appoint(c["bar_2022"], units["TP"], "pho_phong", date(2023, 6, 1))
     expected.append(Expected("discipline_bar", c["bar_2022"], (appointed_2022, barred_2022),
                              "qd80-2022"))
+    # QĐ 377 bars a higher post and a nomination to one, not a reappointment.
+    c["bar_nominated"] = o.cadre("Phan Văn Dũng", date(1980, 4, 4))
+    o.promote(c["bar_nominated"], units["TP"], "truong_phong", date(2020, 1, 1))
+    bar_nominated = o.reprimand(c["bar_nominated"], date(2025, 1, 10))
+    nominated = o.app.nominate(c["bar_nominated"], unit_id=ub, title_code="chu_tich",
+                               decided_on=date(2025, 11, 20),
+                               decision=o.decision(date(2025, 11, 20)),
+                               recorded_by="to.chuc").entry_position
+    expected.append(Expected("discipline_bar", c["bar_nominated"], (nominated, bar_nominated),
+                             "qd377-2025"))
+    c["bar_renewed"] = o.cadre("Phan Thị Én", date(1981, 5, 5), gender=Gender.NU)
+    o.promote(c["bar_renewed"], units["VH"], "truong_phong", date(2020, 12, 1),
+              planned_end=date(2025, 12, 1))
+    o.reprimand(c["bar_renewed"], date(2025, 2, 1))
+    o.reappoint(c["bar_renewed"], units["VH"], "truong_phong", date(2025, 12, 1))
     # Commended under a running reprimand; after a poor year; on a husband's signature; and
     # once by the book (a good year, no discipline, an unrelated signer).
     c["commended_barred"] = o.cadre("Lý Thị Hoa", date(1985, 5, 5), gender=Gender.NU)
@@ -322,7 +350,7 @@ def record_violations(office: Office) -> tuple[dict[str, UUID], dict[str, UUID],
     c["commended_fairly"] = o.cadre("Đoàn Văn Tiến", date(1982, 6, 6))
     o.evaluate(c["commended_fairly"], 2024)
     o.commend(c["commended_fairly"], date(2025, 1, 20), signer=c["successor"])
-    absent = [("discipline_bar", c["bar_2022_ok"]),
+    absent = [("discipline_bar", c["bar_2022_ok"]), ("discipline_bar", c["bar_renewed"]),
               *[(rule, c["commended_fairly"]) for rule in (
                   "commendation_while_disciplined", "commendation_below_rating",
                   "commendation_own_circle")]]
@@ -388,7 +416,7 @@ def test_discipline_bar_is_judged_by_the_version_in_force_on_the_decision_date(
                        params={"as_of": "2025-11-01"}).json()["rules"]
     bars = {r["version"]: r for r in rules if r["id"] == "discipline_bar"}
     assert bars["qd80-2022"]["params"]["khien_trach"] == 12
-    assert bars["qd80-2022"]["valid_to"] == "2025-09-30" and not bars["qd80-2022"]["in_force"]
+    assert bars["qd80-2022"]["valid_to"] == "2025-10-07" and not bars["qd80-2022"]["in_force"]
     assert bars["qd377-2025"]["params"]["khien_trach"] == 24 and bars["qd377-2025"]["in_force"]
 
 
@@ -512,6 +540,12 @@ def record_clean_district(o: Office, today: date) -> None:
     for cadre in (chair, heads[0], *deputies):
         o.evaluate(cadre, *range(y + 1, last_year + 1))
     o.evaluate(heads[1], *range(y + 1, y + 5))
+    # Quarterly too from Q4 2025 (QĐ 366), each quarter rated by the 10th after it closes.
+    quarters = [f"{year}-Q{q}" for year in range(2025, today.year + 1) for q in range(1, 5)
+                if (year, q) >= (2025, 4)]
+    closed = [p for p in quarters if quarter_rated_on(p) <= today]
+    for cadre in (chair, heads[0], *deputies):
+        o.evaluate_quarters(cadre, *closed)
 
 
 @pytest.mark.parametrize("kind", STORES)

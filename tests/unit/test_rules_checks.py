@@ -18,6 +18,7 @@ from domain.rules.facts import (
     EvaluationFact,
     HoldingFact,
     IdentityCorrection,
+    NominationFact,
     PlanningFact,
     QualificationFact,
     RecordFacts,
@@ -26,6 +27,7 @@ from domain.rules.facts import (
     UnitFacts,
     VettingFact,
 )
+from domain.rules.pack import RulePack
 from domain.rules.retirement import retirement_date
 from domain.values import Decision, Education, PoliticalTheory, TitleStandards, add_months
 
@@ -152,6 +154,12 @@ class District:
         decided = decided or date(int(period[:4]), 12, 20)
         self._add(cadre_id, "evaluations",
                   EvaluationFact(position, period, rating, decided, decided + DAY))
+        return position
+
+    def nominate(self, cadre_id: UUID, unit_id: UUID, title: str, decided: date) -> int:
+        position = self.next()
+        self._add(cadre_id, "nominations", NominationFact(
+            position, unit_id, title, decided, self.decision(decided), decided + DAY))
         return position
 
     def relative(self, cadre_id: UUID, relation: str, other: UUID) -> int:
@@ -679,3 +687,187 @@ def test_vacant_head_post_still_empty(as_of_shift: int, expected: int) -> None:
     # Empty from 1/1 through as_of: 90 days on 31/3/2023.
     findings = found(d, date(2023, 3, 31) + as_of_shift * DAY, "vacant_head_post")
     assert [f.evidence for f in findings] == [(ending,)] * expected
+
+
+# --- issue 16: rule pack fidelity ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("appointed", "version"),
+                         [(date(2025, 10, 7), "qd80-2022"), (date(2025, 10, 8), "qd377-2025")])
+def test_qd377_is_in_force_from_8_october_2025(appointed: date, version: str) -> None:
+    d = District()
+    cadre = d.cadre("Đỗ Văn Hải")
+    d.vet(cadre, appointed - timedelta(days=30))
+    d.appoint(cadre, d.noi_vu, "pho_phong", appointed)
+    (f,) = found(d, date(2026, 1, 1), "not_in_planning")
+    assert f.rule_version == version
+
+
+def _deputy_reprimanded(system: str = "dang") -> tuple[District, UUID, int]:
+    """A deputy head since 2022, reprimanded by the party on 01/11/2025."""
+    d = District()
+    cadre = d.cadre("Hà Văn Tùng")
+    held = d.promote(cadre, d.noi_vu, "pho_phong", date(2022, 1, 3))
+    d.discipline(cadre, "khien_trach", date(2025, 11, 1), system=system)
+    d.plan(cadre, d.tu_phap, "truong_phong", date(2025, 1, 5))
+    d.vet(cadre, date(2026, 2, 1))
+    return d, cadre, held
+
+
+def test_discipline_bar_qd377_bars_a_higher_post() -> None:
+    d, cadre, _ = _deputy_reprimanded()
+    head = d.appoint(cadre, d.tu_phap, "truong_phong", date(2026, 3, 1))
+    (f,) = found(d, date(2026, 6, 1), "discipline_bar")
+    assert (f.rule_version, f.evidence[0]) == ("qd377-2025", head)
+
+
+@pytest.mark.parametrize("kind", ["bo_nhiem_lai", "keo_dai", "dieu_dong_bo_nhiem"])
+def test_discipline_bar_qd377_spares_renewals_and_lateral_moves(kind: str) -> None:
+    d, cadre, held = _deputy_reprimanded()
+    if kind == "dieu_dong_bo_nhiem":  # the same rank in another unit
+        d.end(cadre, held, date(2026, 3, 1))
+        d.appoint(cadre, d.tu_phap, "pho_phong", date(2026, 3, 1), kind=kind)
+    else:
+        d.end(cadre, held, date(2026, 3, 1), reason="het_nhiem_ky")
+        d.appoint(cadre, d.noi_vu, "pho_phong", date(2026, 3, 1), kind=kind)
+    assert found(d, date(2026, 6, 1), "discipline_bar") == []
+
+
+def test_discipline_bar_qd377_bars_a_nomination_to_a_higher_post() -> None:
+    d, cadre, _ = _deputy_reprimanded()
+    nominated = d.nominate(cadre, d.ubnd, "chu_tich", date(2026, 2, 10))
+    d.nominate(cadre, d.noi_vu, "pho_phong", date(2026, 2, 11))  # re-election: not higher
+    (f,) = found(d, date(2026, 6, 1), "discipline_bar")
+    assert f.evidence[0] == nominated and "giới thiệu ứng cử" in f.summary
+
+
+def test_discipline_bar_nominations_not_judged_before_qd377() -> None:
+    d = District()
+    cadre = d.cadre("Hà Văn Tùng")
+    d.promote(cadre, d.noi_vu, "pho_phong", date(2022, 1, 3))
+    d.discipline(cadre, "khien_trach", date(2024, 11, 1), system="dang")
+    d.nominate(cadre, d.ubnd, "chu_tich", date(2025, 2, 10))
+    assert found(d, date(2025, 6, 1), "discipline_bar") == []
+
+
+@pytest.mark.parametrize(("form", "barred"), [("canh_cao", False), ("cach_chuc", True)])
+def test_discipline_bar_civil_service_law_2025_lateral_move(form: str, barred: bool) -> None:
+    d = District()
+    cadre = d.cadre("Hà Văn Tùng")
+    held = d.promote(cadre, d.noi_vu, "pho_phong", date(2022, 1, 3))
+    d.discipline(cadre, form, date(2025, 8, 1), system="chinh_quyen")
+    d.end(cadre, held, date(2026, 1, 5))
+    d.appoint(cadre, d.tu_phap, "pho_phong", date(2026, 1, 5), kind="dieu_dong_bo_nhiem")
+    findings = found(d, date(2026, 6, 1), "discipline_bar")
+    assert [f.rule_version for f in findings] == (["luat-cbcc-2025"] if barred else [])
+
+
+def test_removal_grounds_qd377_reprimand_or_warning_in_one_appointment_term() -> None:
+    d = District()
+    cadre = d.cadre("Văn Đình Cao")
+    h = d.promote(cadre, d.noi_vu, "pho_phong", date(2024, 1, 1))
+    first = d.discipline(cadre, "khien_trach", date(2025, 10, 20))
+    second = d.discipline(cadre, "canh_cao", date(2026, 2, 1))
+    (f,) = found(d, date(2026, 6, 1), "removal_grounds")
+    assert (f.rule_version, f.evidence) == ("qd377-2025", (first, second, h))
+    assert "khiển trách hoặc cảnh cáo 2 lần trong cùng một thời hạn bổ nhiệm" in f.summary
+
+
+def test_removal_grounds_qd377_two_terms_are_not_one() -> None:
+    d = District()
+    cadre = d.cadre("Văn Đình Cao")
+    h = d.promote(cadre, d.noi_vu, "pho_phong", date(2021, 1, 1), planned_end=date(2026, 1, 1))
+    d.discipline(cadre, "canh_cao", date(2025, 3, 1))
+    d.end(cadre, h, date(2026, 1, 1), reason="het_nhiem_ky")
+    d.appoint(cadre, d.noi_vu, "pho_phong", date(2026, 1, 1), kind="bo_nhiem_lai")
+    d.discipline(cadre, "khien_trach", date(2026, 1, 20))
+    assert found(d, date(2026, 6, 1), "removal_grounds") == []
+
+
+def test_removal_grounds_a_warning_did_not_count_under_qd41() -> None:
+    d = District()
+    cadre = d.cadre("Văn Đình Cao")
+    d.promote(cadre, d.noi_vu, "pho_phong", date(2021, 1, 1))
+    d.discipline(cadre, "khien_trach", date(2023, 3, 1))
+    d.discipline(cadre, "canh_cao", date(2024, 3, 1))
+    assert found(d, date(2025, 6, 1), "removal_grounds") == []
+
+
+@pytest.mark.parametrize(("shift", "expected"), [(-1, 1), (0, 0)])
+def test_min_time_in_post_qd377_equivalent_posts_add_up(shift: int, expected: int) -> None:
+    d = District()
+    cadre = d.cadre("Lý Thị Oanh", gender="nu")
+    # 12 months as deputy in one office, a gap, then 12 more as deputy in another.
+    first = d.promote(cadre, d.noi_vu, "pho_phong", date(2023, 1, 1))
+    d.end(cadre, first, date(2024, 1, 1))
+    second = d.appoint(cadre, d.tu_phap, "pho_phong", date(2025, 3, 1), kind="dieu_dong_bo_nhiem")
+    since = date(2026, 3, 1) + shift * DAY
+    d.end(cadre, second, since)
+    head = d.promote(cadre, d.ubnd, "truong_phong", since, kind="dieu_dong_bo_nhiem")
+    findings = found(d, date(2026, 6, 1), "min_time_in_post")
+    assert [(f.rule_version, f.evidence) for f in findings] == [
+        ("qd377-2025", (head, second))] * expected
+    if findings:
+        assert "chức vụ tương đương tổng cộng 23 tháng" in findings[0].summary
+
+
+def test_min_time_in_post_before_qd377_only_the_current_post_counts() -> None:
+    d = District()
+    cadre = d.cadre("Lý Thị Oanh", gender="nu")
+    first = d.promote(cadre, d.noi_vu, "pho_phong", date(2021, 1, 1))
+    d.end(cadre, first, date(2023, 1, 1))
+    second = d.appoint(cadre, d.tu_phap, "pho_phong", date(2023, 1, 1), kind="dieu_dong_bo_nhiem")
+    d.end(cadre, second, date(2024, 1, 1))
+    d.promote(cadre, d.ubnd, "truong_phong", date(2024, 1, 1), kind="dieu_dong_bo_nhiem")
+    (f,) = found(d, date(2024, 6, 1), "min_time_in_post")
+    assert f.rule_version == "qd80-2022"
+
+
+@pytest.mark.parametrize(("quarter", "version"),
+                         [("2025-Q3", None), ("2025-Q4", "qd366-2025"), ("2026-Q1", "qd366-2025")])
+def test_missing_evaluation_quarterly_from_qd366(quarter: str, version: str | None) -> None:
+    d = District()
+    cadre = d.cadre("Tôn Thất Bảo")
+    d.promote(cadre, d.noi_vu, "pho_phong", date(2024, 1, 1))
+    for period in ("2024", "2025", "2026", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2",
+                   "2026-Q3"):
+        if period != quarter:
+            d.evaluate(cadre, period, decided=date(2026, 1, 5) if "-Q" in period else None)
+    findings = found(d, date(2026, 11, 1), "missing_evaluation")
+    assert [f.rule_version for f in findings] == ([version] if version else [])
+    if findings:
+        assert "quý" in findings[0].summary
+
+
+def test_missing_evaluation_a_year_and_its_fourth_quarter_make_one_finding() -> None:
+    d = District()
+    cadre = d.cadre("Tôn Thất Bảo")
+    d.promote(cadre, d.noi_vu, "pho_phong", date(2024, 1, 1))
+    d.evaluate(cadre, "2024")
+    (f,) = found(d, date(2026, 3, 15), "missing_evaluation")
+    assert f.effective_on == date(2025, 12, 31)
+    assert "năm 2025 và quý IV/2025" in f.summary
+
+
+def test_nd335_is_the_state_track_of_quarterly_evaluation() -> None:
+    versions = RulePack.load().versions_for("missing_evaluation", date(2026, 1, 1))
+    assert [(v.version, v.track, v.params["quarterly"]) for v in versions] == [
+        ("qd366-2025", "", True), ("nd335-2025", "nha_nuoc", True)]
+
+
+@pytest.mark.parametrize(("ended", "expected"),
+                         [(date(2022, 4, 28), 0), (date(2022, 4, 29), 1), (None, 1)])
+def test_head_term_limit_a_head_past_the_limit_when_qd65_came_into_force(
+        ended: date | None, expected: int) -> None:
+    d = District()
+    cadre = d.cadre("Tạ Văn Tài")
+    first = d.promote(cadre, d.ubnd, "chu_tich", date(2010, 7, 1))
+    d.end(cadre, first, date(2015, 7, 1), reason="het_nhiem_ky")
+    second = d.appoint(cadre, d.ubnd, "chu_tich", date(2015, 7, 1), kind="bau_cu")
+    if ended is not None:
+        d.end(cadre, second, ended, reason="het_nhiem_ky")
+    findings = found(d, date(2024, 1, 1), "head_term_limit")
+    assert [(f.effective_on, f.rule_version) for f in findings] == [
+        (date(2022, 4, 28), "qd65-2022")] * expected
+    if findings:
+        assert "vẫn giữ chức khi quy định có hiệu lực 28/04/2022" in findings[0].summary

@@ -23,8 +23,8 @@ def test_every_binding_rule_is_in_the_pack_with_its_fields() -> None:
     ("day", "versions"),
     [(date(2022, 8, 17), ["qd105-2017", "luat-cbcc-2019"]),
      (date(2022, 8, 18), ["qd80-2022", "luat-cbcc-2019"]),
-     (date(2025, 9, 30), ["qd80-2022", "luat-cbcc-2019"]),
-     (date(2025, 10, 1), ["qd377-2025", "luat-cbcc-2019"])],
+     (date(2025, 10, 7), ["qd80-2022", "luat-cbcc-2025"]),
+     (date(2025, 10, 8), ["qd377-2025", "luat-cbcc-2025"])],
 )
 def test_discipline_bar_versions_in_force_by_date(day: date, versions: list[str]) -> None:
     pack = RulePack.load()
@@ -67,3 +67,10 @@ def test_a_missing_rule_or_unknown_severity_is_refused() -> None:
     data["rule"][0]["severity"] = "critical"
     with pytest.raises(RulePackError, match="severity"):
         RulePack.from_dict(data)
+
+
+@pytest.mark.parametrize(("day", "version"),
+                         [(date(2025, 10, 7), "qd50-2021"), (date(2025, 10, 8), "qd377-2025")])
+def test_planning_limit_qd50_ends_when_qd377_comes_into_force(day: date, version: str) -> None:
+    limit = RulePack.load().limit_for("planning_posts_per_term", day)
+    assert limit is not None and limit.version == version
