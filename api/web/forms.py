@@ -51,6 +51,7 @@ from api.schemas import (
 )
 from api.web import display
 from api.web.display import TIER_NAMES, read_day, read_level, read_period
+from domain.evaluation_frameworks import load_frameworks
 from domain.job_position import PositionGroup
 from domain.record import FACT_TYPES
 from domain.values import (
@@ -110,6 +111,7 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
                                                    "doan_the": "Đoàn thể"}),
     "yes_no": (("false", "Không"), ("true", "Có")),
     "management_tier": tuple(TIER_NAMES.items()),
+    "evaluation_framework": tuple((f.id, f.name) for f in load_frameworks()),
 }
 
 
@@ -126,6 +128,19 @@ class Field:
     @property
     def html_id(self) -> str:
         return "f-" + self.name.replace(".", "-").replace("_", "-")
+
+
+def score_fields() -> tuple[Field, ...]:
+    """One field per criteria group of every framework (blank: not scored); the service checks
+    them against the framework the evaluation is marked on (docs/evaluations.md)."""
+    groups: dict[str, tuple[str, list[str]]] = {}
+    for framework in load_frameworks():
+        for group in framework.groups:
+            name, maxima = groups.setdefault(group.code, (group.name, []))
+            short = framework.name.split(":")[0].split(" (")[0]
+            maxima.append(f"tối đa {group.max_points:g} theo {short}")
+    return tuple(Field(f"scores.{code}", f"Điểm nhóm: {name}", "number",
+                       hint="; ".join(maxima)) for code, (name, maxima) in groups.items())
 
 
 def decision_fields(required: bool = True) -> tuple[Field, ...]:
@@ -239,6 +254,9 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("rating", "Xếp loại", "select", True, "rating"),
         Field("decided_on", "Ngày quyết định", "date", True),
         Field("score", "Điểm", "number"),
+        Field("framework_id", "Khung đánh giá", "select", False, "evaluation_framework",
+              hint="Để trống: khung áp dụng cho kỳ và nhóm chức danh"),
+        *score_fields(),
         *decision_fields(required=False),
     ), cadre_routes.evaluate, decision_optional=True),
     Form("dao-tao", "Đào tạo, bồi dưỡng", TrainingIn, (

@@ -217,3 +217,24 @@ def test_the_timeline_runs_by_effective_date_and_filters(
     kinds = set(re.findall(r'<span class="type">([^<]+)</span>', only.text))
     assert kinds == {"Đánh giá, xếp loại"}, kinds
     assert untranslated(only.text) == []
+
+
+def test_a_scored_evaluation_is_entered_group_by_group_on_the_web(
+        world: tuple[World, TestClient]) -> None:  # noqa: F811
+    w, client = world
+    admin = sign_in(client, w.tokens["admin"])
+    cadre = w.cadre("in")
+    form = call(client, admin, "GET", f"/can-bo/{cadre}/ghi/danh-gia", None, None)
+    assert 'name="scores.phuc_vu_nguoi_dan"' in form.text and untranslated(form.text) == []
+    scores = {"scores.ket_qua_nhiem_vu": "41.5",
+              "scores.phuc_vu_nguoi_dan": "16", "scores.phoi_hop_lien_nganh": "8",
+              "scores.ky_luat_liem_chinh": "16"}
+    above = call(client, admin, "POST", f"/can-bo/{cadre}/ghi/danh-gia",
+                 {"period": "Quý II/2026", "rating": "HTXSNV", "decided_on": "10/07/2026",
+                  **scores}, None)
+    assert above.status_code == 400 and "cao hơn mức của tổng điểm" in above.text
+    assert untranslated(above.text) == []
+    done = call(client, admin, "POST", f"/can-bo/{cadre}/ghi/danh-gia",
+                {"period": "Quý II/2026", "rating": "HTTNV", "decided_on": "10/07/2026",
+                 **scores}, None)
+    assert done.status_code == 303, done.text[:300]
