@@ -33,6 +33,7 @@ from domain.oversight import FindingReview, review_id_for
 from domain.record import FACT_TYPES
 from domain.report_submission import ReportSubmission, SubmitReport, submission_id_for
 from domain.rules.pack import RULE_IDS, RulePack, default_pack
+from domain.term_notice import NotifyTermEnd, TermNotice, notice_id_for
 from domain.title import Title
 from domain.unit import Unit
 from domain.values import (
@@ -847,6 +848,32 @@ class HosoApplication(Application[UUID]):
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, ReportSubmission) else None
+
+    # --- term-end notices (thông báo hết thời hạn giữ chức vụ) --------------------------------
+
+    def notify_term_end(self, command: NotifyTermEnd) -> Receipt:
+        """Record that the office gave notice of a term's end (the term-end worklist shows it)."""
+        cadre = self.cadre(command.cadre_id, "cadre_id")
+        holding = cadre.holdings().get(command.holding_id)
+        if holding is None:
+            raise NotFound("Cán bộ không giữ chức vụ này (no such holding of the cadre)",
+                           code="holding_not_found", field="holding_id")
+        if holding.planned_end_on is None:
+            raise InvalidCommand("Chức vụ này không có thời hạn (the holding has no planned "
+                                 "end)", code="no_planned_end", field="holding_id")
+        if self._exists(notice_id_for(holding.holding_id, holding.planned_end_on)):
+            raise Conflict("Đã thông báo hết thời hạn của nhiệm kỳ này (the term's end was "
+                           "notified already)", code="already_notified", field="holding_id")
+        return self._commit(TermNotice.notify(command, since=holding.since,
+                                              planned_end_on=holding.planned_end_on,
+                                              today=self.window().today))
+
+    def term_notice(self, holding_id: UUID, planned_end_on: date) -> TermNotice | None:
+        try:
+            found: Any = self.repository.get(notice_id_for(holding_id, planned_end_on))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, TermNotice) else None
 
     # --- job positions (vị trí việc làm) ------------------------------------------------------
 

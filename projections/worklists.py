@@ -12,13 +12,14 @@ term, whose end is further away, so the post leaves the list.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, select
 
+from domain.term_notice import notice_id_for
 from domain.working_days import SOURCE, add_working_days, working_days_between
 from projections.bitemporal import in_force
 from projections.read_model import Moment, ReadModel
@@ -29,6 +30,7 @@ LEAD_SOURCE = ("Quy định 377-QĐ/TW (2025): chuẩn bị bổ nhiệm lại t
 RENEWAL_STATUS = {"bo_nhiem_lai": "reappointment_recorded", "keo_dai": "extension_recorded"}
 STATUS_LABELS = {
     "nothing_recorded": "Chưa có quyết định",
+    "notified": "Đã thông báo hết thời hạn, chưa có quyết định",
     "reappointment_recorded": "Đã có quyết định bổ nhiệm lại",
     "extension_recorded": "Đã có quyết định kéo dài thời gian giữ chức vụ",
     "ending_recorded": "Đã có quyết định thôi giữ chức vụ / kết thúc",
@@ -55,8 +57,23 @@ def _later_terms(model: ReadModel, m: Moment, rows: list[dict[str, Any]]
     return out
 
 
+NOTIFIED_TYPE = "TermNotice.Notified"
+
+
+def notified(model: ReadModel, m: Moment, notice_ids: list[UUID]) -> set[UUID]:
+    """Which of these term notices the record holds at `m` (the log table's lines)."""
+    if not notice_ids:
+        return set()
+    with model.engine.connect() as conn:
+        lg = model.tables().log
+        return set(conn.execute(select(lg.c.originator_id).where(
+            lg.c.type == NOTIFIED_TYPE, lg.c.originator_id.in_(notice_ids),
+            lg.c.position <= m.position)).scalars())
+
+
 def term_ends(model: ReadModel, m: Moment, roots: Iterable[UUID],
-              lead: int = LEAD_WORKING_DAYS) -> dict[str, Any]:
+              lead: int = LEAD_WORKING_DAYS,
+              notice_of: Callable[[UUID, date], Any] | None = None) -> dict[str, Any]:
     """The posts held on `m.as_of` in the subtrees of `roots` whose planned end is at most
     `lead` working days away (or already past), soonest first, each with what has been done."""
     reach = add_working_days(m.as_of, lead)
@@ -67,6 +84,8 @@ def term_ends(model: ReadModel, m: Moment, roots: Iterable[UUID],
     held = list(seen.values())
     due = [r for r in held if r["planned_end_on"] is not None and r["planned_end_on"] <= reach]
     later = _later_terms(model, m, due)
+    given = notified(model, m, [notice_id_for(r["holding_id"], r["planned_end_on"])
+                                for r in due])
     items = []
     for r in due:
         end: date = r["planned_end_on"]
@@ -81,6 +100,13 @@ def term_ends(model: ReadModel, m: Moment, roots: Iterable[UUID],
         if r["until"] is not None and not done:
             status = "ending_recorded"
             done.append(dict(what=status, effective_on=r["until"], decision=None))
+        if notice_id_for(r["holding_id"], end) in given:
+            notice = notice_of(r["holding_id"], end) if notice_of is not None else None
+            done.insert(0, dict(what="notified", decision=None,
+                                effective_on=notice.notified_on if notice else None,
+                                note=notice.note if notice else None))
+            if status == "nothing_recorded":
+                status = "notified"
         items.append(dict(
             holding_id=r["holding_id"], cadre_id=r["cadre_id"], full_name=r["full_name"],
             unit_id=r["unit_id"], unit_name=r["unit_name"], title_code=r["title_code"],

@@ -14,9 +14,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 from api.deps import get_access, get_moment, get_runtime
 from api.errors import problem_responses
+from api.schemas import Day, LongText, Receipt
 from api.security import (
     ADMIN,
     INSPECTOR,
@@ -24,11 +26,13 @@ from api.security import (
     PERSONNEL,
     Principal,
     check_read_unit,
+    check_write_cadre,
     get_principal,
     record_reads,
     require_role,
 )
 from domain.errors import NotFound
+from domain.term_notice import NotifyTermEnd
 from infra.access import AccessStore
 from projections import worklists
 
@@ -53,8 +57,37 @@ def term_end_worklist(runtime: Runtime, p: Principal, m: Moment,
         units = runtime.read_model.units(m)
         known = {u["id"] for u in units}
         roots = [u["id"] for u in units if u.get("parent_id") not in known]
-    answer = worklists.term_ends(runtime.read_model, m, roots)
+    answer = worklists.term_ends(runtime.read_model, m, roots,
+                                 notice_of=runtime.app.term_notice)
     return answer | {"unit_id": root}
+
+
+class TermNoticeIn(BaseModel):
+    """Thông báo hết thời hạn giữ chức vụ: given for the term of a holding."""
+
+    model_config = ConfigDict(extra="forbid")
+    cadre_id: UUID
+    holding_id: UUID
+    notified_on: Day
+    note: LongText | None = None
+
+
+def notify_term_end(runtime: Runtime, p: Principal, body: TermNoticeIn) -> Receipt:
+    check_write_cadre(p, runtime, body.cadre_id)
+    done = runtime.app.notify_term_end(NotifyTermEnd(
+        cadre_id=body.cadre_id, holding_id=body.holding_id, notified_on=body.notified_on,
+        note=body.note, recorded_by=p.name))
+    runtime.written(done.position)
+    return Receipt(id=done.id, position=done.position, entry_position=done.position)
+
+
+@router.post("/worklists/term-ends/notices", status_code=201, response_model=Receipt,
+             responses=problem_responses(400, 401, 403, 404, 409, 422),
+             summary="Ghi nhận đã thông báo hết thời hạn giữ chức vụ (record a term-end notice)",
+             operation_id="notify_term_end")
+def post_notice(body: TermNoticeIn, p: Principal = Depends(get_principal),
+                runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    return notify_term_end(runtime, p, body)
 
 
 @router.get("/worklists/term-ends", response_model=None,

@@ -48,6 +48,7 @@ EVENT_NAMES = {
     "InspectionCase.RemedyClosed": "Hoàn thành biện pháp khắc phục",
     "InspectionCase.Closed": "Đóng vụ việc kiểm tra",
     "CorrectionRequest.Requested": "Đề nghị đính chính hồ sơ",
+    "TermNotice.Notified": "Thông báo hết thời hạn giữ chức vụ",
     "CorrectionRequest.Answered": "Trả lời đề nghị đính chính",
     "ReportSubmission.Submitted": "Nộp báo cáo tháng",
     "ReportSubmission.Resubmitted": "Nộp lại báo cáo tháng",

@@ -245,6 +245,19 @@ def _cadre_write(suffix: str, body: Callable[[World, str], dict[str, Any]]
 _periods = itertools.count()
 
 
+def _term_notice(w: World, s: str) -> dict[str, Any]:
+    """A fresh term (a post with a planned end) of the scope's cadre, and its notice."""
+    code, on = w.title(), date(2022, 1, 1)
+    w.runtime.app.appoint(w.cadre(s), kind=ActionKind.BO_NHIEM, unit_id=w.unit(s),
+                          title_code=code, effective_on=on,
+                          decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A"),
+                          planned_end_on=date(2027, 1, 1), recorded_by="setup")
+    held = next(h for h in w.runtime.app.cadre(w.cadre(s)).holdings().values()
+                if h.title_code == code)
+    return {"cadre_id": str(w.cadre(s)), "holding_id": str(held.holding_id),
+            "notified_on": "2026-11-20"}
+
+
 def _evaluation(w: World, s: str) -> dict[str, Any]:
     n = next(_periods)
     year, quarter = 1995 + n // 4, n % 4 + 1
@@ -409,6 +422,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/worklists/term-ends"): Row(
         lambda w, s: ("/api/v1/worklists/term-ends", None, {"unit_id": str(w.unit(s))}),
         scoped_reads()),
+    ("POST", "/api/v1/worklists/term-ends/notices"): Row(
+        lambda w, s: ("/api/v1/worklists/term-ends/notices", _term_notice(w, s), None),
+        writes()),
     ("GET", "/api/v1/titles"): Row(lambda w, s: ("/api/v1/titles", None, None), open_reads()),
     ("GET", "/api/v1/job-positions"): Row(
         lambda w, s: ("/api/v1/job-positions", None, {"unit_id": str(w.unit(s))}),

@@ -173,3 +173,33 @@ def test_on_the_28th_and_on_a_years_last_evening(ward: Ward) -> None:
     assert items["soon"]["overdue"] is True  # 20/12 has passed, the post is still held
     assert "far" not in items  # 1/6/2027 is beyond 90 working days of 31/12
     assert body["reach"] == add_working_days(date(2026, 12, 31), 90).isoformat()
+
+
+def test_a_notice_of_the_terms_end_shows_as_done(ward: Ward) -> None:
+    """The office records that it gave notice (QĐ 377): the worklist says so, once per term."""
+    overdue = ward.people["overdue"]
+    held = next(iter(ward.runtime.app.cadre(overdue).holdings().values()))
+    admin = {"Authorization": f"Bearer {ward.tokens['admin']}"}
+    before = ward.answer("admin").json()["known_at"]
+    body = {"cadre_id": str(overdue), "holding_id": str(held.holding_id),
+            "notified_on": "2026-07-01", "note": "Đã gửi văn bản thông báo"}
+    head = ward.runtime.log.head()
+    for wrong, code in ((dict(notified_on="2026-12-01"), "invalid_date"),
+                        (dict(holding_id=str(ward.people["far"])), "holding_not_found")):
+        refused = ward.client.post("/api/v1/worklists/term-ends/notices", headers=admin,
+                                   json={**body, **wrong})
+        assert refused.json()["code"] == code, refused.text
+    outside = ward.client.post("/api/v1/worklists/term-ends/notices", json=body,
+                               headers={"Authorization": f"Bearer {ward.tokens['personnel']}"})
+    assert outside.status_code == 403  # the post is in another unit
+    assert ward.runtime.log.head() == head
+    done = ward.client.post("/api/v1/worklists/term-ends/notices", headers=admin, json=body)
+    assert done.status_code == 201, done.text
+    again = ward.client.post("/api/v1/worklists/term-ends/notices", headers=admin, json=body)
+    assert (again.status_code, again.json()["code"]) == (409, "already_notified")
+    item = ward.items("admin")["overdue"]
+    assert item["status"] == "notified"
+    assert item["done"][0]["what"] == "notified"
+    assert item["done"][0]["effective_on"] == "2026-07-01"
+    # As the record stood before the notice, nothing had been done.
+    assert ward.items("admin", known_at=before)["overdue"]["status"] == "nothing_recorded"

@@ -44,6 +44,7 @@ from domain.job_position import (
 )
 from domain.oversight import FindingReview
 from domain.report_submission import ReportSubmission, submission_id_for
+from domain.term_notice import TermNotice, notice_id_for
 from domain.title import Title
 from domain.unit import Unit
 from domain.values import (
@@ -74,7 +75,8 @@ from infra.settings import Settings
 
 AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback,
                                            InspectionPlan, InspectionCase,
-                                           ReportSubmission, CorrectionRequest, JobPosition)
+                                           ReportSubmission, CorrectionRequest, JobPosition,
+                                           TermNotice)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -353,6 +355,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
              sensitive={"note": "Phản ánh đúng một phần; chuyển Ban Thường vụ"},
              effective_on=date(2026, 12, 20), decision=DECISION, recorded_by="uy_ban_kiem_tra"),
     ],
+    "TermNotice.Notified": [
+        dict(cadre_id=CADRE, holding_id=HOLDING, planned_end_on=date(2027, 4, 15),
+             note="Đã gửi thông báo tới đồng chí và Ban Thường vụ", effective_on=date(2026, 11, 20),
+             decision=None, recorded_by="ban_to_chuc"),
+        dict(cadre_id=CADRE, holding_id=HOLDING, planned_end_on=date(2027, 4, 15), note=None,
+             effective_on=date(2026, 11, 20), decision=None, recorded_by="ban_to_chuc")],
     "ReportSubmission.Submitted": [dict(
         report="monthly", period="2026-11", unit_id=WARD, date_from=date(2026, 10, 15),
         date_to=date(2026, 11, 14),
@@ -396,7 +404,9 @@ ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: C
                                             InspectionPlan: PLAN, InspectionCase: CASE,
                                             ReportSubmission: SUBMISSION,
                                             CorrectionRequest: CORRECTION_REQUEST,
-                                            JobPosition: JOB_POSITION}
+                                            JobPosition: JOB_POSITION,
+                                            TermNotice: notice_id_for(HOLDING,
+                                                                      date(2027, 4, 15))}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
