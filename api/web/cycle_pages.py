@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from api import documents
 from api.errors import status_of
@@ -19,6 +20,7 @@ from api.routes import monthly_cycle as cycle
 from api.routes import worklists
 from api.routes.reports import chosen_period
 from api.security import ADMIN, PERSONNEL, record_reads, require_role
+from api.web import display
 from api.web.pages import (
     READERS,
     SignInNeeded,
@@ -113,4 +115,36 @@ def term_ends_page(request: Request) -> Response:
                  [i["cadre_id"] for i in answer["items"]], "roster", tc.moment)
     return page(request, "term_ends.html", {
         "v": v, "tc": tc, "answer": answer, "unit_id": str(requested or ""),
-        "units": _tree(_scoped_units(v, runtime, tc.moment))})
+        "units": _tree(_scoped_units(v, runtime, tc.moment)),
+        "may_notify": v.principal.role in (ADMIN, PERSONNEL), "today": runtime.clock.today()})
+
+
+@router.post("/viec-can-lam/het-nhiem-ky/thong-bao", name="web_term_notice")
+async def term_notice(request: Request) -> Response:
+    """Record, from the worklist, that the office gave notice of a term's end."""
+    v = visitor_of(request)
+    runtime = runtime_of(request)
+    data = await request.form()
+    try:
+        if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):
+            raise InvalidCommand("Biểu mẫu đã hết hạn, hãy tải lại trang", code="csrf")
+        notified_on = display.read_day(str(data.get("notified_on") or ""))
+        if notified_on is None:
+            raise InvalidCommand("Ngày thông báo không hợp lệ, hãy nhập dd/mm/yyyy",
+                                 code="invalid_date", field="notified_on")
+        try:
+            body = worklists.TermNoticeIn.model_validate({
+                "cadre_id": str(data.get("cadre_id") or ""),
+                "holding_id": str(data.get("holding_id") or ""), "notified_on": notified_on,
+                "note": str(data.get("note") or "").strip() or None})
+        except ValidationError:
+            raise InvalidCommand("Hãy chọn chức vụ trong danh sách", code="invalid_id",
+                                 field="holding_id") from None
+        worklists.notify_term_end(runtime, v.principal, body)
+    except DomainError as error:
+        status, title = status_of(error)
+        if status == 401:
+            raise SignInNeeded() from None
+        return page(request, "error.html", {"v": v, "title": title,
+                                            "message": error.message}, status)
+    return RedirectResponse("/viec-can-lam/het-nhiem-ky?da_thong_bao=1", status_code=303)

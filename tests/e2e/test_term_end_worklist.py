@@ -203,3 +203,21 @@ def test_a_notice_of_the_terms_end_shows_as_done(ward: Ward) -> None:
     assert item["done"][0]["effective_on"] == "2026-07-01"
     # As the record stood before the notice, nothing had been done.
     assert ward.items("admin", known_at=before)["overdue"]["status"] == "nothing_recorded"
+
+
+def test_the_notice_is_recorded_from_the_web_worklist(ward: Ward) -> None:
+    officer = sign_in(ward.client, ward.tokens["personnel"])
+    shown = call(ward.client, officer, "GET", "/viec-can-lam/het-nhiem-ky", None, None)
+    assert "Ghi nhận đã thông báo" in shown.text
+    held = next(iter(ward.runtime.app.cadre(ward.people["soon"]).holdings().values()))
+    done = call(ward.client, officer, "POST", "/viec-can-lam/het-nhiem-ky/thong-bao",
+                {"cadre_id": str(ward.people["soon"]), "holding_id": str(held.holding_id),
+                 "notified_on": "20/11/2026"}, None)
+    assert done.status_code == 303, done.text[:300]
+    after = call(ward.client, officer, "GET", "/viec-can-lam/het-nhiem-ky", None, None)
+    assert "Đã thông báo hết thời hạn" in after.text and "20/11/2026" in after.text
+    leader = sign_in(ward.client, ward.tokens["leader"])
+    refused = call(ward.client, leader, "POST", "/viec-can-lam/het-nhiem-ky/thong-bao",
+                   {"cadre_id": str(ward.people["far"]), "holding_id": str(held.holding_id),
+                    "notified_on": "20/11/2026"}, None)
+    assert refused.status_code == 403

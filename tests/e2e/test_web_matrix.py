@@ -23,6 +23,7 @@ from tests.e2e.test_api_matrix import (
     ROLES,
     SCOPES,
     World,
+    _term_notice,
     app_routes,
     filed_feedback,
     filed_request,
@@ -172,6 +173,9 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
                       None), web_writes()),
     ("GET", "/vi-tri-viec-lam"): WebRow(
         lambda w, s: ("/vi-tri-viec-lam", None, {"unit_id": str(w.unit(s))}), signed_in()),
+    ("POST", "/viec-can-lam/het-nhiem-ky/thong-bao"): WebRow(
+        lambda w, s: ("/viec-can-lam/het-nhiem-ky/thong-bao",
+                      {**_term_notice(w, s), "notified_on": "20/11/2026"}, None), web_writes()),
     ("GET", "/viec-can-lam/het-nhiem-ky"): WebRow(
         lambda w, s: ("/viec-can-lam/het-nhiem-ky", None, {"unit_id": str(w.unit(s))}),
         web_reads()),
