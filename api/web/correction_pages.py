@@ -14,8 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.routes import correction_requests as api
-from api.web.feedback_pages import _csrf, _fail, _invalid, _names
-from api.web.pages import page, runtime_of, screen, visitor_of
+from api.web.feedback_pages import _csrf, _invalid, _names
+from api.web.pages import page, refusal_page, runtime_of, screen, visitor_of
 from domain.correction_requests import IDENTITY, STATUS_LABELS, RequestStatus
 from domain.errors import DomainError, InvalidCommand
 
@@ -73,7 +73,7 @@ async def request_post(request: Request, cadre_id: UUID) -> Response:
         except RequestValidationError as error:
             raise _validation(error) from None
     except DomainError as error:
-        return _fail(request, v, error)
+        return refusal_page(request, v, error)
     return RedirectResponse(f"/can-bo/{cadre_id}?de_nghi={request_id}#de-nghi",
                             status_code=303)
 
@@ -135,6 +135,6 @@ async def answer_post(request: Request, request_id: UUID) -> Response:
         except RequestValidationError as error:
             raise _validation(error) from None
     except DomainError as error:
-        return _fail(request, v, error)
+        return refusal_page(request, v, error)
     return RedirectResponse(f"/de-nghi-dinh-chinh/{request_id}?da_tra_loi={position}",
                             status_code=303)

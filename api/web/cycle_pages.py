@@ -15,7 +15,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from api import documents
-from api.errors import status_of
 from api.routes import monthly_cycle as cycle
 from api.routes import worklists
 from api.routes.reports import chosen_period
@@ -23,12 +22,12 @@ from api.security import ADMIN, PERSONNEL, record_reads, require_role
 from api.web import display
 from api.web.pages import (
     READERS,
-    SignInNeeded,
     _scope_unit,
     _scoped_units,
     _tree,
     _uuid,
     page,
+    refusal_page,
     runtime_of,
     screen,
     time_controls,
@@ -92,11 +91,7 @@ async def monthly_submit(request: Request) -> Response:
         done = cycle.submit(runtime, v.principal,
                             cycle.SubmissionIn(period=name, unit_id=unit_id, note=note))
     except DomainError as error:
-        status, title = status_of(error)
-        if status == 401:
-            raise SignInNeeded() from None
-        return page(request, "error.html", {"v": v, "title": title,
-                                            "message": error.message}, status)
+        return refusal_page(request, v, error)
     query = urlencode({"ky": done["period"], "unit_id": str(done["unit_id"]), "da_nop": "1"})
     return RedirectResponse(f"/bao-cao/thang?{query}", status_code=303)
 
@@ -142,9 +137,5 @@ async def term_notice(request: Request) -> Response:
                                  field="holding_id") from None
         worklists.notify_term_end(runtime, v.principal, body)
     except DomainError as error:
-        status, title = status_of(error)
-        if status == 401:
-            raise SignInNeeded() from None
-        return page(request, "error.html", {"v": v, "title": title,
-                                            "message": error.message}, status)
+        return refusal_page(request, v, error)
     return RedirectResponse("/viec-can-lam/het-nhiem-ky?da_thong_bao=1", status_code=303)

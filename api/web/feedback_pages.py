@@ -13,22 +13,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.errors import status_of
 from api.routes import feedback as api
 from api.security import require_role
 from api.web import display
-from api.web.pages import Visitor, _tree, _uuid, page, runtime_of, screen, visitor_of
+from api.web.pages import (
+    Visitor,
+    _tree,
+    _uuid,
+    page,
+    refusal_page,
+    runtime_of,
+    screen,
+    visitor_of,
+)
 from api.web.session import csrf_ok
 from domain.errors import DomainError, InvalidCommand
 from domain.feedback import STATUS_LABELS, FeedbackStatus
 
 router = APIRouter(include_in_schema=False)
 
-
-def _fail(request: Request, v: Visitor, error: DomainError) -> Response:
-    status, title = status_of(error)
-    return page(request, "error.html", {"v": v, "title": title, "message": error.message},
-                status)
 
 
 def _csrf(v: Visitor, data: Any) -> None:
@@ -91,7 +94,7 @@ async def feedback_post(request: Request) -> Response:
             raise _invalid(error) from None
         feedback_id, receipt, _ = api.file_report(runtime, v.principal, body)
     except DomainError as error:
-        return _fail(request, v, error)
+        return refusal_page(request, v, error)
     # The receipt is shown on this page once: not in a redirect URL, history or logs.
     return _form(request, v, {"id": feedback_id, "receipt": receipt,
                               "anonymous": body.anonymous}, {})
@@ -121,7 +124,7 @@ async def receipt_lookup(request: Request) -> Response:
         api.audit_receipt(request.app.state.access, v.principal, feedback, m)
         found = api.status_only(feedback, runtime.app.window().today)
     except DomainError as error:
-        return _fail(request, v, error)
+        return refusal_page(request, v, error)
     return page(request, "feedback_receipt.html", {"v": v, "found": found, "receipt": ""})
 
 
@@ -196,5 +199,5 @@ async def feedback_status(request: Request, feedback_id: UUID) -> Response:
             raise _invalid(error) from None
         position, _ = api.change_status(runtime, v.principal, feedback_id, body)
     except DomainError as error:
-        return _fail(request, v, error)
+        return refusal_page(request, v, error)
     return RedirectResponse(f"/phan-anh/{feedback_id}?da_chuyen={position}", status_code=303)

@@ -144,6 +144,15 @@ def error_page(request: Request, status: int, title: str, message: str) -> Respo
     return page(request, "error.html", {"v": None, "title": title, "message": message}, status)
 
 
+def refusal_page(request: Request, v: Visitor | None, error: DomainError) -> Response:
+    """A domain refusal as a page: sign in first (401), else the error page with its status."""
+    status, title = status_of(error)
+    if status == 401:
+        raise SignInNeeded()
+    return page(request, "error.html", {"v": v, "title": title, "message": error.message},
+                status)
+
+
 def screen(handler: Callable[..., Response]) -> Callable[..., Response]:
     """A page handler whose domain refusals (403, 404, 400) render as an error page."""
 
@@ -770,11 +779,7 @@ async def _guarded_post(request: Request, form_of: Callable[[], forms.Form],
     try:
         return await _handle_post(request, form_of(), subject_id, str(request.url.path))
     except DomainError as error:
-        status, title = status_of(error)
-        if status == 401:
-            raise SignInNeeded() from None
-        return page(request, "error.html", {"v": visitor_of(request), "title": title,
-                                            "message": error.message}, status)
+        return refusal_page(request, visitor_of(request), error)
 
 
 # --- reports ---------------------------------------------------------------------------------
@@ -936,9 +941,7 @@ async def review(request: Request) -> Response:
                                  recorded_by=v.principal.name)
         runtime.written(receipt.position)
     except DomainError as error:
-        status, title = status_of(error)
-        return page(request, "error.html", {"v": v, "title": title, "message": error.message},
-                    status)
+        return refusal_page(request, v, error)
     return RedirectResponse(f"/phat-hien?xem_xet={receipt.position}", status_code=303)
 
 

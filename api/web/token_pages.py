@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.errors import status_of
 from api.security import ADMIN, ALL_ROLES, require_role
 from api.web import display
-from api.web.pages import Visitor, _tree, page, runtime_of, screen, visitor_of
+from api.web.pages import Visitor, _tree, page, refusal_page, runtime_of, screen, visitor_of
 from api.web.session import csrf_ok
 from domain.errors import DomainError, InvalidCommand
 from infra.access import AccessStore
@@ -67,11 +67,6 @@ def _chosen(data: Any, name: str) -> UUID | None:
         raise InvalidCommand("Hãy chọn trong danh sách", code="invalid_id", field=name) from None
 
 
-def _refused(request: Request, v: Visitor, error: DomainError) -> Response:
-    status, title = status_of(error)
-    return page(request, "error.html", {"v": v, "title": title, "message": error.message},
-                status)
-
 
 @router.post("/quan-tri/ma-truy-cap")
 async def issue_token(request: Request) -> Response:
@@ -79,7 +74,7 @@ async def issue_token(request: Request) -> Response:
     try:
         require_role(v.principal, ADMIN)
     except DomainError as error:
-        return _refused(request, v, error)
+        return refusal_page(request, v, error)
     data = await request.form()
     values = {k: str(data.get(k) or "") for k in ("name", "role", "unit_id", "cadre_id",
                                                   "expires_days")}
@@ -121,7 +116,7 @@ async def revoke_token(request: Request) -> Response:
     try:
         require_role(v.principal, ADMIN)
     except DomainError as error:
-        return _refused(request, v, error)
+        return refusal_page(request, v, error)
     data = await request.form()
     try:
         _csrf(v, data)
