@@ -14,8 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.routes import correction_requests as api
-from api.web.feedback_pages import _csrf, _invalid, _names
-from api.web.pages import page, refusal_page, runtime_of, screen, visitor_of
+from api.web.feedback_pages import _invalid, _names
+from api.web.pages import page, refusal_page, require_csrf, runtime_of, screen, visitor_of
 from domain.correction_requests import IDENTITY, STATUS_LABELS, RequestStatus
 from domain.errors import DomainError, InvalidCommand
 
@@ -53,7 +53,7 @@ async def request_post(request: Request, cadre_id: UUID) -> Response:
     runtime = runtime_of(request)
     data = await request.form()
     try:
-        _csrf(v, data)
+        require_csrf(v, data)
         target = str(data.get("target") or "").strip()
         try:
             body = api.CorrectionRequestIn.model_validate({
@@ -121,7 +121,7 @@ async def answer_post(request: Request, request_id: UUID) -> Response:
     runtime = runtime_of(request)
     data = await request.form()
     try:
-        _csrf(v, data)
+        require_csrf(v, data)
         try:
             body = api.AnswerIn.model_validate({
                 "outcome": str(data.get("outcome") or ""),

@@ -28,12 +28,12 @@ from api.web.pages import (
     _uuid,
     page,
     refusal_page,
+    require_csrf,
     runtime_of,
     screen,
     time_controls,
     visitor_of,
 )
-from api.web.session import csrf_ok
 from domain.errors import DomainError, InvalidCommand
 from projections import monthly_cycle
 
@@ -85,8 +85,7 @@ async def monthly_submit(request: Request) -> Response:
     name = typed_period(str(data.get("ky") or ""))
     unit_id = _uuid(str(data.get("unit_id") or ""))
     try:
-        if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):
-            raise InvalidCommand("Biểu mẫu đã hết hạn (the form expired)", code="csrf")
+        require_csrf(v, data)
         note = str(data.get("note") or "").strip() or None
         done = cycle.submit(runtime, v.principal,
                             cycle.SubmissionIn(period=name, unit_id=unit_id, note=note))
@@ -121,8 +120,7 @@ async def term_notice(request: Request) -> Response:
     runtime = runtime_of(request)
     data = await request.form()
     try:
-        if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):
-            raise InvalidCommand("Biểu mẫu đã hết hạn, hãy tải lại trang", code="csrf")
+        require_csrf(v, data)
         notified_on = display.read_day(str(data.get("notified_on") or ""))
         if notified_on is None:
             raise InvalidCommand("Ngày thông báo không hợp lệ, hãy nhập dd/mm/yyyy",

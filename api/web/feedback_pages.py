@@ -22,21 +22,17 @@ from api.web.pages import (
     _uuid,
     page,
     refusal_page,
+    require_csrf,
     runtime_of,
     screen,
     visitor_of,
 )
-from api.web.session import csrf_ok
 from domain.errors import DomainError, InvalidCommand
 from domain.feedback import STATUS_LABELS, FeedbackStatus
 
 router = APIRouter(include_in_schema=False)
 
 
-
-def _csrf(v: Visitor, data: Any) -> None:
-    if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):
-        raise InvalidCommand("Biểu mẫu đã hết hạn (the form expired)", code="csrf")
 
 
 def _invalid(error: ValidationError) -> InvalidCommand:
@@ -82,7 +78,7 @@ async def feedback_post(request: Request) -> Response:
     runtime = runtime_of(request)
     data = await request.form()
     try:
-        _csrf(v, data)
+        require_csrf(v, data)
         try:
             body = api.FeedbackIn.model_validate({
                 "content": str(data.get("content") or ""),
@@ -115,7 +111,7 @@ async def receipt_lookup(request: Request) -> Response:
     data = await request.form()
     receipt = str(data.get("receipt") or "").strip()
     try:
-        _csrf(v, data)
+        require_csrf(v, data)
         if not re.match(api.RECEIPT_PATTERN, receipt):
             raise InvalidCommand("Mã tiếp nhận có dạng PA-XXXXX-XXXXX-XXXXX-XXXXX (receipt "
                                  "format)", code="invalid_receipt", field="receipt")
@@ -179,7 +175,7 @@ async def feedback_status(request: Request, feedback_id: UUID) -> Response:
     data = await request.form()
     try:
         require_role(v.principal, *api.INSPECTORS)
-        _csrf(v, data)
+        require_csrf(v, data)
         deadline: date | None = None
         if str(data.get("deadline") or "").strip():
             deadline = display.read_day(str(data.get("deadline")))

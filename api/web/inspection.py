@@ -27,13 +27,13 @@ from api.web.pages import (
     _tree,
     _uuid,
     page,
+    require_csrf,
     runtime_of,
     screen,
     time_controls,
     visitor_of,
 )
-from api.web.session import csrf_ok
-from domain.errors import DomainError, InvalidCommand
+from domain.errors import DomainError
 from infra.runtime import Runtime
 from projections.read_model import Moment
 
@@ -88,9 +88,7 @@ def _model(model: type[BaseModel], data: dict[str, Any], errors: Values) -> Any:
 
 async def _form(request: Request, v: Visitor) -> Values:
     data = await request.form()
-    if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):
-        raise InvalidCommand("Biểu mẫu đã hết hạn, hãy gửi lại (the form expired; submit again)",
-                             code="csrf")
+    require_csrf(v, data)
     values: Values = {k: str(val) for k, val in data.multi_items() if k != "csrf"}
     for key in ("subject_unit",):
         values[key] = ",".join(str(x) for x in data.getlist(key))

@@ -144,6 +144,13 @@ def error_page(request: Request, status: int, title: str, message: str) -> Respo
     return page(request, "error.html", {"v": None, "title": title, "message": message}, status)
 
 
+def require_csrf(v: Visitor, data: Any) -> None:
+    """A posted form carries the session's CSRF token, or it is refused (code `csrf`)."""
+    if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):
+        raise InvalidCommand("Biểu mẫu đã hết hạn, hãy tải lại trang và gửi lại (the form "
+                             "expired; reload and submit again)", code="csrf")
+
+
 def refusal_page(request: Request, v: Visitor | None, error: DomainError) -> Response:
     """A domain refusal as a page: sign in first (401), else the error page with its status."""
     status, title = status_of(error)
@@ -922,8 +929,7 @@ async def review(request: Request) -> Response:
     data = await request.form()
     try:
         require_role(v.principal, *OVERSIGHT)
-        if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):
-            raise InvalidCommand("Biểu mẫu đã hết hạn (the form expired)", code="csrf")
+        require_csrf(v, data)
         key, rule = str(data.get("finding") or ""), str(data.get("rule") or "")
         conclusion, reason = str(data.get("conclusion") or ""), str(data.get("reason") or "")
         if conclusion not in {str(c) for c in ReviewConclusion}:

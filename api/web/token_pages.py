@@ -13,18 +13,22 @@ from fastapi.responses import RedirectResponse, Response
 from api.errors import status_of
 from api.security import ADMIN, ALL_ROLES, require_role
 from api.web import display
-from api.web.pages import Visitor, _tree, page, refusal_page, runtime_of, screen, visitor_of
-from api.web.session import csrf_ok
+from api.web.pages import (
+    Visitor,
+    _tree,
+    page,
+    refusal_page,
+    require_csrf,
+    runtime_of,
+    screen,
+    visitor_of,
+)
 from domain.errors import DomainError, InvalidCommand
 from infra.access import AccessStore
 
 router = APIRouter(include_in_schema=False)
 SCOPED_ROLES = ("personnel", "leader")
 
-
-def _csrf(v: Visitor, data: Any) -> None:
-    if not csrf_ok(v.session.csrf, str(data.get("csrf") or "")):
-        raise InvalidCommand("Biểu mẫu đã hết hạn, hãy tải lại trang", code="csrf")
 
 
 def _screen(request: Request, v: Visitor, issued: dict[str, str] | None = None,
@@ -79,7 +83,7 @@ async def issue_token(request: Request) -> Response:
     values = {k: str(data.get(k) or "") for k in ("name", "role", "unit_id", "cadre_id",
                                                   "expires_days")}
     try:
-        _csrf(v, data)
+        require_csrf(v, data)
         role = values["role"]
         if role not in ALL_ROLES:
             raise InvalidCommand("Hãy chọn vai trò", code="invalid_code", field="role")
@@ -119,7 +123,7 @@ async def revoke_token(request: Request) -> Response:
         return refusal_page(request, v, error)
     data = await request.form()
     try:
-        _csrf(v, data)
+        require_csrf(v, data)
         access: AccessStore = request.app.state.access
         name = str(data.get("name") or "")
         if not access.revoke(name):
