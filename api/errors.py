@@ -58,23 +58,20 @@ class TooManyImports(TooManyAttempts):
                          f"{retry_after} s)", "too_many_imports", retry_after)
 
 
-class TooManyPublicReads(DomainError):
-    """This client address made too many public reads this minute; it must wait (429)."""
-
-    code = "too_many_requests"
+class TooManyPublicReads(TooManyAttempts):
+    """This client address made too many public reads this minute."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Quá nhiều lượt tra cứu, hãy thử lại sau {retry_after} giây (too many "
                          f"public reads from this address; retry in {retry_after} s)",
-                         code=self.code)
-        self.retry_after = retry_after
+                         "too_many_requests", retry_after)
 
 
 STATUS_BY_FAMILY: tuple[tuple[type[DomainError], int, str], ...] = (
     (NotAuthenticated, 401, "Chưa xác thực (not authenticated)"),
     (ReadSideBehind, 503, "Bảng đọc chưa cập nhật kịp (read side behind)"),
-    (TooManyAttempts, 429, "Quá nhiều lần thử (too many requests)"),
     (TooManyPublicReads, 429, "Quá nhiều lượt tra cứu (too many requests)"),
+    (TooManyAttempts, 429, "Quá nhiều lần thử (too many requests)"),
     (NotPermitted, 403, "Không có quyền (forbidden)"),
     (NotFound, 404, "Không tìm thấy (not found)"),
     (Conflict, 409, "Xung đột dữ liệu (conflict)"),
