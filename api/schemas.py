@@ -165,6 +165,18 @@ class TitleIn(Command):
     # The unit kinds (codes of GET /unit-kinds) and levels the title belongs to; none: any unit.
     unit_kinds: list[Code] | None = Field(default=None, max_length=40)
     levels: list[UnitLevel] | None = Field(default=None, max_length=3)
+    # The title of an area's party or government head (Bí thư, Chủ tịch UBND…): the relatives
+    # rule reads it (relatives_linked_posts, qd114-2025-title).
+    area_head: bool | None = None
+
+
+class TitleVersionIn(Command):
+    """A new version of a title's tier and standards from `effective_on`, with its source."""
+
+    effective_on: Day
+    source: Text
+    management_tier: Code | None = None
+    standards: TitleStandardsIn | None = None
 
 
 class CadreIn(Command):
@@ -419,6 +431,13 @@ class RosterOut(Answer):
     holdings: list[HoldingOut]
 
 
+class TitleVersionOut(Row):
+    valid_from: date | None = None
+    management_tier: str
+    standards: dict[str, Any] | None = None
+    source: str | None = None
+
+
 class TitleOut(Row):
     code: str
     name: str
@@ -429,6 +448,11 @@ class TitleOut(Row):
     standards: dict[str, Any] | None = None
     unit_kinds: list[str] | None = None
     levels: list[str] | None = None
+    area_head: bool | None = None
+    # The version in force on as_of: tier and standards above are that version's.
+    valid_from: date | None = None
+    source: str | None = None
+    versions: list[TitleVersionOut] = []
 
 
 class TitlesOut(Answer):

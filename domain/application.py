@@ -309,6 +309,7 @@ class HosoApplication(Application[UUID]):
         standards: TitleStandards | None = None,
         unit_kinds: Sequence[str] | None = None,
         levels: Sequence[UnitLevel | str] | None = None,
+        area_head: bool | None = None,
     ) -> Receipt:
         code, name, management_tier = nfc(code), nfc(name), nfc(management_tier)
         kinds = tuple(dict.fromkeys(nfc(k) for k in unit_kinds)) if unit_kinds else None
@@ -329,7 +330,22 @@ class HosoApplication(Application[UUID]):
                            code="duplicate_code", field="code")
         title = Title(code=code, name=name, is_head=is_head, management_tier=management_tier,
                       rank=rank, sector=sector, standards=standards or TitleStandards(),
-                      recorded_by=recorded_by, unit_kinds=kinds, levels=fit_levels)
+                      recorded_by=recorded_by, unit_kinds=kinds, levels=fit_levels,
+                      area_head=area_head)
+        return self._commit(title)
+
+    def revise_title(self, *, code: str, effective_on: date, source: str, recorded_by: str,
+                     management_tier: str | None = None,
+                     standards: TitleStandards | None = None) -> Receipt:
+        """A new dated version of a title's tier and standards (issue 16: the 2025
+        reorganisation changed tiers; reports by tier read the version in force on as_of)."""
+        title = self.title(nfc(code), field="code")
+        if effective_on > self.window().latest:
+            raise InvalidCommand("Ngày hiệu lực quá xa trong tương lai (effective_on too late)",
+                                 code="date_too_late", field="effective_on")
+        title.revise(effective_on=effective_on,
+                     management_tier=nfc(management_tier) if management_tier else None,
+                     standards=standards, source=nfc(source), recorded_by=recorded_by)
         return self._commit(title)
 
     # --- cadres ----------------------------------------------------------------------------

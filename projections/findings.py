@@ -171,9 +171,17 @@ class RecordFold:
         standards = e.standards
         if isinstance(standards, Mapping):
             standards = TitleStandards(**standards)
+        if type(e).__qualname__ == "Title.Revised":
+            title = self.titles.get(e.code)
+            if title is not None:
+                self.titles[e.code] = replace(title, versions=(
+                    *title.versions, (_day(e.effective_on), e.management_tier,
+                                      standards or TitleStandards())))
+            return
         self.titles[e.code] = TitleFacts(e.code, e.name, bool(e.is_head), int(e.rank or 0),
                                          e.management_tier, e.sector,
-                                         standards or TitleStandards())
+                                         standards or TitleStandards(),
+                                         getattr(e, "area_head", None))
 
     def _job_position(self, position: int, e: Any, day: date) -> None:
         standards = tuple(s if isinstance(s, PositionStandards) else PositionStandards(**s)

@@ -8,7 +8,7 @@ invisible, so an answer for a past known_at is what the record said then.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -117,13 +117,32 @@ class UnitTimeline:
         return out
 
 
+def title_version_on(title: Mapping[str, Any], day: date,
+                     position: int | None = None) -> dict[str, Any]:
+    """The version of a title (a row of `ReadModel.titles()`) in force on `day`, as recorded
+    by log `position` (None: all that is on record): its tier and standards of that date."""
+    chosen: dict[str, Any] = {"management_tier": title["management_tier"],
+                              "standards": title.get("standards") or {}, "valid_from": None,
+                              "source": None}
+    for v in title.get("versions") or ():
+        if position is not None and v.get("position", 0) > position:
+            continue
+        if v["valid_from"] is None or v["valid_from"] <= day:
+            chosen = v  # in log order; each revision follows the one before (domain/title.py)
+    return chosen
+
+
+def tier_on(title: Mapping[str, Any], day: date, position: int | None = None) -> str:
+    return str(title_version_on(title, day, position)["management_tier"])
+
+
 class ReadModel:
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
         self._lock = threading.Lock()
         self._timeline: tuple[tuple[int, int], UnitTimeline] | None = None
-        self._titles: tuple[tuple[int, int], dict[str, dict[str, Any]]] | None = None
+        self._titles: tuple[tuple[int, int, int], dict[str, dict[str, Any]]] | None = None
         self._pack = default_pack()
 
     # -- plumbing
@@ -176,11 +195,18 @@ class ReadModel:
 
     def _title_map(self, conn: Connection, t: ReadTables) -> dict[str, dict[str, Any]]:
         key = (t.generation, int(conn.execute(select(func.count()).select_from(t.titles))
-                                 .scalar() or 0))
+                                 .scalar() or 0),
+               int(conn.execute(select(func.count()).select_from(t.title_versions))
+                   .scalar() or 0))
         with self._lock:
             if self._titles is not None and self._titles[0] == key:
                 return self._titles[1]
-        titles = {r["code"]: dict(r) for r in conn.execute(select(t.titles)).mappings()}
+        titles = {r["code"]: dict(r) | {"versions": []}
+                  for r in conn.execute(select(t.titles)).mappings()}
+        tv = t.title_versions
+        for r in conn.execute(select(tv).order_by(tv.c.position)).mappings():
+            if r["code"] in titles:
+                titles[r["code"]]["versions"].append(dict(r))
         with self._lock:
             self._titles = (key, titles)
         return titles
@@ -201,8 +227,10 @@ class ReadModel:
         with self.engine.connect() as conn:
             titles = self._title_map(conn, self._tables(conn))
         return [{k: v for k, v in row.items() if k != "position"}
-                | {"standards": row["standards"] or {}} for row in
-                sorted(titles.values(), key=lambda r: (-r["rank"], r["code"]))]
+                | {"standards": row["standards"] or {},
+                   "versions": [{k: v for k, v in x.items() if k != "code"}
+                                for x in row["versions"]]}
+                for row in sorted(titles.values(), key=lambda r: (-r["rank"], r["code"]))]
 
     # -- holdings
     def _holding_rows(self, conn: Connection, t: ReadTables, m: Moment,

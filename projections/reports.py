@@ -46,7 +46,7 @@ from domain.values import (
     fold,
 )
 from projections.bitemporal import held_during, held_on, in_force
-from projections.read_model import Moment, UnitTimeline
+from projections.read_model import Moment, UnitTimeline, tier_on
 from projections.runner import active_generation
 from projections.tables import ReadTables, read_tables
 
@@ -205,8 +205,12 @@ def scope_for(model: ReportSource, m: Moment, tier: str | None, unit_id: UUID | 
     """Resolve tier and unit; `also_on` adds the subtree of other dates (a range's start)."""
     codes: frozenset[str] | None = None
     if tier:
-        codes = frozenset(t["code"] for t in model.titles() if t["management_tier"] == tier)
-        if not codes:
+        # The tier in force on as_of (titles' tiers are dated versions, issue 16).
+        titles = model.titles()
+        codes = frozenset(t["code"] for t in titles if tier_on(t, m.as_of, m.position) == tier)
+        known = {t["management_tier"] for t in titles} | {
+            v["management_tier"] for t in titles for v in t.get("versions") or ()}
+        if tier not in known:
             raise InvalidCommand(f"Không có chức danh nào thuộc diện quản lý '{tier}' (unknown "
                                  "management tier)", code="unknown_tier", field="tier")
     ids: frozenset[UUID] | None = None

@@ -276,7 +276,15 @@ def changes(event: Any, position: int, recorded_at: datetime, known: Known) -> l
             management_tier=p["management_tier"], rank=int(p.get("rank") or 0),
             sector=p.get("sector"), standards=jsonable(standards),
             unit_kinds=jsonable(p.get("unit_kinds")), levels=jsonable(p.get("levels")),
-            position=position)))
+            area_head=p.get("area_head"), position=position)))
+        ops.append(Open("title_versions", dict(
+            code=p["code"], valid_from=None, management_tier=p["management_tier"],
+            standards=jsonable(standards), source=None, position=position)))
+    elif aggregate == "Title" and type_ == "Revised":
+        ops.append(Open("title_versions", dict(
+            code=p["code"], valid_from=_day(p["effective_on"]),
+            management_tier=p["management_tier"], standards=jsonable(p.get("standards")),
+            source=p.get("source"), position=position)))
     elif aggregate == "Cadre":
         ops += _cadre(event, event.originator_id, p, position, recorded_at, known)
     return ops

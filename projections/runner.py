@@ -219,7 +219,7 @@ class BatchWriter:
                                  superseded_how=bindparam("how")), self.db_supersedes)
         for table in ("log", "units", "unit_facts", "titles", "cadres", "holdings", "plannings",
                       "levels", "facts", "entries", "correction_requests",
-                      "correction_answers", *INSPECTION_TABLES):
+                      "correction_answers", "title_versions", *INSPECTION_TABLES):
             rows = self.pending.get(table)
             if not rows:
                 continue

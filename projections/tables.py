@@ -34,7 +34,7 @@ from sqlalchemy import (
 from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 5  # 5: titles carry unit_kinds and levels
+PROJECTION_VERSION = 6  # 6: dated title versions (tier, standards), titles' area_head
 
 meta_metadata = MetaData()
 
@@ -65,13 +65,15 @@ class ReadTables:
     entries: Table
     correction_requests: Table
     correction_answers: Table
+    # Dated versions of each title's tier and standards (valid_from None: from the start).
+    title_versions: Table
     # The inspection casework's tables by name (projections/inspection.py).
     inspection: dict[str, Table] = field(default_factory=dict)
 
     def all(self) -> list[Table]:
         return [self.log, self.units, self.unit_facts, self.titles, self.cadres, self.holdings,
                 self.plannings, self.levels, self.facts, self.entries, self.correction_requests,
-                self.correction_answers, *self.inspection.values()]
+                self.correction_answers, self.title_versions, *self.inspection.values()]
 
     def table(self, name: str) -> Table:
         found: Table = self.inspection[name] if name in self.inspection else getattr(self, name)
@@ -129,7 +131,18 @@ def read_tables(generation: int) -> ReadTables:
         Column("standards", JSON),
         Column("unit_kinds", JSON),  # None: the title fits every unit
         Column("levels", JSON),
+        Column("area_head", Boolean),  # None: recorded before the flag existed
         Column("position", BigInteger, nullable=False),
+    )
+    title_versions = Table(
+        p + "title_versions", md,
+        Column("code", String(64), nullable=False),
+        Column("valid_from", Date),  # None: the registered version, in force from the start
+        Column("management_tier", String(64), nullable=False),
+        Column("standards", JSON),
+        Column("source", String(400)),
+        Column("position", BigInteger, nullable=False),
+        Index(f"ix_{p}title_versions_code", "code", "position"),
     )
     cadres = Table(
         p + "cadres", md,
@@ -261,4 +274,4 @@ def read_tables(generation: int) -> ReadTables:
     )
     return ReadTables(generation, md, log, units, unit_facts, titles, cadres, holdings,
                       plannings, levels, facts, entries, correction_requests, correction_answers,
-                      inspection_tables(md, p))
+                      title_versions, inspection_tables(md, p))

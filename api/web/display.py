@@ -37,6 +37,7 @@ EVENT_NAMES = {
     "Unit.HeadSeatSet": "Giao vị trí cấp trưởng",
     "Unit.HeadSeatWithdrawn": "Thôi vị trí cấp trưởng",
     "Title.Registered": "Khai báo chức danh",
+    "Title.Revised": "Điều chỉnh diện quản lý, tiêu chuẩn chức danh",
     "FindingReview.Opened": "Mở hồ sơ xem xét phát hiện",
     "FindingReview.Reviewed": "Kết luận xem xét phát hiện",
     "Feedback.Filed": "Tiếp nhận phản ánh", "Feedback.StatusChanged": "Cập nhật xử lý phản ánh",

@@ -64,7 +64,7 @@ from domain.values import ReviewConclusion
 from infra.runtime import Runtime
 from projections import monthly_cycle, reports
 from projections.job_positions import registered_ids
-from projections.read_model import Moment
+from projections.read_model import Moment, tier_on
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -245,7 +245,9 @@ def _tree(units: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _tiers(runtime: Runtime) -> list[str]:
-    return sorted({str(t["management_tier"]) for t in runtime.read_model.titles()})
+    titles = runtime.read_model.titles()
+    return sorted({str(t["management_tier"]) for t in titles}
+                  | {str(v["management_tier"]) for t in titles for v in t.get("versions") or ()})
 
 
 # --- static files ----------------------------------------------------------------------------
@@ -322,7 +324,7 @@ def _pyramid(runtime: Runtime, m: Moment, tier: str | None,
     model = runtime.read_model
     roots = [unit_id] if unit_id else [u["id"] for u in model.units(m)
                                        if u["parent_id"] is None]
-    codes = ({t["code"] for t in model.titles() if t["management_tier"] == tier}
+    codes = ({t["code"] for t in model.titles() if tier_on(t, m.as_of, m.position) == tier}
              if tier else None)
     ids = {h["cadre_id"] for root in roots for h in model.roster(root, m, True)
            if codes is None or h["title_code"] in codes}

@@ -441,7 +441,7 @@ def title_standards(record: RecordFacts, pack: RulePack) -> list[Finding]:
 
 
 def _shortfalls(c: CadreFacts, h: HoldingFact, title: TitleFacts) -> tuple[list[str], list[int]]:
-    s = title.standards
+    s = title.standards_on(h.since)
     shortfalls: list[str] = []
     evidence: list[int] = []
     minima = (("political_theory", s.min_political_theory, "lý luận chính trị"),
@@ -609,8 +609,7 @@ def _link(record: RecordFacts, v: RuleVersion, ha: HoldingFact, hb: HoldingFact,
     for area_head, sector_head, area_title, sector_title in ((ha, hb, ta, tb), (hb, ha, tb, ta)):
         if not (area_title.is_head and sector_title.is_head):
             continue
-        area_unit = record.units.get(area_head.unit_id)
-        if area_unit is None or not _area_kind(v, area_unit.kind):
+        if not _heads_area(record, v, area_head, area_title):
             continue
         if sector_title.sector not in v.param("sectors"):
             continue
@@ -620,6 +619,16 @@ def _link(record: RecordFacts, v: RuleVersion, ha: HoldingFact, hb: HoldingFact,
                     f"{SECTOR_NAMES.get(sector_title.sector or '', sector_title.sector)} trên "
                     f"cùng địa bàn")
     return None
+
+
+def _heads_area(record: RecordFacts, v: RuleVersion, holding: HoldingFact,
+                title: TitleFacts) -> bool:
+    """Whether a holding is an area's party or government head: from the title's flag where the
+    version says so and the title carries it, else from the kind of the holding's unit."""
+    if v.params.get("area_heads_from") == "title" and title.area_head is not None:
+        return title.area_head
+    unit = record.units.get(holding.unit_id)
+    return unit is not None and _area_kind(v, unit.kind)
 
 
 def _area_kind(v: RuleVersion, kind: str) -> bool:

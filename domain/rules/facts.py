@@ -224,6 +224,16 @@ class TitleFacts:
     tier: str
     sector: str | None = None
     standards: TitleStandards = field(default_factory=TitleStandards)
+    # Heads an area's party or government (None: recorded before the flag existed).
+    area_head: bool | None = None
+    # Later dated versions (valid_from, tier, standards), in order: issue 16.
+    versions: tuple[tuple[date, str, TitleStandards], ...] = ()
+
+    def tier_on(self, day: date) -> str:
+        return next((t for on, t, _ in reversed(self.versions) if on <= day), self.tier)
+
+    def standards_on(self, day: date) -> TitleStandards:
+        return next((s for on, _, s in reversed(self.versions) if on <= day), self.standards)
 
 
 @dataclass(frozen=True, slots=True)

@@ -331,6 +331,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: ("/api/v1/titles", {"code": f"t{fresh()}", "name": "Chức danh",
                                          "is_head": False, "management_tier": "quan_uy"}, None),
         admin_only_write()),
+    ("POST", "/api/v1/titles/{code}/versions"): Row(
+        lambda w, s: (f"/api/v1/titles/{w.title()}/versions", {
+            "effective_on": "2025-07-01", "management_tier": "thanh_uy",
+            "source": "Quyết định phân cấp quản lý cán bộ"}, None),
+        admin_only_write()),
     ("POST", "/api/v1/cadres"): Row(
         lambda w, s: ("/api/v1/cadres", {"full_name": f"Nguyễn Văn {fresh()}", "gender": "nam",
                                          "born_on": "1980-01-01"}, None),

@@ -160,10 +160,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                                  min_state_management=StateManagement.CVC,
                                  min_education=Education.DAI_HOC, max_age_first_appointment=55),
         recorded_by="ban_to_chuc", unit_kinds=("phong",),
-        levels=(UnitLevel.HUYEN, UnitLevel.XA)), dict(
+        levels=(UnitLevel.HUYEN, UnitLevel.XA), area_head=False), dict(
         code="chuyen_vien", name="Chuyên viên", is_head=False, management_tier="co_so",
         rank=1, sector=None, standards=TitleStandards(), recorded_by="ban_to_chuc",
-        unit_kinds=None, levels=None)],
+        unit_kinds=None, levels=None, area_head=None)],
+    "Title.Revised": [dict(
+        code="truong_phong", effective_on=date(2025, 7, 1), management_tier="thanh_uy",
+        standards=TitleStandards(min_political_theory=PoliticalTheory.CAO_CAP),
+        source="Quy định 377-QĐ/TW; Quyết định phân cấp quản lý cán bộ 2025",
+        recorded_by="ban_to_chuc")],
     "Cadre.Registered": [dict(
         full_name="Nguyễn Thị Thu Hằng", gender=Gender.NU, born_on=date(1978, 9, 2),
         party_joined_on=date(2003, 5, 19), education=Education.THAC_SI,
@@ -696,6 +701,9 @@ def test_title_registered_v1_fits_every_unit(app: HosoApplication) -> None:
     title = app.repository.get(title_id)
     assert (title.unit_kinds, title.levels) == (None, None)
     assert title.fits("ubnd", UnitLevel.XA) and title.fits("chi_bo", None)
+    # v1 and v2 did not say whether the title heads an area: unknown, judged by unit kind.
+    assert title.area_head is None
+    assert title.tier_on(date(2030, 1, 1)) == "quan_uy"
 
 
 def test_upcasters_cover_every_version_step() -> None:
