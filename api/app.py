@@ -26,6 +26,7 @@ from api.routes import (
     job_positions,
     monthly_cycle,
     oversight,
+    programmes,
     public,
     reports,
     titles,
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(NoSniff)
     for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
                    archive, public, feedback, inspection, monthly_cycle, worklists,
-                   correction_requests, evaluation_reports, job_positions):
+                   correction_requests, evaluation_reports, job_positions, programmes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(web.public_router)

@@ -30,6 +30,8 @@ from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
 from domain.job_position import JobPosition, RegisterJobPosition, ReviseJobPosition
 from domain.oversight import FindingReview, review_id_for
+from domain.programmes import Programme, ProgrammeCatalogue, ProgrammeKind
+from domain.programmes import resolve as resolve_programme
 from domain.record import FACT_TYPES
 from domain.report_submission import ReportSubmission, SubmitReport, submission_id_for
 from domain.rules.pack import RULE_IDS, RulePack, default_pack
@@ -478,11 +480,35 @@ class HosoApplication(Application[UUID]):
         if not nfc(program):
             raise InvalidCommand("Thiếu chương trình (program is required)", code="missing_field",
                                  field="program")
-        cadre.record_training(program=nfc(program), started_on=started_on,
+        # The catalogue's programme the text names (by code or name), or a refusal.
+        program = resolve_programme(program, self.programmes()).code
+        cadre.record_training(program=program, started_on=started_on,
                               completed_on=completed_on,
                               institution=nfc(institution) if institution else None, mode=mode,
                               window=self.window(), recorded_by=recorded_by)
         return self._commit(cadre)
+
+    # --- the training programmes' catalogue -------------------------------------------------
+
+    def _catalogue(self) -> ProgrammeCatalogue | None:
+        try:
+            found: Any = self.repository.get(ProgrammeCatalogue.create_id())
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(found, ProgrammeCatalogue)
+        return found
+
+    def programmes(self) -> list[Programme]:
+        """The built-in programmes and those an administrator added."""
+        catalogue = self._catalogue()
+        return catalogue.programmes() if catalogue else ProgrammeCatalogue.built_in()
+
+    def add_programme(self, *, code: str, name: str, kind: ProgrammeKind | str,
+                      recorded_by: str) -> Receipt:
+        kind = code_of(ProgrammeKind, kind, "kind")
+        catalogue = self._catalogue() or ProgrammeCatalogue(recorded_by=recorded_by)
+        catalogue.add(code=code, name=name, kind=kind, recorded_by=recorded_by)
+        return self._commit(catalogue)
 
     def add_qualification(self, cadre_id: UUID, *, kind: QualificationKind, level: str,
                           obtained_on: date, recorded_by: str) -> Receipt:
@@ -690,6 +716,8 @@ class HosoApplication(Application[UUID]):
                                  if e.version != version])
             return cadre.check_evaluation(**given, **common)
         if type_ == "TrainingRecorded":
+            given["program"] = resolve_programme(str(given.get("program") or ""),
+                                                 self.programmes()).code
             return cadre.check_training(**given, **common)
         if type_ == "QualificationObtained":
             return cadre.check_qualification(**given, **common)

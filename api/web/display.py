@@ -38,6 +38,8 @@ EVENT_NAMES = {
     "Unit.HeadSeatWithdrawn": "Thôi vị trí cấp trưởng",
     "Title.Registered": "Khai báo chức danh",
     "Title.Revised": "Điều chỉnh diện quản lý, tiêu chuẩn chức danh",
+    "ProgrammeCatalogue.Opened": "Lập danh mục chương trình đào tạo, bồi dưỡng",
+    "ProgrammeCatalogue.ProgrammeAdded": "Bổ sung chương trình đào tạo, bồi dưỡng",
     "FindingReview.Opened": "Mở hồ sơ xem xét phát hiện",
     "FindingReview.Reviewed": "Kết luận xem xét phát hiện",
     "Feedback.Filed": "Tiếp nhận phản ánh", "Feedback.StatusChanged": "Cập nhật xử lý phản ánh",

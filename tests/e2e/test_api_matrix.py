@@ -146,7 +146,7 @@ class World:
 
     def entry(self, scope: str) -> int:
         return self.runtime.app.record_training(
-            self.cadre(scope), program="Bồi dưỡng", started_on=date(2015, 3, 1),
+            self.cadre(scope), program="cap_nhat_kien_thuc", started_on=date(2015, 3, 1),
             recorded_by="setup").position
 
 
@@ -336,6 +336,12 @@ MATRIX: dict[tuple[str, str], Row] = {
             "effective_on": "2025-07-01", "management_tier": "thanh_uy",
             "source": "Quyết định phân cấp quản lý cán bộ"}, None),
         admin_only_write()),
+    ("POST", "/api/v1/programmes"): Row(
+        lambda w, s: ("/api/v1/programmes", {"code": f"ct_{fresh()}",
+                                             "name": f"Bồi dưỡng kỹ năng {fresh()}",
+                                             "kind": "khac"}, None), admin_only_write()),
+    ("GET", "/api/v1/programmes"): Row(lambda w, s: ("/api/v1/programmes", None, None),
+                                       open_reads()),
     ("POST", "/api/v1/cadres"): Row(
         lambda w, s: ("/api/v1/cadres", {"full_name": f"Nguyễn Văn {fresh()}", "gender": "nam",
                                          "born_on": "1980-01-01"}, None),
@@ -353,7 +359,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/cadres/{cadre_id}/evaluations"): Row(
         _cadre_write("evaluations", _evaluation), writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/trainings"): Row(
-        _cadre_write("trainings", lambda w, s: {"program": "Bồi dưỡng QLNN",
+        _cadre_write("trainings", lambda w, s: {"program": "Bồi dưỡng cập nhật kiến thức",
                                                 "started_on": "2019-03-01"}), writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/qualifications"): Row(
         _cadre_write("qualifications", lambda w, s: {"kind": "language", "level": "B1",
@@ -659,7 +665,7 @@ def test_personnel_may_complete_the_cadres_it_registered(
                                                        unit_id=w.b)
     new = client.post("/api/v1/cadres", headers=officer, json={
         "full_name": "Phạm Văn Mới", "gender": "nam", "born_on": "1990-01-01"}).json()["id"]
-    training = {"program": "Bồi dưỡng", "started_on": "2020-01-01"}
+    training = {"program": "cap_nhat_kien_thuc", "started_on": "2020-01-01"}
     assert client.post(f"/api/v1/cadres/{new}/trainings", headers=officer,
                        json=training).status_code == 201
     assert client.get(f"/api/v1/cadres/{new}", headers=officer).status_code == 200

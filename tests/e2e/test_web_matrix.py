@@ -103,7 +103,9 @@ def signed_in(done: str = "200") -> dict[str, tuple[str, str]]:
 
 
 def _training_form() -> dict[str, str]:
-    return {"program": f"Bồi dưỡng {fresh()}", "started_on": "01/03/2019"}
+    # A programme of the catalogue, by its name (domain/programmes.py).
+    return {"program": "Bồi dưỡng cập nhật kiến thức",
+            "started_on": f"{fresh() % 28 + 1:02d}/03/2019"}
 
 
 def _entry(w: World, s: str) -> int:

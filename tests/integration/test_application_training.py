@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from domain.errors import Conflict, InvalidCommand
 from domain.values import (
     Gender,
     PoliticalTheory,
@@ -82,16 +83,27 @@ def test_retracting_the_training_lowers_the_level_again(runtime: Runtime) -> Non
     assert profile is not None and profile["political_theory"] is None
 
 
-def test_a_programme_outside_the_catalogue_is_recorded_but_raises_nothing(
+def test_a_programme_outside_the_catalogue_is_refused_until_an_admin_adds_it(
         runtime: Runtime) -> None:
     app = runtime.app
     lien = app.register_cadre(full_name="Hồ Thị Liên", gender=Gender.NU,
                               born_on=date(1990, 4, 30), political_theory=PoliticalTheory.SO_CAP,
                               recorded_by="btc").id
-    app.record_training(lien, program="ky_nang_so", started_on=date(2025, 5, 5),
+    with pytest.raises(InvalidCommand) as refused:
+        app.record_training(lien, program="Kỹ năng số", started_on=date(2025, 5, 5),
+                            completed_on=date(2025, 5, 9), recorded_by="btc")
+    assert (refused.value.code, refused.value.field) == ("unknown_programme", "program")
+    assert app.cadre(lien).facts("TrainingRecorded") == []
+    app.add_programme(code="ky_nang_so", name="Kỹ năng số", kind="khac", recorded_by="admin")
+    with pytest.raises(Conflict):
+        app.add_programme(code="ky_nang_so_2", name="KỸ NĂNG  SỐ", kind="khac",
+                          recorded_by="admin")
+    app.record_training(lien, program="kỹ năng số", started_on=date(2025, 5, 5),
                         completed_on=date(2025, 5, 9), recorded_by="btc")
-    app.record_training(lien, program="qpan_doi_tuong_3", started_on=date(2025, 6, 1),
-                        completed_on=date(2025, 6, 20), recorded_by="btc")
+    # Free text naming a built-in programme, without diacritics and in capitals, is that one.
+    app.record_training(lien, program="KIEN THUC QUOC PHONG - AN NINH DOI TUONG 3",
+                        started_on=date(2025, 6, 1), completed_on=date(2025, 6, 20),
+                        recorded_by="btc")
     cadre = app.cadre(lien)
     assert cadre.level_on(POLITICAL, TODAY) == PoliticalTheory.SO_CAP
     assert [e.payload["program"] for e in cadre.facts("TrainingRecorded")] == [

@@ -43,6 +43,7 @@ from domain.job_position import (
     PositionStandards,
 )
 from domain.oversight import FindingReview
+from domain.programmes import ProgrammeCatalogue, ProgrammeKind
 from domain.report_submission import ReportSubmission, submission_id_for
 from domain.term_notice import TermNotice, notice_id_for
 from domain.title import Title
@@ -76,7 +77,7 @@ from infra.settings import Settings
 AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback,
                                            InspectionPlan, InspectionCase,
                                            ReportSubmission, CorrectionRequest, JobPosition,
-                                           TermNotice)
+                                           TermNotice, ProgrammeCatalogue)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -164,6 +165,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         code="chuyen_vien", name="Chuyên viên", is_head=False, management_tier="co_so",
         rank=1, sector=None, standards=TitleStandards(), recorded_by="ban_to_chuc",
         unit_kinds=None, levels=None, area_head=None)],
+    "ProgrammeCatalogue.Opened": [dict(recorded_by="admin")],
+    "ProgrammeCatalogue.ProgrammeAdded": [dict(
+        code="boi_duong_chuyen_doi_so", name="Bồi dưỡng kỹ năng chuyển đổi số",
+        kind=ProgrammeKind.KHAC, recorded_by="admin"), dict(
+        code="chuc_danh_truong_phong", name="Bồi dưỡng theo tiêu chuẩn chức danh trưởng phòng",
+        kind=ProgrammeKind.CHUC_DANH, recorded_by="admin")],
     "Title.Revised": [dict(
         code="truong_phong", effective_on=date(2025, 7, 1), management_tier="thanh_uy",
         standards=TitleStandards(min_political_theory=PoliticalTheory.CAO_CAP),
@@ -411,7 +418,8 @@ ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: C
                                             CorrectionRequest: CORRECTION_REQUEST,
                                             JobPosition: JOB_POSITION,
                                             TermNotice: notice_id_for(HOLDING,
-                                                                      date(2027, 4, 15))}
+                                                                      date(2027, 4, 15)),
+                                            ProgrammeCatalogue: ProgrammeCatalogue.create_id()}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
