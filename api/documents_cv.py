@@ -27,7 +27,7 @@ from sqlalchemy import and_, or_, select
 from api.documents import DOCX_MEDIA_TYPE, FONT, keep_row_on_one_page, text_run, vn_date
 from domain.calendar import VIETNAM
 from domain.programmes import programme_name
-from domain.values import GRADE_CODES, fold, label
+from domain.values import GRADE_CODES, allowance_text, fold, label
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -108,6 +108,12 @@ def _text(value: Any) -> str:
     if isinstance(value, date):
         return vn_date(value)
     return str(value)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def _month(value: date | None) -> str:
@@ -213,12 +219,30 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
     _item(doc, "11", [("Ngày tuyển dụng", BLANK), ("Cơ quan tuyển dụng", BLANK)])
     _item(doc, "12", [("Chức vụ (chức danh) hiện tại", _text(current))])
     _item(doc, "13", [("Công việc chính được giao", BLANK)])
-    # Ngạch is the civil-service grade (a qualification of kind `grade`), not the
-    # state-management training level of item 15.4.
-    grade = extra_levels.get("grade")
-    _item(doc, "14", [("Ngạch công chức (viên chức)", label(grade) if grade else BLANK),
-                      ("Mã ngạch", GRADE_CODES.get(grade or "", BLANK)), ("Bậc lương", BLANK),
-                      ("Hệ số", BLANK)])
+    # Ngạch is the civil-service grade, not the state-management training level of item 15.4:
+    # from the employment record in force (with its salary step, coefficient and allowances),
+    # else a qualification of kind `grade`.
+    employment = profile.get("employment")
+    if employment:
+        on = _as_date(employment.get("effective_on"))
+        allowances = [a for a in employment.get("allowances") or ()
+                      if not a.get("until") or str(a["until"]) >= str(profile.get("as_of", ""))]
+        position = [a for a in allowances if a.get("kind") == "chuc_vu"]
+        others = [a for a in allowances if a.get("kind") != "chuc_vu"]
+        _item(doc, "14", [
+            ("Ngạch công chức (viên chức)", _text(employment.get("grade_name"))),
+            ("Mã ngạch", _text(employment.get("grade_code"))),
+            ("Bậc lương", _text(str(employment.get("salary_step") or ""))),
+            ("Hệ số", _text(str(employment.get("coefficient") or "").replace(".", ","))),
+            ("Ngày hưởng", _text(on)),
+            ("Phụ cấp chức vụ", _text("; ".join(allowance_text(a).removeprefix(
+                "Phụ cấp chức vụ ") for a in position))),
+            ("Phụ cấp khác", _text("; ".join(allowance_text(a) for a in others)))])
+    else:
+        grade = extra_levels.get("grade")
+        _item(doc, "14", [("Ngạch công chức (viên chức)", label(grade) if grade else BLANK),
+                          ("Mã ngạch", GRADE_CODES.get(grade or "", BLANK)),
+                          ("Bậc lương", BLANK), ("Hệ số", BLANK)])
     _item(doc, "15.1", [("Trình độ giáo dục phổ thông", BLANK)])
     _item(doc, "15.2", [("Trình độ chuyên môn cao nhất", _text(
         label(profile.get("education")) if profile.get("education") else None))])
@@ -322,7 +346,11 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
            [2.5, 4.5, 2, 8])
 
     _heading(doc, "31) DIỄN BIẾN QUÁ TRÌNH LƯƠNG CỦA CÁN BỘ, CÔNG CHỨC")
-    _table(doc, ["Tháng/năm", "Mã ngạch/bậc", "Hệ số lương"], [], [5, 6, 6])
+    salary_rows = [[_month(_as_date(e.get("effective_on"))),
+                    f"{e.get('grade_code')}/{e.get('salary_step')}",
+                    str(e.get("coefficient") or "").replace(".", ",")]
+                   for e in profile.get("employments") or ()]
+    _table(doc, ["Tháng/năm", "Mã ngạch/bậc", "Hệ số lương"], salary_rows, [5, 6, 6])
 
     _heading(doc, "32) NHẬN XÉT, ĐÁNH GIÁ CỦA CƠ QUAN, ĐƠN VỊ QUẢN LÝ VÀ SỬ DỤNG CÁN BỘ, "
                   "CÔNG CHỨC")

@@ -25,6 +25,8 @@ from domain.job_position import (
 )
 from domain.values import (
     ActionKind,
+    Allowance,
+    AllowanceKind,
     CommendationForm,
     CommendationLevel,
     Decision,
@@ -286,8 +288,26 @@ class VettingIn(Command):
     body: Text
 
 
+class AllowanceIn(BaseModel):
+    """Một khoản phụ cấp: exactly one of `coefficient` (hệ số), `percent` or `amount` (đồng)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: AllowanceKind
+    from_on: Day
+    coefficient: Annotated[Decimal, Field(gt=0, le=3, decimal_places=2)] | None = None
+    percent: Annotated[int, Field(ge=1, le=100)] | None = None
+    amount: Annotated[int, Field(gt=0, le=10**10)] | None = None
+    until: Day | None = None
+
+    def to_domain(self) -> Allowance:
+        return Allowance(kind=self.kind, from_on=self.from_on, coefficient=self.coefficient,
+                         percent=self.percent, amount=self.amount, until=self.until)
+
+
 class EmploymentIn(Command):
-    """Quá trình công tác, diễn biến lương: the employment in force from `effective_on`."""
+    """Quá trình công tác, diễn biến lương: the employment in force from `effective_on`, with
+    its allowances (phụ cấp)."""
 
     unit_id: UUID
     employment_kind: EmploymentKind
@@ -298,6 +318,12 @@ class EmploymentIn(Command):
     coefficient: Annotated[Decimal, Field(ge=1, le=12, decimal_places=2)]
     effective_on: Day
     decision: DecisionIn
+    allowances: list[AllowanceIn] = Field(default_factory=list, max_length=20)
+
+    def command(self) -> dict[str, Any]:
+        out = super().command()
+        out["allowances"] = tuple(a.to_domain() for a in self.allowances)
+        return out
 
 
 class SuspensionIn(Command):

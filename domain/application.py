@@ -6,7 +6,7 @@ appended. Nothing is appended when a command is refused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -41,6 +41,7 @@ from domain.unit import Unit
 from domain.values import (
     UNIT_KIND_CODES,
     ActionKind,
+    Allowance,
     CommendationForm,
     CommendationLevel,
     Decision,
@@ -561,14 +562,16 @@ class HosoApplication(Application[UUID]):
                grade_code: str,
                grade_name: str, salary_step: int, coefficient: Decimal, effective_on: date,
                decision: Decision, recorded_by: str,
-               job_position_id: UUID | None = None) -> Receipt:
-        """Tuyển dụng, sử dụng: the employment in force from `effective_on`, by a decision."""
+               job_position_id: UUID | None = None,
+               allowances: Sequence[Allowance | Mapping[str, Any]] = ()) -> Receipt:
+        """Tuyển dụng, sử dụng: the employment in force from `effective_on`, by a decision,
+        with its allowances (phụ cấp)."""
         cadre = self.cadre(cadre_id, "id")
         given = self._employment_given(dict(
             unit_id=unit_id, employment_kind=employment_kind, job_position_id=job_position_id,
             grade_code=grade_code,
             grade_name=grade_name, salary_step=salary_step, coefficient=coefficient,
-            effective_on=effective_on, decision=decision), "")
+            effective_on=effective_on, decision=decision, allowances=tuple(allowances)), "")
         cadre.employ(**given, window=self.window(), recorded_by=recorded_by)
         return flag_backdated(self._commit(cadre), effective_on, decision)
 

@@ -53,6 +53,8 @@ from domain.values import (
     RENEWING_KINDS,
     STATE_MANAGEMENT_ORDER,
     ActionKind,
+    Allowance,
+    AllowanceKind,
     CivilServiceGrade,
     CommendationForm,
     CommendationLevel,
@@ -89,6 +91,50 @@ class DateWindow:
     @property
     def latest(self) -> date:
         return self.today + timedelta(days=self.horizon_days)
+
+
+def check_allowances(allowances: Any, effective_on: date,
+                     window: DateWindow) -> tuple[Allowance, ...]:
+    """Phụ cấp of an employment entry: each a known kind with exactly one of a coefficient
+    (hệ số, 0.01–3.00), a percent (1–100) or an amount (đồng, > 0), from a day not before the
+    entry's, until a day not before its start."""
+    out: list[Allowance] = []
+    for i, given in enumerate(allowances or ()):
+        where = f"allowances.{i}"
+        a = given if isinstance(given, Allowance) else Allowance(**dict(given))
+        try:
+            kind = AllowanceKind(str(a.kind))
+        except ValueError:
+            allowed = ", ".join(k.value for k in AllowanceKind)
+            raise InvalidCommand(f"Loại phụ cấp '{a.kind}' không hợp lệ (must be one of "
+                                 f"{allowed})", code="invalid_code", field=f"{where}.kind") from None
+        given_values = [v for v in (a.coefficient, a.percent, a.amount) if v is not None]
+        if len(given_values) != 1:
+            raise InvalidCommand("Mỗi khoản phụ cấp ghi một trong hệ số, tỷ lệ phần trăm hoặc số "
+                                 "tiền (give exactly one of coefficient, percent, amount)",
+                                 code="invalid_value", field=f"{where}.coefficient")
+        coefficient = Decimal(str(a.coefficient)) if a.coefficient is not None else None
+        if coefficient is not None and not Decimal("0.01") <= coefficient <= Decimal("3"):
+            raise InvalidCommand("Hệ số phụ cấp phải từ 0,01 đến 3,00 (coefficient out of "
+                                 "range)", code="invalid_value", field=f"{where}.coefficient")
+        if a.percent is not None and not 1 <= int(a.percent) <= 100:
+            raise InvalidCommand("Tỷ lệ phụ cấp phải từ 1 đến 100% (percent out of range)",
+                                 code="invalid_value", field=f"{where}.percent")
+        if a.amount is not None and int(a.amount) <= 0:
+            raise InvalidCommand("Số tiền phụ cấp phải lớn hơn 0 (amount must be positive)",
+                                 code="invalid_value", field=f"{where}.amount")
+        if a.from_on < effective_on or a.from_on > window.latest:
+            raise InvalidCommand("Phụ cấp hưởng từ ngày không trước ngày của quá trình công tác "
+                                 "(from_on precedes the employment's effective_on or is too late)",
+                                 code="invalid_date", field=f"{where}.from_on")
+        if a.until is not None and a.until < a.from_on:
+            raise InvalidCommand("Ngày thôi hưởng phụ cấp trước ngày bắt đầu (until precedes "
+                                 "from_on)", code="invalid_date", field=f"{where}.until")
+        out.append(Allowance(kind=kind, from_on=a.from_on, coefficient=coefficient,
+                             percent=None if a.percent is None else int(a.percent),
+                             amount=None if a.amount is None else int(a.amount),
+                             until=a.until))
+    return tuple(out)
 
 
 class Cadre(Aggregate):
@@ -233,6 +279,7 @@ class Cadre(Aggregate):
         recorded_by: str
 
     class Employed(Aggregate.Event):
+        class_version = 2
         unit_id: UUID
         employment_kind: EmploymentKind
         job_position_id: UUID | None
@@ -243,6 +290,12 @@ class Cadre(Aggregate):
         effective_on: date
         decision: Decision
         recorded_by: str
+        allowances: tuple[Allowance, ...] = ()
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 recorded no allowances (phụ cấp).
+            state["allowances"] = ()
 
     class Suspended(Aggregate.Event):
         until: date
@@ -721,9 +774,11 @@ class Cadre(Aggregate):
                          grade_code: str, grade_name: str, salary_step: int,
                          coefficient: Decimal, effective_on: date, decision: Decision,
                          window: DateWindow, job_position_id: UUID | None = None,
+                         allowances: tuple[Allowance, ...] = (),
                          ignore_version: int | None = None) -> dict[str, Any]:
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
+        allowances = check_allowances(allowances, effective_on, window)
         if not GRADE_CODE.fullmatch(grade_code):
             raise InvalidCommand(f"Mã ngạch '{grade_code}' không đúng dạng (grade_code is like "
                                  "01.003)", code="invalid_code", field="grade_code")
@@ -743,7 +798,8 @@ class Cadre(Aggregate):
                                code="employment_same_day", field="effective_on")
         return dict(unit_id=unit_id, employment_kind=employment_kind, job_position_id=job_position_id,
                     grade_code=grade_code, grade_name=grade_name, salary_step=salary_step,
-                    coefficient=coefficient, effective_on=effective_on, decision=decision)
+                    coefficient=coefficient, effective_on=effective_on, decision=decision,
+                    allowances=allowances)
 
     def suspend(self, *, recorded_by: str, **kwargs: Any) -> None:
         self._suspended(**self.check_suspension(**kwargs), recorded_by=recorded_by)
@@ -975,12 +1031,13 @@ class Cadre(Aggregate):
     @event(Employed)
     def _employed(self, unit_id: UUID, employment_kind: EmploymentKind, job_position_id: UUID | None,
                   grade_code: str, grade_name: str, salary_step: int, coefficient: Decimal,
-                  effective_on: date, decision: Decision, recorded_by: str) -> None:
+                  effective_on: date, decision: Decision, recorded_by: str,
+                  allowances: tuple[Allowance, ...] = ()) -> None:
         self.record.record(self._next(), Employment(
             unit_id=unit_id, employment_kind=employment_kind, job_position_id=job_position_id,
             grade_code=grade_code,
             grade_name=grade_name, salary_step=salary_step, coefficient=coefficient,
-            effective_on=effective_on, decision=decision))
+            effective_on=effective_on, decision=decision, allowances=tuple(allowances)))
 
     @event(Suspended)
     def _suspended(self, until: date, reason: str, effective_on: date, decision: Decision,

@@ -35,6 +35,7 @@ from uuid import UUID
 
 from domain.values import (
     ActionKind,
+    Allowance,
     CommendationForm,
     CommendationLevel,
     Decision,
@@ -271,6 +272,7 @@ class Employment(Fact):
     coefficient: Decimal
     effective_on: date
     decision: Decision
+    allowances: tuple[Allowance, ...] = ()  # phụ cấp (v2 of Employed)
 
 
 FACT_CLASSES: tuple[type[Fact], ...] = (

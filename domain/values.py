@@ -9,7 +9,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 
@@ -250,6 +252,55 @@ class CommendationLevel(StrEnum):
     TINH = "cap_tinh"
     HUYEN = "cap_huyen"
     CO_SO = "cap_co_so"
+
+
+class AllowanceKind(StrEnum):
+    """Phụ cấp on the employment record (Nghị định 204/2004/NĐ-CP and its amendments [verify])."""
+
+    CHUC_VU = "chuc_vu"  # phụ cấp chức vụ lãnh đạo
+    THAM_NIEN_VUOT_KHUNG = "tham_nien_vuot_khung"
+    THAM_NIEN_NGHE = "tham_nien_nghe"
+    KHU_VUC = "khu_vuc"
+    TRACH_NHIEM = "trach_nhiem"  # phụ cấp trách nhiệm theo nghề, công việc
+    KIEM_NHIEM = "kiem_nhiem"
+    UU_DAI_NGHE = "uu_dai_nghe"
+    CONG_VU = "cong_vu"
+    KHAC = "khac"
+
+
+ALLOWANCE_NAMES: dict[str, str] = {
+    AllowanceKind.CHUC_VU: "Phụ cấp chức vụ", AllowanceKind.THAM_NIEN_VUOT_KHUNG:
+    "Phụ cấp thâm niên vượt khung", AllowanceKind.THAM_NIEN_NGHE: "Phụ cấp thâm niên nghề",
+    AllowanceKind.KHU_VUC: "Phụ cấp khu vực", AllowanceKind.TRACH_NHIEM: "Phụ cấp trách nhiệm",
+    AllowanceKind.KIEM_NHIEM: "Phụ cấp kiêm nhiệm", AllowanceKind.UU_DAI_NGHE:
+    "Phụ cấp ưu đãi nghề", AllowanceKind.CONG_VU: "Phụ cấp công vụ",
+    AllowanceKind.KHAC: "Phụ cấp khác",
+}
+
+
+def allowance_text(a: Any) -> str:
+    """'Phụ cấp chức vụ 0,30', 'Phụ cấp thâm niên vượt khung 5%', 'Phụ cấp khác 500.000 đ'
+    (an Allowance, or its JSON form)."""
+    get = a.get if isinstance(a, dict) else (lambda k: getattr(a, k))
+    name = ALLOWANCE_NAMES.get(str(get("kind")), str(get("kind")))
+    if get("coefficient") is not None:
+        return f"{name} {str(get('coefficient')).replace('.', ',')}"
+    if get("percent") is not None:
+        return f"{name} {get('percent')}%"
+    return f"{name} {int(get('amount') or 0):,} đ".replace(",", ".")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Allowance:
+    """Một khoản phụ cấp: its kind, a coefficient (hệ số, e.g. 0.30) or a percent (tham niên
+    vượt khung, e.g. 5) or an amount in đồng, from a day, until a day (None: open)."""
+
+    kind: AllowanceKind
+    from_on: date
+    coefficient: Decimal | None = None
+    percent: int | None = None
+    amount: int | None = None
+    until: date | None = None
 
 
 class EmploymentKind(StrEnum):

@@ -365,6 +365,11 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
         for r in conn.execute(select(lv.c.cadre_id, lv.c.kind, lv.c.level, lv.c.rank).where(
                 in_force(lv, k), lv.c.obtained_on <= day, lv.c.cadre_id.in_(in_scope))):
             levels.setdefault(r.cadre_id, []).append((r.kind, r.level, r.rank))
+    from projections.employment_reports import grades_in_force  # (it imports this module)
+    # BM01's ngạch from the employment record in force on as_of, where one is recorded.
+    for cadre_id, grade in grades_in_force(model, m, in_scope).items():
+        levels[cadre_id] = [*(x for x in levels.get(cadre_id, ()) if x[0] != "grade"),
+                            ("grade", grade, 0)]
     # Each cadre counts once, in the unit of their most senior post in scope.
     primary: dict[UUID, tuple[Any, ...]] = {}
     for cadre_id, unit, code, since in holdings:

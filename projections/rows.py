@@ -66,6 +66,7 @@ from domain.values import (
     GRADE_ORDER,
     POLITICAL_THEORY_ORDER,
     STATE_MANAGEMENT_ORDER,
+    allowance_text,
     fold,
     label,
 )
@@ -240,9 +241,11 @@ def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
         assert agency is not None
         kind = label(_code(p["employment_kind"])).lower()
         coefficient = str(p["coefficient"]).replace(".", ",")
+        given = p.get("allowances") or ()
+        allowances = ("; " + "; ".join(allowance_text(a).lower() for a in given)) if given else ""
         return (f"Từ ngày {day:%d/%m/%Y}: {known.unit_name(agency, day)} ({kind}), ngạch "
                 f"{p['grade_name']} (mã {p['grade_code']}), bậc {p['salary_step']}, hệ số "
-                f"{coefficient}{_decision_text(p.get('decision'))}")
+                f"{coefficient}{allowances}{_decision_text(p.get('decision'))}")
     if type_ == "Suspended":
         until = _day(p.get("until")) or day
         return (f"Tạm đình chỉ công tác từ ngày {day:%d/%m/%Y} đến ngày {until:%d/%m/%Y}"
@@ -515,7 +518,7 @@ def _standalone(fact: Fact, cadre_id: UUID, position: int) -> list[Op]:
     ops: list[Op] = []
     row: dict[str, Any] = dict(cadre_id=cadre_id, kind=None, code=None, period=None,
                                effective_on=_day(fact.effective_on), ends_on=None,
-                               unit_id=None, entry_position=position)
+                               unit_id=None, variant=None, entry_position=position)
     if isinstance(fact, Evaluation):
         row.update(kind="evaluation", code=_code(fact.rating), period=fact.period)
     elif isinstance(fact, Training):
@@ -535,7 +538,8 @@ def _standalone(fact: Fact, cadre_id: UUID, position: int) -> list[Op]:
     elif isinstance(fact, Commendation):
         row.update(kind="commendation", code=_code(fact.form))
     elif isinstance(fact, Employment):
-        row.update(kind="employment", code=str(fact.grade_code), unit_id=_uuid(fact.unit_id))
+        row.update(kind="employment", code=str(fact.grade_code), unit_id=_uuid(fact.unit_id),
+                   variant=_code(fact.employment_kind))
     elif isinstance(fact, Suspension):
         row.update(kind="suspension", code="tam_dinh_chi", ends_on=_day(fact.until))
     else:

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 6  # 6: dated title versions (tier, standards), titles' area_head
+PROJECTION_VERSION = 6  # 6: dated title versions, titles' area_head, facts' variant
 
 meta_metadata = MetaData()
 
@@ -225,6 +225,7 @@ def read_tables(generation: int) -> ReadTables:
         Column("effective_on", Date, nullable=False),
         Column("ends_on", Date),
         Column("unit_id", Uuid),
+        Column("variant", String(32)),  # employment: biên chế or hợp đồng (employment_kind)
         Column("payload", JSON, nullable=False),
         Column("entry_position", BigInteger, nullable=False),
         *_interval(),

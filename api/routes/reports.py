@@ -39,7 +39,7 @@ from api.security import (
 from domain.errors import NotPermitted
 from domain.reporting_periods import ReportingPeriod, last_closed_period, reporting_period
 from infra.certificates import Certifier
-from projections import monthly_cycle, reports
+from projections import employment_reports, monthly_cycle, reports
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -108,6 +108,13 @@ class CadreQualityOut(ReportOut):
     by_age_band: dict[str, int]
     units: list[dict[str, Any]]
     units_total: dict[str, int]
+
+
+class EmployeesOut(ReportOut):
+    total: int
+    by_grade_code: dict[str, int]
+    by_employment_kind: dict[str, int]
+    agencies: list[dict[str, Any]]
 
 
 class EvaluationsOut(ReportOut):
@@ -211,6 +218,20 @@ def cadre_quality(as_of: AsOfQuery = None, known_at: KnownAtQuery = None,
     _check_scope(p, runtime, unit_id, m)
     report = reports.cadre_quality(runtime.read_model, m, tier, unit_id)
     return _answer(certifier.seal_report(report), format, "chat-luong-can-bo", runtime, letter)
+
+
+@router.get("/reports/employees", response_model=EmployeesOut,
+            responses=problem_responses(400, 401, 403, 404, 422),
+            summary="Số người làm việc theo cơ quan sử dụng, theo ngạch (employees by agency)",
+            operation_id="report_employees")
+def employees(as_of: AsOfQuery = None, known_at: KnownAtQuery = None,
+              unit_id: UnitQuery = None, p: Principal = Depends(get_principal),
+              runtime: Runtime = Depends(get_runtime)) -> Response:
+    # Everyone employed, post holder or not, from the employment record in force on as_of.
+    m = _moment(runtime, as_of, known_at)
+    _check_scope(p, runtime, unit_id, m)
+    report = employment_reports.employees(runtime.read_model, m, unit_id)
+    return _answer(report, Format.JSON, "nguoi-lam-viec")
 
 
 @router.get("/reports/evaluations", response_model=None, responses=_responses(EvaluationsOut),

@@ -416,6 +416,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: ("/api/v1/imports/template", None, None), open_reads()),
     **{("GET", f"/api/v1/reports/{name}"): _report_row(name, query) for name, query in {
         "cadre-quality": {"as_of": "2022-06-30"},
+        "employees": {"as_of": "2022-06-30"},
         "evaluations": {"period": "2021"},
         "actions": {"from": "2021-01-01", "to": "2021-12-31"},
         "training": {"from": "2021-01-01", "to": "2021-12-31"},

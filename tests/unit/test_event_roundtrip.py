@@ -50,6 +50,8 @@ from domain.title import Title
 from domain.unit import Unit
 from domain.values import (
     ActionKind,
+    Allowance,
+    AllowanceKind,
     CommendationForm,
     CommendationLevel,
     Decision,
@@ -251,11 +253,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         unit_id=OFFICE, employment_kind=EmploymentKind.BIEN_CHE, job_position_id=JOB_POSITION,
         grade_code="01.003", grade_name="Chuyên viên", salary_step=3,
         coefficient=Decimal("3.00"), effective_on=date(2021, 7, 1), decision=DECISION,
-        recorded_by="ban_to_chuc"), dict(
+        recorded_by="ban_to_chuc", allowances=(
+            Allowance(kind=AllowanceKind.CHUC_VU, from_on=date(2021, 7, 1),
+                      coefficient=Decimal("0.30")),
+            Allowance(kind=AllowanceKind.THAM_NIEN_VUOT_KHUNG, from_on=date(2022, 1, 1),
+                      percent=5, until=date(2026, 12, 31)),
+            Allowance(kind=AllowanceKind.KHAC, from_on=date(2021, 7, 1), amount=500000))), dict(
         unit_id=OFFICE, employment_kind=EmploymentKind.HOP_DONG, job_position_id=None,
         grade_code="01.005", grade_name="Nhân viên", salary_step=1,
         coefficient=Decimal("1.86"), effective_on=date(2019, 3, 1),
-        decision=DECISION_NO_SIGNER_ID, recorded_by="ban_to_chuc")],
+        decision=DECISION_NO_SIGNER_ID, recorded_by="ban_to_chuc", allowances=())],
     "Cadre.Suspended": [dict(
         until=date(2025, 4, 15), reason="Để xem xét, xử lý kỷ luật theo Kết luận kiểm tra số "
         "12-KL/UBKT", effective_on=date(2025, 4, 1), decision=DECISION,
@@ -693,6 +700,23 @@ def test_unit_registered_v1_maps_the_demo_kinds_to_codes(app: HosoApplication) -
         (stored,) = app.recorder.select_events(unit_id)
         assert app.mapper.to_domain_event(stored).kind == expected
     assert app.repository.get(unit_id).kind == "dang_uy"
+
+
+def test_employed_v1_has_no_allowances(app: HosoApplication) -> None:
+    """Employment entries recorded before allowances existed read with none."""
+    cadre_id = app.register_cadre(full_name="Phạm Văn Cũ", gender=Gender.NAM,
+                                  born_on=date(1980, 1, 1), recorded_by="t").id
+    state = dict(SAMPLES["Cadre.Employed"][1], timestamp=datetime(2019, 3, 2, tzinfo=UTC),
+                 originator_topic=get_topic(Cadre))
+    del state["allowances"]
+    v1 = StoredEvent(originator_id=cadre_id, originator_version=2,
+                     topic=get_topic(Cadre.Employed),
+                     state=app.mapper.transcoder.encode(
+                         {k: v for k, v in state.items() if k != "originator_topic"}))
+    app.recorder.insert_events([v1])
+    event = app.mapper.to_domain_event(app.recorder.select_events(cadre_id)[-1])
+    assert event.allowances == ()
+    assert app.cadre(cadre_id).facts("Employed")[0].payload["allowances"] == ()
 
 
 def test_title_registered_v1_fits_every_unit(app: HosoApplication) -> None:
