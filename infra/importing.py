@@ -23,7 +23,7 @@ import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -85,6 +85,7 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 MAX_FILE_BYTES = WorkbookLimits.max_file_bytes
 # The domain requires a signer; the binding "Cán bộ" columns have none.
 SIGNER_NOT_GIVEN = "Chưa ghi nhận"
+FIRST_DECISION_NOT_GIVEN = "Chưa ghi nhận (bổ nhiệm lần đầu)"
 NOMINATION = "gioi_thieu_ung_cu"
 ERROR, WARNING = "error", "warning"
 
@@ -124,6 +125,11 @@ CADRE_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("signed_on", "Ngày ký", ("Ngày ký quyết định",), 13, "dd/mm/yyyy"),
     ColumnSpec("issuer", "Cơ quan ban hành", ("Cơ quan ban hành quyết định",), 24),
     # Optional beyond the binding columns.
+    # A head reappointed since: the post's first appointment, so the tenure runs from it (the
+    # row's own decision is then the latest bổ nhiệm lại, its default kind).
+    ColumnSpec("first_appointed_on", "Ngày bổ nhiệm lần đầu",
+               ("Ngày bổ nhiệm lần đầu vào chức vụ", "Bổ nhiệm lần đầu"), 13,
+               "dd/mm/yyyy, nếu đã được bổ nhiệm lại"),
     ColumnSpec("signer", "Người ký", (), 18, f"nếu trống: \"{SIGNER_NOT_GIVEN}\""),
     ColumnSpec("kind", "Hình thức", (), 16, "mặc định: Bổ nhiệm"),
 )
@@ -451,6 +457,19 @@ class PostCells:
     title: str
     effective_on: date
     decision: DecisionCells
+    # The cadre sheet's "Ngày bổ nhiệm lần đầu": the post was first taken then, and this row's
+    # decision renewed it (bổ nhiệm lại).
+    first_on: date | None = None
+
+    def first_appointment(self) -> PostCells | None:
+        """The post's first appointment, as the row dates it: its decision is not in the file
+        (number "Chưa ghi nhận", signed on the day, by the row's issuer)."""
+        if self.first_on is None:
+            return None
+        return PostCells(self.ref, Action("appoint", kind=ActionKind.BO_NHIEM), self.unit,
+                         self.title, self.first_on,
+                         DecisionCells(FIRST_DECISION_NOT_GIVEN, self.first_on,
+                                       self.decision.issuer, None))
 
 
 @dataclass(frozen=True)
@@ -475,7 +494,7 @@ class CadreCells:
                 self.hometown, self.national_id, self.party_joined_on, self.education,
                 self.political_theory, self.state_management,
                 None if post is None else (post.action, post.unit, post.title, post.effective_on,
-                                           post.decision))
+                                           post.decision, post.first_on))
 
 
 @dataclass(frozen=True)
@@ -571,7 +590,17 @@ def _cadre_row(ref: RowRef, parsed: ParsedFile) -> CadreCells | None:
     cells.require("full_name", full_name, "họ và tên")
     cells.require("gender", gender, "giới tính")
     cells.require("born_on", born_on, "ngày sinh")
-    post = _post_cells(cells, Action("appoint", kind=ActionKind.BO_NHIEM))
+    first_on = cells.get("first_appointed_on", cell_date)
+    post = _post_cells(cells, Action("appoint", kind=ActionKind.BO_NHIEM_LAI if first_on
+                                     else ActionKind.BO_NHIEM))
+    if first_on is not None and post is not None:
+        if first_on >= post.effective_on:
+            parsed.problems.append(ref.problem(
+                "first_appointed_on", "Ngày bổ nhiệm lần đầu phải trước ngày bổ nhiệm "
+                "(first_appointed_on must precede effective_on)", "invalid_date"))
+            cells.failed = True
+        else:
+            post = replace(post, first_on=first_on)
     if cells.failed:
         parsed.unreadable.append((row["national_id"], full_name, born_on, ref.row))
         return None
@@ -793,7 +822,7 @@ def template_workbook() -> bytes:
                ["Nguyễn Thị Lan", "Nữ", "02/05/1980", "Kinh", "Không", "Kiến An, Hải Phòng",
                 "031180001234", "19/05/2005", "Thạc sĩ", "Cao cấp", "Chuyên viên chính", "KA-NV",
                 "truong_phong", "01/03/2021", "12-QĐ/QU", "25/02/2021", "Ban Thường vụ Quận ủy",
-                "Lê Toàn Khánh"]),
+                "Lê Toàn Khánh", ""]),
               (SHEET_HISTORY, list(HISTORY_COLUMNS),
                ["031180001234", "Nguyễn Thị Lan", "02/05/1980", "Bổ nhiệm", "KA-NV",
                 "pho_truong_phong", "01/03/2016", "8-QĐ/QU", "20/02/2016",
@@ -834,6 +863,12 @@ def template_workbook() -> bytes:
     guide.append(["Hình thức (khác)", f"{LABELS[NOMINATION]} ({NOMINATION})"])
     guide.append(["Đơn vị (mã), Chức danh (mã)", "mã đã đăng ký trong hệ thống, hoặc tên"])
     guide.append(["Người ký", f"không bắt buộc; nếu trống ghi \"{SIGNER_NOT_GIVEN}\""])
+    guide.append(["Ngày bổ nhiệm lần đầu",
+                  "không bắt buộc; với người đã được bổ nhiệm lại: ngày bổ nhiệm lần đầu vào "
+                  "chức vụ đang giữ (trước \"Ngày bổ nhiệm\"). Khi có, \"Ngày bổ nhiệm\" và "
+                  "quyết định của dòng là lần bổ nhiệm lại gần nhất; thời gian giữ chức vụ tính "
+                  "liên tục từ lần đầu. Các lần bổ nhiệm lại khác ghi ở trang \"Quá trình\" với "
+                  "hình thức \"Bổ nhiệm lại\" (hoặc \"Kéo dài thời gian giữ chức vụ\")"])
     guide.append([])
     for name, columns, example in examples:
         guide.append([f"Ví dụ trang \"{name}\""])
@@ -1099,9 +1134,10 @@ class Importer:
                 self._cadre(cadre)
                 done += 1
                 self._tick(done, total)
-            ops = [_Op(self._cadre_key_of(c), c.post, i)
+            ops = [_Op(self._cadre_key_of(c), post, i)
                    for i, c in enumerate(parsed.cadres) if c.post is not None
-                   and self.file_rows.get(self._cadre_key_of(c)) is c]
+                   and self.file_rows.get(self._cadre_key_of(c)) is c
+                   for post in (c.post.first_appointment(), c.post) if post is not None]
             for i, h in enumerate(parsed.history, start=len(parsed.cadres)):
                 key = self._who(h)
                 if key is not None:
@@ -1450,8 +1486,11 @@ class Importer:
                     if h.unit_id == unit_id and h.title_code == title_code]
         same = [h for h in holdings if h.since == post.effective_on]
         if not same and post.ref.sheet == SHEET_CADRES:
-            # The current post with another date: the date (or decision) was corrected.
-            same = [h for h in holdings if h.until is None]
+            # The current post with another date: the date (or decision) was corrected. Not the
+            # post's first appointment nor a term this file records, which a reappointment on
+            # this row renews.
+            same = [h for h in holdings if h.until is None and h.since != post.first_on
+                    and not self.app.is_staged(cadre_id, h.version)]
         if same:
             h = same[0]
             if h.kind == post.action.kind and h.since == post.effective_on and \
