@@ -89,10 +89,10 @@ def test_a_tier_change_in_2025_moves_the_report_by_tier(http: TestClient) -> Non
         "source": "Quyết định phân cấp quản lý cán bộ năm 2025 của Thành ủy [verify]"}))
     assert receipt["position"] > 0
 
-    assert headcount(http, "quan_uy", "2024-06-30") == 2
+    assert headcount(http, "quan_uy", "2022-06-30") == 2
     assert headcount(http, "quan_uy", "2026-06-30") == 0
     assert headcount(http, "thanh_uy", "2026-06-30") == 2
-    assert headcount(http, "thanh_uy", "2024-06-30") == 0  # a known tier, nobody in it then
+    assert headcount(http, "thanh_uy", "2022-06-30") == 0  # a known tier, nobody in it then
     assert headcount(http, "co_so", "2026-06-30") == 1  # the deputy's tier did not change
 
     # GET /titles shows the version in force on as_of, with every version and its source.
@@ -101,7 +101,7 @@ def test_a_tier_change_in_2025_moves_the_report_by_tier(http: TestClient) -> Non
         found: dict[str, Any] = next(t for t in titles if t["code"] == "truong_phong")
         return found
 
-    before, after = title_on("2024-06-30"), title_on("2026-06-30")
+    before, after = title_on("2022-06-30"), title_on("2026-06-30")
     assert before["management_tier"] == "quan_uy" and before["valid_from"] is None
     assert after["management_tier"] == "thanh_uy" and after["valid_from"] == "2025-07-01"
     assert after["standards"]["min_political_theory"] == "cao_cap"
