@@ -121,6 +121,8 @@ class Known(Protocol):
 
     def title_name(self, code: str) -> str: ...
 
+    def programme_name(self, code: str) -> str: ...
+
     def unit_name(self, unit_id: UUID, day: date) -> str: ...
 
 
@@ -218,7 +220,7 @@ def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
     if type_ == "TrainingRecorded":
         done = _day(p.get("completed_on"))
         end = f", hoàn thành ngày {done:%d/%m/%Y}" if done else " (đang học)"
-        return f"Đào tạo, bồi dưỡng: {label(str(p['program']))}{end}"
+        return f"Đào tạo, bồi dưỡng: {known.programme_name(str(p['program']))}{end}"
     if type_ == "QualificationObtained":
         return f"Trình độ {label(_code(p['kind']))}: {label(_code(p['level']))}"
     if type_ == "Planned":
@@ -283,6 +285,9 @@ def changes(event: Any, position: int, recorded_at: datetime, known: Known) -> l
         ops.append(Open("title_versions", dict(
             code=p["code"], valid_from=None, management_tier=p["management_tier"],
             standards=jsonable(standards), source=None, position=position)))
+    elif aggregate == "ProgrammeCatalogue" and type_ == "ProgrammeAdded":
+        ops.append(Open("programmes", dict(code=p["code"], name=p["name"],
+                                           kind=_code(p["kind"]), position=position)))
     elif aggregate == "Title" and type_ == "Revised":
         ops.append(Open("title_versions", dict(
             code=p["code"], valid_from=_day(p["effective_on"]),

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import OperationalError
 
+from domain.programmes import programme_name
 from domain.values import ERASED_NAME
 from infra.chain import LogRecord
 from projections.correction_requests import request_rows
@@ -94,6 +95,7 @@ class NameBook:
     """Title and unit names for summaries, kept across batches (names only, never decisions)."""
 
     titles: dict[str, str] = field(default_factory=dict)
+    programmes: dict[str, str] = field(default_factory=dict)  # added to the catalogue
     unit_names: dict[UUID, list[tuple[date, int, str]]] = field(default_factory=dict)
     loaded: bool = False
 
@@ -102,6 +104,8 @@ class NameBook:
             return
         for code, name in conn.execute(select(t.titles.c.code, t.titles.c.name)):
             self.titles[code] = name
+        for code, name in conn.execute(select(t.programmes.c.code, t.programmes.c.name)):
+            self.programmes[code] = name
         rows = conn.execute(select(t.unit_facts.c.unit_id, t.unit_facts.c.effective_on,
                                    t.unit_facts.c.position, t.unit_facts.c.value)
                             .where(t.unit_facts.c.attr == "name"))
@@ -112,12 +116,17 @@ class NameBook:
     def see(self, op: Open) -> None:
         if op.table == "titles":
             self.titles[op.row["code"]] = op.row["name"]
+        elif op.table == "programmes":
+            self.programmes[op.row["code"]] = op.row["name"]
         elif op.table == "unit_facts" and op.row["attr"] == "name":
             self.unit_names.setdefault(op.row["unit_id"], []).append(
                 (op.row["effective_on"], op.row["position"], op.row["value"]))
 
     def title_name(self, code: str) -> str:
         return self.titles.get(code, code)
+
+    def programme_name(self, code: str) -> str:
+        return self.programmes.get(code) or programme_name(code)
 
     def unit_name(self, unit_id: UUID, day: date) -> str:
         names = sorted(self.unit_names.get(unit_id, []))
@@ -164,6 +173,9 @@ class BatchWriter:
 
     def title_name(self, code: str) -> str:
         return self.names.title_name(code)
+
+    def programme_name(self, code: str) -> str:
+        return self.names.programme_name(code)
 
     def unit_name(self, unit_id: UUID, day: date) -> str:
         return self.names.unit_name(unit_id, day)
@@ -219,7 +231,8 @@ class BatchWriter:
                                  superseded_how=bindparam("how")), self.db_supersedes)
         for table in ("log", "units", "unit_facts", "titles", "cadres", "holdings", "plannings",
                       "levels", "facts", "entries", "correction_requests",
-                      "correction_answers", "title_versions", *INSPECTION_TABLES):
+                      "correction_answers", "title_versions", "programmes",
+                      *INSPECTION_TABLES):
             rows = self.pending.get(table)
             if not rows:
                 continue

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 6  # 6: dated title versions, titles' area_head, facts' variant
+PROJECTION_VERSION = 6  # 6: title versions, titles' area_head, facts' variant, programmes
 
 meta_metadata = MetaData()
 
@@ -67,13 +67,16 @@ class ReadTables:
     correction_answers: Table
     # Dated versions of each title's tier and standards (valid_from None: from the start).
     title_versions: Table
+    # The training programmes an administrator added to the catalogue (domain/programmes.py).
+    programmes: Table
     # The inspection casework's tables by name (projections/inspection.py).
     inspection: dict[str, Table] = field(default_factory=dict)
 
     def all(self) -> list[Table]:
         return [self.log, self.units, self.unit_facts, self.titles, self.cadres, self.holdings,
                 self.plannings, self.levels, self.facts, self.entries, self.correction_requests,
-                self.correction_answers, self.title_versions, *self.inspection.values()]
+                self.correction_answers, self.title_versions, self.programmes,
+                *self.inspection.values()]
 
     def table(self, name: str) -> Table:
         found: Table = self.inspection[name] if name in self.inspection else getattr(self, name)
@@ -143,6 +146,13 @@ def read_tables(generation: int) -> ReadTables:
         Column("source", String(400)),
         Column("position", BigInteger, nullable=False),
         Index(f"ix_{p}title_versions_code", "code", "position"),
+    )
+    programmes = Table(
+        p + "programmes", md,
+        Column("code", String(64), primary_key=True),
+        Column("name", String(500), nullable=False),
+        Column("kind", String(32), nullable=False),
+        Column("position", BigInteger, nullable=False),
     )
     cadres = Table(
         p + "cadres", md,
@@ -275,4 +285,4 @@ def read_tables(generation: int) -> ReadTables:
     )
     return ReadTables(generation, md, log, units, unit_facts, titles, cadres, holdings,
                       plannings, levels, facts, entries, correction_requests, correction_answers,
-                      title_versions, inspection_tables(md, p))
+                      title_versions, programmes, inspection_tables(md, p))

@@ -75,5 +75,10 @@ def test_free_text_is_the_catalogue_programme_and_unknown_ones_are_refused(
         "program": "Bồi dưỡng kỹ năng chuyển đổi số", "started_on": "2025-03-01"}))
     report = http.get("reports/training", params={"from": "2025-01-01", "to": "2025-12-31"})
     assert report.json()["by_program"] == {"chuyen_doi_so": 1}
+    # The record names the programme, built in or added, never its code.
+    summaries = [e["summary"] for e in http.get(f"cadres/{ids[0]}/record").json()["entries"]
+                 if e["type"] == "TrainingRecorded"]
+    assert [s.split(":", 1)[1].split(",")[0].strip() for s in summaries] == [
+        "Trung cấp lý luận chính trị", "Bồi dưỡng kỹ năng chuyển đổi số (đang học)"]
     added = [p for p in http.get("programmes").json()["programmes"] if not p["built_in"]]
     assert [(p["code"], p["kind"]) for p in added] == [("chuyen_doi_so", "khac")]

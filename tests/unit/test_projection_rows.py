@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.cadre import Cadre
+from domain.programmes import programme_name
 from domain.values import ActionKind, Decision, EndingReason, Gender, PoliticalTheory, Rating
 from projections.rows import ALWAYS, Close, Open, Supersede, changes
 
@@ -32,6 +33,9 @@ class Rows:
 
     def title_name(self, code: str) -> str:
         return {"truong_phong": "Trưởng phòng"}.get(code, code)
+
+    def programme_name(self, code: str) -> str:
+        return programme_name(code)
 
     def unit_name(self, unit_id: UUID, day: date) -> str:
         return "Phòng Nội vụ"
