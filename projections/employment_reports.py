@@ -33,16 +33,18 @@ from projections.tables import ReadTables
 GRADE_BUCKETS: dict[str, str] = {code: str(grade) for grade, code in GRADE_CODES.items()}
 
 
-def _in_force_employments(t: ReadTables, m: Moment) -> Select[Any]:
-    """One row per cadre on record: the employment in force on `as_of` (as a subquery)."""
+def _in_force_employments(t: ReadTables, m: Moment, cadre_ids: Any = None) -> Select[Any]:
+    """One row per cadre on record (of `cadre_ids`, a subquery, when given): the employment
+    in force on `as_of`."""
     f, c = t.facts, t.cadres
     latest = func.row_number().over(partition_by=f.c.cadre_id,
                                     order_by=(f.c.effective_on.desc(),
                                               f.c.entry_position.desc())).label("rn")
+    who = cadre_ids if cadre_ids is not None else select(c.c.cadre_id).where(
+        in_force(c, m.position))
     ranked = (select(f.c.cadre_id, f.c.unit_id, f.c.code, f.c.variant, latest)
               .where(f.c.kind == "employment", in_force(f, m.position),
-                     f.c.effective_on <= m.as_of,
-                     f.c.cadre_id.in_(select(c.c.cadre_id).where(in_force(c, m.position))))
+                     f.c.effective_on <= m.as_of, f.c.cadre_id.in_(who))
               .subquery("ranked"))
     return select(ranked.c.cadre_id, ranked.c.unit_id, ranked.c.code, ranked.c.variant).where(
         ranked.c.rn == 1)
@@ -52,10 +54,8 @@ def grades_in_force(model: ReportSource, m: Moment, cadre_ids: Any = None) -> di
     """Each cadre's BM01 grade bucket from the employment in force on `as_of` (`cadre_ids`: a
     subquery of the cadres to keep, None: all)."""
     t = tables_of(model)
-    rows = _in_force_employments(t, m).subquery("employed")
+    rows = _in_force_employments(t, m, cadre_ids).subquery("employed")
     query = select(rows.c.cadre_id, rows.c.code)
-    if cadre_ids is not None:
-        query = query.where(rows.c.cadre_id.in_(cadre_ids))
     with model.engine.connect() as conn:
         return {cadre_id: GRADE_BUCKETS.get(str(code), str(code))
                 for cadre_id, code in conn.execute(query)}
