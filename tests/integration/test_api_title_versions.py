@@ -173,5 +173,18 @@ def test_relatives_take_the_area_head_from_the_title_flag(http: TestClient) -> N
     appoint(http, sister, ca2, "truong_ca", "2025-09-01", "4/QĐ")
     got = http.get("findings", params={"rule": "relatives_linked_posts", "as_of": "2026-01-01"})
     assert [x["cadre_id"] for x in got.json()["findings"]] == [wife]
+    # A title recorded without the flag is still judged by its unit's kind (here UBND).
+    created(http.post("titles", json={"code": "chu_tich", "name": "Chủ tịch UBND phường",
+                                      "is_head": True, "management_tier": "thanh_uy",
+                                      "rank": 8}))
+    ubnd = unit(http, "P1.UB", "UBND phường Bắc Sơn", "ubnd", ward)
+    ca3 = unit(http, "P1.CA3", "Đồn Công an Bắc Sơn 3", "cong_an", ward)
+    chair, son = cadre(http, "Hà Văn Chủ"), cadre(http, "Hà Văn Con")
+    created(http.post(f"cadres/{son}/relatives", json={
+        "relation": "cha", "full_name": "Hà Văn Chủ", "relative_cadre_id": chair}))
+    appoint(http, chair, ubnd, "chu_tich", "2025-08-01", "5/QĐ")
+    appoint(http, son, ca3, "truong_ca", "2025-09-01", "6/QĐ")
+    got = http.get("findings", params={"rule": "relatives_linked_posts", "as_of": "2026-01-01"})
+    assert sorted(x["cadre_id"] for x in got.json()["findings"]) == sorted([wife, son])
     titles = {t["code"]: t for t in http.get("titles").json()["titles"]}
     assert titles["bi_thu"]["area_head"] is True and titles["truong_ca"]["area_head"] is None
