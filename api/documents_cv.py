@@ -26,7 +26,7 @@ from sqlalchemy import and_, or_, select
 
 from api.documents import DOCX_MEDIA_TYPE, FONT, keep_row_on_one_page, text_run, vn_date
 from domain.calendar import VIETNAM
-from domain.programmes import programme_name
+from domain.programmes import Programme, programme_name
 from domain.values import GRADE_CODES, allowance_text, fold, label
 
 if TYPE_CHECKING:
@@ -91,7 +91,8 @@ def cv_document(runtime: Runtime, cadre_id: UUID, m: Moment) -> bytes | None:
         return None
     record = runtime.read_model.record(cadre_id, m) or []
     return cv_docx(profile, record, career(runtime, cadre_id, m), m,
-                   extra_levels=_levels(runtime, cadre_id, m))
+                   extra_levels=_levels(runtime, cadre_id, m),
+                   programmes={p.code: p for p in runtime.app.programmes()})
 
 
 def cv_file_name(profile_name: str, m: Moment) -> str:
@@ -177,7 +178,8 @@ def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[str]],
 
 def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
             history: Sequence[Mapping[str, Any]], m: Moment,
-            extra_levels: Mapping[str, str] | None = None) -> bytes:
+            extra_levels: Mapping[str, str] | None = None,
+            programmes: Mapping[str, Programme] | None = None) -> bytes:
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name, style.font.size = FONT, Pt(13)  # type: ignore[attr-defined]
@@ -287,7 +289,8 @@ def cv_docx(profile: Mapping[str, Any], record: Sequence[Mapping[str, Any]],
             else completed
         confers = t.get("confers_level")
         trainings.append([
-            _text(t.get("institution")), programme_name(str(t.get("program") or t.get("code"))),
+            _text(t.get("institution")), programme_name(str(t.get("program") or t.get("code")),
+                                                         programmes),
             f"{_month(started_on)} – {_month(completed_on) if completed_on else 'nay'}",
             TRAINING_MODES.get(str(t.get("mode")), ""), label(confers) if confers else ""])
     _table(doc, ["Tên trường", "Chuyên ngành đào tạo, bồi dưỡng",
