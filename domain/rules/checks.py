@@ -1352,8 +1352,8 @@ def dossier_steps(record: RecordFacts, pack: RulePack) -> list[Finding]:
             if missing:
                 parts.append("thiếu bước " + ", ".join(STEP_NAMES.get(x, x) for x in missing))
             for a, b in wrong:
-                parts.append(f"bước {STEP_NAMES.get(b, b)} ({_d(held[b].on)}) trước bước "
-                             f"{STEP_NAMES.get(a, a)} ({_d(held[a].on)})")
+                parts.append(f"bước {STEP_NAMES.get(b, b)} ({_d(held[b].on)}) thực hiện "
+                             f"trước bước {STEP_NAMES.get(a, a)} ({_d(held[a].on)})")
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position, *(s.position for s in steps)),
