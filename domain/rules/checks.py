@@ -1277,14 +1277,15 @@ def _authority_action(v: RuleVersion, h: HoldingFact) -> str | None:
 
 def issuer_not_competent(record: RecordFacts, pack: RulePack) -> list[Finding]:
     """An appointment, reappointment, planning or discipline decided by a body the delegation
-    table in force on the decision date does not name for the title's management tier."""
+    table does not name for the title's management tier; like every rule, the table in force
+    on the date the decision takes effect judges it."""
     findings = []
     for c in record.cadres:
         for h in c.holdings:
-            v = pack.version_for("issuer_not_competent", h.decision.signed_on)
+            v = pack.version_for("issuer_not_competent", h.since)
             action = _authority_action(v, h) if v is not None else None
             why = None if v is None or action is None else _incompetence(
-                record, pack, v, action, h.title_code, h.decision, h.decision.signed_on)
+                record, pack, v, action, h.title_code, h.decision, h.since)
             if v is not None and why:
                 findings.append(_finding(
                     v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
@@ -1292,9 +1293,9 @@ def issuer_not_competent(record: RecordFacts, pack: RulePack) -> list[Finding]:
                     summary=(f"{c.full_name}: quyết định {h.decision.describe()} "
                              f"({_post(record, h)} từ ngày {_d(h.since)}) — {why}.")))
         for p in c.plannings:
-            v = pack.version_for("issuer_not_competent", p.decision.signed_on)
+            v = pack.version_for("issuer_not_competent", p.decided_on)
             why = None if v is None else _incompetence(record, pack, v, "plan", p.title_code,
-                                                        p.decision, p.decision.signed_on)
+                                                        p.decision, p.decided_on)
             if v is not None and why:
                 findings.append(_finding(
                     v, cadre_id=c.cadre_id, unit_id=p.unit_id, decision=p.decision,
@@ -1302,13 +1303,13 @@ def issuer_not_competent(record: RecordFacts, pack: RulePack) -> list[Finding]:
                     summary=(f"{c.full_name}: quyết định quy hoạch {p.decision.describe()} "
                              f"— {why}.")))
         for d in c.disciplines:
-            v = pack.version_for("issuer_not_competent", d.decision.signed_on)
+            v = pack.version_for("issuer_not_competent", d.effective_on)
             held = [h for h in c.holdings if h.active_on(d.effective_on)]
             if v is None or not held:
                 continue
             top = max(held, key=lambda h: record.rank(h.title_code))
             why = _incompetence(record, pack, v, "discipline", top.title_code, d.decision,
-                                d.decision.signed_on)
+                                d.effective_on)
             if why:
                 findings.append(_finding(
                     v, cadre_id=c.cadre_id, unit_id=top.unit_id, decision=d.decision,
