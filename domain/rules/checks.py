@@ -1242,6 +1242,10 @@ def _position_vacancy(record: RecordFacts, pack: RulePack, job: JobPositionFacts
 
 # --- authority (phân cấp quản lý cán bộ) -------------------------------------------------------
 
+# Management tiers are free codes defined with titles (contract); the usual ones by name.
+TIER_NAMES = {"thanh_uy": "Thành ủy, Tỉnh ủy", "tinh_uy": "Tỉnh ủy, Thành ủy",
+              "quan_uy": "Quận ủy, Huyện ủy", "huyen_uy": "Huyện ủy, Quận ủy",
+              "dang_uy": "Đảng ủy cấp xã"}
 ACTION_NAMES = {"appoint": "bổ nhiệm", "reappoint": "bổ nhiệm lại", "plan": "phê duyệt quy hoạch",
                 "discipline": "kỷ luật"}
 
@@ -1263,7 +1267,8 @@ def _incompetence(record: RecordFacts, pack: RulePack, v: RuleVersion, action: s
         return None
     competent = "; ".join(b.name for code in allowed if (b := pack.body(code)) is not None)
     return (f"{body.name} không có thẩm quyền {ACTION_NAMES[action]} chức danh "
-            f"{_title_name(record, title_code)} (diện {tier} quản lý); thẩm quyền thuộc: "
+            f"{_title_name(record, title_code)} (diện {TIER_NAMES.get(tier or '', tier)} quản "
+            f"lý); thẩm quyền thuộc: "
             f"{competent}")
 
 
