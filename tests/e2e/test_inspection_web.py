@@ -136,6 +136,10 @@ def test_the_cycle_through_the_web(world: World) -> None:
     assert downloaded.status_code == 200
     assert "attachment" in downloaded.headers["content-disposition"]
     assert downloaded.json()["format"] == "hoso-case-file/v1"
+    assert f"{case_url}/ho-so?dinh_dang=docx" in get(w, inspector, case_url).text
+    word = get(w, inspector, f"{case_url}/ho-so", {"dinh_dang": "docx"})
+    assert word.status_code == 200 and word.content[:2] == b"PK"
+    assert ".docx" in word.headers["content-disposition"]
 
     # A leader of A: the conclusion only; writing is refused and appends nothing.
     leader = sign_in(w.client, w.tokens["leader_a"])
