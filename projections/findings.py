@@ -487,7 +487,8 @@ def finding_row(f: Finding, review: ReviewStatus | None) -> dict[str, Any]:
         decision = {"number": f.decision.number, "signed_on": f.decision.signed_on.isoformat(),
                     "issuer": f.decision.issuer, "signer": f.decision.signer,
                     "signer_cadre_id": (str(f.decision.signer_cadre_id)
-                                        if f.decision.signer_cadre_id else None)}
+                                        if f.decision.signer_cadre_id else None),
+                    "issuer_code": f.decision.issuer_code}
     return {
         "id": f.key,
         "rule": f.rule_id,

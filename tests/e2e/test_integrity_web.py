@@ -118,6 +118,22 @@ def test_dossier_declaration_and_travel_through_the_web(world: World) -> None:
         "reference": "KK-08"}).status_code == 403
     assert w.head() == before
 
+    # The appointment form picks the issuing body from the delegation table's list.
+    admin = sign_in(w.client, ADMIN)
+    form = get(w, admin, f"/can-bo/{w.cadres[1]}/ghi/bo-nhiem")
+    assert 'name="decision.issuer_code"' in form.text
+    assert "Ban Thường vụ Quận ủy, Huyện ủy, Thị ủy" in form.text
+    written(post(w, admin, f"/can-bo/{w.cadres[1]}/ghi/bo-nhiem", {
+        "kind": "bo_nhiem", "unit_id": str(w.b), "title_code": "truong_phong",
+        "effective_on": vn(date(2024, 9, 1)), "decision.number": "60-QĐ/BTC",
+        "decision.signed_on": vn(date(2024, 8, 25)),
+        "decision.issuer_code": "ban_to_chuc_huyen_uy", "decision.signer": "Trần Văn Tổ"}))
+    w.runtime.findings.catch_up()
+    wrong = [f for f in w.runtime.findings.findings(SUITE_DAY).findings
+             if f["rule"] == "issuer_not_competent"]
+    assert [str(f["cadre_id"]) for f in wrong] == [str(w.cadres[1])]
+    assert "Ban Tổ chức Quận ủy, Huyện ủy, Thị ủy không có thẩm quyền" in wrong[0]["summary"]
+
     table = get(w, inspector, "/phan-cap-quan-ly")
     assert table.status_code == 200
     assert "Diện Quận ủy, Huyện ủy quản lý" in table.text and "Quy định 377-QĐ/TW" in table.text
