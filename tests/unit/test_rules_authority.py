@@ -264,3 +264,20 @@ def test_every_new_rule_names_its_source_and_what_to_verify() -> None:
     assert "min_share_percent" in pack.version_for("dossier_vote_share",
                                                    date(2025, 11, 1)).verify  # type: ignore[union-attr]
     assert "Điều 36" in pack.history("no_asset_declaration")[0].source
+
+
+def test_a_decision_stored_before_issuer_codes_reads_back_without_one() -> None:
+    from eventsourcing.utils import get_topic
+
+    from infra.transcoder import _dec
+
+    stored = {"_t": "dc", "c": get_topic(Decision), "f": {
+        "number": "125/QĐ-UBND", "signed_on": {"_t": "date", "v": "2021-12-28"},
+        "issuer": "Ủy ban nhân dân quận Kiến An", "signer": "Phạm Văn Mạnh",
+        "signer_cadre_id": None}}
+    old = _dec(stored)
+    assert old.issuer_code is None
+    assert old == Decision("125/QĐ-UBND", date(2021, 12, 28), "Ủy ban nhân dân quận Kiến An",
+                           "Phạm Văn Mạnh")
+    body = default_pack().body_for(old.issuer_code, old.issuer)
+    assert body is not None and body.code == "ubnd_huyen"
