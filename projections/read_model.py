@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -97,6 +97,26 @@ class UnitTimeline:
                 self._existing.clear()
             self._existing[(day, k)] = cached
         return cached
+
+    def ended(self, day: date, k: int) -> list[dict[str, Any]]:
+        """Units dissolved or merged on or before `day`: when, under which name, and the unit
+        a merged one went into (with its name on that day)."""
+        out = []
+        for life in self.units.values():
+            if life.position > k:
+                continue
+            ends = [(on, v) for on, pos, a, v in life.facts if a == "end" and pos <= k
+                    and on <= day]
+            if not ends:
+                continue
+            on, into = ends[-1]
+            before = on - timedelta(days=1)
+            into_id = UUID(into) if into else None
+            last = self.view(life.unit_id, before, k) or {}
+            out.append(dict(id=life.unit_id, code=life.code, name=last.get("name"),
+                            ended_on=on, parent_id=last.get("parent_id"), into_id=into_id,
+                            into_name=self.name(into_id, on, k) if into_id else None))
+        return sorted(out, key=lambda u: (u["ended_on"], str(u["name"])), reverse=True)
 
     def name(self, unit_id: UUID, day: date, k: int) -> str | None:
         v = self.view(unit_id, day, k)
@@ -196,6 +216,9 @@ class ReadModel:
 
     def subtree(self, unit_id: UUID, m: Moment) -> list[UUID]:
         return self.timeline().subtree(unit_id, m.as_of, m.position)
+
+    def ended_units(self, m: Moment) -> list[dict[str, Any]]:
+        return self.timeline().ended(m.as_of, m.position)
 
     def titles(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -244,6 +244,20 @@ def _tree(units: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
+def passes(check: Callable[..., None], *args: Any) -> bool:
+    """Whether an API check lets the visitor through: a page offers only the forms whose
+    submit the API twin would accept (issue 21, item 9), asking the same check functions."""
+    try:
+        check(*args)
+    except DomainError:
+        return False
+    return True
+
+
+# Forms only some writers may submit (as their API twin's `require_role`).
+FORM_ROLES = {"chuc-danh-moi": (ADMIN,)}
+
+
 def _tiers(runtime: Runtime) -> list[str]:
     return sorted({str(t["management_tier"]) for t in runtime.read_model.titles()})
 
@@ -423,9 +437,23 @@ def units_page(request: Request) -> Response:
         names = {t["code"]: t["name"] for t in runtime.read_model.titles()}
         vacant = [names.get(c, c) for c in vacant_codes]
     return page(request, "units.html", {
+        "reorganised": _reorganised(v, runtime, m),
         "v": v, "tc": tc, "tree": _tree(units), "unit": unit, "selected": selected,
         "roster": roster, "vacant": vacant, "subunits": subunits,
+        "may_change": selected is not None and v.may("write")
+        and passes(check_write_unit, v.principal, runtime, selected),
+        "may_title": passes(require_role, v.principal, *FORM_ROLES["chuc-danh-moi"]),
     })
+
+
+def _reorganised(v: Visitor, runtime: Runtime, m: Moment) -> list[dict[str, Any]]:
+    """Units dissolved or merged by the page's date: the visitor's own (a leader of a dissolved
+    district learns why the tree is empty, and where it went), or, unscoped, every one."""
+    ended = runtime.read_model.ended_units(m)
+    if v.principal.role in (LEADER, PERSONNEL) and v.principal.unit_id is not None:
+        mine = v.principal.unit_id
+        ended = [u for u in ended if u["id"] == mine or u["parent_id"] == mine]
+    return ended[:50]
 
 
 # --- cadres ----------------------------------------------------------------------------------
@@ -549,6 +577,7 @@ def cadre_page(request: Request, cadre_id: UUID) -> Response:
         "asked": request.query_params.get("de_nghi"),
         "v": v, "tc": tc, "p": profile, "entries": shown, "titles": titles,
         "forms": forms.CADRE_FORMS, "written": written, "correctable": forms.FORM_OF_ENTRY,
+        "may_write": v.may("write") and passes(check_write_cadre, v.principal, runtime, cadre_id),
         "age": (m.as_of.year - profile["born_on"].year
                 - ((m.as_of.month, m.as_of.day) < (profile["born_on"].month,
                                                     profile["born_on"].day))),
@@ -571,14 +600,42 @@ def cadre_cv_file(request: Request, cadre_id: UUID) -> Response:
 # --- write forms -----------------------------------------------------------------------------
 
 
-def _choices(form: forms.Form, runtime: Runtime, v: Visitor,
-             cadre_id: UUID | None) -> dict[str, list[tuple[str, str]]]:
+ENDING_FORMS = ("thoi-giu-chuc-vu",)
+
+
+def _held(runtime: Runtime, cadre_id: UUID | None) -> list[dict[str, Any]]:
+    """The posts the cadre holds today (the ending and transfer forms choose from them)."""
+    if cadre_id is None:
+        return []
+    profile = runtime.read_model.profile(cadre_id, runtime.read_model.moment())
+    return list(profile["holdings"]) if profile else []
+
+
+def _choices(form: forms.Form, runtime: Runtime, v: Visitor, cadre_id: UUID | None,
+             values: dict[str, str], held: list[dict[str, Any]]
+             ) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {k: list(c) for k, c in forms.CHOICES.items()}
     today = runtime.read_model.moment()
-    out["units"] = [(str(u["id"]), "\u2003" * depth + f"{u['name']} ({u['code']})")
+    out["units"] = [(str(u["id"]), "\u2003" * depth + str(u["name"]))
                     for depth, u in _tree(_scoped_units(v, runtime, today))]
-    out["titles"] = [(t["code"], str(t["name"]))
-                     for t in runtime.read_model.titles()]
+    titles = [(str(t["code"]), str(t["name"])) for t in runtime.read_model.titles()]
+    unit_id = _uuid(values.get("unit_id"))
+    if unit_id is not None and form.field("title_code") is not None:
+        # Only the titles that belong to the chosen unit (the appointment's own test); the
+        # form reloads them when the unit changes (app.js).
+        try:
+            fit = set(runtime.app.titles_fitting(unit_id, today.as_of, [c for c, _ in titles]))
+        except DomainError:
+            fit = {c for c, _ in titles}
+        titles = [(c, n) for c, n in titles if c in fit or c == values.get("title_code")]
+    out["titles"] = titles
+    out["periods"] = list(forms.period_choices(today.as_of.year))
+    out["held_units"] = list(dict.fromkeys((str(h["unit_id"]), str(h["unit_name"]))
+                                           for h in held))
+    out["held_titles"] = list(dict.fromkeys((str(h["title_code"]), str(h["title_name"]))
+                                            for h in held))
+    if form.slug in ENDING_FORMS and held:  # "end this post": one of the posts held
+        out["units"], out["titles"] = out["held_units"], out["held_titles"]
     if any(f.choices == "job_positions" for f in form.fields):
         out["job_positions"] = [("", "Không gắn vị trí việc làm")] + [
             (str(p.id), f"{p.name} ({p.code})") for p in runtime.app.aggregates(
@@ -599,10 +656,13 @@ def _form_page(request: Request, v: Visitor, form: forms.Form, subject: dict[str
     cadre_id = subject["id"] if subject and form.on_cadre else None
     known = {f.name for f in form.fields}
     general = [msg for name, msg in errors.items() if name not in known]
+    held = _held(runtime, cadre_id) if form.slug in ("bo-nhiem", "dieu-dong",
+                                                     *ENDING_FORMS) else []
     return page(request, "form.html", {
         "v": v, "form": form, "subject": subject, "action": action, "values": values,
         "errors": errors, "general": general,
-        "choices": _choices(form, runtime, v, cadre_id)}, status)
+        "held": held if form.slug == "bo-nhiem" else [],
+        "choices": _choices(form, runtime, v, cadre_id, values, held)}, status)
 
 
 def _subject(runtime: Runtime, form: forms.Form, subject_id: UUID | None) -> dict[str, Any] | None:
@@ -770,6 +830,7 @@ def new_form(request: Request, slug: str) -> Response:
     v = visitor_of(request)
     require_role(v.principal, *WRITERS)
     form = _form_of(slug, on_cadre=False)
+    require_role(v.principal, *FORM_ROLES.get(slug, WRITERS))
     return _form_page(request, v, form, None, str(request.url.path), _defaults(form, request),
                       {})
 
