@@ -64,7 +64,7 @@ from domain.values import ReviewConclusion
 from infra.runtime import Runtime
 from projections import monthly_cycle, reports
 from projections.job_positions import registered_ids
-from projections.read_model import Moment
+from projections.read_model import CadreFilter, Moment
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -461,6 +461,32 @@ def _reorganised(v: Visitor, runtime: Runtime, m: Moment) -> list[dict[str, Any]
 
 PAGE_SIZE = 50
 SORTS = {"ten": "name", "ngay_sinh": "born_on"}
+# Age bands of the list (the report's bands, by age on as_of): (youngest, oldest) inclusive.
+AGE_FILTERS = {"den_30": (None, 30), "31_40": (31, 40), "41_50": (41, 50), "51_60": (51, 60),
+               "tren_60": (61, None)}
+AGE_FILTER_NAMES = {"den_30": "Đến 30 tuổi", "31_40": "Từ 31 đến 40 tuổi",
+                    "41_50": "Từ 41 đến 50 tuổi", "51_60": "Từ 51 đến 60 tuổi",
+                    "tren_60": "Trên 60 tuổi"}
+LEVEL_FILTER_KINDS = {"education": "Chuyên môn", "political_theory": "Lý luận chính trị",
+                      "state_management": "Quản lý nhà nước"}
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29/02 in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+def _level_filters() -> list[tuple[str, str]]:
+    return [(f"{kind}:{code}", f"{name}: {label}") for kind, name in LEVEL_FILTER_KINDS.items()
+            for code, label in forms.CHOICES[kind]]
+
+
+def _job_positions(runtime: Runtime) -> list[tuple[str, str]]:
+    today = runtime.read_model.moment()
+    return [(str(p.id), f"{p.name} ({p.code})") for p in runtime.app.aggregates(
+        registered_ids(runtime.read_model, today)) if isinstance(p, JobPosition)]
 
 
 @dataclass(frozen=True)
@@ -486,14 +512,27 @@ def _cadre_list(request: Request, v: Visitor, runtime: Runtime, tc: TimeControls
     gender = q.get("gioi_tinh") if q.get("gioi_tinh") in ("nam", "nu") else None
     party = {"co": True, "khong": False}.get(q.get("dang_vien") or "")
     sort = SORTS.get(q.get("sap_xep") or "", "name")
+    band = str(q.get("do_tuoi") or "")
+    band = band if band in AGE_FILTERS else ""
+    youngest, oldest = AGE_FILTERS.get(band, (None, None))
+    as_of = tc.moment.as_of
+    level_key = q.get("trinh_do") or ""
+    level = tuple(level_key.split(":", 1)) if level_key in dict(_level_filters()) else None
+    tier = q.get("dien") if q.get("dien") in _tiers(runtime) else None
+    position = _uuid(q.get("vi_tri"))
+    more = CadreFilter(
+        born_after=_years_before(as_of, oldest + 1) if oldest is not None else None,
+        born_by=_years_before(as_of, youngest) if youngest is not None else None,
+        level=(level[0], level[1]) if level else None, tier=tier, job_position_id=position)
     model = runtime.read_model
-    total = model.count_cadres(tc.moment, text, unit_id, gender=gender, party_member=party)
+    total = model.count_cadres(tc.moment, text, unit_id, gender=gender, party_member=party,
+                               more=more)
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(int(q.get("trang") or 1) if (q.get("trang") or "1").isdigit() else 1, 1),
                  pages)
     found = model.cadres(tc.moment, q=text, unit_id=unit_id,
                          limit=limit or PAGE_SIZE, offset=0 if limit else (number - 1) * PAGE_SIZE,
-                         gender=gender, party_member=party, sort=sort)
+                         gender=gender, party_member=party, sort=sort, more=more)
     posts = model.current_posts([c["id"] for c in found], tc.moment)
     for c in found:
         post = posts.get(c["id"])
@@ -503,7 +542,8 @@ def _cadre_list(request: Request, v: Visitor, runtime: Runtime, tc: TimeControls
                  tc.moment)
     filters = {"q": text or "", "unit_id": str(unit_id or ""), "gioi_tinh": gender or "",
                "dang_vien": q.get("dang_vien") or "", "sap_xep": q.get("sap_xep") or "ten",
-               "as_of": tc.as_of}
+               "do_tuoi": band, "trinh_do": level_key if level else "", "dien": tier or "",
+               "vi_tri": str(position or ""), "as_of": tc.as_of}
     return CadreList(filters, total, number, pages, found)
 
 
@@ -519,6 +559,8 @@ def cadres_page(request: Request) -> Response:
     return page(request, "cadres.html", {
         "v": v, "tc": tc, "q": listed.filters["q"], "cadres": listed.cadres, "list": listed,
         "units": _tree(_scoped_units(v, runtime, tc.moment)),
+        "age_bands": AGE_FILTER_NAMES, "level_filters": _level_filters(),
+        "tiers": _tiers(runtime), "job_positions": _job_positions(runtime),
         "page_query": lambda n: urlencode({**query, "trang": n}),
         "file_query": urlencode(query)})
 
@@ -637,9 +679,7 @@ def _choices(form: forms.Form, runtime: Runtime, v: Visitor, cadre_id: UUID | No
     if form.slug in ENDING_FORMS and held:  # "end this post": one of the posts held
         out["units"], out["titles"] = out["held_units"], out["held_titles"]
     if any(f.choices == "job_positions" for f in form.fields):
-        out["job_positions"] = [("", "Không gắn vị trí việc làm")] + [
-            (str(p.id), f"{p.name} ({p.code})") for p in runtime.app.aggregates(
-                registered_ids(runtime.read_model, today)) if isinstance(p, JobPosition)]
+        out["job_positions"] = [("", "Không gắn vị trí việc làm"), *_job_positions(runtime)]
     if cadre_id is not None and any(f.choices == "entries" for f in form.fields):
         entries = runtime.read_model.record(cadre_id, today) or []
         out["entries"] = [(str(e["position"]),
@@ -973,7 +1013,11 @@ def findings_page(request: Request) -> Response:
     record_reads(request.app.state.access, v.principal,
                  [UUID(str(f["cadre_id"])) for f in rows[:300] if f.get("cadre_id")],
                  "findings", tc.moment)
+    shown = rows[:300]
+    owners = {pos: str(owner) for pos, owner in runtime.read_model.entry_owners(
+        pos for f in shown for pos in f.get("evidence") or ()).items()}
     return page(request, "findings.html", {
+        "owners": owners,
         "v": v, "tc": tc, "findings": rows[:300], "total": len(rows), "rules": RULE_IDS,
         "rule_titles": RULE_TITLES, "rule_sources": RULE_SOURCES,
         "rule": rule or "", "severity": severity or "", "state": state,

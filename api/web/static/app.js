@@ -48,6 +48,9 @@
     var fitted = event.target.closest && event.target.closest("form[data-refit]");
     if (fitted && event.target.name === "unit_id") { refit(fitted, event.target); }
   });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
   // After a refused submit, the error summary takes the focus (screen readers read it first).
   var summary = document.querySelector(".error.summary");
   if (summary) {
