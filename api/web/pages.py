@@ -928,10 +928,9 @@ def _report(request: Request, v: Visitor, runtime: Runtime) -> tuple[dict[str, A
         if not month:  # as the API: the monthly cycle's last closed period, not this month
             return monthly_cycle.period_report(model, chosen_period(runtime, None), m, tier,
                                                unit_id), chosen
-        if "/" in month:  # typed as 11/2026
-            month_number, _, year = month.partition("/")
-            month = f"{year.strip()}-{month_number.strip().zfill(2)}"
-        return reports.monthly(model, month, m, tier, unit_id), chosen
+        from api.web.cycle_pages import typed_period  # the monthly page's own reading
+
+        return reports.monthly(model, typed_period(month) or month, m, tier, unit_id), chosen
     produce = {"actions": reports.actions, "training": reports.training,
                "vettings": reports.vettings}[kind]
     end = day("den", m.as_of)
