@@ -38,7 +38,11 @@
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.getElementById(picker.id);
-        if (fresh) { picker.innerHTML = fresh.innerHTML; }
+        if (!fresh) { return; }
+        var keep = picker.value;  // chosen meanwhile: kept when it fits the unit
+        picker.innerHTML = fresh.innerHTML;
+        if (keep && Array.prototype.some.call(picker.options, function (o) {
+          return o.value === keep; })) { picker.value = keep; }
       })
       .catch(function () { /* the full list stays; the server still refuses a misfit */ });
   }
