@@ -118,6 +118,14 @@ def _d(day: date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
+def _shown_value(value: str) -> str:
+    """A corrected value as a sentence shows it: a date dd/mm/yyyy, a code by its name."""
+    try:
+        return _d(date.fromisoformat(value))
+    except ValueError:
+        return label(value)
+
+
 def _title_name(record: RecordFacts, code: str) -> str:
     title = record.titles.get(code)
     return title.name if title else code
@@ -969,8 +977,8 @@ def identity_data_changed(record: RecordFacts, pack: RulePack) -> list[Finding]:
                                or fix.recorded_on <= h.decision.signed_on <= until),
                               key=lambda h: h.since)
             name = IDENTITY_FIELDS.get(fix.field, fix.field)
-            shown_before = label(fix.before) if fix.before else "trống"
-            shown_after = label(fix.after) if fix.after else "trống"
+            shown_before = _shown_value(fix.before) if fix.before else "trống"
+            shown_after = _shown_value(fix.after) if fix.after else "trống"
             summary = (f"Hồ sơ của {c.full_name} được đính chính {name} ngày "
                        f"{_d(fix.recorded_on)}: {shown_before} → {shown_after}")
             evidence: tuple[int, ...] = (fix.position, fix.target_position)
