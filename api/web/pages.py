@@ -381,13 +381,15 @@ def overview(request: Request) -> Response:
     evaluation = reports.latest_evaluated(model, m, tier, unit_id)
     period = str(evaluation["period"])
     first_month = date(m.as_of.year - 1 + (m.as_of.month == 12), m.as_of.month % 12 + 1, 1)
-    months: list[tuple[str, int]] = []
+    ranges: list[tuple[date, date]] = []
     day = first_month
     while day <= m.as_of:
-        last = reports.month_days(f"{day:%Y-%m}")[1]
-        acts = reports.actions(model, day, min(last, m.as_of), m, tier, unit_id)
-        months.append((f"{day.month:02d}/{day.year % 100:02d}", int(acts["total"])))
+        ranges.append((day, min(reports.month_days(f"{day:%Y-%m}")[1], m.as_of)))
         day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    # The actions report's total per month, in one query (the twelve reports took 150 ms).
+    months = [(f"{start.month:02d}/{start.year % 100:02d}", total) for (start, _), total in
+              zip(ranges, reports.actions_by_month(model, ranges, m, tier, unit_id),
+                  strict=True)]
     bands, men, women = _pyramid(runtime, m, tier, unit_id)
     open_findings: list[dict[str, Any]] = []
     if v.may("oversight"):

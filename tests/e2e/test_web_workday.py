@@ -211,3 +211,20 @@ def test_forms_are_offered_only_where_the_api_would_accept_them(
     record = call(client, leader, "GET", f"/can-bo/{w.cadre('in')}", None, None)
     assert record.status_code == 200 and "/ghi/" not in record.text
     assert "Đính chính mục này" not in record.text
+
+
+def test_the_overviews_monthly_counts_match_the_actions_report(
+        world: tuple[World, TestClient]) -> None:  # noqa: F811
+    from projections import reports
+
+    w, _ = world
+    _post(w, "in")
+    model = w.runtime.read_model
+    m = model.moment(as_of=date(2019, 6, 30))
+    months = [(date(2018, n, 1), reports.month_days(f"2018-{n:02d}")[1]) for n in range(7, 13)]
+    months += [(date(2019, n, 1), reports.month_days(f"2019-{n:02d}")[1]) for n in range(1, 7)]
+    for unit in (None, w.unit("in"), w.root):
+        one_pass = reports.actions_by_month(model, months, m, None, unit)
+        each = [int(reports.actions(model, a, b, m, None, unit)["total"]) for a, b in months]
+        assert one_pass == each, unit
+    assert sum(reports.actions_by_month(model, months, m)) >= 1
