@@ -406,6 +406,8 @@ def overview(request: Request) -> Response:
         "actions_chart": charts.columns(months, title="Quyết định nhân sự theo tháng",
                                         color=charts.PALETTE[3]),
         "findings": open_findings[:8], "findings_total": len(open_findings),
+        # The visitor's own unit dissolved or merged: say so, and where it went.
+        "gone": [u for u in _reorganised(v, runtime, m) if u["id"] == v.principal.unit_id],
     })
 
 

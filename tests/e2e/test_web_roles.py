@@ -242,6 +242,8 @@ def test_the_inspectors_day(browser: Any, day: Day) -> None:
 def test_the_leader_of_a_dissolved_district_sees_where_it_went(browser: Any,
                                                                day: Day) -> None:
     page = _signed_in(browser, day, day.tokens["leader"])
+    assert "hợp nhất vào" in page.get_by_role("note").first.inner_text()  # why it is empty
+    _screen(page, "leader-00-overview")
     page.goto("/don-vi")
     section = page.get_by_role("region", name="Đơn vị đã giải thể, hợp nhất")
     assert "Quận ủy Hải An (cũ)" in section.inner_text()
@@ -251,6 +253,10 @@ def test_the_leader_of_a_dissolved_district_sees_where_it_went(browser: Any,
     assert "Quận ủy Hải An (cũ)" in page.locator(".tree").inner_text()
     _screen(page, "leader-02-units-before")
     assert "Ghi quyết định" not in page.content()
+    for name, url in (("cadres", "/can-bo"), ("report", "/bao-cao?loai=cadre_quality")):
+        answer = page.goto(url)
+        assert answer is not None and answer.status == 200, url
+        _screen(page, f"leader-03-{name}")
     page.context.close()
 
 
