@@ -664,7 +664,12 @@ def _choices(form: forms.Form, runtime: Runtime, v: Visitor, cadre_id: UUID | No
     today = runtime.read_model.moment()
     out["units"] = [(str(u["id"]), "\u2003" * depth + str(u["name"]))
                     for depth, u in _tree(_scoped_units(v, runtime, today))]
-    titles = [(str(t["code"]), str(t["name"])) for t in runtime.read_model.titles()]
+    # A title retires from the pickers once no unit of the kinds it belongs to exists (the
+    # districts' titles after the 2025 reorganisation); one already chosen stays.
+    kinds_today = {str(u["kind"]) for u in runtime.read_model.units(today)}
+    titles = [(str(t["code"]), str(t["name"])) for t in runtime.read_model.titles()
+              if not t.get("unit_kinds") or kinds_today & set(t["unit_kinds"])
+              or t["code"] == values.get("title_code")]
     unit_id = _uuid(values.get("unit_id"))
     if unit_id is not None and form.field("title_code") is not None:
         # Only the titles that belong to the chosen unit (the appointment's own test); the

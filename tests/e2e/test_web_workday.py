@@ -228,3 +228,19 @@ def test_the_overviews_monthly_counts_match_the_actions_report(
         each = [int(reports.actions(model, a, b, m, None, unit)["total"]) for a, b in months]
         assert one_pass == each, unit
     assert sum(reports.actions_by_month(model, months, m)) >= 1
+
+
+def test_a_title_of_units_that_no_longer_exist_is_retired_from_the_pickers(
+        world: tuple[World, TestClient]) -> None:  # noqa: F811
+    w, client = world
+    admin = sign_in(client, w.tokens["admin"])
+    gone_kind = f"bt_huyen_{fresh()}"
+    w.runtime.app.register_title(code=gone_kind, name="Bí thư Huyện ủy thử", is_head=True,
+                                 management_tier="thanh_uy", unit_kinds=["huyen_uy"],
+                                 recorded_by="setup")  # the world has no huyện ủy
+    w.runtime.catch_up()
+    url = f"/can-bo/{w.cadre('in')}/ghi/bo-nhiem"
+    assert gone_kind not in dict(_options(call(client, admin, "GET", url, None, None).text,
+                                          "f-title-code"))
+    chosen = call(client, admin, "GET", url, None, {"title_code": gone_kind})
+    assert gone_kind in dict(_options(chosen.text, "f-title-code"))  # a value given stays
