@@ -681,6 +681,11 @@ def _choices(form: forms.Form, runtime: Runtime, v: Visitor, cadre_id: UUID | No
         titles = [(c, n) for c, n in titles if c in fit or c == values.get("title_code")]
     out["titles"] = titles
     out["periods"] = list(forms.period_choices(today.as_of.year))
+    # The training catalogue with the programmes an administrator added, when the application
+    # has it (`HosoApplication.programmes`, issue 14); else the built-in list (forms.CHOICES).
+    catalogue = getattr(runtime.app, "programmes", None)
+    if callable(catalogue) and any(f.choices == "programmes" for f in form.fields):
+        out["programmes"] = [(str(p.code), str(p.name)) for p in catalogue()]
     out["held_units"] = list(dict.fromkeys((str(h["unit_id"]), str(h["unit_name"]))
                                            for h in held))
     out["held_titles"] = list(dict.fromkeys((str(h["title_code"]), str(h["title_name"]))
