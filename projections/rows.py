@@ -220,7 +220,9 @@ def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
     if type_ == "TrainingRecorded":
         done = _day(p.get("completed_on"))
         end = f", hoàn thành ngày {done:%d/%m/%Y}" if done else " (đang học)"
-        return f"Đào tạo, bồi dưỡng: {known.programme_name(str(p['program']))}{end}"
+        program = str(p["program"])
+        named = known.programme_name(program)  # the catalogue's name; else as recorded
+        return f"Đào tạo, bồi dưỡng: {named if named != program else label(program)}{end}"
     if type_ == "QualificationObtained":
         return f"Trình độ {label(_code(p['kind']))}: {label(_code(p['level']))}"
     if type_ == "Planned":

@@ -34,7 +34,8 @@ from sqlalchemy import (
 from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 6  # 6: title versions, titles' area_head, facts' variant, programmes
+PROJECTION_VERSION = 7  # 6: dossiers, declarations, travel; 7: title versions, titles'
+# area_head, facts' variant, programmes
 
 meta_metadata = MetaData()
 
