@@ -420,26 +420,45 @@ def latencies(runtime: Runtime, *, n: int, replay_n: int, seed: int = 7) -> Resu
     return result
 
 
-def report_latencies(runtime: Runtime, *, n: int, seed: int = 11) -> Result:
-    """Each report of projections/reports.py at random moments (whole province, no tier)."""
+def report_latencies(runtime: Runtime, *, n: int, seed: int = 11,
+                     baseline_runs: int | None = None) -> Result:
+    """Each report of projections/reports.py at random moments (whole province, no tier).
+
+    Beside them, in the same run and at the same moments: BM01 for the whole province (the
+    cadre-quality report scoped to the root unit's subtree, so the unit filter is in the
+    query), and the baseline of both, the per-person tally the report used before issue 19
+    (`reports.cadre_quality_by_person`, at most `baseline_runs` moments)."""
     rng = random.Random(seed)
     rm = runtime.read_model
     today = BENCH_CLOCK.today()
     head = runtime.log.head()
     assert head is not None
+    moments: list[tuple[Moment, date]] = []
+    for _ in range(n):
+        day = _random_day(rng, date(2008, 1, 1), today)
+        at = runtime.log.recorded_at(rng.randint(head[0] // 2, head[0]))
+        moments.append((rm.moment(day, at), day))
+
+    def province(m: Moment) -> UUID:
+        """The root with the largest subtree on that day (the city or province)."""
+        roots = [u["id"] for u in rm.units(m) if u.get("parent_id") is None]
+        return max(roots, key=lambda u: len(rm.subtree(u, m)))
+
     out: Result = {}
     cases: dict[str, Callable[[Moment, date], Any]] = {
         "cadre-quality": lambda m, d: reports.cadre_quality(rm, m),
+        "bm01-province": lambda m, d: reports.cadre_quality(rm, m, unit_id=roots[id(m)]),
         "evaluations": lambda m, d: reports.evaluations(rm, str(d.year - 1), m),
         "actions": lambda m, d: reports.actions(rm, date(d.year - 1, 1, 1), d, m),
         "training": lambda m, d: reports.training(rm, date(d.year - 1, 1, 1), d, m),
+        "cadre-quality-by-person": lambda m, d: reports.cadre_quality_by_person(rm, m),
     }
+    roots = {id(m): province(m) for m, _ in moments}  # found before any clock starts
     for name, ask in cases.items():
         samples = Samples()
-        for _ in range(n):
-            day = _random_day(rng, date(2008, 1, 1), today)
-            at = runtime.log.recorded_at(rng.randint(head[0] // 2, head[0]))
-            m = rm.moment(day, at)
+        chosen = moments if name != "cadre-quality-by-person" else \
+            moments[:baseline_runs or len(moments)]
+        for m, day in chosen:
             wall, cpu = time.perf_counter(), time.process_time()
             ask(m, day)
             samples.cpu.append(time.process_time() - cpu)

@@ -412,6 +412,51 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
     return finish(body, m)
 
 
+def cadre_quality_by_person(model: ReportSource, m: Moment, tier: str | None = None,
+                            unit_id: UUID | None = None) -> dict[str, Any]:
+    """The same report tallied cadre by cadre in Python (the method before issue 19): the
+    oracle of the SQL counts in the tests, and their baseline in the bench."""
+    scope = scope_for(model, m, tier, unit_id)
+    t = tables_of(model)
+    h, c, lv = t.holdings, t.cadres, t.levels
+    k, day = m.position, m.as_of
+    holds = and_(in_force(h, k), held_on(h, day), *scope.holding_filter(h))
+    titles = {r["code"]: r for r in model.titles()}
+    with model.engine.connect() as conn:
+        holdings = conn.execute(select(h.c.cadre_id, h.c.unit_id, h.c.title_code, h.c.since)
+                                .where(holds)).all()
+        in_scope = select(h.c.cadre_id).where(holds).distinct()
+        identities = {r["cadre_id"]: dict(r) for r in conn.execute(
+            select(c.c.cadre_id, c.c.gender, c.c.born_on, c.c.party_joined_on, c.c.sensitive)
+            .where(in_force(c, k), c.c.cadre_id.in_(in_scope))).mappings()}
+        levels: dict[UUID, list[tuple[str, str, int]]] = {}
+        for r in conn.execute(select(lv.c.cadre_id, lv.c.kind, lv.c.level, lv.c.rank).where(
+                in_force(lv, k), lv.c.obtained_on <= day, lv.c.cadre_id.in_(in_scope))):
+            levels.setdefault(r.cadre_id, []).append((r.kind, r.level, r.rank))
+    primary: dict[UUID, tuple[Any, ...]] = {}
+    for cadre_id, unit, code, since in holdings:
+        key = (-int(titles.get(code, {}).get("rank", 0)), since, str(unit), code)
+        if cadre_id not in primary or key < primary[cadre_id][0]:
+            primary[cadre_id] = (key, unit)
+    total, by_unit = Tally(), dict[UUID, Tally]()
+    for cadre_id, identity in identities.items():
+        person = quality_profile(identity, levels.get(cadre_id, ()), day)
+        total.add(person)
+        by_unit.setdefault(primary[cadre_id][1], Tally()).add(person)
+    columns = total.flat()
+    timeline = model.timeline()
+    units = []
+    for unit, tally in by_unit.items():
+        view = timeline.view(unit, m.as_of, m.position) or {}
+        row = tally.flat()
+        units.append({"unit_id": unit, "unit_code": view.get("code"),
+                      "unit_name": view.get("name"), **{k: row.get(k, 0) for k in columns}})
+    units.sort(key=lambda u: (str(u["unit_code"]), str(u["unit_id"])))
+    body = dict(report="cadre_quality", version=REPORT_VERSION, as_of=day,
+                scope=scope.describe(), **total.summary(), units=units, units_total=columns)
+    return finish(body, m)
+
+
 def _minority(ethnicity: Any) -> bool:
     folded = fold(str(ethnicity or ""))
     return bool(folded) and folded != MAJORITY_ETHNICITY
