@@ -549,7 +549,10 @@ def _quality_groups(t: ReadTables, m: Moment, scope: Scope, ranks: Mapping[str, 
         partition_by=(lv.c.cadre_id, lv.c.kind),
         order_by=(lv.c.rank.desc(), _binary(lv.c.level, dialect).desc())).label("n")
     ranked = (select(lv.c.cadre_id, lv.c.kind, lv.c.level, best_first)
-              .where(in_force(lv, k), lv.c.obtained_on <= day)
+              .where(in_force(lv, k), lv.c.obtained_on <= day,
+                     # a unit or tier: only the levels of the cadres in scope are ranked
+                     *([lv.c.cadre_id.in_(select(primary.c.cadre_id))] if scope.restricted
+                       else []))
               .subquery("ranked_levels"))
 
     def best(kind: str) -> Any:
