@@ -219,6 +219,9 @@ def raw_read_decode(settings: Settings) -> Result:
         import psycopg
 
         conn_pg = psycopg.connect(settings.database_url.replace("+psycopg", ""))
+        row = conn_pg.execute("SELECT pg_backend_pid()").fetchone()
+        pid = int(row[0]) if row else 0
+        before = backend_cpu(pid)
         clock = Clock().__enter__()
         n = 0
         with conn_pg.cursor(name="raw") as cur:
@@ -232,8 +235,9 @@ def raw_read_decode(settings: Settings) -> Result:
                 loads(row[4])
                 n += 1
         clock.__exit__()
+        server = backend_cpu(pid) - before
         conn_pg.close()
-        return {"events": n} | clock.rates(n)
+        return _with_server_cpu({"events": n} | clock.rates(n), n, server)
     conn = sqlite3.connect(str(settings.sqlite_path))
     clock = Clock().__enter__()
     rows_of = conn.execute(f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, "
@@ -256,10 +260,35 @@ def raw_read_decode(settings: Settings) -> Result:
 # --- verify -----------------------------------------------------------------------------------
 
 
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a local PostgreSQL backend so far (/proc), or NaN."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def _with_server_cpu(result: Result, events: int, server_s: float) -> Result:
+    """PostgreSQL: the backend's CPU beside the client's, and events per CPU second of both
+    (the figure an idle machine would show), when the server runs on this machine."""
+    if server_s != server_s:  # NaN: not a local server
+        return result
+    total = (result.get("cpu_seconds") or 0.0) + server_s
+    return result | {"server_cpu_seconds": server_s,
+                     "events_per_total_cpu_s": events / total if total else None}
+
+
 def verify(settings: Settings) -> Result:
-    with LogReader(settings) as log, Clock() as clock:
-        result = log.verify()
-    return {"events": result.checked, "ok": result.ok} | clock.rates(result.checked)
+    with LogReader(settings) as log:
+        pid = int(log._conn().execute("SELECT pg_backend_pid()").fetchone()[0]) \
+            if settings.is_postgres else None  # noqa: SLF001
+        before = backend_cpu(pid) if pid else 0.0
+        with Clock() as clock:
+            result = log.verify()
+        server = backend_cpu(pid) - before if pid else float("nan")
+    return _with_server_cpu({"events": result.checked, "ok": result.ok}
+                            | clock.rates(result.checked), result.checked, server)
 
 
 # --- as-of queries ----------------------------------------------------------------------------

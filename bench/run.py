@@ -200,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None,
                         help=f"comma-separated parts from {','.join(PARTS)}; their figures "
                              "replace those of earlier runs, the others are kept")
+    parser.add_argument("--keep-postgres", action="store_true",
+                        help="keep the PostgreSQL store for a later run (not dropped)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--doc", type=Path, default=DOC)
     parser.add_argument("--doc-only", action="store_true",
@@ -234,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             entry = measure_store(store, plan, backend=backend, smallest=size == "10k",
                                   out=args.out, only=only)
         finally:
-            if backend == "postgres":
+            if backend == "postgres" and not args.keep_postgres:
                 drop_database(PG_BENCH_URL)
                 (args.out / f"{PG_BENCH_URL.rsplit('/', 1)[1]}.json").unlink(missing_ok=True)
         entry["quick"] = args.quick
