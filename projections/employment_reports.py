@@ -20,7 +20,7 @@ from collections import Counter
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 
 from domain.errors import NotFound
 from domain.values import GRADE_CODES
@@ -48,6 +48,14 @@ def _in_force_employments(t: ReadTables, m: Moment, cadre_ids: Any = None) -> Se
               .subquery("ranked"))
     return select(ranked.c.cadre_id, ranked.c.unit_id, ranked.c.code, ranked.c.variant).where(
         ranked.c.rn == 1)
+
+
+def grade_in_force_rows(t: ReadTables, m: Moment, cadre_ids: Any = None) -> Select[Any]:
+    """(cadre_id, grade): each cadre's BM01 grade bucket from the employment in force on
+    `as_of`, as a query to join (`reports.cadre_quality` groups by it)."""
+    rows = _in_force_employments(t, m, cadre_ids).subquery("employed_rows")
+    bucket = case(GRADE_BUCKETS, value=rows.c.code, else_=rows.c.code)
+    return select(rows.c.cadre_id, bucket.label("grade"))
 
 
 def grades_in_force(model: ReportSource, m: Moment, cadre_ids: Any = None) -> dict[UUID, str]:
