@@ -33,9 +33,11 @@ from projections.tables import ReadTables
 GRADE_BUCKETS: dict[str, str] = {code: str(grade) for grade, code in GRADE_CODES.items()}
 
 
-def _in_force_employments(t: ReadTables, m: Moment, cadre_ids: Any = None) -> Select[Any]:
-    """One row per cadre on record (of `cadre_ids`, a subquery, when given): the employment
-    in force on `as_of`."""
+def _in_force_employments(t: ReadTables, m: Moment, cadre_ids: Any = None,
+                          everyone: bool = False) -> Select[Any]:
+    """One row per cadre on record (of `cadre_ids`, a subquery, when given; `everyone`: no
+    filter, for a caller that joins on the cadres it keeps): the employment in force on
+    `as_of`."""
     f, c = t.facts, t.cadres
     latest = func.row_number().over(partition_by=f.c.cadre_id,
                                     order_by=(f.c.effective_on.desc(),
@@ -44,16 +46,18 @@ def _in_force_employments(t: ReadTables, m: Moment, cadre_ids: Any = None) -> Se
         in_force(c, m.position))
     ranked = (select(f.c.cadre_id, f.c.unit_id, f.c.code, f.c.variant, latest)
               .where(f.c.kind == "employment", in_force(f, m.position),
-                     f.c.effective_on <= m.as_of, f.c.cadre_id.in_(who))
+                     f.c.effective_on <= m.as_of,
+                     *([] if everyone else [f.c.cadre_id.in_(who)]))
               .subquery("ranked"))
     return select(ranked.c.cadre_id, ranked.c.unit_id, ranked.c.code, ranked.c.variant).where(
         ranked.c.rn == 1)
 
 
-def grade_in_force_rows(t: ReadTables, m: Moment, cadre_ids: Any = None) -> Select[Any]:
+def grade_in_force_rows(t: ReadTables, m: Moment, cadre_ids: Any = None,
+                        everyone: bool = False) -> Select[Any]:
     """(cadre_id, grade): each cadre's BM01 grade bucket from the employment in force on
     `as_of`, as a query to join (`reports.cadre_quality` groups by it)."""
-    rows = _in_force_employments(t, m, cadre_ids).subquery("employed_rows")
+    rows = _in_force_employments(t, m, cadre_ids, everyone).subquery("employed_rows")
     bucket = case(GRADE_BUCKETS, value=rows.c.code, else_=rows.c.code)
     return select(rows.c.cadre_id, bucket.label("grade"))
 

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.calendar import EARLIEST_YEAR, LATEST_YEAR, QUARTERLY_FROM, period_first_and_last
@@ -50,6 +50,7 @@ from projections.read_model import Moment, UnitTimeline, tier_on
 from projections.runner import active_generation
 from projections.tables import ReadTables, read_tables
 
+EMPLOYMENT_RANK = 1000  # the employment record's grade outranks a qualification's
 REPORT_VERSION = 1  # part of every body: a change of method changes digests visibly
 NOT_RECORDED = "chua_co"  # breakdown bucket of cadres without a level of that kind
 UNDER_35 = 35
@@ -555,14 +556,22 @@ def _quality_groups(t: ReadTables, m: Moment, scope: Scope, ranks: Mapping[str, 
     posts = select(h.c.cadre_id, h.c.unit_id, seniority).where(holds).subquery("posts")
     primary = select(posts.c.cadre_id, posts.c.unit_id).where(posts.c.n == 1).subquery(
         "primary_posts")
+    # Ngạch from the employment record in force on as_of (issue 16) joins the levels as the
+    # best grade (rank above any qualification's); a cadre without one keeps the grade recorded
+    # as a qualification.
+    from projections.employment_reports import grade_in_force_rows  # (it imports this module)
+    in_scope = [lv.c.cadre_id.in_(select(primary.c.cadre_id))] if scope.restricted else []
+    employed = grade_in_force_rows(t, m, everyone=True).subquery("employed")
+    source = union_all(
+        select(lv.c.cadre_id, lv.c.kind, lv.c.level, lv.c.rank)
+        .where(in_force(lv, k), lv.c.obtained_on <= day, *in_scope),
+        select(employed.c.cadre_id, literal("grade").label("kind"),
+               employed.c.grade.label("level"), literal(EMPLOYMENT_RANK).label("rank")),
+    ).subquery("all_levels")
     best_first = func.row_number().over(
-        partition_by=(lv.c.cadre_id, lv.c.kind),
-        order_by=(lv.c.rank.desc(), _binary(lv.c.level, dialect).desc())).label("n")
-    ranked = (select(lv.c.cadre_id, lv.c.kind, lv.c.level, best_first)
-              .where(in_force(lv, k), lv.c.obtained_on <= day,
-                     # a unit or tier: only the levels of the cadres in scope are ranked
-                     *([lv.c.cadre_id.in_(select(primary.c.cadre_id))] if scope.restricted
-                       else []))
+        partition_by=(source.c.cadre_id, source.c.kind),
+        order_by=(source.c.rank.desc(), _binary(source.c.level, dialect).desc())).label("n")
+    ranked = (select(source.c.cadre_id, source.c.kind, source.c.level, best_first)
               .subquery("ranked_levels"))
 
     def best(kind: str) -> Any:
@@ -582,13 +591,7 @@ def _quality_groups(t: ReadTables, m: Moment, scope: Scope, ranks: Mapping[str, 
     def yes(condition: Any) -> Any:
         return func.sum(case((condition, one), else_=0))
 
-    # Ngạch from the employment record in force on as_of, where one is recorded (issue 16);
-    # else the grade recorded as a qualification.
-    from projections.employment_reports import grade_in_force_rows  # (it imports this module)
-    employed = grade_in_force_rows(t, m, select(primary.c.cadre_id)).subquery("employed")
-    grade = func.coalesce(employed.c.grade, levels.c.grade).label("grade")
-    keys = (primary.c.unit_id, grade,
-            *(levels.c[kind] for kind in BREAKDOWN_LEVELS if kind != "grade"), band,
+    keys = (primary.c.unit_id, *(levels.c[kind] for kind in BREAKDOWN_LEVELS), band,
             ethnicity, religion)
     return (select(*keys, func.count(),
                    yes(c.c.gender == "nu"),
@@ -598,8 +601,7 @@ def _quality_groups(t: ReadTables, m: Moment, scope: Scope, ranks: Mapping[str, 
                    func.sum(func.coalesce(levels.c.lang, 0)))
             .select_from(primary.join(c, and_(c.c.cadre_id == primary.c.cadre_id,
                                               in_force(c, k)))
-                         .outerjoin(levels, levels.c.cadre_id == primary.c.cadre_id)
-                         .outerjoin(employed, employed.c.cadre_id == primary.c.cadre_id))
+                         .outerjoin(levels, levels.c.cadre_id == primary.c.cadre_id))
             .group_by(*keys))
 
 
