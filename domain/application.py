@@ -92,6 +92,20 @@ def flag_backdated(receipt: Receipt, effective_on: date, decision: Decision | No
 
 
 @dataclass(frozen=True)
+class Replacing:
+    """The entry a correction replaces: its type, payload and version, and the window."""
+
+    type: str
+    old: dict[str, Any]
+    version: int
+    window: DateWindow
+
+    @property
+    def common(self) -> dict[str, Any]:
+        return dict(window=self.window, ignore_version=self.version)
+
+
+@dataclass(frozen=True)
 class LocatedEvent:
     originator_id: UUID
     originator_version: int
@@ -635,77 +649,109 @@ class HosoApplication(Application[UUID]):
     def _replacement_payload(self, cadre: Cadre, type_: str, old: dict[str, Any],
                              version: int, given: dict[str, Any],
                              window: DateWindow) -> dict[str, Any]:
-        common: dict[str, Any] = dict(window=window, ignore_version=version)
-        date_name = FACT_TYPES[type_].command_date
-        if date_name != "effective_on":
-            given["effective_on"] = given.pop(date_name, given.get("effective_on"))
-        if type_ == "Registered":
-            for key in ("full_name", "hometown", "ethnicity", "religion"):
-                if isinstance(given.get(key), str):
-                    given[key] = nfc(given[key])
-            sensitive = _sensitive(**{k: given.pop(k, None) for k in
-                                      ("ethnicity", "religion", "hometown", "national_id")})
-            return cadre.check_identity(**given, sensitive=sensitive, **common)
-        if type_ == "Appointed":
-            unit = self.unit(given["unit_id"])
-            title = self.title(given["title_code"])
-            unit.require_exists(given["effective_on"], "effective_on")
-            self._require_title_fits(title, unit, given["effective_on"],
-                                     bool(given.get("special_case")))
-            given["title_code"] = title.code
-            return cadre.check_appointment(**given, holding_id=old["holding_id"], **common)
-        if type_ == "HoldingEnded":
-            if given.get("unit_id") != old["unit_id"] or given.get("title_code") != old[
-                    "title_code"]:
-                raise InvalidCommand("Đính chính việc thôi giữ chức không được đổi đơn vị hoặc "
-                                     "chức danh (an ending's correction keeps its post)",
-                                     code="invalid_replacement", field="replacement.unit_id")
-            payload = cadre.check_ending(**given, **common)
-            payload["holding_id"] = old["holding_id"]
-            return payload
-        if type_ == "Nominated":
-            self.unit(given["unit_id"])
-            self.title(given["title_code"])
-            return cadre.check_nomination(**given, **common)
-        if type_ == "Evaluated":
-            check_yearly_rating(str(given.get("period")), code_of(Rating, given.get("rating"),
-                                                                  "replacement.rating"),
-                                [e.payload for e in cadre.facts("Evaluated")
-                                 if e.version != version])
-            return cadre.check_evaluation(**given, **common)
-        if type_ == "TrainingRecorded":
-            return cadre.check_training(**given, **common)
-        if type_ == "QualificationObtained":
-            return cadre.check_qualification(**given, **common)
-        if type_ in ("Planned", "PlanningRemoved"):
-            self.unit(given["unit_id"])
-            self.title(given["title_code"])
-            given.pop("removed", None)
-            if type_ == "Planned":
-                return cadre.check_planning(**given, planning_id=old["planning_id"], **common,
-                                            max_posts=self.planning_limit(given["effective_on"]))
-            payload = dict(planning_id=old["planning_id"], unit_id=given["unit_id"],
-                           title_code=given["title_code"], term=given["term"],
-                           effective_on=given["effective_on"], decision=given["decision"])
-            return payload
-        if type_ == "Disciplined":
-            return cadre.check_discipline(**given, **common)
-        if type_ == "Commended":
-            return cadre.check_commendation(**given, **common)
-        if type_ == "Employed":
-            return cadre.check_employment(**self._employment_given(given, "replacement."),
-                                          **common)
-        if type_ == "Suspended":
-            given["reason"] = nfc(given.get("reason") or "")
-            return cadre.check_suspension(**given, **common)
-        if type_ == "Vetted":
-            return cadre.check_vetting(**given, **common)
-        if type_ == "RelativeAdded":
-            if given.get("relative_cadre_id") is not None:
-                self.cadre(given["relative_cadre_id"], "replacement.relative_cadre_id")
-            return cadre.check_relative(**given, relative_id=old["relative_id"], **common)
-        raise InvalidCommand(f"Không thể đính chính loại mục {type_} (cannot correct {type_})",
-                             code="not_correctable", field="target_position")
+        """The replacement checked as the command that records a `type_` entry checks its
+        payload: one method per command (`Fact.command` in domain/record.py), below."""
+        fact = FACT_TYPES.get(type_)
+        check = getattr(self, f"_replacing_{fact.command}", None) if fact else None
+        if fact is None or check is None:
+            raise InvalidCommand(f"Không thể đính chính loại mục {type_} (cannot correct "
+                                 f"{type_})", code="not_correctable", field="target_position")
+        if fact.command_date != "effective_on":
+            given["effective_on"] = given.pop(fact.command_date, given.get("effective_on"))
+        payload: dict[str, Any] = check(cadre, Replacing(type_, old, version, window), given)
+        return payload
+
+    def _replacing_register_cadre(self, cadre: Cadre, r: Replacing,
+                                  given: dict[str, Any]) -> dict[str, Any]:
+        for key in ("full_name", "hometown", "ethnicity", "religion"):
+            if isinstance(given.get(key), str):
+                given[key] = nfc(given[key])
+        sensitive = _sensitive(**{k: given.pop(k, None) for k in
+                                  ("ethnicity", "religion", "hometown", "national_id")})
+        return cadre.check_identity(**given, sensitive=sensitive, **r.common)
+
+    def _replacing_appoint(self, cadre: Cadre, r: Replacing,
+                           given: dict[str, Any]) -> dict[str, Any]:
+        unit = self.unit(given["unit_id"])
+        title = self.title(given["title_code"])
+        unit.require_exists(given["effective_on"], "effective_on")
+        self._require_title_fits(title, unit, given["effective_on"],
+                                 bool(given.get("special_case")))
+        given["title_code"] = title.code
+        return cadre.check_appointment(**given, holding_id=r.old["holding_id"], **r.common)
+
+    def _replacing_end_holding(self, cadre: Cadre, r: Replacing,
+                               given: dict[str, Any]) -> dict[str, Any]:
+        if given.get("unit_id") != r.old["unit_id"] or given.get("title_code") != r.old[
+                "title_code"]:
+            raise InvalidCommand("Đính chính việc thôi giữ chức không được đổi đơn vị hoặc "
+                                 "chức danh (an ending's correction keeps its post)",
+                                 code="invalid_replacement", field="replacement.unit_id")
+        payload = cadre.check_ending(**given, **r.common)
+        payload["holding_id"] = r.old["holding_id"]
+        return payload
+
+    def _replacing_nominate(self, cadre: Cadre, r: Replacing,
+                            given: dict[str, Any]) -> dict[str, Any]:
+        self.unit(given["unit_id"])
+        self.title(given["title_code"])
+        return cadre.check_nomination(**given, **r.common)
+
+    def _replacing_evaluate(self, cadre: Cadre, r: Replacing,
+                            given: dict[str, Any]) -> dict[str, Any]:
+        check_yearly_rating(str(given.get("period")), code_of(Rating, given.get("rating"),
+                                                              "replacement.rating"),
+                            [e.payload for e in cadre.facts("Evaluated")
+                             if e.version != r.version])
+        return cadre.check_evaluation(**given, **r.common)
+
+    def _replacing_record_training(self, cadre: Cadre, r: Replacing,
+                                   given: dict[str, Any]) -> dict[str, Any]:
+        return cadre.check_training(**given, **r.common)
+
+    def _replacing_add_qualification(self, cadre: Cadre, r: Replacing,
+                                     given: dict[str, Any]) -> dict[str, Any]:
+        return cadre.check_qualification(**given, **r.common)
+
+    def _replacing_plan(self, cadre: Cadre, r: Replacing,
+                        given: dict[str, Any]) -> dict[str, Any]:
+        self.unit(given["unit_id"])
+        self.title(given["title_code"])
+        given.pop("removed", None)
+        if r.type == "Planned":
+            return cadre.check_planning(**given, planning_id=r.old["planning_id"], **r.common,
+                                        max_posts=self.planning_limit(given["effective_on"]))
+        return dict(planning_id=r.old["planning_id"], unit_id=given["unit_id"],
+                    title_code=given["title_code"], term=given["term"],
+                    effective_on=given["effective_on"], decision=given["decision"])
+
+    def _replacing_discipline(self, cadre: Cadre, r: Replacing,
+                              given: dict[str, Any]) -> dict[str, Any]:
+        return cadre.check_discipline(**given, **r.common)
+
+    def _replacing_commend(self, cadre: Cadre, r: Replacing,
+                           given: dict[str, Any]) -> dict[str, Any]:
+        return cadre.check_commendation(**given, **r.common)
+
+    def _replacing_employ(self, cadre: Cadre, r: Replacing,
+                          given: dict[str, Any]) -> dict[str, Any]:
+        return cadre.check_employment(**self._employment_given(given, "replacement."),
+                                      **r.common)
+
+    def _replacing_suspend(self, cadre: Cadre, r: Replacing,
+                           given: dict[str, Any]) -> dict[str, Any]:
+        given["reason"] = nfc(given.get("reason") or "")
+        return cadre.check_suspension(**given, **r.common)
+
+    def _replacing_vet(self, cadre: Cadre, r: Replacing,
+                       given: dict[str, Any]) -> dict[str, Any]:
+        return cadre.check_vetting(**given, **r.common)
+
+    def _replacing_add_relative(self, cadre: Cadre, r: Replacing,
+                                given: dict[str, Any]) -> dict[str, Any]:
+        if given.get("relative_cadre_id") is not None:
+            self.cadre(given["relative_cadre_id"], "replacement.relative_cadre_id")
+        return cadre.check_relative(**given, relative_id=r.old["relative_id"], **r.common)
 
     def _resync_head_seats(self, cadre: Cadre, before: dict[UUID, Holding],
                            old: dict[str, Any], new: dict[str, Any] | None,
