@@ -162,6 +162,12 @@ class HosoApplication(Application[UUID]):
     def window(self) -> DateWindow:
         return DateWindow(today=self.clock.today(), horizon_days=self.horizon_days)
 
+    def commit(self, primary: Aggregate, *others: Aggregate) -> Receipt:
+        """Save what a domain service (e.g. `domain/casework.py`) changed, atomically, and
+        answer the receipt of `primary`; another command's change first is a `Conflict`
+        (`version_conflict`). The application's own commands save the same way."""
+        return self._commit(primary, *others)
+
     def _commit(self, primary: Aggregate, *others: Aggregate) -> Receipt:
         try:
             recordings = self.save(primary, *others)

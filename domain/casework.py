@@ -62,7 +62,7 @@ class Casework:
             if subject.kind == SubjectKind.CADRE and subject.cadre_id is not None:
                 self.app.cadre(subject.cadre_id, f"subjects[{i}].cadre_id")
         plan = InspectionPlan.adopt(command, today=self._today())
-        return self.app._commit(plan)
+        return self.app.commit(plan)
 
     # --- cases ---------------------------------------------------------------------------
 
@@ -73,7 +73,7 @@ class Casework:
             self.app.unit(command.unit_id)
         if command.cadre_id is not None:
             self.app.cadre(command.cadre_id)
-        return self.app._commit(InspectionCase.open(command, today=self._today()))
+        return self.app.commit(InspectionCase.open(command, today=self._today()))
 
     def add_evidence(self, case_id: UUID, command: AddEvidence) -> Receipt:
         case = self.case(case_id)
@@ -82,12 +82,12 @@ class Casework:
                 raise NotFound(f"Vị trí {position} không có trong sổ ghi (no such log position)",
                                code="position_not_found", field=f"log_positions[{i}]")
         case.add_evidence(command, today=self._today())
-        return self.app._commit(case)
+        return self.app.commit(case)
 
     def conclude(self, case_id: UUID, command: Conclude) -> Receipt:
         case = self.case(case_id)
         case.conclude(command, today=self._today())
-        return self.app._commit(case)
+        return self.app.commit(case)
 
     def assign_remedy(self, case_id: UUID, command: AssignRemedy) -> tuple[Receipt, UUID]:
         case = self.case(case_id)
@@ -96,14 +96,14 @@ class Casework:
         if command.owner_cadre_id is not None:
             self.app.cadre(command.owner_cadre_id, "owner_cadre_id")
         remedy_id = case.assign_remedy(command, today=self._today())
-        return self.app._commit(case), remedy_id
+        return self.app.commit(case), remedy_id
 
     def close_remedy(self, case_id: UUID, command: CloseRemedy) -> Receipt:
         case = self.case(case_id)
         case.close_remedy(command, today=self._today())
-        return self.app._commit(case)
+        return self.app.commit(case)
 
     def close_case(self, case_id: UUID, command: CloseCase) -> Receipt:
         case = self.case(case_id)
         case.close(command, today=self._today())
-        return self.app._commit(case)
+        return self.app.commit(case)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, ValidationError
+from pydantic import AfterValidator
 
+from api import services
 from api.deps import get_access, get_moment, get_runtime
 from api.errors import problem_responses
 from api.routes.checkpoints import get_certifier
 from api.schemas import (
-    REPLACEMENT_MODELS,
     AppointmentIn,
     CadreIn,
     CadresOut,
@@ -43,21 +42,17 @@ from api.security import (
     LEADER,
     PERSONNEL,
     Principal,
-    check_correct_entry,
     check_read_cadre,
     check_read_unit,
-    check_write_cadre,
-    check_write_unit,
     get_principal,
     record_read,
     record_reads,
     require_role,
 )
 from domain.application import Receipt as DomainReceipt
-from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.errors import NotFound
 from infra.access import AccessStore
 from infra.certificates import Certifier
-from infra.erasure import erase_personal_data
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -69,10 +64,8 @@ WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
 READ_PROBLEMS = problem_responses(401, 403, 404, 422)
 
 
-def _answer(runtime: Runtime, receipt: DomainReceipt) -> Receipt:
-    # The write is committed: answer now. Nothing after the commit may turn it into an error
-    # (the projector applies it; the next read waits for it: read your own write).
-    runtime.written(receipt.position)
+def receipt_out(receipt: DomainReceipt) -> Receipt:
+    """The service's receipt as the API answers it (the service marked the write)."""
     return Receipt(id=receipt.id, position=receipt.position,
                    entry_position=receipt.entry_position or receipt.position,
                    warnings=list(receipt.warnings))
@@ -90,24 +83,7 @@ def _cadre_not_found(cadre_id: UUID) -> NotFound:
              summary="Đăng ký cán bộ (register a cadre)", operation_id="register_cadre")
 def register_cadre(body: CadreIn, p: Principal = Depends(get_principal),
                    runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    require_role(p, ADMIN, PERSONNEL)
-    runtime.read_side_current()
-    same, namesakes = runtime.read_model.people_like(
-        national_id=body.national_id, full_name=body.full_name, born_on=body.born_on)
-    if same:
-        raise Conflict("Số định danh đã có trong hồ sơ một cán bộ khác; không đăng ký lần hai "
-                       "(a cadre with this national ID is already on record: duplicate_person)",
-                       code="duplicate_person", field="national_id")
-    answer = _answer(runtime, runtime.app.register_cadre(**body.command(), recorded_by=p.name))
-    if namesakes:
-        # A warning, not a refusal: namesakes born the same day exist. Scoped officers learn
-        # that one exists, not who (the ids are for roles that may read every record).
-        shown = [str(c) for c in namesakes] if p.role == ADMIN else []
-        answer.warnings = [{"code": "probable_duplicate", "field": "full_name",
-                            "message": "Đã có cán bộ cùng họ tên và ngày sinh (a cadre with "
-                                       "the same name and birth date is on record)",
-                            "cadre_ids": shown}]
-    return answer
+    return receipt_out(services.register_cadre(runtime, p, body))
 
 
 @router.post("/cadres/{cadre_id}/appointments", status_code=201, response_model=Receipt,
@@ -116,9 +92,7 @@ def register_cadre(body: CadreIn, p: Principal = Depends(get_principal),
              operation_id="appoint_cadre")
 def appoint(cadre_id: UUID, body: AppointmentIn, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.appoint(cadre_id, **body.command(), recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/endings", status_code=201, response_model=Receipt,
@@ -127,10 +101,7 @@ def appoint(cadre_id: UUID, body: AppointmentIn, p: Principal = Depends(get_prin
              operation_id="end_holding")
 def end_holding(cadre_id: UUID, body: EndingIn, p: Principal = Depends(get_principal),
                 runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.end_holding(cadre_id, **body.command(),
-                                                    recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/nominations", status_code=201, response_model=Receipt,
@@ -138,9 +109,7 @@ def end_holding(cadre_id: UUID, body: EndingIn, p: Principal = Depends(get_princ
              operation_id="nominate_cadre")
 def nominate(cadre_id: UUID, body: NominationIn, p: Principal = Depends(get_principal),
              runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.nominate(cadre_id, **body.command(), recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/evaluations", status_code=201, response_model=Receipt,
@@ -148,8 +117,7 @@ def nominate(cadre_id: UUID, body: NominationIn, p: Principal = Depends(get_prin
              operation_id="evaluate_cadre")
 def evaluate(cadre_id: UUID, body: EvaluationIn, p: Principal = Depends(get_principal),
              runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.evaluate(cadre_id, **body.command(), recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/trainings", status_code=201, response_model=Receipt,
@@ -157,9 +125,7 @@ def evaluate(cadre_id: UUID, body: EvaluationIn, p: Principal = Depends(get_prin
              operation_id="record_training")
 def record_training(cadre_id: UUID, body: TrainingIn, p: Principal = Depends(get_principal),
                     runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.record_training(cadre_id, **body.command(),
-                                                        recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/qualifications", status_code=201, response_model=Receipt,
@@ -168,9 +134,7 @@ def record_training(cadre_id: UUID, body: TrainingIn, p: Principal = Depends(get
 def add_qualification(cadre_id: UUID, body: QualificationIn,
                       p: Principal = Depends(get_principal),
                       runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.add_qualification(cadre_id, **body.command(),
-                                                          recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/planning", status_code=201, response_model=Receipt,
@@ -179,9 +143,7 @@ def add_qualification(cadre_id: UUID, body: QualificationIn,
              operation_id="plan_cadre")
 def plan(cadre_id: UUID, body: PlanningIn, p: Principal = Depends(get_principal),
          runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.plan(cadre_id, **body.command(), recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/disciplines", status_code=201, response_model=Receipt,
@@ -189,9 +151,7 @@ def plan(cadre_id: UUID, body: PlanningIn, p: Principal = Depends(get_principal)
              operation_id="discipline_cadre")
 def discipline(cadre_id: UUID, body: DisciplineIn, p: Principal = Depends(get_principal),
                runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.discipline(cadre_id, **body.command(),
-                                                   recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/vettings", status_code=201, response_model=Receipt,
@@ -200,8 +160,7 @@ def discipline(cadre_id: UUID, body: DisciplineIn, p: Principal = Depends(get_pr
              operation_id="vet_cadre")
 def vet(cadre_id: UUID, body: VettingIn, p: Principal = Depends(get_principal),
         runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.vet(cadre_id, **body.command(), recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/commendations", status_code=201, response_model=Receipt,
@@ -209,8 +168,7 @@ def vet(cadre_id: UUID, body: VettingIn, p: Principal = Depends(get_principal),
              operation_id="commend_cadre")
 def commend(cadre_id: UUID, body: CommendationIn, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.commend(cadre_id, **body.command(), recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/employments", status_code=201, response_model=Receipt,
@@ -219,9 +177,7 @@ def commend(cadre_id: UUID, body: CommendationIn, p: Principal = Depends(get_pri
              operation_id="employ_cadre")
 def employ(cadre_id: UUID, body: EmploymentIn, p: Principal = Depends(get_principal),
            runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.employ(cadre_id, **body.command(), recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/suspensions", status_code=201, response_model=Receipt,
@@ -229,8 +185,7 @@ def employ(cadre_id: UUID, body: EmploymentIn, p: Principal = Depends(get_princi
              operation_id="suspend_cadre")
 def suspend(cadre_id: UUID, body: SuspensionIn, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.suspend(cadre_id, **body.command(), recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/relatives", status_code=201, response_model=Receipt,
@@ -238,9 +193,7 @@ def suspend(cadre_id: UUID, body: SuspensionIn, p: Principal = Depends(get_princ
              operation_id="add_relative")
 def add_relative(cadre_id: UUID, body: RelativeIn, p: Principal = Depends(get_principal),
                  runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.add_relative(cadre_id, **body.command(),
-                                                     recorded_by=p.name))
+    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/corrections", status_code=201, response_model=Receipt,
@@ -249,34 +202,7 @@ def add_relative(cadre_id: UUID, body: RelativeIn, p: Principal = Depends(get_pr
              operation_id="correct_entry")
 def correct(cadre_id: UUID, body: CorrectionIn, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_correct_entry(p, runtime, cadre_id, body.target_position)
-    replacement: dict[str, Any] | None = None
-    if body.replacement is not None:
-        parsed = parse_replacement(runtime, cadre_id, body.target_position, body.replacement)
-        unit_id = getattr(parsed, "unit_id", None)
-        if isinstance(unit_id, UUID):
-            check_write_unit(p, runtime, unit_id)
-        replacement = parsed.command()
-    return _answer(runtime, runtime.app.correct(
-        cadre_id, target_position=body.target_position, reason=body.reason,
-        replacement=replacement, recorded_by=p.name))
-
-
-def parse_replacement(runtime: Runtime, cadre_id: UUID, position: int, raw: dict[str, Any],
-                      where: tuple[str, ...] = ("body", "replacement")) -> Any:
-    """`raw` validated as the payload of the command that recorded the entry at `position`
-    (also a self-service request's proposal); errors located under `where`."""
-    type_ = runtime.app.entry_type_at(cadre_id, position)
-    model = REPLACEMENT_MODELS.get(type_)
-    if model is None:
-        raise InvalidCommand(f"Mục {position} không thể đính chính (entry of type "
-                             f"{type_} cannot be corrected)", code="not_correctable",
-                             field="target_position")
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        raise RequestValidationError([
-            {**e, "loc": (*where, *e["loc"])} for e in error.errors()]) from None
+    return receipt_out(services.correct_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/erasure", status_code=201, response_model=Receipt,
@@ -285,11 +211,7 @@ def parse_replacement(runtime: Runtime, cadre_id: UUID, position: int, raw: dict
              operation_id="erase_personal_data")
 def erase(cadre_id: UUID, body: ErasureIn, p: Principal = Depends(get_principal),
           runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    require_role(p, ADMIN)
-    # Recorded first, then shredded, scrubbed and compacted (infra/erasure.py); a retry after
-    # a crash in between completes the shred and still answers `already_erased`.
-    return _answer(runtime, erase_personal_data(runtime, cadre_id, reason=body.reason,
-                                                recorded_by=p.name))
+    return receipt_out(services.erase_personal_data(runtime, p, cadre_id, reason=body.reason))
 
 
 # --- reads -----------------------------------------------------------------------------------

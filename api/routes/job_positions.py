@@ -15,6 +15,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
+from api import services
 from api.deps import get_moment, get_runtime
 from api.errors import problem_responses
 from api.schemas import (
@@ -49,9 +50,7 @@ router = APIRouter(tags=["job-positions"])
              operation_id="register_job_position")
 def register_job_position(body: JobPositionIn, p: Principal = Depends(get_principal),
                           runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_unit(p, runtime, body.unit_id)
-    receipt = runtime.app.register_job_position(body.to_domain(recorded_by=p.name))
-    runtime.written(receipt.position)
+    receipt = services.register_job_position(runtime, p, body)
     return Receipt(id=receipt.id, position=receipt.position)
 
 

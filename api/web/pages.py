@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from api import documents
+from api import documents, services
 from api.documents_cv import DOCX_MEDIA_TYPE
 from api.errors import TooManyFailures, status_of
 from api.report_letter import lettered
@@ -930,7 +930,7 @@ async def review(request: Request) -> Response:
     try:
         require_role(v.principal, *OVERSIGHT)
         require_csrf(v, data)
-        key, rule = str(data.get("finding") or ""), str(data.get("rule") or "")
+        key = str(data.get("finding") or "")
         conclusion, reason = str(data.get("conclusion") or ""), str(data.get("reason") or "")
         if conclusion not in {str(c) for c in ReviewConclusion}:
             raise InvalidCommand("Hãy chọn kết luận (choose a conclusion)", code="invalid_code",
@@ -938,14 +938,9 @@ async def review(request: Request) -> Response:
         if not reason.strip():
             raise InvalidCommand("Hãy ghi lý do (give a reason)", code="invalid_command",
                                  field="reason")
-        m = runtime.read_model.moment()
-        if key not in {f["id"] for f in findings.findings(runtime, m)}:
-            raise NotFound("Không còn phát hiện này (no such finding today)",
-                           code="finding_not_found")
-        receipt = runtime.app.review_finding(finding_key=key, rule_id=rule,
-                                 conclusion=conclusion, reason=reason.strip(),
-                                 recorded_by=v.principal.name)
-        runtime.written(receipt.position)
+        # Today's finding, as the list showed it: the same service as the API's review.
+        receipt = services.review_finding(runtime, v.principal, key, conclusion=conclusion,
+                                          reason=reason.strip())
     except DomainError as error:
         return refusal_page(request, v, error)
     return RedirectResponse(f"/phat-hien?xem_xet={receipt.position}", status_code=303)
