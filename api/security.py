@@ -155,15 +155,27 @@ def check_read_unit(p: Principal, runtime: Runtime, unit_id: UUID, m: Moment) ->
                   "unit rosters)")
 
 
+# Writes are scoped from the aggregates (the unit tree and the posts held today), never from
+# the projection: a write neither waits on the read side nor queries it (issue 14).
+
+
+def _may_write_in(p: Principal, runtime: Runtime, unit_ids: set[UUID]) -> bool:
+    if p.unit_id is None:
+        return False
+    today = runtime.app.window().today
+    return any(runtime.app.unit_within(u, p.unit_id, today) for u in unit_ids)
+
+
 def check_write_cadre(p: Principal, runtime: Runtime, cadre_id: UUID) -> None:
+    """Personnel write for cadres holding a post in their subtree today, and for the unplaced
+    cadres they registered."""
     if p.role == ADMIN:
         return
     require_role(p, ADMIN, PERSONNEL)
-    runtime.read_side_current()
-    today = _now(runtime)
-    if _holds_post_in_subtree(p, runtime, cadre_id, today):
+    held, registrar = runtime.app.posts_held(cadre_id, runtime.app.window().today)
+    if _may_write_in(p, runtime, held):
         return
-    if _registered_unplaced(p, runtime, cadre_id, today):
+    if not held and registrar is not None and _registrar(registrar) == p.name:
         return
     raise _refuse("Cán bộ không thuộc phạm vi đơn vị được giao (cadre outside your unit "
                   "subtree)")
@@ -173,8 +185,7 @@ def check_write_unit(p: Principal, runtime: Runtime, unit_id: UUID) -> None:
     if p.role == ADMIN:
         return
     require_role(p, ADMIN, PERSONNEL)
-    runtime.read_side_current()
-    if _in_subtree(p, runtime, unit_id, _now(runtime)):
+    if _may_write_in(p, runtime, {unit_id}):
         return
     raise _refuse("Đơn vị nằm ngoài phạm vi được giao (unit outside your unit subtree)")
 

@@ -215,6 +215,36 @@ class HosoApplication(Application[UUID]):
                            code="cadre_not_found", field=field)
         return cadre
 
+    # --- scope: the unit tree and the posts held, from the aggregates ---------------------
+
+    def unit_within(self, unit_id: UUID, root_id: UUID, day: date) -> bool:
+        """Whether `unit_id` lies in `root_id`'s subtree on `day`: it is the root, or it exists
+        that day and its parent that day lies in the subtree. Read from the units' aggregates,
+        so a write's scope never waits on the read side."""
+        seen: set[UUID] = set()
+        current: UUID | None = unit_id
+        while current is not None and current not in seen:
+            if current == root_id:
+                return True
+            seen.add(current)
+            try:
+                unit = self.unit(current)
+            except NotFound:
+                return False
+            if not unit.exists_on(day):
+                return False
+            current = unit.parent_on(day)
+        return False
+
+    def posts_held(self, cadre_id: UUID, day: date) -> tuple[set[UUID], str | None]:
+        """The units where the cadre holds a post on `day`, and who registered the cadre
+        (empty and None for an unknown cadre)."""
+        try:
+            cadre = self.cadre(cadre_id)
+        except NotFound:
+            return set(), None
+        return {h.unit_id for h in cadre.holdings_on(day)}, cadre.registered_by
+
     def locate(self, position: int) -> LocatedEvent | None:
         """Which aggregate and version the event at a log position belongs to."""
         if position < 1:

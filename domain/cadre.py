@@ -295,6 +295,7 @@ class Cadre(Aggregate):
     ) -> None:
         self.record = Record()
         self.erased = False
+        self.registered_by = recorded_by
         self.record.record(1, Registration(
             full_name=full_name, gender=gender, born_on=born_on,
             party_joined_on=party_joined_on, education=education,

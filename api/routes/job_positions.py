@@ -76,6 +76,13 @@ def revise_job_position(position_id: UUID, body: JobPositionVersionIn,
 def list_job_positions(unit_id: UUID | None = Query(None, description="only this unit's"),
                        p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
                        runtime: Runtime = Depends(get_runtime)) -> JobPositionsOut:
+    return catalogue(runtime, p, m, unit_id)
+
+
+def catalogue(runtime: Runtime, p: Principal, m: Moment,
+              unit_id: UUID | None = None) -> JobPositionsOut:
+    """The job positions (of one unit), with what is in force on `m`'s date: what
+    GET /job-positions answers and the web's catalogue shows."""
     require_role(p, *ALL_ROLES)
     found = [a for a in runtime.app.aggregates(registered_ids(runtime.read_model, m))
              if isinstance(a, JobPosition) and (unit_id is None or a.unit_id == unit_id)]
