@@ -30,7 +30,7 @@ from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
 from domain.job_position import JobPosition, RegisterJobPosition, ReviseJobPosition
 from domain.oversight import FindingReview, review_id_for
-from domain.record import FACT_TYPES
+from domain.record import FACT_TYPES, Fact, PlanningRemoval
 from domain.report_submission import ReportSubmission, SubmitReport, submission_id_for
 from domain.rules.pack import RULE_IDS, RulePack, default_pack
 from domain.term_notice import NotifyTermEnd, TermNotice, notice_id_for
@@ -655,13 +655,13 @@ class HosoApplication(Application[UUID]):
                                                 reason=reason, recorded_by=recorded_by,
                                                 replacement=replacement)
         receipt = self._commit(cadre, *units)
-        if payload and isinstance(payload.get("decision"), Decision):
-            return flag_backdated(receipt, payload["effective_on"], payload["decision"])
+        if payload is not None and isinstance(payload.decision, Decision):
+            return flag_backdated(receipt, payload.effective_on, payload.decision)
         return receipt
 
     def _corrected(self, cadre_id: UUID, *, target_position: int, reason: str,
                    recorded_by: str, replacement: dict[str, Any] | None
-                   ) -> tuple[Cadre, list[Unit], dict[str, Any] | None]:
+                   ) -> tuple[Cadre, list[Unit], Fact | None]:
         """The correction applied to the cadre (and the head seats it moves, and the checked
         replacement), not yet saved:
         a self-service answer saves it together with the request's answer."""
@@ -669,7 +669,7 @@ class HosoApplication(Application[UUID]):
         entry = self._entry_to_correct(cadre, target_position)
         window = self.window()
         touched_units: list[Unit] = []
-        payload: dict[str, Any] | None = None
+        payload: Fact | None = None
         if replacement is not None:
             payload = self._replacement_payload(cadre, entry.type, entry.payload, entry.version,
                                                 dict(replacement), window)
@@ -678,13 +678,13 @@ class HosoApplication(Application[UUID]):
                       reason=nfc(reason), replacement=payload, window=window,
                       recorded_by=recorded_by)
         if entry.type in ("Appointed", "HoldingEnded"):
-            touched_units = self._resync_head_seats(cadre, before, entry.payload, payload,
+            touched_units = self._resync_head_seats(cadre, before, entry.payload,
                                                     recorded_by)
         return cadre, touched_units, payload
 
     def _replacement_payload(self, cadre: Cadre, type_: str, old: dict[str, Any],
                              version: int, given: dict[str, Any],
-                             window: DateWindow) -> dict[str, Any]:
+                             window: DateWindow) -> Fact:
         """The replacement checked as the command that records a `type_` entry checks its
         payload: one method per command (`Fact.command` in domain/record.py), below."""
         fact = FACT_TYPES.get(type_)
@@ -694,11 +694,11 @@ class HosoApplication(Application[UUID]):
                                  f"{type_})", code="not_correctable", field="target_position")
         if fact.command_date != "effective_on":
             given["effective_on"] = given.pop(fact.command_date, given.get("effective_on"))
-        payload: dict[str, Any] = check(cadre, Replacing(type_, old, version, window), given)
-        return payload
+        checked: Fact = check(cadre, Replacing(type_, old, version, window), given)
+        return checked
 
     def _replacing_register_cadre(self, cadre: Cadre, r: Replacing,
-                                  given: dict[str, Any]) -> dict[str, Any]:
+                                  given: dict[str, Any]) -> Fact:
         for key in ("full_name", "hometown", "ethnicity", "religion"):
             if isinstance(given.get(key), str):
                 given[key] = nfc(given[key])
@@ -707,7 +707,7 @@ class HosoApplication(Application[UUID]):
         return cadre.check_identity(**given, sensitive=sensitive, **r.common)
 
     def _replacing_appoint(self, cadre: Cadre, r: Replacing,
-                           given: dict[str, Any]) -> dict[str, Any]:
+                           given: dict[str, Any]) -> Fact:
         unit = self.unit(given["unit_id"])
         title = self.title(given["title_code"])
         unit.require_exists(given["effective_on"], "effective_on")
@@ -717,24 +717,22 @@ class HosoApplication(Application[UUID]):
         return cadre.check_appointment(**given, holding_id=r.old["holding_id"], **r.common)
 
     def _replacing_end_holding(self, cadre: Cadre, r: Replacing,
-                               given: dict[str, Any]) -> dict[str, Any]:
+                               given: dict[str, Any]) -> Fact:
         if given.get("unit_id") != r.old["unit_id"] or given.get("title_code") != r.old[
                 "title_code"]:
             raise InvalidCommand("Đính chính việc thôi giữ chức không được đổi đơn vị hoặc "
                                  "chức danh (an ending's correction keeps its post)",
                                  code="invalid_replacement", field="replacement.unit_id")
-        payload = cadre.check_ending(**given, **r.common)
-        payload["holding_id"] = r.old["holding_id"]
-        return payload
+        return replace(cadre.check_ending(**given, **r.common), holding_id=r.old["holding_id"])
 
     def _replacing_nominate(self, cadre: Cadre, r: Replacing,
-                            given: dict[str, Any]) -> dict[str, Any]:
+                            given: dict[str, Any]) -> Fact:
         self.unit(given["unit_id"])
         self.title(given["title_code"])
         return cadre.check_nomination(**given, **r.common)
 
     def _replacing_evaluate(self, cadre: Cadre, r: Replacing,
-                            given: dict[str, Any]) -> dict[str, Any]:
+                            given: dict[str, Any]) -> Fact:
         check_yearly_rating(str(given.get("period")), code_of(Rating, given.get("rating"),
                                                               "replacement.rating"),
                             [e.payload for e in cadre.facts("Evaluated")
@@ -742,56 +740,55 @@ class HosoApplication(Application[UUID]):
         return cadre.check_evaluation(**given, **r.common)
 
     def _replacing_record_training(self, cadre: Cadre, r: Replacing,
-                                   given: dict[str, Any]) -> dict[str, Any]:
+                                   given: dict[str, Any]) -> Fact:
         return cadre.check_training(**given, **r.common)
 
     def _replacing_add_qualification(self, cadre: Cadre, r: Replacing,
-                                     given: dict[str, Any]) -> dict[str, Any]:
+                                     given: dict[str, Any]) -> Fact:
         return cadre.check_qualification(**given, **r.common)
 
     def _replacing_plan(self, cadre: Cadre, r: Replacing,
-                        given: dict[str, Any]) -> dict[str, Any]:
+                        given: dict[str, Any]) -> Fact:
         self.unit(given["unit_id"])
         self.title(given["title_code"])
         given.pop("removed", None)
         if r.type == "Planned":
             return cadre.check_planning(**given, planning_id=r.old["planning_id"], **r.common,
                                         max_posts=self.planning_limit(given["effective_on"]))
-        return dict(planning_id=r.old["planning_id"], unit_id=given["unit_id"],
-                    title_code=given["title_code"], term=given["term"],
-                    effective_on=given["effective_on"], decision=given["decision"])
+        return PlanningRemoval(planning_id=r.old["planning_id"], unit_id=given["unit_id"],
+                               title_code=given["title_code"], term=given["term"],
+                               effective_on=given["effective_on"], decision=given["decision"])
 
     def _replacing_discipline(self, cadre: Cadre, r: Replacing,
-                              given: dict[str, Any]) -> dict[str, Any]:
+                              given: dict[str, Any]) -> Fact:
         return cadre.check_discipline(**given, **r.common)
 
     def _replacing_commend(self, cadre: Cadre, r: Replacing,
-                           given: dict[str, Any]) -> dict[str, Any]:
+                           given: dict[str, Any]) -> Fact:
         return cadre.check_commendation(**given, **r.common)
 
     def _replacing_employ(self, cadre: Cadre, r: Replacing,
-                          given: dict[str, Any]) -> dict[str, Any]:
+                          given: dict[str, Any]) -> Fact:
         return cadre.check_employment(**self._employment_given(given, "replacement."),
                                       **r.common)
 
     def _replacing_suspend(self, cadre: Cadre, r: Replacing,
-                           given: dict[str, Any]) -> dict[str, Any]:
+                           given: dict[str, Any]) -> Fact:
         given["reason"] = nfc(given.get("reason") or "")
         return cadre.check_suspension(**given, **r.common)
 
     def _replacing_vet(self, cadre: Cadre, r: Replacing,
-                       given: dict[str, Any]) -> dict[str, Any]:
+                       given: dict[str, Any]) -> Fact:
         return cadre.check_vetting(**given, **r.common)
 
     def _replacing_add_relative(self, cadre: Cadre, r: Replacing,
-                                given: dict[str, Any]) -> dict[str, Any]:
+                                given: dict[str, Any]) -> Fact:
         if given.get("relative_cadre_id") is not None:
             self.cadre(given["relative_cadre_id"], "replacement.relative_cadre_id")
         return cadre.check_relative(**given, relative_id=r.old["relative_id"], **r.common)
 
     def _resync_head_seats(self, cadre: Cadre, before: dict[UUID, Holding],
-                           old: dict[str, Any], new: dict[str, Any] | None,
-                           recorded_by: str) -> list[Unit]:
+                           old: dict[str, Any], recorded_by: str) -> list[Unit]:
         after = cadre.holdings()
         units: dict[UUID, Unit] = {}
         # The corrected holding, and any other it changed (the term a renewal took over from),
