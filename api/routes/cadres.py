@@ -17,6 +17,7 @@ from api.schemas import (
     AppointmentIn,
     CadreIn,
     CadresOut,
+    Command,
     CommendationIn,
     CorrectionIn,
     DisciplineIn,
@@ -86,114 +87,52 @@ def register_cadre(body: CadreIn, p: Principal = Depends(get_principal),
     return receipt_out(services.register_cadre(runtime, p, body))
 
 
-@router.post("/cadres/{cadre_id}/appointments", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS,
-             summary="Bổ nhiệm, bầu cử, điều động, kiêm nhiệm… (record an appointment)",
-             operation_id="appoint_cadre")
-def appoint(cadre_id: UUID, body: AppointmentIn, p: Principal = Depends(get_principal),
-            runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
+# The entries of a cadre's record the API takes, one route each (the registration and the
+# corrections have their own): the path, the summary and the operation id. What the entry means
+# and which command records it is the payload model's (`records`) and domain/record.py's.
+ENTRY_ROUTES: tuple[tuple[type[Command], str, str, str], ...] = (
+    (AppointmentIn, "appointments", "Bổ nhiệm, bầu cử, điều động, kiêm nhiệm… (record an appointment)",
+     "appoint_cadre"),
+    (EndingIn, "endings", "Thôi giữ chức vụ: miễn nhiệm, nghỉ hưu… (end a holding)",
+     "end_holding"),
+    (NominationIn, "nominations", "Giới thiệu ứng cử (nominate as a candidate)",
+     "nominate_cadre"),
+    (EvaluationIn, "evaluations", "Đánh giá, xếp loại (record an evaluation)",
+     "evaluate_cadre"),
+    (TrainingIn, "trainings", "Đào tạo, bồi dưỡng (record a training)",
+     "record_training"),
+    (QualificationIn, "qualifications", "Văn bằng, trình độ (record a qualification)",
+     "add_qualification"),
+    (PlanningIn, "planning", "Quy hoạch hoặc đưa ra khỏi quy hoạch (plan, or remove with removed: true)",
+     "plan_cadre"),
+    (DisciplineIn, "disciplines", "Kỷ luật (record a discipline)",
+     "discipline_cadre"),
+    (VettingIn, "vettings", "Thẩm định lịch sử chính trị (record a political vetting)",
+     "vet_cadre"),
+    (CommendationIn, "commendations", "Khen thưởng (record a commendation)",
+     "commend_cadre"),
+    (EmploymentIn, "employments", "Quá trình công tác, ngạch, bậc lương (record an employment)",
+     "employ_cadre"),
+    (SuspensionIn, "suspensions", "Tạm đình chỉ công tác (record a suspension)",
+     "suspend_cadre"),
+    (RelativeIn, "relatives", "Quan hệ gia đình (add a relative)",
+     "add_relative"),
+)
 
 
-@router.post("/cadres/{cadre_id}/endings", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS,
-             summary="Thôi giữ chức vụ: miễn nhiệm, nghỉ hưu… (end a holding)",
-             operation_id="end_holding")
-def end_holding(cadre_id: UUID, body: EndingIn, p: Principal = Depends(get_principal),
-                runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
-
-
-@router.post("/cadres/{cadre_id}/nominations", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Giới thiệu ứng cử (nominate as a candidate)",
-             operation_id="nominate_cadre")
-def nominate(cadre_id: UUID, body: NominationIn, p: Principal = Depends(get_principal),
-             runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
-
-
-@router.post("/cadres/{cadre_id}/evaluations", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Đánh giá, xếp loại (record an evaluation)",
-             operation_id="evaluate_cadre")
-def evaluate(cadre_id: UUID, body: EvaluationIn, p: Principal = Depends(get_principal),
-             runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
-
-
-@router.post("/cadres/{cadre_id}/trainings", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Đào tạo, bồi dưỡng (record a training)",
-             operation_id="record_training")
-def record_training(cadre_id: UUID, body: TrainingIn, p: Principal = Depends(get_principal),
-                    runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
-
-
-@router.post("/cadres/{cadre_id}/qualifications", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Văn bằng, trình độ (record a qualification)",
-             operation_id="add_qualification")
-def add_qualification(cadre_id: UUID, body: QualificationIn,
-                      p: Principal = Depends(get_principal),
-                      runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
-
-
-@router.post("/cadres/{cadre_id}/planning", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS,
-             summary="Quy hoạch hoặc đưa ra khỏi quy hoạch (plan, or remove with removed: true)",
-             operation_id="plan_cadre")
-def plan(cadre_id: UUID, body: PlanningIn, p: Principal = Depends(get_principal),
-         runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
-
-
-@router.post("/cadres/{cadre_id}/disciplines", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Kỷ luật (record a discipline)",
-             operation_id="discipline_cadre")
-def discipline(cadre_id: UUID, body: DisciplineIn, p: Principal = Depends(get_principal),
+def _entry_route(model: type[Command], path: str, summary: str, operation_id: str) -> None:
+    def record(cadre_id: UUID, body: Command, p: Principal = Depends(get_principal),
                runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
+        return receipt_out(services.record_entry(runtime, p, cadre_id, body))
+
+    record.__annotations__ = {**record.__annotations__, "body": model}
+    record.__name__ = record.__qualname__ = model.records
+    router.post(f"/cadres/{{cadre_id}}/{path}", status_code=201, response_model=Receipt,
+                responses=WRITE_PROBLEMS, summary=summary, operation_id=operation_id)(record)
 
 
-@router.post("/cadres/{cadre_id}/vettings", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS,
-             summary="Thẩm định lịch sử chính trị (record a political vetting)",
-             operation_id="vet_cadre")
-def vet(cadre_id: UUID, body: VettingIn, p: Principal = Depends(get_principal),
-        runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
-
-
-@router.post("/cadres/{cadre_id}/commendations", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Khen thưởng (record a commendation)",
-             operation_id="commend_cadre")
-def commend(cadre_id: UUID, body: CommendationIn, p: Principal = Depends(get_principal),
-            runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
-
-
-@router.post("/cadres/{cadre_id}/employments", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS,
-             summary="Quá trình công tác, ngạch, bậc lương (record an employment)",
-             operation_id="employ_cadre")
-def employ(cadre_id: UUID, body: EmploymentIn, p: Principal = Depends(get_principal),
-           runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
-
-
-@router.post("/cadres/{cadre_id}/suspensions", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Tạm đình chỉ công tác (record a suspension)",
-             operation_id="suspend_cadre")
-def suspend(cadre_id: UUID, body: SuspensionIn, p: Principal = Depends(get_principal),
-            runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
-
-
-@router.post("/cadres/{cadre_id}/relatives", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Quan hệ gia đình (add a relative)",
-             operation_id="add_relative")
-def add_relative(cadre_id: UUID, body: RelativeIn, p: Principal = Depends(get_principal),
-                 runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    return receipt_out(services.record_entry(runtime, p, cadre_id, body))
+for _route in ENTRY_ROUTES:
+    _entry_route(*_route)
 
 
 @router.post("/cadres/{cadre_id}/corrections", status_code=201, response_model=Receipt,
