@@ -52,6 +52,7 @@ from domain.application import Receipt
 from domain.evaluation_frameworks import load_frameworks
 from domain.job_position import PositionGroup
 from domain.record import FACT_TYPES
+from domain.rules.pack import default_pack
 from domain.values import (
     UNIT_KINDS,
     ActionKind,
@@ -87,6 +88,7 @@ def _codes(values: Any, names: Mapping[str, str] | None = None) -> tuple[tuple[s
 
 
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
+    "issuing_body": tuple((b.code, b.name) for b in default_pack().bodies),
     "action_kind": _codes(ActionKind),
     "ending_reason": _codes(EndingReason),
     "rating": tuple((str(r), f"{r} — {label(str(r))}") for r in Rating),
@@ -145,7 +147,12 @@ def decision_fields(required: bool = True) -> tuple[Field, ...]:
     return (
         Field("decision.number", "Số quyết định", required=required, hint="Ví dụ 41-QĐ/QU"),
         Field("decision.signed_on", "Ngày ký", "date", required),
-        Field("decision.issuer", "Cơ quan ban hành", required=required),
+        # A body of the delegation table (GET /api/v1/authority), or the issuer's name as
+        # written on the decision (older decisions' text maps to a body, docs/rules.md).
+        Field("decision.issuer", "Cơ quan ban hành",
+              hint="Tên ghi trên quyết định; có thể để trống nếu chọn trong danh mục dưới đây"),
+        Field("decision.issuer_code", "Chọn theo danh mục phân cấp quản lý", "select", False,
+              "issuing_body"),
         Field("decision.signer", "Người ký", required=required),
     )
 
