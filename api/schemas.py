@@ -238,6 +238,14 @@ class EndingIn(Command):
     decision: DecisionIn
 
 
+class TransferIn(AppointmentIn):
+    """Điều động, luân chuyển: one decision ends a post held and appoints to another."""
+
+    from_unit_id: UUID
+    from_title_code: Code
+    reason: EndingReason
+
+
 class NominationIn(Command):
     """Giới thiệu ứng cử: nominated as a candidate (no holding yet)."""
 

@@ -29,6 +29,7 @@ from api.schemas import (
     CorrectionIn,
     JobPositionIn,
     TitleIn,
+    TransferIn,
     UnitChangeIn,
     UnitIn,
 )
@@ -97,6 +98,15 @@ def record_entry(runtime: Runtime, p: Principal, cadre_id: UUID, body: Command) 
         check_write_unit(p, runtime, unit_id)
     command = getattr(runtime.app, body.records)
     return _noted(runtime, command(cadre_id, **body.command(), recorded_by=p.name))
+
+
+def transfer(runtime: Runtime, p: Principal, cadre_id: UUID, body: TransferIn) -> Receipt:
+    """End a post and appoint to another as one decision (điều động, luân chuyển): in the
+    cadre's scope and both units'."""
+    check_write_cadre(p, runtime, cadre_id)
+    check_write_unit(p, runtime, body.from_unit_id)
+    check_write_unit(p, runtime, body.unit_id)
+    return _noted(runtime, runtime.app.transfer(cadre_id, **body.command(), recorded_by=p.name))
 
 
 def correct_entry(runtime: Runtime, p: Principal, cadre_id: UUID, body: CorrectionIn) -> Receipt:

@@ -34,6 +34,7 @@ from api.schemas import (
     RelativeIn,
     SuspensionIn,
     TrainingIn,
+    TransferIn,
     VettingIn,
     clean_text,
 )
@@ -133,6 +134,16 @@ def _entry_route(model: type[Command], path: str, summary: str, operation_id: st
 
 for _route in ENTRY_ROUTES:
     _entry_route(*_route)
+
+
+@router.post("/cadres/{cadre_id}/transfers", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS,
+             summary="Điều động, luân chuyển: thôi giữ một chức vụ và bổ nhiệm chức vụ khác "
+                     "(end a post and appoint to another, as one decision)",
+             operation_id="transfer_cadre")
+def transfer(cadre_id: UUID, body: TransferIn, p: Principal = Depends(get_principal),
+             runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    return receipt_out(services.transfer(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/corrections", status_code=201, response_model=Receipt,

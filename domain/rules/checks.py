@@ -125,6 +125,14 @@ def _d(day: date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
+def _shown_value(value: str) -> str:
+    """A corrected value as a sentence shows it: a date dd/mm/yyyy, a code by its name."""
+    try:
+        return _d(date.fromisoformat(value))
+    except ValueError:
+        return label(value)
+
+
 def _title_name(record: RecordFacts, code: str) -> str:
     title = record.titles.get(code)
     return title.name if title else code
@@ -135,8 +143,31 @@ def _unit_name(record: RecordFacts, unit_id: UUID | None) -> str:
     return unit.name if unit else str(unit_id)
 
 
+def post_name(title: str, unit: str) -> str:
+    """A post as a sentence names it, without saying the unit twice: "Phó Chủ tịch Ủy ban nhân
+    dân phường" at "Ủy ban nhân dân phường Đồng Hòa" is "Phó Chủ tịch Ủy ban nhân dân phường
+    Đồng Hòa", and "Phó Trưởng phòng" at "Phòng Tư pháp" stays as it is."""
+    words, unit_words = title.split(), unit.split()
+    for n in range(min(len(words), len(unit_words)), 1, -1):  # one word alike is no repeat
+        if [w.casefold() for w in words[-n:]] == [w.casefold() for w in unit_words[:n]]:
+            return " ".join([*words[:-n], *unit_words])
+    return f"{title} {unit}"
+
+
 def _post(record: RecordFacts, h: HoldingFact) -> str:
-    return f"{_title_name(record, h.title_code)} {_unit_name(record, h.unit_id)}"
+    return post_name(_title_name(record, h.title_code), _unit_name(record, h.unit_id))
+
+
+# How a sentence says what a holding's decision did (an election is "bầu", not "bổ nhiệm").
+ACT_VERBS = {"bau_cu": "bầu", "chi_dinh": "chỉ định", "dieu_dong": "điều động",
+             "dieu_dong_bo_nhiem": "điều động, bổ nhiệm", "dieu_dong_chi_dinh":
+             "điều động, chỉ định", "luan_chuyen": "luân chuyển", "kiem_nhiem": "phân công kiêm nhiệm",
+             "biet_phai": "biệt phái", "bo_nhiem_lai": "bổ nhiệm lại", "kien_toan": "kiện toàn",
+             "keo_dai": "kéo dài thời gian giữ chức vụ"}
+
+
+def _act(h: HoldingFact) -> str:
+    return ACT_VERBS.get(str(h.kind), "bổ nhiệm")
 
 
 def _finding(v: RuleVersion, *, cadre_id: UUID | None, unit_id: UUID | None,
@@ -215,7 +246,7 @@ def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
     for c in record.cadres:
         # (day, position, decision, what, unit, higher post?, nomination?)
         acts: list[tuple[date, int, Decision, str, UUID, bool, bool]] = [
-            (h.since, h.position, h.decision, f"bổ nhiệm {_post(record, h)}", h.unit_id,
+            (h.since, h.position, h.decision, f"{_act(h)} {_post(record, h)}", h.unit_id,
              _is_higher_post(record, c, h), False)
             for h in c.holdings]
         acts += [(n.decided_on, n.position, n.decision,
@@ -294,7 +325,7 @@ def not_in_planning(record: RecordFacts, pack: RulePack) -> list[Finding]:
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, declared=h.special_case, evidence=(h.position,),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)} "
                          f"nhưng không có trong quy hoạch chức danh này hoặc chức danh tương "
                          f"đương{declared}.")))
     return findings
@@ -325,7 +356,7 @@ def retirement_horizon(record: RecordFacts, pack: RulePack) -> list[Finding]:
         findings.append(_finding(
             v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
             effective_on=h.since, evidence=(h.position, c.registered_position),
-            summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+            summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)} "
                      f"khi chỉ còn {left} tháng đến thời điểm nghỉ hưu ({_d(retires)}), "
                      f"dưới {horizon} tháng theo quy định.")))
     return findings
@@ -386,7 +417,7 @@ def min_time_in_post(record: RecordFacts, pack: RulePack) -> list[Finding]:
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position, held.position),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)} "
                          f"khi {why}.")))
     return findings
 
@@ -420,7 +451,7 @@ def no_vetting(record: RecordFacts, pack: RulePack) -> list[Finding]:
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position,),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)} "
                          f"mà không có kết luận thẩm định tiêu chuẩn chính trị (đạt) trong "
                          f"{window} tháng trước đó.")))
     return findings
@@ -442,7 +473,7 @@ def title_standards(record: RecordFacts, pack: RulePack) -> list[Finding]:
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position, *evidence),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)} "
                          f"khi chưa đạt tiêu chuẩn chức danh: {'; '.join(shortfalls)}.")))
     return findings
 
@@ -878,7 +909,7 @@ def express_promotion(record: RecordFacts, pack: RulePack) -> list[Finding]:
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position, previous.position),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)}, "
+                summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)}, "
                          f"chỉ {_months_between(previous.since, h.since)} tháng sau lần bổ "
                          f"nhiệm {_post(record, previous)} ngày {_d(previous.since)} (dưới "
                          f"{months} tháng).")))
@@ -893,7 +924,7 @@ def backdated_record(record: RecordFacts, pack: RulePack) -> list[Finding]:
         entries: list[tuple[int, date, Decision, date, UUID | None, str]] = []
         for h in c.holdings:
             entries.append((h.position, h.since, h.decision, h.recorded_on, h.unit_id,
-                            f"bổ nhiệm {_post(record, h)}"))
+                            f"{_act(h)} {_post(record, h)}"))
             if h.until and h.end_decision and h.end_position and h.end_recorded_on:
                 entries.append((h.end_position, h.until, h.end_decision, h.end_recorded_on,
                                 h.unit_id, f"thôi giữ chức {_post(record, h)}"))
@@ -953,8 +984,8 @@ def identity_data_changed(record: RecordFacts, pack: RulePack) -> list[Finding]:
                                or fix.recorded_on <= h.decision.signed_on <= until),
                               key=lambda h: h.since)
             name = IDENTITY_FIELDS.get(fix.field, fix.field)
-            shown_before = label(fix.before) if fix.before else "trống"
-            shown_after = label(fix.after) if fix.after else "trống"
+            shown_before = _shown_value(fix.before) if fix.before else "trống"
+            shown_after = _shown_value(fix.after) if fix.after else "trống"
             summary = (f"Hồ sơ của {c.full_name} được đính chính {name} ngày "
                        f"{_d(fix.recorded_on)}: {shown_before} → {shown_after}")
             evidence: tuple[int, ...] = (fix.position, fix.target_position)

@@ -311,6 +311,14 @@ def _ending(w: World, s: str) -> dict[str, Any]:
             "effective_on": "2024-01-01", "decision": dec(date(2023, 12, 1))}
 
 
+def _transfer(w: World, s: str) -> dict[str, Any]:
+    """End a post held and appoint to another title in the same unit, as one decision."""
+    code = w.holding(s, on(fresh()))
+    return {"from_unit_id": str(w.unit(s)), "from_title_code": code, "reason": "dieu_dong",
+            "kind": "dieu_dong", "unit_id": str(w.unit(s)), "title_code": w.title(),
+            "effective_on": "2024-01-01", "decision": dec(date(2023, 12, 1))}
+
+
 _terms = itertools.count()
 
 
@@ -355,6 +363,8 @@ MATRIX: dict[tuple[str, str], Row] = {
             "effective_on": "2020-01-01", "decision": dec(date(2019, 12, 1))}), writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/endings"): Row(_cadre_write("endings", _ending),
                                                         writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/transfers"): Row(_cadre_write("transfers", _transfer),
+                                                         writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/nominations"): Row(
         _cadre_write("nominations", lambda w, s: {
             "unit_id": str(w.unit(s)), "title_code": w.title(), "decided_on": "2020-05-01",

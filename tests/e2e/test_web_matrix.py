@@ -228,6 +228,15 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
     ("POST", "/quan-tri/ma-truy-cap/thu-hoi"): WebRow(
         lambda w, s: ("/quan-tri/ma-truy-cap/thu-hoi", {"name": _issued(w)}, None),
         admin_only("303")),
+    # Spreadsheet import: as POST /api/v1/imports (writers; each row's scope in the service).
+    # A post without a file is answered on the page (400); the upload itself is tested in
+    # test_web_workday.py.
+    ("GET", "/nhap-tep"): WebRow(lambda w, s: ("/nhap-tep", None, None),
+                                 web_writes("200", personnel_out="200")),
+    ("GET", "/nhap-tep/mau"): WebRow(lambda w, s: ("/nhap-tep/mau", None, None),
+                                     web_writes("200", personnel_out="200")),
+    ("POST", "/nhap-tep"): WebRow(lambda w, s: ("/nhap-tep", {"thao_tac": "kiem_tra"}, None),
+                                  web_writes("400", personnel_out="400")),
     # Inspection casework: as GET/POST /api/v1/inspection-*.
     ("GET", "/ke-hoach-kiem-tra"): WebRow(lambda w, s: ("/ke-hoach-kiem-tra", None, None),
                                           oversight()),
