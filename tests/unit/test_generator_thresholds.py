@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from domain.rules.pack import RulePack, default_pack
+from domain.rules.pack import default_pack
 from domain.values import DisciplineForm
 from infra.demo.thresholds import THRESHOLDS, Thresholds
 
@@ -22,7 +22,6 @@ def test_a_stricter_version_moves_the_threshold() -> None:
     versions = tuple(
         dataclasses.replace(v, params={**v.params, "window_months": 48})
         if v.id == "express_promotion" else v for v in pack.versions)
-    stricter = RulePack(versions, pack.retirement, pack.limits,
-                        {k: tuple(v for v in versions if v.id == k) for k in
-                         {v.id for v in versions}})
+    stricter = dataclasses.replace(pack, versions=versions, _by_rule={
+        k: tuple(v for v in versions if v.id == k) for k in {v.id for v in versions}})
     assert Thresholds.from_pack(stricter).promotion_gap_months == 49
