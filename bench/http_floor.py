@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,7 @@ def floor(settings: Settings, out: Path, *, seconds: float = 10.0, rounds: int =
                                                                limit=paths_n)]
         # A real token (looked up like any caller's), not the HOSO_ADMIN_TOKEN shortcut.
         token = AccessStore.for_store(copy, runtime.engine, runtime.clock).create_token(
-            name=f"{TOKEN_NAME}-{time.time_ns()}", role="inspector")
+            name=f"{TOKEN_NAME}-{uuid.uuid4().hex[:12]}", role="inspector")
     finally:
         runtime.close()
     hoso_paths = [f"/api/v1/cadres/{i}" for i in ids]
