@@ -95,5 +95,7 @@ def get_moment(
     wait). A request never applies events itself: the projector does. The read side's
     position comes from memory (the projector's `ReadPosition`), not from a query."""
     runtime: Runtime = request.app.state.runtime
-    applied = runtime.read_side_current(head=request_view(request).head)
-    return runtime.read_model.moment(as_of=as_of, known_at=known_at, applied=applied)
+    view = request_view(request)
+    applied = runtime.read_side_current(head=view.head)
+    return runtime.read_model.moment(as_of=as_of, known_at=known_at, applied=applied,
+                                     generation=view.generation)

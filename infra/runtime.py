@@ -50,7 +50,9 @@ log = logging.getLogger("hoso.runtime")
 # (its read waits until the read side reached it) and the token epoch (whether this worker's
 # kept tokens still hold: infra/access.py, ADR 0008).
 REQUEST_VIEW_SQL = (f"SELECT (SELECT position FROM {CHAIN_TABLE} ORDER BY position DESC "
-                    f"LIMIT 1), ({EPOCH_SQL}), ({SHRED_EPOCH_SQL})")
+                    f"LIMIT 1), ({EPOCH_SQL}), ({SHRED_EPOCH_SQL}), (SELECT generation FROM "
+                    f"rm_meta WHERE state = 'active' AND projection_version = "
+                    f"{int(PROJECTION_VERSION)})")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class RequestView:
     head: int
     token_epoch: int
     shred_epoch: int = 0
+    # The read side's active generation (of this code's projection version), None if none.
+    generation: int | None = None
 
 class ReaderSource(LogSource):
     def __init__(self, log: LogReader) -> None:
@@ -196,7 +200,9 @@ class Runtime:
         and the findings fold (they may hold the erased data) before answering."""
         with self.engine.connect() as conn:
             row = conn.exec_driver_sql(REQUEST_VIEW_SQL).first()
-        view = RequestView(*(int(v or 0) for v in row)) if row else RequestView(0, 0, 0)
+        view = (RequestView(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0),
+                            None if row[3] is None else int(row[3]))
+                if row else RequestView(0, 0, 0))
         seen = self._shred_epoch
         if seen != view.shred_epoch:
             self._shred_epoch = view.shred_epoch

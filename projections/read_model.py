@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -29,6 +29,9 @@ class Moment:
     as_of: date
     known_at: datetime
     position: int
+    # The generation whose tables answer, when the caller knew it (a request: read with the
+    # log head, infra/runtime.py); None: looked up per query.
+    generation: int | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -174,12 +177,13 @@ class ReadModel:
             return active[2] if active else 0
 
     def moment(self, as_of: date | None = None, known_at: datetime | None = None, *,
-               applied: int | None = None) -> Moment:
+               applied: int | None = None, generation: int | None = None) -> Moment:
         """`applied`: the read side's position when the caller knows it (a request: the
-        projector's, kept in memory), saving the query for it."""
+        projector's, kept in memory), saving the query for it; `generation`: the active
+        generation, likewise (kept in the moment for the queries that use it)."""
         day = as_of or self.clock.today()
         if applied is not None and known_at is None:
-            return Moment(day, self.clock.now(), applied)
+            return Moment(day, self.clock.now(), applied, generation)
         with self.engine.connect() as conn:
             if applied is None:
                 active = active_generation(conn)
@@ -417,7 +421,7 @@ class ReadModel:
 
     def profile(self, cadre_id: UUID, m: Moment) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            t = self._tables(conn)
+            t = self._tables(conn) if m.generation is None else read_tables(m.generation)
             sql = self._profile_sql.get(t.generation)
             if sql is None:
                 sql = self._profile_sql[t.generation] = _ProfileStatements(t)
