@@ -180,7 +180,7 @@ def floor(settings: Settings, out: Path, *, seconds: float = 10.0, rounds: int =
     finally:
         hoso.stop()
     result: dict[str, Any] = {"workers": WORKERS, "connections": CONNECTIONS,
-                              "client": "wrk -t2 -c8", "seconds": seconds,
+                              "client": "wrk -t2 -c8", "seconds": seconds, "paths": len(ids),
                               "profile_body_bytes": body, "rounds": []}
     hello_paths = [f"/hello/{i}" for i in ids]
     for _ in range(rounds):
@@ -210,7 +210,7 @@ def floor(settings: Settings, out: Path, *, seconds: float = 10.0, rounds: int =
     result["ratio_min"], result["ratio_max"] = min(ratios), max(ratios)
     result["hoso_p99_ms_max"] = max(p["hoso"]["p99_ms"] for p in result["rounds"])
     if not settings.is_postgres:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".audit.lock", ".projector.lock", ".schema.lock"):
             Path(f"{copy.sqlite_path}{suffix}").unlink(missing_ok=True)
     return result
 
@@ -235,3 +235,85 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- the section of docs/benchmarks.md ---------------------------------------------------------
+
+SECTION = Path(__file__).resolve().parent / "http_path.md"
+BEGIN, END = "<!-- http-path: begin -->", "<!-- http-path: end -->"
+
+
+def _workers_mb(hoso: dict[str, Any]) -> list[float]:
+    # uvicorn's children are the workers and multiprocessing's resource tracker (~13 MB).
+    return [w["peak_mb"] for w in hoso.get("workers_memory", []) if w["peak_mb"] > 40]
+
+
+def render(floor_result: dict[str, Any], writes: dict[str, Any] | None) -> str:
+    """The "HTTP path" section: every figure with both sides and the machine's load."""
+    f = floor_result
+    lines = ["## HTTP path and writes with several workers (issue 15, ADR 0008)", "",
+             "`python -m bench.run --http-path` (also run by `make bench`): kept in "
+             "`bench/http_path.md` and copied here.", "",
+             f"**Profile reads, `hoso serve --workers {f['workers']}` on SQLite** (`size_10k`, "
+             "a copy), against a hello-world FastAPI (`bench/hello.py`) on the same uvicorn "
+             "(httptools, uvloop) with the same workers, answering a body of the same size "
+             f"({f['profile_body_bytes']:,} bytes, the mean profile answer). Client: "
+             f"{f['client']} ({f['connections']} keep-alive connections, a Lua script cycling "
+             f"{f.get('paths', 2000):,} cadres), {f['seconds']:g} s per side after a 2 s "
+             "warm-up; the two sides alternate, so each pair shares the machine's load (the "
+             "1-minute load average before each side is given; 2.0 = both cores busy). The "
+             "token is a real inspector token, looked up like any caller's; every answer "
+             "writes its read-audit row durably before it is sent.", "",
+             "| round | hello-world req/s (p99 ms; server CPU ms/req; load) | hoso req/s (p50 / "
+             "p99 ms; server CPU ms/req; load) | non-2xx | ratio (target ≥ 0.20) | ratio of "
+             "CPU per request | hoso worker peak RSS |",
+             "|---|---|---|---|---|---|---|"]
+    for i, r in enumerate(f["rounds"], 1):
+        h, o = r["hello"], r["hoso"]
+        mb = " / ".join(f"{m:.0f}" for m in _workers_mb(o)) + " MB"
+        lines.append(
+            f"| {i} | {h['requests_per_s']:,.0f} ({h['p99_ms']:.1f}; "
+            f"{h['server_cpu_ms_per_request']:.2f}; {h['load_before']:.1f}) | "
+            f"{o['requests_per_s']:,.0f} ({o['p50_ms']:.1f} / {o['p99_ms']:.1f}; "
+            f"{o['server_cpu_ms_per_request']:.2f}; {o['load_before']:.1f}) | "
+            f"{o['non_2xx'] + o['socket_errors']} | **{r['ratio']:.3f}** | "
+            f"{h['server_cpu_ms_per_request'] / o['server_cpu_ms_per_request']:.3f} | {mb} |")
+    before = f.get("before")
+    if before:
+        lines += ["", f"Before this work, same bench, same day: {before}"]
+    if writes:
+        lines += ["", "**Writes on PostgreSQL, 8 concurrent clients, `hoso serve --workers 2`** "
+                  "(`python -m bench.projector_writes --rounds N`): a fresh database with 300 "
+                  "cadres, `POST /api/v1/cadres/{id}/evaluations` (a distinct cadre × quarter "
+                  "each, 201 expected; a read right after the load must answer 200), 8 client "
+                  "threads (stdlib `http.client`, keep-alive), against the eventsourcing "
+                  "library's plain path on the same server (8 threads in one process, one new "
+                  "aggregate per `save()`), alternating.", "",
+                  "| round | plain path saves/s | hoso writes/s (p50 / p99 ms; server CPU ms per "
+                  "write) | non-201 | read after | ratio (target ≥ 0.50) | load before → after |",
+                  "|---|---|---|---|---|---|---|"]
+        for i, r in enumerate(writes["rounds"], 1):
+            a = r["after"]
+            bad = sum(v for k, v in a["statuses"].items() if k != "201")
+            lines.append(
+                f"| {i} | {r['plain']['saves_per_s']:,.0f} | {a['ok_per_s']:,.0f} "
+                f"({a['p50_ms']:.0f} / {a['p99_ms']:.0f}; "
+                f"{a['server_cpu_ms_per_request']:.1f}) | {bad} | {a.get('read_after')} | "
+                f"**{r['after_over_plain']:.2f}** | {r['load_before'][0]:.1f} → "
+                f"{r['load_after'][0]:.1f} |")
+    notes = Path(__file__).resolve().parent / "http_path_notes.md"  # the analysis, by hand
+    if notes.exists():
+        lines += ["", notes.read_text().rstrip()]
+    return "\n".join(lines) + "\n"
+
+
+def splice(doc: Path, section: str) -> None:
+    """Put the section into the document between its markers (or at its end)."""
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    doc.write_text(text)
