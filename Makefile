@@ -22,9 +22,10 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 install-dev: $(DEVSTAMP)
 
+PORT ?= 8000
 run: $(STAMP)
-	$(BIN)/hoso demo --if-empty
-	$(BIN)/hoso serve --host 127.0.0.1 --port 8000
+	$(BIN)/hoso demo --if-empty --port $(PORT)
+	$(BIN)/hoso serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check domain projections api infra tests $(wildcard bench)

@@ -23,6 +23,7 @@ from api.routes import (
     evaluations,
     feedback,
     inspection,
+    integrity,
     job_positions,
     monthly_cycle,
     oversight,
@@ -62,6 +63,9 @@ TAGS = [
     {"name": "feedback", "description": "Phản ánh nội bộ, bảo vệ người phản ánh (feedback)"},
     {"name": "inspection", "description": "Kiểm tra, giám sát: kế hoạch, vụ việc, chứng cứ, kết "
                                           "luận, khắc phục (plans, cases, remedies)"},
+    {"name": "integrity", "description": "Phân cấp quản lý cán bộ, hồ sơ bổ nhiệm, kê khai tài "
+                                         "sản, đi nước ngoài (authority, dossiers, "
+                                         "declarations, travel)"},
     {"name": "worklists", "description": "Việc cần làm của cán bộ tổ chức: chức vụ sắp hết thời "
                                          "hạn bổ nhiệm (term-end worklist)"},
 ]
@@ -153,14 +157,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
     for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
-                   archive, public, feedback, inspection, monthly_cycle, worklists,
+                   archive, public, feedback, inspection, integrity, monthly_cycle, worklists,
                    correction_requests, evaluation_reports, job_positions):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(web.public_router)
     app.include_router(web.feedback_router)
     app.include_router(web.inspection_router)
+    app.include_router(web.integrity_router)
     app.include_router(web.token_router)
+    app.include_router(web.import_router)
     app.include_router(web.cycle_router)
     app.include_router(web.correction_router)
     app.include_router(web.evaluation_router)

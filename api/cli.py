@@ -209,6 +209,47 @@ def _uuid(value: str | None, option: str) -> UUID | None:
         fail(f"{option} phải là UUID (must be a UUID): {value!r}", 2)
 
 
+# --- units ---------------------------------------------------------------------------------
+
+
+@app.command()
+def units(
+    find: Annotated[str | None, typer.Argument(help="part of a unit's name or code "
+                                                    "(diacritics optional)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="business date YYYY-MM-DD "
+                                                               "(default today)")] = None,
+) -> None:
+    """The unit tree on a day, one unit a line: id, code, name (indented under its parent),
+    to find the id a token, a report or an import needs (`hoso token create --unit ...`)."""
+    from datetime import date
+
+    from domain.values import fold
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of phải là YYYY-MM-DD (must be YYYY-MM-DD): {as_of!r}", 2)
+    settings = _settings()
+    with _runtime(settings) as runtime:
+        runtime.catch_up()
+        model = runtime.read_model
+        listed = model.units(model.moment(as_of=day))
+    ids = {u["id"] for u in listed}
+    children: dict[UUID | None, list[dict[str, object]]] = {}
+    for u in listed:
+        children.setdefault(u["parent_id"] if u["parent_id"] in ids else None, []).append(u)
+    wanted = fold(find).strip() if find else ""
+    print("id\tcode\tname")
+
+    def walk(parent: UUID | None, depth: int) -> None:
+        for u in sorted(children.get(parent, []), key=lambda x: str(x["code"])):
+            if not wanted or wanted in fold(f"{u['code']} {u['name']}"):
+                print(f"{u['id']}\t{u['code']}\t{'  ' * depth}{u['name']}")
+            walk(u["id"], depth + 1)  # type: ignore[arg-type]
+
+    walk(None, 0)
+
+
 # --- rebuild and verify ----------------------------------------------------------------------
 
 

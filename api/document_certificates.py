@@ -158,7 +158,12 @@ def check_content(data: bytes, report: Mapping[str, Any]) -> None:
         shown, footers = read(data)
     except Exception as error:  # a damaged file: openpyxl and python-docx raise many kinds
         raise VerificationFailed(f"cannot open the file: {error}") from None
-    again = (documents.docx_bytes if is_docx else documents.xlsx_bytes)(report)
+    if is_docx and report.get("format") == "hoso-case-file/v1":
+        from api.case_file_docx import case_file_docx
+
+        again = case_file_docx(report)
+    else:
+        again = (documents.docx_bytes if is_docx else documents.xlsx_bytes)(report)
     expected, expected_footers = read(again)
     if shown != expected:
         raise VerificationFailed("the file's visible content differs from the certified report: "

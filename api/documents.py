@@ -27,8 +27,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 
 from api.document_certificates import stamp_docx, stamp_xlsx
 from domain.calendar import VIETNAM, period_name
@@ -309,6 +310,27 @@ def provenance(report: Mapping[str, Any]) -> list[tuple[str, str]]:
 # --- Excel -----------------------------------------------------------------------------------
 
 
+THIN = Side(style="thin", color="808080")
+
+
+def print_ready(ws: Any, header_row: int = 2) -> None:
+    """A sheet set up to print as an office files it: A4 landscape, fit to the page width
+    (as many pages down as needed), the header row repeated on every page, thin borders on
+    the table, narrow margins and "Trang n/m" in the footer."""
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "Trang &P/&N"
+    border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    for row in ws.iter_rows(min_row=header_row, max_row=ws.max_row, max_col=ws.max_column):
+        for cell in row:
+            cell.border = border
+
+
 def list_xlsx(title: str, headers: list[str], rows: list[list[Any]],
               about: list[tuple[str, str]]) -> bytes:
     """A list as a workbook ready to print: a title row, bold repeated headers, landscape, fit
@@ -329,10 +351,7 @@ def list_xlsx(title: str, headers: list[str], rows: list[list[Any]],
         longest = max([len(str(header))] + [len(str(r[index - 1] or "")) for r in rows])
         ws.column_dimensions[get_column_letter(index)].width = min(max(longest + 2, 10), 48)
     ws.freeze_panes = "A3"
-    ws.print_title_rows = "2:2"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_ready(ws)
     info = book.create_sheet("Thông tin")
     for key, value in about:
         info.append([key, value])
@@ -369,6 +388,7 @@ def xlsx_bytes(report: Mapping[str, Any]) -> bytes:
                                       index - 1 < len(r) and r[index - 1] is not None]
             width = min(max(len(v) for v in values) + 2, 48 if index <= 2 else 18)
             ws.column_dimensions[get_column_letter(index)].width = max(width, 10)
+        print_ready(ws)
     info = book.create_sheet("Thông tin")
     info.append(["Báo cáo", REPORT_TITLES.get(str(report["report"]), str(report["report"]))])
     info.append(["Phạm vi", scope_phrase(report)])

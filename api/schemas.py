@@ -12,7 +12,15 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from api.deps import bounded_date
 from domain.job_position import (
@@ -23,6 +31,7 @@ from domain.job_position import (
     RegisterJobPosition,
     ReviseJobPosition,
 )
+from domain.rules.pack import default_pack
 from domain.values import (
     ActionKind,
     CommendationForm,
@@ -108,13 +117,35 @@ class DecisionIn(BaseModel):
 
     number: Text
     signed_on: Day
-    issuer: Text
+    # The issuer's text; may be left out when `issuer_code` is given (it then reads as the
+    # body's name). GET /authority lists the codes.
+    issuer: Text | None = None
     signer: Text
     signer_cadre_id: UUID | None = None
+    issuer_code: str | None = Field(default=None, max_length=64)
+
+    @field_validator("issuer_code")
+    @classmethod
+    def _known_body(cls, value: str | None) -> str | None:
+        if value is not None and default_pack().body(value) is None:
+            raise ValueError(f"unknown issuing body '{value}' (GET /api/v1/authority lists "
+                             "the codes)")
+        return value
+
+    @model_validator(mode="after")
+    def _issuer_given(self) -> DecisionIn:
+        if not (self.issuer or "").strip() and self.issuer_code is None:
+            raise ValueError("issuer or issuer_code is required")
+        return self
 
     def to_domain(self) -> Decision:
-        return Decision(number=self.number, signed_on=self.signed_on, issuer=self.issuer,
-                        signer=self.signer, signer_cadre_id=self.signer_cadre_id)
+        issuer = self.issuer
+        if not (issuer or "").strip():
+            body = default_pack().body(self.issuer_code)
+            issuer = body.name if body else ""
+        return Decision(number=self.number, signed_on=self.signed_on, issuer=issuer or "",
+                        signer=self.signer, signer_cadre_id=self.signer_cadre_id,
+                        issuer_code=self.issuer_code)
 
 
 class TitleStandardsIn(BaseModel):
@@ -198,6 +229,14 @@ class EndingIn(Command):
     reason: EndingReason
     effective_on: Day
     decision: DecisionIn
+
+
+class TransferIn(AppointmentIn):
+    """Điều động, luân chuyển: one decision ends a post held and appoints to another."""
+
+    from_unit_id: UUID
+    from_title_code: Code
+    reason: EndingReason
 
 
 class NominationIn(Command):
@@ -375,6 +414,7 @@ class DecisionOut(Row):
     issuer: str
     signer: str
     signer_cadre_id: UUID | None = None
+    issuer_code: str | None = None
 
 
 class UnitOut(Row):

@@ -419,6 +419,68 @@ class HosoApplication(Application[UUID]):
             return flag_backdated(self._commit(cadre, unit), effective_on, decision)
         return flag_backdated(self._commit(cadre), effective_on, decision)
 
+    def transfer(
+        self,
+        cadre_id: UUID,
+        *,
+        from_unit_id: UUID,
+        from_title_code: str,
+        reason: EndingReason,
+        kind: ActionKind,
+        unit_id: UUID,
+        title_code: str,
+        effective_on: date,
+        decision: Decision,
+        recorded_by: str,
+        term_months: int | None = None,
+        planned_end_on: date | None = None,
+        special_case: bool = False,
+    ) -> Receipt:
+        """One decision that ends a post held and appoints to another from the same day
+        (điều động, luân chuyển): both entries are appended together, or neither is."""
+        reason = code_of(EndingReason, reason, "reason")
+        kind = code_of(ActionKind, kind, "kind")
+        if (from_unit_id, from_title_code) == (unit_id, title_code):
+            raise InvalidCommand("Chức vụ mới trùng với chức vụ thôi giữ (the new post is the "
+                                 "one ended)", code="invalid_command", field="title_code")
+        cadre = self.cadre(cadre_id, "id")
+        old_unit = self.unit(from_unit_id, "from_unit_id")
+        new_unit = old_unit if unit_id == from_unit_id else self.unit(unit_id)
+        old_title = self.title(from_title_code, "from_title_code")
+        title = self.title(title_code)
+        new_unit.require_exists(effective_on, "effective_on")
+        self._require_title_fits(title, new_unit, effective_on, special_case)
+        window = self.window()
+        # Both are checked before either is applied: a refusal leaves the record as it was.
+        cadre.check_ending(unit_id=from_unit_id, title_code=old_title.code, reason=reason,
+                           effective_on=effective_on, decision=decision, window=window)
+        cadre.check_appointment(kind=kind, unit_id=unit_id, title_code=title.code,
+                                effective_on=effective_on, decision=decision, window=window,
+                                term_months=term_months, planned_end_on=planned_end_on,
+                                special_case=special_case)
+        ended = cadre.end_holding(unit_id=from_unit_id, title_code=old_title.code, reason=reason,
+                                  effective_on=effective_on, decision=decision, window=window,
+                                  recorded_by=recorded_by)
+        if old_title.is_head:
+            self._sync_seat(old_unit, ended, cadre.id, decision, recorded_by)
+        holding_id = cadre.appoint(
+            kind=kind, unit_id=unit_id, title_code=title.code, effective_on=effective_on,
+            decision=decision, window=window, term_months=term_months,
+            planned_end_on=planned_end_on, special_case=special_case, recorded_by=recorded_by)
+        if title.is_head:
+            new_unit.set_head_seat(holding_id, title.code, cadre.id, effective_on, None,
+                                   decision, recorded_by)
+        units = {u.id: u for u in (old_unit, new_unit)
+                 if (u is old_unit and old_title.is_head) or (u is new_unit and title.is_head)}
+        return flag_backdated(self._commit(cadre, *units.values()), effective_on, decision)
+
+    def titles_fitting(self, unit_id: UUID, on: date, codes: Sequence[str]) -> list[str]:
+        """Of the given titles, those that belong to the unit on a day (the appointment's own
+        `title_not_in_unit` test), for the pickers to offer."""
+        unit = self.unit(unit_id)
+        level = self.unit_level(unit, on)
+        return [code for code in codes if self.title(code).fits(unit.kind, level)]
+
     def _sync_seat(self, unit: Unit, holding: Holding | None, cadre_id: UUID,
                    decision: Decision | None, recorded_by: str,
                    holding_id: UUID | None = None) -> None:

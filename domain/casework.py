@@ -24,6 +24,16 @@ from domain.inspection import (
     OpenCase,
     SubjectKind,
 )
+from domain.integrity import (
+    AppointmentDossier,
+    DeclareAssets,
+    IntegrityRecord,
+    RecordStep,
+    RecordTravel,
+    ReportTravel,
+    dossier_id_for,
+    integrity_id_for,
+)
 
 
 class Casework:
@@ -107,3 +117,60 @@ class Casework:
         case = self.case(case_id)
         case.close(command, today=self._today())
         return self.app._commit(case)
+
+
+class IntegrityWork:
+    """The appointment dossier, asset declarations and foreign travel (issue 18, parts 3 and 4):
+    checked against the repository (the cadre, the holding exist), then saved through the
+    application service like the casework above. The API and the web UI both call it."""
+
+    def __init__(self, app: HosoApplication) -> None:
+        self.app = app
+
+    def _today(self) -> date:
+        return self.app.window().today
+
+    def _get(self, aggregate_id: UUID) -> object:
+        try:
+            return self.app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def record_step(self, command: RecordStep) -> Receipt:
+        cadre = self.app.cadre(command.cadre_id)
+        if command.holding_id not in cadre.record.holdings:
+            raise NotFound(f"Cán bộ không có lần bổ nhiệm {command.holding_id} (unknown holding "
+                           "of this cadre)", code="holding_not_found", field="holding_id")
+        found = self._get(dossier_id_for(command.holding_id))
+        dossier = found if isinstance(found, AppointmentDossier) else AppointmentDossier.open(
+            cadre_id=command.cadre_id, holding_id=command.holding_id,
+            effective_on=self._today(), recorded_by=command.recorded_by)
+        dossier.record_step(command, today=self._today())
+        return self.app._commit(dossier)
+
+    def _integrity(self, cadre_id: UUID, recorded_by: str) -> IntegrityRecord:
+        self.app.cadre(cadre_id)
+        found = self._get(integrity_id_for(cadre_id))
+        if isinstance(found, IntegrityRecord):
+            return found
+        return IntegrityRecord.open(cadre_id=cadre_id, effective_on=self._today(),
+                                    recorded_by=recorded_by)
+
+    def declare_assets(self, command: DeclareAssets) -> tuple[Receipt, UUID]:
+        record = self._integrity(command.cadre_id, command.recorded_by)
+        declaration_id = record.declare(command, today=self._today())
+        return self.app._commit(record), declaration_id
+
+    def record_travel(self, command: RecordTravel) -> tuple[Receipt, UUID]:
+        record = self._integrity(command.cadre_id, command.recorded_by)
+        travel_id = record.record_travel(command, today=self._today())
+        return self.app._commit(record), travel_id
+
+    def report_travel(self, cadre_id: UUID, command: ReportTravel) -> Receipt:
+        self.app.cadre(cadre_id)
+        found = self._get(integrity_id_for(cadre_id))
+        if not isinstance(found, IntegrityRecord):
+            raise NotFound(f"Không tìm thấy chuyến đi {command.travel_id} (unknown travel)",
+                           code="travel_not_found", field="travel_id")
+        found.report_travel(command, today=self._today())
+        return self.app._commit(found)

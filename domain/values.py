@@ -400,6 +400,9 @@ class Decision:
     issuer: str
     signer: str
     signer_cadre_id: UUID | None = None
+    # The issuing body as a code of the rule pack's bodies (phân cấp quản lý cán bộ); None for
+    # decisions recorded as free text only, whose body the pack maps from `issuer`.
+    issuer_code: str | None = None
 
     def describe(self) -> str:
         return f"{self.number} ngày {self.signed_on:%d/%m/%Y} của {self.issuer}"

@@ -61,7 +61,9 @@ from domain.rules.checks import Finding, find_all
 from domain.rules.facts import (
     CadreFacts,
     CommendationFact,
+    DeclarationFact,
     DisciplineFact,
+    DossierStepFact,
     EmploymentFact,
     EvaluationFact,
     HoldingFact,
@@ -73,6 +75,7 @@ from domain.rules.facts import (
     RecordFacts,
     RelativeFact,
     TitleFacts,
+    TravelFact,
     UnitFacts,
     VettingFact,
 )
@@ -110,6 +113,9 @@ class _Cadre:
     commendations: dict[int, CommendationFact] = field(default_factory=dict)
     employments: dict[int, EmploymentFact] = field(default_factory=dict)
     nominations: dict[int, NominationFact] = field(default_factory=dict)
+    dossier_steps: dict[int, DossierStepFact] = field(default_factory=dict)
+    declarations: dict[int, DeclarationFact] = field(default_factory=dict)
+    travels: dict[UUID, TravelFact] = field(default_factory=dict)
 
 
 class RecordFold:
@@ -125,6 +131,9 @@ class RecordFold:
         self.reviews: dict[str, ReviewStatus] = {}
         # log position of an entry in force -> (cadre, its type, its holding or planning)
         self._entries: dict[int, tuple[UUID, type[Fact], UUID | None]] = {}
+        # appointment dossiers -> (cadre, holding); integrity records -> cadre (issue 18)
+        self._dossiers: dict[UUID, tuple[UUID, UUID]] = {}
+        self._integrity: dict[UUID, UUID] = {}
 
     # --- folding -----------------------------------------------------------------------
 
@@ -133,7 +142,8 @@ class RecordFold:
         name = type(event).__qualname__
         day = _day(business_day(recorded_at))
         owner = name.split(".")[0]
-        if owner in ("Unit", "Title", "Cadre", "JobPosition"):
+        if owner in ("Unit", "Title", "Cadre", "JobPosition", "AppointmentDossier",
+                     "IntegrityRecord"):
             self.facts_position = max(self.facts_position, position)
         if owner == "Unit":
             self._unit(name, event, day)
@@ -145,6 +155,8 @@ class RecordFold:
             self._job_position_revised(event)
         elif owner == "Cadre":
             self._cadre(position, event, day)
+        elif owner in ("AppointmentDossier", "IntegrityRecord"):
+            self._integrity_event(name, position, event, day)
         elif name == "FindingReview.Reviewed":
             self.reviews[event.finding_key] = ReviewStatus(
                 str(event.conclusion), event.reason, event.recorded_by, recorded_at, position)
@@ -166,6 +178,40 @@ class RecordFold:
             self.units[uid] = replace(unit, parents=tuple(parents))
         elif name in ("Unit.MergedInto", "Unit.Dissolved"):
             self.units[uid] = replace(unit, ended_on=_day(e.effective_on))
+
+    def _integrity_event(self, name: str, position: int, e: Any, day: date) -> None:
+        """The dossier of an appointment, asset declarations and travel (domain.integrity)."""
+        if name == "AppointmentDossier.Opened":
+            self._dossiers[e.originator_id] = (_uuid(e.cadre_id), _uuid(e.holding_id))
+            return
+        if name == "IntegrityRecord.Opened":
+            self._integrity[e.originator_id] = _uuid(e.cadre_id)
+            return
+        if name == "AppointmentDossier.StepRecorded":
+            cadre_id, holding_id = self._dossiers.get(e.originator_id, (None, None))
+            c = self.cadres.get(cadre_id) if cadre_id else None
+            if c is not None and holding_id is not None:
+                c.dossier_steps[position] = DossierStepFact(
+                    position, holding_id, _code(e.step), _day(e.effective_on),
+                    e.votes_for, e.votes_total)
+            return
+        cid = self._integrity.get(e.originator_id)
+        c = self.cadres.get(cid) if cid else None
+        if c is None:
+            return
+        if name == "IntegrityRecord.AssetsDeclared":
+            c.declarations[position] = DeclarationFact(position, _code(e.kind),
+                                                       _day(e.effective_on), day)
+        elif name == "IntegrityRecord.TravelRecorded":
+            c.travels[_uuid(e.travel_id)] = TravelFact(
+                position, _uuid(e.travel_id), _code(e.purpose), _day(e.departed_on),
+                _day(e.returned_on),
+                _decision(e.permission) if e.permission is not None else None)
+        elif name == "IntegrityRecord.TravelReported":
+            key = _uuid(e.travel_id)
+            if key in c.travels:
+                c.travels[key] = replace(c.travels[key], reported_on=_day(e.effective_on),
+                                         report_position=position)
 
     def _title(self, e: Any) -> None:
         standards = e.standards
@@ -396,7 +442,9 @@ def _cadre_facts(c: _Cadre) -> CadreFacts:
         identity_corrections=tuple(c.corrections),
         commendations=tuple(c.commendations.values()),
         employments=tuple(sorted(c.employments.values(), key=lambda e: e.effective_on)),
-        nominations=tuple(c.nominations.values()))
+        nominations=tuple(c.nominations.values()),
+        dossier_steps=tuple(c.dossier_steps.values()),
+        declarations=tuple(c.declarations.values()), travels=tuple(c.travels.values()))
 
 
 # --- findings for the API ----------------------------------------------------------------
@@ -439,7 +487,8 @@ def finding_row(f: Finding, review: ReviewStatus | None) -> dict[str, Any]:
         decision = {"number": f.decision.number, "signed_on": f.decision.signed_on.isoformat(),
                     "issuer": f.decision.issuer, "signer": f.decision.signer,
                     "signer_cadre_id": (str(f.decision.signer_cadre_id)
-                                        if f.decision.signer_cadre_id else None)}
+                                        if f.decision.signer_cadre_id else None),
+                    "issuer_code": f.decision.issuer_code}
     return {
         "id": f.key,
         "rule": f.rule_id,
@@ -694,4 +743,5 @@ def _decision(value: Any) -> Decision:
         return value
     return Decision(value["number"], _day(value["signed_on"]), _code(value["issuer"]),
                     _code(value["signer"]),
-                    _uuid_or_none(value.get("signer_cadre_id")))
+                    _uuid_or_none(value.get("signer_cadre_id")),
+                    _text(value.get("issuer_code")))

@@ -29,10 +29,11 @@ from sqlalchemy import (
 )
 
 from domain.inspection import InspectionCase, InspectionPlan
+from projections.integrity import INTEGRITY_TABLES, integrity_rows, integrity_tables
 from projections.rows import Open, jsonable
 
 INSPECTION_TABLES = ("insp_plans", "insp_cases", "insp_evidence", "insp_conclusions",
-                     "insp_remedies", "insp_closures")
+                     "insp_remedies", "insp_closures", *INTEGRITY_TABLES)
 
 
 def _acted() -> list[Column]:  # type: ignore[type-arg]
@@ -118,13 +119,14 @@ def inspection_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Index(f"ix_{p}insp_closures_remedy", "remedy_id"),
     )
     return {t.name[len(p):]: t for t in (plans, cases, evidence, conclusions, remedies,
-                                          closures)}
+                                          closures, *integrity_tables(md, p))}
 
 
 def inspection_rows(event: Any, position: int, recorded_at: datetime) -> list[Open]:
-    """The rows one inspection event appends (none for any other event)."""
+    """The rows one inspection event appends (none for any other event); the dossier,
+    declaration and travel events' rows too (projections/integrity.py)."""
     if not isinstance(event, InspectionPlan.Adopted | InspectionCase.Event):
-        return []
+        return integrity_rows(event, position, recorded_at)
     fields: Any = event  # every inspection event carries its date and its author
     acted = dict(effective_on=fields.effective_on, recorded_by=str(fields.recorded_by),
                  recorded_at=recorded_at)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +32,18 @@ class Moment:
     # The generation whose tables answer, when the caller knew it (a request: read with the
     # log head, infra/runtime.py); None: looked up per query.
     generation: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class CadreFilter:
+    """The cadre list's further filters: born in a window (an age band on as_of), holding a
+    qualification level on as_of, holding a post of a management tier, in a job position."""
+
+    born_after: date | None = None  # exclusive
+    born_by: date | None = None  # inclusive
+    level: tuple[str, str] | None = None  # (kind, level code)
+    tier: str | None = None
+    job_position_id: UUID | None = None
 
 
 @dataclass
@@ -100,6 +112,26 @@ class UnitTimeline:
                 self._existing.clear()
             self._existing[(day, k)] = cached
         return cached
+
+    def ended(self, day: date, k: int) -> list[dict[str, Any]]:
+        """Units dissolved or merged on or before `day`: when, under which name, and the unit
+        a merged one went into (with its name on that day)."""
+        out = []
+        for life in self.units.values():
+            if life.position > k:
+                continue
+            ends = [(on, v) for on, pos, a, v in life.facts if a == "end" and pos <= k
+                    and on <= day]
+            if not ends:
+                continue
+            on, into = ends[-1]
+            before = on - timedelta(days=1)
+            into_id = UUID(into) if into else None
+            last = self.view(life.unit_id, before, k) or {}
+            out.append(dict(id=life.unit_id, code=life.code, name=last.get("name"),
+                            ended_on=on, parent_id=last.get("parent_id"), into_id=into_id,
+                            into_name=self.name(into_id, on, k) if into_id else None))
+        return sorted(out, key=lambda u: (u["ended_on"], str(u["name"])), reverse=True)
 
     def name(self, unit_id: UUID, day: date, k: int) -> str | None:
         v = self.view(unit_id, day, k)
@@ -260,6 +292,9 @@ class ReadModel:
     def subtree(self, unit_id: UUID, m: Moment) -> list[UUID]:
         return self.timeline().subtree(unit_id, m.as_of, m.position)
 
+    def ended_units(self, m: Moment) -> list[dict[str, Any]]:
+        return self.timeline().ended(m.as_of, m.position)
+
     def titles(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             titles = self._title_map(conn, self._tables(conn))
@@ -327,7 +362,8 @@ class ReadModel:
 
     def cadres(self, m: Moment, q: str | None = None, unit_id: UUID | None = None,
                limit: int = 50, offset: int = 0, *, gender: str | None = None,
-               party_member: bool | None = None, sort: str = "name") -> list[dict[str, Any]]:
+               party_member: bool | None = None, sort: str = "name",
+               more: CadreFilter | None = None) -> list[dict[str, Any]]:
         """Cadres in force at `m` by name (diacritics folded), within a unit's subtree (holding
         a post there on `as_of`), of a gender or party membership; sorted by name (default) or
         birth date."""
@@ -336,26 +372,29 @@ class ReadModel:
             c = t.cadres
             query = self._cadre_filter(t, select(c.c.cadre_id, c.c.full_name, c.c.gender,
                                                   c.c.born_on), m, q, unit_id, gender,
-                                       party_member)
+                                       party_member, more)
             order = (c.c.born_on, c.c.name_folded) if sort == "born_on" else (c.c.name_folded,)
             query = query.order_by(*order, c.c.cadre_id).limit(limit).offset(offset)
             return [dict(id=r.cadre_id, full_name=r.full_name, gender=r.gender,
                          born_on=r.born_on) for r in conn.execute(query)]
 
     def count_cadres(self, m: Moment, q: str | None = None, unit_id: UUID | None = None, *,
-                     gender: str | None = None, party_member: bool | None = None) -> int:
+                     gender: str | None = None, party_member: bool | None = None,
+                     more: CadreFilter | None = None) -> int:
         """How many `cadres` would list without a page limit."""
         with self.engine.connect() as conn:
             t = self._tables(conn)
             query = self._cadre_filter(t, select(func.count()).select_from(t.cadres), m, q,
-                                       unit_id, gender, party_member)
+                                       unit_id, gender, party_member, more)
             return int(conn.execute(query).scalar() or 0)
 
     def _cadre_filter(self, t: ReadTables, query: Any, m: Moment, q: str | None,
                       unit_id: UUID | None, gender: str | None,
-                      party_member: bool | None) -> Any:
+                      party_member: bool | None, more: CadreFilter | None = None) -> Any:
         c = t.cadres
         query = query.where(in_force(c, m.position))
+        if more is not None:
+            query = self._more_filters(t, query, m, more)
         if q and fold(q).strip():
             for word in fold(q).split():
                 query = query.where(c.c.name_folded.contains(word, autoescape=True))
@@ -370,6 +409,35 @@ class ReadModel:
             query = query.where(c.c.cadre_id.in_(
                 select(h.c.cadre_id).where(h.c.unit_id.in_(ids), in_force(h, m.position),
                                            held_on(h, m.as_of))))
+        return query
+
+    def _more_filters(self, t: ReadTables, query: Any, m: Moment, more: CadreFilter) -> Any:
+        c, k = t.cadres, m.position
+        if more.born_after is not None:
+            query = query.where(c.c.born_on > more.born_after)
+        if more.born_by is not None:
+            query = query.where(c.c.born_on <= more.born_by)
+        if more.level is not None:
+            lv = t.levels
+            kind, level = more.level
+            query = query.where(c.c.cadre_id.in_(select(lv.c.cadre_id).where(
+                lv.c.kind == kind, lv.c.level == level, in_force(lv, k),
+                lv.c.obtained_on <= m.as_of)))
+        if more.tier is not None:
+            h, ti = t.holdings, t.titles
+            query = query.where(c.c.cadre_id.in_(select(h.c.cadre_id).where(
+                in_force(h, k), held_on(h, m.as_of), h.c.title_code.in_(
+                    select(ti.c.code).where(ti.c.management_tier == more.tier)))))
+        if more.job_position_id is not None:
+            f, later = t.facts, t.facts.alias("later")
+            # The employment in force on as_of: the latest one that began by then.
+            query = query.where(c.c.cadre_id.in_(select(f.c.cadre_id).where(
+                f.c.kind == "employment", in_force(f, k), f.c.effective_on <= m.as_of,
+                f.c.payload["job_position_id"].as_string() == str(more.job_position_id),
+                ~select(later.c.id).where(
+                    later.c.cadre_id == f.c.cadre_id, later.c.kind == "employment",
+                    in_force(later, k), later.c.effective_on > f.c.effective_on,
+                    later.c.effective_on <= m.as_of).exists())))
         return query
 
     def current_posts(self, cadre_ids: list[UUID], m: Moment) -> dict[UUID, dict[str, Any]]:
@@ -502,6 +570,17 @@ class ReadModel:
                 corrected_by=r["superseded_at"] if superseded else None,
                 corrects=r["target_position"]))
         return out
+
+    def entry_owners(self, positions: Iterable[int]) -> dict[int, UUID]:
+        """Whose record each log position is an entry of (a finding's evidence may sit in
+        another cadre's record: a relative's post, the holder of a seat)."""
+        wanted = sorted(set(positions))
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            e = self._tables(conn).entries
+            return {int(r.position): r.cadre_id for r in conn.execute(
+                select(e.c.position, e.c.cadre_id).where(e.c.position.in_(wanted)))}
 
     # -- audit
     def audit_log(self, cadre_id: UUID | None = None, actor: str | None = None,

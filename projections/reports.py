@@ -469,6 +469,34 @@ def actions(model: ReportSource, from_: date, to: date, m: Moment, tier: str | N
     return finish(body, m)
 
 
+def actions_by_month(model: ReportSource, months: Sequence[tuple[date, date]], m: Moment,
+                     tier: str | None = None, unit_id: UUID | None = None) -> list[int]:
+    """The `actions` report's total for each month, in one pass (the overview's chart): the
+    appointments begun and the nominations made in each [first, last] day range. The scope is
+    the units in scope on as_of or on any month's first day, as each month's own report has."""
+    if not months:
+        return []
+    first, last = months[0][0], months[-1][1]
+    _check_range(first, last)
+    scope = scope_for(model, m, tier, unit_id, also_on=tuple(start for start, _ in months))
+    t = tables_of(model)
+    h, f = t.holdings, t.facts
+    k = m.position
+    with model.engine.connect() as conn:
+        days = [since for (since,) in conn.execute(
+            select(h.c.since).where(in_force(h, k), h.c.since >= first, h.c.since <= last,
+                                    *scope.holding_filter(h)))]
+        nominated = select(f.c.effective_on).where(
+            f.c.kind == "nomination", in_force(f, k), f.c.effective_on >= first,
+            f.c.effective_on <= last)
+        if scope.title_codes is not None:
+            nominated = nominated.where(f.c.code.in_(sorted(scope.title_codes)))
+        if scope.unit_ids is not None:
+            nominated = nominated.where(f.c.unit_id.in_(sorted(scope.unit_ids, key=str)))
+        days += [on for (on,) in conn.execute(nominated)]
+    return [sum(1 for d in days if start <= d <= end) for start, end in months]
+
+
 # --- training and vetting (seed 000 III.1, III.5) -------------------------------------------
 
 

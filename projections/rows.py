@@ -23,6 +23,7 @@ import orjson
 
 from domain.cadre import Cadre
 from domain.calendar import period_name
+from domain.programmes import programme_name
 from domain.record import (
     FACT_TYPES,
     Add,
@@ -217,7 +218,9 @@ def entry_summary(type_: str, p: Mapping[str, Any], known: Known) -> str:
     if type_ == "TrainingRecorded":
         done = _day(p.get("completed_on"))
         end = f", hoàn thành ngày {done:%d/%m/%Y}" if done else " (đang học)"
-        return f"Đào tạo, bồi dưỡng: {label(str(p['program']))}{end}"
+        program = str(p["program"])
+        named = programme_name(program)  # the catalogue's name; else as recorded
+        return f"Đào tạo, bồi dưỡng: {named if named != program else label(program)}{end}"
     if type_ == "QualificationObtained":
         return f"Trình độ {label(_code(p['kind']))}: {label(_code(p['level']))}"
     if type_ == "Planned":

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 5  # 5: titles carry unit_kinds and levels
+PROJECTION_VERSION = 6  # 5: titles carry unit_kinds and levels; 6: dossiers, declarations, travel
 
 meta_metadata = MetaData()
 

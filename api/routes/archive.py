@@ -133,6 +133,30 @@ def _refused(report: ImportReport) -> JSONResponse:
     return JSONResponse(body, status_code=400, media_type=PROBLEM_JSON)
 
 
+def run_import(runtime: Runtime, access: AccessStore, p: Principal, data: bytes,
+               file_name: str, *, dry_run: bool) -> ImportReport:
+    """An import (or its dry run) as POST /imports and the web's import page do it: the
+    writer's role, the per-token throttle, row scope, and the read audit of what it matched."""
+    require_role(p, ADMIN, PERSONNEL)
+    # Every import, dry or not, counts against the token: a dry run answers about the whole
+    # file, and unbounded it would check guessed ID numbers at speed (docs/operations.md).
+    attempts = f"import:{p.name}"
+    wait = access.blocked_for(attempts, runtime.settings.import_checks_per_minute)
+    if wait is not None:
+        raise TooManyImports(wait)
+    access.count_attempt(attempts)
+    scoped = p.role != ADMIN
+    report = import_file(
+        runtime, data, file_name=file_name, user=p.name, dry_run=dry_run,
+        may_write_unit=_may(lambda u: check_write_unit(p, runtime, u)) if scoped else None,
+        may_write_cadre=_may(lambda c: check_write_cadre(p, runtime, c)) if scoped else None,
+        in_request=True)
+    if report.probed:
+        record_reads(access, p, sorted(report.probed), "import_match",
+                     runtime.read_model.moment())
+    return report
+
+
 @router.post("/imports", status_code=201, response_model=ImportReceipt,
              responses={200: {"model": ImportReportOut,
                               "description": "Kiểm tra thử (dry run): the row-level report"},
@@ -147,25 +171,8 @@ def create_import(
     p: Principal = Depends(get_principal), runtime: Runtime = Depends(get_runtime),
     access: AccessStore = Depends(get_access),
 ) -> Response:
-    require_role(p, ADMIN, PERSONNEL)
-    # Every import, dry or not, counts against the token: a dry run answers about the whole
-    # file, and unbounded it would check guessed ID numbers at speed (docs/operations.md).
-    attempts = f"import:{p.name}"
-    wait = access.blocked_for(attempts, runtime.settings.import_checks_per_minute)
-    if wait is not None:
-        raise TooManyImports(wait)
-    access.count_attempt(attempts)
-    data = file.file.read(MAX_FILE_BYTES + 1)
-    scoped = p.role != ADMIN
-    report = import_file(
-        runtime, data, file_name=file.filename or "", user=p.name,
-        dry_run=dry_run or bool(dry_run_form),
-        may_write_unit=_may(lambda u: check_write_unit(p, runtime, u)) if scoped else None,
-        may_write_cadre=_may(lambda c: check_write_cadre(p, runtime, c)) if scoped else None,
-        in_request=True)
-    if report.probed:
-        record_reads(access, p, sorted(report.probed), "import_match",
-                     runtime.read_model.moment())
+    report = run_import(runtime, access, p, file.file.read(MAX_FILE_BYTES + 1),
+                        file.filename or "", dry_run=dry_run or bool(dry_run_form))
     body = report.as_dict()
     if report.dry_run:
         return JSONResponse(body, status_code=200)

@@ -34,6 +34,7 @@ from api.schemas import (
     RelativeIn,
     SuspensionIn,
     TrainingIn,
+    TransferIn,
     VettingIn,
     clean_text,
 )
@@ -131,6 +132,19 @@ def end_holding(cadre_id: UUID, body: EndingIn, p: Principal = Depends(get_princ
     check_write_unit(p, runtime, body.unit_id)
     return _answer(runtime, runtime.app.end_holding(cadre_id, **body.command(),
                                                     recorded_by=p.name))
+
+
+@router.post("/cadres/{cadre_id}/transfers", status_code=201, response_model=Receipt,
+             responses=WRITE_PROBLEMS,
+             summary="Điều động, luân chuyển: thôi giữ một chức vụ và bổ nhiệm chức vụ khác "
+                     "(end a post and appoint to another, as one decision)",
+             operation_id="transfer_cadre")
+def transfer(cadre_id: UUID, body: TransferIn, p: Principal = Depends(get_principal),
+             runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    check_write_cadre(p, runtime, cadre_id)
+    check_write_unit(p, runtime, body.from_unit_id)
+    check_write_unit(p, runtime, body.unit_id)
+    return _answer(runtime, runtime.app.transfer(cadre_id, **body.command(), recorded_by=p.name))
 
 
 @router.post("/cadres/{cadre_id}/nominations", status_code=201, response_model=Receipt,

@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.case_file import case_file
+from api.case_file_docx import case_file_docx
 from api.deps import get_access, get_moment, get_runtime, utc_instant
+from api.documents import attachment
+from api.documents_cv import DOCX_MEDIA_TYPE
 from api.errors import problem_responses
 from api.routes.checkpoints import get_certifier
 from api.schemas import Answer, Day, DecisionIn, DecisionOut, LongText, Position, Row, Text
@@ -471,15 +474,27 @@ def sealed_case_file(p: Principal, runtime: Runtime, certifier: Certifier, acces
     return case_file(runtime, certifier, case, m)
 
 
+def case_file_download(document: dict[str, Any], case_id: UUID, fmt: str) -> Response:
+    """The case file as JSON, or as the Word document rendered from it (same certificate)."""
+    if fmt == "docx":
+        return Response(case_file_docx(document), media_type=DOCX_MEDIA_TYPE, headers={
+            "Content-Disposition": attachment(f"ho-so-vu-viec-{case_id}.docx"),
+            "Cache-Control": "no-store"})
+    return JSONResponse(document)
+
+
 @router.get("/inspection-cases/{case_id}/file", responses=READ_PROBLEMS,
             operation_id="inspection_case_file",
             summary="Hồ sơ vụ việc: mọi mục sổ ghi liên quan, vị trí và mã chuỗi, có chứng thư "
-                    "(the case file, sealed)")
-def get_case_file(case_id: UUID, p: Principal = Depends(get_principal),
+                    "(the case file, sealed; JSON or Word)")
+def get_case_file(case_id: UUID,
+                  format: Annotated[str, Query(pattern="^(json|docx)$")] = "json",
+                  p: Principal = Depends(get_principal),
                   m: Moment = Depends(get_moment), runtime: Runtime = Depends(get_runtime),
                   access: AccessStore = Depends(get_access),
-                  certifier: Certifier = Depends(get_certifier)) -> JSONResponse:
-    return JSONResponse(sealed_case_file(p, runtime, certifier, access, case_id, m))
+                  certifier: Certifier = Depends(get_certifier)) -> Response:
+    return case_file_download(sealed_case_file(p, runtime, certifier, access, case_id, m),
+                              case_id, format)
 
 
 @router.post("/inspection-cases/{case_id}/evidence", status_code=201,

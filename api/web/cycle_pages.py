@@ -46,7 +46,14 @@ def typed_period(text: str | None) -> str | None:
     "2026-11"; anything else goes on as typed (the period's refusal then names it)."""
     text = (text or "").strip()
     if match := TYPED_MONTH.match(text):
-        return f"{match.group(2)}-{int(match.group(1)):02d}"
+        if not 1 <= int(match.group(1)) <= 12:
+            text = "?"
+        else:
+            return f"{match.group(2)}-{int(match.group(1)):02d}"
+    if text and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        # The field's placeholder says mm/yyyy: so does its refusal.
+        raise InvalidCommand("Tháng không hợp lệ: hãy nhập tháng/năm dạng mm/yyyy, ví dụ "
+                             "11/2026", code="invalid_period", field="ky")
     return text or None
 
 

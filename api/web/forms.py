@@ -7,7 +7,6 @@ refusal, whether a malformed value or the domain's refusal, is shown next to the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -45,15 +44,19 @@ from api.schemas import (
     Text,
     TitleIn,
     TrainingIn,
+    TransferIn,
     UnitChangeIn,
     UnitIn,
     VettingIn,
 )
 from api.web import display
 from api.web.display import TIER_NAMES, read_day, read_level, read_period
+from domain.calendar import QUARTERLY_FROM
 from domain.evaluation_frameworks import load_frameworks
 from domain.job_position import PositionGroup
+from domain.programmes import PROGRAMMES
 from domain.record import FACT_TYPES
+from domain.rules.pack import default_pack
 from domain.values import (
     UNIT_KINDS,
     ActionKind,
@@ -89,6 +92,7 @@ def _codes(values: Any, names: Mapping[str, str] | None = None) -> tuple[tuple[s
 
 
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
+    "issuing_body": tuple((b.code, b.name) for b in default_pack().bodies),
     "action_kind": _codes(ActionKind),
     "ending_reason": _codes(EndingReason),
     "rating": tuple((str(r), f"{r} — {label(str(r))}") for r in Rating),
@@ -112,7 +116,26 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "yes_no": (("false", "Không"), ("true", "Có")),
     "management_tier": tuple(TIER_NAMES.items()),
     "evaluation_framework": tuple((f.id, f.name) for f in load_frameworks()),
+    # Issue 14's training catalogue: the programme is chosen by name, recorded by its code.
+    "programmes": tuple((p.code, p.name) for p in PROGRAMMES.values()),
 }
+
+
+def period_choice(period: str) -> str:
+    """A period as its picker shows it and posts it: "Quý III/2026", "Năm 2025"."""
+    label = display.period_label(period)
+    return label[:1].upper() + label[1:]
+
+
+def period_choices(year: int) -> tuple[tuple[str, str], ...]:
+    """The periods an officer records, newest first: the quarters (from 2026, when quarterly
+    evaluations began) and years, from next year back to 1990."""
+    out: list[str] = []
+    for y in range(year + 1, 1989, -1):
+        if y >= QUARTERLY_FROM:
+            out += [f"{y}-Q{q}" for q in (4, 3, 2, 1)]
+        out.append(str(y))
+    return tuple((period_choice(p), period_choice(p)) for p in out)
 
 
 @dataclass(frozen=True)
@@ -122,7 +145,7 @@ class Field:
     kind: str = "text"  # text, date, number, select, textarea, checkbox
     required: bool = False
     choices: str | None = None  # a key of CHOICES, or "units", "titles", "entries",
-    # "job_positions"
+    # "job_positions", "periods", "programmes", "held_units", "held_titles"
     hint: str | None = None
 
     @property
@@ -147,7 +170,12 @@ def decision_fields(required: bool = True) -> tuple[Field, ...]:
     return (
         Field("decision.number", "Số quyết định", required=required, hint="Ví dụ 41-QĐ/QU"),
         Field("decision.signed_on", "Ngày ký", "date", required),
-        Field("decision.issuer", "Cơ quan ban hành", required=required),
+        # A body of the delegation table (GET /api/v1/authority), or the issuer's name as
+        # written on the decision (older decisions' text maps to a body, docs/rules.md).
+        Field("decision.issuer", "Cơ quan ban hành",
+              hint="Tên ghi trên quyết định; có thể để trống nếu chọn trong danh mục dưới đây"),
+        Field("decision.issuer_code", "Chọn theo danh mục phân cấp quản lý", "select", False,
+              "issuing_body"),
         Field("decision.signer", "Người ký", required=required),
     )
 
@@ -243,6 +271,18 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("effective_on", "Ngày hiệu lực", "date", True),
         *decision_fields(),
     ), cadre_routes.end_holding),
+    Form("dieu-dong", "Điều động, luân chuyển (một quyết định)", TransferIn, (
+        Field("from_unit_id", "Thôi giữ chức vụ tại đơn vị", "select", True, "held_units"),
+        Field("from_title_code", "Chức vụ thôi giữ", "select", True, "held_titles"),
+        Field("reason", "Lý do thôi giữ", "select", True, "ending_reason"),
+        Field("kind", "Hình thức", "select", True, "action_kind"),
+        Field("unit_id", "Đơn vị mới", "select", True, "units"),
+        Field("title_code", "Chức danh mới", "select", True, "titles"),
+        Field("effective_on", "Ngày hiệu lực", "date", True),
+        *decision_fields(),
+        Field("term_months", "Thời hạn (tháng)", "number"),
+        Field("special_case", "Trường hợp đặc biệt", "checkbox"),
+    ), cadre_routes.transfer),
     Form("gioi-thieu-ung-cu", "Giới thiệu ứng cử", NominationIn, (
         Field("unit_id", "Đơn vị", "select", True, "units"),
         Field("title_code", "Chức danh", "select", True, "titles"),
@@ -250,7 +290,8 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         *decision_fields(),
     ), cadre_routes.nominate),
     Form("danh-gia", "Đánh giá, xếp loại", EvaluationIn, (
-        Field("period", "Kỳ đánh giá", required=True, hint="Năm (ví dụ 2025) hoặc quý (ví dụ Quý IV/2025)"),
+        Field("period", "Kỳ đánh giá", "select", True, "periods",
+              hint="Cả năm, hoặc một quý từ năm 2026"),
         Field("rating", "Xếp loại", "select", True, "rating"),
         Field("decided_on", "Ngày quyết định", "date", True),
         Field("score", "Điểm", "number"),
@@ -260,7 +301,7 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         *decision_fields(required=False),
     ), cadre_routes.evaluate, decision_optional=True),
     Form("dao-tao", "Đào tạo, bồi dưỡng", TrainingIn, (
-        Field("program", "Chương trình", required=True),
+        Field("program", "Chương trình", "select", True, "programmes"),
         Field("started_on", "Ngày bắt đầu", "date", True),
         Field("completed_on", "Ngày hoàn thành", "date"),
         Field("institution", "Cơ sở đào tạo"),
@@ -322,12 +363,13 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("full_name", "Họ và tên", required=True),
         Field("born_year", "Năm sinh", "number"),
     ), cadre_routes.add_relative),
-    Form("dinh-chinh", "Đính chính, thu hồi", CorrectionIn, (
-        Field("target_position", "Mục cần đính chính", "select", True, "entries"),
+    # Withdrawing an entry recorded by mistake. Correcting one is done field by field in the
+    # entry's own form ("Đính chính mục này" on the timeline, /can-bo/{id}/dinh-chinh/{n}).
+    Form("dinh-chinh", "Thu hồi mục ghi nhầm", CorrectionIn, (
+        Field("target_position", "Mục cần thu hồi", "select", True, "entries",
+              hint="Để sửa nội dung một mục, bấm “Đính chính mục này” ở mục đó trên dòng thời "
+                   "gian: biểu mẫu hiện từng ô của mục"),
         Field("reason", "Lý do", "textarea", True),
-        Field("replacement", "Nội dung thay thế (JSON)", "textarea",
-              hint="Để trống để thu hồi mục; nếu đính chính, ghi đủ nội dung của lệnh gốc "
-                   "dạng JSON"),
     ), _correct),
     Form("dang-ky", "Đăng ký cán bộ", CadreIn, (
         Field("full_name", "Họ và tên", required=True),
@@ -413,12 +455,6 @@ def payload_of(form: Form, values: Mapping[str, str]) -> tuple[dict[str, Any], d
             value = raw in ("on", "true", "1")
         elif raw == "":
             continue
-        elif f.name == "replacement":
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                errors[f.name] = "Nội dung JSON không hợp lệ"
-                continue
         elif f.choices == "yes_no":
             value = raw == "true"
         elif f.kind == "date":
@@ -539,7 +575,7 @@ def prefill(entry_type: str, form: Form, payload: Mapping[str, Any]) -> dict[str
             value = getattr(decision, f.name.split(".", 1)[1], None) if decision else None
         else:
             value = source.get(f.name)
-        values[f.name] = _shown(value, f.kind)
+        values[f.name] = _shown(value, "period" if f.choices == "periods" else f.kind)
     return {k: v for k, v in values.items() if v != ""}
 
 
@@ -550,4 +586,6 @@ def _shown(value: Any, kind: str) -> str:
         return "on" if value else ""
     if isinstance(value, date):
         return display.vn_date(value)
+    if kind == "period":
+        return period_choice(str(value))
     return str(value.value if isinstance(value, Enum) else value)

@@ -349,6 +349,8 @@ def case_file_download(request: Request, case_id: UUID) -> Response:
     m = time_controls(request, runtime).moment
     document = api.sealed_case_file(v.principal, runtime, request.app.state.certifier,
                                     request.app.state.access, case_id, m)
+    if request.query_params.get("dinh_dang") == "docx":
+        return api.case_file_download(document, case_id, "docx")
     return Response(json.dumps(document, ensure_ascii=False, indent=1),
                     media_type="application/json", headers={
                         "Content-Disposition": attachment(f"ho-so-vu-viec-{case_id}.json"),

@@ -64,7 +64,7 @@ from domain.values import ReviewConclusion
 from infra.runtime import Runtime
 from projections import monthly_cycle, reports
 from projections.job_positions import registered_ids
-from projections.read_model import Moment
+from projections.read_model import CadreFilter, Moment
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -244,6 +244,20 @@ def _tree(units: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
+def passes(check: Callable[..., None], *args: Any) -> bool:
+    """Whether an API check lets the visitor through: a page offers only the forms whose
+    submit the API twin would accept (issue 21, item 9), asking the same check functions."""
+    try:
+        check(*args)
+    except DomainError:
+        return False
+    return True
+
+
+# Forms only some writers may submit (as their API twin's `require_role`).
+FORM_ROLES = {"chuc-danh-moi": (ADMIN,)}
+
+
 def _tiers(runtime: Runtime) -> list[str]:
     return sorted({str(t["management_tier"]) for t in runtime.read_model.titles()})
 
@@ -367,13 +381,15 @@ def overview(request: Request) -> Response:
     evaluation = reports.latest_evaluated(model, m, tier, unit_id)
     period = str(evaluation["period"])
     first_month = date(m.as_of.year - 1 + (m.as_of.month == 12), m.as_of.month % 12 + 1, 1)
-    months: list[tuple[str, int]] = []
+    ranges: list[tuple[date, date]] = []
     day = first_month
     while day <= m.as_of:
-        last = reports.month_days(f"{day:%Y-%m}")[1]
-        acts = reports.actions(model, day, min(last, m.as_of), m, tier, unit_id)
-        months.append((f"{day.month:02d}/{day.year % 100:02d}", int(acts["total"])))
+        ranges.append((day, min(reports.month_days(f"{day:%Y-%m}")[1], m.as_of)))
         day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    # The actions report's total per month, in one query (the twelve reports took 150 ms).
+    months = [(f"{start.month:02d}/{start.year % 100:02d}", total) for (start, _), total in
+              zip(ranges, reports.actions_by_month(model, ranges, m, tier, unit_id),
+                  strict=True)]
     bands, men, women = _pyramid(runtime, m, tier, unit_id)
     open_findings: list[dict[str, Any]] = []
     if v.may("oversight"):
@@ -390,6 +406,8 @@ def overview(request: Request) -> Response:
         "actions_chart": charts.columns(months, title="Quyết định nhân sự theo tháng",
                                         color=charts.PALETTE[3]),
         "findings": open_findings[:8], "findings_total": len(open_findings),
+        # The visitor's own unit dissolved or merged: say so, and where it went.
+        "gone": [u for u in _reorganised(v, runtime, m) if u["id"] == v.principal.unit_id],
     })
 
 
@@ -423,9 +441,23 @@ def units_page(request: Request) -> Response:
         names = {t["code"]: t["name"] for t in runtime.read_model.titles()}
         vacant = [names.get(c, c) for c in vacant_codes]
     return page(request, "units.html", {
+        "reorganised": _reorganised(v, runtime, m),
         "v": v, "tc": tc, "tree": _tree(units), "unit": unit, "selected": selected,
         "roster": roster, "vacant": vacant, "subunits": subunits,
+        "may_change": selected is not None and v.may("write")
+        and passes(check_write_unit, v.principal, runtime, selected),
+        "may_title": passes(require_role, v.principal, *FORM_ROLES["chuc-danh-moi"]),
     })
+
+
+def _reorganised(v: Visitor, runtime: Runtime, m: Moment) -> list[dict[str, Any]]:
+    """Units dissolved or merged by the page's date: the visitor's own (a leader of a dissolved
+    district learns why the tree is empty, and where it went), or, unscoped, every one."""
+    ended = runtime.read_model.ended_units(m)
+    if v.principal.role in (LEADER, PERSONNEL) and v.principal.unit_id is not None:
+        mine = v.principal.unit_id
+        ended = [u for u in ended if u["id"] == mine or u["parent_id"] == mine]
+    return ended[:50]
 
 
 # --- cadres ----------------------------------------------------------------------------------
@@ -433,6 +465,32 @@ def units_page(request: Request) -> Response:
 
 PAGE_SIZE = 50
 SORTS = {"ten": "name", "ngay_sinh": "born_on"}
+# Age bands of the list (the report's bands, by age on as_of): (youngest, oldest) inclusive.
+AGE_FILTERS = {"den_30": (None, 30), "31_40": (31, 40), "41_50": (41, 50), "51_60": (51, 60),
+               "tren_60": (61, None)}
+AGE_FILTER_NAMES = {"den_30": "Đến 30 tuổi", "31_40": "Từ 31 đến 40 tuổi",
+                    "41_50": "Từ 41 đến 50 tuổi", "51_60": "Từ 51 đến 60 tuổi",
+                    "tren_60": "Trên 60 tuổi"}
+LEVEL_FILTER_KINDS = {"education": "Chuyên môn", "political_theory": "Lý luận chính trị",
+                      "state_management": "Quản lý nhà nước"}
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29/02 in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+def _level_filters() -> list[tuple[str, str]]:
+    return [(f"{kind}:{code}", f"{name}: {label}") for kind, name in LEVEL_FILTER_KINDS.items()
+            for code, label in forms.CHOICES[kind]]
+
+
+def _job_positions(runtime: Runtime) -> list[tuple[str, str]]:
+    today = runtime.read_model.moment()
+    return [(str(p.id), f"{p.name} ({p.code})") for p in runtime.app.aggregates(
+        registered_ids(runtime.read_model, today)) if isinstance(p, JobPosition)]
 
 
 @dataclass(frozen=True)
@@ -458,14 +516,27 @@ def _cadre_list(request: Request, v: Visitor, runtime: Runtime, tc: TimeControls
     gender = q.get("gioi_tinh") if q.get("gioi_tinh") in ("nam", "nu") else None
     party = {"co": True, "khong": False}.get(q.get("dang_vien") or "")
     sort = SORTS.get(q.get("sap_xep") or "", "name")
+    band = str(q.get("do_tuoi") or "")
+    band = band if band in AGE_FILTERS else ""
+    youngest, oldest = AGE_FILTERS.get(band, (None, None))
+    as_of = tc.moment.as_of
+    level_key = q.get("trinh_do") or ""
+    level = tuple(level_key.split(":", 1)) if level_key in dict(_level_filters()) else None
+    tier = q.get("dien") if q.get("dien") in _tiers(runtime) else None
+    position = _uuid(q.get("vi_tri"))
+    more = CadreFilter(
+        born_after=_years_before(as_of, oldest + 1) if oldest is not None else None,
+        born_by=_years_before(as_of, youngest) if youngest is not None else None,
+        level=(level[0], level[1]) if level else None, tier=tier, job_position_id=position)
     model = runtime.read_model
-    total = model.count_cadres(tc.moment, text, unit_id, gender=gender, party_member=party)
+    total = model.count_cadres(tc.moment, text, unit_id, gender=gender, party_member=party,
+                               more=more)
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(int(q.get("trang") or 1) if (q.get("trang") or "1").isdigit() else 1, 1),
                  pages)
     found = model.cadres(tc.moment, q=text, unit_id=unit_id,
                          limit=limit or PAGE_SIZE, offset=0 if limit else (number - 1) * PAGE_SIZE,
-                         gender=gender, party_member=party, sort=sort)
+                         gender=gender, party_member=party, sort=sort, more=more)
     posts = model.current_posts([c["id"] for c in found], tc.moment)
     for c in found:
         post = posts.get(c["id"])
@@ -475,7 +546,8 @@ def _cadre_list(request: Request, v: Visitor, runtime: Runtime, tc: TimeControls
                  tc.moment)
     filters = {"q": text or "", "unit_id": str(unit_id or ""), "gioi_tinh": gender or "",
                "dang_vien": q.get("dang_vien") or "", "sap_xep": q.get("sap_xep") or "ten",
-               "as_of": tc.as_of}
+               "do_tuoi": band, "trinh_do": level_key if level else "", "dien": tier or "",
+               "vi_tri": str(position or ""), "as_of": tc.as_of}
     return CadreList(filters, total, number, pages, found)
 
 
@@ -491,6 +563,8 @@ def cadres_page(request: Request) -> Response:
     return page(request, "cadres.html", {
         "v": v, "tc": tc, "q": listed.filters["q"], "cadres": listed.cadres, "list": listed,
         "units": _tree(_scoped_units(v, runtime, tc.moment)),
+        "age_bands": AGE_FILTER_NAMES, "level_filters": _level_filters(),
+        "tiers": _tiers(runtime), "job_positions": _job_positions(runtime),
         "page_query": lambda n: urlencode({**query, "trang": n}),
         "file_query": urlencode(query)})
 
@@ -549,6 +623,7 @@ def cadre_page(request: Request, cadre_id: UUID) -> Response:
         "asked": request.query_params.get("de_nghi"),
         "v": v, "tc": tc, "p": profile, "entries": shown, "titles": titles,
         "forms": forms.CADRE_FORMS, "written": written, "correctable": forms.FORM_OF_ENTRY,
+        "may_write": v.may("write") and passes(check_write_cadre, v.principal, runtime, cadre_id),
         "age": (m.as_of.year - profile["born_on"].year
                 - ((m.as_of.month, m.as_of.day) < (profile["born_on"].month,
                                                     profile["born_on"].day))),
@@ -571,18 +646,54 @@ def cadre_cv_file(request: Request, cadre_id: UUID) -> Response:
 # --- write forms -----------------------------------------------------------------------------
 
 
-def _choices(form: forms.Form, runtime: Runtime, v: Visitor,
-             cadre_id: UUID | None) -> dict[str, list[tuple[str, str]]]:
+ENDING_FORMS = ("thoi-giu-chuc-vu",)
+
+
+def _held(runtime: Runtime, cadre_id: UUID | None) -> list[dict[str, Any]]:
+    """The posts the cadre holds today (the ending and transfer forms choose from them)."""
+    if cadre_id is None:
+        return []
+    profile = runtime.read_model.profile(cadre_id, runtime.read_model.moment())
+    return list(profile["holdings"]) if profile else []
+
+
+def _choices(form: forms.Form, runtime: Runtime, v: Visitor, cadre_id: UUID | None,
+             values: dict[str, str], held: list[dict[str, Any]]
+             ) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {k: list(c) for k, c in forms.CHOICES.items()}
     today = runtime.read_model.moment()
-    out["units"] = [(str(u["id"]), "\u2003" * depth + f"{u['name']} ({u['code']})")
+    out["units"] = [(str(u["id"]), "\u2003" * depth + str(u["name"]))
                     for depth, u in _tree(_scoped_units(v, runtime, today))]
-    out["titles"] = [(t["code"], str(t["name"]))
-                     for t in runtime.read_model.titles()]
+    # A title retires from the pickers once no unit of the kinds it belongs to exists (the
+    # districts' titles after the 2025 reorganisation); one already chosen stays.
+    kinds_today = {str(u["kind"]) for u in runtime.read_model.units(today)}
+    titles = [(str(t["code"]), str(t["name"])) for t in runtime.read_model.titles()
+              if not t.get("unit_kinds") or kinds_today & set(t["unit_kinds"])
+              or t["code"] == values.get("title_code")]
+    unit_id = _uuid(values.get("unit_id"))
+    if unit_id is not None and form.field("title_code") is not None:
+        # Only the titles that belong to the chosen unit (the appointment's own test); the
+        # form reloads them when the unit changes (app.js).
+        try:
+            fit = set(runtime.app.titles_fitting(unit_id, today.as_of, [c for c, _ in titles]))
+        except DomainError:
+            fit = {c for c, _ in titles}
+        titles = [(c, n) for c, n in titles if c in fit or c == values.get("title_code")]
+    out["titles"] = titles
+    out["periods"] = list(forms.period_choices(today.as_of.year))
+    # The training catalogue with the programmes an administrator added, when the application
+    # has it (`HosoApplication.programmes`, issue 14); else the built-in list (forms.CHOICES).
+    catalogue = getattr(runtime.app, "programmes", None)
+    if callable(catalogue) and any(f.choices == "programmes" for f in form.fields):
+        out["programmes"] = [(str(p.code), str(p.name)) for p in catalogue()]
+    out["held_units"] = list(dict.fromkeys((str(h["unit_id"]), str(h["unit_name"]))
+                                           for h in held))
+    out["held_titles"] = list(dict.fromkeys((str(h["title_code"]), str(h["title_name"]))
+                                            for h in held))
+    if form.slug in ENDING_FORMS and held:  # "end this post": one of the posts held
+        out["units"], out["titles"] = out["held_units"], out["held_titles"]
     if any(f.choices == "job_positions" for f in form.fields):
-        out["job_positions"] = [("", "Không gắn vị trí việc làm")] + [
-            (str(p.id), f"{p.name} ({p.code})") for p in runtime.app.aggregates(
-                registered_ids(runtime.read_model, today)) if isinstance(p, JobPosition)]
+        out["job_positions"] = [("", "Không gắn vị trí việc làm"), *_job_positions(runtime)]
     if cadre_id is not None and any(f.choices == "entries" for f in form.fields):
         entries = runtime.read_model.record(cadre_id, today) or []
         out["entries"] = [(str(e["position"]),
@@ -599,10 +710,13 @@ def _form_page(request: Request, v: Visitor, form: forms.Form, subject: dict[str
     cadre_id = subject["id"] if subject and form.on_cadre else None
     known = {f.name for f in form.fields}
     general = [msg for name, msg in errors.items() if name not in known]
+    held = _held(runtime, cadre_id) if form.slug in ("bo-nhiem", "dieu-dong",
+                                                     *ENDING_FORMS) else []
     return page(request, "form.html", {
         "v": v, "form": form, "subject": subject, "action": action, "values": values,
         "errors": errors, "general": general,
-        "choices": _choices(form, runtime, v, cadre_id)}, status)
+        "held": held if form.slug == "bo-nhiem" else [],
+        "choices": _choices(form, runtime, v, cadre_id, values, held)}, status)
 
 
 def _subject(runtime: Runtime, form: forms.Form, subject_id: UUID | None) -> dict[str, Any] | None:
@@ -770,6 +884,7 @@ def new_form(request: Request, slug: str) -> Response:
     v = visitor_of(request)
     require_role(v.principal, *WRITERS)
     form = _form_of(slug, on_cadre=False)
+    require_role(v.principal, *FORM_ROLES.get(slug, WRITERS))
     return _form_page(request, v, form, None, str(request.url.path), _defaults(form, request),
                       {})
 
@@ -827,10 +942,9 @@ def _report(request: Request, v: Visitor, runtime: Runtime) -> tuple[dict[str, A
         if not month:  # as the API: the monthly cycle's last closed period, not this month
             return monthly_cycle.period_report(model, chosen_period(runtime, None), m, tier,
                                                unit_id), chosen
-        if "/" in month:  # typed as 11/2026
-            month_number, _, year = month.partition("/")
-            month = f"{year.strip()}-{month_number.strip().zfill(2)}"
-        return reports.monthly(model, month, m, tier, unit_id), chosen
+        from api.web.cycle_pages import typed_period  # the monthly page's own reading
+
+        return reports.monthly(model, typed_period(month) or month, m, tier, unit_id), chosen
     produce = {"actions": reports.actions, "training": reports.training,
                "vettings": reports.vettings}[kind]
     end = day("den", m.as_of)
@@ -912,7 +1026,11 @@ def findings_page(request: Request) -> Response:
     record_reads(request.app.state.access, v.principal,
                  [UUID(str(f["cadre_id"])) for f in rows[:300] if f.get("cadre_id")],
                  "findings", tc.moment)
+    shown = rows[:300]
+    owners = {pos: str(owner) for pos, owner in runtime.read_model.entry_owners(
+        pos for f in shown for pos in f.get("evidence") or ()).items()}
     return page(request, "findings.html", {
+        "owners": owners,
         "v": v, "tc": tc, "findings": rows[:300], "total": len(rows), "rules": RULE_IDS,
         "rule_titles": RULE_TITLES, "rule_sources": RULE_SOURCES,
         "rule": rule or "", "severity": severity or "", "state": state,

@@ -18,6 +18,7 @@ from domain.job_position import PositionStandards
 from domain.rules.facts import (
     LEVEL_ORDERS,
     CadreFacts,
+    DossierStepFact,
     EmploymentFact,
     HoldingFact,
     JobPositionFacts,
@@ -105,6 +106,12 @@ def as_of(record: RecordFacts) -> RecordFacts:
             identity_corrections=tuple(i for i in c.identity_corrections
                                        if i.recorded_on <= day),
             nominations=tuple(n for n in c.nominations if n.decided_on <= day),
+            dossier_steps=tuple(s for s in c.dossier_steps if s.on <= day),
+            declarations=tuple(x for x in c.declarations if x.declared_on <= day),
+            travels=tuple(
+                t if t.reported_on is None or t.reported_on <= day
+                else replace(t, reported_on=None, report_position=None)
+                for t in c.travels if t.departed_on <= day),
         ))
     units = {uid: (replace(u, ended_on=None) if u.ended_on and u.ended_on > day else u)
              for uid, u in record.units.items()}
@@ -118,6 +125,14 @@ def _d(day: date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
+def _shown_value(value: str) -> str:
+    """A corrected value as a sentence shows it: a date dd/mm/yyyy, a code by its name."""
+    try:
+        return _d(date.fromisoformat(value))
+    except ValueError:
+        return label(value)
+
+
 def _title_name(record: RecordFacts, code: str) -> str:
     title = record.titles.get(code)
     return title.name if title else code
@@ -128,8 +143,31 @@ def _unit_name(record: RecordFacts, unit_id: UUID | None) -> str:
     return unit.name if unit else str(unit_id)
 
 
+def post_name(title: str, unit: str) -> str:
+    """A post as a sentence names it, without saying the unit twice: "Phó Chủ tịch Ủy ban nhân
+    dân phường" at "Ủy ban nhân dân phường Đồng Hòa" is "Phó Chủ tịch Ủy ban nhân dân phường
+    Đồng Hòa", and "Phó Trưởng phòng" at "Phòng Tư pháp" stays as it is."""
+    words, unit_words = title.split(), unit.split()
+    for n in range(min(len(words), len(unit_words)), 1, -1):  # one word alike is no repeat
+        if [w.casefold() for w in words[-n:]] == [w.casefold() for w in unit_words[:n]]:
+            return " ".join([*words[:-n], *unit_words])
+    return f"{title} {unit}"
+
+
 def _post(record: RecordFacts, h: HoldingFact) -> str:
-    return f"{_title_name(record, h.title_code)} {_unit_name(record, h.unit_id)}"
+    return post_name(_title_name(record, h.title_code), _unit_name(record, h.unit_id))
+
+
+# How a sentence says what a holding's decision did (an election is "bầu", not "bổ nhiệm").
+ACT_VERBS = {"bau_cu": "bầu", "chi_dinh": "chỉ định", "dieu_dong": "điều động",
+             "dieu_dong_bo_nhiem": "điều động, bổ nhiệm", "dieu_dong_chi_dinh":
+             "điều động, chỉ định", "luan_chuyen": "luân chuyển", "kiem_nhiem": "phân công kiêm nhiệm",
+             "biet_phai": "biệt phái", "bo_nhiem_lai": "bổ nhiệm lại", "kien_toan": "kiện toàn",
+             "keo_dai": "kéo dài thời gian giữ chức vụ"}
+
+
+def _act(h: HoldingFact) -> str:
+    return ACT_VERBS.get(str(h.kind), "bổ nhiệm")
 
 
 def _finding(v: RuleVersion, *, cadre_id: UUID | None, unit_id: UUID | None,
@@ -208,7 +246,7 @@ def discipline_bar(record: RecordFacts, pack: RulePack) -> list[Finding]:
     for c in record.cadres:
         # (day, position, decision, what, unit, higher post?, nomination?)
         acts: list[tuple[date, int, Decision, str, UUID, bool, bool]] = [
-            (h.since, h.position, h.decision, f"bổ nhiệm {_post(record, h)}", h.unit_id,
+            (h.since, h.position, h.decision, f"{_act(h)} {_post(record, h)}", h.unit_id,
              _is_higher_post(record, c, h), False)
             for h in c.holdings]
         acts += [(n.decided_on, n.position, n.decision,
@@ -287,7 +325,7 @@ def not_in_planning(record: RecordFacts, pack: RulePack) -> list[Finding]:
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, declared=h.special_case, evidence=(h.position,),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)} "
                          f"nhưng không có trong quy hoạch chức danh này hoặc chức danh tương "
                          f"đương{declared}.")))
     return findings
@@ -318,7 +356,7 @@ def retirement_horizon(record: RecordFacts, pack: RulePack) -> list[Finding]:
         findings.append(_finding(
             v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
             effective_on=h.since, evidence=(h.position, c.registered_position),
-            summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+            summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)} "
                      f"khi chỉ còn {left} tháng đến thời điểm nghỉ hưu ({_d(retires)}), "
                      f"dưới {horizon} tháng theo quy định.")))
     return findings
@@ -379,7 +417,7 @@ def min_time_in_post(record: RecordFacts, pack: RulePack) -> list[Finding]:
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position, held.position),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)} "
                          f"khi {why}.")))
     return findings
 
@@ -413,7 +451,7 @@ def no_vetting(record: RecordFacts, pack: RulePack) -> list[Finding]:
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position,),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)} "
                          f"mà không có kết luận thẩm định tiêu chuẩn chính trị (đạt) trong "
                          f"{window} tháng trước đó.")))
     return findings
@@ -435,7 +473,7 @@ def title_standards(record: RecordFacts, pack: RulePack) -> list[Finding]:
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position, *evidence),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)} "
+                summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)} "
                          f"khi chưa đạt tiêu chuẩn chức danh: {'; '.join(shortfalls)}.")))
     return findings
 
@@ -871,7 +909,7 @@ def express_promotion(record: RecordFacts, pack: RulePack) -> list[Finding]:
             findings.append(_finding(
                 v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
                 effective_on=h.since, evidence=(h.position, previous.position),
-                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày {_d(h.since)}, "
+                summary=(f"{c.full_name} được {_act(h)} {_post(record, h)} ngày {_d(h.since)}, "
                          f"chỉ {_months_between(previous.since, h.since)} tháng sau lần bổ "
                          f"nhiệm {_post(record, previous)} ngày {_d(previous.since)} (dưới "
                          f"{months} tháng).")))
@@ -886,7 +924,7 @@ def backdated_record(record: RecordFacts, pack: RulePack) -> list[Finding]:
         entries: list[tuple[int, date, Decision, date, UUID | None, str]] = []
         for h in c.holdings:
             entries.append((h.position, h.since, h.decision, h.recorded_on, h.unit_id,
-                            f"bổ nhiệm {_post(record, h)}"))
+                            f"{_act(h)} {_post(record, h)}"))
             if h.until and h.end_decision and h.end_position and h.end_recorded_on:
                 entries.append((h.end_position, h.until, h.end_decision, h.end_recorded_on,
                                 h.unit_id, f"thôi giữ chức {_post(record, h)}"))
@@ -946,8 +984,8 @@ def identity_data_changed(record: RecordFacts, pack: RulePack) -> list[Finding]:
                                or fix.recorded_on <= h.decision.signed_on <= until),
                               key=lambda h: h.since)
             name = IDENTITY_FIELDS.get(fix.field, fix.field)
-            shown_before = label(fix.before) if fix.before else "trống"
-            shown_after = label(fix.after) if fix.after else "trống"
+            shown_before = _shown_value(fix.before) if fix.before else "trống"
+            shown_after = _shown_value(fix.after) if fix.after else "trống"
             summary = (f"Hồ sơ của {c.full_name} được đính chính {name} ngày "
                        f"{_d(fix.recorded_on)}: {shown_before} → {shown_after}")
             evidence: tuple[int, ...] = (fix.position, fix.target_position)
@@ -1233,6 +1271,254 @@ def _position_vacancy(record: RecordFacts, pack: RulePack, job: JobPositionFacts
                  f"{how}, quá {limit} ngày."))]
 
 
+# --- authority (phân cấp quản lý cán bộ) -------------------------------------------------------
+
+# Management tiers are free codes defined with titles (contract); the usual ones by name.
+TIER_NAMES = {"thanh_uy": "Thành ủy, Tỉnh ủy", "tinh_uy": "Tỉnh ủy, Thành ủy",
+              "quan_uy": "Quận ủy, Huyện ủy", "huyen_uy": "Huyện ủy, Quận ủy",
+              "dang_uy": "Đảng ủy cấp xã"}
+ACTION_NAMES = {"appoint": "bổ nhiệm", "reappoint": "bổ nhiệm lại", "plan": "phê duyệt quy hoạch",
+                "discipline": "kỷ luật"}
+
+
+def _tier(record: RecordFacts, title_code: str, day: date) -> str | None:
+    """The management tier of a title on a day (one place to read it)."""
+    title = record.titles.get(title_code)
+    return title.tier if title else None
+
+
+def _incompetence(record: RecordFacts, pack: RulePack, v: RuleVersion, action: str,
+                  title_code: str, decision: Decision, day: date) -> str | None:
+    """Why the decision's body could not decide `action` for the title on `day` (None: it
+    could, or the table, the tier or the body is not known)."""
+    tier = _tier(record, title_code, day)
+    allowed = v.params.get("authority", {}).get(action, {}).get(tier or "")
+    body = pack.body_for(decision.issuer_code, decision.issuer)
+    if allowed is None or body is None or body.code in allowed:
+        return None
+    competent = "; ".join(b.name for code in allowed if (b := pack.body(code)) is not None)
+    return (f"{body.name} không có thẩm quyền {ACTION_NAMES[action]} chức danh "
+            f"{_title_name(record, title_code)} (diện {TIER_NAMES.get(tier or '', tier)} quản "
+            f"lý); thẩm quyền thuộc: "
+            f"{competent}")
+
+
+def _authority_action(v: RuleVersion, h: HoldingFact) -> str | None:
+    if h.kind == "bau_cu":
+        return None
+    kind = "bo_nhiem_lai" if h.renews is not None else h.kind
+    action = v.params.get("actions", {}).get(kind)
+    return str(action) if action else None
+
+
+def issuer_not_competent(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """An appointment, reappointment, planning or discipline decided by a body the delegation
+    table does not name for the title's management tier; like every rule, the table in force
+    on the date the decision takes effect judges it."""
+    findings = []
+    for c in record.cadres:
+        for h in c.holdings:
+            v = pack.version_for("issuer_not_competent", h.since)
+            action = _authority_action(v, h) if v is not None else None
+            why = None if v is None or action is None else _incompetence(
+                record, pack, v, action, h.title_code, h.decision, h.since)
+            if v is not None and why:
+                findings.append(_finding(
+                    v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                    effective_on=h.since, evidence=(h.position,),
+                    summary=(f"{c.full_name}: quyết định {h.decision.describe()} "
+                             f"({_post(record, h)} từ ngày {_d(h.since)}) — {why}.")))
+        for p in c.plannings:
+            v = pack.version_for("issuer_not_competent", p.decided_on)
+            why = None if v is None else _incompetence(record, pack, v, "plan", p.title_code,
+                                                        p.decision, p.decided_on)
+            if v is not None and why:
+                findings.append(_finding(
+                    v, cadre_id=c.cadre_id, unit_id=p.unit_id, decision=p.decision,
+                    effective_on=p.decided_on, evidence=(p.position,),
+                    summary=(f"{c.full_name}: quyết định quy hoạch {p.decision.describe()} "
+                             f"— {why}.")))
+        for d in c.disciplines:
+            v = pack.version_for("issuer_not_competent", d.effective_on)
+            held = [h for h in c.holdings if h.active_on(d.effective_on)]
+            if v is None or not held:
+                continue
+            top = max(held, key=lambda h: record.rank(h.title_code))
+            why = _incompetence(record, pack, v, "discipline", top.title_code, d.decision,
+                                d.effective_on)
+            if why:
+                findings.append(_finding(
+                    v, cadre_id=c.cadre_id, unit_id=top.unit_id, decision=d.decision,
+                    effective_on=d.effective_on, evidence=(d.position, top.position),
+                    summary=(f"{c.full_name}: quyết định kỷ luật {d.decision.describe()} "
+                             f"— {why}.")))
+    return findings
+
+
+# --- the process behind an appointment (hồ sơ bổ nhiệm) -------------------------------------------
+
+STEP_NAMES = {"chu_truong": "chủ trương", "gioi_thieu": "giới thiệu nhân sự",
+              "lay_phieu": "lấy phiếu tín nhiệm", "tham_dinh": "thẩm định",
+              "quyet_dinh": "quyết định"}
+
+
+def _dossiers(c: CadreFacts) -> Iterator[tuple[HoldingFact, list[DossierStepFact]]]:
+    """Each holding with a dossier, and its steps by date (then by the procedure's order)."""
+    for h in c.holdings:
+        steps = [s for s in c.dossier_steps if s.holding_id == h.holding_id]
+        if steps:
+            yield h, sorted(steps, key=lambda s: (s.on, s.position))
+
+
+def dossier_steps(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """An appointment whose dossier lacks a required step, or holds two steps out of order."""
+    findings = []
+    for c in record.cadres:
+        for h, steps in _dossiers(c):
+            v = pack.version_for("dossier_steps", h.decision.signed_on)
+            if v is None:
+                continue
+            order = [str(x) for x in v.param("steps")]
+            held = {s.step: s for s in steps}
+            missing = [x for x in v.param("required") if x not in held]
+            wrong = [(a, b) for a, b in zip(order, order[1:], strict=False)
+                     if a in held and b in held and held[b].on < held[a].on]
+            if not missing and not wrong:
+                continue
+            parts = []
+            if missing:
+                parts.append("thiếu bước " + ", ".join(STEP_NAMES.get(x, x) for x in missing))
+            for a, b in wrong:
+                parts.append(f"bước {STEP_NAMES.get(b, b)} ({_d(held[b].on)}) thực hiện "
+                             f"trước bước {STEP_NAMES.get(a, a)} ({_d(held[a].on)})")
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                effective_on=h.since, evidence=(h.position, *(s.position for s in steps)),
+                summary=(f"Hồ sơ bổ nhiệm {c.full_name} ({_post(record, h)} từ ngày "
+                         f"{_d(h.since)}): {'; '.join(parts)}.")))
+    return findings
+
+
+def dossier_vote_share(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A confidence vote (lấy phiếu tín nhiệm) of the dossier below the required share."""
+    findings = []
+    for c in record.cadres:
+        for h, steps in _dossiers(c):
+            v = pack.version_for("dossier_vote_share", h.decision.signed_on)
+            if v is None:
+                continue
+            minimum = float(v.param("min_share_percent"))
+            strict = bool(v.params.get("strictly_above", False))
+            for s in steps:
+                if s.step != "lay_phieu" or s.votes_for is None or not s.votes_total:
+                    continue
+                share = 100.0 * s.votes_for / s.votes_total
+                if share > minimum or (not strict and share >= minimum):
+                    continue
+                bound = "trên" if strict else "từ"
+                findings.append(_finding(
+                    v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                    effective_on=h.since, evidence=(h.position, s.position),
+                    summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} ngày "
+                             f"{_d(h.since)} với {s.votes_for}/{s.votes_total} phiếu tín "
+                             f"nhiệm ({_pct(share)}%), chưa đạt {bound} {_pct(minimum)}% "
+                             f"tổng số người được triệu tập.")))
+    return findings
+
+
+def decision_before_dossier(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """An appointment decision signed before the last step of its dossier."""
+    findings = []
+    for c in record.cadres:
+        for h, steps in _dossiers(c):
+            v = pack.version_for("decision_before_dossier", h.decision.signed_on)
+            before = [s for s in steps if s.step != "quyet_dinh"]
+            if v is None or not before or before[-1].on <= h.decision.signed_on:
+                continue
+            last = before[-1]
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                effective_on=h.since, evidence=(h.position, last.position),
+                summary=(f"Quyết định {h.decision.describe()} bổ nhiệm {c.full_name} "
+                         f"({_post(record, h)}) ký trước bước {STEP_NAMES.get(last.step, last.step)} "
+                         f"ngày {_d(last.on)} của hồ sơ.")))
+    return findings
+
+
+# --- asset declarations and foreign travel ------------------------------------------------------
+
+
+def no_asset_declaration(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """An appointment without a declaration for it (kê khai phục vụ công tác cán bộ) made in
+    the window before the decision; judged from the first declaration the store keeps."""
+    first = min((x.declared_on for c in record.cadres for x in c.declarations), default=None)
+    if first is None:
+        return []
+    findings = []
+    for c in record.cadres:
+        for h in c.holdings:
+            signed = h.decision.signed_on
+            v = pack.version_for("no_asset_declaration", signed)
+            if v is None or signed < first or not _judged(v, h):
+                continue
+            latest = signed - timedelta(days=int(v.param("days_before")))
+            earliest = add_months(signed, -int(v.param("window_months")))
+            kinds = {str(k) for k in v.param("declaration_kinds")}
+            if any(x.kind in kinds and earliest <= x.declared_on <= latest
+                   for x in c.declarations):
+                continue
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=h.unit_id, decision=h.decision,
+                effective_on=h.since, evidence=(h.position,),
+                summary=(f"{c.full_name} được bổ nhiệm {_post(record, h)} theo quyết định ký "
+                         f"ngày {_d(signed)} mà không có bản kê khai tài sản, thu nhập phục vụ "
+                         f"công tác cán bộ từ {_d(earliest)} đến {_d(latest)} (chậm nhất "
+                         f"{v.param('days_before')} ngày trước ngày bổ nhiệm).")))
+    return findings
+
+
+def travel_without_permission(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """A trip abroad with no permitting decision, or one signed after the departure."""
+    findings = []
+    for c in record.cadres:
+        for t in c.travels:
+            v = pack.version_for("travel_without_permission", t.departed_on)
+            if v is None or (t.permission is not None
+                             and t.permission.signed_on <= t.departed_on):
+                continue
+            why = ("không có quyết định cho phép" if t.permission is None else
+                   f"quyết định cho phép {t.permission.describe()} ký sau ngày đi")
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=_main_unit(record, c, t.departed_on),
+                decision=t.permission, effective_on=t.departed_on, evidence=(t.position,),
+                summary=(f"{c.full_name} đi nước ngoài từ {_d(t.departed_on)} đến "
+                         f"{_d(t.returned_on)}: {why}.")))
+    return findings
+
+
+def travel_without_report(record: RecordFacts, pack: RulePack) -> list[Finding]:
+    """Back from abroad and no report (báo cáo kết quả chuyến đi) within the days allowed."""
+    findings = []
+    for c in record.cadres:
+        for t in c.travels:
+            v = pack.version_for("travel_without_report", t.returned_on)
+            if v is None:
+                continue
+            due = t.returned_on + timedelta(days=int(v.param("report_days")))
+            late = t.reported_on is not None and t.reported_on > due
+            if not late and (t.reported_on is not None or record.as_of <= due):
+                continue
+            what = (f"báo cáo ngày {_d(t.reported_on)}, quá hạn" if late and t.reported_on
+                    else "chưa báo cáo kết quả chuyến đi")
+            evidence = (t.position, t.report_position) if t.report_position else (t.position,)
+            findings.append(_finding(
+                v, cadre_id=c.cadre_id, unit_id=_main_unit(record, c, t.returned_on),
+                decision=t.permission, effective_on=due + timedelta(days=1), evidence=evidence,
+                summary=(f"{c.full_name} về nước ngày {_d(t.returned_on)}, {what} (hạn "
+                         f"{_d(due)}).")))
+    return findings
+
+
 CHECKS: dict[str, Check] = {
     "discipline_bar": discipline_bar,
     "not_in_planning": not_in_planning,
@@ -1258,4 +1544,11 @@ CHECKS: dict[str, Check] = {
     "extension_to_retirement": extension_to_retirement,
     "below_job_position_standard": below_job_position_standard,
     "job_position_vacant": job_position_vacant,
+    "issuer_not_competent": issuer_not_competent,
+    "dossier_steps": dossier_steps,
+    "dossier_vote_share": dossier_vote_share,
+    "decision_before_dossier": decision_before_dossier,
+    "no_asset_declaration": no_asset_declaration,
+    "travel_without_permission": travel_without_permission,
+    "travel_without_report": travel_without_report,
 }

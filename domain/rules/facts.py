@@ -188,6 +188,42 @@ class IdentityCorrection:
 
 
 @dataclass(frozen=True, slots=True)
+class DossierStepFact:
+    """A step of an appointment's dossier (hồ sơ bổ nhiệm), for the holding it belongs to."""
+
+    position: int
+    holding_id: UUID
+    step: str
+    on: date
+    votes_for: int | None = None
+    votes_total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationFact:
+    """An asset declaration (kê khai tài sản, thu nhập): its kind and the day it was made."""
+
+    position: int
+    kind: str
+    declared_on: date
+    recorded_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class TravelFact:
+    """A trip abroad: its dates, the permission (a decision, or None) and the report's day."""
+
+    position: int
+    travel_id: UUID
+    purpose: str
+    departed_on: date
+    returned_on: date
+    permission: Decision | None = None
+    reported_on: date | None = None
+    report_position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CadreFacts:
     cadre_id: UUID
     full_name: str
@@ -206,6 +242,9 @@ class CadreFacts:
     commendations: tuple[CommendationFact, ...] = ()
     employments: tuple[EmploymentFact, ...] = ()
     nominations: tuple[NominationFact, ...] = ()
+    dossier_steps: tuple[DossierStepFact, ...] = ()
+    declarations: tuple[DeclarationFact, ...] = ()
+    travels: tuple[TravelFact, ...] = ()
 
     def level_on(self, kind: str, day: date) -> QualificationFact | None:
         """The highest level of a kind held on a date."""

@@ -17,6 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from domain.values import fold
+
 RULE_IDS = (
     "discipline_bar",
     "not_in_planning",
@@ -42,6 +44,13 @@ RULE_IDS = (
     "extension_to_retirement",
     "below_job_position_standard",
     "job_position_vacant",
+    "issuer_not_competent",
+    "dossier_steps",
+    "dossier_vote_share",
+    "decision_before_dossier",
+    "no_asset_declaration",
+    "travel_without_permission",
+    "travel_without_report",
 )
 SEVERITIES = ("high", "medium", "low")
 DEFAULT_PACK = Path(__file__).with_name("rule_pack.toml")
@@ -124,10 +133,31 @@ class RetirementSchedule:
 
 
 @dataclass(frozen=True)
+class Body:
+    """An issuing body (cơ quan ban hành quyết định) by kind and level, e.g. the standing
+    committee of a district party committee; `patterns` map the free text of older decisions."""
+
+    code: str
+    name: str
+    level: str
+    sphere: str
+    patterns: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "level": self.level,
+                "sphere": self.sphere, "patterns": list(self.patterns)}
+
+
+# Leading words of an issuer's text that name the signer's capacity, not the body.
+_ISSUER_PREFIXES = ("t/m ", "tm ", "thay mat ", "chu tich ")
+
+
+@dataclass(frozen=True)
 class RulePack:
     versions: tuple[RuleVersion, ...]
     retirement: RetirementSchedule
     limits: tuple[RuleVersion, ...] = ()
+    bodies: tuple[Body, ...] = ()
     _by_rule: Mapping[str, tuple[RuleVersion, ...]] = field(repr=False, compare=False,
                                                           default_factory=dict)
 
@@ -151,10 +181,22 @@ class RulePack:
         limits = tuple(_rule_version(raw, LIMIT_IDS) for raw in data.get("limit", []))
         for limit_id in {v.id for v in limits}:
             _check_no_overlap(limit_id, [v for v in limits if v.id == limit_id])
+        bodies = tuple(_body(raw) for raw in data.get("body", []))
+        codes = [b.code for b in bodies]
+        if len(set(codes)) != len(codes):
+            raise RulePackError("rule pack: a body code is listed twice")
+        for v in versions:
+            for action, tiers in v.params.get("authority", {}).items():
+                for tier, allowed in tiers.items():
+                    unknown = [code for code in allowed if code not in codes]
+                    if unknown:
+                        raise RulePackError(f"{v.id} {v.version}: authority.{action}.{tier} "
+                                            f"names unknown bodies {unknown}")
         return cls(
             versions=versions,
             retirement=_retirement(data.get("retirement_age")),
             limits=limits,
+            bodies=bodies,
             _by_rule=MappingProxyType({k: tuple(v) for k, v in by_rule.items()}),
         )
 
@@ -175,6 +217,29 @@ class RulePack:
     def limit_for(self, limit_id: str, on: date) -> RuleVersion | None:
         """The version of a command limit in force on a date (None: no limit then)."""
         return next((v for v in self.limits if v.id == limit_id and v.in_force_on(on)), None)
+
+    def body(self, code: str | None) -> Body | None:
+        return next((b for b in self.bodies if b.code == code), None) if code else None
+
+    def body_for(self, code: str | None, issuer: str | None) -> Body | None:
+        """The body of a decision: its `issuer_code`, else the body its free text names."""
+        if code:
+            return self.body(code)
+        return self.body_of_text(issuer)
+
+    def body_of_text(self, issuer: str | None) -> Body | None:
+        """The body a free-text issuer names (the longest matching pattern), or None."""
+        text = " ".join(fold(issuer or "").replace(",", " ").split())
+        for prefix in _ISSUER_PREFIXES:
+            if text.startswith(prefix):
+                text = text[len(prefix):]
+        best: tuple[int, Body] | None = None
+        for b in self.bodies:
+            for pattern in b.patterns:
+                if (text == pattern or text.startswith(pattern + " ")) and (
+                        best is None or len(pattern) > best[0]):
+                    best = (len(pattern), b)
+        return best[1] if best else None
 
     def history(self, rule_id: str) -> tuple[RuleVersion, ...]:
         return self._by_rule[rule_id]
@@ -215,6 +280,15 @@ def _rule_version(raw: Mapping[str, Any], ids: tuple[str, ...] = RULE_IDS) -> Ru
         severity=raw["severity"], source=raw["source"], verify=verify,
         track=raw.get("track", ""),
     )
+
+
+def _body(raw: Mapping[str, Any]) -> Body:
+    for key in ("code", "name", "level", "sphere"):
+        if key not in raw:
+            raise RulePackError(f"body {raw.get('code', '?')}: missing '{key}'")
+    return Body(code=str(raw["code"]), name=str(raw["name"]), level=str(raw["level"]),
+                sphere=str(raw["sphere"]),
+                patterns=tuple(" ".join(fold(p).split()) for p in raw.get("patterns", ())))
 
 
 def _check_no_overlap(rule_id: str, versions: list[RuleVersion]) -> None:

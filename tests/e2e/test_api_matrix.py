@@ -21,10 +21,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.routes.feedback import new_receipt
-from domain.casework import Casework
+from domain.casework import Casework, IntegrityWork
 from domain.correction_requests import Attachment, RequestCorrection
 from domain.feedback import FileFeedback, Reporter
 from domain.inspection import AdoptPlan, AssignRemedy, Conclude, OpenCase, PlanSubject, SubjectKind
+from domain.integrity import RecordTravel, TravelPurpose
 from domain.job_position import PositionGroup, RegisterJobPosition
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
@@ -143,6 +144,19 @@ class World:
             action="Khắc phục", deadline=date(2026, 1, 31), owner_unit_id=self.unit(scope),
             effective_on=date(2025, 12, 2), recorded_by="setup"))
         return case_id, remedy_id
+
+    def holding_id(self, scope: str) -> UUID:
+        """A fresh appointment of the scope's cadre: its holding's id."""
+        code = self.holding(scope, date(2024, 6, 1))
+        cadre = self.runtime.app.cadre(self.cadre(scope))
+        return next(h.holding_id for h in cadre.record.holdings.values()
+                    if h.title_code == code)
+
+    def travel(self, scope: str) -> UUID:
+        _, travel_id = IntegrityWork(self.runtime.app).record_travel(RecordTravel(
+            cadre_id=self.cadre(scope), purpose=TravelPurpose.CONG_VU,
+            departed_on=date(2025, 3, 1), returned_on=date(2025, 3, 8), recorded_by="setup"))
+        return travel_id
 
     def entry(self, scope: str) -> int:
         return self.runtime.app.record_training(
@@ -297,6 +311,14 @@ def _ending(w: World, s: str) -> dict[str, Any]:
             "effective_on": "2024-01-01", "decision": dec(date(2023, 12, 1))}
 
 
+def _transfer(w: World, s: str) -> dict[str, Any]:
+    """End a post held and appoint to another title in the same unit, as one decision."""
+    code = w.holding(s, on(fresh()))
+    return {"from_unit_id": str(w.unit(s)), "from_title_code": code, "reason": "dieu_dong",
+            "kind": "dieu_dong", "unit_id": str(w.unit(s)), "title_code": w.title(),
+            "effective_on": "2024-01-01", "decision": dec(date(2023, 12, 1))}
+
+
 _terms = itertools.count()
 
 
@@ -341,6 +363,8 @@ MATRIX: dict[tuple[str, str], Row] = {
             "effective_on": "2020-01-01", "decision": dec(date(2019, 12, 1))}), writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/endings"): Row(_cadre_write("endings", _ending),
                                                         writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/transfers"): Row(_cadre_write("transfers", _transfer),
+                                                         writes()),
     ("POST", "/api/v1/cadres/{cadre_id}/nominations"): Row(
         _cadre_write("nominations", lambda w, s: {
             "unit_id": str(w.unit(s)), "title_code": w.title(), "decided_on": "2020-05-01",
@@ -501,6 +525,28 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: (f"/api/v1/inspection-cases/{w.case(s)}/file", None, None), audit_reads()),
     ("GET", "/api/v1/inspection-remedies/overdue"): Row(
         lambda w, s: ("/api/v1/inspection-remedies/overdue", None, None), audit_reads()),
+    # Authority (reference data for pickers), dossiers, declarations, travel (issue 18).
+    ("GET", "/api/v1/authority"): Row(lambda w, s: ("/api/v1/authority", None, None),
+                                      open_reads()),
+    ("GET", "/api/v1/cadres/{cadre_id}/integrity"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/integrity", None, None),
+        scoped_reads(self_in=200)),
+    ("POST", "/api/v1/cadres/{cadre_id}/holdings/{holding_id}/dossier-steps"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/holdings/{w.holding_id(s)}/dossier-steps",
+                      {"step": "chu_truong", "effective_on": "2024-03-01",
+                       "reference": "05-TTr/BTC"}, None), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/asset-declarations"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/asset-declarations",
+                      {"kind": "hang_nam", "effective_on": "2025-12-20",
+                       "reference": f"KK-{fresh()}", "year": 2025}, None), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/foreign-travel"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/foreign-travel",
+                      {"purpose": "viec_rieng", "departed_on": "2025-07-01",
+                       "returned_on": "2025-07-05"}, None), writes()),
+    ("POST", "/api/v1/cadres/{cadre_id}/foreign-travel/{travel_id}/report"): Row(
+        lambda w, s: (f"/api/v1/cadres/{w.cadre(s)}/foreign-travel/{w.travel(s)}/report",
+                      {"effective_on": "2025-03-12", "reference": f"BC-{fresh()}"}, None),
+        writes()),
     ("GET", "/api/v1/audit/reads"): Row(
         lambda w, s: ("/api/v1/audit/reads", None, {"cadre_id": str(w.cadre(s))}),
         audit_reads()),

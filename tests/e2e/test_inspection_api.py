@@ -311,6 +311,31 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
     assert verify_file(saved, SIGNER.verifier).kind == f"case-file/{case_id}"
     assert w.as_("leader_a", "GET", f"/inspection-cases/{case_id}/file").status_code == 403
 
+    # The Word form: the same certificate inside, verified offline, and its content checked
+    # against it; an edited paragraph fails.
+    word = w.as_("inspector", "GET", f"/inspection-cases/{case_id}/file",
+                 params={"format": "docx"})
+    assert word.status_code == 200, word.text
+    assert word.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml")
+    docx_path = key.with_name("case-file.docx")
+    docx_path.write_bytes(word.content)
+    assert verify_file(docx_path, SIGNER.verifier).kind == f"case-file/{case_id}"
+    from docx import Document
+
+    shown = Document(str(docx_path))
+    text = "\n".join(p.text for p in shown.paragraphs)
+    assert "HỒ SƠ VỤ VIỆC KIỂM TRA" in text and "Đã kết thúc" in text
+    cells = [c.text for t in shown.tables for r in t.rows for c in r.cells]
+    assert str(w.appointed) in cells and cited[w.appointed]["chain_hash"] in cells
+    edited = next(p for p in shown.paragraphs if p.text.startswith("Có vi phạm"))
+    edited.runs[0].text = "Không có vi phạm. Đã sửa"
+    shown.save(str(docx_path))
+    with pytest.raises(VerificationFailed, match="edited"):
+        verify_file(docx_path, SIGNER.verifier)
+    assert w.as_("leader_a", "GET", f"/inspection-cases/{case_id}/file",
+                 params={"format": "docx"}).status_code == 403
+
     # The read side rebuilds to the same rows.
     incremental = canonical_dump(w.runtime.engine, w.runtime.read_model.tables())
     w.runtime.rebuild()

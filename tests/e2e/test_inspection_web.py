@@ -112,12 +112,34 @@ def test_the_cycle_through_the_web(world: World) -> None:
     later = get(w, inspector, "/khac-phuc-qua-han", {"as_of": vn(today + timedelta(days=9))})
     assert "Bổ sung hồ sơ" in later.text and "Rà soát quy trình" not in later.text
 
+    # Follow the other remedy to closure, then close the case: the whole cycle on the web.
+    page = get(w, inspector, case_url)
+    (remaining,) = re.findall(r'action="(/vu-viec/[^"]+/hoan-thanh)"', page.text)
+    assert remaining == closures[1]
+    written(post(w, inspector, remaining, {"result": "Đã bổ sung hồ sơ",
+                                           "effective_on": vn(today)}))
+    assert not re.findall(r'action="(/vu-viec/[^"]+/hoan-thanh)"',
+                          get(w, inspector, case_url).text)
+    written(post(w, inspector, f"{case_url}/ket-thuc", {"note": "Các yêu cầu đã hoàn thành"}))
+    closed = get(w, inspector, case_url)
+    assert "Đã kết thúc" in closed.text and "Các yêu cầu đã hoàn thành" in closed.text
+    assert 'action="' + case_url + '/ket-thuc"' not in closed.text
+    listed = get(w, inspector, "/vu-viec", {"trang_thai": "closed"})
+    assert case_url in listed.text
+    before = w.head()
+    again = post(w, inspector, f"{case_url}/ket-thuc", {"note": "Lần hai"})
+    assert again.status_code == 409 and w.head() == before
+
     # The case file downloads as the API serves it.
     assert f"{case_url}/ho-so" in get(w, inspector, case_url).text
     downloaded = get(w, inspector, f"{case_url}/ho-so")
     assert downloaded.status_code == 200
     assert "attachment" in downloaded.headers["content-disposition"]
     assert downloaded.json()["format"] == "hoso-case-file/v1"
+    assert f"{case_url}/ho-so?dinh_dang=docx" in get(w, inspector, case_url).text
+    word = get(w, inspector, f"{case_url}/ho-so", {"dinh_dang": "docx"})
+    assert word.status_code == 200 and word.content[:2] == b"PK"
+    assert ".docx" in word.headers["content-disposition"]
 
     # A leader of A: the conclusion only; writing is refused and appends nothing.
     leader = sign_in(w.client, w.tokens["leader_a"])

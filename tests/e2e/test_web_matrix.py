@@ -130,6 +130,32 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
         lambda w, s: ("/can-bo/tai-ve", None, {"unit_id": str(w.unit(s))}), web_reads()),
     ("GET", "/can-bo/{cadre_id}"): WebRow(lambda w, s: (f"/can-bo/{w.cadre(s)}", None, None),
                                           web_reads(self_in="200")),
+    # Authority, dossiers, declarations, travel (issue 18): as /api/v1/authority and
+    # /api/v1/cadres/{id}/integrity, foreign-travel, asset-declarations, dossier-steps.
+    ("GET", "/phan-cap-quan-ly"): WebRow(lambda w, s: ("/phan-cap-quan-ly", None, None),
+                                         signed_in()),
+    ("GET", "/can-bo/{cadre_id}/bo-nhiem-ke-khai"): WebRow(
+        lambda w, s: (f"/can-bo/{w.cadre(s)}/bo-nhiem-ke-khai", None, None),
+        web_reads(self_in="200")),
+    ("POST", "/can-bo/{cadre_id}/bo-nhiem-ke-khai/buoc"): WebRow(
+        lambda w, s: (f"/can-bo/{w.cadre(s)}/bo-nhiem-ke-khai/buoc",
+                      {"holding_id": str(w.holding_id(s)), "step": "chu_truong",
+                       "effective_on": "01/03/2024", "reference": "05-TTr/BTC"}, None),
+        web_writes()),
+    ("POST", "/can-bo/{cadre_id}/bo-nhiem-ke-khai/ke-khai"): WebRow(
+        lambda w, s: (f"/can-bo/{w.cadre(s)}/bo-nhiem-ke-khai/ke-khai",
+                      {"kind": "hang_nam", "effective_on": "20/12/2025",
+                       "reference": f"KK-{fresh()}"}, None), web_writes()),
+    ("POST", "/can-bo/{cadre_id}/bo-nhiem-ke-khai/di-nuoc-ngoai"): WebRow(
+        lambda w, s: (f"/can-bo/{w.cadre(s)}/bo-nhiem-ke-khai/di-nuoc-ngoai",
+                      {"purpose": "cong_vu", "departed_on": "01/07/2025",
+                       "returned_on": "05/07/2025", "decision.number": f"{fresh()}-QĐ/QU",
+                       "decision.signed_on": "20/06/2025", "decision.issuer_code": "btv_huyen_uy",
+                       "decision.signer": "Lê Toàn Khánh"}, None), web_writes()),
+    ("POST", "/can-bo/{cadre_id}/bo-nhiem-ke-khai/di-nuoc-ngoai/{travel_id}/bao-cao"): WebRow(
+        lambda w, s: (f"/can-bo/{w.cadre(s)}/bo-nhiem-ke-khai/di-nuoc-ngoai/{w.travel(s)}/bao-cao",
+                      {"effective_on": "12/03/2025", "reference": f"BC-{fresh()}"}, None),
+        web_writes()),
     ("GET", "/can-bo/{cadre_id}/so-yeu-ly-lich"): WebRow(
         lambda w, s: (f"/can-bo/{w.cadre(s)}/so-yeu-ly-lich", None, None),
         web_reads(self_in="200")),
@@ -202,6 +228,15 @@ WEB_MATRIX: dict[tuple[str, str], WebRow] = {
     ("POST", "/quan-tri/ma-truy-cap/thu-hoi"): WebRow(
         lambda w, s: ("/quan-tri/ma-truy-cap/thu-hoi", {"name": _issued(w)}, None),
         admin_only("303")),
+    # Spreadsheet import: as POST /api/v1/imports (writers; each row's scope in the service).
+    # A post without a file is answered on the page (400); the upload itself is tested in
+    # test_web_workday.py.
+    ("GET", "/nhap-tep"): WebRow(lambda w, s: ("/nhap-tep", None, None),
+                                 web_writes("200", personnel_out="200")),
+    ("GET", "/nhap-tep/mau"): WebRow(lambda w, s: ("/nhap-tep/mau", None, None),
+                                     web_writes("200", personnel_out="200")),
+    ("POST", "/nhap-tep"): WebRow(lambda w, s: ("/nhap-tep", {"thao_tac": "kiem_tra"}, None),
+                                  web_writes("400", personnel_out="400")),
     # Inspection casework: as GET/POST /api/v1/inspection-*.
     ("GET", "/ke-hoach-kiem-tra"): WebRow(lambda w, s: ("/ke-hoach-kiem-tra", None, None),
                                           oversight()),

@@ -137,3 +137,26 @@ def test_an_export_is_in_every_cadres_read_audit(cli: CliRunner, sqlite_settings
             engine.dispose()
         assert what in [r.what for r in reads]
         assert all(r.reader.startswith("cli:") for r in reads)
+
+
+def test_units_lists_the_tree_with_ids_and_finds_by_name(cli: CliRunner,
+                                                        sqlite_settings: Settings) -> None:
+    unit, _ = seed(sqlite_settings)
+    runtime = open_runtime(sqlite_settings)
+    try:
+        child = runtime.app.register_unit(code="Q-P1", name="Phường Đồng Hòa", kind="phuong",
+                                          established_on=date(2001, 1, 1),
+                                          parent_id=UUID(unit), recorded_by="t").id
+        runtime.catch_up()
+    finally:
+        runtime.close()
+    listed = cli.invoke(app, ["units"])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert lines[0] == "id\tcode\tname"
+    assert f"{unit}\tQ\tQuận ủy" in lines and f"{child}\tQ-P1\t  Phường Đồng Hòa" in lines
+    found = cli.invoke(app, ["units", "dong hoa"])  # without diacritics
+    assert found.exit_code == 0 and str(child) in found.output and f"{unit}\t" not in found.output
+    before = cli.invoke(app, ["units", "--as-of", "2000-06-01"])
+    assert str(child) not in before.output
+    assert cli.invoke(app, ["units", "--as-of", "01/06/2000"]).exit_code == 2

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from domain.application import HosoApplication
+from domain.rules.pack import RULE_IDS
 from domain.values import (
     ActionKind,
     CommendationForm,
@@ -491,7 +492,7 @@ def test_rules_serve_the_whole_pack(district: ViolationDistrict) -> None:
     body = district.service.http.get(f"{API}/rules", headers=inspector).json()
     assert {"as_of", "known_at", "position"} <= set(body)
     ids = {r["id"] for r in body["rules"]}
-    assert len(ids) == 24
+    assert ids == set(RULE_IDS) and len(ids) == 31
     for r in body["rules"]:
         assert {"id", "title", "params", "valid_from", "valid_to", "severity", "source"} <= set(r)
 

@@ -35,6 +35,15 @@ from domain.inspection import (
     PlanSubject,
     SubjectKind,
 )
+from domain.integrity import (
+    AppointmentDossier,
+    DeclarationKind,
+    DossierStep,
+    IntegrityRecord,
+    TravelPurpose,
+    dossier_id_for,
+    integrity_id_for,
+)
 from domain.job_position import (
     Competency,
     CompetencyFramework,
@@ -76,7 +85,7 @@ from infra.settings import Settings
 AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Feedback,
                                            InspectionPlan, InspectionCase,
                                            ReportSubmission, CorrectionRequest, JobPosition,
-                                           TermNotice)
+                                           TermNotice, AppointmentDossier, IntegrityRecord)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -102,6 +111,9 @@ DECISION = Decision(number="41-QĐ/QU", signed_on=date(2022, 4, 1),
                     signer_cadre_id=SIGNER)
 DECISION_NO_SIGNER_ID = Decision(number="125/QĐ-UBND", signed_on=date(2021, 12, 28),
                                  issuer="Ủy ban nhân dân quận Kiến An", signer="Phạm Văn Mạnh")
+DECISION_ISSUER_CODE = Decision(number="41-NQ/QU", signed_on=date(2024, 4, 1),
+                                issuer="Ban Thường vụ Quận ủy, Huyện ủy, Thị ủy",
+                                signer="Lê Toàn Khánh", issuer_code="btv_huyen_uy")
 
 # Per event class (qualified name): one or more realistic payloads, domain fields only.
 SAMPLES: dict[str, list[dict[str, Any]]] = {
@@ -330,6 +342,31 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         remedy_id=REMEDY, result="Đã báo cáo bằng văn bản số 41/BC-NV",
         effective_on=date(2026, 6, 20), decision=DECISION_NO_SIGNER_ID,
         recorded_by="uy_ban_kiem_tra")],
+    "AppointmentDossier.Opened": [dict(
+        cadre_id=CADRE, holding_id=HOLDING, effective_on=date(2024, 3, 1), decision=None,
+        recorded_by="to_chuc_quan")],
+    "AppointmentDossier.StepRecorded": [
+        dict(step=DossierStep.LAY_PHIEU, reference="12/BB-HNCBCC", votes_for=14, votes_total=17,
+             note="Hội nghị cán bộ chủ chốt", effective_on=date(2024, 3, 10), decision=None,
+             recorded_by="to_chuc_quan"),
+        dict(step=DossierStep.QUYET_DINH, reference="41-NQ/QU", votes_for=None,
+             votes_total=None, note=None, effective_on=date(2024, 4, 1),
+             decision=DECISION_ISSUER_CODE, recorded_by="to_chuc_quan"),
+    ],
+    "IntegrityRecord.Opened": [dict(
+        cadre_id=CADRE, effective_on=date(2024, 1, 5), decision=None,
+        recorded_by="to_chuc_quan")],
+    "IntegrityRecord.AssetsDeclared": [dict(
+        declaration_id=RELATIVE, kind=DeclarationKind.PHUC_VU_CAN_BO, year=2024,
+        reference="KK-BN/07", effective_on=date(2024, 3, 1), decision=None,
+        recorded_by="to_chuc_quan")],
+    "IntegrityRecord.TravelRecorded": [dict(
+        travel_id=PLANNING, purpose=TravelPurpose.VIEC_RIENG, departed_on=date(2025, 7, 1),
+        returned_on=date(2025, 7, 9), reference="ĐNN-03/2025", permission=DECISION,
+        effective_on=date(2025, 7, 1), decision=None, recorded_by="to_chuc_quan")],
+    "IntegrityRecord.TravelReported": [dict(
+        travel_id=PLANNING, reference="BC-12/2025", effective_on=date(2025, 7, 15),
+        decision=None, recorded_by="to_chuc_quan")],
     "InspectionCase.Closed": [dict(
         note="Các yêu cầu khắc phục đã hoàn thành", effective_on=date(2026, 7, 1),
         decision=None, recorded_by="uy_ban_kiem_tra")],
@@ -406,7 +443,9 @@ ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: C
                                             CorrectionRequest: CORRECTION_REQUEST,
                                             JobPosition: JOB_POSITION,
                                             TermNotice: notice_id_for(HOLDING,
-                                                                      date(2027, 4, 15))}
+                                                                      date(2027, 4, 15)),
+                                            AppointmentDossier: dossier_id_for(HOLDING),
+                                            IntegrityRecord: integrity_id_for(CADRE)}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
