@@ -8,7 +8,7 @@ from typing import Any
 
 from infra.clock import BENCH_CLOCK
 
-SIZE_ORDER = ["1k", "10k", "100k", "1m"]
+SIZE_ORDER = ["1k", "10k", "100k", "1m", "10m"]
 
 
 def _sizes(results: dict[str, Any], backend: str) -> list[str]:
@@ -131,6 +131,63 @@ def targets(results: dict[str, Any], backend: str) -> tuple[str, list[Target]]:
     return big, out
 
 
+def targets_19(results: dict[str, Any], backend: str) -> tuple[str, list[Target]]:
+    """Issue 19's targets at the largest size measured, each beside its baseline."""
+    sizes = _sizes(results, backend)
+    if not sizes:
+        return "", []
+    data = results[backend]
+    big = sizes[-1]
+    r = data[big]
+    out: list[Target] = []
+    rebuilt = [s for s in sizes if _get(data[s], "rebuild") and _get(data[s], "raw")]
+    if rebuilt:
+        at = rebuilt[-1]
+        rb, raw = _cpu_rate(_get(data[at], "rebuild")), _cpu_rate(_get(data[at], "raw"))
+        t = _at_least(f"rebuild ÷ raw read-and-decode limit ({at})", 0.40,
+                      rb / raw if rb and raw else None, "×", "{:.2f}")
+        t.shown += f" ({_n(rb)} vs {_n(raw)} events/s)"
+        out.append(t)
+    else:
+        out.append(_at_least("rebuild ÷ raw read-and-decode limit", 0.40, None, "×", "{:.2f}"))
+    peak = max((_get(data[s], "rebuild", "peak_rss_mb") or 0 for s in sizes), default=None)
+    out.append(_at_most("rebuild peak memory (any size)", 1024.0, peak or None, "MB",
+                        "{:,.0f}"))
+    reported = [s for s in sizes if _get(data[s], "reports", "cadre-quality")]
+    at = "1m" if "1m" in reported else (reported[-1] if reported else big)
+    quality = _p95(_get(data.get(at, {}), "reports", "cadre-quality"))
+    person = _p95(_get(data.get(at, {}), "reports", "cadre-quality-by-person"))
+    t = _at_most(f"cadre-quality report, whole store, p95 ({at})", 200.0, quality, "ms",
+                 "{:,.0f}")
+    if person:
+        t.shown += f" (per-person baseline {person:,.0f} ms)"
+    out.append(t)
+    key = _p95_key(backend)
+    out.append(_at_most("cadre-quality report growth per 10× data", 2.0,
+                        _growth(results, backend, ("reports", "cadre-quality", key)), "×"))
+    out.append(_at_most(f"BM01 for the whole province, p95 ({at})", 500.0,
+                        _p95(_get(data.get(at, {}), "reports", "bm01-province")), "ms",
+                        "{:,.0f}"))
+    v, v_raw = _get(r, "verify") or {}, _get(r, "raw") or {}
+    both = v.get("events_per_total_cpu_s")
+    verify = both or _cpu_rate(v)
+    t = _at_least(f"verify ({big}{', client + server CPU' if both else ''})", 300_000, verify,
+                  "events/s")
+    if v_raw:
+        t.shown += (f" (raw read "
+                    f"{_n(v_raw.get('events_per_total_cpu_s') or _cpu_rate(v_raw))})")
+    if both:
+        t.shown += f"; wall {_n(v.get('events_per_s'))} events/s"
+    out.append(t)
+    gen = [s for s in sizes if _get(data[s], "ingest", "bulk", "events_per_s")]
+    g = gen[-1] if gen else big
+    out.append(_at_least(f"generator bulk path ({g}, wall clock)", 20_000,
+                         _get(data.get(g, {}), "ingest", "bulk", "events_per_s"), "events/s"))
+    out.append(Target("a 10M-event store in the bench", "measured", None,
+                      "measured" if "10m" in sizes else "not generated", "10m" in sizes, ""))
+    return big, out
+
+
 def _p95(d: dict[str, Any] | None) -> float | None:
     if not d:
         return None
@@ -185,6 +242,14 @@ def section(results: dict[str, Any], backend: str) -> list[str]:
                "against them; the ingest ratio row repeats SQLite's."), "",
               "| what | target | measured | verdict | by how much |", "|---|---|---|---|---|"]
     lines += [t.row() for t in ts]
+    big19, ts19 = targets_19(results, backend)
+    lines += ["", f"### Targets (issue 19), at the largest size measured ({big19})", "",
+              "Each figure beside its baseline from the same run: rebuild beside the raw "
+              "read-and-decode of the same store, the cadre-quality report beside the "
+              "per-person tally it replaced (`reports.cadre_quality_by_person`, same moments),"
+              " verify beside the raw read.", "",
+              "| what | target | measured | verdict | by how much |", "|---|---|---|---|---|"]
+    lines += [t.row() for t in ts19]
     lines += ["", "### Ingest (events/s through the application's commands)", "",
               "Bulk = `BulkApplication` inside `with app.batch():` (events saved 2,000 per "
               "transaction, every command validated); plain = `HosoApplication`, one `save()` "
@@ -271,9 +336,13 @@ def section(results: dict[str, Any], backend: str) -> list[str]:
               "`projections/findings.py` offers today (no read-model table yet): decode the "
               "whole log, `fold_events`, `findings_as_of(today)`. CPU-time figures first, "
               "wall clock in brackets.", "",
-              "| size | cadre-quality p50 / p95 | evaluations p50 / p95 | actions p50 / p95 | "
+              "BM01 province = the cadre-quality report scoped to the root unit's subtree; "
+              "by person = the same report tallied cadre by cadre in Python (the method before "
+              "issue 19), the baseline.", "",
+              "| size | cadre-quality p50 / p95 | by person (baseline) p50 / p95 | "
+              "BM01 province p50 / p95 | evaluations p50 / p95 | actions p50 / p95 | "
               "training p50 / p95 | findings (fold + rules) | of which fold | findings found |",
-              "|---|---|---|---|---|---|---|---|"]
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for s in sizes:
         rp, f = data[s].get("reports", {}), data[s].get("findings", {})
 
@@ -282,7 +351,8 @@ def section(results: dict[str, Any], backend: str) -> list[str]:
             return (f"{_ms(v.get('cpu_p50_ms'))} / {_ms(v.get('cpu_p95_ms'))} "
                     f"({_ms(v.get('p50_ms'))} / {_ms(v.get('p95_ms'))})")
 
-        lines.append(f"| {s} | {rr('cadre-quality')} | {rr('evaluations')} | {rr('actions')} |"
+        lines.append(f"| {s} | {rr('cadre-quality')} | {rr('cadre-quality-by-person')} | "
+                     f"{rr('bm01-province')} | {rr('evaluations')} | {rr('actions')} |"
                      f" {rr('training')} | {_ms(f.get('cpu_p50_ms'))} "
                      f"({_ms(f.get('p50_ms'))}) | "
                      f"{_ms(f.get('fold_mean_ms'))} | {f.get('findings', '–')} |")
@@ -335,6 +405,9 @@ def section(results: dict[str, Any], backend: str) -> list[str]:
                         ("record", ("queries", "record", "cpu_p95_ms")),
                         ("profile by replay", ("queries", "profile_replay", "cpu_p95_ms")),
                         ("cadre-quality report", ("reports", "cadre-quality", "cpu_p95_ms")),
+                        ("cadre-quality by person (baseline)",
+                         ("reports", "cadre-quality-by-person", "cpu_p95_ms")),
+                        ("BM01 province", ("reports", "bm01-province", "cpu_p95_ms")),
                         ("evaluations report", ("reports", "evaluations", "cpu_p95_ms")),
                         ("actions report", ("reports", "actions", "cpu_p95_ms")),
                         ("training report", ("reports", "training", "cpu_p95_ms")),
@@ -357,8 +430,10 @@ def write_document(results: dict[str, Any], path: Path, notes: str | None = None
              "Written by `make bench` (`python -m bench.run`; `--sizes 10k,100k`, `--quick`, "
              "`--postgres`) — do not edit by hand; the analysis lives in "
              "`bench/notes.md` and is copied below. Stores are the generator's `size_10k`, "
-             "`size_100k` and `size_1m` profiles (docs/generator.md), generated once into "
-             "`bench/out/` and reused.", "",
+             "`size_100k`, `size_1m` (and `size_10m`, `--sizes 10m`) profiles "
+             "(docs/generator.md), generated once into `bench/out/` and reused; "
+             "`--only rebuild,raw,verify,reports,...` measures some parts and keeps the "
+             "others' figures from earlier runs.", "",
              f"Machine: {m.get('cpus')} CPUs ({m.get('cpu')}), Python {m.get('python')}, "
              f"SQLite {m.get('sqlite')}, eventsourcing {m.get('eventsourcing')}, "
              f"{m.get('platform')}. Written {BENCH_CLOCK.now():%Y-%m-%d %H:%M} UTC.", ""]

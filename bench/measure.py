@@ -219,6 +219,9 @@ def raw_read_decode(settings: Settings) -> Result:
         import psycopg
 
         conn_pg = psycopg.connect(settings.database_url.replace("+psycopg", ""))
+        row = conn_pg.execute("SELECT pg_backend_pid()").fetchone()
+        pid = int(row[0]) if row else 0
+        before = backend_cpu(pid)
         clock = Clock().__enter__()
         n = 0
         with conn_pg.cursor(name="raw") as cur:
@@ -232,8 +235,9 @@ def raw_read_decode(settings: Settings) -> Result:
                 loads(row[4])
                 n += 1
         clock.__exit__()
+        server = backend_cpu(pid) - before
         conn_pg.close()
-        return {"events": n} | clock.rates(n)
+        return _with_server_cpu({"events": n} | clock.rates(n), n, server)
     conn = sqlite3.connect(str(settings.sqlite_path))
     clock = Clock().__enter__()
     rows_of = conn.execute(f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, "
@@ -256,10 +260,35 @@ def raw_read_decode(settings: Settings) -> Result:
 # --- verify -----------------------------------------------------------------------------------
 
 
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a local PostgreSQL backend so far (/proc), or NaN."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def _with_server_cpu(result: Result, events: int, server_s: float) -> Result:
+    """PostgreSQL: the backend's CPU beside the client's, and events per CPU second of both
+    (the figure an idle machine would show), when the server runs on this machine."""
+    if server_s != server_s:  # NaN: not a local server
+        return result
+    total = (result.get("cpu_seconds") or 0.0) + server_s
+    return result | {"server_cpu_seconds": server_s,
+                     "events_per_total_cpu_s": events / total if total else None}
+
+
 def verify(settings: Settings) -> Result:
-    with LogReader(settings) as log, Clock() as clock:
-        result = log.verify()
-    return {"events": result.checked, "ok": result.ok} | clock.rates(result.checked)
+    with LogReader(settings) as log:
+        pid = int(log._conn().execute("SELECT pg_backend_pid()").fetchone()[0]) \
+            if settings.is_postgres else None  # noqa: SLF001
+        before = backend_cpu(pid) if pid else 0.0
+        with Clock() as clock:
+            result = log.verify()
+        server = backend_cpu(pid) - before if pid else float("nan")
+    return _with_server_cpu({"events": result.checked, "ok": result.ok}
+                            | clock.rates(result.checked), result.checked, server)
 
 
 # --- as-of queries ----------------------------------------------------------------------------
@@ -420,26 +449,45 @@ def latencies(runtime: Runtime, *, n: int, replay_n: int, seed: int = 7) -> Resu
     return result
 
 
-def report_latencies(runtime: Runtime, *, n: int, seed: int = 11) -> Result:
-    """Each report of projections/reports.py at random moments (whole province, no tier)."""
+def report_latencies(runtime: Runtime, *, n: int, seed: int = 11,
+                     baseline_runs: int | None = None) -> Result:
+    """Each report of projections/reports.py at random moments (whole province, no tier).
+
+    Beside them, in the same run and at the same moments: BM01 for the whole province (the
+    cadre-quality report scoped to the root unit's subtree, so the unit filter is in the
+    query), and the baseline of both, the per-person tally the report used before issue 19
+    (`reports.cadre_quality_by_person`, at most `baseline_runs` moments)."""
     rng = random.Random(seed)
     rm = runtime.read_model
     today = BENCH_CLOCK.today()
     head = runtime.log.head()
     assert head is not None
+    moments: list[tuple[Moment, date]] = []
+    for _ in range(n):
+        day = _random_day(rng, date(2008, 1, 1), today)
+        at = runtime.log.recorded_at(rng.randint(head[0] // 2, head[0]))
+        moments.append((rm.moment(day, at), day))
+
+    def province(m: Moment) -> UUID:
+        """The root with the largest subtree on that day (the city or province)."""
+        roots = [u["id"] for u in rm.units(m) if u.get("parent_id") is None]
+        return max(roots, key=lambda u: len(rm.subtree(u, m)))
+
     out: Result = {}
     cases: dict[str, Callable[[Moment, date], Any]] = {
         "cadre-quality": lambda m, d: reports.cadre_quality(rm, m),
+        "bm01-province": lambda m, d: reports.cadre_quality(rm, m, unit_id=roots[id(m)]),
         "evaluations": lambda m, d: reports.evaluations(rm, str(d.year - 1), m),
         "actions": lambda m, d: reports.actions(rm, date(d.year - 1, 1, 1), d, m),
         "training": lambda m, d: reports.training(rm, date(d.year - 1, 1, 1), d, m),
+        "cadre-quality-by-person": lambda m, d: reports.cadre_quality_by_person(rm, m),
     }
+    roots = {id(m): province(m) for m, _ in moments}  # found before any clock starts
     for name, ask in cases.items():
         samples = Samples()
-        for _ in range(n):
-            day = _random_day(rng, date(2008, 1, 1), today)
-            at = runtime.log.recorded_at(rng.randint(head[0] // 2, head[0]))
-            m = rm.moment(day, at)
+        chosen = moments if name != "cadre-quality-by-person" else \
+            moments[:baseline_runs or len(moments)]
+        for m, day in chosen:
             wall, cpu = time.perf_counter(), time.process_time()
             ask(m, day)
             samples.cpu.append(time.process_time() - cpu)

@@ -4,6 +4,8 @@
     python -m bench.run --sizes 10k,100k      # a subset
     python -m bench.run --quick               # 10k only, few samples (a minute or so)
     python -m bench.run --sizes 1m --postgres # the 1M profile on PostgreSQL (DB dropped after)
+    python -m bench.run --sizes 1m --only rebuild,raw   # some parts only (merged into results)
+    python -m bench.run --sizes 10m --only reports,verify,raw   # the 10M store (generated once)
 
 Stores are generated once into bench/out/ and reused. Results accumulate in
 bench/out/results.json (per backend and size; a later run replaces the sizes it measured), and
@@ -67,53 +69,81 @@ def say(text: str) -> None:
     print(f"[{BENCH_CLOCK.now():%H:%M:%S}] {text}", flush=True)
 
 
+PARTS = ("ingest", "rebuild", "library", "raw", "verify", "queries", "reports", "findings",
+         "http")
+
+
 def measure_store(store: Store, plan: Plan, *, backend: str, smallest: bool,
-                  out: Path = OUT, step: Callable[[str], None] = say) -> dict[str, Any]:
+                  out: Path = OUT, step: Callable[[str], None] = say,
+                  only: frozenset[str] | None = None) -> dict[str, Any]:
+    """Every part (or those in `only`) on one store; each figure next to its baseline."""
     settings = store.settings
+
+    def want(part: str) -> bool:
+        return only is None or part in only
+
     plan = plan.for_size(store.events)
     r: dict[str, Any] = {"events": store.events, "profile": store.profile,
                          "measured_at": BENCH_CLOCK.now().isoformat(timespec="seconds"),
                          "loadavg_before": os.getloadavg()[0]}
 
-    step(f"{backend} {store.size}: ingest")
-    r["ingest"] = ingest(store, plan, backend=backend, smallest=smallest, out=out)
+    if want("ingest"):
+        step(f"{backend} {store.size}: ingest")
+        r["ingest"] = ingest(store, plan, backend=backend, smallest=smallest, out=out)
 
-    step(f"{backend} {store.size}: read side up to date")
-    runtime = measure.open_bench_runtime(settings)
+    # The read side is brought up to date only for the parts that query it.
+    queried = any(want(p) for p in ("queries", "reports", "findings", "http"))
+    if queried:
+        step(f"{backend} {store.size}: read side up to date")
+    runtime = measure.open_bench_runtime(settings) if queried else None
     try:
-        step(f"{backend} {store.size}: rebuild (subprocess)")
-        r["rebuild"] = measure.best_of(
-            plan.repeats, lambda: measure.rebuild_in_subprocess(settings.database_url))
-        step(f"{backend} {store.size}: library runner pattern "
-             f"({min(plan.library_events, store.events):,} events)")
-        if backend == "postgres":
-            from bench.library_runner import run_library_projection
+        if want("rebuild"):
+            step(f"{backend} {store.size}: rebuild (subprocess)")
+            r["rebuild"] = measure.best_of(
+                plan.repeats, lambda: measure.rebuild_in_subprocess(settings.database_url))
+        if want("library"):
+            step(f"{backend} {store.size}: library runner pattern "
+                 f"({min(plan.library_events, store.events):,} events)")
+            if backend == "postgres":
+                from bench.library_runner import run_library_projection
 
-            r["library_runner"] = run_library_projection(
-                settings, limit=min(plan.library_events, 5_000))
-        else:
-            r["library_runner"] = measure.library_runner_pattern(settings,
-                                                                 limit=plan.library_events)
-        step(f"{backend} {store.size}: raw read + decode")
-        r["raw"] = measure.best_of(plan.repeats, lambda: measure.raw_read_decode(settings))
-        step(f"{backend} {store.size}: verify")
-        r["verify"] = measure.best_of(plan.repeats, lambda: measure.verify(settings))
-        step(f"{backend} {store.size}: as-of queries and replay")
-        r["queries"] = measure.latencies(runtime, n=plan.queries, replay_n=plan.replays)
-        step(f"{backend} {store.size}: reports")
-        r["reports"] = measure.report_latencies(runtime, n=plan.report_runs)
-        step(f"{backend} {store.size}: findings")
-        r["findings"] = measure.findings_latency(runtime, n=plan.findings_runs)
+                r["library_runner"] = run_library_projection(
+                    settings, limit=min(plan.library_events, 5_000))
+            else:
+                r["library_runner"] = measure.library_runner_pattern(
+                    settings, limit=plan.library_events)
+        if want("raw"):
+            step(f"{backend} {store.size}: raw read + decode")
+            r["raw"] = measure.best_of(plan.repeats, lambda: measure.raw_read_decode(settings))
+        if want("verify"):
+            step(f"{backend} {store.size}: verify")
+            r["verify"] = measure.best_of(plan.repeats, lambda: measure.verify(settings))
+        if want("queries"):
+            assert runtime is not None
+            step(f"{backend} {store.size}: as-of queries and replay")
+            r["queries"] = measure.latencies(runtime, n=plan.queries, replay_n=plan.replays)
+        if want("reports"):
+            assert runtime is not None
+            step(f"{backend} {store.size}: reports")
+            r["reports"] = measure.report_latencies(
+                runtime, n=plan.report_runs,
+                baseline_runs=2 if store.events > 2_000_000 else None)
+        if want("findings"):
+            assert runtime is not None
+            step(f"{backend} {store.size}: findings")
+            r["findings"] = measure.findings_latency(runtime, n=plan.findings_runs)
         cadre_ids = [row["id"] for row in runtime.read_model.cadres(
-            runtime.read_model.moment(), limit=100_000)]
+            runtime.read_model.moment(), limit=100_000)] if runtime and want("http") else []
     finally:
-        runtime.close()
-    step(f"{backend} {store.size}: HTTP")
-    try:
-        r["http"] = http_bench(settings, cadre_ids, BENCH_CLOCK.today().isoformat(), out,
-                               seconds=plan.http_seconds)
-    except Exception as error:  # noqa: BLE001 - the note says why HTTP was skipped
-        r["http"] = {"skipped": f"{type(error).__name__}: {error}"[:500]}
+        if runtime is not None:
+            runtime.close()
+    if want("http"):
+        step(f"{backend} {store.size}: HTTP")
+        try:
+            r["http"] = http_bench(settings, cadre_ids, BENCH_CLOCK.today().isoformat(), out,
+                                   seconds=plan.http_seconds)
+        except Exception as error:  # noqa: BLE001 - the note says why HTTP was skipped
+            r["http"] = {"skipped": f"{type(error).__name__}: {error}"[:500]}
     # Other sessions share this machine: the 1-minute load average says how busy it was.
     r["loadavg_after"] = os.getloadavg()[0]
     return r
@@ -171,11 +201,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=None,
-                        help="comma-separated from 10k,100k,1m (default: all three; "
-                             "--quick: 10k)")
+                        help="comma-separated from 10k,100k,1m,10m (default: 10k,100k,1m; "
+                             "--quick: 10k; 10m is generated once, ~10 GB)")
     parser.add_argument("--quick", action="store_true", help="few samples, smallest size")
     parser.add_argument("--postgres", action="store_true",
                         help=f"measure on PostgreSQL ({PG_BENCH_URL}, dropped afterwards)")
+    parser.add_argument("--only", default=None,
+                        help=f"comma-separated parts from {','.join(PARTS)}; their figures "
+                             "replace those of earlier runs, the others are kept")
+    parser.add_argument("--keep-postgres", action="store_true",
+                        help="keep the PostgreSQL store for a later run (not dropped)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--doc", type=Path, default=DOC)
     parser.add_argument("--doc-only", action="store_true",
@@ -194,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = (args.sizes or ("10k" if args.quick else "10k,100k,1m")).split(",")
     for size in sizes:
         if size not in SIZES or not SIZES[size]:
-            parser.error(f"unknown size {size!r}; choose from 10k, 100k, 1m")
+            parser.error(f"unknown size {size!r}; choose from 10k, 100k, 1m, 10m")
+    only = frozenset(args.only.split(",")) if args.only else None
+    if only is not None and not only <= set(PARTS):
+        parser.error(f"unknown part in {args.only!r}; choose from {', '.join(PARTS)}")
     plan = Plan.quick() if args.quick else Plan()
     backend = "postgres" if args.postgres else "sqlite"
     results_path = args.out / "results.json"
@@ -212,9 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             store = ensure_store(size, profile, url, out=args.out, say=say)
             entry = measure_store(store, plan, backend=backend, smallest=size == "10k",
-                                  out=args.out)
+                                  out=args.out, only=only)
         finally:
-            if backend == "postgres":
+            if backend == "postgres" and not args.keep_postgres:
                 drop_database(PG_BENCH_URL)
                 (args.out / f"{PG_BENCH_URL.rsplit('/', 1)[1]}.json").unlink(missing_ok=True)
         entry["quick"] = args.quick
@@ -222,11 +260,13 @@ def main(argv: list[str] | None = None) -> int:
         # Re-read before writing: another run may have recorded other sizes meanwhile.
         results = load_results(results_path)
         results["machine"] = machine()
+        if only is not None:  # the parts measured now replace theirs; the rest is kept
+            entry = {**results.get(backend, {}).get(size, {}), **entry}
         results.setdefault(backend, {})[size] = entry
         results_path.write_text(json.dumps(results, indent=1, default=str))
         write_document(results, args.doc)
         say(f"{backend} {size}: done in {entry['wall_s']:.0f} s; wrote {args.doc}")
-    if backend == "sqlite" and not args.quick and args.sizes is None:
+    if backend == "sqlite" and not args.quick and args.sizes is None and only is None:
         http_path(args.out, args.doc, quick=False)  # `make bench`: issue 15's figures too
     return 0
 

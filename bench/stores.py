@@ -14,7 +14,8 @@ from infra.persistence import application_env, create_database_if_missing, drop_
 from infra.settings import Settings
 
 OUT = Path(__file__).resolve().parent / "out"
-SIZES: dict[str, str] = {"1k": "", "10k": "size_10k", "100k": "size_100k", "1m": "size_1m"}
+SIZES: dict[str, str] = {"1k": "", "10k": "size_10k", "100k": "size_100k", "1m": "size_1m",
+                        "10m": "size_10m"}
 
 
 @dataclass(frozen=True)

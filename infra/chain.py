@@ -261,6 +261,39 @@ class VerifyResult:
 
 _BATCH = 20_000
 _PG_ISO = "YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\""
+_SERVER_RANGE = 200_000  # positions per server-side check (progress between them)
+# One range of links, checked by the server: the header is `_HEADER` (big-endian q q I I Q I)
+# built with int8send/int4send; the previous hash is the stored hash of the chain row before
+# (of the range's first row: the last row before the range, else the genesis hash). `bad`
+# counts events without a chain row, chain rows without an event, hashes that differ, and
+# recorded_at going backwards; any of them sends the caller to the walk for the diagnosis.
+_SERVER_CHECK = f"""
+WITH c0 AS (
+    SELECT position, hash,
+           convert_to(to_char(recorded_at AT TIME ZONE 'UTC', '{_PG_ISO}'), 'UTF8') AS ts
+    FROM {CHAIN_TABLE}
+    WHERE position <= %(hi)s AND position >= coalesce(
+        (SELECT max(position) FROM {CHAIN_TABLE} WHERE position < %(lo)s), %(lo)s)
+), c AS (
+    SELECT position, hash, ts,
+           coalesce(lag(hash) OVER w, %(genesis)s::bytea) AS prev, lag(ts) OVER w AS prev_ts
+    FROM c0 WINDOW w AS (ORDER BY position)
+), e AS (
+    SELECT notification_id, originator_id, originator_version,
+           convert_to(topic, 'UTF8') AS topic, state
+    FROM {EVENTS_TABLE} WHERE notification_id BETWEEN %(lo)s AND %(hi)s
+)
+SELECT count(*) FILTER (WHERE c.position IS NOT NULL AND e.notification_id IS NOT NULL),
+       count(*) FILTER (WHERE c.position IS NULL OR e.notification_id IS NULL
+           OR c.ts < c.prev_ts
+           OR pg_catalog.sha256(c.prev || int8send(c.position)
+               || int8send(e.originator_version::int8) || int4send(16)
+               || int4send(octet_length(e.topic)) || int8send(octet_length(e.state)::int8)
+               || int4send(octet_length(c.ts)) || uuid_send(e.originator_id) || e.topic
+               || e.state || c.ts) <> c.hash)
+FROM (SELECT * FROM c WHERE position >= %(lo)s) c
+FULL JOIN e ON e.notification_id = c.position
+"""
 
 
 class LogReader:
@@ -420,12 +453,25 @@ class LogReader:
 
     # -- verification
 
-    def verify(self, progress: Callable[[int], None] | None = None) -> VerifyResult:
+    def verify(self, progress: Callable[[int], None] | None = None, *,
+               in_database: bool = True) -> VerifyResult:
         """Recompute the whole chain in one consistent snapshot of the database.
 
         Events and chain rows are read as two ordered scans merged here (faster than a join,
         and it shows both an event without a chain row and a chain row without an event).
+
+        On PostgreSQL (`in_database`, the default) the server first checks every link itself
+        (`pg_catalog.sha256` of the previous row's stored hash and this row's bytes, range by
+        range): when every link holds, the chain is intact by induction from the genesis hash
+        and nothing is shipped to the client. When any link fails, the walk here runs and says
+        which and why. `in_database=False` hashes every entry in this process (trusting only
+        Python's hashlib; `hoso verify --file` does that offline).
         """
+        if self._is_postgres and in_database:
+            with self._lock:
+                checked = self._verify_on_server(progress)
+            if checked is not None:
+                return checked
         if self._is_postgres:
             # Let the database hand over bytes, so the loop only hashes.
             oid_expr = "uuid_send(originator_id)"
@@ -442,6 +488,45 @@ class LogReader:
             )
             chain.execute(f"SELECT position, {ts_expr}, hash FROM {CHAIN_TABLE} ORDER BY position")
             return _walk(events, chain, progress, hex_ids=not self._is_postgres)
+
+    def _verify_on_server(self, progress: Callable[[int], None] | None) -> VerifyResult | None:
+        """Every link checked by PostgreSQL in one snapshot; None when one fails."""
+        conn = self._conn()
+        assert isinstance(conn, psycopg.Connection)
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            with conn.cursor(binary=True) as cur:
+                cur.execute(f"SELECT min(position), max(position) FROM {CHAIN_TABLE}")
+                lo_hi = cur.fetchone()
+                cur.execute(f"SELECT min(notification_id), max(notification_id) "
+                            f"FROM {EVENTS_TABLE}")
+                ev_lo_hi = cur.fetchone()
+                if lo_hi is None or ev_lo_hi is None or lo_hi[0] is None:
+                    return None if ev_lo_hi and ev_lo_hi[0] is not None else VerifyResult(
+                        True, 0, 0, GENESIS.hex(), None, None)
+                if ev_lo_hi[0] is None:
+                    return None
+                first, last = min(lo_hi[0], ev_lo_hi[0]), max(lo_hi[1], ev_lo_hi[1])
+                checked = 0
+                for lo in range(first, last + 1, _SERVER_RANGE):
+                    hi = min(last, lo + _SERVER_RANGE - 1)
+                    cur.execute(_SERVER_CHECK, {"lo": lo, "hi": hi, "genesis": GENESIS})
+                    row = cur.fetchone()
+                    assert row is not None
+                    n, bad = row
+                    if bad:
+                        return None
+                    checked += int(n)
+                    if progress is not None:
+                        progress(checked)
+                cur.execute(f"SELECT position, hash FROM {CHAIN_TABLE} "
+                            f"ORDER BY position DESC LIMIT 1")
+                head = cur.fetchone()
+                assert head is not None
+                return VerifyResult(True, checked, int(head[0]), bytes(head[1]).hex(), None,
+                                    None)
+        finally:
+            conn.execute("ROLLBACK")
 
     @contextmanager
     def _snapshot(self) -> Iterator[tuple[Any, Any]]:

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.calendar import EARLIEST_YEAR, LATEST_YEAR, QUARTERLY_FROM, period_first_and_last
@@ -243,17 +243,26 @@ class Tally:
         k: Counter() for k in (*BREAKDOWN_LEVELS, "age_band")})
 
     def add(self, person: QualityProfile) -> None:
-        self.total += 1
-        self.female += person.female
-        self.under_35 += person.under_35
-        self.party_members += person.party_member
-        self.ethnic_minority += person.ethnic_minority
-        self.religious += person.religious
-        self.it += person.it
-        self.languages += person.languages
+        self.add_counts(GroupCounts(
+            n=1, female=int(person.female), under_35=int(person.under_35),
+            party_members=int(person.party_member),
+            ethnic_minority=int(person.ethnic_minority), religious=int(person.religious),
+            it=int(person.it), languages=int(person.languages), levels=person.levels,
+            age_band=person.age_band))
+
+    def add_counts(self, group: GroupCounts) -> None:
+        """A group of `n` cadres sharing their levels and age band."""
+        self.total += group.n
+        self.female += group.female
+        self.under_35 += group.under_35
+        self.party_members += group.party_members
+        self.ethnic_minority += group.ethnic_minority
+        self.religious += group.religious
+        self.it += group.it
+        self.languages += group.languages
         for kind in BREAKDOWN_LEVELS:
-            self.by[kind][person.levels.get(kind) or NOT_RECORDED] += 1
-        self.by["age_band"][person.age_band] += 1
+            self.by[kind][group.levels.get(kind) or NOT_RECORDED] += group.n
+        self.by["age_band"][group.age_band] += group.n
 
     def breakdown(self, kind: str) -> dict[str, int]:
         if kind == "age_band":
@@ -284,6 +293,22 @@ class Tally:
             row[f"age_band.{band}"] = n
         row["under_35"] = self.under_35
         return row
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """What a group of cadres adds to a tally: how many, and how many of them are each yes."""
+
+    n: int
+    female: int
+    under_35: int
+    party_members: int
+    ethnic_minority: int
+    religious: int
+    it: int
+    languages: int
+    levels: Mapping[str, str]
+    age_band: str
 
 
 @dataclass(frozen=True)
@@ -343,7 +368,54 @@ def quality_profile(identity: Mapping[str, Any], levels: Iterable[tuple[str, str
 
 def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
                   unit_id: UUID | None = None) -> dict[str, Any]:
-    """Cadres in scope on `as_of`: headcount, women, under 35, breakdowns, and BM01 by unit."""
+    """Cadres in scope on `as_of`: headcount, women, under 35, breakdowns, and BM01 by unit.
+
+    Counted in SQL (issue 19): one GROUP BY over the in-force rows by primary unit, the best
+    level of each breakdown kind, the age band and the raw ethnicity and religion, so Python
+    handles groups, not people. Each cadre counts once, in the unit of their most senior post in
+    scope (rank, then the earliest `since`, then unit id and title code)."""
+    scope = scope_for(model, m, tier, unit_id)
+    t = tables_of(model)
+    titles = {r["code"]: r for r in model.titles()}
+    query = _quality_groups(t, m, scope, {code: int(r.get("rank", 0))
+                                          for code, r in titles.items()},
+                            model.engine.dialect.name)
+    total = Tally()
+    by_unit: dict[UUID, Tally] = {}
+    with model.engine.connect() as conn:
+        for row in conn.execute(query):
+            (unit, grade, education, theory, management, band, ethnicity, religion,
+             n, female, under_35, party, it, languages) = row
+            levels = {k: v for k, v in (("grade", grade), ("education", education),
+                                        ("political_theory", theory),
+                                        ("state_management", management)) if v is not None}
+            counts = GroupCounts(
+                n=int(n), female=int(female or 0), under_35=int(under_35 or 0),
+                party_members=int(party or 0),
+                ethnic_minority=int(n) if _minority(ethnicity) else 0,
+                religious=int(n) if _religious(religion) else 0,
+                it=int(it or 0), languages=int(languages or 0), levels=levels, age_band=band)
+            total.add_counts(counts)
+            by_unit.setdefault(unit, Tally()).add_counts(counts)
+    columns = total.flat()
+    timeline = model.timeline()  # one unit tree for every row's name
+    units = []
+    for unit, tally in by_unit.items():
+        view = timeline.view(unit, m.as_of, m.position) or {}
+        row = tally.flat()
+        units.append({"unit_id": unit, "unit_code": view.get("code"),
+                      "unit_name": view.get("name"), **{k: row.get(k, 0) for k in columns}})
+    units.sort(key=lambda u: (str(u["unit_code"]), str(u["unit_id"])))
+    body = dict(report="cadre_quality", version=REPORT_VERSION, as_of=m.as_of,
+                scope=scope.describe(), **total.summary(),
+                units=units, units_total=columns)
+    return finish(body, m)
+
+
+def cadre_quality_by_person(model: ReportSource, m: Moment, tier: str | None = None,
+                            unit_id: UUID | None = None) -> dict[str, Any]:
+    """The same report tallied cadre by cadre in Python (the method before issue 19): the
+    oracle of the SQL counts in the tests, and their baseline in the bench."""
     scope = scope_for(model, m, tier, unit_id)
     t = tables_of(model)
     h, c, lv = t.holdings, t.cadres, t.levels
@@ -361,20 +433,18 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
         for r in conn.execute(select(lv.c.cadre_id, lv.c.kind, lv.c.level, lv.c.rank).where(
                 in_force(lv, k), lv.c.obtained_on <= day, lv.c.cadre_id.in_(in_scope))):
             levels.setdefault(r.cadre_id, []).append((r.kind, r.level, r.rank))
-    # Each cadre counts once, in the unit of their most senior post in scope.
     primary: dict[UUID, tuple[Any, ...]] = {}
     for cadre_id, unit, code, since in holdings:
         key = (-int(titles.get(code, {}).get("rank", 0)), since, str(unit), code)
         if cadre_id not in primary or key < primary[cadre_id][0]:
             primary[cadre_id] = (key, unit)
-    total = Tally()
-    by_unit: dict[UUID, Tally] = {}
+    total, by_unit = Tally(), dict[UUID, Tally]()
     for cadre_id, identity in identities.items():
         person = quality_profile(identity, levels.get(cadre_id, ()), day)
         total.add(person)
         by_unit.setdefault(primary[cadre_id][1], Tally()).add(person)
     columns = total.flat()
-    timeline = model.timeline()  # one unit tree for every row's name
+    timeline = model.timeline()
     units = []
     for unit, tally in by_unit.items():
         view = timeline.view(unit, m.as_of, m.position) or {}
@@ -383,9 +453,137 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
                       "unit_name": view.get("name"), **{k: row.get(k, 0) for k in columns}})
     units.sort(key=lambda u: (str(u["unit_code"]), str(u["unit_id"])))
     body = dict(report="cadre_quality", version=REPORT_VERSION, as_of=day,
-                scope=scope.describe(), **total.summary(),
-                units=units, units_total=columns)
+                scope=scope.describe(), **total.summary(), units=units, units_total=columns)
     return finish(body, m)
+
+
+def _minority(ethnicity: Any) -> bool:
+    folded = fold(str(ethnicity or ""))
+    return bool(folded) and folded != MAJORITY_ETHNICITY
+
+
+def _religious(religion: Any) -> bool:
+    return fold(str(religion or "")) not in NO_RELIGION
+
+
+def latest_birth_with_age(on: date, years: int) -> date:
+    """The latest birth date whose age on `on` is at least `years` (`age_on`, exactly)."""
+    year = on.year - years
+    try:
+        return date(year, on.month, on.day)
+    except ValueError:  # 29 February in a common year: the 28th is the latest
+        return date(year, 2, 28)
+
+
+def latest_birth_retired(on: date, gender: str) -> date | None:
+    """The latest birth date that has reached the retirement age on `on` (the day it is
+    reached rises with the birth date, so the births that have reached it end at one day)."""
+    lo, hi = on.toordinal() - 130 * 366, on.toordinal()
+    if retirement_age_reached_on(date.fromordinal(lo), gender) > on:
+        return None
+    while lo < hi:  # invariant: lo has reached it
+        mid = (lo + hi + 1) // 2
+        if retirement_age_reached_on(date.fromordinal(mid), gender) <= on:
+            lo = mid
+        else:
+            hi = mid - 1
+    return date.fromordinal(lo)
+
+
+@dataclass(frozen=True)
+class AgeCutoffs:
+    """`age_band` on one day as birth-date cutoffs (a CASE in SQL)."""
+
+    on: date
+    retired: dict[str, date | None]
+    bands: tuple[tuple[date, str], ...]  # (latest birth of the next band, this band)
+
+    @staticmethod
+    def of(on: date) -> AgeCutoffs:
+        from domain.rules.pack import default_pack
+
+        genders = sorted(default_pack().retirement.by_gender)
+        return AgeCutoffs(on, {g: latest_birth_retired(on, g) for g in genders},
+                          tuple((latest_birth_with_age(on, age), band) for age, band in
+                                ((31, "den_30"), (41, "31_40"), (51, "41_50"), (61, "51_60"))))
+
+    def band(self, born_on: date, gender: str) -> str:
+        """The band in Python (what the SQL CASE computes)."""
+        cut = self.retired.get(gender)
+        if cut is not None and born_on <= cut:
+            return "qua_tuoi_nghi_huu"
+        for latest, band in self.bands:
+            if born_on > latest:
+                return band
+        return "tren_60"
+
+    def sql(self, born: Any, gender: Any) -> Any:
+        retired = [and_(gender == g, born <= cut) for g, cut in self.retired.items()
+                   if cut is not None]
+        whens: list[Any] = [(or_(*retired), "qua_tuoi_nghi_huu")] if retired else []
+        whens += [(born > latest, band) for latest, band in self.bands]
+        return case(*whens, else_="tren_60")
+
+
+def _binary(column: Any, dialect: str) -> Any:
+    """Text compared by code point, as Python compares str (PostgreSQL's default collation
+    does not)."""
+    return column.collate("C") if dialect == "postgresql" else column
+
+
+def _quality_groups(t: ReadTables, m: Moment, scope: Scope, ranks: Mapping[str, int],
+                    dialect: str) -> Any:
+    """The GROUP BY behind `cadre_quality`: one row per (unit, levels, band, ethnicity,
+    religion) with the count and the sums of the yes/no columns."""
+    h, c, lv = t.holdings, t.cadres, t.levels
+    k, day = m.position, m.as_of
+    holds = and_(in_force(h, k), held_on(h, day), *scope.holding_filter(h))
+    rank: Any = case(dict(ranks), value=h.c.title_code, else_=0) if ranks else literal(0)
+    seniority = func.row_number().over(
+        partition_by=h.c.cadre_id,
+        order_by=(rank.desc(), h.c.since, h.c.unit_id, _binary(h.c.title_code, dialect))).label("n")
+    posts = select(h.c.cadre_id, h.c.unit_id, seniority).where(holds).subquery("posts")
+    primary = select(posts.c.cadre_id, posts.c.unit_id).where(posts.c.n == 1).subquery(
+        "primary_posts")
+    best_first = func.row_number().over(
+        partition_by=(lv.c.cadre_id, lv.c.kind),
+        order_by=(lv.c.rank.desc(), _binary(lv.c.level, dialect).desc())).label("n")
+    ranked = (select(lv.c.cadre_id, lv.c.kind, lv.c.level, best_first)
+              .where(in_force(lv, k), lv.c.obtained_on <= day,
+                     # a unit or tier: only the levels of the cadres in scope are ranked
+                     *([lv.c.cadre_id.in_(select(primary.c.cadre_id))] if scope.restricted
+                       else []))
+              .subquery("ranked_levels"))
+
+    def best(kind: str) -> Any:
+        return func.max(case((and_(ranked.c.kind == kind, ranked.c.n == 1), ranked.c.level)))
+
+    levels = (select(ranked.c.cadre_id,
+                     *(best(kind).label(kind) for kind in BREAKDOWN_LEVELS),
+                     func.max(case((ranked.c.kind == "it", 1), else_=0)).label("it"),
+                     func.max(case((ranked.c.kind == "language", 1), else_=0)).label("lang"))
+              .group_by(ranked.c.cadre_id).subquery("best_levels"))
+    cutoffs = AgeCutoffs.of(day)
+    band = cutoffs.sql(c.c.born_on, c.c.gender).label("band")
+    ethnicity = c.c.sensitive["ethnicity"].as_string().label("ethnicity")
+    religion = c.c.sensitive["religion"].as_string().label("religion")
+    one = literal(1)
+
+    def yes(condition: Any) -> Any:
+        return func.sum(case((condition, one), else_=0))
+
+    keys = (primary.c.unit_id, *(levels.c[kind] for kind in BREAKDOWN_LEVELS), band,
+            ethnicity, religion)
+    return (select(*keys, func.count(),
+                   yes(c.c.gender == "nu"),
+                   yes(c.c.born_on > latest_birth_with_age(day, UNDER_35)),
+                   yes(and_(c.c.party_joined_on.is_not(None), c.c.party_joined_on <= day)),
+                   func.sum(func.coalesce(levels.c.it, 0)),
+                   func.sum(func.coalesce(levels.c.lang, 0)))
+            .select_from(primary.join(c, and_(c.c.cadre_id == primary.c.cadre_id,
+                                              in_force(c, k)))
+                         .outerjoin(levels, levels.c.cadre_id == primary.c.cadre_id))
+            .group_by(*keys))
 
 
 # --- evaluations (seed 000 III.2) ------------------------------------------------------------

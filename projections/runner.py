@@ -266,11 +266,14 @@ def _without_name(value: Any, name: str) -> Any:
 
 def insert_many(conn: Connection, table: Any, columns: tuple[str, ...],
                  rows: list[dict[str, Any]]) -> None:
-    """executemany through the driver, with the column types' own bind processors applied once
-    per value: the same stored values as Core's `execute(insert(), rows)`, without its per-row
-    parameter bookkeeping (a third of a rebuild's time)."""
+    """executemany through the driver (COPY on PostgreSQL), with the column types' own bind
+    processors applied once per value: the same stored values as Core's `execute(insert(),
+    rows)`, without its per-row parameter bookkeeping (a third of a rebuild's time)."""
     compiled: Any = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
     processors = compiled._bind_processors
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, columns, [(n, processors.get(n)) for n in columns], rows)
+        return
     names = list(compiled.positiontup) if compiled.positional else list(columns)
     plan = [(name, processors.get(name)) for name in names]
     if compiled.positional:
@@ -280,6 +283,20 @@ def insert_many(conn: Connection, table: Any, columns: tuple[str, ...],
         params = [{n: (v if (v := row[n]) is None or p is None else p(v)) for n, p in plan}
                   for row in rows]
     conn.exec_driver_sql(compiled.string, params)
+
+
+def _copy_rows(conn: Connection, table: Any, columns: tuple[str, ...],
+               plan: list[tuple[str, Any]], rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: the rows through COPY … FROM STDIN in the connection's transaction (one
+    stream instead of one INSERT per row), values bound by the same column processors."""
+    quote = conn.dialect.identifier_preparer
+    names = ", ".join(quote.quote(table.c[n].name) for n in columns)
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy:
+        write = copy.write_row
+        for row in rows:
+            write([v if (v := row[n]) is None or p is None else p(v) for n, p in plan])
 
 
 # --- generations ------------------------------------------------------------------------------

@@ -120,6 +120,7 @@ PROFILES: dict[str, Profile] = {
         Profile("size_10k", "Một quận (~10.000 sự kiện)", 1, 10, 12),
         Profile("size_100k", "10 quận (~100.000 sự kiện)", 10, 10, 12),
         Profile("size_1m", "95 quận (~1.000.000 sự kiện)", 95, 10, 12),
+        Profile("size_10m", "950 quận (~10.000.000 sự kiện)", 950, 10, 12),
         Profile("province", "Thành phố Hải Phòng mở rộng: 95 quận, ~27.000 cán bộ, "
                 "~1.000.000 sự kiện", 95, 10, 12),
     )

@@ -16,6 +16,7 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.domain import Aggregate, event
 from sqlalchemy import text
 
+from infra import chain
 from infra.chain import LogReader
 from infra.database import engine_for
 from infra.persistence import application_env, open_log_reader
@@ -190,6 +191,29 @@ def test_tampering_is_caught_at_its_position(
     assert result.head_position < expected
     if tamper is delete_event_and_chain_row:
         assert result.problem == "hash mismatch after a gap"
+
+
+@pytest.mark.parametrize("tamper", [None, flip_state_byte, delete_event_row,
+                                    delete_event_and_chain_row, swap_payloads, append_by_hand,
+                                    edit_chain_hash, edit_topic, edit_originator_version,
+                                    edit_recorded_at])
+def test_the_server_side_check_agrees_with_the_walk(
+    populated: tuple[Settings, LogReader, Raw], tamper: Callable[[Raw], int] | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings, reader, raw = populated
+    if not settings.is_postgres:
+        pytest.skip("the server-side check is PostgreSQL's")
+    monkeypatch.setattr(chain, "_SERVER_RANGE", 7)  # ranges' edges fall inside the log
+    if tamper is not None:
+        tamper(raw)
+    walked = reader.verify(in_database=False)
+    seen: list[int] = []
+    on_server = reader._verify_on_server(seen.append)  # noqa: SLF001
+    assert (on_server is not None) == walked.ok
+    assert reader.verify() == walked
+    if on_server is not None:
+        assert on_server == walked and seen[-1] == walked.checked
 
 
 def test_reader_select_and_time_queries(populated: tuple[Settings, LogReader, Raw]) -> None:

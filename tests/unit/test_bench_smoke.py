@@ -34,7 +34,8 @@ def test_bench_measures_a_small_history_and_writes_the_tables(tmp_path: Path) ->
     for query in ("roster", "profile", "record", "roster_replay", "profile_replay",
                   "record_replay"):
         assert result["queries"][query]["n"] > 0, query
-    assert set(result["reports"]) == {"cadre-quality", "evaluations", "actions", "training"}
+    assert set(result["reports"]) == {"cadre-quality", "evaluations", "actions", "training",
+                                      "bm01-province", "cadre-quality-by-person"}
     assert result["findings"]["n"] == 1
     http = result["http"]
     assert "skipped" not in http, http
@@ -46,3 +47,9 @@ def test_bench_measures_a_small_history_and_writes_the_tables(tmp_path: Path) ->
     write_document({"machine": {}, "sqlite": {"1k": result}}, doc, notes="")
     text = doc.read_text()
     assert "| 1k |" in text and "### Targets" in text and "### HTTP" in text
+    assert "### Targets (issue 19)" in text
+
+    # And one part alone measures only that part
+    only = measure_store(store, TINY, backend="sqlite", smallest=False, out=tmp_path,
+                         step=lambda _: None, only=frozenset({"verify"}))
+    assert only["verify"]["ok"] and not {"rebuild", "reports", "http"} & set(only)
