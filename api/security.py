@@ -16,6 +16,7 @@ from uuid import UUID
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.deps import request_view
 from api.errors import NotAuthenticated, TooManyFailures
 from domain.errors import NotPermitted
 from infra.access import AccessStore
@@ -55,6 +56,13 @@ def get_principal(
     settings: Settings = request.app.state.settings
     access: AccessStore = request.app.state.access
     address = client_address(request)
+    # Tokens this worker resolved under the current token epoch are kept in memory (revoked
+    # anywhere, the epoch moves and they are read again: ADR 0008); they skip the throttle,
+    # which exists for guesses, and a guess is never a kept token.
+    epoch = request_view(request).token_epoch
+    holder = access.kept(token, epoch)
+    if holder is not None:
+        return Principal(holder.name, holder.role, holder.unit_id, holder.cadre_id)
     # A client that keeps failing waits, valid token or not: otherwise the guesses go on at
     # full speed and only the lucky one is let through.
     wait = access.blocked_for(address, settings.auth_failures_per_minute)
@@ -63,7 +71,7 @@ def get_principal(
     if settings.admin_token and hmac.compare_digest(token.encode("utf-8", "replace"),
                                                     settings.admin_token.encode("utf-8")):
         return Principal(BOOTSTRAP_ADMIN_NAME, ADMIN, None, None)
-    holder = access.holder(token)
+    holder = access.resolve(token, epoch)
     if holder is None:
         access.count_attempt(address)
         raise NotAuthenticated("Token không hợp lệ (unknown or revoked token)",

@@ -771,6 +771,14 @@ class Cadre(Aggregate):
                     field="suspended_from")
         return Suspension(until=until, reason=reason, effective_on=effective_on, decision=decision)
 
+    def _refuse_personal_data_if_erased(self) -> None:
+        """After an erasure no new personal data is taken for the cadre: its key is destroyed
+        and no other is ever made (ADR 0003 addendum)."""
+        if self.erased:
+            raise Conflict("Dữ liệu cá nhân của cán bộ đã được hủy: không ghi thêm dữ liệu cá "
+                           "nhân (personal data erased: no new personal data is recorded)",
+                           code="already_erased")
+
     def add_relative(self, *, recorded_by: str, **kwargs: Any) -> UUID:
         fact = self.check_relative(**kwargs)
         self._relative_added(**fact.payload(), recorded_by=recorded_by)
@@ -780,6 +788,7 @@ class Cadre(Aggregate):
                        relative_cadre_id: UUID | None = None, born_year: int | None = None,
                        relative_id: UUID | None = None,
                        ignore_version: int | None = None) -> Relative:
+        self._refuse_personal_data_if_erased()
         if not full_name.strip():
             raise InvalidCommand("Thiếu họ tên người thân (full_name is required)",
                                  code="missing_field", field="full_name")
@@ -832,6 +841,8 @@ class Cadre(Aggregate):
             raise InvalidCommand(f"Nội dung thay thế phải là một mục {entry.type} (the "
                                  f"replacement must be a {entry.type} entry)",
                                  code="invalid_replacement", field="replacement")
+        if replacement is not None and isinstance(entry.fact, (Registration, Relative)):
+            self._refuse_personal_data_if_erased()  # its replacement would carry some
         if not reason.strip():
             raise InvalidCommand("Thiếu lý do đính chính (reason is required)",
                                  code="missing_field", field="reason")
