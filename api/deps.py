@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Query, Request
 from pydantic import AfterValidator
 
 from domain.calendar import EARLIEST_YEAR, LATEST_YEAR
@@ -13,7 +13,7 @@ from infra.access import AccessStore
 from infra.settings import Settings
 
 if TYPE_CHECKING:
-    from infra.runtime import Runtime
+    from infra.runtime import RequestView, Runtime
     from projections.read_model import Moment
 
 # Business dates and instants outside these years are typos (or fuzzers), not history: refusing
@@ -53,28 +53,49 @@ KnownAtQuery = Annotated[
 ]
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies that only look something up are `async`: FastAPI runs a plain `def`
+# dependency in its thread pool, a hop that costs more than the lookup.
+
+
+async def get_runtime(request: Request) -> Runtime:
     runtime: Any = request.app.state.runtime
     return runtime  # type: ignore[no-any-return]
 
 
-def get_settings_of(request: Request) -> Settings:
+async def get_settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_access(request: Request) -> AccessStore:
+async def get_access(request: Request) -> AccessStore:
     access: AccessStore = request.app.state.access
     return access
 
 
+VIEW_KEY = "hoso_request_view"
+
+
+def request_view(request: Request) -> RequestView:
+    """The log head and the token epoch as this request found them (one query, made once per
+    request however many dependencies ask: kept in the request's state)."""
+    state = request.scope.setdefault("state", {})
+    view: RequestView | None = state.get(VIEW_KEY)
+    if view is None:
+        view = state[VIEW_KEY] = request.app.state.runtime.request_view()
+    return view
+
+
 def get_moment(
+    request: Request,
     as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
-    runtime: Runtime = Depends(get_runtime),
 ) -> Moment:
     """The moment a read answers for, once the read side reached the log head as of the
     request's start (read your writes on every worker; 503 read_side_behind after the bounded
-    wait). A request never applies events itself: the projector does."""
-    runtime.read_side_current()
-    return runtime.read_model.moment(as_of=as_of, known_at=known_at)
+    wait). A request never applies events itself: the projector does. The read side's
+    position comes from memory (the projector's `ReadPosition`), not from a query."""
+    runtime: Runtime = request.app.state.runtime
+    view = request_view(request)
+    applied = runtime.read_side_current(head=view.head)
+    return runtime.read_model.moment(as_of=as_of, known_at=known_at, applied=applied,
+                                     generation=view.generation)

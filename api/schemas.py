@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import (
@@ -31,6 +31,7 @@ from domain.job_position import (
     RegisterJobPosition,
     ReviseJobPosition,
 )
+from domain.record import FACT_TYPES
 from domain.rules.pack import default_pack
 from domain.values import (
     ActionKind,
@@ -99,6 +100,9 @@ class Command(BaseModel):
     """A write payload: unknown fields refused; `command()` gives the service's keywords."""
 
     model_config = ConfigDict(extra="forbid")
+    # The application's command of a cadre's entry this payload feeds (`HosoApplication.<it>`,
+    # `Fact.command`); "" for the others.
+    records: ClassVar[str] = ""
 
     def command(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -213,6 +217,7 @@ class TitleVersionIn(Command):
 
 
 class CadreIn(Command):
+    records: ClassVar[str] = "register_cadre"
     full_name: Text
     gender: Gender
     born_on: Day
@@ -227,6 +232,7 @@ class CadreIn(Command):
 
 
 class AppointmentIn(Command):
+    records: ClassVar[str] = "appoint"
     kind: ActionKind
     unit_id: UUID
     title_code: Code
@@ -238,6 +244,7 @@ class AppointmentIn(Command):
 
 
 class EndingIn(Command):
+    records: ClassVar[str] = "end_holding"
     unit_id: UUID
     title_code: Code
     reason: EndingReason
@@ -256,6 +263,7 @@ class TransferIn(AppointmentIn):
 class NominationIn(Command):
     """Giới thiệu ứng cử: nominated as a candidate (no holding yet)."""
 
+    records: ClassVar[str] = "nominate"
     unit_id: UUID
     title_code: Code
     decided_on: Day
@@ -263,6 +271,7 @@ class NominationIn(Command):
 
 
 class EvaluationIn(Command):
+    records: ClassVar[str] = "evaluate"
     period: Period = Field(description="YYYY or YYYY-Qn")
     rating: Rating
     decided_on: Day
@@ -278,6 +287,7 @@ class EvaluationIn(Command):
 
 
 class TrainingIn(Command):
+    records: ClassVar[str] = "record_training"
     program: Text
     started_on: Day
     completed_on: Day | None = None
@@ -286,6 +296,7 @@ class TrainingIn(Command):
 
 
 class QualificationIn(Command):
+    records: ClassVar[str] = "add_qualification"
     kind: QualificationKind
     level: Code
     obtained_on: Day
@@ -294,6 +305,7 @@ class QualificationIn(Command):
 class PlanningIn(Command):
     """Quy hoạch; `removed: true` takes the cadre out of the planning."""
 
+    records: ClassVar[str] = "plan"
     unit_id: UUID
     title_code: Code
     term: Term = Field(description="YYYY-YYYY, e.g. 2025-2030")
@@ -305,6 +317,7 @@ class PlanningIn(Command):
 class CommendationIn(Command):
     """Khen thưởng: the form (and level) conferred, by the decision's issuer."""
 
+    records: ClassVar[str] = "commend"
     form: CommendationForm
     decided_on: Day
     decision: DecisionIn
@@ -313,6 +326,7 @@ class CommendationIn(Command):
 
 
 class DisciplineIn(Command):
+    records: ClassVar[str] = "discipline"
     form: DisciplineForm
     effective_on: Day
     violation: LongText
@@ -321,6 +335,7 @@ class DisciplineIn(Command):
 
 
 class VettingIn(Command):
+    records: ClassVar[str] = "vet"
     vetted_on: Day
     purpose: Text
     conclusion: VettingConclusion
@@ -348,6 +363,7 @@ class EmploymentIn(Command):
     """Quá trình công tác, diễn biến lương: the employment in force from `effective_on`, with
     its allowances (phụ cấp)."""
 
+    records: ClassVar[str] = "employ"
     unit_id: UUID
     employment_kind: EmploymentKind
     job_position_id: UUID | None = None
@@ -368,6 +384,7 @@ class EmploymentIn(Command):
 class SuspensionIn(Command):
     """Tạm đình chỉ công tác: from one day to another (both included), by a decision."""
 
+    records: ClassVar[str] = "suspend"
     suspended_from: Day
     until: Day
     reason: LongText
@@ -375,6 +392,7 @@ class SuspensionIn(Command):
 
 
 class RelativeIn(Command):
+    records: ClassVar[str] = "add_relative"
     relation: Relation
     full_name: Text
     relative_cadre_id: UUID | None = None
@@ -396,24 +414,12 @@ class CorrectionIn(BaseModel):
     replacement: dict[str, Any] | None = None
 
 
-# Which payload a correction's replacement must match, by the type of the corrected entry.
+# Which payload a correction's replacement must match, by the type of the corrected entry:
+# the model of the command that records it (`Fact.command` in domain/record.py).
+COMMAND_MODELS: dict[str, type[Command]] = {
+    m.records: m for m in Command.__subclasses__() if m.records}
 REPLACEMENT_MODELS: dict[str, type[Command]] = {
-    "Registered": CadreIn,
-    "Appointed": AppointmentIn,
-    "HoldingEnded": EndingIn,
-    "Nominated": NominationIn,
-    "Evaluated": EvaluationIn,
-    "TrainingRecorded": TrainingIn,
-    "QualificationObtained": QualificationIn,
-    "Planned": PlanningIn,
-    "PlanningRemoved": PlanningIn,
-    "Disciplined": DisciplineIn,
-    "Vetted": VettingIn,
-    "RelativeAdded": RelativeIn,
-    "Commended": CommendationIn,
-    "Suspended": SuspensionIn,
-    "Employed": EmploymentIn,
-}
+    entry_type: COMMAND_MODELS[fact.command] for entry_type, fact in FACT_TYPES.items()}
 
 
 class Receipt(BaseModel):

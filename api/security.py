@@ -16,6 +16,7 @@ from uuid import UUID
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.deps import request_view
 from api.errors import NotAuthenticated, TooManyFailures
 from domain.errors import NotPermitted
 from infra.access import AccessStore
@@ -55,6 +56,13 @@ def get_principal(
     settings: Settings = request.app.state.settings
     access: AccessStore = request.app.state.access
     address = client_address(request)
+    # Tokens this worker resolved under the current token epoch are kept in memory (revoked
+    # anywhere, the epoch moves and they are read again: ADR 0008); they skip the throttle,
+    # which exists for guesses, and a guess is never a kept token.
+    epoch = request_view(request).token_epoch
+    holder = access.kept(token, epoch)
+    if holder is not None:
+        return Principal(holder.name, holder.role, holder.unit_id, holder.cadre_id)
     # A client that keeps failing waits, valid token or not: otherwise the guesses go on at
     # full speed and only the lucky one is let through.
     wait = access.blocked_for(address, settings.auth_failures_per_minute)
@@ -63,7 +71,7 @@ def get_principal(
     if settings.admin_token and hmac.compare_digest(token.encode("utf-8", "replace"),
                                                     settings.admin_token.encode("utf-8")):
         return Principal(BOOTSTRAP_ADMIN_NAME, ADMIN, None, None)
-    holder = access.holder(token)
+    holder = access.resolve(token, epoch)
     if holder is None:
         access.count_attempt(address)
         raise NotAuthenticated("Token không hợp lệ (unknown or revoked token)",
@@ -155,15 +163,27 @@ def check_read_unit(p: Principal, runtime: Runtime, unit_id: UUID, m: Moment) ->
                   "unit rosters)")
 
 
+# Writes are scoped from the aggregates (the unit tree and the posts held today), never from
+# the projection: a write neither waits on the read side nor queries it (issue 14).
+
+
+def _may_write_in(p: Principal, runtime: Runtime, unit_ids: set[UUID]) -> bool:
+    if p.unit_id is None:
+        return False
+    today = runtime.app.window().today
+    return any(runtime.app.unit_within(u, p.unit_id, today) for u in unit_ids)
+
+
 def check_write_cadre(p: Principal, runtime: Runtime, cadre_id: UUID) -> None:
+    """Personnel write for cadres holding a post in their subtree today, and for the unplaced
+    cadres they registered."""
     if p.role == ADMIN:
         return
     require_role(p, ADMIN, PERSONNEL)
-    runtime.read_side_current()
-    today = _now(runtime)
-    if _holds_post_in_subtree(p, runtime, cadre_id, today):
+    held, registrar = runtime.app.posts_held(cadre_id, runtime.app.window().today)
+    if _may_write_in(p, runtime, held):
         return
-    if _registered_unplaced(p, runtime, cadre_id, today):
+    if not held and registrar is not None and _registrar(registrar) == p.name:
         return
     raise _refuse("Cán bộ không thuộc phạm vi đơn vị được giao (cadre outside your unit "
                   "subtree)")
@@ -173,8 +193,7 @@ def check_write_unit(p: Principal, runtime: Runtime, unit_id: UUID) -> None:
     if p.role == ADMIN:
         return
     require_role(p, ADMIN, PERSONNEL)
-    runtime.read_side_current()
-    if _in_subtree(p, runtime, unit_id, _now(runtime)):
+    if _may_write_in(p, runtime, {unit_id}):
         return
     raise _refuse("Đơn vị nằm ngoài phạm vi được giao (unit outside your unit subtree)")
 

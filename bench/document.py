@@ -455,6 +455,10 @@ def write_document(results: dict[str, Any], path: Path, notes: str | None = None
     if projector.exists():
         lines += ["<!-- projector: begin -->", projector.read_text().rstrip(),
                   "<!-- projector: end -->", ""]
+    http_path = Path(__file__).resolve().parent / "http_path.md"  # bench.run --http-path
+    if http_path.exists():
+        lines += ["<!-- http-path: begin -->", http_path.read_text().rstrip(),
+                  "<!-- http-path: end -->", ""]
     for backend in ("sqlite", "postgres"):
         lines += section(results, backend)
     if "postgres" not in results or not results["postgres"]:

@@ -2,7 +2,7 @@
 the one projector (issue 15, ADR 0007), against the eventsourcing library's plain path on the
 same server (8 threads in one process, one event per `save()`).
 
-    python -m bench.projector_writes --before /tmp/hoso-main [--seconds 15] [--cadres 300]
+    python -m bench.projector_writes [--before /tmp/hoso-main] [--seconds 15] [--rounds 2]
 
 `--before` is a checkout of the code to compare with (e.g. `git archive main | tar -x -C DIR`);
 it is run with this virtualenv, its own sources first on the path. Each variant gets a fresh
@@ -170,24 +170,38 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.projector_writes",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", type=Path, required=True)
+    parser.add_argument("--before", type=Path, default=None,
+                        help="also measure this checkout (omitted: this tree only)")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--cadres", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="plain path and hoso measured alternately this many times")
     parser.add_argument("--postgres", default=Settings().test_postgres_url)
     args = parser.parse_args(argv)
-    out: dict[str, Any] = {"load_before": loadavg(), "cpus": os.cpu_count()}
+    out: dict[str, Any] = {"load_before": loadavg(), "cpus": os.cpu_count(), "rounds": []}
     common = dict(cadres=args.cadres, seconds=args.seconds, workers=args.workers,
                   threads=args.threads)
-    out["plain"] = plain_path(args.postgres, seconds=args.seconds, threads=args.threads)
-    out["before"] = hoso_writes(args.postgres, args.before.resolve(), **common)  # type: ignore[arg-type]
-    out["after"] = hoso_writes(args.postgres, ROOT, **common)  # type: ignore[arg-type]
+    if args.before is not None:
+        out["before"] = hoso_writes(args.postgres, args.before.resolve(), **common)  # type: ignore[arg-type]
+    for _ in range(args.rounds):
+        pair: dict[str, Any] = {"load_before": loadavg()}
+        pair["plain"] = plain_path(args.postgres, seconds=args.seconds, threads=args.threads)
+        pair["after"] = hoso_writes(args.postgres, ROOT, **common)  # type: ignore[arg-type]
+        pair["load_after"] = loadavg()
+        pair["after_over_plain"] = pair["after"]["ok_per_s"] / pair["plain"]["saves_per_s"]
+        out["rounds"].append(pair)
+        print(json.dumps({"plain_saves_per_s": pair["plain"]["saves_per_s"],
+                          "hoso_writes_per_s": pair["after"]["ok_per_s"],
+                          "ratio": pair["after_over_plain"], "load": pair["load_before"]}),
+                      file=sys.stderr, flush=True)
     out["load_after"] = loadavg()
-    plain = out["plain"]["saves_per_s"]
-    out["ratios"] = {"after_over_before": out["after"]["ok_per_s"] / out["before"]["ok_per_s"],
-                     "before_over_plain": out["before"]["ok_per_s"] / plain,
-                     "after_over_plain": out["after"]["ok_per_s"] / plain}
+    out["plain"], out["after"] = out["rounds"][-1]["plain"], out["rounds"][-1]["after"]
+    ratios = [r["after_over_plain"] for r in out["rounds"]]
+    out["ratios"] = {"after_over_plain_min": min(ratios), "after_over_plain_max": max(ratios)}
+    if "before" in out:
+        out["ratios"]["after_over_before"] = out["after"]["ok_per_s"] / out["before"]["ok_per_s"]
     print(json.dumps(out, indent=2, default=str))
     return 0
 

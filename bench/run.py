@@ -15,6 +15,8 @@ docs/benchmarks.md is rewritten from all of them.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import platform
@@ -213,9 +215,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--doc", type=Path, default=DOC)
     parser.add_argument("--doc-only", action="store_true",
                         help="rewrite the document from bench/out/results.json, measure nothing")
+    parser.add_argument("--http-path", action="store_true",
+                        help="only issue 15's HTTP figures: profile reads against a hello-world "
+                             "floor (SQLite, wrk) and writes against the library's plain path "
+                             "(PostgreSQL); writes bench/http_path.md into the document")
     args = parser.parse_args(argv)
     if args.doc_only:
         write_document(load_results(args.out / "results.json"), args.doc)
+        return 0
+    if args.http_path:
+        http_path(args.out, args.doc, quick=args.quick)
         return 0
     sizes = (args.sizes or ("10k" if args.quick else "10k,100k,1m")).split(",")
     for size in sizes:
@@ -257,7 +266,41 @@ def main(argv: list[str] | None = None) -> int:
         results_path.write_text(json.dumps(results, indent=1, default=str))
         write_document(results, args.doc)
         say(f"{backend} {size}: done in {entry['wall_s']:.0f} s; wrote {args.doc}")
+    if backend == "sqlite" and not args.quick and args.sizes is None and only is None:
+        http_path(args.out, args.doc, quick=False)  # `make bench`: issue 15's figures too
     return 0
+
+
+def http_path(out: Path, doc: Path, *, quick: bool) -> None:
+    """Issue 15's figures (bench/http_floor.py, bench/projector_writes.py), each side measured
+    in the same run; written to bench/http_path.md and spliced into the document."""
+    import shutil
+
+    from bench import http_floor, projector_writes
+
+    if shutil.which("wrk") is None:
+        say("http path: wrk is not installed (apt-get install -y wrk): skipped")
+        return
+    seconds, rounds = (3.0, 1) if quick else (10.0, 3)
+    say("http path: profile reads against the hello-world floor (SQLite 10k)")
+    store = ensure_store("10k", SIZES["10k"], sqlite_url(f"sqlite_{SIZES['10k']}", out),
+                         out=out, say=say)
+    floor = http_floor.floor(store.settings, out, seconds=seconds, rounds=rounds)
+    (out / "http_floor.json").write_text(json.dumps(floor, indent=1, default=str))
+    writes = None
+    try:
+        say("http path: writes against the library's plain path (PostgreSQL)")
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            projector_writes.main(["--seconds", str(seconds * 1.5), "--rounds", str(rounds)])
+        writes = json.loads(buffer.getvalue())
+        (out / "pg_writes.json").write_text(json.dumps(writes, indent=1, default=str))
+    except Exception as error:  # noqa: BLE001 - PostgreSQL absent: the reads still count
+        say(f"http path: writes skipped ({type(error).__name__}: {error})")
+    section = http_floor.render(floor, writes)
+    http_floor.SECTION.write_text(section)
+    http_floor.splice(doc, section)
+    say(f"http path: wrote {http_floor.SECTION} and {doc}")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from domain.job_position import JobPosition, RegisterJobPosition, ReviseJobPosit
 from domain.oversight import FindingReview, review_id_for
 from domain.programmes import Programme, ProgrammeCatalogue, ProgrammeKind
 from domain.programmes import resolve as resolve_programme
-from domain.record import FACT_TYPES
+from domain.record import FACT_TYPES, Fact, PlanningRemoval
 from domain.report_submission import ReportSubmission, SubmitReport, submission_id_for
 from domain.rules.pack import RULE_IDS, RulePack, default_pack
 from domain.term_notice import NotifyTermEnd, TermNotice, notice_id_for
@@ -95,6 +95,20 @@ def flag_backdated(receipt: Receipt, effective_on: date, decision: Decision | No
 
 
 @dataclass(frozen=True)
+class Replacing:
+    """The entry a correction replaces: its type, payload and version, and the window."""
+
+    type: str
+    old: dict[str, Any]
+    version: int
+    window: DateWindow
+
+    @property
+    def common(self) -> dict[str, Any]:
+        return dict(window=self.window, ignore_version=self.version)
+
+
+@dataclass(frozen=True)
 class LocatedEvent:
     originator_id: UUID
     originator_version: int
@@ -151,6 +165,12 @@ class HosoApplication(Application[UUID]):
     def window(self) -> DateWindow:
         return DateWindow(today=self.clock.today(), horizon_days=self.horizon_days)
 
+    def commit(self, primary: Aggregate, *others: Aggregate) -> Receipt:
+        """Save what a domain service (e.g. `domain/casework.py`) changed, atomically, and
+        answer the receipt of `primary`; another command's change first is a `Conflict`
+        (`version_conflict`). The application's own commands save the same way."""
+        return self._commit(primary, *others)
+
     def _commit(self, primary: Aggregate, *others: Aggregate) -> Receipt:
         try:
             recordings = self.save(primary, *others)
@@ -197,6 +217,36 @@ class HosoApplication(Application[UUID]):
             raise NotFound(f"Không tìm thấy cán bộ {cadre_id} (unknown cadre)",
                            code="cadre_not_found", field=field)
         return cadre
+
+    # --- scope: the unit tree and the posts held, from the aggregates ---------------------
+
+    def unit_within(self, unit_id: UUID, root_id: UUID, day: date) -> bool:
+        """Whether `unit_id` lies in `root_id`'s subtree on `day`: it is the root, or it exists
+        that day and its parent that day lies in the subtree. Read from the units' aggregates,
+        so a write's scope never waits on the read side."""
+        seen: set[UUID] = set()
+        current: UUID | None = unit_id
+        while current is not None and current not in seen:
+            if current == root_id:
+                return True
+            seen.add(current)
+            try:
+                unit = self.unit(current)
+            except NotFound:
+                return False
+            if not unit.exists_on(day):
+                return False
+            current = unit.parent_on(day)
+        return False
+
+    def posts_held(self, cadre_id: UUID, day: date) -> tuple[set[UUID], str | None]:
+        """The units where the cadre holds a post on `day`, and who registered the cadre
+        (empty and None for an unknown cadre)."""
+        try:
+            cadre = self.cadre(cadre_id)
+        except NotFound:
+            return set(), None
+        return {h.unit_id for h in cadre.holdings_on(day)}, cadre.registered_by
 
     def locate(self, position: int) -> LocatedEvent | None:
         """Which aggregate and version the event at a log position belongs to."""
@@ -712,13 +762,13 @@ class HosoApplication(Application[UUID]):
                                                 reason=reason, recorded_by=recorded_by,
                                                 replacement=replacement)
         receipt = self._commit(cadre, *units)
-        if payload and isinstance(payload.get("decision"), Decision):
-            return flag_backdated(receipt, payload["effective_on"], payload["decision"])
+        if payload is not None and isinstance(payload.decision, Decision):
+            return flag_backdated(receipt, payload.effective_on, payload.decision)
         return receipt
 
     def _corrected(self, cadre_id: UUID, *, target_position: int, reason: str,
                    recorded_by: str, replacement: dict[str, Any] | None
-                   ) -> tuple[Cadre, list[Unit], dict[str, Any] | None]:
+                   ) -> tuple[Cadre, list[Unit], Fact | None]:
         """The correction applied to the cadre (and the head seats it moves, and the checked
         replacement), not yet saved:
         a self-service answer saves it together with the request's answer."""
@@ -726,7 +776,7 @@ class HosoApplication(Application[UUID]):
         entry = self._entry_to_correct(cadre, target_position)
         window = self.window()
         touched_units: list[Unit] = []
-        payload: dict[str, Any] | None = None
+        payload: Fact | None = None
         if replacement is not None:
             payload = self._replacement_payload(cadre, entry.type, entry.payload, entry.version,
                                                 dict(replacement), window)
@@ -735,90 +785,119 @@ class HosoApplication(Application[UUID]):
                       reason=nfc(reason), replacement=payload, window=window,
                       recorded_by=recorded_by)
         if entry.type in ("Appointed", "HoldingEnded"):
-            touched_units = self._resync_head_seats(cadre, before, entry.payload, payload,
+            touched_units = self._resync_head_seats(cadre, before, entry.payload,
                                                     recorded_by)
         return cadre, touched_units, payload
 
     def _replacement_payload(self, cadre: Cadre, type_: str, old: dict[str, Any],
                              version: int, given: dict[str, Any],
-                             window: DateWindow) -> dict[str, Any]:
-        common: dict[str, Any] = dict(window=window, ignore_version=version)
-        date_name = FACT_TYPES[type_].command_date
-        if date_name != "effective_on":
-            given["effective_on"] = given.pop(date_name, given.get("effective_on"))
-        if type_ == "Registered":
-            for key in ("full_name", "hometown", "ethnicity", "religion"):
-                if isinstance(given.get(key), str):
-                    given[key] = nfc(given[key])
-            sensitive = _sensitive(**{k: given.pop(k, None) for k in
-                                      ("ethnicity", "religion", "hometown", "national_id")})
-            return cadre.check_identity(**given, sensitive=sensitive, **common)
-        if type_ == "Appointed":
-            unit = self.unit(given["unit_id"])
-            title = self.title(given["title_code"])
-            unit.require_exists(given["effective_on"], "effective_on")
-            self._require_title_fits(title, unit, given["effective_on"],
-                                     bool(given.get("special_case")))
-            given["title_code"] = title.code
-            return cadre.check_appointment(**given, holding_id=old["holding_id"], **common)
-        if type_ == "HoldingEnded":
-            if given.get("unit_id") != old["unit_id"] or given.get("title_code") != old[
-                    "title_code"]:
-                raise InvalidCommand("Đính chính việc thôi giữ chức không được đổi đơn vị hoặc "
-                                     "chức danh (an ending's correction keeps its post)",
-                                     code="invalid_replacement", field="replacement.unit_id")
-            payload = cadre.check_ending(**given, **common)
-            payload["holding_id"] = old["holding_id"]
-            return payload
-        if type_ == "Nominated":
-            self.unit(given["unit_id"])
-            self.title(given["title_code"])
-            return cadre.check_nomination(**given, **common)
-        if type_ == "Evaluated":
-            check_yearly_rating(str(given.get("period")), code_of(Rating, given.get("rating"),
-                                                                  "replacement.rating"),
-                                [e.payload for e in cadre.facts("Evaluated")
-                                 if e.version != version])
-            return cadre.check_evaluation(**given, **common)
-        if type_ == "TrainingRecorded":
-            given["program"] = resolve_programme(str(given.get("program") or ""),
-                                                 self.programmes()).code
-            return cadre.check_training(**given, **common)
-        if type_ == "QualificationObtained":
-            return cadre.check_qualification(**given, **common)
-        if type_ in ("Planned", "PlanningRemoved"):
-            self.unit(given["unit_id"])
-            self.title(given["title_code"])
-            given.pop("removed", None)
-            if type_ == "Planned":
-                return cadre.check_planning(**given, planning_id=old["planning_id"], **common,
-                                            max_posts=self.planning_limit(given["effective_on"]))
-            payload = dict(planning_id=old["planning_id"], unit_id=given["unit_id"],
-                           title_code=given["title_code"], term=given["term"],
-                           effective_on=given["effective_on"], decision=given["decision"])
-            return payload
-        if type_ == "Disciplined":
-            return cadre.check_discipline(**given, **common)
-        if type_ == "Commended":
-            return cadre.check_commendation(**given, **common)
-        if type_ == "Employed":
-            return cadre.check_employment(**self._employment_given(given, "replacement."),
-                                          **common)
-        if type_ == "Suspended":
-            given["reason"] = nfc(given.get("reason") or "")
-            return cadre.check_suspension(**given, **common)
-        if type_ == "Vetted":
-            return cadre.check_vetting(**given, **common)
-        if type_ == "RelativeAdded":
-            if given.get("relative_cadre_id") is not None:
-                self.cadre(given["relative_cadre_id"], "replacement.relative_cadre_id")
-            return cadre.check_relative(**given, relative_id=old["relative_id"], **common)
-        raise InvalidCommand(f"Không thể đính chính loại mục {type_} (cannot correct {type_})",
-                             code="not_correctable", field="target_position")
+                             window: DateWindow) -> Fact:
+        """The replacement checked as the command that records a `type_` entry checks its
+        payload: one method per command (`Fact.command` in domain/record.py), below."""
+        fact = FACT_TYPES.get(type_)
+        check = getattr(self, f"_replacing_{fact.command}", None) if fact else None
+        if fact is None or check is None:
+            raise InvalidCommand(f"Không thể đính chính loại mục {type_} (cannot correct "
+                                 f"{type_})", code="not_correctable", field="target_position")
+        if fact.command_date != "effective_on":
+            given["effective_on"] = given.pop(fact.command_date, given.get("effective_on"))
+        checked: Fact = check(cadre, Replacing(type_, old, version, window), given)
+        return checked
+
+    def _replacing_register_cadre(self, cadre: Cadre, r: Replacing,
+                                  given: dict[str, Any]) -> Fact:
+        for key in ("full_name", "hometown", "ethnicity", "religion"):
+            if isinstance(given.get(key), str):
+                given[key] = nfc(given[key])
+        sensitive = _sensitive(**{k: given.pop(k, None) for k in
+                                  ("ethnicity", "religion", "hometown", "national_id")})
+        return cadre.check_identity(**given, sensitive=sensitive, **r.common)
+
+    def _replacing_appoint(self, cadre: Cadre, r: Replacing,
+                           given: dict[str, Any]) -> Fact:
+        unit = self.unit(given["unit_id"])
+        title = self.title(given["title_code"])
+        unit.require_exists(given["effective_on"], "effective_on")
+        self._require_title_fits(title, unit, given["effective_on"],
+                                 bool(given.get("special_case")))
+        given["title_code"] = title.code
+        return cadre.check_appointment(**given, holding_id=r.old["holding_id"], **r.common)
+
+    def _replacing_end_holding(self, cadre: Cadre, r: Replacing,
+                               given: dict[str, Any]) -> Fact:
+        if given.get("unit_id") != r.old["unit_id"] or given.get("title_code") != r.old[
+                "title_code"]:
+            raise InvalidCommand("Đính chính việc thôi giữ chức không được đổi đơn vị hoặc "
+                                 "chức danh (an ending's correction keeps its post)",
+                                 code="invalid_replacement", field="replacement.unit_id")
+        return replace(cadre.check_ending(**given, **r.common), holding_id=r.old["holding_id"])
+
+    def _replacing_nominate(self, cadre: Cadre, r: Replacing,
+                            given: dict[str, Any]) -> Fact:
+        self.unit(given["unit_id"])
+        self.title(given["title_code"])
+        return cadre.check_nomination(**given, **r.common)
+
+    def _replacing_evaluate(self, cadre: Cadre, r: Replacing,
+                            given: dict[str, Any]) -> Fact:
+        check_yearly_rating(str(given.get("period")), code_of(Rating, given.get("rating"),
+                                                              "replacement.rating"),
+                            [e.payload for e in cadre.facts("Evaluated")
+                             if e.version != r.version])
+        return cadre.check_evaluation(**given, **r.common)
+
+    def _replacing_record_training(self, cadre: Cadre, r: Replacing,
+                                   given: dict[str, Any]) -> Fact:
+        given["program"] = resolve_programme(str(given.get("program") or ""),
+                                             self.programmes()).code
+        return cadre.check_training(**given, **r.common)
+
+    def _replacing_add_qualification(self, cadre: Cadre, r: Replacing,
+                                     given: dict[str, Any]) -> Fact:
+        return cadre.check_qualification(**given, **r.common)
+
+    def _replacing_plan(self, cadre: Cadre, r: Replacing,
+                        given: dict[str, Any]) -> Fact:
+        self.unit(given["unit_id"])
+        self.title(given["title_code"])
+        given.pop("removed", None)
+        if r.type == "Planned":
+            return cadre.check_planning(**given, planning_id=r.old["planning_id"], **r.common,
+                                        max_posts=self.planning_limit(given["effective_on"]))
+        return PlanningRemoval(planning_id=r.old["planning_id"], unit_id=given["unit_id"],
+                               title_code=given["title_code"], term=given["term"],
+                               effective_on=given["effective_on"], decision=given["decision"])
+
+    def _replacing_discipline(self, cadre: Cadre, r: Replacing,
+                              given: dict[str, Any]) -> Fact:
+        return cadre.check_discipline(**given, **r.common)
+
+    def _replacing_commend(self, cadre: Cadre, r: Replacing,
+                           given: dict[str, Any]) -> Fact:
+        return cadre.check_commendation(**given, **r.common)
+
+    def _replacing_employ(self, cadre: Cadre, r: Replacing,
+                          given: dict[str, Any]) -> Fact:
+        return cadre.check_employment(**self._employment_given(given, "replacement."),
+                                      **r.common)
+
+    def _replacing_suspend(self, cadre: Cadre, r: Replacing,
+                           given: dict[str, Any]) -> Fact:
+        given["reason"] = nfc(given.get("reason") or "")
+        return cadre.check_suspension(**given, **r.common)
+
+    def _replacing_vet(self, cadre: Cadre, r: Replacing,
+                       given: dict[str, Any]) -> Fact:
+        return cadre.check_vetting(**given, **r.common)
+
+    def _replacing_add_relative(self, cadre: Cadre, r: Replacing,
+                                given: dict[str, Any]) -> Fact:
+        if given.get("relative_cadre_id") is not None:
+            self.cadre(given["relative_cadre_id"], "replacement.relative_cadre_id")
+        return cadre.check_relative(**given, relative_id=r.old["relative_id"], **r.common)
 
     def _resync_head_seats(self, cadre: Cadre, before: dict[UUID, Holding],
-                           old: dict[str, Any], new: dict[str, Any] | None,
-                           recorded_by: str) -> list[Unit]:
+                           old: dict[str, Any], recorded_by: str) -> list[Unit]:
         after = cadre.holdings()
         units: dict[UUID, Unit] = {}
         # The corrected holding, and any other it changed (the term a renewal took over from),

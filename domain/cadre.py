@@ -348,6 +348,7 @@ class Cadre(Aggregate):
     ) -> None:
         self.record = Record()
         self.erased = False
+        self.registered_by = recorded_by
         self.record.record(1, Registration(
             full_name=full_name, gender=gender, born_on=born_on,
             party_joined_on=party_joined_on, education=education,
@@ -375,7 +376,7 @@ class Cadre(Aggregate):
             political_theory=political_theory, state_management=state_management,
             sensitive=sensitive,
         )
-        return cls(**payload, recorded_by=recorded_by)
+        return cls(**payload.payload(), recorded_by=recorded_by)
 
     # --- derived state -------------------------------------------------------------------
 
@@ -446,10 +447,9 @@ class Cadre(Aggregate):
     # --- commands ------------------------------------------------------------------------
 
     def appoint(self, *, recorded_by: str, **kwargs: Any) -> UUID:
-        payload = self.check_appointment(**kwargs)
-        self._appointed(**payload, recorded_by=recorded_by)
-        holding_id: UUID = payload["holding_id"]
-        return holding_id
+        fact = self.check_appointment(**kwargs)
+        self._appointed(**fact.payload(), recorded_by=recorded_by)
+        return fact.holding_id
 
     def check_appointment(
         self,
@@ -465,7 +465,7 @@ class Cadre(Aggregate):
         special_case: bool = False,
         holding_id: UUID | None = None,
         ignore_version: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Appointment:
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
         if term_months is not None and not 1 <= term_months <= 120:
@@ -501,16 +501,16 @@ class Cadre(Aggregate):
                 f"Kéo dài thời gian giữ chức vụ cần chức danh {title_code} đang giữ tại đơn vị "
                 f"này vào ngày {effective_on:%d/%m/%Y} (keo_dai extends a post held)",
                 code="holding_not_found", field="title_code")
-        return dict(
+        return Appointment(
             holding_id=holding_id or uuid4(), kind=kind, unit_id=unit_id, title_code=title_code,
             effective_on=effective_on, decision=decision, term_months=term_months,
             planned_end_on=planned_end_on, special_case=special_case, renews=renews,
         )
 
     def end_holding(self, *, recorded_by: str, **kwargs: Any) -> Holding:
-        payload = self.check_ending(**kwargs)
-        self._holding_ended(**payload, recorded_by=recorded_by)
-        return self.holdings()[payload["holding_id"]]
+        fact = self.check_ending(**kwargs)
+        self._holding_ended(**fact.payload(), recorded_by=recorded_by)
+        return self.holdings()[fact.holding_id]
 
     def check_ending(
         self,
@@ -522,7 +522,7 @@ class Cadre(Aggregate):
         decision: Decision,
         window: DateWindow,
         ignore_version: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Ending:
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
         ended_ids = {e.fact.holding_id for e in self.record.in_force(Ending)
@@ -540,22 +540,22 @@ class Cadre(Aggregate):
                 f"{effective_on:%d/%m/%Y} (no such holding to end)",
                 code="holding_not_found", field="title_code")
         holding = max(candidates, key=lambda p: p["effective_on"])
-        return dict(holding_id=holding["holding_id"], unit_id=unit_id, title_code=title_code,
+        return Ending(holding_id=holding["holding_id"], unit_id=unit_id, title_code=title_code,
                     reason=reason, effective_on=effective_on, decision=decision)
 
     def nominate(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._nominated(**self.check_nomination(**kwargs), recorded_by=recorded_by)
+        self._nominated(**self.check_nomination(**kwargs).payload(), recorded_by=recorded_by)
 
     def check_nomination(self, *, unit_id: UUID, title_code: str, effective_on: date,
                          decision: Decision, window: DateWindow,
-                         ignore_version: int | None = None) -> dict[str, Any]:
+                         ignore_version: int | None = None) -> Nomination:
         self._check_day(effective_on, "decided_on", window)
         self._check_decision(decision, window)
-        return dict(unit_id=unit_id, title_code=title_code, effective_on=effective_on,
+        return Nomination(unit_id=unit_id, title_code=title_code, effective_on=effective_on,
                     decision=decision)
 
     def evaluate(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._evaluated(**self.check_evaluation(**kwargs), recorded_by=recorded_by)
+        self._evaluated(**self.check_evaluation(**kwargs).payload(), recorded_by=recorded_by)
 
     def check_evaluation(
         self,
@@ -570,7 +570,7 @@ class Cadre(Aggregate):
         scores: dict[str, Decimal] | None = None,
         framework_id: str | None = None,
         ignore_version: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Evaluation:
         start, after = period_bounds(period)
         self._check_day(effective_on, "decided_on", window)
         if effective_on < start:
@@ -592,7 +592,7 @@ class Cadre(Aggregate):
         elif framework_id is not None:
             raise InvalidCommand("Có khung đánh giá nhưng thiếu điểm từng nhóm (framework_id "
                                  "needs scores)", code="missing_field", field="scores")
-        return dict(period=period, rating=rating, effective_on=effective_on, score=score,
+        return Evaluation(period=period, rating=rating, effective_on=effective_on, score=score,
                     criteria=criteria, decision=decision, scores=scores,
                     framework_id=framework_id)
 
@@ -613,7 +613,7 @@ class Cadre(Aggregate):
         return total, framework.id
 
     def record_training(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._training_recorded(**self.check_training(**kwargs), recorded_by=recorded_by)
+        self._training_recorded(**self.check_training(**kwargs).payload(), recorded_by=recorded_by)
 
     def check_training(
         self,
@@ -626,7 +626,7 @@ class Cadre(Aggregate):
         mode: TrainingMode | None = None,
         decision: Decision | None = None,
         ignore_version: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Training:
         self._check_day(started_on, "started_on", window)
         if completed_on is not None:
             self._check_day(completed_on, "completed_on", window)
@@ -637,7 +637,7 @@ class Cadre(Aggregate):
                 raise InvalidCommand("Ngày hoàn thành chưa đến (completed_on is in the future)",
                                      code="invalid_date", field="completed_on")
         programme = PROGRAMMES.get(program)
-        return dict(
+        return Training(
             program=program, started_on=started_on, completed_on=completed_on,
             institution=institution, mode=mode,
             confers_kind=programme.confers_kind if programme else None,
@@ -646,12 +646,12 @@ class Cadre(Aggregate):
         )
 
     def obtain_qualification(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._qualification_obtained(**self.check_qualification(**kwargs),
+        self._qualification_obtained(**self.check_qualification(**kwargs).payload(),
                                      recorded_by=recorded_by)
 
     def check_qualification(self, *, kind: QualificationKind, level: str, effective_on: date,
                             window: DateWindow, decision: Decision | None = None,
-                            ignore_version: int | None = None) -> dict[str, Any]:
+                            ignore_version: int | None = None) -> Qualification:
         self._check_day(effective_on, "obtained_on", window)
         if effective_on > window.today:
             raise InvalidCommand("Ngày cấp bằng chưa đến (obtained_on is in the future)",
@@ -671,15 +671,15 @@ class Cadre(Aggregate):
         elif not level.strip():
             raise InvalidCommand("Thiếu trình độ (level is required)", code="missing_field",
                                  field="level")
-        return dict(kind=kind, level=level, effective_on=effective_on, decision=decision)
+        return Qualification(kind=kind, level=level, effective_on=effective_on, decision=decision)
 
     def plan(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._planned(**self.check_planning(**kwargs), recorded_by=recorded_by)
+        self._planned(**self.check_planning(**kwargs).payload(), recorded_by=recorded_by)
 
     def check_planning(self, *, unit_id: UUID, title_code: str, term: str, effective_on: date,
                        decision: Decision, window: DateWindow, planning_id: UUID | None = None,
                        ignore_version: int | None = None,
-                       max_posts: int | None = None) -> dict[str, Any]:
+                       max_posts: int | None = None) -> Planning:
         """`max_posts`: the rule pack's limit in force on the decision date (None: no limit)."""
         check_term(term)
         self._check_day(effective_on, "decided_on", window)
@@ -694,49 +694,49 @@ class Cadre(Aggregate):
             raise Conflict(f"Mỗi cán bộ quy hoạch không quá {max_posts} chức danh trong một nhiệm "
                            f"kỳ (at most {max_posts} planned posts per term)",
                            code="planning_limit", field="title_code")
-        return dict(planning_id=planning_id or uuid4(), unit_id=unit_id, title_code=title_code,
+        return Planning(planning_id=planning_id or uuid4(), unit_id=unit_id, title_code=title_code,
                     term=term, effective_on=effective_on, decision=decision)
 
     def remove_planning(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._planning_removed(**self.check_planning_removal(**kwargs), recorded_by=recorded_by)
+        self._planning_removed(**self.check_planning_removal(**kwargs).payload(), recorded_by=recorded_by)
 
     def check_planning_removal(self, *, unit_id: UUID, title_code: str, term: str,
                                effective_on: date, decision: Decision, window: DateWindow,
                                ignore_version: int | None = None,
-                               planning_id: UUID | None = None) -> dict[str, Any]:
+                               planning_id: UUID | None = None) -> PlanningRemoval:
         check_term(term)
         self._check_day(effective_on, "decided_on", window)
         self._check_decision(decision, window)
         for p in self.plannings().values():
             if (p.unit_id == unit_id and p.title_code == title_code and p.term == term
                     and p.removed_on is None):
-                return dict(planning_id=p.planning_id, unit_id=unit_id, title_code=title_code,
+                return PlanningRemoval(planning_id=p.planning_id, unit_id=unit_id, title_code=title_code,
                             term=term, effective_on=effective_on, decision=decision)
         raise NotFound("Không có quy hoạch này để đưa ra (no such planning to remove)",
                        code="planning_not_found", field="title_code")
 
     def discipline(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._disciplined(**self.check_discipline(**kwargs), recorded_by=recorded_by)
+        self._disciplined(**self.check_discipline(**kwargs).payload(), recorded_by=recorded_by)
 
     def check_discipline(self, *, form: DisciplineForm, violation: str, effective_on: date,
                          decision: Decision, window: DateWindow,
                          system: DisciplineSystem | None = None,
-                         ignore_version: int | None = None) -> dict[str, Any]:
+                         ignore_version: int | None = None) -> Discipline:
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
         if not violation.strip():
             raise InvalidCommand("Thiếu nội dung vi phạm (violation is required)",
                                  code="missing_field", field="violation")
         require_form_in_force(form, system, effective_on)
-        return dict(form=form, violation=violation, effective_on=effective_on, decision=decision,
+        return Discipline(form=form, violation=violation, effective_on=effective_on, decision=decision,
                     system=system)
 
     def vet(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._vetted(**self.check_vetting(**kwargs), recorded_by=recorded_by)
+        self._vetted(**self.check_vetting(**kwargs).payload(), recorded_by=recorded_by)
 
     def check_vetting(self, *, purpose: str, conclusion: VettingConclusion, body: str,
                       effective_on: date, window: DateWindow, decision: Decision | None = None,
-                      ignore_version: int | None = None) -> dict[str, Any]:
+                      ignore_version: int | None = None) -> Vetting:
         self._check_day(effective_on, "vetted_on", window)
         if effective_on > window.today:
             raise InvalidCommand("Ngày thẩm định chưa đến (vetted_on is in the future)",
@@ -745,16 +745,16 @@ class Cadre(Aggregate):
             if not value.strip():
                 raise InvalidCommand(f"Thiếu {name} ({name} is required)", code="missing_field",
                                      field=name)
-        return dict(purpose=purpose, conclusion=conclusion, body=body, effective_on=effective_on,
+        return Vetting(purpose=purpose, conclusion=conclusion, body=body, effective_on=effective_on,
                     decision=decision)
 
     def commend(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._commended(**self.check_commendation(**kwargs), recorded_by=recorded_by)
+        self._commended(**self.check_commendation(**kwargs).payload(), recorded_by=recorded_by)
 
     def check_commendation(self, *, form: CommendationForm, effective_on: date,
                            decision: Decision, window: DateWindow,
                            level: CommendationLevel | None = None, reason: str | None = None,
-                           ignore_version: int | None = None) -> dict[str, Any]:
+                           ignore_version: int | None = None) -> Commendation:
         self._check_day(effective_on, "decided_on", window)
         if effective_on > window.today:
             raise InvalidCommand("Ngày quyết định khen thưởng chưa đến (decided_on is in the "
@@ -764,18 +764,18 @@ class Cadre(Aggregate):
             raise InvalidCommand("Quyết định khen thưởng ký sau ngày quyết định (decision signed "
                                  "after decided_on)", code="invalid_date",
                                  field="decision.signed_on")
-        return dict(form=form, level=level, reason=reason or None, effective_on=effective_on,
+        return Commendation(form=form, level=level, reason=reason or None, effective_on=effective_on,
                     decision=decision)
 
     def employ(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._employed(**self.check_employment(**kwargs), recorded_by=recorded_by)
+        self._employed(**self.check_employment(**kwargs).payload(), recorded_by=recorded_by)
 
     def check_employment(self, *, unit_id: UUID, employment_kind: EmploymentKind,
                          grade_code: str, grade_name: str, salary_step: int,
                          coefficient: Decimal, effective_on: date, decision: Decision,
                          window: DateWindow, job_position_id: UUID | None = None,
                          allowances: tuple[Allowance, ...] = (),
-                         ignore_version: int | None = None) -> dict[str, Any]:
+                         ignore_version: int | None = None) -> Employment:
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
         allowances = check_allowances(allowances, effective_on, window)
@@ -796,17 +796,17 @@ class Cadre(Aggregate):
                 raise Conflict(f"Đã có quá trình công tác từ ngày {effective_on:%d/%m/%Y} "
                                "(an employment entry already starts that day: correct it)",
                                code="employment_same_day", field="effective_on")
-        return dict(unit_id=unit_id, employment_kind=employment_kind, job_position_id=job_position_id,
+        return Employment(unit_id=unit_id, employment_kind=employment_kind, job_position_id=job_position_id,
                     grade_code=grade_code, grade_name=grade_name, salary_step=salary_step,
                     coefficient=coefficient, effective_on=effective_on, decision=decision,
                     allowances=allowances)
 
     def suspend(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._suspended(**self.check_suspension(**kwargs), recorded_by=recorded_by)
+        self._suspended(**self.check_suspension(**kwargs).payload(), recorded_by=recorded_by)
 
     def check_suspension(self, *, effective_on: date, until: date, reason: str,
                          decision: Decision, window: DateWindow,
-                         ignore_version: int | None = None) -> dict[str, Any]:
+                         ignore_version: int | None = None) -> Suspension:
         self._check_day(effective_on, "suspended_from", window)
         self._check_day(until, "until", window)
         if until < effective_on:
@@ -825,18 +825,26 @@ class Cadre(Aggregate):
                     f"đến {other['until']:%d/%m/%Y} (overlaps a suspension on record: extend it "
                     "by correcting that entry)", code="suspension_overlap",
                     field="suspended_from")
-        return dict(until=until, reason=reason, effective_on=effective_on, decision=decision)
+        return Suspension(until=until, reason=reason, effective_on=effective_on, decision=decision)
+
+    def _refuse_personal_data_if_erased(self) -> None:
+        """After an erasure no new personal data is taken for the cadre: its key is destroyed
+        and no other is ever made (ADR 0003 addendum)."""
+        if self.erased:
+            raise Conflict("Dữ liệu cá nhân của cán bộ đã được hủy: không ghi thêm dữ liệu cá "
+                           "nhân (personal data erased: no new personal data is recorded)",
+                           code="already_erased")
 
     def add_relative(self, *, recorded_by: str, **kwargs: Any) -> UUID:
-        payload = self.check_relative(**kwargs)
-        self._relative_added(**payload, recorded_by=recorded_by)
-        relative_id: UUID = payload["relative_id"]
-        return relative_id
+        fact = self.check_relative(**kwargs)
+        self._relative_added(**fact.payload(), recorded_by=recorded_by)
+        return fact.relative_id
 
     def check_relative(self, *, relation: Relation, full_name: str, window: DateWindow,
                        relative_cadre_id: UUID | None = None, born_year: int | None = None,
                        relative_id: UUID | None = None,
-                       ignore_version: int | None = None) -> dict[str, Any]:
+                       ignore_version: int | None = None) -> Relative:
+        self._refuse_personal_data_if_erased()
         if not full_name.strip():
             raise InvalidCommand("Thiếu họ tên người thân (full_name is required)",
                                  code="missing_field", field="full_name")
@@ -846,13 +854,13 @@ class Cadre(Aggregate):
         if relative_cadre_id == self.id:
             raise InvalidCommand("Người thân không thể là chính cán bộ (a cadre is not their own "
                                  "relative)", code="invalid_relative", field="relative_cadre_id")
-        return dict(relative_id=relative_id or uuid4(), relation=relation,
+        return Relative(relative_id=relative_id or uuid4(), relation=relation,
                     relative_cadre_id=relative_cadre_id,
                     sensitive={"full_name": full_name, "born_year": born_year},
                     effective_on=window.today, decision=None)
 
     def check_identity(self, *, window: DateWindow, ignore_version: int | None = None,
-                       **kwargs: Any) -> dict[str, Any]:
+                       **kwargs: Any) -> Registration:
         return check_registration(window=window, **kwargs)
 
     def entry_for_correction(self, version: int, position: int) -> Entry:
@@ -878,11 +886,19 @@ class Cadre(Aggregate):
         target_version: int,
         target_position: int,
         reason: str,
-        replacement: dict[str, Any] | None,
+        replacement: Fact | None,
         window: DateWindow,
         recorded_by: str,
     ) -> None:
+        """Correct the entry at `target_version` with `replacement` (a fact of its type, as the
+        `check_*` of its command gives it), or retract it (None)."""
         entry = self.entry_for_correction(target_version, target_position)
+        if replacement is not None and type(replacement) is not type(entry.fact):
+            raise InvalidCommand(f"Nội dung thay thế phải là một mục {entry.type} (the "
+                                 f"replacement must be a {entry.type} entry)",
+                                 code="invalid_replacement", field="replacement")
+        if replacement is not None and isinstance(entry.fact, (Registration, Relative)):
+            self._refuse_personal_data_if_erased()  # its replacement would carry some
         if not reason.strip():
             raise InvalidCommand("Thiếu lý do đính chính (reason is required)",
                                  code="missing_field", field="reason")
@@ -904,22 +920,23 @@ class Cadre(Aggregate):
                                field="target_position")
         renewed = (self.record.holdings.get(entry.fact.holding_id)
                    if isinstance(entry.fact, Appointment) else None)
-        if replacement is not None and renewed is not None and renewed.renewed_at is not None \
-                and (replacement.get("unit_id"), replacement.get("title_code")) != (
+        given = replacement.payload() if replacement is not None else None
+        if given is not None and renewed is not None and renewed.renewed_at is not None \
+                and (given.get("unit_id"), given.get("title_code")) != (
                     renewed.unit_id, renewed.title_code):
             raise InvalidCommand("Nhiệm kỳ đã được bổ nhiệm lại: đính chính không được đổi đơn vị "
                                  "hoặc chức danh (a renewed term keeps its post)",
                                  code="invalid_replacement", field="replacement.unit_id")
-        if replacement is not None and isinstance(entry.fact, Appointment) and \
-                replacement.get("renews") != entry.fact.renews:
+        if given is not None and isinstance(entry.fact, Appointment) and \
+                given.get("renews") != entry.fact.renews:
             raise InvalidCommand("Đính chính không được biến việc bổ nhiệm lại thành bổ nhiệm mới "
                                  "hay ngược lại (a correction keeps whether the appointment "
                                  "renews a holding)", code="invalid_replacement",
                                  field="replacement.effective_on")
         assert isinstance(entry.fact, Fact)
-        decision = replacement.get("decision") if replacement else entry.fact.decision
+        decision = replacement.decision if replacement is not None else entry.fact.decision
         self._corrected(target_position=target_position, target_version=target_version,
-                        target_type=entry.type, reason=reason, replacement=replacement,
+                        target_type=entry.type, reason=reason, replacement=given,
                         effective_on=window.today, decision=decision, recorded_by=recorded_by)
 
     def erase_personal_data(self, *, reason: str, window: DateWindow, recorded_by: str) -> None:
@@ -1102,7 +1119,7 @@ def check_registration(
     political_theory: PoliticalTheory | None = None,
     state_management: StateManagement | None = None,
     sensitive: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Registration:
     if not full_name.strip():
         raise InvalidCommand("Thiếu họ và tên (full_name is required)", code="missing_field",
                              field="full_name")
@@ -1118,7 +1135,7 @@ def check_registration(
         if party_joined_on > window.today:
             raise InvalidCommand("Ngày vào Đảng chưa đến (party_joined_on is in the future)",
                                  code="date_too_late", field="party_joined_on")
-    return dict(full_name=full_name, gender=gender, born_on=born_on,
+    return Registration(full_name=full_name, gender=gender, born_on=born_on,
                 party_joined_on=party_joined_on, education=education,
                 political_theory=political_theory, state_management=state_management,
                 sensitive=sensitive, effective_on=window.today, decision=None)

@@ -72,7 +72,7 @@ class Casework:
             if subject.kind == SubjectKind.CADRE and subject.cadre_id is not None:
                 self.app.cadre(subject.cadre_id, f"subjects[{i}].cadre_id")
         plan = InspectionPlan.adopt(command, today=self._today())
-        return self.app._commit(plan)
+        return self.app.commit(plan)
 
     # --- cases ---------------------------------------------------------------------------
 
@@ -83,7 +83,7 @@ class Casework:
             self.app.unit(command.unit_id)
         if command.cadre_id is not None:
             self.app.cadre(command.cadre_id)
-        return self.app._commit(InspectionCase.open(command, today=self._today()))
+        return self.app.commit(InspectionCase.open(command, today=self._today()))
 
     def add_evidence(self, case_id: UUID, command: AddEvidence) -> Receipt:
         case = self.case(case_id)
@@ -92,12 +92,12 @@ class Casework:
                 raise NotFound(f"Vị trí {position} không có trong sổ ghi (no such log position)",
                                code="position_not_found", field=f"log_positions[{i}]")
         case.add_evidence(command, today=self._today())
-        return self.app._commit(case)
+        return self.app.commit(case)
 
     def conclude(self, case_id: UUID, command: Conclude) -> Receipt:
         case = self.case(case_id)
         case.conclude(command, today=self._today())
-        return self.app._commit(case)
+        return self.app.commit(case)
 
     def assign_remedy(self, case_id: UUID, command: AssignRemedy) -> tuple[Receipt, UUID]:
         case = self.case(case_id)
@@ -106,17 +106,17 @@ class Casework:
         if command.owner_cadre_id is not None:
             self.app.cadre(command.owner_cadre_id, "owner_cadre_id")
         remedy_id = case.assign_remedy(command, today=self._today())
-        return self.app._commit(case), remedy_id
+        return self.app.commit(case), remedy_id
 
     def close_remedy(self, case_id: UUID, command: CloseRemedy) -> Receipt:
         case = self.case(case_id)
         case.close_remedy(command, today=self._today())
-        return self.app._commit(case)
+        return self.app.commit(case)
 
     def close_case(self, case_id: UUID, command: CloseCase) -> Receipt:
         case = self.case(case_id)
         case.close(command, today=self._today())
-        return self.app._commit(case)
+        return self.app.commit(case)
 
 
 class IntegrityWork:
@@ -146,7 +146,7 @@ class IntegrityWork:
             cadre_id=command.cadre_id, holding_id=command.holding_id,
             effective_on=self._today(), recorded_by=command.recorded_by)
         dossier.record_step(command, today=self._today())
-        return self.app._commit(dossier)
+        return self.app.commit(dossier)
 
     def _integrity(self, cadre_id: UUID, recorded_by: str) -> IntegrityRecord:
         self.app.cadre(cadre_id)
@@ -159,12 +159,12 @@ class IntegrityWork:
     def declare_assets(self, command: DeclareAssets) -> tuple[Receipt, UUID]:
         record = self._integrity(command.cadre_id, command.recorded_by)
         declaration_id = record.declare(command, today=self._today())
-        return self.app._commit(record), declaration_id
+        return self.app.commit(record), declaration_id
 
     def record_travel(self, command: RecordTravel) -> tuple[Receipt, UUID]:
         record = self._integrity(command.cadre_id, command.recorded_by)
         travel_id = record.record_travel(command, today=self._today())
-        return self.app._commit(record), travel_id
+        return self.app.commit(record), travel_id
 
     def report_travel(self, cadre_id: UUID, command: ReportTravel) -> Receipt:
         self.app.cadre(cadre_id)
@@ -173,4 +173,4 @@ class IntegrityWork:
             raise NotFound(f"Không tìm thấy chuyến đi {command.travel_id} (unknown travel)",
                            code="travel_not_found", field="travel_id")
         found.report_travel(command, today=self._today())
-        return self.app._commit(found)
+        return self.app.commit(found)

@@ -65,6 +65,9 @@ class Fact:
 
     __slots__ = ()
     entry_type: ClassVar[str]
+    # The application's command that records it (`HosoApplication.<command>`), whose payload a
+    # correction's replacement repeats: the API's payload model and the web's form follow it.
+    command: ClassVar[str]
     # What the recording command calls the entry's date (the fact keeps it as `effective_on`).
     command_date: ClassVar[str] = "effective_on"
     effective_on: date
@@ -78,6 +81,7 @@ class Fact:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Registration(Fact):
     entry_type: ClassVar[str] = "Registered"
+    command: ClassVar[str] = "register_cadre"
     full_name: str
     gender: Gender
     born_on: date
@@ -93,6 +97,7 @@ class Registration(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Appointment(Fact):
     entry_type: ClassVar[str] = "Appointed"
+    command: ClassVar[str] = "appoint"
     holding_id: UUID
     kind: ActionKind
     unit_id: UUID
@@ -109,6 +114,7 @@ class Appointment(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ending(Fact):
     entry_type: ClassVar[str] = "HoldingEnded"
+    command: ClassVar[str] = "end_holding"
     holding_id: UUID
     unit_id: UUID
     title_code: str
@@ -120,6 +126,7 @@ class Ending(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Nomination(Fact):
     entry_type: ClassVar[str] = "Nominated"
+    command: ClassVar[str] = "nominate"
     command_date: ClassVar[str] = "decided_on"
     unit_id: UUID
     title_code: str
@@ -130,6 +137,7 @@ class Nomination(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Evaluation(Fact):
     entry_type: ClassVar[str] = "Evaluated"
+    command: ClassVar[str] = "evaluate"
     command_date: ClassVar[str] = "decided_on"
     period: str
     rating: Rating
@@ -144,6 +152,7 @@ class Evaluation(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Training(Fact):
     entry_type: ClassVar[str] = "TrainingRecorded"
+    command: ClassVar[str] = "record_training"
     program: str
     started_on: date
     completed_on: date | None = None
@@ -165,6 +174,7 @@ class Training(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Qualification(Fact):
     entry_type: ClassVar[str] = "QualificationObtained"
+    command: ClassVar[str] = "add_qualification"
     command_date: ClassVar[str] = "obtained_on"
     kind: QualificationKind
     level: str
@@ -175,6 +185,7 @@ class Qualification(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Planning(Fact):
     entry_type: ClassVar[str] = "Planned"
+    command: ClassVar[str] = "plan"
     command_date: ClassVar[str] = "decided_on"
     planning_id: UUID
     unit_id: UUID
@@ -187,6 +198,7 @@ class Planning(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanningRemoval(Fact):
     entry_type: ClassVar[str] = "PlanningRemoved"
+    command: ClassVar[str] = "plan"
     command_date: ClassVar[str] = "decided_on"
     planning_id: UUID
     unit_id: UUID
@@ -199,6 +211,7 @@ class PlanningRemoval(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Discipline(Fact):
     entry_type: ClassVar[str] = "Disciplined"
+    command: ClassVar[str] = "discipline"
     form: DisciplineForm
     violation: str = ""
     effective_on: date
@@ -209,6 +222,7 @@ class Discipline(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Vetting(Fact):
     entry_type: ClassVar[str] = "Vetted"
+    command: ClassVar[str] = "vet"
     command_date: ClassVar[str] = "vetted_on"
     purpose: str = ""
     conclusion: VettingConclusion
@@ -220,6 +234,7 @@ class Vetting(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Relative(Fact):
     entry_type: ClassVar[str] = "RelativeAdded"
+    command: ClassVar[str] = "add_relative"
     relative_id: UUID
     relation: Relation
     relative_cadre_id: UUID | None = None
@@ -231,6 +246,7 @@ class Relative(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Commendation(Fact):
     entry_type: ClassVar[str] = "Commended"
+    command: ClassVar[str] = "commend"
     command_date: ClassVar[str] = "decided_on"
     form: CommendationForm
     level: CommendationLevel | None = None
@@ -245,6 +261,7 @@ class Suspension(Fact):
     (both days included) while a violation is examined; not a discipline, it bars nothing."""
 
     entry_type: ClassVar[str] = "Suspended"
+    command: ClassVar[str] = "suspend"
     command_date: ClassVar[str] = "suspended_from"
     until: date
     reason: str = ""
@@ -263,6 +280,7 @@ class Employment(Fact):
     (the history stays; the grade may go down as well as up)."""
 
     entry_type: ClassVar[str] = "Employed"
+    command: ClassVar[str] = "employ"
     unit_id: UUID
     employment_kind: EmploymentKind
     job_position_id: UUID | None = None

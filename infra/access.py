@@ -8,12 +8,16 @@ tables live in the service's database, beside the log and the read model.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import secrets
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 from sqlalchemy import (
@@ -40,7 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.calendar import Clock
 from infra import read_chain
 from infra.database import engine_for
-from infra.schema import schema_lock
+from infra.schema import schema_lock, sqlite_lock_path
 from infra.settings import Settings
 
 ROLES = ("admin", "personnel", "inspector", "leader", "self")
@@ -91,6 +95,30 @@ access_reads = Table(
     Index("access_reads_cadre", "cadre_id", "read_at"),
     Index("access_reads_reader", "reader", "read_at"),
 )
+
+
+# The token epoch: one counter, raised in the transaction of every revocation. Each worker keeps
+# the tokens it has resolved in memory, each entry stamped with the epoch it was read under, and
+# reads the epoch with the log head in the one query every request makes anyway
+# (`Runtime.request_view`): a revocation on any worker ends the token on every worker from the
+# next request on, with no query per request for the token itself (ADR 0008).
+access_epoch = Table(
+    "access_epoch",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("epoch", BigInteger, nullable=False),
+)
+# Row 1: tokens (raised by `revoke`). Row 2: shreds (raised by an erasure after it destroyed a
+# key, infra/erasure.py): every worker then forgets the personal-data keys and the findings
+# fold it keeps in memory, so none goes on decrypting with a destroyed key.
+TOKENS, SHREDS = 1, 2
+EPOCH_SQL = "SELECT epoch FROM access_epoch WHERE id = 1"
+SHRED_EPOCH_SQL = "SELECT epoch FROM access_epoch WHERE id = 2"
+# Resolved tokens kept per worker; unknown tokens are never kept (a guesser fills nothing).
+TOKEN_CACHE_SIZE = 10_000
+# A safety net for token rows changed by hand (not through `revoke`, so without raising the
+# epoch): a kept token is read again after this many seconds whatever the epoch says.
+TOKEN_CACHE_SECONDS = 60.0
 
 
 # Attempts per key in a one-minute window: failed authentications per client address, and
@@ -179,8 +207,13 @@ class GroupCommit:
 
     def __init__(self, engine: Engine, table: Table, *,
                  before: Callable[[Connection], None] | None = None,
-                 after: Callable[[Connection], None] | None = None) -> None:
+                 after: Callable[[Connection], None] | None = None,
+                 lock_path: Path | None = None) -> None:
         self.engine, self.table = engine, table
+        # SQLite: the workers' writers queue on a file lock instead of SQLite's busy handler,
+        # which sleeps (1, 2, 5, 10… ms) between tries; a writer woken at once takes the rows
+        # that piled up meanwhile, so the queue also makes batches larger.
+        self.lock_path = lock_path
         # Run in each batch's transaction, around the insert (the read audit's chain).
         self.before, self.after = before, after
         self._pending: list[tuple[dict[str, object], _Ticket]] = []
@@ -215,17 +248,33 @@ class GroupCommit:
                         return
                 batch, self._pending = self._pending, []
             try:
-                with self.engine.begin() as conn:
-                    if self.before is not None:
-                        self.before(conn)
-                    conn.execute(insert(self.table), [row for row, _ in batch])
-                    if self.after is not None:
-                        self.after(conn)
+                with self._turn():
+                    with self._ready:  # rows that arrived while waiting for the turn go too
+                        batch, self._pending = batch + self._pending, []
+                    with self.engine.begin() as conn:
+                        if self.before is not None:
+                            self.before(conn)
+                        conn.execute(insert(self.table), [row for row, _ in batch])
+                        if self.after is not None:
+                            self.after(conn)
             except Exception as error:  # each waiting caller gets the failure
                 for _, ticket in batch:
                     ticket.error = error
             for _, ticket in batch:
                 ticket.done.set()
+
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        if self.lock_path is None:
+            yield
+            return
+        with open(self.lock_path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -234,15 +283,37 @@ class _Ticket:
     error: Exception | None = None
 
 
+def ensure_epochs(engine: Engine) -> None:
+    """The epoch table and its rows (at start-up, under the schema lock: `open_runtime` makes
+    them too, since every request reads them with the log head)."""
+    access_epoch.create(engine, checkfirst=True)
+    with engine.begin() as conn:
+        have = set(conn.execute(select(access_epoch.c.id)).scalars())
+        for row in (TOKENS, SHREDS):
+            if row not in have:
+                conn.execute(insert(access_epoch).values(id=row, epoch=0))
+
+
+@dataclass(frozen=True)
+class _Cached:
+    holder: TokenHolder
+    expires_at: datetime | None
+    epoch: int
+    read: float  # time.monotonic() when read from the table
+
+
 class AccessStore:
     """Token issue and lookup; the read audit."""
 
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
+        self._tokens: dict[str, _Cached] = {}
         self._ensure_tables()
         self._reads = GroupCommit(engine, access_reads, before=read_chain.lock,
-                                  after=read_chain.chain_new_rows)
+                                  after=read_chain.chain_new_rows,
+                                  lock_path=sqlite_lock_path(engine, "audit")
+                                  if engine.dialect.name == "sqlite" else None)
 
     @classmethod
     def for_store(cls, settings: Settings, read_side: Engine, clock: Clock) -> AccessStore:
@@ -259,6 +330,7 @@ class AccessStore:
             metadata.create_all(self.engine, checkfirst=True)
             read_chain.ensure_tables(self.engine)
             self._upgrade_tokens()
+            ensure_epochs(self.engine)
 
     def _upgrade_tokens(self) -> None:
         """Stores made before tokens could expire: add the column and the unique name index
@@ -327,13 +399,56 @@ class AccessStore:
 
     def revoke(self, name: str, now: datetime | None = None) -> bool:
         """Revoke the token named `name`; False when there is no such active token. Effective
-        at once in every worker: each request looks its token up in this table."""
+        at once in every worker: the same transaction raises the token epoch, which every
+        request reads with the log head, and a worker's kept tokens are good only for the
+        epoch they were read under."""
         with self.engine.begin() as conn:
             done = conn.execute(update(access_tokens)
                                 .where(access_tokens.c.name == name.strip(),
                                        access_tokens.c.revoked_at.is_(None))
                                 .values(revoked_at=now or self.clock.now()))
+            if done.rowcount:
+                conn.execute(update(access_epoch).where(access_epoch.c.id == TOKENS)
+                             .values(epoch=access_epoch.c.epoch + 1))
         return bool(done.rowcount)
+
+    @staticmethod
+    def raise_shred_epoch(engine: Engine) -> None:
+        """After a key was destroyed: every worker forgets the keys it keeps (next request)."""
+        with engine.begin() as conn:
+            conn.execute(update(access_epoch).where(access_epoch.c.id == SHREDS)
+                         .values(epoch=access_epoch.c.epoch + 1))
+
+    def epoch(self) -> int:
+        """The token epoch now (a request reads it with the log head instead)."""
+        with self.engine.connect() as conn:
+            return int(conn.exec_driver_sql(EPOCH_SQL).scalar() or 0)
+
+    def kept(self, token: str, epoch: int) -> TokenHolder | None:
+        """The holder of `token` from this worker's memory, when it was read under `epoch`
+        (the token epoch as the request found it) and has not expired since; else None."""
+        kept = self._tokens.get(token_hash(token))
+        if kept is None or kept.epoch != epoch \
+                or time.monotonic() - kept.read > TOKEN_CACHE_SECONDS:
+            return None
+        if kept.expires_at is not None and kept.expires_at <= self.clock.now():
+            return None
+        return kept.holder
+
+    def resolve(self, token: str, epoch: int) -> TokenHolder | None:
+        """`holder(token)` from the table, kept in memory for requests of the same `epoch`."""
+        hashed = token_hash(token)
+        found = self._holder_row(hashed)
+        if found is None:
+            self._tokens.pop(hashed, None)
+            return None
+        holder, expires_at = found
+        if len(self._tokens) >= TOKEN_CACHE_SIZE:
+            self._tokens.clear()
+        # Read after the request's epoch was: a revocation committed in between raised the
+        # epoch past `epoch`, so this entry is not used beyond this request's epoch.
+        self._tokens[hashed] = _Cached(holder, expires_at, epoch, time.monotonic())
+        return holder
 
     def holder(self, token: str) -> TokenHolder | None:
         """Who holds `token`, or None when unknown or revoked."""
@@ -341,6 +456,12 @@ class AccessStore:
 
     def holder_of_hash(self, hashed: str) -> TokenHolder | None:
         """Who holds the token whose hash is `hashed` (a web session keeps only the hash)."""
+        found = self._holder_row(hashed)
+        return found[0] if found is not None else None
+
+    def _holder_row(self, hashed: str) -> tuple[TokenHolder, datetime | None] | None:
+        """The active holder of `hashed` and when the token expires; None when unknown,
+        revoked or expired."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(access_tokens.c.name, access_tokens.c.role, access_tokens.c.unit_id,
@@ -350,9 +471,10 @@ class AccessStore:
             ).first()
         if row is None or row.revoked_at is not None:
             return None
-        if row.expires_at is not None and _utc(row.expires_at) <= self.clock.now():
+        expires_at = _utc(row.expires_at) if row.expires_at is not None else None
+        if expires_at is not None and expires_at <= self.clock.now():
             return None
-        return TokenHolder(row.name, row.role, row.unit_id, row.cadre_id)
+        return TokenHolder(row.name, row.role, row.unit_id, row.cadre_id), expires_at
 
     # --- attempts (failed authentication, imports) -------------------------------------------------------------
 

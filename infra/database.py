@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import eventsourcing.persistence as es_persistence
+import orjson
 import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sqlalchemy_exc
@@ -41,11 +42,15 @@ def engine_for(settings: Settings, *, durable: bool = False) -> Engine:
             database=p["dbname"],
         )
         # Modest pool: the event store keeps its own pool on the same server.
-        return create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+        return create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True,
+                             json_deserializer=orjson.loads)
 
     engine = create_engine(
         URL.create("sqlite+pysqlite", database=str(settings.sqlite_path.resolve())),
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        # JSON columns (payloads, decisions) are read on every profile: orjson decodes them in
+        # a fraction of the stdlib's time, to the same values.
+        json_deserializer=orjson.loads,
     )
 
     @event.listens_for(engine, "connect")

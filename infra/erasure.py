@@ -29,6 +29,7 @@ from sqlalchemy import text
 
 from domain.application import Receipt
 from domain.errors import Conflict
+from infra.access import AccessStore
 from infra.persistence import open_key_store
 from infra.personal_data import PersonalKeyStore
 from infra.projector import ReadSideBehind
@@ -72,6 +73,9 @@ def _shred(runtime: Runtime, keys: PersonalKeyStore, cadre_id: UUID) -> None:
                         limit=100_000):
         keys.shred(row["id"])
     keys.shred(cadre_id)
+    # Every other worker forgets the keys and the findings fold it keeps, at its next request
+    # (the shred epoch rides with the log head: Runtime.request_view, ADR 0008).
+    AccessStore.raise_shred_epoch(runtime.engine)
 
 
 def _scrub(runtime: Runtime) -> None:

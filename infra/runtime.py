@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 
 from domain.application import HosoApplication
 from domain.calendar import Clock
-from infra.chain import LogReader, LogRecord
+from infra.access import EPOCH_SQL, SHRED_EPOCH_SQL, ensure_epochs
+from infra.chain import CHAIN_TABLE, LogReader, LogRecord
 from infra.checkpoints import LOG, READS
 from infra.checkpoints import metadata as checkpoint_metadata
 from infra.clock import clock_from
@@ -45,6 +46,25 @@ from projections.tables import PROJECTION_VERSION, read_tables
 
 log = logging.getLogger("hoso.runtime")
 
+# What a request needs to know of the store before it answers, in one statement: the log head
+# (its read waits until the read side reached it) and the token epoch (whether this worker's
+# kept tokens still hold: infra/access.py, ADR 0008).
+REQUEST_VIEW_SQL = (f"SELECT (SELECT position FROM {CHAIN_TABLE} ORDER BY position DESC "
+                    f"LIMIT 1), ({EPOCH_SQL}), ({SHRED_EPOCH_SQL}), (SELECT generation FROM "
+                    f"rm_meta WHERE state = 'active' AND projection_version = "
+                    f"{int(PROJECTION_VERSION)})")
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """The store as a request found it when it started."""
+
+    head: int
+    token_epoch: int
+    shred_epoch: int = 0
+    # The read side's active generation (of this code's projection version), None if none.
+    generation: int | None = None
+
 class ReaderSource(LogSource):
     def __init__(self, log: LogReader) -> None:
         self.log = log
@@ -71,6 +91,8 @@ class Runtime:
     _findings_lock: threading.Lock = field(default_factory=threading.Lock)
     # Events applied to the read side by this runtime (as the projector, or by `catch_up`).
     _applied: int = 0
+    # The shred epoch this process last saw (`request_view`); None before the first look.
+    _shred_epoch: int | None = None
     # This process's projector thread, when it runs one (`start_projector`).
     projector: Projector | None = None
     # The position reads wait on, in memory (infra/projector.py).
@@ -171,12 +193,33 @@ class Runtime:
             log.warning("waking the projector after position %s failed", position,
                         exc_info=True)
 
-    def read_side_current(self, seconds: float | None = None) -> int:
+    def request_view(self) -> RequestView:
+        """The log head, the token epoch and the shred epoch, in one query (the only one a
+        request with a kept token makes before its own reads). A shred epoch that moved since
+        this process last looked means a key was destroyed somewhere: forget the kept keys
+        and the findings fold (they may hold the erased data) before answering."""
+        with self.engine.connect() as conn:
+            row = conn.exec_driver_sql(REQUEST_VIEW_SQL).first()
+        view = (RequestView(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0),
+                            None if row[3] is None else int(row[3]))
+                if row else RequestView(0, 0, 0))
+        seen = self._shred_epoch
+        if seen != view.shred_epoch:
+            self._shred_epoch = view.shred_epoch
+            if seen is not None:
+                log.info("a personal-data key was destroyed elsewhere: forgetting kept keys")
+                open_key_store(self.settings).forget_cache()
+                self.drop_findings()
+        return view
+
+    def read_side_current(self, seconds: float | None = None, *,
+                          head: int | None = None) -> int:
         """For a request: wait (bounded; ReadSideBehind after) until the read side reached the
-        log head as of now. Never applies an event and never rebuilds. One indexed query for
-        the head; the read side's position comes from memory unless it looks behind."""
+        log head as of now (or `head`, the request's view of it). Never applies an event and
+        never rebuilds. One indexed query for the head unless given; the read side's position
+        comes from memory unless it looks behind."""
         wait = self.settings.read_wait_seconds if seconds is None else seconds
-        return self.position.wait(self.position.head(), wait)
+        return self.position.wait(self.request_view().head if head is None else head, wait)
 
     def catch_up(self, timeout: float | None = None) -> int:
         """Bring the read side to the log head, outside requests (the CLI, start-up, tests): as
@@ -227,6 +270,7 @@ def ensure_side_tables(engine: Engine) -> None:
     start-up under the schema lock: created lazily by two workers at once, PostgreSQL fails one."""
     checkpoint_metadata.create_all(engine, checkfirst=True)
     runs_metadata.create_all(engine, checkfirst=True)
+    ensure_epochs(engine)  # read with the log head by every request (Runtime.request_view)
 
 
 def open_runtime(settings: Settings, *, clock: Clock | None = None,

@@ -23,7 +23,6 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     # Base64 AES key (16/24/32 bytes) enabling whole-log encryption at rest.
     cipher_key: str | None = None
-    timezone: str = "Asia/Ho_Chi_Minh"
     future_horizon_days: int = 366
     # Request bodies above this are refused (413) before they are read whole or parsed.
     max_body_mb: float = 20

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, Select, and_, func, or_, select
+from sqlalchemy import Connection, Engine, Select, and_, bindparam, func, or_, select
 
 from domain.calendar import Clock
 from domain.rules.pack import default_pack
@@ -29,6 +29,9 @@ class Moment:
     as_of: date
     known_at: datetime
     position: int
+    # The generation whose tables answer, when the caller knew it (a request: read with the
+    # log head, infra/runtime.py); None: looked up per query.
+    generation: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,32 @@ def tier_on(title: Mapping[str, Any], day: date, position: int | None = None) ->
     return str(title_version_on(title, day, position)["management_tier"])
 
 
+class _ProfileStatements:
+    """`ReadModel.profile`'s queries over one generation's tables, with the cadre (`cid`), the
+    position (`k`) and the business date (`day`) as bound parameters: the same SQL as the
+    other reads build per call (in_force, held_on), built once."""
+
+    def __init__(self, t: ReadTables) -> None:
+        # in_force and held_on take the bound parameters where a value goes.
+        cid: Any = bindparam("cid")
+        k_: Any = bindparam("k")
+        day_: Any = bindparam("day")
+        c, h, lv, pl, f = t.cadres, t.holdings, t.levels, t.plannings, t.facts
+        self.identity = select(c).where(c.c.cadre_id == cid, in_force(c, k_))
+        self.holdings = (select(h, c.c.full_name)
+                         .join(c, and_(c.c.cadre_id == h.c.cadre_id, in_force(c, k_)))
+                         .where(h.c.cadre_id == cid, in_force(h, k_), held_on(h, day_)))
+        self.levels = select(lv.c.kind, lv.c.level, lv.c.rank).where(
+            lv.c.cadre_id == cid, in_force(lv, k_), lv.c.obtained_on <= day_)
+        self.planning = (select(pl).where(pl.c.cadre_id == cid, in_force(pl, k_),
+                                          pl.c.decided_on <= day_,
+                                          or_(pl.c.removed_on.is_(None), pl.c.removed_on > day_))
+                         .order_by(pl.c.decided_on))
+        self.facts = (select(f).where(f.c.cadre_id == cid, in_force(f, k_),
+                                      f.c.effective_on <= day_)
+                      .order_by(f.c.effective_on, f.c.entry_position))
+
+
 class ReadModel:
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
         self.engine = engine
@@ -175,6 +204,11 @@ class ReadModel:
         self._lock = threading.Lock()
         self._timeline: tuple[tuple[int, int], UnitTimeline] | None = None
         self._titles: tuple[tuple[int, int, int], dict[str, dict[str, Any]]] | None = None
+        # (generation, position) at which the kept timeline / titles were last checked.
+        self._checked: dict[str, tuple[int, int]] = {}
+        # The profile's statements, built once per generation (bound parameters: no
+        # statement construction nor cache-key computation per request).
+        self._profile_sql: dict[int, _ProfileStatements] = {}
         self._pack = default_pack()
 
     # -- plumbing
@@ -193,11 +227,18 @@ class ReadModel:
             active = active_generation(conn)
             return active[2] if active else 0
 
-    def moment(self, as_of: date | None = None, known_at: datetime | None = None) -> Moment:
+    def moment(self, as_of: date | None = None, known_at: datetime | None = None, *,
+               applied: int | None = None, generation: int | None = None) -> Moment:
+        """`applied`: the read side's position when the caller knows it (a request: the
+        projector's, kept in memory), saving the query for it; `generation`: the active
+        generation, likewise (kept in the moment for the queries that use it)."""
         day = as_of or self.clock.today()
+        if applied is not None and known_at is None:
+            return Moment(day, self.clock.now(), applied, generation)
         with self.engine.connect() as conn:
-            active = active_generation(conn)
-            applied = active[2] if active else 0
+            if applied is None:
+                active = active_generation(conn)
+                applied = active[2] if active else 0
             if known_at is None:
                 return Moment(day, self.clock.now(), applied)
             if known_at.tzinfo is None:
@@ -213,25 +254,45 @@ class ReadModel:
 
     def timeline(self) -> UnitTimeline:
         with self.engine.connect() as conn:
-            t = self._tables(conn)
-            key = (t.generation, int(conn.execute(select(func.max(t.unit_facts.c.id))).scalar()
-                                     or 0))
-            with self._lock:
-                if self._timeline is not None and self._timeline[0] == key:
-                    return self._timeline[1]
-            timeline = UnitTimeline(conn.execute(select(t.units)).all(),
-                                    conn.execute(select(t.unit_facts)).all())
+            return self._timeline_in(conn, self._tables(conn))
+
+    def _timeline_in(self, conn: Connection, t: ReadTables, k: int | None = None) -> UnitTimeline:
+        """The unit timeline, re-read when unit facts were added. `k`: the position the caller
+        reads at; once the kept timeline was checked at that position of this generation it
+        is not checked again (the facts up to `k` were all applied before `k` was read)."""
+        with self._lock:
+            if (k is not None and self._timeline is not None
+                    and self._checked.get("timeline") == (t.generation, k)):
+                return self._timeline[1]
+        key = (t.generation, int(conn.execute(select(func.max(t.unit_facts.c.id))).scalar()
+                                 or 0))
+        with self._lock:
+            if self._timeline is not None and self._timeline[0] == key:
+                if k is not None:
+                    self._checked["timeline"] = (t.generation, k)
+                return self._timeline[1]
+        timeline = UnitTimeline(conn.execute(select(t.units)).all(),
+                                conn.execute(select(t.unit_facts)).all())
         with self._lock:
             self._timeline = (key, timeline)
+            if k is not None:
+                self._checked["timeline"] = (t.generation, k)
         return timeline
 
-    def _title_map(self, conn: Connection, t: ReadTables) -> dict[str, dict[str, Any]]:
+    def _title_map(self, conn: Connection, t: ReadTables,
+                   k: int | None = None) -> dict[str, dict[str, Any]]:
+        with self._lock:  # checked at this position of this generation already: as then
+            if (k is not None and self._titles is not None
+                    and self._checked.get("titles") == (t.generation, k)):
+                return self._titles[1]
         key = (t.generation, int(conn.execute(select(func.count()).select_from(t.titles))
                                  .scalar() or 0),
                int(conn.execute(select(func.count()).select_from(t.title_versions))
                    .scalar() or 0))
         with self._lock:
             if self._titles is not None and self._titles[0] == key:
+                if k is not None:
+                    self._checked["titles"] = (t.generation, k)
                 return self._titles[1]
         titles = {r["code"]: dict(r) | {"versions": []}
                   for r in conn.execute(select(t.titles)).mappings()}
@@ -241,6 +302,8 @@ class ReadModel:
                 titles[r["code"]]["versions"].append(dict(r))
         with self._lock:
             self._titles = (key, titles)
+            if k is not None:
+                self._checked["titles"] = (t.generation, k)
         return titles
 
     # -- units and titles
@@ -276,10 +339,14 @@ class ReadModel:
             .join(c, and_(c.c.cadre_id == h.c.cadre_id, in_force(c, m.position)))
             .where(where, in_force(h, m.position), held_on(h, m.as_of))
         )
-        titles = self._title_map(conn, t)
-        timeline = self.timeline()
+        return self._holdings_of(conn, t, m, conn.execute(q).mappings())
+
+    def _holdings_of(self, conn: Connection, t: ReadTables, m: Moment,
+                     rows: Iterable[Any]) -> list[dict[str, Any]]:
+        titles = self._title_map(conn, t, m.position)
+        timeline = self._timeline_in(conn, t, m.position)
         out = []
-        for r in conn.execute(q).mappings():
+        for r in rows:
             title = titles.get(r["title_code"], {})
             out.append(dict(
                 holding_id=r["holding_id"], cadre_id=r["cadre_id"], full_name=r["full_name"],
@@ -450,31 +517,26 @@ class ReadModel:
 
     def profile(self, cadre_id: UUID, m: Moment) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            t = self._tables(conn)
-            ident = self._identity(conn, t, cadre_id, m.position)
-            if ident is None:
-                return None
+            t = self._tables(conn) if m.generation is None else read_tables(m.generation)
+            sql = self._profile_sql.get(t.generation)
+            if sql is None:
+                sql = self._profile_sql[t.generation] = _ProfileStatements(t)
             k, day = m.position, m.as_of
-            holdings = self._holding_rows(conn, t, m, t.holdings.c.cadre_id == cadre_id)
-            lv = t.levels
+            args = {"cid": cadre_id, "k": k, "day": day}
+            found = conn.execute(sql.identity, args).mappings().first()
+            if found is None:
+                return None
+            ident = dict(found)
+            holdings = self._holdings_of(conn, t, m, conn.execute(sql.holdings, args).mappings())
             levels: dict[str, tuple[int, str]] = {}
-            for r in conn.execute(select(lv.c.kind, lv.c.level, lv.c.rank).where(
-                    lv.c.cadre_id == cadre_id, in_force(lv, k), lv.c.obtained_on <= day)):
+            for r in conn.execute(sql.levels, args):
                 if r.kind not in levels or r.rank > levels[r.kind][0]:
                     levels[r.kind] = (r.rank, r.level)
-            pl = t.plannings
             planning = [dict(planning_id=r.planning_id, unit_id=r.unit_id,
                              title_code=r.title_code, term=r.term, decided_on=r.decided_on,
                              decision=r.decision)
-                        for r in conn.execute(select(pl).where(
-                            pl.c.cadre_id == cadre_id, in_force(pl, k),
-                            pl.c.decided_on <= day,
-                            or_(pl.c.removed_on.is_(None), pl.c.removed_on > day))
-                            .order_by(pl.c.decided_on))]
-            f = t.facts
-            facts: list[Any] = list(conn.execute(select(f).where(
-                f.c.cadre_id == cadre_id, in_force(f, k), f.c.effective_on <= day)
-                .order_by(f.c.effective_on, f.c.entry_position)).mappings())
+                        for r in conn.execute(sql.planning, args)]
+            facts: list[Any] = list(conn.execute(sql.facts, args).mappings())
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for r in facts:
             item = dict(r["payload"] or {}) | dict(kind=r["kind"], code=r["code"],

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, ValidationError
+from pydantic import AfterValidator
 
+from api import services
 from api.deps import get_access, get_moment, get_runtime
 from api.errors import problem_responses
 from api.routes.checkpoints import get_certifier
 from api.schemas import (
-    REPLACEMENT_MODELS,
     AppointmentIn,
     CadreIn,
     CadresOut,
+    Command,
     CommendationIn,
     CorrectionIn,
     DisciplineIn,
@@ -44,21 +44,17 @@ from api.security import (
     LEADER,
     PERSONNEL,
     Principal,
-    check_correct_entry,
     check_read_cadre,
     check_read_unit,
-    check_write_cadre,
-    check_write_unit,
     get_principal,
     record_read,
     record_reads,
     require_role,
 )
 from domain.application import Receipt as DomainReceipt
-from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.errors import NotFound
 from infra.access import AccessStore
 from infra.certificates import Certifier
-from infra.erasure import erase_personal_data
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -70,10 +66,8 @@ WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
 READ_PROBLEMS = problem_responses(401, 403, 404, 422)
 
 
-def _answer(runtime: Runtime, receipt: DomainReceipt) -> Receipt:
-    # The write is committed: answer now. Nothing after the commit may turn it into an error
-    # (the projector applies it; the next read waits for it: read your own write).
-    runtime.written(receipt.position)
+def receipt_out(receipt: DomainReceipt) -> Receipt:
+    """The service's receipt as the API answers it (the service marked the write)."""
     return Receipt(id=receipt.id, position=receipt.position,
                    entry_position=receipt.entry_position or receipt.position,
                    warnings=list(receipt.warnings))
@@ -91,47 +85,55 @@ def _cadre_not_found(cadre_id: UUID) -> NotFound:
              summary="Đăng ký cán bộ (register a cadre)", operation_id="register_cadre")
 def register_cadre(body: CadreIn, p: Principal = Depends(get_principal),
                    runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    require_role(p, ADMIN, PERSONNEL)
-    runtime.read_side_current()
-    same, namesakes = runtime.read_model.people_like(
-        national_id=body.national_id, full_name=body.full_name, born_on=body.born_on)
-    if same:
-        raise Conflict("Số định danh đã có trong hồ sơ một cán bộ khác; không đăng ký lần hai "
-                       "(a cadre with this national ID is already on record: duplicate_person)",
-                       code="duplicate_person", field="national_id")
-    answer = _answer(runtime, runtime.app.register_cadre(**body.command(), recorded_by=p.name))
-    if namesakes:
-        # A warning, not a refusal: namesakes born the same day exist. Scoped officers learn
-        # that one exists, not who (the ids are for roles that may read every record).
-        shown = [str(c) for c in namesakes] if p.role == ADMIN else []
-        answer.warnings = [{"code": "probable_duplicate", "field": "full_name",
-                            "message": "Đã có cán bộ cùng họ tên và ngày sinh (a cadre with "
-                                       "the same name and birth date is on record)",
-                            "cadre_ids": shown}]
-    return answer
+    return receipt_out(services.register_cadre(runtime, p, body))
 
 
-@router.post("/cadres/{cadre_id}/appointments", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS,
-             summary="Bổ nhiệm, bầu cử, điều động, kiêm nhiệm… (record an appointment)",
-             operation_id="appoint_cadre")
-def appoint(cadre_id: UUID, body: AppointmentIn, p: Principal = Depends(get_principal),
-            runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.appoint(cadre_id, **body.command(), recorded_by=p.name))
+# The entries of a cadre's record the API takes, one route each (the registration and the
+# corrections have their own): the path, the summary and the operation id. What the entry means
+# and which command records it is the payload model's (`records`) and domain/record.py's.
+ENTRY_ROUTES: tuple[tuple[type[Command], str, str, str], ...] = (
+    (AppointmentIn, "appointments", "Bổ nhiệm, bầu cử, điều động, kiêm nhiệm… (record an appointment)",
+     "appoint_cadre"),
+    (EndingIn, "endings", "Thôi giữ chức vụ: miễn nhiệm, nghỉ hưu… (end a holding)",
+     "end_holding"),
+    (NominationIn, "nominations", "Giới thiệu ứng cử (nominate as a candidate)",
+     "nominate_cadre"),
+    (EvaluationIn, "evaluations", "Đánh giá, xếp loại (record an evaluation)",
+     "evaluate_cadre"),
+    (TrainingIn, "trainings", "Đào tạo, bồi dưỡng (record a training)",
+     "record_training"),
+    (QualificationIn, "qualifications", "Văn bằng, trình độ (record a qualification)",
+     "add_qualification"),
+    (PlanningIn, "planning", "Quy hoạch hoặc đưa ra khỏi quy hoạch (plan, or remove with removed: true)",
+     "plan_cadre"),
+    (DisciplineIn, "disciplines", "Kỷ luật (record a discipline)",
+     "discipline_cadre"),
+    (VettingIn, "vettings", "Thẩm định lịch sử chính trị (record a political vetting)",
+     "vet_cadre"),
+    (CommendationIn, "commendations", "Khen thưởng (record a commendation)",
+     "commend_cadre"),
+    (EmploymentIn, "employments", "Quá trình công tác, ngạch, bậc lương (record an employment)",
+     "employ_cadre"),
+    (SuspensionIn, "suspensions", "Tạm đình chỉ công tác (record a suspension)",
+     "suspend_cadre"),
+    (RelativeIn, "relatives", "Quan hệ gia đình (add a relative)",
+     "add_relative"),
+)
 
 
-@router.post("/cadres/{cadre_id}/endings", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS,
-             summary="Thôi giữ chức vụ: miễn nhiệm, nghỉ hưu… (end a holding)",
-             operation_id="end_holding")
-def end_holding(cadre_id: UUID, body: EndingIn, p: Principal = Depends(get_principal),
-                runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.end_holding(cadre_id, **body.command(),
-                                                    recorded_by=p.name))
+def _entry_route(model: type[Command], path: str, summary: str, operation_id: str) -> None:
+    def record(cadre_id: UUID, body: Command, p: Principal = Depends(get_principal),
+               runtime: Runtime = Depends(get_runtime)) -> Receipt:
+        return receipt_out(services.record_entry(runtime, p, cadre_id, body))
+
+    record.__annotations__ = {**record.__annotations__, "body": model}
+    record.__name__ = record.__qualname__ = model.records
+    router.post(f"/cadres/{{cadre_id}}/{path}", status_code=201, response_model=Receipt,
+                responses=WRITE_PROBLEMS, summary=summary, operation_id=operation_id)(record)
+
+
+for _route in ENTRY_ROUTES:
+    _entry_route(*_route)
 
 
 @router.post("/cadres/{cadre_id}/transfers", status_code=201, response_model=Receipt,
@@ -141,120 +143,7 @@ def end_holding(cadre_id: UUID, body: EndingIn, p: Principal = Depends(get_princ
              operation_id="transfer_cadre")
 def transfer(cadre_id: UUID, body: TransferIn, p: Principal = Depends(get_principal),
              runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.from_unit_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.transfer(cadre_id, **body.command(), recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/nominations", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Giới thiệu ứng cử (nominate as a candidate)",
-             operation_id="nominate_cadre")
-def nominate(cadre_id: UUID, body: NominationIn, p: Principal = Depends(get_principal),
-             runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.nominate(cadre_id, **body.command(), recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/evaluations", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Đánh giá, xếp loại (record an evaluation)",
-             operation_id="evaluate_cadre")
-def evaluate(cadre_id: UUID, body: EvaluationIn, p: Principal = Depends(get_principal),
-             runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.evaluate(cadre_id, **body.command(), recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/trainings", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Đào tạo, bồi dưỡng (record a training)",
-             operation_id="record_training")
-def record_training(cadre_id: UUID, body: TrainingIn, p: Principal = Depends(get_principal),
-                    runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.record_training(cadre_id, **body.command(),
-                                                        recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/qualifications", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Văn bằng, trình độ (record a qualification)",
-             operation_id="add_qualification")
-def add_qualification(cadre_id: UUID, body: QualificationIn,
-                      p: Principal = Depends(get_principal),
-                      runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.add_qualification(cadre_id, **body.command(),
-                                                          recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/planning", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS,
-             summary="Quy hoạch hoặc đưa ra khỏi quy hoạch (plan, or remove with removed: true)",
-             operation_id="plan_cadre")
-def plan(cadre_id: UUID, body: PlanningIn, p: Principal = Depends(get_principal),
-         runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.plan(cadre_id, **body.command(), recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/disciplines", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Kỷ luật (record a discipline)",
-             operation_id="discipline_cadre")
-def discipline(cadre_id: UUID, body: DisciplineIn, p: Principal = Depends(get_principal),
-               runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.discipline(cadre_id, **body.command(),
-                                                   recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/vettings", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS,
-             summary="Thẩm định lịch sử chính trị (record a political vetting)",
-             operation_id="vet_cadre")
-def vet(cadre_id: UUID, body: VettingIn, p: Principal = Depends(get_principal),
-        runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.vet(cadre_id, **body.command(), recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/commendations", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Khen thưởng (record a commendation)",
-             operation_id="commend_cadre")
-def commend(cadre_id: UUID, body: CommendationIn, p: Principal = Depends(get_principal),
-            runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.commend(cadre_id, **body.command(), recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/employments", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS,
-             summary="Quá trình công tác, ngạch, bậc lương (record an employment)",
-             operation_id="employ_cadre")
-def employ(cadre_id: UUID, body: EmploymentIn, p: Principal = Depends(get_principal),
-           runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    check_write_unit(p, runtime, body.unit_id)
-    return _answer(runtime, runtime.app.employ(cadre_id, **body.command(), recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/suspensions", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Tạm đình chỉ công tác (record a suspension)",
-             operation_id="suspend_cadre")
-def suspend(cadre_id: UUID, body: SuspensionIn, p: Principal = Depends(get_principal),
-            runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.suspend(cadre_id, **body.command(), recorded_by=p.name))
-
-
-@router.post("/cadres/{cadre_id}/relatives", status_code=201, response_model=Receipt,
-             responses=WRITE_PROBLEMS, summary="Quan hệ gia đình (add a relative)",
-             operation_id="add_relative")
-def add_relative(cadre_id: UUID, body: RelativeIn, p: Principal = Depends(get_principal),
-                 runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_cadre(p, runtime, cadre_id)
-    return _answer(runtime, runtime.app.add_relative(cadre_id, **body.command(),
-                                                     recorded_by=p.name))
+    return receipt_out(services.transfer(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/corrections", status_code=201, response_model=Receipt,
@@ -263,34 +152,7 @@ def add_relative(cadre_id: UUID, body: RelativeIn, p: Principal = Depends(get_pr
              operation_id="correct_entry")
 def correct(cadre_id: UUID, body: CorrectionIn, p: Principal = Depends(get_principal),
             runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_correct_entry(p, runtime, cadre_id, body.target_position)
-    replacement: dict[str, Any] | None = None
-    if body.replacement is not None:
-        parsed = parse_replacement(runtime, cadre_id, body.target_position, body.replacement)
-        unit_id = getattr(parsed, "unit_id", None)
-        if isinstance(unit_id, UUID):
-            check_write_unit(p, runtime, unit_id)
-        replacement = parsed.command()
-    return _answer(runtime, runtime.app.correct(
-        cadre_id, target_position=body.target_position, reason=body.reason,
-        replacement=replacement, recorded_by=p.name))
-
-
-def parse_replacement(runtime: Runtime, cadre_id: UUID, position: int, raw: dict[str, Any],
-                      where: tuple[str, ...] = ("body", "replacement")) -> Any:
-    """`raw` validated as the payload of the command that recorded the entry at `position`
-    (also a self-service request's proposal); errors located under `where`."""
-    type_ = runtime.app.entry_type_at(cadre_id, position)
-    model = REPLACEMENT_MODELS.get(type_)
-    if model is None:
-        raise InvalidCommand(f"Mục {position} không thể đính chính (entry of type "
-                             f"{type_} cannot be corrected)", code="not_correctable",
-                             field="target_position")
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        raise RequestValidationError([
-            {**e, "loc": (*where, *e["loc"])} for e in error.errors()]) from None
+    return receipt_out(services.correct_entry(runtime, p, cadre_id, body))
 
 
 @router.post("/cadres/{cadre_id}/erasure", status_code=201, response_model=Receipt,
@@ -299,11 +161,7 @@ def parse_replacement(runtime: Runtime, cadre_id: UUID, position: int, raw: dict
              operation_id="erase_personal_data")
 def erase(cadre_id: UUID, body: ErasureIn, p: Principal = Depends(get_principal),
           runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    require_role(p, ADMIN)
-    # Recorded first, then shredded, scrubbed and compacted (infra/erasure.py); a retry after
-    # a crash in between completes the shred and still answers `already_erased`.
-    return _answer(runtime, erase_personal_data(runtime, cadre_id, reason=body.reason,
-                                                recorded_by=p.name))
+    return receipt_out(services.erase_personal_data(runtime, p, cadre_id, reason=body.reason))
 
 
 # --- reads -----------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import get_access, get_moment, get_runtime
 from api.errors import problem_responses
-from api.routes.cadres import parse_replacement
 from api.schemas import Answer, LongText, Position, Text
 from api.security import (
     ADMIN,
@@ -42,6 +41,7 @@ from api.security import (
     record_reads,
     require_role,
 )
+from api.services import parse_replacement
 from domain.correction_requests import (
     IDENTITY,
     STATUS_LABELS,

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
+from api import services
 from api.deps import get_moment, get_runtime
 from api.errors import problem_responses
 from api.schemas import (
@@ -49,9 +50,7 @@ router = APIRouter(tags=["job-positions"])
              operation_id="register_job_position")
 def register_job_position(body: JobPositionIn, p: Principal = Depends(get_principal),
                           runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_unit(p, runtime, body.unit_id)
-    receipt = runtime.app.register_job_position(body.to_domain(recorded_by=p.name))
-    runtime.written(receipt.position)
+    receipt = services.register_job_position(runtime, p, body)
     return Receipt(id=receipt.id, position=receipt.position)
 
 
@@ -77,6 +76,13 @@ def revise_job_position(position_id: UUID, body: JobPositionVersionIn,
 def list_job_positions(unit_id: UUID | None = Query(None, description="only this unit's"),
                        p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
                        runtime: Runtime = Depends(get_runtime)) -> JobPositionsOut:
+    return catalogue(runtime, p, m, unit_id)
+
+
+def catalogue(runtime: Runtime, p: Principal, m: Moment,
+              unit_id: UUID | None = None) -> JobPositionsOut:
+    """The job positions (of one unit), with what is in force on `m`'s date: what
+    GET /job-positions answers and the web's catalogue shows."""
     require_role(p, *ALL_ROLES)
     found = [a for a in runtime.app.aggregates(registered_ids(runtime.read_model, m))
              if isinstance(a, JobPosition) and (unit_id is None or a.unit_id == unit_id)]

@@ -17,6 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from api import services
 from api.deps import AsOfQuery, KnownAtQuery, get_access, get_runtime, utc_instant
 from api.errors import problem_responses
 from api.schemas import Answer, Day, DecisionOut, LongText, Receipt, Row
@@ -29,7 +30,7 @@ from api.security import (
     get_principal,
     require_role,
 )
-from domain.errors import NotFound, NotPermitted
+from domain.errors import NotPermitted
 from domain.rules.pack import RULE_IDS, SEVERITIES, default_pack
 from domain.values import ReviewConclusion
 from infra.access import AccessStore
@@ -43,7 +44,6 @@ router = APIRouter(tags=["oversight"])
 READ_PROBLEMS = problem_responses(401, 403, 422)
 WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
 FINDINGS_READERS = (ADMIN, INSPECTOR, LEADER)
-REVIEWERS = (ADMIN, INSPECTOR)
 
 _index_lock = threading.Lock()
 
@@ -192,21 +192,10 @@ def list_findings(as_of: AsOfQuery = None, known_at: KnownAtQuery = None,
              summary="Kết luận của cơ quan kiểm tra về một phát hiện (review a finding)",
              operation_id="review_finding")
 def post_review(finding_id: UUID, body: ReviewIn, p: Principal = Depends(get_principal),
-                runtime: Runtime = Depends(get_runtime),
-                index: FindingsIndex = Depends(get_findings_index)) -> Receipt:
-    require_role(p, *REVIEWERS)
-    index.catch_up()
-    day = body.as_of or runtime.app.window().today
-    position = None if body.known_at is None else index.position_at(body.known_at)
-    found = index.finding(str(finding_id), day, position)
-    if found is None:
-        raise NotFound(f"Không tìm thấy phát hiện {finding_id} vào ngày {day:%d/%m/%Y} (unknown "
-                       "finding on that date)", code="finding_not_found", field="id")
-    receipt = runtime.app.review_finding(finding_key=found.key, rule_id=found.rule_id,
-                             conclusion=body.conclusion, reason=body.reason,
-                             recorded_by=p.name)
-    # Committed: answer now; the next findings list folds the review (read your own write).
-    runtime.written(receipt.position)
+                runtime: Runtime = Depends(get_runtime)) -> Receipt:
+    receipt = services.review_finding(runtime, p, str(finding_id), conclusion=body.conclusion,
+                                      reason=body.reason, as_of=body.as_of,
+                                      known_at=body.known_at)
     return Receipt(id=receipt.id, position=receipt.position)
 
 

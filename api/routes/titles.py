@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Path
 
+from api import services
 from api.deps import get_moment, get_runtime
 from api.errors import problem_responses
 from api.schemas import Receipt, TitleIn, TitlesOut, TitleVersionIn
@@ -24,11 +25,7 @@ router = APIRouter(tags=["titles"])
              summary="Khai báo chức danh (register a title)", operation_id="register_title")
 def register_title(body: TitleIn, p: Principal = Depends(get_principal),
                    runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    # Titles are shared by every unit: only the administrator defines them.
-    require_role(p, ADMIN)
-    receipt = runtime.app.register_title(**body.command(), recorded_by=p.name)
-    # Committed: answer now; the projector applies it and the next read waits for it.
-    runtime.written(receipt.position)
+    receipt = services.register_title(runtime, p, body)
     return Receipt(id=receipt.id, position=receipt.position)
 
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
+from api import services
 from api.deps import get_access, get_moment, get_runtime
 from api.errors import problem_responses
 from api.schemas import (
@@ -20,12 +21,9 @@ from api.schemas import (
     UnitsOut,
 )
 from api.security import (
-    ADMIN,
     ALL_ROLES,
-    PERSONNEL,
     Principal,
     check_read_unit,
-    check_write_unit,
     get_principal,
     record_reads,
     require_role,
@@ -53,16 +51,7 @@ def _unit_not_found(unit_id: UUID) -> NotFound:
              summary="Thành lập đơn vị (register a unit)", operation_id="register_unit")
 def register_unit(body: UnitIn, p: Principal = Depends(get_principal),
                   runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    require_role(p, ADMIN, PERSONNEL)
-    if p.role != ADMIN:
-        # Personnel extend their own subtree; a new root is the administrator's.
-        if body.parent_id is None:
-            require_role(p, ADMIN)
-        else:
-            check_write_unit(p, runtime, body.parent_id)
-    receipt = runtime.app.register_unit(**body.command(), recorded_by=p.name)
-    # Committed: answer now; the projector applies it and the next read waits for it.
-    runtime.written(receipt.position)
+    receipt = services.register_unit(runtime, p, body)
     return Receipt(id=receipt.id, position=receipt.position)
 
 
@@ -72,12 +61,7 @@ def register_unit(body: UnitIn, p: Principal = Depends(get_principal),
              operation_id="change_unit")
 def change_unit(unit_id: UUID, body: UnitChangeIn, p: Principal = Depends(get_principal),
                 runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    check_write_unit(p, runtime, unit_id)
-    for other in (body.new_parent_id, body.into_unit_id):
-        if other is not None:
-            check_write_unit(p, runtime, other)
-    receipt = runtime.app.change_unit(unit_id, **body.command(), recorded_by=p.name)
-    runtime.written(receipt.position)
+    receipt = services.change_unit(runtime, p, unit_id, body)
     return Receipt(id=receipt.id, position=receipt.position)
 
 

@@ -1,5 +1,5 @@
 """The write forms: one per command of the contract, validated by the API's own payload models
-and submitted through the API's own route functions (same checks, same application service).
+and submitted to the same service functions the API's routes call (`api/services.py`).
 
 A form is a list of fields named as the payload is (`decision.number` for nested ones); a
 refusal, whether a malformed value or the domain's refusal, is shown next to the field it names.
@@ -18,10 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model, field_validator
 from pydantic import Field as PydanticField
 
-from api.routes import cadres as cadre_routes
-from api.routes import job_positions as job_position_routes
-from api.routes import titles as title_routes
-from api.routes import units as unit_routes
+from api import services
 from api.schemas import (
     REPLACEMENT_MODELS,
     AppointmentIn,
@@ -51,6 +48,7 @@ from api.schemas import (
 )
 from api.web import display
 from api.web.display import TIER_NAMES, read_day, read_level, read_period
+from domain.application import Receipt
 from domain.calendar import QUARTERLY_FROM
 from domain.evaluation_frameworks import load_frameworks
 from domain.job_position import PositionGroup
@@ -180,7 +178,8 @@ def decision_fields(required: bool = True) -> tuple[Field, ...]:
     )
 
 
-Submit = Callable[..., Any]
+# A service function: (runtime, principal, the cadre's or unit's id or None, payload) -> receipt.
+Submit = Callable[..., Receipt]
 
 
 @dataclass(frozen=True)
@@ -189,7 +188,7 @@ class Form:
     title: str
     model: type[BaseModel]
     fields: tuple[Field, ...]
-    submit: Submit  # the API route function: (cadre_id?, body, principal, runtime)
+    submit: Submit  # the service function the API's route calls too
     on_cadre: bool = True  # the command concerns one cadre (its id is in the path)
     on_unit: bool = False  # the command concerns one unit
     decision_optional: bool = False  # the whole decision group may be left blank
@@ -245,12 +244,14 @@ class JobPositionFormIn(BaseModel):
             standards=standards, frameworks=frameworks))
 
 
-def _register_job_position(body: JobPositionFormIn, p: Any, runtime: Any) -> Any:
-    return job_position_routes.register_job_position(body.to_api(), p, runtime)
+def _register_job_position(runtime: Any, p: Any, _: UUID | None,
+                           body: JobPositionFormIn) -> Receipt:
+    return services.register_job_position(runtime, p, body.to_api())
 
 
-def _correct(cadre_id: UUID, body: BaseModel, p: Any, runtime: Any) -> Any:
-    return cadre_routes.correct(cadre_id, body, p, runtime)  # type: ignore[arg-type]
+def _new(service: Callable[[Any, Any, Any], Receipt]) -> Submit:
+    """A service of a command about no existing cadre or unit (the subject id is None)."""
+    return lambda runtime, p, _, body: service(runtime, p, body)
 
 
 FORMS: dict[str, Form] = {f.slug: f for f in (
@@ -263,14 +264,14 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("term_months", "Thời hạn (tháng)", "number"),
         Field("planned_end_on", "Dự kiến kết thúc", "date"),
         Field("special_case", "Trường hợp đặc biệt", "checkbox"),
-    ), cadre_routes.appoint),
+    ), services.record_entry),
     Form("thoi-giu-chuc-vu", "Thôi giữ chức vụ", EndingIn, (
         Field("unit_id", "Đơn vị", "select", True, "units"),
         Field("title_code", "Chức danh", "select", True, "titles"),
         Field("reason", "Lý do", "select", True, "ending_reason"),
         Field("effective_on", "Ngày hiệu lực", "date", True),
         *decision_fields(),
-    ), cadre_routes.end_holding),
+    ), services.record_entry),
     Form("dieu-dong", "Điều động, luân chuyển (một quyết định)", TransferIn, (
         Field("from_unit_id", "Thôi giữ chức vụ tại đơn vị", "select", True, "held_units"),
         Field("from_title_code", "Chức vụ thôi giữ", "select", True, "held_titles"),
@@ -282,13 +283,13 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         *decision_fields(),
         Field("term_months", "Thời hạn (tháng)", "number"),
         Field("special_case", "Trường hợp đặc biệt", "checkbox"),
-    ), cadre_routes.transfer),
+    ), services.transfer),
     Form("gioi-thieu-ung-cu", "Giới thiệu ứng cử", NominationIn, (
         Field("unit_id", "Đơn vị", "select", True, "units"),
         Field("title_code", "Chức danh", "select", True, "titles"),
         Field("decided_on", "Ngày quyết định", "date", True),
         *decision_fields(),
-    ), cadre_routes.nominate),
+    ), services.record_entry),
     Form("danh-gia", "Đánh giá, xếp loại", EvaluationIn, (
         Field("period", "Kỳ đánh giá", "select", True, "periods",
               hint="Cả năm, hoặc một quý từ năm 2026"),
@@ -299,20 +300,20 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
               hint="Để trống: khung áp dụng cho kỳ và nhóm chức danh"),
         *score_fields(),
         *decision_fields(required=False),
-    ), cadre_routes.evaluate, decision_optional=True),
+    ), services.record_entry, decision_optional=True),
     Form("dao-tao", "Đào tạo, bồi dưỡng", TrainingIn, (
         Field("program", "Chương trình", "select", True, "programmes"),
         Field("started_on", "Ngày bắt đầu", "date", True),
         Field("completed_on", "Ngày hoàn thành", "date"),
         Field("institution", "Cơ sở đào tạo"),
         Field("mode", "Hình thức", "select", False, "training_mode"),
-    ), cadre_routes.record_training),
+    ), services.record_entry),
     Form("van-bang", "Văn bằng, trình độ", QualificationIn, (
         Field("kind", "Loại", "select", True, "qualification_kind"),
         Field("level", "Trình độ", required=True,
               hint="Ví dụ: Đại học, Cao cấp, Chuyên viên chính, Tiếng Anh B1"),
         Field("obtained_on", "Ngày cấp", "date", True),
-    ), cadre_routes.add_qualification),
+    ), services.record_entry),
     Form("quy-hoach", "Quy hoạch", PlanningIn, (
         Field("unit_id", "Đơn vị", "select", True, "units"),
         Field("title_code", "Chức danh", "select", True, "titles"),
@@ -320,21 +321,21 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("decided_on", "Ngày quyết định", "date", True),
         *decision_fields(),
         Field("removed", "Đưa ra khỏi quy hoạch", "checkbox"),
-    ), cadre_routes.plan),
+    ), services.record_entry),
     Form("ky-luat", "Kỷ luật", DisciplineIn, (
         Field("form", "Hình thức kỷ luật", "select", True, "discipline_form"),
         Field("system", "Hệ thống kỷ luật", "select", False, "discipline_system"),
         Field("effective_on", "Ngày hiệu lực", "date", True),
         Field("violation", "Nội dung vi phạm", "textarea", True),
         *decision_fields(),
-    ), cadre_routes.discipline),
+    ), services.record_entry),
     Form("khen-thuong", "Khen thưởng", CommendationIn, (
         Field("form", "Hình thức khen thưởng", "select", True, "commendation_form"),
         Field("level", "Cấp khen thưởng", "select", False, "commendation_level"),
         Field("decided_on", "Ngày quyết định", "date", True),
         Field("reason", "Thành tích", "textarea"),
         *decision_fields(),
-    ), cadre_routes.commend),
+    ), services.record_entry),
     Form("qua-trinh-cong-tac", "Quá trình công tác, ngạch và bậc lương", EmploymentIn, (
         Field("effective_on", "Từ ngày", "date", True),
         Field("unit_id", "Cơ quan, đơn vị sử dụng", "select", True, "units"),
@@ -345,24 +346,24 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("salary_step", "Bậc lương", required=True),
         Field("coefficient", "Hệ số lương", required=True, hint="Ví dụ 3,33"),
         *decision_fields(),
-    ), cadre_routes.employ),
+    ), services.record_entry),
     Form("tam-dinh-chi", "Tạm đình chỉ công tác", SuspensionIn, (
         Field("suspended_from", "Từ ngày", "date", True),
         Field("until", "Đến ngày", "date", True),
         Field("reason", "Lý do", "textarea", True),
         *decision_fields(),
-    ), cadre_routes.suspend),
+    ), services.record_entry),
     Form("tham-dinh", "Thẩm định chính trị", VettingIn, (
         Field("vetted_on", "Ngày thẩm định", "date", True),
         Field("purpose", "Mục đích", required=True),
         Field("conclusion", "Kết luận", "select", True, "vetting_conclusion"),
         Field("body", "Cơ quan thẩm định", required=True),
-    ), cadre_routes.vet),
+    ), services.record_entry),
     Form("quan-he-gia-dinh", "Quan hệ gia đình", RelativeIn, (
         Field("relation", "Quan hệ", "select", True, "relation"),
         Field("full_name", "Họ và tên", required=True),
         Field("born_year", "Năm sinh", "number"),
-    ), cadre_routes.add_relative),
+    ), services.record_entry),
     # Withdrawing an entry recorded by mistake. Correcting one is done field by field in the
     # entry's own form ("Đính chính mục này" on the timeline, /can-bo/{id}/dinh-chinh/{n}).
     Form("dinh-chinh", "Thu hồi mục ghi nhầm", CorrectionIn, (
@@ -370,7 +371,7 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
               hint="Để sửa nội dung một mục, bấm “Đính chính mục này” ở mục đó trên dòng thời "
                    "gian: biểu mẫu hiện từng ô của mục"),
         Field("reason", "Lý do", "textarea", True),
-    ), _correct),
+    ), services.correct_entry),
     Form("dang-ky", "Đăng ký cán bộ", CadreIn, (
         Field("full_name", "Họ và tên", required=True),
         Field("gender", "Giới tính", "select", True, "gender"),
@@ -383,7 +384,7 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("education", "Trình độ chuyên môn", "select", False, "education"),
         Field("political_theory", "Lý luận chính trị", "select", False, "political_theory"),
         Field("state_management", "Quản lý nhà nước", "select", False, "state_management"),
-    ), cadre_routes.register_cadre, on_cadre=False),
+    ), _new(services.register_cadre), on_cadre=False),
     Form("don-vi-moi", "Thành lập đơn vị", UnitIn, (
         Field("code", "Mã đơn vị", required=True),
         Field("name", "Tên đơn vị", required=True),
@@ -391,7 +392,7 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("established_on", "Ngày thành lập", "date", True),
         Field("parent_id", "Trực thuộc", "select", False, "units"),
         *decision_fields(required=False),
-    ), unit_routes.register_unit, on_cadre=False, decision_optional=True),
+    ), _new(services.register_unit), on_cadre=False, decision_optional=True),
     Form("thay-doi-don-vi", "Thay đổi đơn vị", UnitChangeIn, (
         Field("change", "Thay đổi", "select", True, "unit_change"),
         Field("effective_on", "Ngày hiệu lực", "date", True),
@@ -399,7 +400,7 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("new_parent_id", "Trực thuộc mới", "select", False, "units"),
         Field("into_unit_id", "Hợp nhất vào", "select", False, "units"),
         *decision_fields(required=False),
-    ), unit_routes.change_unit, on_cadre=False, on_unit=True, decision_optional=True),
+    ), services.change_unit, on_cadre=False, on_unit=True, decision_optional=True),
     Form("vi-tri-viec-lam-moi", "Vị trí việc làm mới", JobPositionFormIn, (
         Field("unit_id", "Đơn vị", "select", True, "units"),
         Field("code", "Mã vị trí việc làm", required=True),
@@ -425,7 +426,7 @@ FORMS: dict[str, Form] = {f.slug: f for f in (
         Field("management_tier", "Diện quản lý", "select", True, "management_tier"),
         Field("rank", "Thứ bậc", "number"),
         Field("sector", "Ngành"),
-    ), title_routes.register_title, on_cadre=False),
+    ), _new(services.register_title), on_cadre=False),
 )}
 
 CADRE_FORMS = tuple(f for f in FORMS.values() if f.on_cadre)
@@ -508,13 +509,11 @@ def parse(form: Form, values: Mapping[str, str]) -> tuple[BaseModel | None, dict
 
 
 def submit(form: Form, body: BaseModel, principal: Any, runtime: Any,
-           subject_id: UUID | None) -> Any:
-    """Run the command through the API's route function; a RequestValidationError raised
-    inside (a correction's replacement) becomes field messages via `ValueError`."""
+           subject_id: UUID | None) -> Receipt:
+    """Run the command through its service function; a RequestValidationError raised inside
+    (a correction's replacement) becomes field messages (`FormRefused`)."""
     try:
-        if subject_id is not None:
-            return form.submit(subject_id, body, principal, runtime)
-        return form.submit(body, principal, runtime)
+        return form.submit(runtime, principal, subject_id, body)
     except RequestValidationError as error:
         raise FormRefused(validation_messages(list(error.errors()))) from None
 
@@ -544,7 +543,7 @@ def correction_form(entry_type: str, position: int) -> Form:
                          correction_reason=(str, PydanticField(min_length=1, max_length=4000)))
     fields = tuple(f for f in original.fields if f.name != "removed")
 
-    def submit(cadre_id: UUID, body: BaseModel, p: Any, runtime: Any) -> Any:
+    def submit(runtime: Any, p: Any, cadre_id: UUID | None, body: BaseModel) -> Receipt:
         replacement = body.model_dump(mode="json", exclude={"correction_reason"},
                                       exclude_none=True)
         if entry_type == "PlanningRemoved":
@@ -552,7 +551,8 @@ def correction_form(entry_type: str, position: int) -> Form:
         correction = CorrectionIn(target_position=position,
                                   reason=str(body.model_dump()["correction_reason"]),
                                   replacement=replacement)
-        return cadre_routes.correct(cadre_id, correction, p, runtime)
+        assert cadre_id is not None
+        return services.correct_entry(runtime, p, cadre_id, correction)
 
     return Form(f"dinh-chinh-{position}", f"Đính chính mục #{position}: {original.title}",
                 model, (Field("correction_reason", "Lý do đính chính", "textarea", True), *fields),

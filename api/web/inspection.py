@@ -27,6 +27,7 @@ from api.web.pages import (
     _tree,
     _uuid,
     page,
+    refusal_page,
     require_csrf,
     runtime_of,
     screen,
@@ -112,7 +113,7 @@ async def _submit(request: Request, shown: Shown,
         if receipt is None:
             return shown(request, v, values, errors, 400)
     except DomainError as error:
-        status, title = status_of(error)
+        status, _ = status_of(error)
         if status == 401:
             raise SignInNeeded() from None
         if status != 403:
@@ -121,8 +122,7 @@ async def _submit(request: Request, shown: Shown,
                              status)
             except DomainError:
                 pass  # the page itself is refused (an unknown case): the error page says why
-        return page(request, "error.html", {"v": v, "title": title, "message": error.message},
-                    status)
+        return refusal_page(request, v, error)
     return RedirectResponse(done(receipt), status_code=303)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.routes.job_positions import list_job_positions
+from api.routes.job_positions import catalogue
 from api.web.pages import _tree, _uuid, page, runtime_of, screen, time_controls, visitor_of
 
 router = APIRouter(include_in_schema=False)
@@ -20,7 +20,7 @@ def job_positions_page(request: Request) -> Response:
     runtime = runtime_of(request)
     tc = time_controls(request, runtime)
     selected = _uuid(request.query_params.get("unit_id"))
-    answer = list_job_positions(selected, v.principal, tc.moment, runtime)
+    answer = catalogue(runtime, v.principal, tc.moment, selected)
     units = runtime.read_model.units(tc.moment)
     names = {str(u["id"]): u["name"] for u in units}
     return page(request, "job_positions.html", {

@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from api import documents
+from api import documents, services
 from api.documents_cv import DOCX_MEDIA_TYPE
 from api.errors import TooManyFailures, status_of
 from api.report_letter import lettered
@@ -139,9 +139,15 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     return response
 
 
-def error_page(request: Request, status: int, title: str, message: str) -> Response:
-    """The HTML page of a failure nobody foresaw (api/errors.py logs it with its id)."""
-    return page(request, "error.html", {"v": None, "title": title, "message": message}, status)
+def error_page(request: Request, status: int, title: str, message: str,
+               v: Visitor | None = None, retry_after: int | None = None) -> Response:
+    """The one error page: a failure nobody foresaw (api/errors.py logs it with its id), or a
+    domain refusal (`refusal_page`), with when to try again (too many attempts, read side
+    behind)."""
+    answer = page(request, "error.html", {"v": v, "title": title, "message": message}, status)
+    if retry_after is not None:
+        answer.headers["Retry-After"] = str(retry_after)
+    return answer
 
 
 def require_csrf(v: Visitor, data: Any) -> None:
@@ -156,8 +162,9 @@ def refusal_page(request: Request, v: Visitor | None, error: DomainError) -> Res
     status, title = status_of(error)
     if status == 401:
         raise SignInNeeded()
-    return page(request, "error.html", {"v": v, "title": title, "message": error.message},
-                status)
+    retry_after = getattr(error, "retry_after", None)
+    return error_page(request, status, title, error.message, v,
+                      retry_after if isinstance(retry_after, int) else None)
 
 
 def screen(handler: Callable[..., Response]) -> Callable[..., Response]:
@@ -168,21 +175,13 @@ def screen(handler: Callable[..., Response]) -> Callable[..., Response]:
         try:
             return handler(request, *args, **kwargs)
         except DomainError as error:
-            status, title = status_of(error)
-            if status == 401:
-                raise SignInNeeded() from None
             visitor = None
-            try:
-                visitor = visitor_of(request)
-            except SignInNeeded:
-                pass
-            answer = page(request, "error.html", {"v": visitor, "title": title,
-                                                  "message": error.message}, status)
-            # Too many attempts, or the read side behind (503): when to try again.
-            retry_after = getattr(error, "retry_after", None)
-            if isinstance(retry_after, int):
-                answer.headers["Retry-After"] = str(retry_after)
-            return answer
+            if status_of(error)[0] != 401:
+                try:
+                    visitor = visitor_of(request)
+                except SignInNeeded:
+                    pass
+            return refusal_page(request, visitor, error)
     return guarded
 
 
@@ -724,6 +723,7 @@ def _form_page(request: Request, v: Visitor, form: forms.Form, subject: dict[str
 def _subject(runtime: Runtime, form: forms.Form, subject_id: UUID | None) -> dict[str, Any] | None:
     if subject_id is None:
         return None
+    runtime.read_side_current()  # the subject's name as the last write left it
     m = runtime.read_model.moment()
     if form.on_cadre:
         found = runtime.read_model.profile(subject_id, m)
@@ -1050,7 +1050,7 @@ async def review(request: Request) -> Response:
     try:
         require_role(v.principal, *OVERSIGHT)
         require_csrf(v, data)
-        key, rule = str(data.get("finding") or ""), str(data.get("rule") or "")
+        key = str(data.get("finding") or "")
         conclusion, reason = str(data.get("conclusion") or ""), str(data.get("reason") or "")
         if conclusion not in {str(c) for c in ReviewConclusion}:
             raise InvalidCommand("Hãy chọn kết luận (choose a conclusion)", code="invalid_code",
@@ -1058,14 +1058,9 @@ async def review(request: Request) -> Response:
         if not reason.strip():
             raise InvalidCommand("Hãy ghi lý do (give a reason)", code="invalid_command",
                                  field="reason")
-        m = runtime.read_model.moment()
-        if key not in {f["id"] for f in findings.findings(runtime, m)}:
-            raise NotFound("Không còn phát hiện này (no such finding today)",
-                           code="finding_not_found")
-        receipt = runtime.app.review_finding(finding_key=key, rule_id=rule,
-                                 conclusion=conclusion, reason=reason.strip(),
-                                 recorded_by=v.principal.name)
-        runtime.written(receipt.position)
+        # Today's finding, as the list showed it: the same service as the API's review.
+        receipt = services.review_finding(runtime, v.principal, key, conclusion=conclusion,
+                                          reason=reason.strip())
     except DomainError as error:
         return refusal_page(request, v, error)
     return RedirectResponse(f"/phat-hien?xem_xet={receipt.position}", status_code=303)

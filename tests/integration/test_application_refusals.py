@@ -355,3 +355,26 @@ def test_correction_of_a_position_that_is_not_this_cadres(kien_an: District) -> 
             lambda: d.app.entry_type_at(d.hung, d.lan_appointed))
     # The owner may correct it.
     assert d.app.entry_type_at(d.lan, d.lan_appointed) == "Appointed"
+
+
+def test_no_new_personal_data_for_an_erased_cadre(kien_an: District) -> None:
+    """After an erasure the key is destroyed and none is ever made again: a relative, or a
+    correction of the registration or of a relative, would carry personal data (ADR 0008)."""
+    d = kien_an
+    registered = d.app.register_cadre(full_name="Đỗ Thị Xóa", gender=Gender.NU,
+                                      born_on=date(1985, 2, 3), recorded_by="btc")
+    cadre = registered.id
+    relative = d.app.add_relative(cadre, relation=Relation.CHONG, full_name="Lê Văn Chồng",
+                                  born_year=1983, recorded_by="btc")
+    d.app.erase_personal_data(cadre, reason="Yêu cầu của chủ thể", recorded_by="admin")
+    refused(d, Conflict, "already_erased", None, lambda: d.app.add_relative(
+        cadre, relation=Relation.CON, full_name="Lê Thị Con", born_year=2010,
+        recorded_by="btc"))
+    refused(d, Conflict, "already_erased", None, lambda: d.app.correct(
+        cadre, target_position=registered.entry_position or registered.position,
+        reason="Sai tên", recorded_by="btc", replacement={
+            "full_name": "Đỗ Thị Khác", "gender": Gender.NU, "born_on": date(1985, 2, 3)}))
+    refused(d, Conflict, "already_erased", None, lambda: d.app.correct(
+        cadre, target_position=relative.entry_position or relative.position,
+        reason="Sai tên", recorded_by="btc", replacement={
+            "relation": Relation.CHONG, "full_name": "Lê Văn Khác", "born_year": 1983}))

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.cli import app as cli_app
-from infra.access import access_tokens
+from infra.access import access_epoch, access_tokens
 from infra.database import engine_for
 from infra.settings import Settings
 from tests.conftest import suite_clock
@@ -56,6 +56,9 @@ def test_a_token_is_listed_expires_and_is_revoked(cli: CliRunner,
     with engine.begin() as conn:
         conn.execute(update(access_tokens).where(access_tokens.c.name == "kiem_tra_2")
                      .values(expires_at=suite_clock().now() - timedelta(seconds=1)))
+        # A token row changed by hand raises the token epoch, as `revoke` does, or workers
+        # go on using the token they keep for up to TOKEN_CACHE_SECONDS (ADR 0008).
+        conn.execute(update(access_epoch).values(epoch=access_epoch.c.epoch + 1))
     engine.dispose()
     answer = client.get("/api/v1/units", headers={"Authorization": f"Bearer {brief}"})
     assert answer.status_code == 401 and answer.json()["code"] == "invalid_token"

@@ -3,7 +3,7 @@ with the inspectors' reviews beside each finding."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -79,7 +79,7 @@ def test_findings_as_known_before_a_correction_are_what_was_shown_then() -> None
     before = log.clock
     shown_then = findings_as_of(log.fold(), date(2024, 6, 1))
     cadre.correct(target_version=1, target_position=3, reason="Sai ngày sinh",
-                  replacement={**cadre.identity, "born_on": date(1975, 3, 1)}, window=WINDOW,
+                  replacement=replace(cadre.registration, born_on=date(1975, 3, 1)), window=WINDOW,
                   recorded_by="to.chuc")
     corrected = log.save(cadre, on=datetime(2024, 3, 1, 2, tzinfo=UTC))
     assert findings_as_of(log.fold(known_at=before), date(2024, 6, 1)) == shown_then
@@ -185,7 +185,7 @@ def test_the_index_follows_the_log_and_answers_for_past_moments(
     assert then.findings == findings_as_of(log.fold(), day) and then.position == 5
     known_then = log.clock
     cadre.correct(target_version=1, target_position=3, reason="Sai ngày sinh",
-                  replacement={**cadre.identity, "born_on": date(1975, 3, 1)}, window=WINDOW,
+                  replacement=replace(cadre.registration, born_on=date(1975, 3, 1)), window=WINDOW,
                   recorded_by="to.chuc")
     log.save(cadre)
     assert index.catch_up() == 6
