@@ -86,7 +86,7 @@ def test_findings_as_known_before_a_correction_are_what_was_shown_then() -> None
     now = {r["rule"]: r for r in findings_as_of(log.fold(), date(2024, 6, 1))}
     assert set(now) == {"not_in_planning", "identity_data_changed"}  # no longer near retirement
     assert now["identity_data_changed"]["evidence"] == [corrected, 3]
-    assert "1966-03-01 → 1975-03-01" in now["identity_data_changed"]["summary"]
+    assert "01/03/1966 → 01/03/1975" in now["identity_data_changed"]["summary"]  # dd/mm/yyyy
 
 
 def test_a_retracted_appointment_leaves_no_finding() -> None:
