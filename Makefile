@@ -39,7 +39,7 @@ SHIFTED_TESTS := tests/unit/test_clock_is_injected.py tests/unit/test_clock_any_
 
 test: lint
 	bash scripts/browser-deps.sh
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=15
 	TIMESHIFT_TO=2027-12-31T17:30:00+00:00 PYTHONPATH=scripts/timeshift \
 	  $(BIN)/pytest -q -n 2 --dist loadfile -p no:cacheprovider $(SHIFTED_TESTS)
 

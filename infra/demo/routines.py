@@ -19,11 +19,11 @@ from domain.values import (
     add_months,
 )
 from infra.demo.careers import Careers
-from infra.demo.district import TITLE_BY_CODE, TitleSpec
+from infra.demo.district import QUAN_UY, THANH_UY, TITLE_BY_CODE, TitleSpec
 from infra.demo.model import CadreState, DistrictState, Fix, UnitState, _renumbered, term_of
 from infra.demo.profiles import PlantedViolation
 from infra.demo.thresholds import BAR_MONTHS, RETIREMENT_HORIZON_MONTHS
-from infra.demo.world import ORDERS, RECORDED_BY, VIOLATIONS
+from infra.demo.world import CITY_PARTY, ORDERS, RECORDED_BY, TWO_LEVEL_ON, VIOLATIONS
 
 
 class Routines(Careers):
@@ -250,8 +250,10 @@ class Routines(Careers):
 
     def punish(self, c: CadreState, form: DisciplineForm, day: date, bar_ends: date) -> None:
         d = c.district
-        decision = Decision(f"{self.rng.randint(10, 99)}-QĐ/UBKTQU", day - self.days(1, 10),
-                            f"Ủy ban Kiểm tra Quận ủy {d.spec.name}", d.signer)
+        number = self.rng.randint(10, 99)
+        signed_on = day - self.days(1, 10)
+        decision = Decision(f"{number}-QĐ/{self._disciplining_suffix(c, day)}", signed_on,
+                            self._disciplining_body(c, day), d.signer)
         self._did(self.app.discipline(c.id, form=form, effective_on=day,
                                       violation=self.rng.choice(VIOLATIONS), decision=decision,
                                       recorded_by=RECORDED_BY))
@@ -260,6 +262,25 @@ class Routines(Careers):
         for p in c.plannings:
             if p.removed_on is None and p.in_force_on(day):
                 self.remove_planning(c, p, day)
+
+    def _disciplining_tier(self, c: CadreState) -> str:
+        top = max((h for h in c.active() if not h.concurrent), key=lambda h: h.title.rank)
+        return top.title.tier
+
+    def _disciplining_body(self, c: CadreState, day: date) -> str:
+        """The body competent to discipline the cadre's highest post on the day (the pack's
+        `issuer_not_competent` table): the city's standing committee for posts it manages (and,
+        from the two-level government, for the former district's), the ward's below it."""
+        tier = self._disciplining_tier(c)
+        if tier == THANH_UY or (day >= TWO_LEVEL_ON and tier == QUAN_UY):
+            return CITY_PARTY
+        if day >= TWO_LEVEL_ON:
+            return "Ban Thường vụ Đảng ủy phường"
+        return f"Ủy ban Kiểm tra Quận ủy {c.district.spec.name}"
+
+    def _disciplining_suffix(self, c: CadreState, day: date) -> str:
+        body = self._disciplining_body(c, day)
+        return "TU" if body == CITY_PARTY else "ĐU" if day >= TWO_LEVEL_ON else "UBKTQU"
 
     def nominations_for_council(self, day: date, d: DistrictState) -> None:
         """Giới thiệu ứng cử đại biểu HĐND: the chairs of people's committees."""
