@@ -111,14 +111,14 @@ def test_a_witness_refuses_a_rolled_back_log_and_a_forked_one(tmp_path: Path) ->
     assert committee.state.read_text() == kept
 
 
-def kept_sizes(server: Server, expected: list[int]) -> list[int]:
-    """The sizes of the kept checkpoints once they are `expected` (the follower signs within a
-    second or two), or as they are after ten seconds."""
+def kept_sizes(server: Server, *expected: list[int]) -> list[int]:
+    """The sizes of the kept checkpoints once they are one of `expected` (the follower signs
+    within a second or two), or as they are after ten seconds."""
     sizes: list[int] = []
     for _ in range(100):
         with server.client() as client:
             sizes = [c["size"] for c in ok(client.get("/audit/checkpoints"))["checkpoints"]]
-        if sizes == expected:
+        if sizes in expected:
             break
         time.sleep(0.1)
     return sizes
@@ -130,6 +130,11 @@ def test_the_service_signs_a_checkpoint_every_n_entries_on_its_own(tmp_path: Pat
         update={"checkpoint_every_events": 2})
     with running_server(settings) as server:
         record(server, "Nguyễn Văn An", "Trần Thị Bình")
-        assert kept_sizes(server, [2]) == [2]
+        # The first checkpoint is due as soon as the log has an entry: a follower tick between
+        # the two registrations (a loaded machine) signs size 1, and the next is due two entries
+        # later. Either way a checkpoint follows every 2 entries and every one is kept.
+        first = kept_sizes(server, [2], [1])
+        assert first in ([2], [1])
         record(server, "Lê Văn Cường", "Phạm Thị Dung")
-        assert kept_sizes(server, [4, 2]) == [4, 2]  # newest first; the old one is kept
+        then = [[4, 2]] if first == [2] else [[3, 1], [4, 1]]
+        assert kept_sizes(server, *then) in then  # newest first; the old one is kept
