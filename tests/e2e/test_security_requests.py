@@ -134,10 +134,13 @@ def test_an_unexpected_failure_is_a_problem_with_an_error_id_in_the_log(
     cadre = created(admin.post("/cadres", json={"full_name": "Đặng Văn Lỗi", "gender": "nam",
                                                 "born_on": "1980-01-01"}))["id"]
     # Damage the read side underneath the service: a birth date no longer parses.
+    # A write answers after its commit; a read waits for the projector, so the row is there.
+    assert admin.get(f"/cadres/{cadre}").status_code == 200
     path = server.settings.sqlite_path
     with sqlite3.connect(path) as db:
-        table = db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name "
-                           "LIKE '%cadres' ORDER BY name DESC").fetchone()[0]
+        generation = db.execute("SELECT generation FROM rm_meta WHERE state = 'active'"
+                                ).fetchone()[0]
+        table = f"rm{generation}_cadres"  # the generation answering queries
         db.execute(f"UPDATE {table} SET born_on = 'hỏng' WHERE full_name = 'Đặng Văn Lỗi'")
     try:
         failed = admin.get(f"/cadres/{cadre}")
