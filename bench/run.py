@@ -209,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None,
                         help=f"comma-separated parts from {','.join(PARTS)}; their figures "
                              "replace those of earlier runs, the others are kept")
+    parser.add_argument("--pg-url", default=PG_BENCH_URL,
+                        help="the PostgreSQL database to measure on (runs side by side need "
+                             "their own)")
     parser.add_argument("--keep-postgres", action="store_true",
                         help="keep the PostgreSQL store for a later run (not dropped)")
     parser.add_argument("--out", type=Path, default=OUT)
@@ -241,9 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         profile = SIZES[size]
         started = time.perf_counter()
         if backend == "postgres":
-            url = PG_BENCH_URL
-            if not (args.out / f"{PG_BENCH_URL.rsplit('/', 1)[1]}.json").exists():
-                drop_database(PG_BENCH_URL)  # a generation that did not finish
+            url = args.pg_url
+            if not (args.out / f"{args.pg_url.rsplit('/', 1)[1]}.json").exists():
+                drop_database(args.pg_url)  # a generation that did not finish
         else:
             url = sqlite_url(f"sqlite_{profile}", args.out)
         say(f"{backend} {size}: store {url}")
@@ -253,8 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                                   out=args.out, only=only)
         finally:
             if backend == "postgres" and not args.keep_postgres:
-                drop_database(PG_BENCH_URL)
-                (args.out / f"{PG_BENCH_URL.rsplit('/', 1)[1]}.json").unlink(missing_ok=True)
+                drop_database(args.pg_url)
+                (args.out / f"{args.pg_url.rsplit('/', 1)[1]}.json").unlink(missing_ok=True)
         entry["quick"] = args.quick
         entry["wall_s"] = time.perf_counter() - started
         # Re-read before writing: another run may have recorded other sizes meanwhile.
