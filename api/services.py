@@ -44,7 +44,7 @@ from api.security import (
     require_role,
 )
 from domain.application import Receipt
-from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.errors import InvalidCommand, NotFound
 from domain.values import ReviewConclusion
 from infra import erasure
 
@@ -64,16 +64,14 @@ def _noted(runtime: Runtime, receipt: Receipt) -> Receipt:
 
 
 def register_cadre(runtime: Runtime, p: Principal, body: CadreIn) -> Receipt:
-    """Register a cadre: refused when the national ID is on record already; accepted with a
-    `probable_duplicate` warning when a namesake born the same day is."""
+    """Register a cadre: refused (`duplicate_person`) when the national ID is held already,
+    which the application decides from its own index of national IDs, atomically with the
+    save (ADR 0009); accepted with a `probable_duplicate` warning when a namesake born the same
+    day is on record (a hint from the read side, not a decision)."""
     require_role(p, ADMIN, PERSONNEL)
     runtime.read_side_current()
-    same, namesakes = runtime.read_model.people_like(
-        national_id=body.national_id, full_name=body.full_name, born_on=body.born_on)
-    if same:
-        raise Conflict("Số định danh đã có trong hồ sơ một cán bộ khác; không đăng ký lần hai "
-                       "(a cadre with this national ID is already on record: duplicate_person)",
-                       code="duplicate_person", field="national_id")
+    _, namesakes = runtime.read_model.people_like(
+        national_id=None, full_name=body.full_name, born_on=body.born_on)
     receipt = _noted(runtime, runtime.app.register_cadre(**body.command(), recorded_by=p.name))
     if not namesakes:
         return receipt

@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from domain.cadre import Cadre, DateWindow, Entry, Holding
 from domain.calendar import Clock
@@ -29,10 +30,17 @@ from domain.correction_requests import (
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
 from domain.job_position import JobPosition, RegisterJobPosition, ReviseJobPosition
+from domain.national_ids import (
+    INDEX_ID,
+    NationalIdClaim,
+    NationalIdIndex,
+    NationalIdKeys,
+    normalised,
+)
 from domain.oversight import FindingReview, review_id_for
 from domain.programmes import Programme, ProgrammeCatalogue, ProgrammeKind
 from domain.programmes import resolve as resolve_programme
-from domain.record import FACT_TYPES, Fact, PlanningRemoval
+from domain.record import FACT_TYPES, Fact, PlanningRemoval, Registration
 from domain.report_submission import ReportSubmission, SubmitReport, submission_id_for
 from domain.rules.pack import RULE_IDS, RulePack, default_pack
 from domain.term_notice import NotifyTermEnd, TermNotice, notice_id_for
@@ -154,6 +162,8 @@ class HosoApplication(Application[UUID]):
             if hasattr(part, "clock"):
                 part.clock = clock
         self.horizon_days = horizon_days
+        # The national IDs' index keeps its secrets beside the personal keys (ADR 0009).
+        self.national_ids: NationalIdKeys | None = getattr(self.mapper, "national_ids", None)
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -430,7 +440,120 @@ class HosoApplication(Application[UUID]):
             sensitive=_sensitive(ethnicity=ethnicity, religion=religion, hometown=hometown,
                                  national_id=national_id),
         )
-        return self._commit(cadre)
+        if not national_id or self.national_ids is None:
+            return self._commit(cadre)
+        number = normalised(national_id)
+        self._index_national_ids(recorded_by)
+        claim = self._claim(number, recorded_by, field="national_id")
+        try:
+            return self._commit(cadre, claim)
+        except Conflict as conflict:
+            # Another registration claimed the number between our read and our save.
+            self._refuse_held(number, "national_id", conflict)
+            raise
+
+    # --- the national IDs' index (ADR 0009) ------------------------------------------------
+
+    def _claim_of(self, number: str, *, create: bool) -> tuple[UUID | None,
+                                                                NationalIdClaim | None]:
+        assert self.national_ids is not None
+        claim_id = self.national_ids.claim_id(number, create=create)
+        if claim_id is None:
+            return None, None
+        try:
+            found: Any = self.repository.get(claim_id)
+        except AggregateNotFoundError:
+            return claim_id, None
+        assert isinstance(found, NationalIdClaim)
+        return claim_id, found
+
+    def _claim(self, number: str, recorded_by: str, *, field: str) -> NationalIdClaim:
+        """The number's claim, taken for a registration (or a correction of one); refused when
+        another cadre holds it."""
+        claim_id, claim = self._claim_of(number, create=True)
+        assert claim_id is not None
+        today = self.window().today
+        if claim is None:
+            return NationalIdClaim.claim(claim_id, effective_on=today, recorded_by=recorded_by)
+        if claim.held:
+            raise _duplicate_person(field)
+        claim.reclaim(effective_on=today, recorded_by=recorded_by)
+        return claim
+
+    def _refuse_held(self, number: str, field: str, cause: Exception) -> None:
+        _, claim = self._claim_of(number, create=False)
+        if claim is not None and claim.held:
+            raise _duplicate_person(field) from cause
+
+    def _release(self, numbers: Sequence[str], reason: str,
+                 recorded_by: str) -> list[NationalIdClaim]:
+        released = []
+        for number in numbers:
+            _, claim = self._claim_of(number, create=False)
+            if claim is not None and claim.held:
+                claim.release(reason=reason, effective_on=self.window().today,
+                              recorded_by=recorded_by)
+                released.append(claim)
+        return released
+
+    def national_ids_of(self, cadre: Cadre) -> list[str]:
+        """Every national ID the cadre's record has carried (its registration and the
+        registrations corrected since), normalised."""
+        numbers = [normalised(str(e.fact.sensitive["national_id"]))
+                   for e in cadre.entries.values()
+                   if isinstance(e.fact, Registration) and e.fact.sensitive
+                   and e.fact.sensitive.get("national_id")]
+        return list(dict.fromkeys(numbers))
+
+    def forget_national_ids(self, cadre: Cadre) -> None:
+        """After an erasure: destroy the secrets of the cadre's numbers, so that their claims
+        in the log can no longer be found nor tested (a new registration makes a new claim)."""
+        if self.national_ids is not None:
+            for number in self.national_ids_of(cadre):
+                self.national_ids.forget(number)
+
+    def _index_national_ids(self, recorded_by: str) -> None:
+        """Build the index once per store: claim every national ID on record, so that cadres
+        registered before the index existed stay protected. Read from the log (registrations,
+        their corrections, erasures), not from the read side."""
+        if self._exists(INDEX_ID):
+            return
+        current: dict[UUID, str | None] = {}
+        topics = [get_topic(cls) for cls in (Cadre.Registered, Cadre.Corrected,
+                                              Cadre.PersonalDataErased)]
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
+            if not batch:
+                break
+            for notification in batch:
+                self._note_national_id(current, self.mapper.to_domain_event(notification))
+            start = batch[-1].id + 1
+        numbers = sorted({normalised(n) for n in current.values() if n})
+        claims: list[Aggregate] = []
+        for number in numbers:
+            claim_id, claim = self._claim_of(number, create=True)
+            if claim is None and claim_id is not None:
+                claims.append(NationalIdClaim.claim(claim_id, effective_on=self.window().today,
+                                                    recorded_by=recorded_by))
+        index = NationalIdIndex(claims=len(claims), effective_on=self.window().today,
+                                recorded_by=recorded_by)
+        try:
+            self._commit(index, *claims)
+        except Conflict:
+            if not self._exists(INDEX_ID):
+                raise  # built by another worker meanwhile otherwise: nothing left to do
+
+    @staticmethod
+    def _note_national_id(current: dict[UUID, str | None], event: Any) -> None:
+        if isinstance(event, Cadre.Registered):
+            current[event.originator_id] = (event.sensitive or {}).get("national_id")
+        elif isinstance(event, Cadre.Corrected) and event.target_type == "Registered" \
+                and event.replacement is not None:
+            current[event.originator_id] = (event.replacement.get("sensitive") or {}).get(
+                "national_id")
+        elif isinstance(event, Cadre.PersonalDataErased):
+            current[event.originator_id] = None
 
     def appoint(
         self,
@@ -768,14 +891,14 @@ class HosoApplication(Application[UUID]):
 
     def _corrected(self, cadre_id: UUID, *, target_position: int, reason: str,
                    recorded_by: str, replacement: dict[str, Any] | None
-                   ) -> tuple[Cadre, list[Unit], Fact | None]:
-        """The correction applied to the cadre (and the head seats it moves, and the checked
-        replacement), not yet saved:
+                   ) -> tuple[Cadre, list[Aggregate], Fact | None]:
+        """The correction applied to the cadre (and the head seats it moves, the national-ID
+        claims it moves, and the checked replacement), not yet saved:
         a self-service answer saves it together with the request's answer."""
         cadre = self.cadre(cadre_id, "id")
         entry = self._entry_to_correct(cadre, target_position)
         window = self.window()
-        touched_units: list[Unit] = []
+        touched_units: list[Aggregate] = []
         payload: Fact | None = None
         if replacement is not None:
             payload = self._replacement_payload(cadre, entry.type, entry.payload, entry.version,
@@ -785,9 +908,28 @@ class HosoApplication(Application[UUID]):
                       reason=nfc(reason), replacement=payload, window=window,
                       recorded_by=recorded_by)
         if entry.type in ("Appointed", "HoldingEnded"):
-            touched_units = self._resync_head_seats(cadre, before, entry.payload,
-                                                    recorded_by)
+            touched_units = [*self._resync_head_seats(cadre, before, entry.payload,
+                                                      recorded_by)]
+        if isinstance(payload, Registration) and isinstance(entry.fact, Registration):
+            touched_units += self._moved_claims(entry.fact, payload, recorded_by)
         return cadre, touched_units, payload
+
+    def _moved_claims(self, old: Registration, new: Registration,
+                      recorded_by: str) -> list[Aggregate]:
+        """A corrected national ID moves its claim: the old number is released, the new one
+        claimed (refused when another cadre holds it)."""
+        before, after = ((normalised(str(r.sensitive["national_id"]))
+                          if r.sensitive and r.sensitive.get("national_id") else None)
+                         for r in (old, new))
+        if before == after or self.national_ids is None:
+            return []
+        moved: list[Aggregate] = []
+        if after is not None:
+            self._index_national_ids(recorded_by)
+            moved.append(self._claim(after, recorded_by, field="replacement.national_id"))
+        if before is not None:
+            moved += self._release([before], "correction", recorded_by)
+        return moved
 
     def _replacement_payload(self, cadre: Cadre, type_: str, old: dict[str, Any],
                              version: int, given: dict[str, Any],
@@ -925,7 +1067,12 @@ class HosoApplication(Application[UUID]):
         cadre = self.cadre(cadre_id, "id")
         cadre.erase_personal_data(reason=nfc(reason), window=self.window(),
                                   recorded_by=recorded_by)
-        return self._commit(cadre)
+        # Its numbers are released with it, and their secrets forgotten (ADR 0009).
+        released = self._release(self.national_ids_of(cadre), "erasure", recorded_by) \
+            if self.national_ids is not None else []
+        receipt = self._commit(cadre, *released)
+        self.forget_national_ids(cadre)
+        return receipt
 
     # --- oversight ------------------------------------------------------------------------
 
@@ -1090,6 +1237,12 @@ class HosoApplication(Application[UUID]):
 
     def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:
         return [self.repository.get(i) for i in ids]
+
+
+def _duplicate_person(field: str) -> Conflict:
+    return Conflict("Số định danh đã có trong hồ sơ một cán bộ khác; không đăng ký lần hai "
+                    "(a cadre with this national ID is already on record: duplicate_person)",
+                    code="duplicate_person", field=field)
 
 
 def _sensitive(**values: str | None) -> dict[str, Any] | None:

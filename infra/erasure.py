@@ -1,7 +1,9 @@
 """Erasing a cadre's personal data (Luật 91/2025/QH15; contract v1.1 "Personal data"): the
 whole workflow, for the API and any other caller.
 
-1. `HosoApplication.erase_personal_data` records `PersonalDataErased` (who asked, why);
+1. `HosoApplication.erase_personal_data` records `PersonalDataErased` (who asked, why) and
+   releases the cadre's national IDs in the write side's index, then forgets their secrets
+   (ADR 0009);
 2. the cadre's key is destroyed (crypto-shredding): the name and every personal field are
    sealed under it in the log, so the log keeps its bytes, its chain verifies, and nothing in
    it can be read back;
@@ -52,6 +54,7 @@ def erase_personal_data(runtime: Runtime, cadre_id: UUID, *, reason: str,
         # Recorded before, but perhaps not shredded (a crash in between): finish the job,
         # then answer as before (409).
         if already.code == "already_erased" and not keys.is_shredded(cadre_id):
+            runtime.app.forget_national_ids(runtime.app.cadre(cadre_id))
             _shred(runtime, keys, cadre_id)
             _scrub(runtime)
         raise

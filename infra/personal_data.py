@@ -10,13 +10,15 @@ chain stay exactly as they were. A sealed dict whose key is gone reads as ``{"_s
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import sqlite3
 import threading
 from collections.abc import Hashable
 from datetime import datetime
 from typing import Any, cast
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import psycopg
 from cryptography.exceptions import InvalidTag
@@ -164,6 +166,15 @@ class PersonalKeyStore:
             self._after_shred(self._db())
             return destroyed
 
+    def forget(self, key_id: UUID | str) -> None:
+        """Delete a key outright, leaving no tombstone (a national ID's claim secret: ADR
+        0009; a person's own key is shredded instead, so that none is ever made again)."""
+        cid = _cid(key_id)
+        with self._lock:
+            self._run("DELETE FROM personal_keys WHERE cadre_id = ?", (cid,))
+            self._cache.pop(cid, None)
+            self._after_shred(self._db())
+
     def warm(self) -> int:
         """Load every key in one query (before a full rebuild); returns how many rows."""
         with self._lock:
@@ -248,6 +259,41 @@ def shared_key_store(location: str) -> PersonalKeyStore:
         return store
 
 
+# --- the national-ID index's secrets (ADR 0009) -----------------------------------------------
+
+_INDEX_MASTER = uuid5(NAMESPACE_URL, "hoso:national-id-index:master-key")
+_TAG_SPACE = uuid5(NAMESPACE_URL, "hoso:national-id-index:tag")
+_CLAIM_SPACE = uuid5(NAMESPACE_URL, "hoso:national-id-index:claim")
+
+
+class NationalIdKeys:
+    """`domain.national_ids.NationalIdKeys` over the key store, outside the log.
+
+    A number's row in `personal_keys` is found by a keyed hash under the store's master key;
+    it holds a random secret, and the claim's aggregate id is a keyed hash of the number under
+    that secret. Forgetting the row (at an erasure) leaves the claim's id in the log testable
+    by nobody, the master key's holder included."""
+
+    def __init__(self, store: PersonalKeyStore) -> None:
+        self.store = store
+
+    def _tag(self, national_id: str) -> UUID:
+        master = self.store.key_for(_INDEX_MASTER, create=True)
+        assert master is not None, "the index's master key is never shredded"
+        return uuid5(_TAG_SPACE, hmac.new(master, national_id.encode(), hashlib.sha256)
+                     .hexdigest())
+
+    def claim_id(self, national_id: str, *, create: bool) -> UUID | None:
+        secret = self.store.key_for(self._tag(national_id), create=create)
+        if secret is None:
+            return None
+        return uuid5(_CLAIM_SPACE, hmac.new(secret, national_id.encode(), hashlib.sha256)
+                     .hexdigest())
+
+    def forget(self, national_id: str) -> None:
+        self.store.forget(self._tag(national_id))
+
+
 def _cid(cadre_id: UUID | str) -> str:
     return str(cadre_id if isinstance(cadre_id, UUID) else UUID(cadre_id))
 
@@ -272,6 +318,8 @@ class PersonalDataMapper(Mapper[UUID]):
     ) -> None:
         super().__init__(transcoder=transcoder, compressor=compressor, cipher=cipher)
         self.key_store = key_store
+        # The application's index of national IDs keeps its secrets in the same store.
+        self.national_ids = NationalIdKeys(key_store) if key_store is not None else None
 
     @property
     def clock(self) -> Clock:

@@ -63,6 +63,10 @@ EVENT_NAMES = {
     "ReportSubmission.Resubmitted": "Nộp lại báo cáo tháng",
     "JobPosition.Registered": "Khai báo vị trí việc làm",
     "JobPosition.Revised": "Phiên bản mới của tiêu chuẩn, khung năng lực vị trí việc làm",
+    "NationalIdClaim.Claimed": "Ghi nhận số định danh đã có trong hồ sơ",
+    "NationalIdClaim.Released": "Giải phóng số định danh",
+    "NationalIdClaim.Reclaimed": "Ghi nhận lại số định danh",
+    "NationalIdIndex.Built": "Lập chỉ mục số định danh",
 }
 # Writers that are not a person's token.
 ACTOR_NAMES = {"phan_anh_noi_bo": "Phản ánh nội bộ (người phản ánh được bảo vệ)",

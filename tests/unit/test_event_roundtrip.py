@@ -51,6 +51,7 @@ from domain.job_position import (
     PositionGroup,
     PositionStandards,
 )
+from domain.national_ids import INDEX_ID, NationalIdClaim, NationalIdIndex
 from domain.oversight import FindingReview
 from domain.programmes import ProgrammeCatalogue, ProgrammeKind
 from domain.report_submission import ReportSubmission, submission_id_for
@@ -89,7 +90,8 @@ AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Fe
                                            InspectionPlan, InspectionCase,
                                            ReportSubmission, CorrectionRequest, JobPosition,
                                            TermNotice, AppointmentDossier, IntegrityRecord,
-                                           ProgrammeCatalogue)
+                                           ProgrammeCatalogue, NationalIdClaim,
+                                           NationalIdIndex)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -107,6 +109,7 @@ CASE = UUID("9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b")
 REMEDY = UUID("2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901")
 FEEDBACK = feedback_id_for("PA-7K2QD-9XW4M-C3TNB-H8RVZ")
 SUBMISSION = submission_id_for("2026-11", WARD)
+CLAIM = UUID("3f6e2d1c-0b9a-4c8d-9e7f-6a5b4c3d2e1f")
 CORRECTION_REQUEST = UUID("5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170")
 RECORDED_AT = datetime(2026, 11, 24, 3, 15, 42, 123456, tzinfo=UTC)
 
@@ -313,6 +316,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "Cadre.PersonalDataErased": [dict(
         reason="Yêu cầu xóa dữ liệu theo Luật 91/2025/QH15", effective_on=date(2026, 11, 24),
         decision=None, recorded_by="admin")],
+    "NationalIdClaim.Claimed": [dict(effective_on=date(2026, 11, 24), recorded_by="admin")],
+    "NationalIdClaim.Released": [dict(reason="erasure", effective_on=date(2026, 11, 24),
+                                      recorded_by="admin")],
+    "NationalIdClaim.Reclaimed": [dict(effective_on=date(2026, 11, 24),
+                                       recorded_by="to_chuc_quan")],
+    "NationalIdIndex.Built": [dict(claims=124, effective_on=date(2026, 11, 24),
+                                   recorded_by="admin")],
     "FindingReview.Opened": [dict(
         finding_key="thoi_gian_giu_chuc:6f1c2a0e:2024-03-01", rule_id="thoi_gian_giu_chuc",
         effective_on=date(2026, 11, 24), decision=None, recorded_by="uy_ban_kiem_tra")],
@@ -466,7 +476,8 @@ ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: C
                                                                       date(2027, 4, 15)),
                                             AppointmentDossier: dossier_id_for(HOLDING),
                                             IntegrityRecord: integrity_id_for(CADRE),
-                                            ProgrammeCatalogue: ProgrammeCatalogue.create_id()}
+                                            ProgrammeCatalogue: ProgrammeCatalogue.create_id(),
+                                            NationalIdClaim: CLAIM, NationalIdIndex: INDEX_ID}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
