@@ -23,6 +23,8 @@ from pydantic import (
 )
 
 from api.deps import bounded_date
+from domain import commands
+from domain.commands import EntryCommand
 from domain.job_position import (
     Competency,
     CompetencyFramework,
@@ -97,12 +99,12 @@ CriterionValue = Annotated[float, Field(allow_inf_nan=False)] | Text | bool | No
 
 
 class Command(BaseModel):
-    """A write payload: unknown fields refused; `command()` gives the service's keywords."""
+    """A write payload: unknown fields refused; `command()` gives the service's keywords, and
+    `entry()` the typed command of a cadre's entry (`domain/commands.py`)."""
 
     model_config = ConfigDict(extra="forbid")
-    # The application's command of a cadre's entry this payload feeds (`HosoApplication.<it>`,
-    # `Fact.command`); "" for the others.
-    records: ClassVar[str] = ""
+    # The command of a cadre's entry this payload feeds (`Fact.command`); None for the others.
+    records: ClassVar[type[EntryCommand] | None] = None
 
     def command(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -112,6 +114,13 @@ class Command(BaseModel):
                 value = value.to_domain()
             out[name] = value
         return out
+
+    def entry(self) -> EntryCommand:
+        """The payload as the typed command of the entry it records."""
+        if self.records is None:
+            raise TypeError(f"{type(self).__name__} records no entry of a cadre's record")
+        command: EntryCommand = self.records(**self.command())
+        return command
 
 
 class DecisionIn(BaseModel):
@@ -217,7 +226,7 @@ class TitleVersionIn(Command):
 
 
 class CadreIn(Command):
-    records: ClassVar[str] = "register_cadre"
+    records: ClassVar[type[EntryCommand] | None] = commands.RegisterCadre
     full_name: Text
     gender: Gender
     born_on: Day
@@ -232,7 +241,7 @@ class CadreIn(Command):
 
 
 class AppointmentIn(Command):
-    records: ClassVar[str] = "appoint"
+    records: ClassVar[type[EntryCommand] | None] = commands.Appoint
     kind: ActionKind
     unit_id: UUID
     title_code: Code
@@ -244,7 +253,7 @@ class AppointmentIn(Command):
 
 
 class EndingIn(Command):
-    records: ClassVar[str] = "end_holding"
+    records: ClassVar[type[EntryCommand] | None] = commands.EndHolding
     unit_id: UUID
     title_code: Code
     reason: EndingReason
@@ -259,11 +268,14 @@ class TransferIn(AppointmentIn):
     from_title_code: Code
     reason: EndingReason
 
+    def transfer(self) -> commands.Transfer:
+        return commands.Transfer(**self.command())
+
 
 class NominationIn(Command):
     """Giới thiệu ứng cử: nominated as a candidate (no holding yet)."""
 
-    records: ClassVar[str] = "nominate"
+    records: ClassVar[type[EntryCommand] | None] = commands.Nominate
     unit_id: UUID
     title_code: Code
     decided_on: Day
@@ -271,7 +283,7 @@ class NominationIn(Command):
 
 
 class EvaluationIn(Command):
-    records: ClassVar[str] = "evaluate"
+    records: ClassVar[type[EntryCommand] | None] = commands.Evaluate
     period: Period = Field(description="YYYY or YYYY-Qn")
     rating: Rating
     decided_on: Day
@@ -287,7 +299,7 @@ class EvaluationIn(Command):
 
 
 class TrainingIn(Command):
-    records: ClassVar[str] = "record_training"
+    records: ClassVar[type[EntryCommand] | None] = commands.RecordTraining
     program: Text
     started_on: Day
     completed_on: Day | None = None
@@ -296,7 +308,7 @@ class TrainingIn(Command):
 
 
 class QualificationIn(Command):
-    records: ClassVar[str] = "add_qualification"
+    records: ClassVar[type[EntryCommand] | None] = commands.AddQualification
     kind: QualificationKind
     level: Code
     obtained_on: Day
@@ -305,7 +317,7 @@ class QualificationIn(Command):
 class PlanningIn(Command):
     """Quy hoạch; `removed: true` takes the cadre out of the planning."""
 
-    records: ClassVar[str] = "plan"
+    records: ClassVar[type[EntryCommand] | None] = commands.Plan
     unit_id: UUID
     title_code: Code
     term: Term = Field(description="YYYY-YYYY, e.g. 2025-2030")
@@ -317,7 +329,7 @@ class PlanningIn(Command):
 class CommendationIn(Command):
     """Khen thưởng: the form (and level) conferred, by the decision's issuer."""
 
-    records: ClassVar[str] = "commend"
+    records: ClassVar[type[EntryCommand] | None] = commands.Commend
     form: CommendationForm
     decided_on: Day
     decision: DecisionIn
@@ -326,7 +338,7 @@ class CommendationIn(Command):
 
 
 class DisciplineIn(Command):
-    records: ClassVar[str] = "discipline"
+    records: ClassVar[type[EntryCommand] | None] = commands.ImposeDiscipline
     form: DisciplineForm
     effective_on: Day
     violation: LongText
@@ -335,7 +347,7 @@ class DisciplineIn(Command):
 
 
 class VettingIn(Command):
-    records: ClassVar[str] = "vet"
+    records: ClassVar[type[EntryCommand] | None] = commands.Vet
     vetted_on: Day
     purpose: Text
     conclusion: VettingConclusion
@@ -363,7 +375,7 @@ class EmploymentIn(Command):
     """Quá trình công tác, diễn biến lương: the employment in force from `effective_on`, with
     its allowances (phụ cấp)."""
 
-    records: ClassVar[str] = "employ"
+    records: ClassVar[type[EntryCommand] | None] = commands.Employ
     unit_id: UUID
     employment_kind: EmploymentKind
     job_position_id: UUID | None = None
@@ -384,7 +396,7 @@ class EmploymentIn(Command):
 class SuspensionIn(Command):
     """Tạm đình chỉ công tác: from one day to another (both included), by a decision."""
 
-    records: ClassVar[str] = "suspend"
+    records: ClassVar[type[EntryCommand] | None] = commands.Suspend
     suspended_from: Day
     until: Day
     reason: LongText
@@ -392,7 +404,7 @@ class SuspensionIn(Command):
 
 
 class RelativeIn(Command):
-    records: ClassVar[str] = "add_relative"
+    records: ClassVar[type[EntryCommand] | None] = commands.AddRelative
     relation: Relation
     full_name: Text
     relative_cadre_id: UUID | None = None
@@ -416,7 +428,7 @@ class CorrectionIn(BaseModel):
 
 # Which payload a correction's replacement must match, by the type of the corrected entry:
 # the model of the command that records it (`Fact.command` in domain/record.py).
-COMMAND_MODELS: dict[str, type[Command]] = {
+COMMAND_MODELS: dict[type[EntryCommand], type[Command]] = {
     m.records: m for m in Command.__subclasses__() if m.records}
 REPLACEMENT_MODELS: dict[str, type[Command]] = {
     entry_type: COMMAND_MODELS[fact.command] for entry_type, fact in FACT_TYPES.items()}

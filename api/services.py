@@ -44,6 +44,7 @@ from api.security import (
     require_role,
 )
 from domain.application import Receipt
+from domain.commands import EntryCommand, RegisterCadre
 from domain.errors import InvalidCommand, NotFound
 from domain.values import ReviewConclusion
 from infra import erasure
@@ -72,7 +73,8 @@ def register_cadre(runtime: Runtime, p: Principal, body: CadreIn) -> Receipt:
     runtime.read_side_current()
     _, namesakes = runtime.read_model.people_like(
         national_id=None, full_name=body.full_name, born_on=body.born_on)
-    receipt = _noted(runtime, runtime.app.register_cadre(**body.command(), recorded_by=p.name))
+    receipt = _noted(runtime, runtime.app.register_cadre(
+        RegisterCadre(**body.command()), recorded_by=p.name))
     if not namesakes:
         return receipt
     # A warning, not a refusal: namesakes born the same day exist. Scoped officers learn that
@@ -86,16 +88,16 @@ def register_cadre(runtime: Runtime, p: Principal, body: CadreIn) -> Receipt:
 
 def record_entry(runtime: Runtime, p: Principal, cadre_id: UUID, body: Command) -> Receipt:
     """Record one entry of a cadre's record through the command its payload feeds
-    (`body.records`: appoint, end_holding, evaluate, ...), in the cadre's scope and, when the
-    payload names a unit, in that unit's."""
-    if not body.records or isinstance(body, CadreIn):
+    (`body.records`: `Appoint`, `EndHolding`, `Evaluate`, ...), in the cadre's scope and, when
+    the payload names a unit, in that unit's."""
+    if isinstance(body, CadreIn):
         raise TypeError(f"{type(body).__name__} records no entry of an existing cadre")
+    command = body.entry()
     check_write_cadre(p, runtime, cadre_id)
-    unit_id = getattr(body, "unit_id", None)
+    unit_id = getattr(command, "unit_id", None)
     if isinstance(unit_id, UUID):
         check_write_unit(p, runtime, unit_id)
-    command = getattr(runtime.app, body.records)
-    return _noted(runtime, command(cadre_id, **body.command(), recorded_by=p.name))
+    return _noted(runtime, runtime.app.record(cadre_id, command, recorded_by=p.name))
 
 
 def transfer(runtime: Runtime, p: Principal, cadre_id: UUID, body: TransferIn) -> Receipt:
@@ -104,20 +106,20 @@ def transfer(runtime: Runtime, p: Principal, cadre_id: UUID, body: TransferIn) -
     check_write_cadre(p, runtime, cadre_id)
     check_write_unit(p, runtime, body.from_unit_id)
     check_write_unit(p, runtime, body.unit_id)
-    return _noted(runtime, runtime.app.transfer(cadre_id, **body.command(), recorded_by=p.name))
+    return _noted(runtime, runtime.app.transfer(cadre_id, body.transfer(), recorded_by=p.name))
 
 
 def correct_entry(runtime: Runtime, p: Principal, cadre_id: UUID, body: CorrectionIn) -> Receipt:
     """Correct (with a replacement) or retract an entry: in the cadre's scope, the scope of
     the unit of the entry it supersedes, and that of the unit the replacement names."""
     check_correct_entry(p, runtime, cadre_id, body.target_position)
-    replacement: dict[str, Any] | None = None
+    replacement: EntryCommand | None = None
     if body.replacement is not None:
-        parsed = parse_replacement(runtime, cadre_id, body.target_position, body.replacement)
-        unit_id = getattr(parsed, "unit_id", None)
+        replacement = parse_replacement(runtime, cadre_id, body.target_position,
+                                        body.replacement).entry()
+        unit_id = getattr(replacement, "unit_id", None)
         if isinstance(unit_id, UUID):
             check_write_unit(p, runtime, unit_id)
-        replacement = parsed.command()
     return _noted(runtime, runtime.app.correct(
         cadre_id, target_position=body.target_position, reason=body.reason,
         replacement=replacement, recorded_by=p.name))

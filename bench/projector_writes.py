@@ -28,6 +28,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from bench.http_load import TOKEN, Server, _free_port, load
+from domain.commands import RegisterCadre
 from domain.values import Gender
 from infra.persistence import create_database_if_missing, drop_database, postgres_parts
 from infra.settings import Settings
@@ -85,9 +86,7 @@ def seed(settings: Settings, cadres: int) -> list[str]:
 
     runtime = open_runtime(settings)
     try:
-        return [str(runtime.app.register_cadre(full_name=f"Nguyễn Văn {i}", gender=Gender.NAM,
-                                               born_on=date(1980, 1, 1 + i % 28),
-                                               recorded_by="bench").id)
+        return [str(runtime.app.register_cadre(RegisterCadre(full_name=f"Nguyễn Văn {i}", gender=Gender.NAM, born_on=date(1980, 1, 1 + i % 28)), recorded_by="bench").id)
                 for i in range(cadres)]
     finally:
         runtime.close()

@@ -21,6 +21,24 @@ from eventsourcing.utils import get_topic
 
 from domain.cadre import Cadre, DateWindow, Entry, Holding
 from domain.calendar import Clock
+from domain.commands import (
+    AddQualification,
+    AddRelative,
+    Appoint,
+    Commend,
+    Employ,
+    EndHolding,
+    EntryCommand,
+    Evaluate,
+    ImposeDiscipline,
+    Nominate,
+    Plan,
+    RecordTraining,
+    RegisterCadre,
+    Suspend,
+    Transfer,
+    Vet,
+)
 from domain.correction_requests import (
     AnswerCorrectionRequest,
     CorrectionRequest,
@@ -49,7 +67,6 @@ from domain.unit import Unit
 from domain.values import (
     UNIT_KIND_CODES,
     ActionKind,
-    Allowance,
     CommendationForm,
     CommendationLevel,
     Decision,
@@ -413,33 +430,10 @@ class HosoApplication(Application[UUID]):
 
     # --- cadres ----------------------------------------------------------------------------
 
-    def register_cadre(
-        self,
-        *,
-        full_name: str,
-        gender: Gender,
-        born_on: date,
-        recorded_by: str,
-        party_joined_on: date | None = None,
-        education: Education | None = None,
-        political_theory: PoliticalTheory | None = None,
-        state_management: StateManagement | None = None,
-        ethnicity: str | None = None,
-        religion: str | None = None,
-        hometown: str | None = None,
-        national_id: str | None = None,
-    ) -> Receipt:
-        gender = code_of(Gender, gender, "gender")
-        education = optional_code(Education, education, "education")
-        political_theory = optional_code(PoliticalTheory, political_theory, "political_theory")
-        state_management = optional_code(StateManagement, state_management, "state_management")
-        cadre = Cadre.register(
-            full_name=nfc(full_name), gender=gender, born_on=born_on, window=self.window(),
-            recorded_by=recorded_by, party_joined_on=party_joined_on, education=education,
-            political_theory=political_theory, state_management=state_management,
-            sensitive=_sensitive(ethnicity=ethnicity, religion=religion, hometown=hometown,
-                                 national_id=national_id),
-        )
+    def register_cadre(self, command: RegisterCadre, *, recorded_by: str) -> Receipt:
+        command = self._registration(command)
+        cadre = Cadre.register(command, window=self.window(), recorded_by=recorded_by)
+        national_id = command.national_id
         if not national_id or self.national_ids is None:
             return self._commit(cadre)
         number = normalised(national_id)
@@ -555,30 +549,24 @@ class HosoApplication(Application[UUID]):
         elif isinstance(event, Cadre.PersonalDataErased):
             current[event.originator_id] = None
 
-    def appoint(
-        self,
-        cadre_id: UUID,
-        *,
-        kind: ActionKind,
-        unit_id: UUID,
-        title_code: str,
-        effective_on: date,
-        decision: Decision,
-        recorded_by: str,
-        term_months: int | None = None,
-        planned_end_on: date | None = None,
-        special_case: bool = False,
-    ) -> Receipt:
-        kind = code_of(ActionKind, kind, "kind")
+    def record(self, cadre_id: UUID, command: EntryCommand, *, recorded_by: str) -> Receipt:
+        """Record one entry of a cadre's record: the command's own method (`handler`)."""
+        if isinstance(command, RegisterCadre):
+            raise TypeError("a registration records a new cadre: register_cadre")
+        run: Any = getattr(self, command.handler)
+        receipt: Receipt = run(cadre_id, command, recorded_by=recorded_by)
+        return receipt
+
+    def appoint(self, cadre_id: UUID, command: Appoint, *, recorded_by: str) -> Receipt:
+        command = replace(command, kind=code_of(ActionKind, command.kind, "kind"))
         cadre = self.cadre(cadre_id, "id")
-        unit = self.unit(unit_id)
-        title = self.title(title_code)
+        unit = self.unit(command.unit_id)
+        title = self.title(command.title_code)
+        effective_on, decision = command.effective_on, command.decision
         unit.require_exists(effective_on, "effective_on")
-        self._require_title_fits(title, unit, effective_on, special_case)
-        holding_id = cadre.appoint(
-            kind=kind, unit_id=unit_id, title_code=title.code, effective_on=effective_on,
-            decision=decision, window=self.window(), term_months=term_months,
-            planned_end_on=planned_end_on, special_case=special_case, recorded_by=recorded_by)
+        self._require_title_fits(title, unit, effective_on, command.special_case)
+        holding_id = cadre.appoint(replace(command, title_code=title.code), window=self.window(),
+                                   recorded_by=recorded_by)
         if title.is_head:
             renewed = cadre.holdings()[holding_id].renews
             if renewed is not None:  # the seat stays with the cadre: the old term hands over
@@ -588,77 +576,47 @@ class HosoApplication(Application[UUID]):
             return flag_backdated(self._commit(cadre, unit), effective_on, decision)
         return flag_backdated(self._commit(cadre), effective_on, decision)
 
-    def end_holding(
-        self,
-        cadre_id: UUID,
-        *,
-        unit_id: UUID,
-        title_code: str,
-        reason: EndingReason,
-        effective_on: date,
-        decision: Decision,
-        recorded_by: str,
-    ) -> Receipt:
-        reason = code_of(EndingReason, reason, "reason")
+    def end_holding(self, cadre_id: UUID, command: EndHolding, *, recorded_by: str) -> Receipt:
+        command = replace(command, reason=code_of(EndingReason, command.reason, "reason"))
         cadre = self.cadre(cadre_id, "id")
-        unit = self.unit(unit_id)
-        title = self.title(title_code)
-        holding = cadre.end_holding(unit_id=unit_id, title_code=title.code, reason=reason,
-                                    effective_on=effective_on, decision=decision,
+        unit = self.unit(command.unit_id)
+        title = self.title(command.title_code)
+        holding = cadre.end_holding(replace(command, title_code=title.code),
                                     window=self.window(), recorded_by=recorded_by)
         if title.is_head:
-            self._sync_seat(unit, holding, cadre.id, decision, recorded_by)
-            return flag_backdated(self._commit(cadre, unit), effective_on, decision)
-        return flag_backdated(self._commit(cadre), effective_on, decision)
+            self._sync_seat(unit, holding, cadre.id, command.decision, recorded_by)
+            return flag_backdated(self._commit(cadre, unit), command.effective_on,
+                                  command.decision)
+        return flag_backdated(self._commit(cadre), command.effective_on, command.decision)
 
-    def transfer(
-        self,
-        cadre_id: UUID,
-        *,
-        from_unit_id: UUID,
-        from_title_code: str,
-        reason: EndingReason,
-        kind: ActionKind,
-        unit_id: UUID,
-        title_code: str,
-        effective_on: date,
-        decision: Decision,
-        recorded_by: str,
-        term_months: int | None = None,
-        planned_end_on: date | None = None,
-        special_case: bool = False,
-    ) -> Receipt:
+    def transfer(self, cadre_id: UUID, command: Transfer, *, recorded_by: str) -> Receipt:
         """One decision that ends a post held and appoints to another from the same day
         (điều động, luân chuyển): both entries are appended together, or neither is."""
-        reason = code_of(EndingReason, reason, "reason")
-        kind = code_of(ActionKind, kind, "kind")
-        if (from_unit_id, from_title_code) == (unit_id, title_code):
+        command = replace(command, reason=code_of(EndingReason, command.reason, "reason"),
+                          kind=code_of(ActionKind, command.kind, "kind"))
+        if (command.from_unit_id, command.from_title_code) == (command.unit_id,
+                                                                command.title_code):
             raise InvalidCommand("Chức vụ mới trùng với chức vụ thôi giữ (the new post is the "
                                  "one ended)", code="invalid_command", field="title_code")
         cadre = self.cadre(cadre_id, "id")
-        old_unit = self.unit(from_unit_id, "from_unit_id")
-        new_unit = old_unit if unit_id == from_unit_id else self.unit(unit_id)
-        old_title = self.title(from_title_code, "from_title_code")
-        title = self.title(title_code)
+        old_unit = self.unit(command.from_unit_id, "from_unit_id")
+        new_unit = old_unit if command.unit_id == command.from_unit_id else self.unit(
+            command.unit_id)
+        old_title = self.title(command.from_title_code, "from_title_code")
+        title = self.title(command.title_code)
+        effective_on, decision = command.effective_on, command.decision
         new_unit.require_exists(effective_on, "effective_on")
-        self._require_title_fits(title, new_unit, effective_on, special_case)
+        self._require_title_fits(title, new_unit, effective_on, command.special_case)
         window = self.window()
+        ending = replace(command.ending(), title_code=old_title.code)
+        appointment = replace(command.appointment(), title_code=title.code)
         # Both are checked before either is applied: a refusal leaves the record as it was.
-        cadre.check_ending(unit_id=from_unit_id, title_code=old_title.code, reason=reason,
-                           effective_on=effective_on, decision=decision, window=window)
-        cadre.check_appointment(kind=kind, unit_id=unit_id, title_code=title.code,
-                                effective_on=effective_on, decision=decision, window=window,
-                                term_months=term_months, planned_end_on=planned_end_on,
-                                special_case=special_case)
-        ended = cadre.end_holding(unit_id=from_unit_id, title_code=old_title.code, reason=reason,
-                                  effective_on=effective_on, decision=decision, window=window,
-                                  recorded_by=recorded_by)
+        cadre.check_ending(ending, window=window)
+        cadre.check_appointment(appointment, window=window)
+        ended = cadre.end_holding(ending, window=window, recorded_by=recorded_by)
         if old_title.is_head:
             self._sync_seat(old_unit, ended, cadre.id, decision, recorded_by)
-        holding_id = cadre.appoint(
-            kind=kind, unit_id=unit_id, title_code=title.code, effective_on=effective_on,
-            decision=decision, window=window, term_months=term_months,
-            planned_end_on=planned_end_on, special_case=special_case, recorded_by=recorded_by)
+        holding_id = cadre.appoint(appointment, window=window, recorded_by=recorded_by)
         if title.is_head:
             new_unit.set_head_seat(holding_id, title.code, cadre.id, effective_on, None,
                                    decision, recorded_by)
@@ -683,44 +641,34 @@ class HosoApplication(Application[UUID]):
             unit.set_head_seat(holding.holding_id, holding.title_code, cadre_id, holding.since,
                                holding.until, decision, recorded_by)
 
-    def nominate(self, cadre_id: UUID, *, unit_id: UUID, title_code: str, decided_on: date,
-                 decision: Decision, recorded_by: str) -> Receipt:
+    def nominate(self, cadre_id: UUID, command: Nominate, *, recorded_by: str) -> Receipt:
         cadre = self.cadre(cadre_id, "id")
-        self.unit(unit_id).require_exists(decided_on, "decided_on")
-        title = self.title(title_code)
-        cadre.nominate(unit_id=unit_id, title_code=title.code, effective_on=decided_on,
-                       decision=decision, window=self.window(), recorded_by=recorded_by)
-        return flag_backdated(self._commit(cadre), decided_on, decision)
-
-    def evaluate(self, cadre_id: UUID, *, period: str, rating: Rating, decided_on: date,
-                 recorded_by: str, score: Decimal | None = None,
-                 criteria: dict[str, Any] | None = None,
-                 decision: Decision | None = None,
-                 scores: dict[str, Decimal] | None = None,
-                 framework_id: str | None = None) -> Receipt:
-        rating = code_of(Rating, rating, "rating")
-        cadre = self.cadre(cadre_id, "id")
-        check_yearly_rating(period, rating, [e.payload for e in cadre.facts("Evaluated")])
-        cadre.evaluate(period=period, rating=rating, effective_on=decided_on, score=score,
-                       criteria=criteria, decision=decision, scores=scores,
-                       framework_id=framework_id, window=self.window(),
+        self.unit(command.unit_id).require_exists(command.decided_on, "decided_on")
+        title = self.title(command.title_code)
+        cadre.nominate(replace(command, title_code=title.code), window=self.window(),
                        recorded_by=recorded_by)
+        return flag_backdated(self._commit(cadre), command.decided_on, command.decision)
+
+    def evaluate(self, cadre_id: UUID, command: Evaluate, *, recorded_by: str) -> Receipt:
+        command = replace(command, rating=code_of(Rating, command.rating, "rating"))
+        cadre = self.cadre(cadre_id, "id")
+        check_yearly_rating(command.period, command.rating,
+                            [e.payload for e in cadre.facts("Evaluated")])
+        cadre.evaluate(command, window=self.window(), recorded_by=recorded_by)
         return self._commit(cadre)
 
-    def record_training(self, cadre_id: UUID, *, program: str, started_on: date,
-                        recorded_by: str, completed_on: date | None = None,
-                        institution: str | None = None,
-                        mode: TrainingMode | None = None) -> Receipt:
-        mode = optional_code(TrainingMode, mode, "mode")
+    def record_training(self, cadre_id: UUID, command: RecordTraining, *,
+                        recorded_by: str) -> Receipt:
+        mode = optional_code(TrainingMode, command.mode, "mode")
         cadre = self.cadre(cadre_id, "id")
-        if not nfc(program):
+        if not nfc(command.program):
             raise InvalidCommand("Thiếu chương trình (program is required)", code="missing_field",
                                  field="program")
         # The catalogue's programme the text names (by code or name), or a refusal.
-        program = resolve_programme(program, self.programmes()).code
-        cadre.record_training(program=program, started_on=started_on,
-                              completed_on=completed_on,
-                              institution=nfc(institution) if institution else None, mode=mode,
+        program = resolve_programme(command.program, self.programmes()).code
+        institution = nfc(command.institution) if command.institution else None
+        cadre.record_training(replace(command, program=program, mode=mode,
+                                      institution=institution),
                               window=self.window(), recorded_by=recorded_by)
         return self._commit(cadre)
 
@@ -746,115 +694,95 @@ class HosoApplication(Application[UUID]):
         catalogue.add(code=code, name=name, kind=kind, recorded_by=recorded_by)
         return self._commit(catalogue)
 
-    def add_qualification(self, cadre_id: UUID, *, kind: QualificationKind, level: str,
-                          obtained_on: date, recorded_by: str) -> Receipt:
-        kind = code_of(QualificationKind, kind, "kind")
+    def add_qualification(self, cadre_id: UUID, command: AddQualification, *,
+                          recorded_by: str) -> Receipt:
+        command = replace(command, kind=code_of(QualificationKind, command.kind, "kind"),
+                          level=nfc(command.level))
         cadre = self.cadre(cadre_id, "id")
-        cadre.obtain_qualification(kind=kind, level=nfc(level), effective_on=obtained_on,
-                                   window=self.window(), recorded_by=recorded_by)
+        cadre.obtain_qualification(command, window=self.window(), recorded_by=recorded_by)
         return self._commit(cadre)
 
-    def plan(self, cadre_id: UUID, *, unit_id: UUID, title_code: str, term: str,
-             decided_on: date, decision: Decision, recorded_by: str,
-             removed: bool = False) -> Receipt:
+    def plan(self, cadre_id: UUID, command: Plan, *, recorded_by: str) -> Receipt:
         cadre = self.cadre(cadre_id, "id")
-        unit = self.unit(unit_id)
-        title = self.title(title_code)
-        if removed:
-            cadre.remove_planning(unit_id=unit_id, title_code=title.code, term=term,
-                                  effective_on=decided_on, decision=decision,
-                                  window=self.window(), recorded_by=recorded_by)
+        unit = self.unit(command.unit_id)
+        command = replace(command, title_code=self.title(command.title_code).code)
+        if command.removed:
+            cadre.remove_planning(command, window=self.window(), recorded_by=recorded_by)
         else:
-            unit.require_exists(decided_on, "decided_on")
-            cadre.plan(unit_id=unit_id, title_code=title.code, term=term, effective_on=decided_on,
-                       decision=decision, window=self.window(), recorded_by=recorded_by,
-                       max_posts=self.planning_limit(decided_on))
-        return flag_backdated(self._commit(cadre), decided_on, decision)
+            unit.require_exists(command.decided_on, "decided_on")
+            cadre.plan(command, window=self.window(), recorded_by=recorded_by,
+                       max_posts=self.planning_limit(command.decided_on))
+        return flag_backdated(self._commit(cadre), command.decided_on, command.decision)
 
-    def discipline(self, cadre_id: UUID, *, form: DisciplineForm, effective_on: date,
-                   violation: str, decision: Decision, recorded_by: str,
-                   system: DisciplineSystem | str | None = None) -> Receipt:
-        form = code_of(DisciplineForm, form, "form")
-        system = optional_code(DisciplineSystem, system, "system")
+    def discipline(self, cadre_id: UUID, command: ImposeDiscipline, *,
+                   recorded_by: str) -> Receipt:
+        command = replace(command, form=code_of(DisciplineForm, command.form, "form"),
+                          system=optional_code(DisciplineSystem, command.system, "system"),
+                          violation=nfc(command.violation))
         cadre = self.cadre(cadre_id, "id")
-        cadre.discipline(form=form, violation=nfc(violation), effective_on=effective_on,
-                         decision=decision, window=self.window(), recorded_by=recorded_by,
-                         system=system)
-        return flag_backdated(self._commit(cadre), effective_on, decision)
+        cadre.discipline(command, window=self.window(), recorded_by=recorded_by)
+        return flag_backdated(self._commit(cadre), command.effective_on, command.decision)
 
-    def commend(self, cadre_id: UUID, *, form: CommendationForm, decided_on: date,
-                decision: Decision, recorded_by: str, level: CommendationLevel | None = None,
-                reason: str | None = None) -> Receipt:
-        form = code_of(CommendationForm, form, "form")
-        level = code_of(CommendationLevel, level, "level") if level is not None else None
+    def commend(self, cadre_id: UUID, command: Commend, *, recorded_by: str) -> Receipt:
+        command = replace(
+            command, form=code_of(CommendationForm, command.form, "form"),
+            level=code_of(CommendationLevel, command.level, "level")
+            if command.level is not None else None,
+            reason=nfc(command.reason) if command.reason else None)
         cadre = self.cadre(cadre_id, "id")
-        cadre.commend(form=form, level=level, reason=nfc(reason) if reason else None,
-                      effective_on=decided_on, decision=decision, window=self.window(),
-                      recorded_by=recorded_by)
+        cadre.commend(command, window=self.window(), recorded_by=recorded_by)
         return self._commit(cadre)
 
-    def employ(self, cadre_id: UUID, *, unit_id: UUID, employment_kind: EmploymentKind,
-               grade_code: str,
-               grade_name: str, salary_step: int, coefficient: Decimal, effective_on: date,
-               decision: Decision, recorded_by: str,
-               job_position_id: UUID | None = None,
-               allowances: Sequence[Allowance | Mapping[str, Any]] = ()) -> Receipt:
+    def employ(self, cadre_id: UUID, command: Employ, *, recorded_by: str) -> Receipt:
         """Tuyển dụng, sử dụng: the employment in force from `effective_on`, by a decision,
         with its allowances (phụ cấp)."""
         cadre = self.cadre(cadre_id, "id")
-        given = self._employment_given(dict(
-            unit_id=unit_id, employment_kind=employment_kind, job_position_id=job_position_id,
-            grade_code=grade_code,
-            grade_name=grade_name, salary_step=salary_step, coefficient=coefficient,
-            effective_on=effective_on, decision=decision, allowances=tuple(allowances)), "")
-        cadre.employ(**given, window=self.window(), recorded_by=recorded_by)
-        return flag_backdated(self._commit(cadre), effective_on, decision)
+        command = self._employment(command, "")
+        cadre.employ(command, window=self.window(), recorded_by=recorded_by)
+        return flag_backdated(self._commit(cadre), command.effective_on, command.decision)
 
-    def _employment_given(self, given: dict[str, Any], prefix: str) -> dict[str, Any]:
+    def _employment(self, command: Employ, prefix: str) -> Employ:
         """An employment's references checked (the agency exists on the day, the position is
         one of its own) and its text in canonical form."""
-        unit = self.unit(given["unit_id"], f"{prefix}unit_id")
-        unit.require_exists(given["effective_on"], f"{prefix}effective_on")
-        position_id = given.get("job_position_id")
-        if position_id is not None:
-            position = self.job_position(position_id, f"{prefix}job_position_id")
+        unit = self.unit(command.unit_id, f"{prefix}unit_id")
+        unit.require_exists(command.effective_on, f"{prefix}effective_on")
+        if command.job_position_id is not None:
+            position = self.job_position(command.job_position_id, f"{prefix}job_position_id")
             if position.unit_id != unit.id:
                 raise InvalidCommand(
                     f"Vị trí việc làm '{position.name}' không thuộc đơn vị '{unit.name}' (the "
                     "job position belongs to another unit)", code="job_position_not_in_unit",
                     field=f"{prefix}job_position_id")
-        return given | dict(employment_kind=code_of(EmploymentKind, given["employment_kind"],
-                                                    f"{prefix}employment_kind"),
-                            grade_code=nfc(str(given["grade_code"])),
-                            grade_name=nfc(str(given["grade_name"])),
-                            coefficient=Decimal(str(given["coefficient"])))
+        return replace(command, employment_kind=code_of(EmploymentKind, command.employment_kind,
+                                                        f"{prefix}employment_kind"),
+                       grade_code=nfc(str(command.grade_code)),
+                       grade_name=nfc(str(command.grade_name)),
+                       coefficient=Decimal(str(command.coefficient)),
+                       allowances=tuple(command.allowances))
 
-    def suspend(self, cadre_id: UUID, *, suspended_from: date, until: date, reason: str,
-                decision: Decision, recorded_by: str) -> Receipt:
+    def suspend(self, cadre_id: UUID, command: Suspend, *, recorded_by: str) -> Receipt:
         """Tạm đình chỉ công tác, from one day to another, by a decision."""
         cadre = self.cadre(cadre_id, "id")
-        cadre.suspend(effective_on=suspended_from, until=until, reason=nfc(reason),
-                      decision=decision, window=self.window(), recorded_by=recorded_by)
-        return flag_backdated(self._commit(cadre), suspended_from, decision)
+        cadre.suspend(replace(command, reason=nfc(command.reason)), window=self.window(),
+                      recorded_by=recorded_by)
+        return flag_backdated(self._commit(cadre), command.suspended_from, command.decision)
 
-    def vet(self, cadre_id: UUID, *, vetted_on: date, purpose: str,
-            conclusion: VettingConclusion, body: str, recorded_by: str) -> Receipt:
-        conclusion = code_of(VettingConclusion, conclusion, "conclusion")
+    def vet(self, cadre_id: UUID, command: Vet, *, recorded_by: str) -> Receipt:
+        command = replace(command, purpose=nfc(command.purpose), body=nfc(command.body),
+                          conclusion=code_of(VettingConclusion, command.conclusion,
+                                             "conclusion"))
         cadre = self.cadre(cadre_id, "id")
-        cadre.vet(purpose=nfc(purpose), conclusion=conclusion, body=nfc(body),
-                  effective_on=vetted_on, window=self.window(), recorded_by=recorded_by)
+        cadre.vet(command, window=self.window(), recorded_by=recorded_by)
         return self._commit(cadre)
 
-    def add_relative(self, cadre_id: UUID, *, relation: Relation, full_name: str,
-                     recorded_by: str, relative_cadre_id: UUID | None = None,
-                     born_year: int | None = None) -> Receipt:
-        relation = code_of(Relation, relation, "relation")
+    def add_relative(self, cadre_id: UUID, command: AddRelative, *,
+                     recorded_by: str) -> Receipt:
+        command = replace(command, relation=code_of(Relation, command.relation, "relation"),
+                          full_name=nfc(command.full_name))
         cadre = self.cadre(cadre_id, "id")
-        if relative_cadre_id is not None:
-            self.cadre(relative_cadre_id, "relative_cadre_id")
-        cadre.add_relative(relation=relation, full_name=nfc(full_name),
-                           relative_cadre_id=relative_cadre_id, born_year=born_year,
-                           window=self.window(), recorded_by=recorded_by)
+        if command.relative_cadre_id is not None:
+            self.cadre(command.relative_cadre_id, "relative_cadre_id")
+        cadre.add_relative(command, window=self.window(), recorded_by=recorded_by)
         return self._commit(cadre)
 
     def entry_to_correct(self, cadre_id: UUID, position: int) -> Entry:
@@ -875,11 +803,11 @@ class HosoApplication(Application[UUID]):
         return cadre.entry_for_correction(located.originator_version, position)
 
     def correct(self, cadre_id: UUID, *, target_position: int, reason: str, recorded_by: str,
-                replacement: dict[str, Any] | None = None) -> Receipt:
+                replacement: EntryCommand | Mapping[str, Any] | None = None) -> Receipt:
         """Correct (replacement given) or retract (no replacement) an entry of this cadre.
 
-        `replacement` holds the arguments of the command that recorded the target entry, as
-        accepted by that command (e.g. `effective_on`, `decision` for an appointment).
+        `replacement` is the command that records an entry of the target's type (`Fact.command`:
+        an `Appoint` for an appointment), or the mapping of its fields.
         """
         cadre, units, payload = self._corrected(cadre_id, target_position=target_position,
                                                 reason=reason, recorded_by=recorded_by,
@@ -890,7 +818,7 @@ class HosoApplication(Application[UUID]):
         return receipt
 
     def _corrected(self, cadre_id: UUID, *, target_position: int, reason: str,
-                   recorded_by: str, replacement: dict[str, Any] | None
+                   recorded_by: str, replacement: EntryCommand | Mapping[str, Any] | None
                    ) -> tuple[Cadre, list[Aggregate], Fact | None]:
         """The correction applied to the cadre (and the head seats it moves, the national-ID
         claims it moves, and the checked replacement), not yet saved:
@@ -902,7 +830,7 @@ class HosoApplication(Application[UUID]):
         payload: Fact | None = None
         if replacement is not None:
             payload = self._replacement_payload(cadre, entry.type, entry.payload, entry.version,
-                                                dict(replacement), window)
+                                                replacement, window)
         before = cadre.holdings()
         cadre.correct(target_version=entry.version, target_position=target_position,
                       reason=nfc(reason), replacement=payload, window=window,
@@ -932,111 +860,106 @@ class HosoApplication(Application[UUID]):
         return moved
 
     def _replacement_payload(self, cadre: Cadre, type_: str, old: dict[str, Any],
-                             version: int, given: dict[str, Any],
+                             version: int, given: EntryCommand | Mapping[str, Any],
                              window: DateWindow) -> Fact:
-        """The replacement checked as the command that records a `type_` entry checks its
-        payload: one method per command (`Fact.command` in domain/record.py), below."""
+        """The replacement checked as the command that records a `type_` entry checks it: one
+        method per command (`Fact.command` in domain/record.py, its `handler`), below."""
         fact = FACT_TYPES.get(type_)
-        check = getattr(self, f"_replacing_{fact.command}", None) if fact else None
+        check = getattr(self, f"_replacing_{fact.command.handler}", None) if fact else None
         if fact is None or check is None:
             raise InvalidCommand(f"Không thể đính chính loại mục {type_} (cannot correct "
                                  f"{type_})", code="not_correctable", field="target_position")
-        if fact.command_date != "effective_on":
-            given["effective_on"] = given.pop(fact.command_date, given.get("effective_on"))
-        checked: Fact = check(cadre, Replacing(type_, old, version, window), given)
+        command = given if isinstance(given, EntryCommand) else fact.command.of(given)
+        if not isinstance(command, fact.command):
+            raise InvalidCommand(f"Nội dung thay thế phải là một mục {type_} (the replacement "
+                                 f"must be a {type_} entry)", code="invalid_replacement",
+                                 field="replacement")
+        checked: Fact = check(cadre, Replacing(type_, old, version, window), command)
         return checked
 
+    def _registration(self, c: RegisterCadre, prefix: str = "") -> RegisterCadre:
+        """A registration's codes as their enums and its text in canonical form."""
+        return replace(
+            c, full_name=nfc(c.full_name), gender=code_of(Gender, c.gender, f"{prefix}gender"),
+            education=optional_code(Education, c.education, f"{prefix}education"),
+            political_theory=optional_code(PoliticalTheory, c.political_theory,
+                                           f"{prefix}political_theory"),
+            state_management=optional_code(StateManagement, c.state_management,
+                                           f"{prefix}state_management"),
+            ethnicity=_text(c.ethnicity), religion=_text(c.religion),
+            hometown=_text(c.hometown), national_id=_text(c.national_id))
+
     def _replacing_register_cadre(self, cadre: Cadre, r: Replacing,
-                                  given: dict[str, Any]) -> Fact:
-        for key in ("full_name", "hometown", "ethnicity", "religion"):
-            if isinstance(given.get(key), str):
-                given[key] = nfc(given[key])
-        sensitive = _sensitive(**{k: given.pop(k, None) for k in
-                                  ("ethnicity", "religion", "hometown", "national_id")})
-        return cadre.check_identity(**given, sensitive=sensitive, **r.common)
+                                  given: RegisterCadre) -> Fact:
+        return cadre.check_identity(self._registration(given, "replacement."), **r.common)
 
-    def _replacing_appoint(self, cadre: Cadre, r: Replacing,
-                           given: dict[str, Any]) -> Fact:
-        unit = self.unit(given["unit_id"])
-        title = self.title(given["title_code"])
-        unit.require_exists(given["effective_on"], "effective_on")
-        self._require_title_fits(title, unit, given["effective_on"],
-                                 bool(given.get("special_case")))
-        given["title_code"] = title.code
-        return cadre.check_appointment(**given, holding_id=r.old["holding_id"], **r.common)
+    def _replacing_appoint(self, cadre: Cadre, r: Replacing, given: Appoint) -> Fact:
+        unit = self.unit(given.unit_id)
+        title = self.title(given.title_code)
+        unit.require_exists(given.effective_on, "effective_on")
+        self._require_title_fits(title, unit, given.effective_on, bool(given.special_case))
+        return cadre.check_appointment(replace(given, title_code=title.code),
+                                       holding_id=r.old["holding_id"], **r.common)
 
-    def _replacing_end_holding(self, cadre: Cadre, r: Replacing,
-                               given: dict[str, Any]) -> Fact:
-        if given.get("unit_id") != r.old["unit_id"] or given.get("title_code") != r.old[
-                "title_code"]:
+    def _replacing_end_holding(self, cadre: Cadre, r: Replacing, given: EndHolding) -> Fact:
+        if given.unit_id != r.old["unit_id"] or given.title_code != r.old["title_code"]:
             raise InvalidCommand("Đính chính việc thôi giữ chức không được đổi đơn vị hoặc "
                                  "chức danh (an ending's correction keeps its post)",
                                  code="invalid_replacement", field="replacement.unit_id")
-        return replace(cadre.check_ending(**given, **r.common), holding_id=r.old["holding_id"])
+        return replace(cadre.check_ending(given, **r.common), holding_id=r.old["holding_id"])
 
-    def _replacing_nominate(self, cadre: Cadre, r: Replacing,
-                            given: dict[str, Any]) -> Fact:
-        self.unit(given["unit_id"])
-        self.title(given["title_code"])
-        return cadre.check_nomination(**given, **r.common)
+    def _replacing_nominate(self, cadre: Cadre, r: Replacing, given: Nominate) -> Fact:
+        self.unit(given.unit_id)
+        self.title(given.title_code)
+        return cadre.check_nomination(given, **r.common)
 
-    def _replacing_evaluate(self, cadre: Cadre, r: Replacing,
-                            given: dict[str, Any]) -> Fact:
-        check_yearly_rating(str(given.get("period")), code_of(Rating, given.get("rating"),
-                                                              "replacement.rating"),
+    def _replacing_evaluate(self, cadre: Cadre, r: Replacing, given: Evaluate) -> Fact:
+        given = replace(given, rating=code_of(Rating, given.rating, "replacement.rating"))
+        check_yearly_rating(str(given.period), given.rating,
                             [e.payload for e in cadre.facts("Evaluated")
                              if e.version != r.version])
-        return cadre.check_evaluation(**given, **r.common)
+        return cadre.check_evaluation(given, **r.common)
 
     def _replacing_record_training(self, cadre: Cadre, r: Replacing,
-                                   given: dict[str, Any]) -> Fact:
-        given["program"] = resolve_programme(str(given.get("program") or ""),
-                                             self.programmes()).code
-        return cadre.check_training(**given, **r.common)
+                                   given: RecordTraining) -> Fact:
+        program = resolve_programme(str(given.program or ""), self.programmes()).code
+        return cadre.check_training(replace(given, program=program), **r.common)
 
     def _replacing_add_qualification(self, cadre: Cadre, r: Replacing,
-                                     given: dict[str, Any]) -> Fact:
-        return cadre.check_qualification(**given, **r.common)
+                                     given: AddQualification) -> Fact:
+        return cadre.check_qualification(given, **r.common)
 
-    def _replacing_plan(self, cadre: Cadre, r: Replacing,
-                        given: dict[str, Any]) -> Fact:
-        self.unit(given["unit_id"])
-        self.title(given["title_code"])
-        given.pop("removed", None)
+    def _replacing_plan(self, cadre: Cadre, r: Replacing, given: Plan) -> Fact:
+        self.unit(given.unit_id)
+        self.title(given.title_code)
         if r.type == "Planned":
-            return cadre.check_planning(**given, planning_id=r.old["planning_id"], **r.common,
-                                        max_posts=self.planning_limit(given["effective_on"]))
-        return PlanningRemoval(planning_id=r.old["planning_id"], unit_id=given["unit_id"],
-                               title_code=given["title_code"], term=given["term"],
-                               effective_on=given["effective_on"], decision=given["decision"])
+            return cadre.check_planning(given, planning_id=r.old["planning_id"], **r.common,
+                                        max_posts=self.planning_limit(given.decided_on))
+        return PlanningRemoval(planning_id=r.old["planning_id"], unit_id=given.unit_id,
+                               title_code=given.title_code, term=given.term,
+                               effective_on=given.decided_on, decision=given.decision)
 
     def _replacing_discipline(self, cadre: Cadre, r: Replacing,
-                              given: dict[str, Any]) -> Fact:
-        return cadre.check_discipline(**given, **r.common)
+                              given: ImposeDiscipline) -> Fact:
+        return cadre.check_discipline(given, **r.common)
 
-    def _replacing_commend(self, cadre: Cadre, r: Replacing,
-                           given: dict[str, Any]) -> Fact:
-        return cadre.check_commendation(**given, **r.common)
+    def _replacing_commend(self, cadre: Cadre, r: Replacing, given: Commend) -> Fact:
+        return cadre.check_commendation(given, **r.common)
 
-    def _replacing_employ(self, cadre: Cadre, r: Replacing,
-                          given: dict[str, Any]) -> Fact:
-        return cadre.check_employment(**self._employment_given(given, "replacement."),
+    def _replacing_employ(self, cadre: Cadre, r: Replacing, given: Employ) -> Fact:
+        return cadre.check_employment(self._employment(given, "replacement."), **r.common)
+
+    def _replacing_suspend(self, cadre: Cadre, r: Replacing, given: Suspend) -> Fact:
+        return cadre.check_suspension(replace(given, reason=nfc(given.reason or "")),
                                       **r.common)
 
-    def _replacing_suspend(self, cadre: Cadre, r: Replacing,
-                           given: dict[str, Any]) -> Fact:
-        given["reason"] = nfc(given.get("reason") or "")
-        return cadre.check_suspension(**given, **r.common)
+    def _replacing_vet(self, cadre: Cadre, r: Replacing, given: Vet) -> Fact:
+        return cadre.check_vetting(given, **r.common)
 
-    def _replacing_vet(self, cadre: Cadre, r: Replacing,
-                       given: dict[str, Any]) -> Fact:
-        return cadre.check_vetting(**given, **r.common)
-
-    def _replacing_add_relative(self, cadre: Cadre, r: Replacing,
-                                given: dict[str, Any]) -> Fact:
-        if given.get("relative_cadre_id") is not None:
-            self.cadre(given["relative_cadre_id"], "replacement.relative_cadre_id")
-        return cadre.check_relative(**given, relative_id=r.old["relative_id"], **r.common)
+    def _replacing_add_relative(self, cadre: Cadre, r: Replacing, given: AddRelative) -> Fact:
+        if given.relative_cadre_id is not None:
+            self.cadre(given.relative_cadre_id, "replacement.relative_cadre_id")
+        return cadre.check_relative(given, relative_id=r.old["relative_id"], **r.common)
 
     def _resync_head_seats(self, cadre: Cadre, before: dict[UUID, Holding],
                            old: dict[str, Any], recorded_by: str) -> list[Unit]:
@@ -1245,6 +1168,5 @@ def _duplicate_person(field: str) -> Conflict:
                     code="duplicate_person", field=field)
 
 
-def _sensitive(**values: str | None) -> dict[str, Any] | None:
-    kept = {k: nfc(v) if isinstance(v, str) else v for k, v in values.items() if v is not None}
-    return kept or None
+def _text(value: str | None) -> str | None:
+    return nfc(value) if isinstance(value, str) else value

@@ -18,6 +18,22 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import EARLIEST_YEAR, period_bounds, period_name
+from domain.commands import (
+    AddQualification,
+    AddRelative,
+    Appoint,
+    Commend,
+    Employ,
+    EndHolding,
+    Evaluate,
+    ImposeDiscipline,
+    Nominate,
+    Plan,
+    RecordTraining,
+    RegisterCadre,
+    Suspend,
+    Vet,
+)
 from domain.discipline_forms import require_form_in_force
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.evaluation_frameworks import framework_for, judge_scores
@@ -356,27 +372,8 @@ class Cadre(Aggregate):
             sensitive=sensitive, effective_on=effective_on, decision=decision))
 
     @classmethod
-    def register(
-        cls,
-        *,
-        full_name: str,
-        gender: Gender,
-        born_on: date,
-        window: DateWindow,
-        recorded_by: str,
-        party_joined_on: date | None = None,
-        education: Education | None = None,
-        political_theory: PoliticalTheory | None = None,
-        state_management: StateManagement | None = None,
-        sensitive: dict[str, Any] | None = None,
-    ) -> Cadre:
-        payload = check_registration(
-            full_name=full_name, gender=gender, born_on=born_on, window=window,
-            party_joined_on=party_joined_on, education=education,
-            political_theory=political_theory, state_management=state_management,
-            sensitive=sensitive,
-        )
-        return cls(**payload.payload(), recorded_by=recorded_by)
+    def register(cls, command: RegisterCadre, *, window: DateWindow, recorded_by: str) -> Cadre:
+        return cls(**check_registration(command, window).payload(), recorded_by=recorded_by)
 
     # --- derived state -------------------------------------------------------------------
 
@@ -446,26 +443,21 @@ class Cadre(Aggregate):
 
     # --- commands ------------------------------------------------------------------------
 
-    def appoint(self, *, recorded_by: str, **kwargs: Any) -> UUID:
-        fact = self.check_appointment(**kwargs)
+    def appoint(self, command: Appoint, *, window: DateWindow, recorded_by: str) -> UUID:
+        fact = self.check_appointment(command, window=window)
         self._appointed(**fact.payload(), recorded_by=recorded_by)
         return fact.holding_id
 
-    def check_appointment(
-        self,
-        *,
-        kind: ActionKind,
-        unit_id: UUID,
-        title_code: str,
-        effective_on: date,
-        decision: Decision,
-        window: DateWindow,
-        term_months: int | None = None,
-        planned_end_on: date | None = None,
-        special_case: bool = False,
-        holding_id: UUID | None = None,
-        ignore_version: int | None = None,
-    ) -> Appointment:
+    def check_appointment(self, command: Appoint, *, window: DateWindow,
+                          holding_id: UUID | None = None,
+                          ignore_version: int | None = None) -> Appointment:
+        """The appointment `command` asks for, as the fact it records (`holding_id` and
+        `ignore_version`: a correction's, which keeps the holding and judges the record
+        without the entry it replaces)."""
+        kind, unit_id, title_code = command.kind, command.unit_id, command.title_code
+        effective_on, decision = command.effective_on, command.decision
+        term_months, planned_end_on = command.term_months, command.planned_end_on
+        special_case = command.special_case
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
         if term_months is not None and not 1 <= term_months <= 120:
@@ -507,22 +499,16 @@ class Cadre(Aggregate):
             planned_end_on=planned_end_on, special_case=special_case, renews=renews,
         )
 
-    def end_holding(self, *, recorded_by: str, **kwargs: Any) -> Holding:
-        fact = self.check_ending(**kwargs)
+    def end_holding(self, command: EndHolding, *, window: DateWindow,
+                    recorded_by: str) -> Holding:
+        fact = self.check_ending(command, window=window)
         self._holding_ended(**fact.payload(), recorded_by=recorded_by)
         return self.holdings()[fact.holding_id]
 
-    def check_ending(
-        self,
-        *,
-        unit_id: UUID,
-        title_code: str,
-        reason: EndingReason,
-        effective_on: date,
-        decision: Decision,
-        window: DateWindow,
-        ignore_version: int | None = None,
-    ) -> Ending:
+    def check_ending(self, command: EndHolding, *, window: DateWindow,
+                     ignore_version: int | None = None) -> Ending:
+        unit_id, title_code, reason = command.unit_id, command.title_code, command.reason
+        effective_on, decision = command.effective_on, command.decision
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
         ended_ids = {e.fact.holding_id for e in self.record.in_force(Ending)
@@ -543,34 +529,28 @@ class Cadre(Aggregate):
         return Ending(holding_id=holding["holding_id"], unit_id=unit_id, title_code=title_code,
                     reason=reason, effective_on=effective_on, decision=decision)
 
-    def nominate(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._nominated(**self.check_nomination(**kwargs).payload(), recorded_by=recorded_by)
+    def nominate(self, command: Nominate, *, window: DateWindow, recorded_by: str) -> None:
+        self._nominated(**self.check_nomination(command, window=window).payload(),
+                        recorded_by=recorded_by)
 
-    def check_nomination(self, *, unit_id: UUID, title_code: str, effective_on: date,
-                         decision: Decision, window: DateWindow,
+    def check_nomination(self, command: Nominate, *, window: DateWindow,
                          ignore_version: int | None = None) -> Nomination:
+        unit_id, title_code = command.unit_id, command.title_code
+        effective_on, decision = command.decided_on, command.decision
         self._check_day(effective_on, "decided_on", window)
         self._check_decision(decision, window)
         return Nomination(unit_id=unit_id, title_code=title_code, effective_on=effective_on,
                     decision=decision)
 
-    def evaluate(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._evaluated(**self.check_evaluation(**kwargs).payload(), recorded_by=recorded_by)
+    def evaluate(self, command: Evaluate, *, window: DateWindow, recorded_by: str) -> None:
+        self._evaluated(**self.check_evaluation(command, window=window).payload(),
+                        recorded_by=recorded_by)
 
-    def check_evaluation(
-        self,
-        *,
-        period: str,
-        rating: Rating,
-        effective_on: date,
-        window: DateWindow,
-        score: Decimal | None = None,
-        criteria: dict[str, Any] | None = None,
-        decision: Decision | None = None,
-        scores: dict[str, Decimal] | None = None,
-        framework_id: str | None = None,
-        ignore_version: int | None = None,
-    ) -> Evaluation:
+    def check_evaluation(self, command: Evaluate, *, window: DateWindow,
+                         ignore_version: int | None = None) -> Evaluation:
+        period, rating, effective_on = command.period, command.rating, command.decided_on
+        score, criteria, decision = command.score, command.criteria, command.decision
+        scores, framework_id = command.scores, command.framework_id
         start, after = period_bounds(period)
         self._check_day(effective_on, "decided_on", window)
         if effective_on < start:
@@ -612,21 +592,16 @@ class Cadre(Aggregate):
                                  "the total of scores)", code="score_mismatch", field="score")
         return total, framework.id
 
-    def record_training(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._training_recorded(**self.check_training(**kwargs).payload(), recorded_by=recorded_by)
+    def record_training(self, command: RecordTraining, *, window: DateWindow,
+                        recorded_by: str) -> None:
+        self._training_recorded(**self.check_training(command, window=window).payload(),
+                                recorded_by=recorded_by)
 
-    def check_training(
-        self,
-        *,
-        program: str,
-        started_on: date,
-        window: DateWindow,
-        completed_on: date | None = None,
-        institution: str | None = None,
-        mode: TrainingMode | None = None,
-        decision: Decision | None = None,
-        ignore_version: int | None = None,
-    ) -> Training:
+    def check_training(self, command: RecordTraining, *, window: DateWindow,
+                       ignore_version: int | None = None) -> Training:
+        program, started_on, completed_on = command.program, command.started_on, \
+            command.completed_on
+        institution, mode, decision = command.institution, command.mode, None
         self._check_day(started_on, "started_on", window)
         if completed_on is not None:
             self._check_day(completed_on, "completed_on", window)
@@ -645,13 +620,15 @@ class Cadre(Aggregate):
             effective_on=completed_on or started_on, decision=decision,
         )
 
-    def obtain_qualification(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._qualification_obtained(**self.check_qualification(**kwargs).payload(),
-                                     recorded_by=recorded_by)
+    def obtain_qualification(self, command: AddQualification, *, window: DateWindow,
+                             recorded_by: str) -> None:
+        self._qualification_obtained(**self.check_qualification(command, window=window)
+                                     .payload(), recorded_by=recorded_by)
 
-    def check_qualification(self, *, kind: QualificationKind, level: str, effective_on: date,
-                            window: DateWindow, decision: Decision | None = None,
+    def check_qualification(self, command: AddQualification, *, window: DateWindow,
                             ignore_version: int | None = None) -> Qualification:
+        kind, level, effective_on = command.kind, command.level, command.obtained_on
+        decision = None
         self._check_day(effective_on, "obtained_on", window)
         if effective_on > window.today:
             raise InvalidCommand("Ngày cấp bằng chưa đến (obtained_on is in the future)",
@@ -673,14 +650,17 @@ class Cadre(Aggregate):
                                  field="level")
         return Qualification(kind=kind, level=level, effective_on=effective_on, decision=decision)
 
-    def plan(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._planned(**self.check_planning(**kwargs).payload(), recorded_by=recorded_by)
+    def plan(self, command: Plan, *, window: DateWindow, recorded_by: str,
+             max_posts: int | None = None) -> None:
+        self._planned(**self.check_planning(command, window=window, max_posts=max_posts)
+                      .payload(), recorded_by=recorded_by)
 
-    def check_planning(self, *, unit_id: UUID, title_code: str, term: str, effective_on: date,
-                       decision: Decision, window: DateWindow, planning_id: UUID | None = None,
-                       ignore_version: int | None = None,
+    def check_planning(self, command: Plan, *, window: DateWindow,
+                       planning_id: UUID | None = None, ignore_version: int | None = None,
                        max_posts: int | None = None) -> Planning:
         """`max_posts`: the rule pack's limit in force on the decision date (None: no limit)."""
+        unit_id, title_code, term = command.unit_id, command.title_code, command.term
+        effective_on, decision = command.decided_on, command.decision
         check_term(term)
         self._check_day(effective_on, "decided_on", window)
         self._check_decision(decision, window)
@@ -697,13 +677,14 @@ class Cadre(Aggregate):
         return Planning(planning_id=planning_id or uuid4(), unit_id=unit_id, title_code=title_code,
                     term=term, effective_on=effective_on, decision=decision)
 
-    def remove_planning(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._planning_removed(**self.check_planning_removal(**kwargs).payload(), recorded_by=recorded_by)
+    def remove_planning(self, command: Plan, *, window: DateWindow, recorded_by: str) -> None:
+        self._planning_removed(**self.check_planning_removal(command, window=window).payload(),
+                               recorded_by=recorded_by)
 
-    def check_planning_removal(self, *, unit_id: UUID, title_code: str, term: str,
-                               effective_on: date, decision: Decision, window: DateWindow,
-                               ignore_version: int | None = None,
-                               planning_id: UUID | None = None) -> PlanningRemoval:
+    def check_planning_removal(self, command: Plan, *, window: DateWindow,
+                               ignore_version: int | None = None) -> PlanningRemoval:
+        unit_id, title_code, term = command.unit_id, command.title_code, command.term
+        effective_on, decision = command.decided_on, command.decision
         check_term(term)
         self._check_day(effective_on, "decided_on", window)
         self._check_decision(decision, window)
@@ -715,13 +696,15 @@ class Cadre(Aggregate):
         raise NotFound("Không có quy hoạch này để đưa ra (no such planning to remove)",
                        code="planning_not_found", field="title_code")
 
-    def discipline(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._disciplined(**self.check_discipline(**kwargs).payload(), recorded_by=recorded_by)
+    def discipline(self, command: ImposeDiscipline, *, window: DateWindow,
+                   recorded_by: str) -> None:
+        self._disciplined(**self.check_discipline(command, window=window).payload(),
+                          recorded_by=recorded_by)
 
-    def check_discipline(self, *, form: DisciplineForm, violation: str, effective_on: date,
-                         decision: Decision, window: DateWindow,
-                         system: DisciplineSystem | None = None,
+    def check_discipline(self, command: ImposeDiscipline, *, window: DateWindow,
                          ignore_version: int | None = None) -> Discipline:
+        form, violation, system = command.form, command.violation, command.system
+        effective_on, decision = command.effective_on, command.decision
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
         if not violation.strip():
@@ -731,12 +714,14 @@ class Cadre(Aggregate):
         return Discipline(form=form, violation=violation, effective_on=effective_on, decision=decision,
                     system=system)
 
-    def vet(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._vetted(**self.check_vetting(**kwargs).payload(), recorded_by=recorded_by)
+    def vet(self, command: Vet, *, window: DateWindow, recorded_by: str) -> None:
+        self._vetted(**self.check_vetting(command, window=window).payload(),
+                     recorded_by=recorded_by)
 
-    def check_vetting(self, *, purpose: str, conclusion: VettingConclusion, body: str,
-                      effective_on: date, window: DateWindow, decision: Decision | None = None,
+    def check_vetting(self, command: Vet, *, window: DateWindow,
                       ignore_version: int | None = None) -> Vetting:
+        purpose, conclusion, body = command.purpose, command.conclusion, command.body
+        effective_on, decision = command.vetted_on, None
         self._check_day(effective_on, "vetted_on", window)
         if effective_on > window.today:
             raise InvalidCommand("Ngày thẩm định chưa đến (vetted_on is in the future)",
@@ -748,13 +733,14 @@ class Cadre(Aggregate):
         return Vetting(purpose=purpose, conclusion=conclusion, body=body, effective_on=effective_on,
                     decision=decision)
 
-    def commend(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._commended(**self.check_commendation(**kwargs).payload(), recorded_by=recorded_by)
+    def commend(self, command: Commend, *, window: DateWindow, recorded_by: str) -> None:
+        self._commended(**self.check_commendation(command, window=window).payload(),
+                        recorded_by=recorded_by)
 
-    def check_commendation(self, *, form: CommendationForm, effective_on: date,
-                           decision: Decision, window: DateWindow,
-                           level: CommendationLevel | None = None, reason: str | None = None,
+    def check_commendation(self, command: Commend, *, window: DateWindow,
                            ignore_version: int | None = None) -> Commendation:
+        form, level, reason = command.form, command.level, command.reason
+        effective_on, decision = command.decided_on, command.decision
         self._check_day(effective_on, "decided_on", window)
         if effective_on > window.today:
             raise InvalidCommand("Ngày quyết định khen thưởng chưa đến (decided_on is in the "
@@ -767,18 +753,20 @@ class Cadre(Aggregate):
         return Commendation(form=form, level=level, reason=reason or None, effective_on=effective_on,
                     decision=decision)
 
-    def employ(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._employed(**self.check_employment(**kwargs).payload(), recorded_by=recorded_by)
+    def employ(self, command: Employ, *, window: DateWindow, recorded_by: str) -> None:
+        self._employed(**self.check_employment(command, window=window).payload(),
+                       recorded_by=recorded_by)
 
-    def check_employment(self, *, unit_id: UUID, employment_kind: EmploymentKind,
-                         grade_code: str, grade_name: str, salary_step: int,
-                         coefficient: Decimal, effective_on: date, decision: Decision,
-                         window: DateWindow, job_position_id: UUID | None = None,
-                         allowances: tuple[Allowance, ...] = (),
+    def check_employment(self, command: Employ, *, window: DateWindow,
                          ignore_version: int | None = None) -> Employment:
+        unit_id, employment_kind = command.unit_id, command.employment_kind
+        grade_code, grade_name = command.grade_code, command.grade_name
+        salary_step, coefficient = command.salary_step, command.coefficient
+        effective_on, decision = command.effective_on, command.decision
+        job_position_id = command.job_position_id
         self._check_day(effective_on, "effective_on", window)
         self._check_decision(decision, window)
-        allowances = check_allowances(allowances, effective_on, window)
+        allowances = check_allowances(command.allowances, effective_on, window)
         if not GRADE_CODE.fullmatch(grade_code):
             raise InvalidCommand(f"Mã ngạch '{grade_code}' không đúng dạng (grade_code is like "
                                  "01.003)", code="invalid_code", field="grade_code")
@@ -801,12 +789,14 @@ class Cadre(Aggregate):
                     coefficient=coefficient, effective_on=effective_on, decision=decision,
                     allowances=allowances)
 
-    def suspend(self, *, recorded_by: str, **kwargs: Any) -> None:
-        self._suspended(**self.check_suspension(**kwargs).payload(), recorded_by=recorded_by)
+    def suspend(self, command: Suspend, *, window: DateWindow, recorded_by: str) -> None:
+        self._suspended(**self.check_suspension(command, window=window).payload(),
+                        recorded_by=recorded_by)
 
-    def check_suspension(self, *, effective_on: date, until: date, reason: str,
-                         decision: Decision, window: DateWindow,
+    def check_suspension(self, command: Suspend, *, window: DateWindow,
                          ignore_version: int | None = None) -> Suspension:
+        effective_on, until, reason = command.suspended_from, command.until, command.reason
+        decision = command.decision
         self._check_day(effective_on, "suspended_from", window)
         self._check_day(until, "until", window)
         if until < effective_on:
@@ -835,15 +825,17 @@ class Cadre(Aggregate):
                            "nhân (personal data erased: no new personal data is recorded)",
                            code="already_erased")
 
-    def add_relative(self, *, recorded_by: str, **kwargs: Any) -> UUID:
-        fact = self.check_relative(**kwargs)
+    def add_relative(self, command: AddRelative, *, window: DateWindow,
+                     recorded_by: str) -> UUID:
+        fact = self.check_relative(command, window=window)
         self._relative_added(**fact.payload(), recorded_by=recorded_by)
         return fact.relative_id
 
-    def check_relative(self, *, relation: Relation, full_name: str, window: DateWindow,
-                       relative_cadre_id: UUID | None = None, born_year: int | None = None,
+    def check_relative(self, command: AddRelative, *, window: DateWindow,
                        relative_id: UUID | None = None,
                        ignore_version: int | None = None) -> Relative:
+        relation, full_name = command.relation, command.full_name
+        relative_cadre_id, born_year = command.relative_cadre_id, command.born_year
         self._refuse_personal_data_if_erased()
         if not full_name.strip():
             raise InvalidCommand("Thiếu họ tên người thân (full_name is required)",
@@ -859,9 +851,9 @@ class Cadre(Aggregate):
                     sensitive={"full_name": full_name, "born_year": born_year},
                     effective_on=window.today, decision=None)
 
-    def check_identity(self, *, window: DateWindow, ignore_version: int | None = None,
-                       **kwargs: Any) -> Registration:
-        return check_registration(window=window, **kwargs)
+    def check_identity(self, command: RegisterCadre, *, window: DateWindow,
+                       ignore_version: int | None = None) -> Registration:
+        return check_registration(command, window)
 
     def entry_for_correction(self, version: int, position: int) -> Entry:
         entry = self.entries.get(version)
@@ -1108,18 +1100,11 @@ def check_decision(decision: Decision, window: DateWindow, *, born_on: date | No
     check_day(decision.signed_on, "decision.signed_on", window, born_on=born_on)
 
 
-def check_registration(
-    *,
-    full_name: str,
-    gender: Gender,
-    born_on: date,
-    window: DateWindow,
-    party_joined_on: date | None = None,
-    education: Education | None = None,
-    political_theory: PoliticalTheory | None = None,
-    state_management: StateManagement | None = None,
-    sensitive: dict[str, Any] | None = None,
-) -> Registration:
+def check_registration(command: RegisterCadre, window: DateWindow) -> Registration:
+    full_name, gender, born_on = command.full_name, command.gender, command.born_on
+    party_joined_on, education = command.party_joined_on, command.education
+    political_theory, state_management = command.political_theory, command.state_management
+    sensitive = command.sensitive
     if not full_name.strip():
         raise InvalidCommand("Thiếu họ và tên (full_name is required)", code="missing_field",
                              field="full_name")

@@ -33,6 +33,8 @@ from functools import cache
 from typing import Any, ClassVar, cast
 from uuid import UUID
 
+from domain import commands
+from domain.commands import EntryCommand
 from domain.values import (
     ActionKind,
     Allowance,
@@ -65,11 +67,10 @@ class Fact:
 
     __slots__ = ()
     entry_type: ClassVar[str]
-    # The application's command that records it (`HosoApplication.<command>`), whose payload a
-    # correction's replacement repeats: the API's payload model and the web's form follow it.
-    command: ClassVar[str]
-    # What the recording command calls the entry's date (the fact keeps it as `effective_on`).
-    command_date: ClassVar[str] = "effective_on"
+    # The command that records it (`domain/commands.py`; the application's method is its
+    # `handler`), which a correction's replacement repeats: the API's payload model and the
+    # web's form follow it. Its `date_field` is what it calls the fact's `effective_on`.
+    command: ClassVar[type[EntryCommand]]
     effective_on: date
     decision: Decision | None
 
@@ -81,7 +82,7 @@ class Fact:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Registration(Fact):
     entry_type: ClassVar[str] = "Registered"
-    command: ClassVar[str] = "register_cadre"
+    command: ClassVar[type[EntryCommand]] = commands.RegisterCadre
     full_name: str
     gender: Gender
     born_on: date
@@ -97,7 +98,7 @@ class Registration(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Appointment(Fact):
     entry_type: ClassVar[str] = "Appointed"
-    command: ClassVar[str] = "appoint"
+    command: ClassVar[type[EntryCommand]] = commands.Appoint
     holding_id: UUID
     kind: ActionKind
     unit_id: UUID
@@ -114,7 +115,7 @@ class Appointment(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ending(Fact):
     entry_type: ClassVar[str] = "HoldingEnded"
-    command: ClassVar[str] = "end_holding"
+    command: ClassVar[type[EntryCommand]] = commands.EndHolding
     holding_id: UUID
     unit_id: UUID
     title_code: str
@@ -126,8 +127,7 @@ class Ending(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Nomination(Fact):
     entry_type: ClassVar[str] = "Nominated"
-    command: ClassVar[str] = "nominate"
-    command_date: ClassVar[str] = "decided_on"
+    command: ClassVar[type[EntryCommand]] = commands.Nominate
     unit_id: UUID
     title_code: str
     effective_on: date
@@ -137,8 +137,7 @@ class Nomination(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Evaluation(Fact):
     entry_type: ClassVar[str] = "Evaluated"
-    command: ClassVar[str] = "evaluate"
-    command_date: ClassVar[str] = "decided_on"
+    command: ClassVar[type[EntryCommand]] = commands.Evaluate
     period: str
     rating: Rating
     effective_on: date
@@ -152,7 +151,7 @@ class Evaluation(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Training(Fact):
     entry_type: ClassVar[str] = "TrainingRecorded"
-    command: ClassVar[str] = "record_training"
+    command: ClassVar[type[EntryCommand]] = commands.RecordTraining
     program: str
     started_on: date
     completed_on: date | None = None
@@ -174,8 +173,7 @@ class Training(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Qualification(Fact):
     entry_type: ClassVar[str] = "QualificationObtained"
-    command: ClassVar[str] = "add_qualification"
-    command_date: ClassVar[str] = "obtained_on"
+    command: ClassVar[type[EntryCommand]] = commands.AddQualification
     kind: QualificationKind
     level: str
     effective_on: date
@@ -185,8 +183,7 @@ class Qualification(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Planning(Fact):
     entry_type: ClassVar[str] = "Planned"
-    command: ClassVar[str] = "plan"
-    command_date: ClassVar[str] = "decided_on"
+    command: ClassVar[type[EntryCommand]] = commands.Plan
     planning_id: UUID
     unit_id: UUID
     title_code: str
@@ -198,8 +195,7 @@ class Planning(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanningRemoval(Fact):
     entry_type: ClassVar[str] = "PlanningRemoved"
-    command: ClassVar[str] = "plan"
-    command_date: ClassVar[str] = "decided_on"
+    command: ClassVar[type[EntryCommand]] = commands.Plan
     planning_id: UUID
     unit_id: UUID
     title_code: str
@@ -211,7 +207,7 @@ class PlanningRemoval(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Discipline(Fact):
     entry_type: ClassVar[str] = "Disciplined"
-    command: ClassVar[str] = "discipline"
+    command: ClassVar[type[EntryCommand]] = commands.ImposeDiscipline
     form: DisciplineForm
     violation: str = ""
     effective_on: date
@@ -222,8 +218,7 @@ class Discipline(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Vetting(Fact):
     entry_type: ClassVar[str] = "Vetted"
-    command: ClassVar[str] = "vet"
-    command_date: ClassVar[str] = "vetted_on"
+    command: ClassVar[type[EntryCommand]] = commands.Vet
     purpose: str = ""
     conclusion: VettingConclusion
     body: str = ""
@@ -234,7 +229,7 @@ class Vetting(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Relative(Fact):
     entry_type: ClassVar[str] = "RelativeAdded"
-    command: ClassVar[str] = "add_relative"
+    command: ClassVar[type[EntryCommand]] = commands.AddRelative
     relative_id: UUID
     relation: Relation
     relative_cadre_id: UUID | None = None
@@ -246,8 +241,7 @@ class Relative(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Commendation(Fact):
     entry_type: ClassVar[str] = "Commended"
-    command: ClassVar[str] = "commend"
-    command_date: ClassVar[str] = "decided_on"
+    command: ClassVar[type[EntryCommand]] = commands.Commend
     form: CommendationForm
     level: CommendationLevel | None = None
     reason: str | None = None
@@ -261,8 +255,7 @@ class Suspension(Fact):
     (both days included) while a violation is examined; not a discipline, it bars nothing."""
 
     entry_type: ClassVar[str] = "Suspended"
-    command: ClassVar[str] = "suspend"
-    command_date: ClassVar[str] = "suspended_from"
+    command: ClassVar[type[EntryCommand]] = commands.Suspend
     until: date
     reason: str = ""
     effective_on: date
@@ -280,7 +273,7 @@ class Employment(Fact):
     (the history stays; the grade may go down as well as up)."""
 
     entry_type: ClassVar[str] = "Employed"
-    command: ClassVar[str] = "employ"
+    command: ClassVar[type[EntryCommand]] = commands.Employ
     unit_id: UUID
     employment_kind: EmploymentKind
     job_position_id: UUID | None = None

@@ -127,7 +127,8 @@ def _entry_route(model: type[Command], path: str, summary: str, operation_id: st
         return receipt_out(services.record_entry(runtime, p, cadre_id, body))
 
     record.__annotations__ = {**record.__annotations__, "body": model}
-    record.__name__ = record.__qualname__ = model.records
+    assert model.records is not None
+    record.__name__ = record.__qualname__ = model.records.handler
     router.post(f"/cadres/{{cadre_id}}/{path}", status_code=201, response_model=Receipt,
                 responses=WRITE_PROBLEMS, summary=summary, operation_id=operation_id)(record)
 

@@ -564,7 +564,7 @@ def prefill(entry_type: str, form: Form, payload: Mapping[str, Any]) -> dict[str
     """The entry as it stands, in the form's fields (dates dd/mm/yyyy, codes as codes)."""
     source = dict(payload)
     # Entries keep the command's date as `effective_on`; the form names it as the command does.
-    date_name = FACT_TYPES[entry_type].command_date
+    date_name = FACT_TYPES[entry_type].command.date_field
     if date_name != "effective_on":
         source[date_name] = source.get("effective_on")
     source |= dict(source.get("sensitive") or {})

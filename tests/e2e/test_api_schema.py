@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
+from domain.commands import Appoint, RegisterCadre
 from domain.values import ActionKind, Decision, Gender
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
@@ -44,11 +45,8 @@ def seeded_app(path: Path) -> tuple[FastAPI, Runtime, dict[str, str]]:
                              established_on=date(2000, 1, 1), recorded_by="seed").id
     app.register_title(code="bi_thu", name="Bí thư", is_head=True, management_tier="thanh_uy",
                        recorded_by="seed")
-    cadre = app.register_cadre(full_name="Nguyễn Văn A", gender=Gender.NAM,
-                               born_on=date(1970, 1, 1), recorded_by="seed").id
-    app.appoint(cadre, kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="bi_thu",
-                effective_on=date(2020, 1, 1),
-                decision=Decision("1/QĐ", date(2020, 1, 1), "Thành ủy", "B"), recorded_by="seed")
+    cadre = app.register_cadre(RegisterCadre(full_name="Nguyễn Văn A", gender=Gender.NAM, born_on=date(1970, 1, 1)), recorded_by="seed").id
+    app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="bi_thu", effective_on=date(2020, 1, 1), decision=Decision("1/QĐ", date(2020, 1, 1), "Thành ủy", "B")), recorded_by="seed")
     runtime.catch_up()
     return create_app(store, runtime), runtime, {"cadre_id": str(cadre), "unit_id": str(unit)}
 

@@ -11,6 +11,7 @@ from datetime import date
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
+from domain.commands import Appoint
 from domain.values import ActionKind, Decision
 from infra.importing import SHEET_CADRES
 from tests.e2e.test_api_matrix import World, fresh
@@ -30,10 +31,7 @@ def _post(w: World, scope: str) -> str:
     """A post the scope's cadre holds from 2019, its title code."""
     code = w.title()
     on = date(2019, 1, 10)
-    w.runtime.app.appoint(w.cadre(scope), kind=ActionKind.BO_NHIEM, unit_id=w.unit(scope),
-                          title_code=code, effective_on=on,
-                          decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A"),
-                          recorded_by="setup")
+    w.runtime.app.appoint(w.cadre(scope), Appoint(kind=ActionKind.BO_NHIEM, unit_id=w.unit(scope), title_code=code, effective_on=on, decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A")), recorded_by="setup")
     w.runtime.catch_up()
     return code
 

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from domain.application import HosoApplication
+from domain.commands import Appoint, RegisterCadre
 from domain.values import ActionKind, Decision, Gender
 from infra.archive import ArchiveError, export_log, restore_log, verify_export
 from infra.chain import GENESIS, link_hash
@@ -35,16 +36,11 @@ def record_small_history(settings: Settings) -> int:
         app.register_title(code="truong_ban", name="Trưởng ban", is_head=True,
                            management_tier="quan_uy", rank=6, recorded_by="to_chuc")
         for i, name in enumerate(("Nguyễn Thị Lan", "Trần Văn Bình")):
-            cadre = app.register_cadre(full_name=name, gender=Gender.NU if i == 0 else
-                                       Gender.NAM, born_on=date(1975 + i, 5, 2),
-                                       ethnicity="Kinh", national_id=f"03117500000{i}",
-                                       recorded_by="to_chuc").id
+            cadre = app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU if i == 0 else
+                                       Gender.NAM, born_on=date(1975 + i, 5, 2), ethnicity="Kinh", national_id=f"03117500000{i}"), recorded_by="to_chuc").id
             if i == 0:
-                app.appoint(cadre, kind=ActionKind.BO_NHIEM, unit_id=ka, title_code="truong_ban",
-                            effective_on=date(2020, 1, 1),
-                            decision=Decision("1-QĐ/QU", date(2019, 12, 20),
-                                              "Ban Thường vụ Quận ủy", "Lê Toàn Khánh"),
-                            recorded_by="to_chuc")
+                app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=ka, title_code="truong_ban", effective_on=date(2020, 1, 1), decision=Decision("1-QĐ/QU", date(2019, 12, 20),
+                                              "Ban Thường vụ Quận ủy", "Lê Toàn Khánh")), recorded_by="to_chuc")
         head = app.recorder.max_notification_id()
         assert head is not None
         return head
@@ -198,8 +194,7 @@ def test_positions_with_gaps_restore_on_both_stores_and_appends_continue_after_t
         assert (check.ok, check.head_position, check.head_hash) == (True, position, prev.hex())
     app = HosoApplication(env=application_env(store_settings), clock=PinnedClock.on(TODAY))
     try:
-        receipt = app.register_cadre(full_name="Đỗ Văn Nam", gender=Gender.NAM,
-                                     born_on=date(1985, 3, 4), recorded_by="to_chuc")
+        receipt = app.register_cadre(RegisterCadre(full_name="Đỗ Văn Nam", gender=Gender.NAM, born_on=date(1985, 3, 4)), recorded_by="to_chuc")
         # The restored personal-data keys open the restored events.
         lan = app.cadre(app.locate(3 * 3).originator_id)
         assert lan.identity["sensitive"]["national_id"] == "031175000000"

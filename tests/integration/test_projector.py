@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from api.app import create_app
+from domain.commands import RegisterCadre
 from domain.values import Gender
 from infra.projector import Projector
 from infra.runtime import Runtime, open_runtime
@@ -36,8 +37,7 @@ def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
 
 
 def register(runtime: Runtime, name: str) -> int:
-    return runtime.app.register_cadre(full_name=name, gender=Gender.NU, born_on=date(1985, 1, 2),
-                                      recorded_by="test").position
+    return runtime.app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU, born_on=date(1985, 1, 2)), recorded_by="test").position
 
 
 @pytest.fixture
