@@ -9,8 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
@@ -20,22 +19,21 @@ from api.deps import get_moment, get_runtime
 from api.errors import problem_responses
 from api.schemas import (
     JobPositionIn,
-    JobPositionOut,
     JobPositionsOut,
     JobPositionVersionIn,
     Receipt,
 )
 from api.security import (
     ADMIN,
-    ALL_ROLES,
     PERSONNEL,
     Principal,
     check_write_unit,
     get_principal,
     require_role,
 )
-from domain.job_position import JobPosition
-from projections.job_positions import registered_ids
+from api.services.job_positions import (
+    catalogue,
+)
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -77,28 +75,3 @@ def list_job_positions(unit_id: UUID | None = Query(None, description="only this
                        p: Principal = Depends(get_principal), m: Moment = Depends(get_moment),
                        runtime: Runtime = Depends(get_runtime)) -> JobPositionsOut:
     return catalogue(runtime, p, m, unit_id)
-
-
-def catalogue(runtime: Runtime, p: Principal, m: Moment,
-              unit_id: UUID | None = None) -> JobPositionsOut:
-    """The job positions (of one unit), with what is in force on `m`'s date: what
-    GET /job-positions answers and the web's catalogue shows."""
-    require_role(p, *ALL_ROLES)
-    found = [a for a in runtime.app.aggregates(registered_ids(runtime.read_model, m))
-             if isinstance(a, JobPosition) and (unit_id is None or a.unit_id == unit_id)]
-    return JobPositionsOut(as_of=m.as_of, known_at=m.known_at, position=m.position,
-                           job_positions=[_shown(a, m) for a in found])
-
-
-def _shown(position: JobPosition, m: Moment) -> JobPositionOut:
-    standards, framework = position.standards_on(m.as_of), position.framework_on(m.as_of)
-    return JobPositionOut(
-        id=position.id, unit_id=position.unit_id, code=position.code, name=position.name,
-        group=str(position.group), standards=[_plain(s) for s in position.standards],
-        frameworks=[_plain(f) for f in position.frameworks],
-        standards_in_force=_plain(standards) if standards else None,
-        framework_in_force=_plain(framework) if framework else None)
-
-
-def _plain(version: Any) -> dict[str, Any]:
-    return asdict(version)

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.routes import correction_requests as api
+from api.services import correction_requests as api
 from api.web.feedback_pages import _invalid, _names
 from api.web.pages import page, refusal_page, require_csrf, runtime_of, screen, visitor_of
 from domain.correction_requests import IDENTITY, STATUS_LABELS, RequestStatus

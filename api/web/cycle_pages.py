@@ -15,10 +15,10 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from api import documents
-from api.routes import monthly_cycle as cycle
-from api.routes import worklists
-from api.routes.reports import chosen_period
 from api.security import ADMIN, PERSONNEL, record_reads, require_role
+from api.services import monthly_cycle as cycle
+from api.services import worklists
+from api.services.reports import chosen_period
 from api.web import display
 from api.web.pages import (
     READERS,

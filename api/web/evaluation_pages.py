@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api import documents
-from api.routes.evaluation_reports import quarterly_report
 from api.security import require_role
+from api.services.evaluation_reports import quarterly_report
 from api.web import display
 from api.web.pages import (
     READERS,

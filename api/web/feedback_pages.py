@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.routes import feedback as api
 from api.security import require_role
+from api.services import feedback as api
 from api.web import display
 from api.web.pages import (
     Visitor,

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.documents import attachment
-from api.routes.archive import run_import
 from api.security import require_role
+from api.services.archive import run_import
 from api.web.pages import (
     SECURITY_HEADERS,
     WRITERS,

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from api.documents import attachment
 from api.errors import status_of
-from api.routes import inspection as api
 from api.security import LEADER, Principal, record_reads, require_role
+from api.services import inspection as api
 from api.web import display
 from api.web.pages import (
     SignInNeeded,

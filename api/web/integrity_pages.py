@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.routes import integrity as api
+from api.services import integrity as api
 from api.web.inspection import Values, _day, _decision, _model, _submit, _text
 from api.web.pages import page, runtime_of, screen, time_controls, visitor_of
 from domain.errors import NotFound

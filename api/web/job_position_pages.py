@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.routes.job_positions import catalogue
+from api.services.job_positions import catalogue
 from api.web.pages import _tree, _uuid, page, runtime_of, screen, time_controls, visitor_of
 
 router = APIRouter(include_in_schema=False)

@@ -25,9 +25,6 @@ from api import documents, services
 from api.documents_cv import DOCX_MEDIA_TYPE
 from api.errors import TooManyFailures, status_of
 from api.report_letter import lettered
-from api.routes.archive import cv_file
-from api.routes.correction_requests import own_requests
-from api.routes.reports import chosen_period
 from api.security import (
     ADMIN,
     INSPECTOR,
@@ -45,6 +42,9 @@ from api.security import (
     record_reads,
     require_role,
 )
+from api.services.archive import cv_file
+from api.services.correction_requests import own_requests
+from api.services.reports import chosen_period
 from api.web import charts, display, findings, forms
 from api.web.session import (
     COOKIE,

@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.routes.public import public_gate
+from api.services.public import public_gate
 from api.web.pages import SignInNeeded, Visitor, _tree, _uuid, page, runtime_of, screen
 from api.web.pages import visitor_of as _visitor_of
 from domain.errors import NotFound

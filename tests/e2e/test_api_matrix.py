@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routes.feedback import new_receipt
+from api.services.feedback import new_receipt
 from domain.casework import Casework, IntegrityWork
 from domain.commands import Appoint, RecordTraining, RegisterCadre
 from domain.correction_requests import Attachment, RequestCorrection

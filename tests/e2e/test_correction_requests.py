@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import String, cast, select, text
 
 from api.app import create_app
-from api.routes.correction_requests import identity_position
+from api.services.correction_requests import identity_position
 from domain.commands import Appoint, RegisterCadre
 from domain.correction_requests import Attachment, RequestCorrection
 from domain.values import ActionKind, Decision, Gender

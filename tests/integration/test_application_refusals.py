@@ -105,9 +105,9 @@ def refused(d: District, expected: type[DomainError], code: str, field: str | No
 def appoint(d: District, who: UUID, **changes: Any) -> Callable[[], Any]:
     args: dict[str, Any] = dict(kind=ActionKind.BO_NHIEM, unit_id=d.office,
                                 title_code="truong_phong", effective_on=date(2023, 5, 1),
-                                decision=decision(date(2023, 4, 20)), recorded_by="btc")
+                                decision=decision(date(2023, 4, 20)))
     args |= changes
-    return lambda: d.app.appoint(who, **args)
+    return lambda: d.app.appoint(who, Appoint(**args), recorded_by="btc")
 
 
 # --- unknown unit, title, cadre ------------------------------------------------------------

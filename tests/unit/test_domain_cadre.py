@@ -205,14 +205,14 @@ def test_evaluation_rules() -> None:
         (dict(period="2024"), "duplicate_evaluation", "period"),
         (dict(period="2024-Q5"), "invalid_period", "period"),
         (dict(period="24"), "invalid_period", "period"),
-        (dict(period="2026", effective_on=date(2025, 12, 31)), "invalid_date", "decided_on"),
+        (dict(period="2026", decided_on=date(2025, 12, 31)), "invalid_date", "decided_on"),
         (dict(period="2023", score=Decimal("100.5")), "invalid_value", "score"),
     ]
     for changes, code, field in cases:
         args: dict[str, Any] = dict(period="2023", rating=Rating.HTNV,
-                                    effective_on=date(2024, 1, 10), window=WINDOW,
-                                    recorded_by="ban_to_chuc") | changes
-        error = refused(DomainError, cadre, lambda args=args: cadre.evaluate(**args))
+                                    decided_on=date(2024, 1, 10)) | changes
+        error = refused(DomainError, cadre, lambda args=args: cadre.evaluate(
+            Evaluate(**args), window=WINDOW, recorded_by="ban_to_chuc"))
         assert (error.code, error.field) == (code, field)
     assert period_bounds("2025-Q4") == (date(2025, 10, 1), date(2026, 1, 1))
 
@@ -254,20 +254,23 @@ def test_planning_at_most_three_posts_per_term_and_removal() -> None:
     cadre = new_cadre()
     for title in ("bi_thu", "chu_tich", "pho_bi_thu"):
         cadre.plan(Plan(unit_id=WARD, title_code=title, term="2025-2030", decided_on=date(2024, 3, 12), decision=decision(date(2024, 3, 12))), window=WINDOW, recorded_by="ban_to_chuc")
-    args: dict[str, Any] = dict(unit_id=WARD, term="2025-2030", effective_on=date(2024, 3, 12),
-                                decision=decision(date(2024, 3, 12)), window=WINDOW,
-                                recorded_by="ban_to_chuc")
-    error = refused(Conflict, cadre, lambda: cadre.plan(title_code="bi_thu", **args))
+    args: dict[str, Any] = dict(unit_id=WARD, term="2025-2030", decided_on=date(2024, 3, 12),
+                                decision=decision(date(2024, 3, 12)))
+    context: dict[str, Any] = dict(window=WINDOW, recorded_by="ban_to_chuc")
+    error = refused(Conflict, cadre, lambda: cadre.plan(Plan(title_code="bi_thu", **args),
+                                                        **context))
     assert error.code == "duplicate_planning"
-    error = refused(Conflict, cadre, lambda: cadre.plan(title_code="truong_ban", max_posts=3,
-                                                        **args))
+    error = refused(Conflict, cadre, lambda: cadre.plan(Plan(title_code="truong_ban", **args),
+                                                        max_posts=3, **context))
     assert error.code == "planning_limit"
     error = refused(InvalidCommand, cadre,
-                    lambda: cadre.plan(title_code="truong_ban", **(args | {"term": "2030-2025"})))
+                    lambda: cadre.plan(Plan(title_code="truong_ban",
+                                            **(args | {"term": "2030-2025"})), **context))
     assert (error.code, error.field) == ("invalid_term", "term")
-    cadre.remove_planning(title_code="chu_tich", **args)
-    cadre.plan(title_code="truong_ban", **args)
-    error = refused(NotFound, cadre, lambda: cadre.remove_planning(title_code="chu_tich", **args))
+    cadre.remove_planning(Plan(title_code="chu_tich", **args), **context)
+    cadre.plan(Plan(title_code="truong_ban", **args), **context)
+    error = refused(NotFound, cadre, lambda: cadre.remove_planning(Plan(title_code="chu_tich",
+                                                                        **args), **context))
     assert error.code == "planning_not_found"
     active = sorted(p.title_code for p in cadre.plannings().values() if p.removed_on is None)
     assert active == ["bi_thu", "pho_bi_thu", "truong_ban"]
