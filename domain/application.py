@@ -507,10 +507,14 @@ class HosoApplication(Application[UUID]):
                 self.national_ids.forget(number)
 
     def _index_national_ids(self, recorded_by: str) -> None:
-        """Build the index once per store: claim every national ID on record, so that cadres
+        """Build the index once per store (and again under new secrets when the store lost
+        them, e.g. restored from an export): claim every national ID on record, so that cadres
         registered before the index existed stay protected. Read from the log (registrations,
         their corrections, erasures), not from the read side."""
-        if self._exists(INDEX_ID):
+        assert self.national_ids is not None
+        check = self.national_ids.key_check()
+        index = self._national_id_index()
+        if index is not None and index.key_check == check:
             return
         current: dict[UUID, str | None] = {}
         topics = [get_topic(cls) for cls in (Cadre.Registered, Cadre.Corrected,
@@ -523,20 +527,33 @@ class HosoApplication(Application[UUID]):
             for notification in batch:
                 self._note_national_id(current, self.mapper.to_domain_event(notification))
             start = batch[-1].id + 1
-        numbers = sorted({normalised(n) for n in current.values() if n})
+        today = self.window().today
         claims: list[Aggregate] = []
-        for number in numbers:
+        for number in sorted({normalised(n) for n in current.values() if n}):
             claim_id, claim = self._claim_of(number, create=True)
             if claim is None and claim_id is not None:
-                claims.append(NationalIdClaim.claim(claim_id, effective_on=self.window().today,
+                claims.append(NationalIdClaim.claim(claim_id, effective_on=today,
                                                     recorded_by=recorded_by))
-        index = NationalIdIndex(claims=len(claims), effective_on=self.window().today,
-                                recorded_by=recorded_by)
+        if index is None:
+            index = NationalIdIndex(claims=len(claims), key_check=check, effective_on=today,
+                                    recorded_by=recorded_by)
+        else:
+            index.rebuild(claims=len(claims), key_check=check, effective_on=today,
+                          recorded_by=recorded_by)
         try:
             self._commit(index, *claims)
         except Conflict:
-            if not self._exists(INDEX_ID):
-                raise  # built by another worker meanwhile otherwise: nothing left to do
+            again = self._national_id_index()
+            if again is None or again.key_check != check:
+                raise  # otherwise built by another worker meanwhile: nothing left to do
+
+    def _national_id_index(self) -> NationalIdIndex | None:
+        try:
+            found: Any = self.repository.get(INDEX_ID)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(found, NationalIdIndex)
+        return found
 
     @staticmethod
     def _note_national_id(current: dict[UUID, str | None], event: Any) -> None:

@@ -10,7 +10,9 @@ is held. Two registrations racing for one number both create the claim at versio
 store's unique (originator_id, originator_version) keeps one, the other is refused.
 
 `NationalIdIndex` is the marker that the index covers the store: cadres registered before it
-existed are claimed once, from the log, when it is built (`HosoApplication`).
+existed are claimed once, from the log, when it is built (`HosoApplication`). It keeps the mark
+of the secrets it was built under; a store restored without them (exports carry only the
+cadres' keys) finds another mark and rebuilds its claims under new secrets.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class NationalIdKeys(Protocol):
 
     def forget(self, national_id: str) -> None:
         """Destroy the number's secret: its claims can no longer be found nor tested."""
+
+    def key_check(self) -> str:
+        """A mark of the secrets in use (of no number): a change means they were lost."""
 
 
 class NationalIdClaim(Aggregate):
@@ -89,6 +94,13 @@ class NationalIdIndex(Aggregate):
 
     class Built(Aggregate.Created):
         claims: int
+        key_check: str
+        effective_on: date
+        recorded_by: str
+
+    class Rebuilt(Aggregate.Event):
+        claims: int
+        key_check: str
         effective_on: date
         recorded_by: str
 
@@ -97,8 +109,19 @@ class NationalIdIndex(Aggregate):
         return INDEX_ID
 
     @event(Built)
-    def __init__(self, claims: int, effective_on: date, recorded_by: str) -> None:
-        self.claims = claims
+    def __init__(self, claims: int, key_check: str, effective_on: date,
+                 recorded_by: str) -> None:
+        self.claims, self.key_check = claims, key_check
+
+    def rebuild(self, *, claims: int, key_check: str, effective_on: date,
+                recorded_by: str) -> None:
+        self._rebuilt(claims=claims, key_check=key_check, effective_on=effective_on,
+                      recorded_by=recorded_by)
+
+    @event(Rebuilt)
+    def _rebuilt(self, claims: int, key_check: str, effective_on: date,
+                 recorded_by: str) -> None:
+        self.claims, self.key_check = claims, key_check
 
 
 INDEX_ID = uuid5(NAMESPACE_URL, "hoso:national-id-index")

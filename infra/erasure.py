@@ -33,7 +33,7 @@ from domain.application import Receipt
 from domain.errors import Conflict
 from infra.access import AccessStore
 from infra.persistence import open_key_store
-from infra.personal_data import PersonalKeyStore
+from infra.personal_data import INDEX_KEYS_TABLE, PersonalKeyStore
 from infra.projector import ReadSideBehind
 from projections.correction_requests import requests
 
@@ -116,6 +116,8 @@ def compact_store(runtime: Runtime) -> None:
         return
     tables = [name for name in _read_side_tables(runtime)] + ["personal_keys"]
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if conn.execute(text(f"SELECT to_regclass('{INDEX_KEYS_TABLE}')")).scalar():
+            tables.append(INDEX_KEYS_TABLE)  # the forgotten secrets of national IDs
         for table in tables:
             conn.execute(text(f'VACUUM (FULL) "{table}"'))
 

@@ -10,6 +10,7 @@ chain stay exactly as they were. A sealed dict whose key is gone reads as ``{"_s
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import hmac
 import os
@@ -63,12 +64,29 @@ class PersonalKeyStore:
 
     _ddl: str
     _ph: str
+    # The table: the cadres' keys, or the national-ID index's secrets (`index_keys`, ADR 0009).
+    table = "personal_keys"
     _dropped: tuple[type[Exception], ...] = ()  # errors meaning "the connection is gone"
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cache: dict[str, bytes | None] = {}  # None: shredded
         self._conn: Any = None
+        self._parent: PersonalKeyStore | None = None
+        self._siblings: dict[str, PersonalKeyStore] = {}
+        self._ready = False
+
+    def sibling(self, table: str) -> PersonalKeyStore:
+        """A store of another table on this store's connection and lock (the national-ID
+        index's secrets, ADR 0009), made once."""
+        with self._lock:
+            other = self._siblings.get(table)
+            if other is None:
+                other = copy.copy(self)
+                other.table, other._parent, other._cache = table, self, {}
+                other._siblings, other._ready = {}, False
+                self._siblings[table] = other
+            return other
 
     # -- backend hooks
 
@@ -79,9 +97,15 @@ class PersonalKeyStore:
         """Best effort to leave no copy of the destroyed key in the database files."""
 
     def _db(self) -> Any:
+        if self._parent is not None:
+            conn = self._parent._db()
+            if not self._ready:
+                conn.execute(self._ddl.replace("personal_keys", self.table))
+                self._ready = True
+            return conn
         if self._conn is None:
             conn = self._connect()
-            conn.execute(self._ddl)
+            conn.execute(self._ddl.replace("personal_keys", self.table))
             self._conn = conn
         return self._conn
 
@@ -91,7 +115,7 @@ class PersonalKeyStore:
             self._db()
 
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        statement = sql.replace("?", self._ph)
+        statement = sql.replace("?", self._ph).replace("personal_keys", self.table)
         try:
             return self._db().execute(statement, params)
         except self._dropped:
@@ -102,6 +126,10 @@ class PersonalKeyStore:
             return self._db().execute(statement, params)
 
     def _discard(self) -> None:
+        if self._parent is not None:
+            self._ready = False
+            self._parent._discard()
+            return
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 self._conn.close()
@@ -186,6 +214,8 @@ class PersonalKeyStore:
     def forget_cache(self) -> None:
         with self._lock:
             self._cache.clear()
+            for other in self._siblings.values():
+                other._cache.clear()
 
     def close(self) -> None:
         with self._lock:
@@ -235,12 +265,13 @@ class PostgresPersonalKeyStore(PersonalKeyStore):
     def _after_shred(self, conn: Any) -> None:
         # Dead tuple versions keep the old key until vacuumed; the table is tiny.
         try:
-            conn.execute("VACUUM personal_keys")
+            conn.execute(f"VACUUM {self.table}")
         except psycopg.Error:
             pass  # a concurrent vacuum is as good; autovacuum will do it otherwise
 
 
 _SHARED: dict[str, PersonalKeyStore] = {}
+INDEX_KEYS_TABLE = "national_id_keys"
 _SHARED_LOCK = threading.Lock()
 
 
@@ -276,6 +307,14 @@ class NationalIdKeys:
 
     def __init__(self, store: PersonalKeyStore) -> None:
         self.store = store
+
+    def key_check(self) -> str:
+        """A mark of the master key (not of any number): the index records it, so that a store
+        restored without these secrets (exports carry only the cadres' keys) rebuilds its
+        claims under a new master rather than miss them."""
+        master = self.store.key_for(_INDEX_MASTER, create=True)
+        assert master is not None
+        return hmac.new(master, b"hoso:national-id-index:check", hashlib.sha256).hexdigest()[:16]
 
     def _tag(self, national_id: str) -> UUID:
         master = self.store.key_for(_INDEX_MASTER, create=True)
@@ -318,8 +357,10 @@ class PersonalDataMapper(Mapper[UUID]):
     ) -> None:
         super().__init__(transcoder=transcoder, compressor=compressor, cipher=cipher)
         self.key_store = key_store
-        # The application's index of national IDs keeps its secrets in the same store.
-        self.national_ids = NationalIdKeys(key_store) if key_store is not None else None
+        # The application's index of national IDs keeps its secrets beside the keys, in a table
+        # of their own (not exported: a restored store rebuilds them, ADR 0009).
+        self.national_ids = NationalIdKeys(key_store.sibling(INDEX_KEYS_TABLE)) \
+            if key_store is not None else None
 
     @property
     def clock(self) -> Clock:

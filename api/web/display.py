@@ -67,6 +67,7 @@ EVENT_NAMES = {
     "NationalIdClaim.Released": "Giải phóng số định danh",
     "NationalIdClaim.Reclaimed": "Ghi nhận lại số định danh",
     "NationalIdIndex.Built": "Lập chỉ mục số định danh",
+    "NationalIdIndex.Rebuilt": "Lập lại chỉ mục số định danh",
 }
 # Writers that are not a person's token.
 ACTOR_NAMES = {"phan_anh_noi_bo": "Phản ánh nội bộ (người phản ánh được bảo vệ)",

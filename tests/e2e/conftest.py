@@ -17,9 +17,12 @@ from uuid import UUID
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from infra.access import AccessStore
 from infra.database import engine_for
+from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
 from tests.conftest import fresh_store, suite_clock
 
@@ -161,6 +164,41 @@ def ok(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def refused(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == code, response.text
+
+
+class ScenarioWorld:
+    """An in-process app on a store, set up by a scenario test: its tokens by role name."""
+
+    tokens: dict[str, str]
+
+    def __init__(self, runtime: Runtime, client: TestClient) -> None:
+        self.runtime, self.client = runtime, client
+
+    def as_(self, who: str, method: str, url: str, **kwargs: Any) -> Any:
+        return self.client.request(method, f"/api/v1{url}", **kwargs,
+                                   headers={"Authorization": f"Bearer {self.tokens[who]}"})
+
+    def head(self) -> int:
+        found = self.runtime.log.head()
+        return found[0] if found else 0
+
+
+@contextmanager
+def in_process(settings: Settings, **update: Any) -> Iterator[tuple[Runtime, TestClient]]:
+    """The store's runtime and a client of an app on it, in this process (the scenario
+    tests' world): `update` changes the settings (an admin token, a signing key)."""
+    settings = settings.model_copy(update=update)
+    runtime = open_runtime(settings)
+    try:
+        with TestClient(create_app(settings, runtime)) as client:
+            yield runtime, client
+    finally:
+        runtime.close()
 
 
 Post = Callable[..., dict[str, Any]]

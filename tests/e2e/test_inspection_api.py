@@ -10,24 +10,23 @@ import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.document_certificates import verify_file
 from domain.commands import Appoint, RegisterCadre
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.certificates import verify_document
 from infra.notes import SignerKey, new_signer, write_key_pair
-from infra.runtime import Runtime, open_runtime
+from infra.runtime import Runtime
 from infra.settings import Settings
 from infra.verification import VerificationFailed
 from projections.runner import canonical_dump
 from tests.conftest import SUITE_DAY, suite_clock
+from tests.e2e.conftest import ScenarioWorld, created, in_process, ok, refused
 
 ADMIN = "inspection-admin-token"
 
@@ -37,9 +36,9 @@ def dec(number: str, on: date) -> dict[str, str]:
             "signer": "Trần Văn Kiểm"}
 
 
-class World:
+class World(ScenarioWorld):
     def __init__(self, runtime: Runtime, client: TestClient) -> None:
-        self.runtime, self.client = runtime, client
+        super().__init__(runtime, client)
         app = runtime.app
         self.root = app.register_unit(code="Q", name="Quận ủy", kind="quan_uy",
                                       established_on=date(2000, 1, 1), recorded_by="setup").id
@@ -66,14 +65,6 @@ class World:
             "self": access.create_token(name="hoa", role="self", cadre_id=self.cadre),
         }
 
-    def as_(self, who: str, method: str, url: str, **kwargs: Any) -> Any:
-        return self.client.request(method, f"/api/v1{url}", **kwargs,
-                                   headers={"Authorization": f"Bearer {self.tokens[who]}"})
-
-    def head(self) -> int:
-        found = self.runtime.log.head()
-        return found[0] if found else 0
-
 
 SIGNER: SignerKey = new_signer("hoso.test/inspection")
 
@@ -82,28 +73,8 @@ SIGNER: SignerKey = new_signer("hoso.test/inspection")
 def world(store_settings: Settings, tmp_path: Path) -> Iterator[World]:
     key = tmp_path / "log.key"
     write_key_pair(SIGNER, key)
-    settings = store_settings.model_copy(update={"admin_token": ADMIN, "signing_key": key})
-    runtime = open_runtime(settings)
-    with TestClient(create_app(settings, runtime)) as client:
+    with in_process(store_settings, admin_token=ADMIN, signing_key=key) as (runtime, client):
         yield World(runtime, client)
-    runtime.close()
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def ok(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def refused(w: World, response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["code"] == code, response.text
 
 
 def test_the_whole_cycle_of_a_case(world: World) -> None:
@@ -144,19 +115,19 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
         "note": "Hồ sơ bổ nhiệm không có quyết định quy hoạch"}))
     # A position past the log head: refused, nothing appended.
     before = w.head()
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case_id}/evidence",
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/evidence",
                      json={"log_positions": [before + 50]}), 404, "position_not_found")
     assert w.head() == before
 
     # Remedies wait for the conclusion.
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case_id}/remedies", json={
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/remedies", json={
         "action": "Rà soát", "deadline": today.isoformat(), "owner_unit_id": str(w.a)}),
         409, "case_not_concluded")
     concluded = created(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/conclusion",
                               json={"text": "Bổ nhiệm không đúng quy trình quy hoạch",
                                     "violation_found": True,
                                     "decision": dec("09-KL/UBKT", today - timedelta(days=20))}))
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case_id}/conclusion", json={
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/conclusion", json={
         "text": "Lần hai", "violation_found": False,
         "decision": dec("10-KL/UBKT", today - timedelta(days=19))}), 409, "case_concluded")
 
@@ -178,7 +149,7 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
     closed = created(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/remedies/"
                            f"{first['remedy_id']}/closure",
                            json={"result": "Đã báo cáo bằng văn bản số 33/BC-UBND"}))
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case_id}/remedies/"
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/remedies/"
                      f"{first['remedy_id']}/closure", json={"result": "Lần hai"}),
             409, "remedy_not_open")
     assert not ok(w.as_("inspector", "GET", "/inspection-remedies/overdue"))["remedies"]
@@ -193,7 +164,7 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
         (second["remedy_id"], 1, str(w.cadre))]
 
     # The case stays concluded while a remedy is open.
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case_id}/closure",
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/closure",
                      json={"note": "Kết thúc"}), 409, "remedies_open")
     detail = ok(w.as_("inspector", "GET", f"/inspection-cases/{case_id}"))
     assert detail["status"] == "concluded"
@@ -214,7 +185,7 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
     assert seen["evidence"] is None and seen["remedy_list"] is None
     assert [c["id"] for c in ok(w.as_("leader_a", "GET", "/inspection-cases"))["cases"]] == [
         case_id]
-    refused(w, w.as_("leader_b", "GET", f"/inspection-cases/{case_id}"), 403, "forbidden")
+    refused(w.as_("leader_b", "GET", f"/inspection-cases/{case_id}"), 403, "forbidden")
     assert not ok(w.as_("leader_b", "GET", "/inspection-cases"))["cases"]
     for who in ("leader_a", "personnel", "self"):
         assert w.as_(who, "GET", "/inspection-plans").status_code == 403
@@ -223,9 +194,9 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
         assert w.as_(who, "GET", f"/inspection-cases/{case_id}").status_code == 403
     # A leader writing: refused, nothing appended.
     before = w.head()
-    refused(w, w.as_("leader_a", "POST", f"/inspection-cases/{case_id}/evidence",
+    refused(w.as_("leader_a", "POST", f"/inspection-cases/{case_id}/evidence",
                      json={"log_positions": [1]}), 403, "forbidden")
-    refused(w, w.as_("leader_a", "POST", "/inspection-cases",
+    refused(w.as_("leader_a", "POST", "/inspection-cases",
                      json={"title": "X", "description": "Y"}), 403, "forbidden")
     assert w.head() == before
 
@@ -235,9 +206,9 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
     created(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/closure",
                   json={"note": "Các yêu cầu khắc phục đã hoàn thành"}))
     before = w.head()
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case_id}/closure",
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/closure",
                      json={"note": "Lần hai"}), 409, "case_closed")
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case_id}/evidence",
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case_id}/evidence",
                      json={"log_positions": [1]}), 409, "case_closed")
     assert w.head() == before
     assert ok(w.as_("inspector", "GET", f"/inspection-cases/{case_id}"))["status"] == "closed"
@@ -264,9 +235,9 @@ def test_the_whole_cycle_of_a_case(world: World) -> None:
     shown_plan = ok(w.as_("inspector", "GET", f"/inspection-plans/{plan['id']}"))
     assert [c["id"] for c in shown_plan["case_list"]] == [case_id]
     assert shown_plan["adopted_position"] == plan["position"]
-    refused(w, w.as_("inspector", "GET", f"/inspection-plans/{UUID(int=3)}"), 404,
+    refused(w.as_("inspector", "GET", f"/inspection-plans/{UUID(int=3)}"), 404,
             "plan_not_found")
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{UUID(int=4)}/evidence",
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{UUID(int=4)}/evidence",
                      json={"log_positions": [1]}), 404, "case_not_found")
 
     # As known when the conclusion was recorded: concluded, no remedies yet.
@@ -345,17 +316,17 @@ def test_a_case_from_a_description_and_bad_input(world: World) -> None:
     w = world
     before = w.head()
     # Neither a finding nor a description; an unknown finding; an unknown plan or unit.
-    refused(w, w.as_("inspector", "POST", "/inspection-cases", json={"title": "Vụ"}),
+    refused(w.as_("inspector", "POST", "/inspection-cases", json={"title": "Vụ"}),
             400, "missing_field")
-    refused(w, w.as_("inspector", "POST", "/inspection-cases", json={
+    refused(w.as_("inspector", "POST", "/inspection-cases", json={
         "title": "Vụ", "finding_id": str(UUID(int=7))}), 404, "finding_not_found")
-    refused(w, w.as_("inspector", "POST", "/inspection-cases", json={
+    refused(w.as_("inspector", "POST", "/inspection-cases", json={
         "title": "Vụ", "description": "Phản ánh", "plan_id": str(UUID(int=8))}),
         404, "plan_not_found")
-    refused(w, w.as_("inspector", "POST", "/inspection-plans", json={
+    refused(w.as_("inspector", "POST", "/inspection-plans", json={
         "year": 2026, "title": "KH", "subjects": [{"kind": "unit"}],
         "decision": dec("1/KH", date(2026, 1, 1))}), 400, "missing_field")
-    refused(w, w.as_("inspector", "POST", "/inspection-plans", json={
+    refused(w.as_("inspector", "POST", "/inspection-plans", json={
         "year": 2026, "title": "KH", "subjects": [{"kind": "unit", "unit_id": str(UUID(int=9))}],
         "decision": dec("1/KH", date(2026, 1, 1))}), 404, "unit_not_found")
     assert w.as_("inspector", "POST", "/inspection-plans", json={
@@ -370,19 +341,19 @@ def test_a_case_from_a_description_and_bad_input(world: World) -> None:
     shown = ok(w.as_("inspector", "GET", f"/inspection-cases/{case['id']}"))
     assert (shown["source"], shown["feedback_id"], shown["unit_id"]) == (
         "description", str(feedback), str(w.b))
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case['id']}/remedies", json={
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case['id']}/remedies", json={
         "action": "Rà soát", "deadline": "2026-12-31"}), 409, "case_not_concluded")
     created(w.as_("inspector", "POST", f"/inspection-cases/{case['id']}/conclusion", json={
         "text": "Không có vi phạm", "violation_found": False,
         "decision": dec("11-KL/UBKT", SUITE_DAY)}))
     before = w.head()
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case['id']}/remedies", json={
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case['id']}/remedies", json={
         "action": "Rà soát", "deadline": "2026-12-31", "owner_unit_id": str(w.b),
         "owner_cadre_id": str(w.cadre)}), 400, "owner_required")
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case['id']}/remedies", json={
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case['id']}/remedies", json={
         "action": "Rà soát", "deadline": "2026-01-01", "owner_unit_id": str(w.b)}),
         400, "date_too_early")
-    refused(w, w.as_("inspector", "POST", f"/inspection-cases/{case['id']}/remedies/"
+    refused(w.as_("inspector", "POST", f"/inspection-cases/{case['id']}/remedies/"
                      f"{UUID(int=1)}/closure", json={"result": "x"}), 404, "remedy_not_found")
     assert w.head() == before
     # The unconcluded-case rule for leaders: only concluded cases show, B's leader sees this one.

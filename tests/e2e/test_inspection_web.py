@@ -8,43 +8,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from infra.runtime import open_runtime
 from infra.settings import Settings
 from tests.conftest import SUITE_DAY
+from tests.e2e.conftest import in_process
 from tests.e2e.test_inspection_api import ADMIN, World
-from tests.e2e.test_web_matrix import Browser, call, sign_in
+from tests.e2e.test_web_matrix import get_page as get
+from tests.e2e.test_web_matrix import post_form as post
+from tests.e2e.test_web_matrix import sign_in, vn, written
 
 
 @pytest.fixture
 def world(store_settings: Settings) -> Iterator[World]:
-    settings = store_settings.model_copy(update={"admin_token": ADMIN})
-    runtime = open_runtime(settings)
-    with TestClient(create_app(settings, runtime)) as client:
+    with in_process(store_settings, admin_token=ADMIN) as (runtime, client):
         yield World(runtime, client)
-    runtime.close()
-
-
-def vn(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
-
-
-def post(w: World, b: Browser, url: str, form: dict[str, Any]) -> Any:
-    return call(w.client, b, "POST", url, form, None)
-
-
-def get(w: World, b: Browser, url: str, params: dict[str, Any] | None = None) -> Any:
-    return call(w.client, b, "GET", url, None, params)
-
-
-def written(response: Any) -> str:
-    assert response.status_code == 303, response.text[:600]
-    return str(response.headers["location"])
 
 
 def test_the_cycle_through_the_web(world: World) -> None:

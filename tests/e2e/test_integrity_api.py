@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from domain.commands import RegisterCadre
 from domain.values import Gender
 from infra.access import AccessStore
-from infra.runtime import Runtime, open_runtime
+from infra.runtime import Runtime
 from infra.settings import Settings
 from projections.runner import canonical_dump
 from tests.conftest import SUITE_DAY, suite_clock
+from tests.e2e.conftest import ScenarioWorld, created, in_process, ok, refused
 
 ADMIN = "integrity-admin-token"
 
@@ -32,9 +32,9 @@ def dec(number: str, on: date, issuer: str | None = "Ban Thường vụ Quận �
     return d
 
 
-class World:
+class World(ScenarioWorld):
     def __init__(self, runtime: Runtime, client: TestClient) -> None:
-        self.runtime, self.client = runtime, client
+        super().__init__(runtime, client)
         app = runtime.app
         self.root = app.register_unit(code="Q", name="Quận ủy", kind="quan_uy",
                                       established_on=date(2000, 1, 1), recorded_by="setup").id
@@ -60,14 +60,6 @@ class World:
             "self": access.create_token(name="hoa", role="self", cadre_id=self.cadres[0]),
         }
 
-    def as_(self, who: str, method: str, url: str, **kwargs: Any) -> Any:
-        return self.client.request(method, f"/api/v1{url}", **kwargs,
-                                   headers={"Authorization": f"Bearer {self.tokens[who]}"})
-
-    def head(self) -> int:
-        found = self.runtime.log.head()
-        return found[0] if found else 0
-
     def appoint(self, cadre: int, unit: Any, title: str, on: date,
                 decision: dict[str, Any]) -> str:
         created(self.as_("admin", "POST", f"/cadres/{self.cadres[cadre]}/appointments", json={
@@ -85,28 +77,8 @@ class World:
 
 @pytest.fixture
 def world(store_settings: Settings) -> Iterator[World]:
-    settings = store_settings.model_copy(update={"admin_token": ADMIN})
-    runtime = open_runtime(settings)
-    with TestClient(create_app(settings, runtime)) as client:
+    with in_process(store_settings, admin_token=ADMIN) as (runtime, client):
         yield World(runtime, client)
-    runtime.close()
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def ok(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def refused(w: World, response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["code"] == code, response.text
 
 
 def test_authority_bodies_and_issuer_not_competent(world: World) -> None:
@@ -181,12 +153,12 @@ def test_the_dossier_of_an_appointment_and_its_checks(world: World) -> None:
 
     # Refusals name the field and append nothing.
     head = w.head()
-    refused(w, step(1, good, "lay_phieu", date(2024, 3, 11), votes_for=9, votes_total=17),
+    refused(step(1, good, "lay_phieu", date(2024, 3, 11), votes_for=9, votes_total=17),
             409, "step_already_recorded")
-    refused(w, step(1, good, "quyet_dinh", date(2024, 5, 20), votes_for=18, votes_total=17),
+    refused(step(1, good, "quyet_dinh", date(2024, 5, 20), votes_for=18, votes_total=17),
             400, "invalid_votes")
-    refused(w, step(1, bad, "quyet_dinh", date(2024, 5, 20)), 404, "holding_not_found")
-    refused(w, step(0, bad, "quyet_dinh", SUITE_DAY + timedelta(days=3)), 400, "date_too_late")
+    refused(step(1, bad, "quyet_dinh", date(2024, 5, 20)), 404, "holding_not_found")
+    refused(step(0, bad, "quyet_dinh", SUITE_DAY + timedelta(days=3)), 400, "date_too_late")
     assert step(0, bad, "quyet_dinh", date(2024, 5, 20), who="personnel_b").status_code == 403
     assert w.head() == head
 
@@ -237,17 +209,17 @@ def test_declarations_and_travel_and_their_checks(world: World) -> None:
     assert sorted(f["cadre_id"] for f in unreported) == sorted([str(c0), str(c1)])
 
     head = w.head()
-    refused(w, w.as_("admin", "POST", f"/cadres/{c1}/foreign-travel", json={
+    refused(w.as_("admin", "POST", f"/cadres/{c1}/foreign-travel", json={
         "purpose": "cong_vu", "departed_on": "2025-02-10", "returned_on": "2025-02-01"}),
         400, "date_too_early")
-    refused(w, w.as_("admin", "POST", f"/cadres/{c1}/foreign-travel/{c0}/report", json={
+    refused(w.as_("admin", "POST", f"/cadres/{c1}/foreign-travel/{c0}/report", json={
         "effective_on": SUITE_DAY.isoformat(), "reference": "BC-1"}), 404, "travel_not_found")
     assert w.head() == head
     created(w.as_("admin", "POST", f"/cadres/{c1}/foreign-travel/{trip['travel_id']}/report",
                   json={"effective_on": (back + timedelta(days=5)).isoformat(),
                         "reference": "BC-12/2026"}))
     assert [f["cadre_id"] for f in w.findings("travel_without_report")] == [str(c0)]
-    refused(w, w.as_("admin", "POST", f"/cadres/{c1}/foreign-travel/{trip['travel_id']}/report",
+    refused(w.as_("admin", "POST", f"/cadres/{c1}/foreign-travel/{trip['travel_id']}/report",
                      json={"effective_on": SUITE_DAY.isoformat(), "reference": "BC-13"}),
             409, "travel_reported")
 

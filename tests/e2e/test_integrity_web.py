@@ -7,47 +7,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from infra.access import AccessStore
-from infra.runtime import open_runtime
 from infra.settings import Settings
 from tests.conftest import SUITE_DAY, suite_clock
+from tests.e2e.conftest import in_process
 from tests.e2e.test_integrity_api import ADMIN, World, dec
-from tests.e2e.test_web_matrix import Browser, call, sign_in
+from tests.e2e.test_web_matrix import get_page as get
+from tests.e2e.test_web_matrix import post_form as post
+from tests.e2e.test_web_matrix import sign_in, vn, written
 
 
 @pytest.fixture
 def world(store_settings: Settings) -> Iterator[World]:
-    settings = store_settings.model_copy(update={"admin_token": ADMIN})
-    runtime = open_runtime(settings)
-    with TestClient(create_app(settings, runtime)) as client:
+    with in_process(store_settings, admin_token=ADMIN) as (runtime, client):
         w = World(runtime, client)
         w.tokens["personnel_a"] = AccessStore(runtime.engine, suite_clock()).create_token(
             name="to_chuc_a", role="personnel", unit_id=w.a)
         yield w
-    runtime.close()
-
-
-def vn(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
-
-
-def post(w: World, b: Browser, url: str, form: dict[str, Any]) -> Any:
-    return call(w.client, b, "POST", url, form, None)
-
-
-def get(w: World, b: Browser, url: str, params: dict[str, Any] | None = None) -> Any:
-    return call(w.client, b, "GET", url, None, params)
-
-
-def written(response: Any) -> str:
-    assert response.status_code == 303, response.text[:800]
-    return str(response.headers["location"])
 
 
 def test_dossier_declaration_and_travel_through_the_web(world: World) -> None:

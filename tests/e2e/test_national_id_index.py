@@ -55,7 +55,8 @@ def store_text(settings: Settings) -> str:
         with engine.connect() as conn:
             states = [bytes(s).decode("utf-8", "replace") for (s,) in conn.execute(
                 text("SELECT state FROM stored_events"))]
-            keys = [str(k) for (k,) in conn.execute(text("SELECT cadre_id FROM personal_keys"))]
+            keys = [str(k) for table in ("personal_keys", "national_id_keys")
+                    for (k,) in conn.execute(text(f"SELECT cadre_id FROM {table}"))]
     finally:
         engine.dispose()
     return "\n".join(states + keys)
@@ -183,3 +184,21 @@ def test_a_corrected_number_moves_its_claim(settings: Settings) -> None:
         assert moved.status_code == 201, moved.text
         assert register(client).status_code == 201  # the old number is free
         assert_duplicate(register(client, "031185000999"))
+
+
+def test_a_store_restored_without_the_index_secrets_claims_again(settings: Settings) -> None:
+    """Exports carry the cadres' keys, not the index's secrets: a restored store finds another
+    master key than the one its index was built under, and claims every number again."""
+    with worker(settings) as client:
+        assert register(client).status_code == 201
+        app = client.app.state.runtime.app  # type: ignore[attr-defined]
+        engine = create_engine(settings.database_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("DELETE FROM national_id_keys"))
+        finally:
+            engine.dispose()
+        app.national_ids.store.forget_cache()
+        assert_duplicate(register(client))
+        index = app.repository.get(INDEX_ID)
+        assert (index.version, index.claims) == (2, 1)

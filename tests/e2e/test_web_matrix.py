@@ -368,6 +368,27 @@ def call(client: TestClient, browser: Browser, method: str, url: str,
         client.cookies.clear()
 
 
+# The web scenario tests' steps (`w` holds the in-process app's `client`).
+
+
+def vn(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def post_form(w: Any, b: Browser, url: str, form: dict[str, Any]) -> Any:
+    return call(w.client, b, "POST", url, form, None)
+
+
+def get_page(w: Any, b: Browser, url: str, params: dict[str, Any] | None = None) -> Any:
+    return call(w.client, b, "GET", url, None, params)
+
+
+def written(response: Any) -> str:
+    """A write form's answer: the redirect after it (303) and where to."""
+    assert response.status_code == 303, response.text[:800]
+    return str(response.headers["location"])
+
+
 @pytest.fixture(scope="module")
 def browsers(world: tuple[World, TestClient]) -> dict[str, Browser]:  # noqa: F811
     w, client = world

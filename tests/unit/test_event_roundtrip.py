@@ -322,8 +322,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                                       recorded_by="admin")],
     "NationalIdClaim.Reclaimed": [dict(effective_on=date(2026, 11, 24),
                                        recorded_by="to_chuc_quan")],
-    "NationalIdIndex.Built": [dict(claims=124, effective_on=date(2026, 11, 24),
-                                   recorded_by="admin")],
+    "NationalIdIndex.Built": [dict(claims=124, key_check="5f0c1e9a7b3d2c4e",
+                                   effective_on=date(2026, 11, 24), recorded_by="admin")],
+    "NationalIdIndex.Rebuilt": [dict(claims=125, key_check="9e2d4c1b0a8f7e6d",
+                                     effective_on=date(2026, 11, 25), recorded_by="admin")],
     "FindingReview.Opened": [dict(
         finding_key="thoi_gian_giu_chuc:6f1c2a0e:2024-03-01", rule_id="thoi_gian_giu_chuc",
         effective_on=date(2026, 11, 24), decision=None, recorded_by="uy_ban_kiem_tra")],
