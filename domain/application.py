@@ -437,10 +437,12 @@ class HosoApplication(Application[UUID]):
         if not national_id or self.national_ids is None:
             return self._commit(cadre)
         number = normalised(national_id)
-        self._index_national_ids(recorded_by)
+        index, indexed = self._index_parts(recorded_by)
+        if number in indexed:
+            raise _duplicate_person("national_id")
         claim = self._claim(number, recorded_by, field="national_id")
         try:
-            return self._commit(cadre, claim)
+            return self._commit(cadre, claim, *index)
         except Conflict as conflict:
             # Another registration claimed the number between our read and our save.
             self._refuse_held(number, "national_id", conflict)
@@ -506,16 +508,19 @@ class HosoApplication(Application[UUID]):
             for number in self.national_ids_of(cadre):
                 self.national_ids.forget(number)
 
-    def _index_national_ids(self, recorded_by: str) -> None:
-        """Build the index once per store (and again under new secrets when the store lost
-        them, e.g. restored from an export): claim every national ID on record, so that cadres
-        registered before the index existed stay protected. Read from the log (registrations,
-        their corrections, erasures), not from the read side."""
+    def _index_parts(self, recorded_by: str, leaving: str | None = None
+                     ) -> tuple[list[Aggregate], set[str]]:
+        """The index, built when the store has none (or lost its secrets, e.g. restored from
+        an export): the marker and a claim of every national ID on record but `leaving` (a
+        correction's old number), to be saved with the command that needs it, and the numbers
+        they claim. Cadres registered before the index existed stay protected. Read from the
+        log (registrations, their corrections, erasures), not from the read side; nothing
+        when the index is built."""
         assert self.national_ids is not None
         check = self.national_ids.key_check()
         index = self._national_id_index()
         if index is not None and index.key_check == check:
-            return
+            return [], set()
         current: dict[UUID, str | None] = {}
         topics = [get_topic(cls) for cls in (Cadre.Registered, Cadre.Corrected,
                                               Cadre.PersonalDataErased)]
@@ -528,8 +533,9 @@ class HosoApplication(Application[UUID]):
                 self._note_national_id(current, self.mapper.to_domain_event(notification))
             start = batch[-1].id + 1
         today = self.window().today
+        numbers = {normalised(n) for n in current.values() if n} - {leaving}
         claims: list[Aggregate] = []
-        for number in sorted({normalised(n) for n in current.values() if n}):
+        for number in sorted(n for n in numbers if n):
             claim_id, claim = self._claim_of(number, create=True)
             if claim is None and claim_id is not None:
                 claims.append(NationalIdClaim.claim(claim_id, effective_on=today,
@@ -540,12 +546,7 @@ class HosoApplication(Application[UUID]):
         else:
             index.rebuild(claims=len(claims), key_check=check, effective_on=today,
                           recorded_by=recorded_by)
-        try:
-            self._commit(index, *claims)
-        except Conflict:
-            again = self._national_id_index()
-            if again is None or again.key_check != check:
-                raise  # otherwise built by another worker meanwhile: nothing left to do
+        return [index, *claims], {n for n in numbers if n}
 
     def _national_id_index(self) -> NationalIdIndex | None:
         try:
@@ -870,8 +871,10 @@ class HosoApplication(Application[UUID]):
             return []
         moved: list[Aggregate] = []
         if after is not None:
-            self._index_national_ids(recorded_by)
-            moved.append(self._claim(after, recorded_by, field="replacement.national_id"))
+            index, indexed = self._index_parts(recorded_by, leaving=before)
+            if after in indexed:
+                raise _duplicate_person("replacement.national_id")
+            moved += [self._claim(after, recorded_by, field="replacement.national_id"), *index]
         if before is not None:
             moved += self._release([before], "correction", recorded_by)
         return moved
