@@ -215,15 +215,9 @@ class HosoApplication(Application[UUID]):
         return aggregate_id in self.repository
 
     def unit(self, unit_id: UUID, field: str = "unit_id") -> Unit:
-        try:
-            unit: Any = self.repository.get(unit_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"Không tìm thấy đơn vị {unit_id} (unknown unit)",
-                           code="unit_not_found", field=field) from None
-        if not isinstance(unit, Unit):
-            raise NotFound(f"Không tìm thấy đơn vị {unit_id} (unknown unit)",
-                           code="unit_not_found", field=field)
-        return unit
+        return self._one(unit_id, Unit, NotFound(
+            f"Không tìm thấy đơn vị {unit_id} (unknown unit)", code="unit_not_found",
+            field=field))
 
     def title(self, code: str, field: str = "title_code") -> Title:
         try:
@@ -235,15 +229,9 @@ class HosoApplication(Application[UUID]):
         return title
 
     def cadre(self, cadre_id: UUID, field: str = "cadre_id") -> Cadre:
-        try:
-            cadre: Any = self.repository.get(cadre_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"Không tìm thấy cán bộ {cadre_id} (unknown cadre)",
-                           code="cadre_not_found", field=field) from None
-        if not isinstance(cadre, Cadre):
-            raise NotFound(f"Không tìm thấy cán bộ {cadre_id} (unknown cadre)",
-                           code="cadre_not_found", field=field)
-        return cadre
+        return self._one(cadre_id, Cadre, NotFound(
+            f"Không tìm thấy cán bộ {cadre_id} (unknown cadre)", code="cadre_not_found",
+            field=field))
 
     # --- scope: the unit tree and the posts held, from the aggregates ---------------------
 
@@ -456,12 +444,7 @@ class HosoApplication(Application[UUID]):
         claim_id = self.national_ids.claim_id(number, create=create)
         if claim_id is None:
             return None, None
-        try:
-            found: Any = self.repository.get(claim_id)
-        except AggregateNotFoundError:
-            return claim_id, None
-        assert isinstance(found, NationalIdClaim)
-        return claim_id, found
+        return claim_id, self._found(claim_id, NationalIdClaim)
 
     def _claim(self, number: str, recorded_by: str, *, field: str) -> NationalIdClaim:
         """The number's claim, taken for a registration (or a correction of one); refused when
@@ -549,12 +532,7 @@ class HosoApplication(Application[UUID]):
         return [index, *claims], {n for n in numbers if n}
 
     def _national_id_index(self) -> NationalIdIndex | None:
-        try:
-            found: Any = self.repository.get(INDEX_ID)
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(found, NationalIdIndex)
-        return found
+        return self._found(INDEX_ID, NationalIdIndex)
 
     @staticmethod
     def _note_national_id(current: dict[UUID, str | None], event: Any) -> None:
@@ -1100,13 +1078,18 @@ class HosoApplication(Application[UUID]):
 
     def _one(self, aggregate_id: UUID, kind: type[A], missing: NotFound) -> A:
         """The aggregate of that kind with this id, or the refusal `missing`."""
+        found = self._found(aggregate_id, kind)
+        if found is None:
+            raise missing
+        return found
+
+    def _found(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate of that kind with this id, if there is one."""
         try:
             found: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            found = None
-        if not isinstance(found, kind):
-            raise missing
-        return found
+            return None
+        return found if isinstance(found, kind) else None
 
     # --- the monthly cycle (báo cáo tháng) ----------------------------------------------------
 
@@ -1121,11 +1104,7 @@ class HosoApplication(Application[UUID]):
         return self._commit(found)
 
     def report_submission(self, period: str, unit_id: UUID) -> ReportSubmission | None:
-        try:
-            found: Any = self.repository.get(submission_id_for(period, unit_id))
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, ReportSubmission) else None
+        return self._found(submission_id_for(period, unit_id), ReportSubmission)
 
     # --- term-end notices (thông báo hết thời hạn giữ chức vụ) --------------------------------
 
@@ -1147,11 +1126,7 @@ class HosoApplication(Application[UUID]):
                                               today=self.window().today))
 
     def term_notice(self, holding_id: UUID, planned_end_on: date) -> TermNotice | None:
-        try:
-            found: Any = self.repository.get(notice_id_for(holding_id, planned_end_on))
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, TermNotice) else None
+        return self._found(notice_id_for(holding_id, planned_end_on), TermNotice)
 
     # --- job positions (vị trí việc làm) ------------------------------------------------------
 

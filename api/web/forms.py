@@ -1,5 +1,5 @@
 """The write forms: one per command of the contract, validated by the API's own payload models
-and submitted to the same service functions the API's routes call (`api/services.py`).
+and submitted to the same service functions the API's routes call (`api/services/`).
 
 A form is a list of fields named as the payload is (`decision.number` for nested ones); a
 refusal, whether a malformed value or the domain's refusal, is shown next to the field it names.

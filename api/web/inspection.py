@@ -1,7 +1,8 @@
 """The inspection casework screens: plans, cases (evidence, conclusion, remedies), overdue
-remedies. Each screen reads what its API twin answers (`api.routes.inspection`: the same
-reader, the same leader scope) and each form is parsed by the API's own payload model and run
-by the API's own function (same role check, same service, same catch-up)."""
+remedies. Each screen reads what its API twin answers (`api.services.inspection`, which the
+routes of `api.routes.inspection` call too: the same reader, the same leader scope) and each
+form is parsed by the same payload model and run by the same service function (same role
+check, same catch-up)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The screens of issue 18, parts 2–4: the delegation table (phân cấp quản lý cán bộ) and, for
 one cadre, the dossiers behind the appointments (quy trình bổ nhiệm), asset declarations and
-foreign travel. Each screen reads what its API twin answers (`api.routes.integrity`) and each
-form is parsed by the API's payload model and run by the API's function (same role check,
-same service), as the casework screens do (`api.web.inspection`)."""
+foreign travel. Each screen reads what its API twin answers (`api.services.integrity`, which
+the routes of `api.routes.integrity` call too) and each form is parsed by the same payload model
+and run by the same service function (same role check), as the casework screens do
+(`api.web.inspection`)."""
 
 from __future__ import annotations
 
