@@ -11,6 +11,13 @@ aggregates (`api/security.py`: never from the projection, so a write never waits
 side), runs the application's command, and marks the write (`runtime.written`) so that the next
 read waits for it (read your own write, ADR 0007). Nothing after the commit may turn the write
 into an error.
+
+This module holds the record's writes (cadres, their entries and corrections, erasure, units,
+titles, job positions, finding reviews); the newer areas have a module each in this package
+(`correction_requests`, `feedback`, `inspection`, `integrity`, `monthly_cycle`, `worklists`,
+`job_positions`, `archive`, `reports`, `evaluation_reports`, `public`), with the payload models
+and the answers their routes and pages share. Routes and pages import from here, never from
+each other.
 """
 
 from __future__ import annotations
