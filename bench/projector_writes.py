@@ -86,7 +86,10 @@ def seed(settings: Settings, cadres: int) -> list[str]:
 
     runtime = open_runtime(settings)
     try:
-        return [str(runtime.app.register_cadre(RegisterCadre(full_name=f"Nguyễn Văn {i}", gender=Gender.NAM, born_on=date(1980, 1, 1 + i % 28)), recorded_by="bench").id)
+        return [str(runtime.app.register_cadre(RegisterCadre(full_name=f"Nguyễn Văn {i}",
+                                                             gender=Gender.NAM,
+                                                             born_on=date(1980, 1, 1 + i % 28)),
+                                               recorded_by="bench").id)
                 for i in range(cadres)]
     finally:
         runtime.close()

@@ -163,7 +163,8 @@ def bench_writes(url: str, blocks: int, per_block: int, every: int) -> dict[str,
     def command() -> None:
         nonlocal n
         n += 1
-        runtime.app.register_cadre(RegisterCadre(full_name=f"Người {n}", gender=Gender.NAM, born_on=date(1980, 1, 1)), recorded_by="bench")
+        runtime.app.register_cadre(RegisterCadre(full_name=f"Người {n}", gender=Gender.NAM,
+                                                 born_on=date(1980, 1, 1)), recorded_by="bench")
 
     for _ in range(50):  # warm up caches and the statement cache
         command()
@@ -251,7 +252,10 @@ def bench_certificates(work: Path, runs: int) -> dict[str, Any]:
     for i in range(200):
         cadre = app.register_cadre(RegisterCadre(full_name=f"Người {i}", gender=Gender.NU if i % 2 else
                                    Gender.NAM, born_on=date(1970 + i % 30, 1, 1)), recorded_by="bench").id
-        app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code=code, effective_on=date(2015, 1, 1), decision=Decision(f"{i}/QĐ", date(2014, 12, 1), "UBND", "A")), recorded_by="bench")
+        app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code=code,
+                                   effective_on=date(2015, 1, 1),
+                                   decision=Decision(f"{i}/QĐ", date(2014, 12, 1), "UBND", "A")),
+                    recorded_by="bench")
     public = read_verifier(key.with_name("cert.key.pub"))
     out: dict[str, Any] = {}
     with TestClient(create_app(settings, runtime)) as client:

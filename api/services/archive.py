@@ -1,4 +1,5 @@
-"""Imports, the CV and the log export: the service functions the API's routes and the web's pages share."""
+"""Imports, the CV and the log export: the service functions the API's routes and the web's pages
+share."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Self-service corrections (đề nghị đính chính): the service functions and payload models the API's routes and the web's pages share."""
+"""Self-service corrections (đề nghị đính chính): the service functions and payload models the
+API's routes and the web's pages share."""
 
 from __future__ import annotations
 

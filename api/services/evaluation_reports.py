@@ -1,4 +1,5 @@
-"""The quarterly evaluation report: the service functions the API's routes and the web's pages share."""
+"""The quarterly evaluation report: the service functions the API's routes and the web's pages
+share."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Internal feedback (phản ánh nội bộ): the service functions and payload models the API's routes and the web's pages share."""
+"""Internal feedback (phản ánh nội bộ): the service functions and payload models the API's routes
+and the web's pages share."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Inspection casework: the service functions and payload models the API's routes and the web's pages share."""
+"""Inspection casework: the service functions and payload models the API's routes and the web's
+pages share."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Authority, appointment dossiers, asset declarations and foreign travel: the service functions and payload models the API's routes and the web's pages share."""
+"""Authority, appointment dossiers, asset declarations and foreign travel: the service functions
+and payload models the API's routes and the web's pages share."""
 
 from __future__ import annotations
 

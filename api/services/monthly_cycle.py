@@ -1,4 +1,5 @@
-"""The monthly cycle: the service functions and payload models the API's routes and the web's pages share."""
+"""The monthly cycle: the service functions and payload models the API's routes and the web's pages
+share."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The term-end worklist: the service functions and payload models the API's routes and the web's pages share."""
+"""The term-end worklist: the service functions and payload models the API's routes and the web's
+pages share."""
 
 from __future__ import annotations
 

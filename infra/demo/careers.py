@@ -55,7 +55,9 @@ class Careers(Office):
         d = c.district
         body = ("Ban Xây dựng Đảng Đảng ủy phường" if d.reorganised
                 else f"Ban Tổ chức Quận ủy {d.spec.name}")
-        receipt = self._did(self.app.vet(c.id, Vet(vetted_on=on, purpose=purpose, conclusion=VettingConclusion.DAT, body=body), recorded_by=RECORDED_BY))
+        receipt = self._did(self.app.vet(c.id, Vet(vetted_on=on, purpose=purpose,
+                                                   conclusion=VettingConclusion.DAT, body=body),
+                                         recorded_by=RECORDED_BY))
         c.vetted.append(on)
         if self._wants_fix(c):
             self.fixes.append(Fix(c, self._remember(c, receipt), dict(
@@ -68,17 +70,23 @@ class Careers(Office):
         decided = max(day, unit.established_on)
         self.vet(c, decided, "quy hoạch")
         decision = self.decision(unit, title, decided)
-        self._did(self.app.plan(c.id, Plan(unit_id=unit.id, title_code=title.code, term=term, decided_on=decided, decision=decision), recorded_by=RECORDED_BY))
+        self._did(self.app.plan(c.id, Plan(unit_id=unit.id, title_code=title.code, term=term,
+                                           decided_on=decided, decision=decision),
+                                recorded_by=RECORDED_BY))
         c.plannings.append(PlanningState(unit, title, term, decided))
 
     def remove_planning(self, c: CadreState, p: PlanningState, day: date) -> None:
         decision = self.decision(p.unit, p.title, day)
-        self._did(self.app.plan(c.id, Plan(unit_id=p.unit.id, title_code=p.title.code, term=p.term, decided_on=day, decision=decision, removed=True), recorded_by=RECORDED_BY))
+        self._did(self.app.plan(c.id, Plan(unit_id=p.unit.id, title_code=p.title.code, term=p.term,
+                                           decided_on=day, decision=decision, removed=True),
+                                recorded_by=RECORDED_BY))
         p.removed_on = day
 
     def nominate(self, c: CadreState, unit: UnitState, title: TitleSpec, day: date) -> None:
         decided = max(day, unit.established_on)
-        receipt = self._did(self.app.nominate(c.id, Nominate(unit_id=unit.id, title_code=title.code, decided_on=decided, decision=self.decision(unit, None, decided)), recorded_by=RECORDED_BY))
+        receipt = self._did(self.app.nominate(c.id, Nominate(
+            unit_id=unit.id, title_code=title.code, decided_on=decided,
+            decision=self.decision(unit, None, decided)), recorded_by=RECORDED_BY))
         self.kinds["gioi_thieu_ung_cu"] += 1
         if self._wants_fix(c):
             self.fixes.append(Fix(c, self._remember(c, receipt), None,
@@ -98,7 +106,11 @@ class Careers(Office):
             planned_end = add_months(day, TERM_MONTHS)
         signed = signed_on or max(day - self.days(3, 20), c.born_on)
         decision = self.decision(unit, title, signed, c)
-        receipt = self._did(self.app.appoint(c.id, Appoint(kind=kind, unit_id=unit.id, title_code=title.code, effective_on=day, decision=decision, planned_end_on=planned_end), recorded_by=RECORDED_BY))
+        receipt = self._did(self.app.appoint(c.id, Appoint(kind=kind, unit_id=unit.id,
+                                                           title_code=title.code, effective_on=day,
+                                                           decision=decision,
+                                                           planned_end_on=planned_end),
+                                             recorded_by=RECORDED_BY))
         promotion = not c.holdings or title.rank > c.max_rank
         h = HoldingState(c, unit, title, kind, day, chain_start or day, planned_end,
                          concurrent=concurrent, seconded=bool(seconded_months))
@@ -159,7 +171,11 @@ class Careers(Office):
         if reason is EndingReason.NGHI_HUU:
             signed = max(day - self.days(60, 100), h.since)
         decision = self.decision(h.unit, h.title, signed, h.cadre)
-        self._did(self.app.end_holding(h.cadre.id, EndHolding(unit_id=h.unit.id, title_code=h.title.code, reason=reason, effective_on=day, decision=decision), recorded_by=RECORDED_BY))
+        self._did(self.app.end_holding(h.cadre.id, EndHolding(unit_id=h.unit.id,
+                                                              title_code=h.title.code,
+                                                              reason=reason, effective_on=day,
+                                                              decision=decision),
+                                       recorded_by=RECORDED_BY))
         h.until = day
         h.unit.holders[h.title.code].remove(h)
 
@@ -491,9 +507,14 @@ class Careers(Office):
         completed = day + timedelta(days=length)
         if completed > self.today:
             return
-        self._did(self.app.record_training(c.id, RecordTraining(program=program, started_on=day, completed_on=completed, institution=institution, mode=mode), recorded_by=RECORDED_BY))
+        self._did(self.app.record_training(c.id, RecordTraining(program=program, started_on=day,
+                                                                completed_on=completed,
+                                                                institution=institution, mode=mode),
+                                           recorded_by=RECORDED_BY))
         if self._wants_fix(c):
-            receipt = self._did(self.app.record_training(c.id, RecordTraining(program=program, started_on=day, completed_on=completed, institution=institution, mode=mode), recorded_by=RECORDED_BY))
+            receipt = self._did(self.app.record_training(c.id, RecordTraining(
+                program=program, started_on=day, completed_on=completed, institution=institution,
+                mode=mode), recorded_by=RECORDED_BY))
             self.fixes.append(Fix(c, self._remember(c, receipt), None,
                                   "Thu hồi: khóa học bị nhập hai lần"))
 

@@ -215,7 +215,8 @@ class Office:
                 ("Phật giáo", "Công giáo")),
             hometown=self.rng.choice(names.HOMETOWNS),
             national_id=names.national_id(self.rng, gender, born_on.year))
-        receipt = self._did(self.app.register_cadre(RegisterCadre(**registration), recorded_by=RECORDED_BY))
+        receipt = self._did(self.app.register_cadre(RegisterCadre(**registration),
+                                                    recorded_by=RECORDED_BY))
         cadre = CadreState(
             len(d.cadres), receipt.id, name, gender, born_on, d, registration,
             {k: [(date.min, v)] if v else [] for k, v in (
@@ -254,7 +255,10 @@ class Office:
         for relation, gender, surname, year in members:
             full = names.full_name(self.rng, gender, surname)
             born_year = min(year, self.today.year)
-            receipt = self._did(self.app.add_relative(c.id, AddRelative(relation=relation, full_name=full, born_year=born_year), recorded_by=RECORDED_BY))
+            receipt = self._did(self.app.add_relative(c.id, AddRelative(relation=relation,
+                                                                        full_name=full,
+                                                                        born_year=born_year),
+                                                      recorded_by=RECORDED_BY))
             if self._wants_fix(c):
                 fixed = names.full_name(self.rng, gender, surname or full.split()[0])
                 self.fixes.append(Fix(c, self._remember(c, receipt), dict(
@@ -265,7 +269,11 @@ class Office:
                        relation_of_a: Relation) -> None:
         """Two cadres who are relatives: each record names the other."""
         for owner, other, relation in ((a, b, relation_of_b), (b, a, relation_of_a)):
-            self._did(self.app.add_relative(owner.id, AddRelative(relation=relation, full_name=other.name, relative_cadre_id=other.id, born_year=other.born_on.year), recorded_by=RECORDED_BY))
+            self._did(self.app.add_relative(owner.id, AddRelative(relation=relation,
+                                                                  full_name=other.name,
+                                                                  relative_cadre_id=other.id,
+                                                                  born_year=other.born_on.year),
+                                            recorded_by=RECORDED_BY))
             owner.relatives.append(other)
 
     def recruit(self, d: DistrictState, unit: UnitState, title: TitleSpec,
@@ -318,7 +326,9 @@ class Office:
             StateManagement.CVCC: "cvcc", StateManagement.CVC: "cvc", StateManagement.CV: "cv"}
         grade = grades.get(sm, "cv" if title.rank >= 3 else "can_su")
         if day <= self.today:
-            self._did(self.app.add_qualification(cadre.id, AddQualification(kind=QualificationKind.GRADE, level=grade, obtained_on=day), recorded_by=RECORDED_BY))
+            self._did(self.app.add_qualification(cadre.id, AddQualification(
+                kind=QualificationKind.GRADE, level=grade, obtained_on=day),
+                                                 recorded_by=RECORDED_BY))
         if sibling is not None:
             self.link_relatives(cadre, sibling, _sibling(sibling, cadre),
                                 _sibling(cadre, sibling))
@@ -328,11 +338,17 @@ class Office:
         if self.rng.random() < 0.35:
             obtained = add_months(c.born_on, self.rng.randint(22 * 12, 30 * 12))
             if obtained <= self.today:
-                self._did(self.app.add_qualification(c.id, AddQualification(kind=QualificationKind.LANGUAGE, level=self.rng.choice(("Tiếng Anh B1", "Tiếng Anh B2", "Tiếng Pháp B1")), obtained_on=obtained), recorded_by=RECORDED_BY))
+                self._did(self.app.add_qualification(c.id, AddQualification(
+                    kind=QualificationKind.LANGUAGE,
+                    level=self.rng.choice(("Tiếng Anh B1", "Tiếng Anh B2", "Tiếng Pháp B1")),
+                    obtained_on=obtained), recorded_by=RECORDED_BY))
         if self.rng.random() < 0.3:
             obtained = add_months(c.born_on, self.rng.randint(22 * 12, 34 * 12))
             if obtained <= self.today:
-                self._did(self.app.add_qualification(c.id, AddQualification(kind=QualificationKind.IT, level="Chứng chỉ ứng dụng công nghệ thông tin cơ bản", obtained_on=obtained), recorded_by=RECORDED_BY))
+                self._did(self.app.add_qualification(c.id, AddQualification(
+                    kind=QualificationKind.IT,
+                    level="Chứng chỉ ứng dụng công nghệ thông tin cơ bản", obtained_on=obtained),
+                                                     recorded_by=RECORDED_BY))
 
     # --- qualifications -------------------------------------------------------------------
 

@@ -101,7 +101,10 @@ class Routines(Careers):
                         "phoi_hop_cong_tac": parts[2],
                         "ky_luat_ky_cuong_liem_chinh": points - sum(parts)}
         decision = self.decision(unit, None, decided)
-        receipt = self._did(self.app.evaluate(c.id, Evaluate(period=period, rating=rating, decided_on=decided, score=score, criteria=criteria, decision=decision), recorded_by=RECORDED_BY))
+        receipt = self._did(self.app.evaluate(c.id, Evaluate(period=period, rating=rating,
+                                                             decided_on=decided, score=score,
+                                                             criteria=criteria, decision=decision),
+                                              recorded_by=RECORDED_BY))
         if self._wants_fix(c):
             fixed = Decision(_renumbered(decision.number), decision.signed_on,
                              decision.issuer, decision.signer)
@@ -191,13 +194,21 @@ class Routines(Careers):
         completed = day + self.days(low, high)
         c.training = True
         if completed > self.today:
-            self._did(self.app.record_training(c.id, RecordTraining(program=program, started_on=day, institution=institution, mode=mode), recorded_by=RECORDED_BY))
+            self._did(self.app.record_training(c.id, RecordTraining(program=program,
+                                                                    started_on=day,
+                                                                    institution=institution,
+                                                                    mode=mode),
+                                               recorded_by=RECORDED_BY))
             return
         self.at(completed, self.complete, c, program, day, institution, mode)
 
     def complete(self, day: date, c: CadreState, program: str, started: date,
                  institution: str, mode: TrainingMode) -> None:
-        self._did(self.app.record_training(c.id, RecordTraining(program=program, started_on=started, completed_on=day, institution=institution, mode=mode), recorded_by=RECORDED_BY))
+        self._did(self.app.record_training(c.id, RecordTraining(program=program,
+                                                                started_on=started,
+                                                                completed_on=day,
+                                                                institution=institution, mode=mode),
+                                           recorded_by=RECORDED_BY))
         kind = "political_theory" if program.startswith("llct") else "state_management"
         level = program.split("_", 1)[1]
         c.levels[kind].append((day, level))
@@ -208,12 +219,16 @@ class Routines(Careers):
 
     def promote_grade(self, day: date, c: CadreState, grade: str) -> None:
         if not c.left:
-            self._did(self.app.add_qualification(c.id, AddQualification(kind=QualificationKind.GRADE, level=grade, obtained_on=day), recorded_by=RECORDED_BY))
+            self._did(self.app.add_qualification(c.id, AddQualification(
+                kind=QualificationKind.GRADE, level=grade, obtained_on=day),
+                                                 recorded_by=RECORDED_BY))
 
     def degree(self, day: date, c: CadreState) -> None:
         if c.left:
             return
-        self._did(self.app.add_qualification(c.id, AddQualification(kind=QualificationKind.EDUCATION, level=Education.THAC_SI, obtained_on=day), recorded_by=RECORDED_BY))
+        self._did(self.app.add_qualification(c.id, AddQualification(
+            kind=QualificationKind.EDUCATION, level=Education.THAC_SI, obtained_on=day),
+                                             recorded_by=RECORDED_BY))
         c.levels["education"].append((day, Education.THAC_SI))
 
     def discipline_round(self, day: date, d: DistrictState) -> None:
@@ -245,7 +260,10 @@ class Routines(Careers):
         signed_on = day - self.days(1, 10)
         decision = Decision(f"{number}-QĐ/{self._disciplining_suffix(c, day)}", signed_on,
                             self._disciplining_body(c, day), d.signer)
-        self._did(self.app.discipline(c.id, ImposeDiscipline(form=form, effective_on=day, violation=self.rng.choice(VIOLATIONS), decision=decision), recorded_by=RECORDED_BY))
+        self._did(self.app.discipline(c.id, ImposeDiscipline(form=form, effective_on=day,
+                                                             violation=self.rng.choice(VIOLATIONS),
+                                                             decision=decision),
+                                      recorded_by=RECORDED_BY))
         c.disciplined = True
         c.barred_until = bar_ends
         for p in c.plannings:

@@ -361,7 +361,12 @@ class Importer:
                     return
                 self._update_identity(cadre_id, row)
             else:
-                cadre_id = self.app.register_cadre(RegisterCadre(full_name=row.full_name, gender=row.gender, born_on=row.born_on, party_joined_on=row.party_joined_on, education=row.education, political_theory=row.political_theory, state_management=row.state_management, ethnicity=row.ethnicity, religion=row.religion, hometown=row.hometown, national_id=row.national_id), recorded_by=self.tag).id
+                cadre_id = self.app.register_cadre(RegisterCadre(
+                    full_name=row.full_name, gender=row.gender, born_on=row.born_on,
+                    party_joined_on=row.party_joined_on, education=row.education,
+                    political_theory=row.political_theory, state_management=row.state_management,
+                    ethnicity=row.ethnicity, religion=row.religion, hometown=row.hometown,
+                    national_id=row.national_id), recorded_by=self.tag).id
                 self.report.planned["register_cadre"] += 1
         except DomainError as error:
             self._refused(ref, error, "full_name")
@@ -560,7 +565,9 @@ class Importer:
                                  planned_end_on=h.planned_end_on, special_case=h.special_case))
             self.report.planned["correct_appointment"] += 1
             return
-        self.app.appoint(cadre_id, Appoint(kind=post.action.kind, unit_id=unit_id, title_code=title_code, effective_on=post.effective_on, decision=decision), recorded_by=self.tag)
+        self.app.appoint(cadre_id, Appoint(kind=post.action.kind, unit_id=unit_id,
+                                           title_code=title_code, effective_on=post.effective_on,
+                                           decision=decision), recorded_by=self.tag)
         self.report.planned["appoint"] += 1
 
     def _end(self, cadre_id: UUID, post: PostCells, unit_id: UUID, title_code: str,
@@ -589,7 +596,10 @@ class Importer:
                                  decision=decision))
             self.report.planned["correct_ending"] += 1
             return
-        self.app.end_holding(cadre_id, EndHolding(unit_id=unit_id, title_code=title_code, reason=post.action.reason, effective_on=post.effective_on, decision=decision), recorded_by=self.tag)
+        self.app.end_holding(cadre_id, EndHolding(unit_id=unit_id, title_code=title_code,
+                                                  reason=post.action.reason,
+                                                  effective_on=post.effective_on,
+                                                  decision=decision), recorded_by=self.tag)
         self.report.planned["end_holding"] += 1
 
     def _nominate(self, cadre_id: UUID, post: PostCells, unit_id: UUID, title_code: str,
@@ -612,7 +622,9 @@ class Importer:
                                      decided_on=post.effective_on, decision=decision))
                 self.report.planned["correct_nomination"] += 1
                 return
-        self.app.nominate(cadre_id, Nominate(unit_id=unit_id, title_code=title_code, decided_on=post.effective_on, decision=decision), recorded_by=self.tag)
+        self.app.nominate(cadre_id, Nominate(unit_id=unit_id, title_code=title_code,
+                                             decided_on=post.effective_on, decision=decision),
+                          recorded_by=self.tag)
         self.report.planned["nominate"] += 1
 
 

@@ -85,7 +85,9 @@ class World:
 
     def holding(self, scope: str, on: date) -> str:
         code = self.title()
-        self.runtime.app.appoint(self.cadre(scope), Appoint(kind=ActionKind.BO_NHIEM, unit_id=self.unit(scope), title_code=code, effective_on=on, decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A")), recorded_by="setup")
+        self.runtime.app.appoint(self.cadre(scope), Appoint(
+            kind=ActionKind.BO_NHIEM, unit_id=self.unit(scope), title_code=code, effective_on=on,
+            decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A")), recorded_by="setup")
         return code
 
     def child_unit(self, scope: str) -> UUID:
@@ -104,7 +106,10 @@ class World:
         return str(rows[0]["id"])
 
     def erasable(self) -> UUID:
-        return self.runtime.app.register_cadre(RegisterCadre(full_name=f"Người {fresh()}", gender=Gender.NAM, born_on=date(1980, 1, 1)), recorded_by="setup").id
+        return self.runtime.app.register_cadre(RegisterCadre(full_name=f"Người {fresh()}",
+                                                             gender=Gender.NAM,
+                                                             born_on=date(1980, 1, 1)),
+                                               recorded_by="setup").id
 
     def cosignature(self) -> dict[str, str]:
         """A fresh witness's cosignature of the log's checkpoint as it is now."""
@@ -156,7 +161,9 @@ class World:
         return travel_id
 
     def entry(self, scope: str) -> int:
-        return self.runtime.app.record_training(self.cadre(scope), RecordTraining(program="cap_nhat_kien_thuc", started_on=date(2015, 3, 1)), recorded_by="setup").position
+        return self.runtime.app.record_training(self.cadre(scope), RecordTraining(
+            program="cap_nhat_kien_thuc", started_on=date(2015, 3, 1)),
+                                                           recorded_by="setup").position
 
 
 Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]  # url, json, params
@@ -257,7 +264,11 @@ _periods = itertools.count()
 def _term_notice(w: World, s: str) -> dict[str, Any]:
     """A fresh term (a post with a planned end) of the scope's cadre, and its notice."""
     code, on = w.title(), date(2022, 1, 1)
-    w.runtime.app.appoint(w.cadre(s), Appoint(kind=ActionKind.BO_NHIEM, unit_id=w.unit(s), title_code=code, effective_on=on, decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A"), planned_end_on=date(2027, 1, 1)), recorded_by="setup")
+    w.runtime.app.appoint(w.cadre(s), Appoint(kind=ActionKind.BO_NHIEM, unit_id=w.unit(s),
+                                              title_code=code, effective_on=on,
+                                              decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A"),
+                                              planned_end_on=date(2027, 1, 1)),
+                                  recorded_by="setup")
     held = next(h for h in w.runtime.app.cadre(w.cadre(s)).holdings().values()
                 if h.title_code == code)
     return {"cadre_id": str(w.cadre(s)), "holding_id": str(held.holding_id),
@@ -630,8 +641,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
     b = app.register_unit(code="B", name="UBND phường B", kind="ubnd",
                           established_on=date(2000, 1, 1), parent_id=root,
                           recorded_by="setup").id
-    cadre_a = app.register_cadre(RegisterCadre(full_name="Trần Thị A", gender=Gender.NU, born_on=date(1975, 1, 1)), recorded_by="setup").id
-    cadre_b = app.register_cadre(RegisterCadre(full_name="Lê Văn B", gender=Gender.NAM, born_on=date(1976, 1, 1)), recorded_by="setup").id
+    cadre_a = app.register_cadre(RegisterCadre(full_name="Trần Thị A", gender=Gender.NU,
+                                               born_on=date(1975, 1, 1)), recorded_by="setup").id
+    cadre_b = app.register_cadre(RegisterCadre(full_name="Lê Văn B", gender=Gender.NAM,
+                                               born_on=date(1976, 1, 1)), recorded_by="setup").id
     w = World(runtime, root, a, b, cadre_a, cadre_b, signer=signer)
     w.holding("in", date(2010, 1, 1))
     w.holding("out", date(2010, 1, 1))

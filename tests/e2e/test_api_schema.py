@@ -45,8 +45,12 @@ def seeded_app(path: Path) -> tuple[FastAPI, Runtime, dict[str, str]]:
                              established_on=date(2000, 1, 1), recorded_by="seed").id
     app.register_title(code="bi_thu", name="Bí thư", is_head=True, management_tier="thanh_uy",
                        recorded_by="seed")
-    cadre = app.register_cadre(RegisterCadre(full_name="Nguyễn Văn A", gender=Gender.NAM, born_on=date(1970, 1, 1)), recorded_by="seed").id
-    app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="bi_thu", effective_on=date(2020, 1, 1), decision=Decision("1/QĐ", date(2020, 1, 1), "Thành ủy", "B")), recorded_by="seed")
+    cadre = app.register_cadre(RegisterCadre(full_name="Nguyễn Văn A", gender=Gender.NAM,
+                                             born_on=date(1970, 1, 1)), recorded_by="seed").id
+    app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="bi_thu",
+                               effective_on=date(2020, 1, 1),
+                               decision=Decision("1/QĐ", date(2020, 1, 1), "Thành ủy", "B")),
+                recorded_by="seed")
     runtime.catch_up()
     return create_app(store, runtime), runtime, {"cadre_id": str(cadre), "unit_id": str(unit)}
 

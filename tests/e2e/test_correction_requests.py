@@ -68,11 +68,19 @@ def ward(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                                   established_on=date(2000, 1, 1), recorded_by="setup").id
         app.register_title(code="chuyen_vien", name="Chuyên viên", is_head=False,
                            management_tier="quan_uy", rank=1, recorded_by="setup")
-        cadre = app.register_cadre(RegisterCadre(full_name="Lý Thị Đào", gender=Gender.NU, born_on=date(1980, 1, 1)), recorded_by="setup").id
-        outsider = app.register_cadre(RegisterCadre(full_name="Vũ Văn Ngoài", gender=Gender.NAM, born_on=date(1975, 5, 5)), recorded_by="setup").id
+        cadre = app.register_cadre(RegisterCadre(full_name="Lý Thị Đào", gender=Gender.NU,
+                                                 born_on=date(1980, 1, 1)), recorded_by="setup").id
+        outsider = app.register_cadre(RegisterCadre(full_name="Vũ Văn Ngoài", gender=Gender.NAM,
+                                                    born_on=date(1975, 5, 5)),
+                                      recorded_by="setup").id
         qd = Decision("1/QĐ", date(2020, 1, 1), "UBND quận", "A")
-        appointment = app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="chuyen_vien", effective_on=date(2020, 1, 1), decision=qd), recorded_by="setup").entry_position
-        app.appoint(outsider, Appoint(kind=ActionKind.BO_NHIEM, unit_id=other, title_code="chuyen_vien", effective_on=date(2020, 1, 1), decision=qd), recorded_by="setup")
+        appointment = app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit,
+                                                 title_code="chuyen_vien",
+                                                 effective_on=date(2020, 1, 1), decision=qd),
+                                  recorded_by="setup").entry_position
+        app.appoint(outsider, Appoint(kind=ActionKind.BO_NHIEM, unit_id=other,
+                                      title_code="chuyen_vien", effective_on=date(2020, 1, 1),
+                                      decision=qd), recorded_by="setup")
         runtime.catch_up()
         access = AccessStore(runtime.engine, runtime.clock)
         tokens = {

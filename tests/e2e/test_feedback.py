@@ -63,11 +63,19 @@ def ward(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                            management_tier="quan_uy", rank=50, recorded_by="setup")
         app.register_title(code="chuyen_vien", name="Chuyên viên", is_head=False,
                            management_tier="quan_uy", rank=1, recorded_by="setup")
-        subject = app.register_cadre(RegisterCadre(full_name="Vũ Văn Thầu", gender=Gender.NAM, born_on=date(1970, 1, 1)), recorded_by="setup").id
-        reporter = app.register_cadre(RegisterCadre(full_name="Lý Thị Báo", gender=Gender.NU, born_on=date(1990, 1, 1)), recorded_by="setup").id
+        subject = app.register_cadre(RegisterCadre(full_name="Vũ Văn Thầu", gender=Gender.NAM,
+                                                   born_on=date(1970, 1, 1)),
+                                     recorded_by="setup").id
+        reporter = app.register_cadre(RegisterCadre(full_name="Lý Thị Báo", gender=Gender.NU,
+                                                    born_on=date(1990, 1, 1)),
+                                      recorded_by="setup").id
         qd = Decision("1/QĐ", date(2020, 1, 1), "UBND quận", "A")
-        app.appoint(subject, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="chu_tich", effective_on=date(2020, 1, 1), decision=qd), recorded_by="setup")
-        app.appoint(reporter, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="chuyen_vien", effective_on=date(2020, 1, 1), decision=qd), recorded_by="setup")
+        app.appoint(subject, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="chu_tich",
+                                     effective_on=date(2020, 1, 1), decision=qd),
+                    recorded_by="setup")
+        app.appoint(reporter, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit,
+                                      title_code="chuyen_vien", effective_on=date(2020, 1, 1),
+                                      decision=qd), recorded_by="setup")
         runtime.catch_up()
         access = AccessStore(runtime.engine, runtime.clock)
         tokens = {

@@ -50,9 +50,15 @@ class World(ScenarioWorld):
                                    recorded_by="setup").id
         app.register_title(code="pho_chu_tich", name="Phó Chủ tịch UBND", is_head=False,
                            management_tier="quan_uy", recorded_by="setup")
-        self.cadre = app.register_cadre(RegisterCadre(full_name="Phạm Thị Hoa", gender=Gender.NU, born_on=date(1980, 5, 1)), recorded_by="setup").id
+        self.cadre = app.register_cadre(RegisterCadre(full_name="Phạm Thị Hoa", gender=Gender.NU,
+                                                      born_on=date(1980, 5, 1)),
+                                        recorded_by="setup").id
         # Appointed without planning or vetting: the findings index judges it.
-        self.appointed = app.appoint(self.cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=self.a, title_code="pho_chu_tich", effective_on=date(2024, 6, 1), decision=Decision("88/QĐ-UBND", date(2024, 5, 20), "UBND quận", "Lê Văn Ký")), recorded_by="setup").position
+        self.appointed = app.appoint(self.cadre, Appoint(
+            kind=ActionKind.BO_NHIEM, unit_id=self.a, title_code="pho_chu_tich",
+            effective_on=date(2024, 6, 1),
+            decision=Decision("88/QĐ-UBND", date(2024, 5, 20), "UBND quận", "Lê Văn Ký")),
+                                     recorded_by="setup").position
         runtime.catch_up()
         access = AccessStore(runtime.engine, suite_clock())
         self.tokens = {

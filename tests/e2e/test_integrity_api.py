@@ -48,7 +48,9 @@ class World(ScenarioWorld):
                            management_tier="quan_uy", recorded_by="setup")
         app.register_title(code="pho_bi_thu", name="Phó Bí thư Quận ủy", is_head=False,
                            management_tier="thanh_uy", recorded_by="setup")
-        self.cadres = [app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU, born_on=date(1980, 5, 1)), recorded_by="setup").id
+        self.cadres = [app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU,
+                                                        born_on=date(1980, 5, 1)),
+                                          recorded_by="setup").id
                        for name in ("Phạm Thị Hoa", "Nguyễn Văn Bình", "Trần Thị Cúc")]
         runtime.catch_up()
         access = AccessStore(runtime.engine, suite_clock())

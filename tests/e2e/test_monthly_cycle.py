@@ -75,8 +75,12 @@ def ward(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         app.register_title(code="chuyen_vien", name="Chuyên viên", is_head=False,
                            management_tier="quan_uy", rank=1, recorded_by="setup")
         for n, unit in enumerate((units["LH-UB"], units["LH-MT"])):
-            cadre = app.register_cadre(RegisterCadre(full_name=f"Nguyễn Thị Mẫu {n}", gender=Gender.NU, born_on=date(1985, 1, 1)), recorded_by="setup").id
-            app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="chuyen_vien", effective_on=date(2020, 1, 1), decision=QD), recorded_by="setup")
+            cadre = app.register_cadre(RegisterCadre(full_name=f"Nguyễn Thị Mẫu {n}",
+                                                     gender=Gender.NU, born_on=date(1985, 1, 1)),
+                                       recorded_by="setup").id
+            app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit,
+                                       title_code="chuyen_vien", effective_on=date(2020, 1, 1),
+                                       decision=QD), recorded_by="setup")
         runtime.catch_up()
         access = AccessStore(runtime.engine, runtime.clock)
         tokens = {
@@ -135,8 +139,13 @@ def test_a_unit_submits_and_the_committee_rebuilds_what_was_submitted(ward: Ward
 
     # The record moves on: an appointment inside the period, recorded after the submission.
     app = ward.runtime.app
-    late_news = app.register_cadre(RegisterCadre(full_name="Trần Văn Muộn", gender=Gender.NAM, born_on=date(1990, 5, 5)), recorded_by="setup").id
-    app.appoint(late_news, Appoint(kind=ActionKind.BO_NHIEM, unit_id=ward.ubnd, title_code="chuyen_vien", effective_on=date(2026, 11, 2), decision=Decision("99/QĐ-UBND", date(2026, 11, 1), "UBND phường", "A")), recorded_by="setup")
+    late_news = app.register_cadre(RegisterCadre(full_name="Trần Văn Muộn", gender=Gender.NAM,
+                                                 born_on=date(1990, 5, 5)), recorded_by="setup").id
+    app.appoint(late_news, Appoint(
+        kind=ActionKind.BO_NHIEM, unit_id=ward.ubnd, title_code="chuyen_vien",
+        effective_on=date(2026, 11, 2),
+        decision=Decision("99/QĐ-UBND", date(2026, 11, 1), "UBND phường", "A")),
+                recorded_by="setup")
     now = ward.get("ubnd", "/api/v1/reports/monthly", unit_id=str(ward.ubnd))
     assert now["digest"] != sent["digest"]
 

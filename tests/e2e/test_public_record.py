@@ -61,18 +61,30 @@ def town(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                            management_tier="quan_uy", rank=50, recorded_by=by)
         app.register_title(code="chanh_vp", name="Chánh Văn phòng", is_head=True,
                            management_tier="quan_uy", rank=30, recorded_by=by)
-        duc = app.register_cadre(RegisterCadre(full_name="Đặng Văn Đức", gender=Gender.NAM, born_on=date(1972, 9, 14), ethnicity="Kinh", religion="Phật giáo", hometown=HOMETOWN, national_id=NATIONAL_ID), recorded_by=by).id
+        duc = app.register_cadre(RegisterCadre(full_name="Đặng Văn Đức", gender=Gender.NAM,
+                                               born_on=date(1972, 9, 14), ethnicity="Kinh",
+                                               religion="Phật giáo", hometown=HOMETOWN,
+                                               national_id=NATIONAL_ID), recorded_by=by).id
         first = Decision("15-QĐ/UBND", date(2015, 2, 20), "UBND quận Kiến An", "Phạm Văn Mạnh")
-        app.appoint(duc, Appoint(kind=ActionKind.BO_NHIEM, unit_id=office, title_code="chanh_vp", effective_on=date(2015, 3, 1), decision=first), recorded_by=by)
+        app.appoint(duc, Appoint(kind=ActionKind.BO_NHIEM, unit_id=office, title_code="chanh_vp",
+                                 effective_on=date(2015, 3, 1), decision=first), recorded_by=by)
         app.end_holding(duc, EndHolding(unit_id=office, title_code="chanh_vp", reason=EndingReason.DIEU_DONG, effective_on=date(2019, 12, 31), decision=Decision("88-QĐ/QU", date(2019, 12, 20),
                                           "Ban Thường vụ Quận ủy", "Lê Toàn Khánh")), recorded_by=by)
         app.appoint(duc, Appoint(kind=ActionKind.BAU_CU, unit_id=ward, title_code="chu_tich", effective_on=date(2020, 1, 1), decision=Decision("02/NQ-HĐND", date(2019, 12, 30), "HĐND phường Lãm Hà",
                                       "Nguyễn Văn Hòa")), recorded_by=by)
-        app.discipline(duc, ImposeDiscipline(form="khien_trach", violation="Chậm kê khai tài sản", effective_on=date(2025, 6, 1), decision=Decision("7-QĐ/UBKT", date(2025, 6, 1), "UBKT Quận ủy", "Hà")), recorded_by=by)
-        app.evaluate(duc, Evaluate(period="2025", rating="HTXSNV", decided_on=date(2025, 12, 20)), recorded_by=by)
-        app.add_relative(duc, AddRelative(relation="vo", full_name="Trần Thị Hiền", born_year=1975), recorded_by=by)
-        erased = app.register_cadre(RegisterCadre(full_name="Đỗ Thị Xóa", gender=Gender.NU, born_on=date(1980, 1, 1)), recorded_by=by).id
-        app.appoint(erased, Appoint(kind=ActionKind.BO_NHIEM, unit_id=office, title_code="chanh_vp", effective_on=date(2020, 2, 1), decision=first), recorded_by=by)
+        app.discipline(duc, ImposeDiscipline(
+            form="khien_trach", violation="Chậm kê khai tài sản", effective_on=date(2025, 6, 1),
+            decision=Decision("7-QĐ/UBKT", date(2025, 6, 1), "UBKT Quận ủy", "Hà")),
+                       recorded_by=by)
+        app.evaluate(duc, Evaluate(period="2025", rating="HTXSNV", decided_on=date(2025, 12, 20)),
+                     recorded_by=by)
+        app.add_relative(duc, AddRelative(relation="vo", full_name="Trần Thị Hiền", born_year=1975),
+                         recorded_by=by)
+        erased = app.register_cadre(RegisterCadre(full_name="Đỗ Thị Xóa", gender=Gender.NU,
+                                                  born_on=date(1980, 1, 1)), recorded_by=by).id
+        app.appoint(erased, Appoint(kind=ActionKind.BO_NHIEM, unit_id=office,
+                                    title_code="chanh_vp", effective_on=date(2020, 2, 1),
+                                    decision=first), recorded_by=by)
         runtime.catch_up()
         erase_personal_data(runtime, erased, reason="Yêu cầu của chủ thể dữ liệu",
                             recorded_by="admin")

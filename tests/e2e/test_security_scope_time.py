@@ -29,8 +29,12 @@ def test_a_unit_moved_out_of_a_leaders_subtree_is_not_read_through_an_old_instan
                              recorded_by="setup").id
     app.register_title(code="cv", name="Chuyên viên", is_head=False, management_tier="quan_uy",
                        recorded_by="setup")
-    cadre = app.register_cadre(RegisterCadre(full_name="Vũ Thị Giữa", gender=Gender.NU, born_on=date(1980, 1, 1)), recorded_by="setup").id
-    app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=ward, title_code="cv", effective_on=date(2010, 1, 1), decision=Decision("1/QĐ", date(2010, 1, 1), "UBND", "A")), recorded_by="setup")
+    cadre = app.register_cadre(RegisterCadre(full_name="Vũ Thị Giữa", gender=Gender.NU,
+                                             born_on=date(1980, 1, 1)), recorded_by="setup").id
+    app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=ward, title_code="cv",
+                               effective_on=date(2010, 1, 1),
+                               decision=Decision("1/QĐ", date(2010, 1, 1), "UBND", "A")),
+                recorded_by="setup")
     runtime.catch_up()
     before_move = runtime.clock.now()
     # The ward was recorded under the wrong block: moved to the south block from its second

@@ -79,14 +79,31 @@ def ward(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             "overdue": (mttq, date(2021, 11, 1), date(2026, 11, 1)),
         }
         for n, (name, (unit, since, end)) in enumerate(posts.items()):
-            people[name] = app.register_cadre(RegisterCadre(full_name=f"Phạm Văn {name.title()}", gender=Gender.NAM, born_on=date(1975, 1, 1 + n)), recorded_by="setup").id
-            app.appoint(people[name], Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="pho_chu_tich", effective_on=since, decision=qd(f"{n + 1}/QĐ", since), planned_end_on=end), recorded_by="setup")
+            people[name] = app.register_cadre(RegisterCadre(full_name=f"Phạm Văn {name.title()}",
+                                                            gender=Gender.NAM,
+                                                            born_on=date(1975, 1, 1 + n)),
+                                              recorded_by="setup").id
+            app.appoint(people[name], Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit,
+                                              title_code="pho_chu_tich", effective_on=since,
+                                              decision=qd(f"{n + 1}/QĐ", since),
+                                              planned_end_on=end), recorded_by="setup")
         # Done so far: a reappointment decided ahead of the term's end (recorded as the main
         # line records it today: the term ends, the new one starts the same day), and an ending.
         reappointed_on = date(2027, 1, 15)
-        app.end_holding(people["reappointed"], EndHolding(unit_id=ubnd, title_code="pho_chu_tich", reason=EndingReason.HET_NHIEM_KY, effective_on=reappointed_on, decision=qd("31/QĐ", date(2026, 11, 20))), recorded_by="setup")
-        app.appoint(people["reappointed"], Appoint(kind=ActionKind.BO_NHIEM_LAI, unit_id=ubnd, title_code="pho_chu_tich", effective_on=reappointed_on, decision=qd("31/QĐ", date(2026, 11, 20)), term_months=60), recorded_by="setup")
-        app.end_holding(people["ending"], EndHolding(unit_id=mttq, title_code="pho_chu_tich", reason=EndingReason.NGHI_HUU, effective_on=date(2027, 2, 1), decision=qd("32/QĐ", date(2026, 11, 20))), recorded_by="setup")
+        app.end_holding(people["reappointed"], EndHolding(unit_id=ubnd, title_code="pho_chu_tich",
+                                                          reason=EndingReason.HET_NHIEM_KY,
+                                                          effective_on=reappointed_on,
+                                                          decision=qd("31/QĐ", date(2026, 11, 20))),
+                        recorded_by="setup")
+        app.appoint(people["reappointed"], Appoint(
+            kind=ActionKind.BO_NHIEM_LAI, unit_id=ubnd, title_code="pho_chu_tich",
+            effective_on=reappointed_on, decision=qd("31/QĐ", date(2026, 11, 20)), term_months=60),
+                    recorded_by="setup")
+        app.end_holding(people["ending"], EndHolding(unit_id=mttq, title_code="pho_chu_tich",
+                                                     reason=EndingReason.NGHI_HUU,
+                                                     effective_on=date(2027, 2, 1),
+                                                     decision=qd("32/QĐ", date(2026, 11, 20))),
+                        recorded_by="setup")
         runtime.catch_up()
         access = AccessStore(runtime.engine, runtime.clock)
         tokens = {"admin": ADMIN,

@@ -456,7 +456,9 @@ def test_a_correction_is_scoped_by_the_entry_it_supersedes(
     w, client = world
     code = w.title()
     on = date(2011, 5, 1)
-    appointed = w.runtime.app.appoint(w.cadre_a, Appoint(kind=ActionKind.KIEM_NHIEM, unit_id=w.b, title_code=code, effective_on=on, decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A")), recorded_by="setup")
+    appointed = w.runtime.app.appoint(w.cadre_a, Appoint(
+        kind=ActionKind.KIEM_NHIEM, unit_id=w.b, title_code=code, effective_on=on,
+        decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A")), recorded_by="setup")
     w.runtime.catch_up()
     position = appointed.entry_position
     officer = {"Authorization": f"Bearer {w.tokens['personnel']}"}

@@ -62,10 +62,13 @@ def _hand_built(app: HosoApplication, root: UUID) -> tuple[UUID, UUID, UUID, str
     code = "truong_phong_tn_web"
     app.register_title(code=code, name="Trưởng phòng Thử nghiệm", is_head=True,
                        management_tier="quan_uy", rank=40, recorded_by=by)
-    head = app.register_cadre(RegisterCadre(full_name="Phạm Thị Thử Nghiệm", gender=Gender.NU, born_on=date(1975, 5, 5)), recorded_by=by)
-    newcomer = app.register_cadre(RegisterCadre(full_name="Ngô Văn Giao Diện", gender=Gender.NAM, born_on=date(1988, 8, 8)), recorded_by=by)
+    head = app.register_cadre(RegisterCadre(full_name="Phạm Thị Thử Nghiệm", gender=Gender.NU,
+                                            born_on=date(1975, 5, 5)), recorded_by=by)
+    newcomer = app.register_cadre(RegisterCadre(full_name="Ngô Văn Giao Diện", gender=Gender.NAM,
+                                                born_on=date(1988, 8, 8)), recorded_by=by)
     qd = Decision("15-QĐ/QU", date(2020, 2, 20), "Ban Thường vụ Quận ủy", "Lê Toàn Khánh")
-    app.appoint(head.id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit.id, title_code=code, effective_on=date(2020, 3, 1), decision=qd), recorded_by=by)
+    app.appoint(head.id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit.id, title_code=code,
+                                 effective_on=date(2020, 3, 1), decision=qd), recorded_by=by)
     app.end_holding(head.id, EndHolding(unit_id=unit.id, title_code=code, reason=EndingReason.DIEU_DONG, effective_on=date(2024, 6, 30), decision=Decision("88-QĐ/QU", date(2024, 6, 20), "Ban Thường vụ Quận ủy",
                                       "Lê Toàn Khánh")), recorded_by=by)
     return unit.id, head.id, newcomer.id, code

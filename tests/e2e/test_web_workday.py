@@ -31,7 +31,9 @@ def _post(w: World, scope: str) -> str:
     """A post the scope's cadre holds from 2019, its title code."""
     code = w.title()
     on = date(2019, 1, 10)
-    w.runtime.app.appoint(w.cadre(scope), Appoint(kind=ActionKind.BO_NHIEM, unit_id=w.unit(scope), title_code=code, effective_on=on, decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A")), recorded_by="setup")
+    w.runtime.app.appoint(w.cadre(scope), Appoint(
+        kind=ActionKind.BO_NHIEM, unit_id=w.unit(scope), title_code=code, effective_on=on,
+        decision=Decision(f"{fresh()}/QĐ", on, "UBND", "A")), recorded_by="setup")
     w.runtime.catch_up()
     return code
 

@@ -33,7 +33,10 @@ def seed(settings: Settings) -> tuple[str, str]:
     try:
         unit = runtime.app.register_unit(code="Q", name="Quận ủy", kind="dang_uy",
                                          established_on=date(2000, 1, 1), recorded_by="t").id
-        cadre = runtime.app.register_cadre(RegisterCadre(full_name="Ngô Thị Hạnh", gender=Gender.NU, born_on=date(1985, 4, 4)), recorded_by="t").id
+        cadre = runtime.app.register_cadre(RegisterCadre(full_name="Ngô Thị Hạnh",
+                                                         gender=Gender.NU,
+                                                         born_on=date(1985, 4, 4)),
+                                           recorded_by="t").id
         runtime.catch_up()
     finally:
         runtime.close()

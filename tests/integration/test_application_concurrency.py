@@ -44,13 +44,16 @@ def setup_ward(app: HosoApplication, code: str) -> tuple[UUID, UUID, UUID]:
     if Title.create_id("chu_tich") not in app.repository:
         app.register_title(code="chu_tich", name="Chủ tịch UBND phường", is_head=True,
                            management_tier="thanh_uy", rank=8, recorded_by="btc")
-    an = app.register_cadre(RegisterCadre(full_name="Vũ Văn An", gender=Gender.NAM, born_on=date(1972, 3, 3)), recorded_by="btc").id
-    binh = app.register_cadre(RegisterCadre(full_name="Hoàng Thị Bình", gender=Gender.NU, born_on=date(1979, 9, 9)), recorded_by="btc").id
+    an = app.register_cadre(RegisterCadre(full_name="Vũ Văn An", gender=Gender.NAM,
+                                          born_on=date(1972, 3, 3)), recorded_by="btc").id
+    binh = app.register_cadre(RegisterCadre(full_name="Hoàng Thị Bình", gender=Gender.NU,
+                                            born_on=date(1979, 9, 9)), recorded_by="btc").id
     return ward, an, binh
 
 
 def appoint(app: HosoApplication, cadre: UUID, ward: UUID) -> Any:
-    return app.appoint(cadre, Appoint(kind=ActionKind.BAU_CU, unit_id=ward, title_code="chu_tich", effective_on=ON, decision=DECISION), recorded_by="btc")
+    return app.appoint(cadre, Appoint(kind=ActionKind.BAU_CU, unit_id=ward, title_code="chu_tich",
+                                      effective_on=ON, decision=DECISION), recorded_by="btc")
 
 
 def head(app: HosoApplication) -> int:

@@ -42,7 +42,10 @@ class Office:
         return self.app.recorder.max_notification_id() or 0
 
     def appoint(self, who: UUID, unit: UUID, on: date, **extra: Any) -> int:
-        return self.app.appoint(who, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="truong_phong", effective_on=on, decision=decision(on), **extra), recorded_by="btc").entry_position
+        return self.app.appoint(who, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit,
+                                             title_code="truong_phong", effective_on=on,
+                                             decision=decision(on), **extra),
+                                recorded_by="btc").entry_position
 
     def seat_holders(self, unit: UUID, on: date) -> set[UUID]:
         return {s.cadre_id for s in self.app.unit(unit).seats.values() if s.covers(on)}
@@ -57,8 +60,12 @@ def office(sqlite_settings: Settings) -> Iterator[Office]:
                                 established_on=date(2008, 4, 1), recorded_by="btc").id
     app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
                        management_tier="quan_uy", rank=5, recorded_by="btc")
-    lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU, born_on=date(1979, 5, 2), ethnicity="Kinh", hometown="Kiến Thụy", national_id="031179000111"), recorded_by="btc").id
-    hung = app.register_cadre(RegisterCadre(full_name="Trần Văn Hùng", gender=Gender.NAM, born_on=date(1981, 11, 7)), recorded_by="btc").id
+    lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU,
+                                           born_on=date(1979, 5, 2), ethnicity="Kinh",
+                                           hometown="Kiến Thụy", national_id="031179000111"),
+                             recorded_by="btc").id
+    hung = app.register_cadre(RegisterCadre(full_name="Trần Văn Hùng", gender=Gender.NAM,
+                                            born_on=date(1981, 11, 7)), recorded_by="btc").id
     yield Office(app, sqlite_settings, finance, justice, lan, hung)
     app.close()
 
@@ -107,7 +114,9 @@ def test_correcting_an_appointment_date_keeps_the_original_and_moves_the_seat(
 
 def test_a_corrected_entry_is_corrected_again_through_its_replacement(office: Office) -> None:
     o = office
-    first = o.app.evaluate(o.hung, Evaluate(period="2024", rating=Rating.HTNV, decided_on=date(2024, 12, 20)), recorded_by="btc").entry_position
+    first = o.app.evaluate(o.hung, Evaluate(period="2024", rating=Rating.HTNV,
+                                            decided_on=date(2024, 12, 20)),
+                           recorded_by="btc").entry_position
     second = o.app.correct(o.hung, target_position=first, reason="Sai xếp loại",
                            replacement=dict(period="2024", rating=Rating.HTTNV,
                                             decided_on=date(2024, 12, 20)),
@@ -122,7 +131,8 @@ def test_a_corrected_entry_is_corrected_again_through_its_replacement(office: Of
     assert (evaluation.payload["rating"], evaluation.payload["score"]) == (Rating.HTXSNV, 93)
     # The replacement of an evaluation does not collide with the entry it replaces...
     # ...but a replacement that duplicates another period is refused.
-    o.app.evaluate(o.hung, Evaluate(period="2025", rating=Rating.HTTNV, decided_on=date(2025, 12, 20)), recorded_by="btc")
+    o.app.evaluate(o.hung, Evaluate(period="2025", rating=Rating.HTTNV,
+                                    decided_on=date(2025, 12, 20)), recorded_by="btc")
     latest = o.head()
     refused(o, Conflict, "duplicate_evaluation", lambda: o.app.correct(
         o.hung, target_position=latest, reason="Sai kỳ",
@@ -132,7 +142,9 @@ def test_a_corrected_entry_is_corrected_again_through_its_replacement(office: Of
 
 def test_retraction_frees_the_period_and_cannot_be_repeated(office: Office) -> None:
     o = office
-    entry = o.app.evaluate(o.lan, Evaluate(period="2025-Q2", rating=Rating.KHTNV, decided_on=date(2025, 7, 5)), recorded_by="btc").entry_position
+    entry = o.app.evaluate(o.lan, Evaluate(period="2025-Q2", rating=Rating.KHTNV,
+                                           decided_on=date(2025, 7, 5)),
+                           recorded_by="btc").entry_position
     o.app.correct(o.lan, target_position=entry, reason="Ghi nhầm cán bộ", recorded_by="btc")
     assert o.app.cadre(o.lan).facts("Evaluated") == []
     refused(o, Conflict, "already_retracted", lambda: o.app.correct(
@@ -140,7 +152,8 @@ def test_retraction_frees_the_period_and_cannot_be_repeated(office: Office) -> N
     refused(o, Conflict, "already_retracted", lambda: o.app.correct(
         o.lan, target_position=entry, reason="Sửa", recorded_by="btc",
         replacement=dict(period="2025-Q2", rating=Rating.HTNV, decided_on=date(2025, 7, 5))))
-    o.app.evaluate(o.lan, Evaluate(period="2025-Q2", rating=Rating.HTTNV, decided_on=date(2025, 7, 5)), recorded_by="btc")
+    o.app.evaluate(o.lan, Evaluate(period="2025-Q2", rating=Rating.HTTNV,
+                                   decided_on=date(2025, 7, 5)), recorded_by="btc")
 
 
 def test_retracting_a_head_appointment_frees_the_seat(office: Office) -> None:
@@ -191,7 +204,11 @@ def test_replacements_are_validated_like_the_original_command(office: Office) ->
 def test_an_appointment_is_retracted_only_after_its_ending(office: Office) -> None:
     o = office
     appointed = o.appoint(o.lan, o.finance, date(2019, 1, 1))
-    ended = o.app.end_holding(o.lan, EndHolding(unit_id=o.finance, title_code="truong_phong", reason=EndingReason.DIEU_DONG, effective_on=date(2024, 1, 1), decision=decision(date(2023, 12, 20))), recorded_by="btc").entry_position
+    ended = o.app.end_holding(o.lan, EndHolding(unit_id=o.finance, title_code="truong_phong",
+                                                reason=EndingReason.DIEU_DONG,
+                                                effective_on=date(2024, 1, 1),
+                                                decision=decision(date(2023, 12, 20))),
+                              recorded_by="btc").entry_position
     refused(o, Conflict, "ending_exists", lambda: o.app.correct(
         o.lan, target_position=appointed, reason="Hủy", recorded_by="btc"))
     # Correcting the ending's date moves the end of the seat too.
@@ -232,4 +249,5 @@ def test_identity_corrections_replace_the_registration_and_reseal_personal_data(
         for record in log.select(0, 1000):
             assert b"031179000111" not in record.state
     # A later date before the corrected birth date is now refused.
-    refused(o, InvalidCommand, "date_before_birth", lambda: o.app.evaluate(o.lan, Evaluate(period="1979", rating=Rating.HTNV, decided_on=date(1979, 5, 11)), recorded_by="btc"))
+    refused(o, InvalidCommand, "date_before_birth", lambda: o.app.evaluate(o.lan, Evaluate(
+        period="1979", rating=Rating.HTNV, decided_on=date(1979, 5, 11)), recorded_by="btc"))

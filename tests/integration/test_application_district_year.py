@@ -127,13 +127,22 @@ def record_the_year(app: HosoApplication, log: LogReader) -> dict[str, Any]:
     for i in range(30):
         woman = i % 5 < 3  # the district's cadres are majority women (seed 000: 124 of 204)
         name = f"{FAMILY[i % len(FAMILY)]} {rnd.choice(WOMEN if woman else MEN)}"
-        cadres.append(app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU if woman else Gender.NAM, born_on=date(1966 + rnd.randrange(25), 1 + rnd.randrange(12), 1 + rnd.randrange(28)), party_joined_on=date(2000 + rnd.randrange(10), 3, 26), political_theory=rnd.choice([PoliticalTheory.TRUNG_CAP, PoliticalTheory.CAO_CAP]), state_management=StateManagement.CV, ethnicity="Kinh", hometown="Kiến An", national_id=f"0311{i:08d}"), recorded_by="ban_to_chuc").id)
+        cadres.append(app.register_cadre(RegisterCadre(
+            full_name=name, gender=Gender.NU if woman else Gender.NAM,
+            born_on=date(1966 + rnd.randrange(25), 1 + rnd.randrange(12), 1 + rnd.randrange(28)),
+            party_joined_on=date(2000 + rnd.randrange(10), 3, 26),
+            political_theory=rnd.choice([PoliticalTheory.TRUNG_CAP, PoliticalTheory.CAO_CAP]),
+            state_management=StateManagement.CV, ethnicity="Kinh", hometown="Kiến An",
+            national_id=f"0311{i:08d}"), recorded_by="ban_to_chuc").id)
 
     positions: dict[str, int] = {}
 
     def appoint(who: int, code: str, title: str, kind: ActionKind, on: date,
                 number: str) -> None:
-        receipt = app.appoint(cadres[who], Appoint(kind=kind, unit_id=unit[code], title_code=title, effective_on=on, decision=decision(on - timedelta(days=7), number), term_months=60 if title != "chuyen_vien" else None), recorded_by="ban_to_chuc")
+        receipt = app.appoint(cadres[who], Appoint(
+            kind=kind, unit_id=unit[code], title_code=title, effective_on=on,
+            decision=decision(on - timedelta(days=7), number),
+            term_months=60 if title != "chuyen_vien" else None), recorded_by="ban_to_chuc")
         positions[f"{who}:{code}:{title}"] = receipt.entry_position
 
     # Posts held when the year begins (history entered at go-live).
@@ -151,12 +160,22 @@ def record_the_year(app: HosoApplication, log: LogReader) -> dict[str, Any]:
     # 2022: evaluations of 2021, then the year's decisions.
     ratings = [Rating.HTXSNV] * 3 + [Rating.HTTNV] * 25 + [Rating.HTNV] * 2
     for who, rating in enumerate(ratings):
-        app.evaluate(cadres[who], Evaluate(period="2021", rating=rating, decided_on=date(2022, 1, 15)), recorded_by="ban_to_chuc")
+        app.evaluate(cadres[who], Evaluate(period="2021", rating=rating,
+                                           decided_on=date(2022, 1, 15)),
+                     recorded_by="ban_to_chuc")
     # Bổ nhiệm lại: the term ends and the new term is recorded from the same day.
-    app.end_holding(cadres[4], EndHolding(unit_id=unit["NV"], title_code="truong_phong", reason=EndingReason.HET_NHIEM_KY, effective_on=date(2022, 3, 1), decision=decision(date(2022, 2, 20), "310-QĐ/QU")), recorded_by="ban_to_chuc")
+    app.end_holding(cadres[4], EndHolding(unit_id=unit["NV"], title_code="truong_phong",
+                                          reason=EndingReason.HET_NHIEM_KY,
+                                          effective_on=date(2022, 3, 1),
+                                          decision=decision(date(2022, 2, 20), "310-QĐ/QU")),
+                    recorded_by="ban_to_chuc")
     appoint(4, "NV", "truong_phong", ActionKind.BO_NHIEM_LAI, date(2022, 3, 1), "311-QĐ/QU")
     # Rotation: the head of justice goes to a ward party committee as bí thư (luân chuyển).
-    app.end_holding(cadres[6], EndHolding(unit_id=unit["TP"], title_code="truong_phong", reason=EndingReason.LUAN_CHUYEN, effective_on=date(2022, 4, 1), decision=decision(date(2022, 3, 25), "320-QĐ/QU")), recorded_by="ban_to_chuc")
+    app.end_holding(cadres[6], EndHolding(unit_id=unit["TP"], title_code="truong_phong",
+                                          reason=EndingReason.LUAN_CHUYEN,
+                                          effective_on=date(2022, 4, 1),
+                                          decision=decision(date(2022, 3, 25), "320-QĐ/QU")),
+                    recorded_by="ban_to_chuc")
     appoint(6, "DH", "bi_thu", ActionKind.LUAN_CHUYEN, date(2022, 4, 1), "321-QĐ/QU")
     appoint(11, "TP", "truong_phong", ActionKind.DIEU_DONG_BO_NHIEM, date(2022, 4, 1),
             "322-QĐ/QU")
@@ -169,8 +188,13 @@ def record_the_year(app: HosoApplication, log: LogReader) -> dict[str, Any]:
     for who in (17, 18, 19):
         app.nominate(cadres[who], Nominate(unit_id=unit["KA"], title_code="uy_vien", decided_on=date(2022, 5, 20), decision=decision(date(2022, 5, 20),
                                                                      f"{370 + who}-QĐ/QU")), recorded_by="ban_to_chuc")
-        app.plan(cadres[who], Plan(unit_id=unit["TCKH"], title_code="pho_truong_phong", term="2025-2030", decided_on=date(2022, 9, 1), decision=decision(date(2022, 9, 1), "400-QĐ/QU")), recorded_by="ban_to_chuc")
-        app.vet(cadres[who], Vet(vetted_on=date(2022, 8, 20), purpose="quy_hoach", conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"), recorded_by="ban_to_chuc")
+        app.plan(cadres[who], Plan(unit_id=unit["TCKH"], title_code="pho_truong_phong",
+                                   term="2025-2030", decided_on=date(2022, 9, 1),
+                                   decision=decision(date(2022, 9, 1), "400-QĐ/QU")),
+                 recorded_by="ban_to_chuc")
+        app.vet(cadres[who], Vet(vetted_on=date(2022, 8, 20), purpose="quy_hoach",
+                                 conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"),
+                recorded_by="ban_to_chuc")
     for who in (20, 21, 22, 23):
         app.record_training(cadres[who], RecordTraining(program="llct_trung_cap", started_on=date(2021, 9, 6), completed_on=date(2022, 6, 30), institution="Trường Chính trị Tô "
                             "Hiệu Hải Phòng"), recorded_by="ban_to_chuc")
@@ -182,7 +206,10 @@ def record_the_year(app: HosoApplication, log: LogReader) -> dict[str, Any]:
                     decision=decision(date(2022, 9, 1), "1/NQ-UBTVQH15",
                                       issuer="Ủy ban Thường vụ Quốc hội",
                                       signer="Vương Đình Huệ"), recorded_by="ban_to_chuc")
-    app.end_holding(cadres[8], EndHolding(unit_id=unit["NS"], title_code="chu_tich", reason=EndingReason.KHAC, effective_on=MERGER, decision=decision(date(2022, 9, 25), "410-QĐ/QU")), recorded_by="ban_to_chuc")
+    app.end_holding(cadres[8], EndHolding(unit_id=unit["NS"], title_code="chu_tich",
+                                          reason=EndingReason.KHAC, effective_on=MERGER,
+                                          decision=decision(date(2022, 9, 25), "410-QĐ/QU")),
+                    recorded_by="ban_to_chuc")
     appoint(8, "BS", "pho_bi_thu", ActionKind.DIEU_DONG_BO_NHIEM, MERGER, "411-QĐ/QU")
     app.change_unit(unit["BS"], change="rename", new_name="Phường Bắc Sơn (sau sáp nhập)",
                     effective_on=MERGER, recorded_by="ban_to_chuc")

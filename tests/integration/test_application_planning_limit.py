@@ -38,10 +38,13 @@ def test_the_limit_in_force_on_the_decision_date_applies(tmp_path: Path) -> None
     for code in ("a", "b", "c"):
         app.register_title(code=code, name=f"Chức danh {code}", is_head=False,
                            management_tier="quan_uy", recorded_by="t")
-    cadre = app.register_cadre(RegisterCadre(full_name="Trần Văn Nam", gender=Gender.NAM, born_on=date(1980, 1, 1)), recorded_by="t").id
+    cadre = app.register_cadre(RegisterCadre(full_name="Trần Văn Nam", gender=Gender.NAM,
+                                             born_on=date(1980, 1, 1)), recorded_by="t").id
 
     def plan(title: str, term: str, on: date) -> None:
-        app.plan(cadre, Plan(unit_id=unit, title_code=title, term=term, decided_on=on, decision=Decision("1/QĐ", on, "Ban Thường vụ", "Lê Toàn Khánh")), recorded_by="t")
+        app.plan(cadre, Plan(unit_id=unit, title_code=title, term=term, decided_on=on,
+                             decision=Decision("1/QĐ", on, "Ban Thường vụ", "Lê Toàn Khánh")),
+                 recorded_by="t")
 
     plan("a", "2020-2025", date(2021, 6, 1))
     with pytest.raises(Conflict) as refused:

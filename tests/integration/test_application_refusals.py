@@ -80,10 +80,15 @@ def kien_an(sqlite_settings: Settings) -> Iterator[District]:
                        management_tier="quan_uy", rank=5, recorded_by="btc")
     app.register_title(code="chuyen_vien", name="Chuyên viên", is_head=False,
                        management_tier="quan_uy", rank=1, recorded_by="btc")
-    lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU, born_on=BORN), recorded_by="btc").id
-    hung = app.register_cadre(RegisterCadre(full_name="Trần Văn Hùng", gender=Gender.NAM, born_on=date(1982, 2, 1)), recorded_by="btc").id
-    appointed = app.appoint(lan, Appoint(kind=ActionKind.BO_NHIEM, unit_id=office, title_code="truong_phong", effective_on=date(2021, 3, 1), decision=decision(date(2021, 2, 20))), recorded_by="btc")
-    app.evaluate(lan, Evaluate(period="2024", rating=Rating.HTTNV, decided_on=date(2024, 12, 20)), recorded_by="btc")
+    lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU,
+                                           born_on=BORN), recorded_by="btc").id
+    hung = app.register_cadre(RegisterCadre(full_name="Trần Văn Hùng", gender=Gender.NAM,
+                                            born_on=date(1982, 2, 1)), recorded_by="btc").id
+    appointed = app.appoint(lan, Appoint(kind=ActionKind.BO_NHIEM, unit_id=office,
+                                         title_code="truong_phong", effective_on=date(2021, 3, 1),
+                                         decision=decision(date(2021, 2, 20))), recorded_by="btc")
+    app.evaluate(lan, Evaluate(period="2024", rating=Rating.HTTNV, decided_on=date(2024, 12, 20)),
+                 recorded_by="btc")
     app.change_unit(office, change="merge", effective_on=date(2025, 7, 1),
                     into_unit_id=merged_into, decision=decision(date(2025, 6, 20)),
                     recorded_by="btc")
@@ -116,8 +121,12 @@ def appoint(d: District, who: UUID, **changes: Any) -> Callable[[], Any]:
 def test_unknown_unit(kien_an: District) -> None:
     d, nowhere = kien_an, uuid4()
     refused(d, NotFound, "unit_not_found", "unit_id", appoint(d, d.hung, unit_id=nowhere))
-    refused(d, NotFound, "unit_not_found", "unit_id", lambda: d.app.nominate(d.hung, Nominate(unit_id=nowhere, title_code="truong_phong", decided_on=date(2024, 1, 5), decision=decision(date(2024, 1, 5))), recorded_by="btc"))
-    refused(d, NotFound, "unit_not_found", "unit_id", lambda: d.app.plan(d.hung, Plan(unit_id=nowhere, title_code="truong_phong", term="2025-2030", decided_on=date(2024, 1, 5), decision=decision(date(2024, 1, 5))), recorded_by="btc"))
+    refused(d, NotFound, "unit_not_found", "unit_id", lambda: d.app.nominate(d.hung, Nominate(
+        unit_id=nowhere, title_code="truong_phong", decided_on=date(2024, 1, 5),
+        decision=decision(date(2024, 1, 5))), recorded_by="btc"))
+    refused(d, NotFound, "unit_not_found", "unit_id", lambda: d.app.plan(d.hung, Plan(
+        unit_id=nowhere, title_code="truong_phong", term="2025-2030", decided_on=date(2024, 1, 5),
+        decision=decision(date(2024, 1, 5))), recorded_by="btc"))
     refused(d, NotFound, "unit_not_found", "parent_id", lambda: d.app.register_unit(
         code="KA-X", name="Phòng X", kind="phong", established_on=date(2010, 1, 1),
         parent_id=nowhere, recorded_by="btc"))
@@ -135,14 +144,18 @@ def test_unknown_title(kien_an: District) -> None:
     d = kien_an
     refused(d, NotFound, "title_not_found", "title_code",
             appoint(d, d.hung, title_code="pho_chu_tich_xa"))
-    refused(d, NotFound, "title_not_found", "title_code", lambda: d.app.end_holding(d.lan, EndHolding(unit_id=d.office, title_code="pho_chu_tich_xa", reason=EndingReason.MIEN_NHIEM, effective_on=date(2024, 1, 1), decision=decision(date(2024, 1, 1))), recorded_by="btc"))
+    refused(d, NotFound, "title_not_found", "title_code", lambda: d.app.end_holding(d.lan, EndHolding(
+        unit_id=d.office, title_code="pho_chu_tich_xa", reason=EndingReason.MIEN_NHIEM,
+        effective_on=date(2024, 1, 1), decision=decision(date(2024, 1, 1))), recorded_by="btc"))
 
 
 def test_unknown_cadre(kien_an: District) -> None:
     d = kien_an
     refused(d, NotFound, "cadre_not_found", "id", appoint(d, uuid4()))
     refused(d, NotFound, "cadre_not_found", "id", appoint(d, d.office))
-    refused(d, NotFound, "cadre_not_found", "relative_cadre_id", lambda: d.app.add_relative(d.lan, AddRelative(relation=Relation.CHONG, full_name="Phạm Văn Long", relative_cadre_id=uuid4()), recorded_by="btc"))
+    refused(d, NotFound, "cadre_not_found", "relative_cadre_id", lambda: d.app.add_relative(d.lan, AddRelative(
+        relation=Relation.CHONG, full_name="Phạm Văn Long", relative_cadre_id=uuid4()),
+                                                                                            recorded_by="btc"))
 
 
 # --- the unit must exist on the date -----------------------------------------------------------
@@ -156,8 +169,12 @@ def test_unit_not_existing_on_the_effective_date(kien_an: District) -> None:
     after_merger = appoint(d, d.hung, title_code="chuyen_vien", effective_on=date(2025, 7, 1),
                            decision=decision(date(2025, 6, 25)))
     refused(d, InvalidCommand, "unit_not_active", "effective_on", after_merger)
-    refused(d, InvalidCommand, "unit_not_active", "decided_on", lambda: d.app.nominate(d.hung, Nominate(unit_id=d.office, title_code="truong_phong", decided_on=date(2025, 8, 1), decision=decision(date(2025, 8, 1))), recorded_by="btc"))
-    refused(d, InvalidCommand, "unit_not_active", "decided_on", lambda: d.app.plan(d.hung, Plan(unit_id=d.office, title_code="truong_phong", term="2025-2030", decided_on=date(2025, 8, 1), decision=decision(date(2025, 8, 1))), recorded_by="btc"))
+    refused(d, InvalidCommand, "unit_not_active", "decided_on", lambda: d.app.nominate(d.hung, Nominate(
+        unit_id=d.office, title_code="truong_phong", decided_on=date(2025, 8, 1),
+        decision=decision(date(2025, 8, 1))), recorded_by="btc"))
+    refused(d, InvalidCommand, "unit_not_active", "decided_on", lambda: d.app.plan(d.hung, Plan(
+        unit_id=d.office, title_code="truong_phong", term="2025-2030", decided_on=date(2025, 8, 1),
+        decision=decision(date(2025, 8, 1))), recorded_by="btc"))
     refused(d, InvalidCommand, "unit_not_active", "parent_id", lambda: d.app.register_unit(
         code="KA-NV-1", name="Tổ Một cửa", kind="phong", established_on=date(2025, 9, 1),
         parent_id=d.office, recorded_by="btc"))
@@ -176,7 +193,10 @@ def test_ending_a_holding_that_does_not_exist(kien_an: District) -> None:
     d = kien_an
 
     def end(who: UUID, title: str, on: date) -> Callable[[], Any]:
-        return lambda: d.app.end_holding(who, EndHolding(unit_id=d.office, title_code=title, reason=EndingReason.NGHI_HUU, effective_on=on, decision=decision(on)), recorded_by="btc")
+        return lambda: d.app.end_holding(who, EndHolding(unit_id=d.office, title_code=title,
+                                                         reason=EndingReason.NGHI_HUU,
+                                                         effective_on=on, decision=decision(on)),
+                                         recorded_by="btc")
 
     refused(d, NotFound, "holding_not_found", "title_code",
             end(d.hung, "truong_phong", date(2024, 1, 1)))
@@ -193,7 +213,10 @@ def test_head_post_already_held_on_that_date(kien_an: District) -> None:
     refused(d, Conflict, "holding_conflict", "title_code",
             appoint(d, d.lan, effective_on=date(2022, 1, 1)))  # the same cadre again
     # Once Lan's holding ends, Hùng may take the seat from that very date.
-    d.app.end_holding(d.lan, EndHolding(unit_id=d.office, title_code="truong_phong", reason=EndingReason.DIEU_DONG, effective_on=date(2024, 2, 1), decision=decision(date(2024, 1, 25))), recorded_by="btc")
+    d.app.end_holding(d.lan, EndHolding(unit_id=d.office, title_code="truong_phong",
+                                        reason=EndingReason.DIEU_DONG,
+                                        effective_on=date(2024, 2, 1),
+                                        decision=decision(date(2024, 1, 25))), recorded_by="btc")
     refused(d, Conflict, "holding_conflict", "title_code",
             appoint(d, d.hung, effective_on=date(2024, 1, 31)))
     appoint(d, d.hung, effective_on=date(2024, 2, 1), kind=ActionKind.DIEU_DONG_BO_NHIEM)()
@@ -212,8 +235,11 @@ def test_dates_before_birth(kien_an: District) -> None:
     refused(d, InvalidCommand, "date_before_birth", "decision.signed_on",
             appoint(d, d.hung, title_code="chuyen_vien", effective_on=date(2009, 1, 1),
                     decision=decision(date(1980, 1, 1))))
-    refused(d, InvalidCommand, "date_before_birth", "started_on", lambda: d.app.record_training(d.hung, RecordTraining(program="llct_so_cap", started_on=date(1981, 1, 1)), recorded_by="btc"))
-    refused(d, InvalidCommand, "date_before_birth", "vetted_on", lambda: d.app.vet(d.hung, Vet(vetted_on=date(1981, 1, 1), purpose="bo_nhiem", conclusion=VettingConclusion.DAT, body="Ban Tổ chức"), recorded_by="btc"))
+    refused(d, InvalidCommand, "date_before_birth", "started_on", lambda: d.app.record_training(d.hung, RecordTraining(
+        program="llct_so_cap", started_on=date(1981, 1, 1)), recorded_by="btc"))
+    refused(d, InvalidCommand, "date_before_birth", "vetted_on", lambda: d.app.vet(d.hung, Vet(
+        vetted_on=date(1981, 1, 1), purpose="bo_nhiem", conclusion=VettingConclusion.DAT,
+        body="Ban Tổ chức"), recorded_by="btc"))
 
 
 def test_dates_beyond_today_plus_the_horizon(kien_an: District) -> None:
@@ -230,9 +256,12 @@ def test_dates_beyond_today_plus_the_horizon(kien_an: District) -> None:
     refused(d, InvalidCommand, "date_too_late", "effective_on", lambda: d.app.change_unit(
         d.merged_into, change="rename", new_name="Z", effective_on=too_late,
         recorded_by="btc"))
-    refused(d, InvalidCommand, "date_too_late", "decided_on", lambda: d.app.evaluate(d.hung, Evaluate(period="2027", rating=Rating.HTTNV, decided_on=too_late), recorded_by="btc"))
+    refused(d, InvalidCommand, "date_too_late", "decided_on", lambda: d.app.evaluate(d.hung, Evaluate(
+        period="2027", rating=Rating.HTTNV, decided_on=too_late), recorded_by="btc"))
     # Registration: a cadre must be of working age on today's date.
-    refused(d, InvalidCommand, "invalid_date", "born_on", lambda: d.app.register_cadre(RegisterCadre(full_name="Lê Văn Trẻ", gender=Gender.NAM, born_on=TODAY - timedelta(days=365)), recorded_by="btc"))
+    refused(d, InvalidCommand, "invalid_date", "born_on", lambda: d.app.register_cadre(RegisterCadre(
+        full_name="Lê Văn Trẻ", gender=Gender.NAM, born_on=TODAY - timedelta(days=365)),
+                                                                                       recorded_by="btc"))
     # The last day of the horizon is accepted (a decision signed today, effective later).
     appoint(d, d.hung, unit_id=d.merged_into, title_code="chuyen_vien",
             effective_on=TODAY + timedelta(days=HORIZON), decision=decision(TODAY))()
@@ -245,9 +274,14 @@ def test_unknown_codes_the_domain_checks(kien_an: District) -> None:
     d = kien_an
     refused(d, InvalidCommand, "invalid_code", "change", lambda: d.app.change_unit(
         d.merged_into, change="split", effective_on=date(2026, 1, 1), recorded_by="btc"))
-    refused(d, InvalidCommand, "invalid_code", "level", lambda: d.app.add_qualification(d.hung, AddQualification(kind=QualificationKind.POLITICAL_THEORY, level="thac_si_chinh_tri", obtained_on=date(2015, 1, 1)), recorded_by="btc"))
-    refused(d, InvalidCommand, "invalid_period", "period", lambda: d.app.evaluate(d.hung, Evaluate(period="2024-Q7", rating=Rating.HTTNV, decided_on=date(2025, 1, 5)), recorded_by="btc"))
-    refused(d, InvalidCommand, "invalid_term", "term", lambda: d.app.plan(d.hung, Plan(unit_id=d.merged_into, title_code="truong_phong", term="2025", decided_on=date(2025, 8, 1), decision=decision(date(2025, 8, 1))), recorded_by="btc"))
+    refused(d, InvalidCommand, "invalid_code", "level", lambda: d.app.add_qualification(d.hung, AddQualification(
+        kind=QualificationKind.POLITICAL_THEORY, level="thac_si_chinh_tri",
+        obtained_on=date(2015, 1, 1)), recorded_by="btc"))
+    refused(d, InvalidCommand, "invalid_period", "period", lambda: d.app.evaluate(d.hung, Evaluate(
+        period="2024-Q7", rating=Rating.HTTNV, decided_on=date(2025, 1, 5)), recorded_by="btc"))
+    refused(d, InvalidCommand, "invalid_term", "term", lambda: d.app.plan(d.hung, Plan(
+        unit_id=d.merged_into, title_code="truong_phong", term="2025", decided_on=date(2025, 8, 1),
+        decision=decision(date(2025, 8, 1))), recorded_by="btc"))
     refused(d, InvalidCommand, "invalid_code", "rule", lambda: d.app.review_finding(
         finding_key="k", rule_id="khong_co_quy_tac", conclusion="confirmed",
         reason="Lý do", recorded_by="ubkt"))
@@ -265,16 +299,30 @@ def test_unknown_codes_the_domain_checks(kien_an: District) -> None:
 ENUM_CODES = [
     pytest.param("kind", lambda d: appoint(d, d.hung, title_code="chuyen_vien",
                                            kind="bo_nhiem_tam"), id="appointment-kind"),
-    pytest.param("reason", lambda d: lambda: d.app.end_holding(d.lan, EndHolding(unit_id=d.office, title_code="truong_phong", reason="ve_huu", effective_on=date(2024, 1, 1), decision=decision(date(2024, 1, 1))), recorded_by="btc"),
+    pytest.param("reason", lambda d: lambda: d.app.end_holding(d.lan, EndHolding(
+        unit_id=d.office, title_code="truong_phong", reason="ve_huu",
+        effective_on=date(2024, 1, 1), decision=decision(date(2024, 1, 1))), recorded_by="btc"),
         id="ending-reason"),
-    pytest.param("rating", lambda d: lambda: d.app.evaluate(d.hung, Evaluate(period="2024", rating="XUAT_SAC", decided_on=date(2024, 12, 20)), recorded_by="btc"), id="evaluation-rating"),
-    pytest.param("form", lambda d: lambda: d.app.discipline(d.hung, ImposeDiscipline(form="phe_binh", effective_on=date(2024, 1, 1), violation="Vi phạm", decision=decision(date(2024, 1, 1))), recorded_by="ubkt"), id="discipline-form"),
-    pytest.param("gender", lambda d: lambda: d.app.register_cadre(RegisterCadre(full_name="Lê Văn Khác", gender="khac", born_on=date(1980, 1, 1)), recorded_by="btc"),
+    pytest.param("rating", lambda d: lambda: d.app.evaluate(d.hung, Evaluate(
+        period="2024", rating="XUAT_SAC", decided_on=date(2024, 12, 20)),
+                                                            recorded_by="btc"), id="evaluation-rating"),
+    pytest.param("form", lambda d: lambda: d.app.discipline(d.hung, ImposeDiscipline(
+        form="phe_binh", effective_on=date(2024, 1, 1), violation="Vi phạm",
+        decision=decision(date(2024, 1, 1))), recorded_by="ubkt"), id="discipline-form"),
+    pytest.param("gender", lambda d: lambda: d.app.register_cadre(RegisterCadre(
+        full_name="Lê Văn Khác", gender="khac", born_on=date(1980, 1, 1)), recorded_by="btc"),
         id="registration-gender"),
-    pytest.param("relation", lambda d: lambda: d.app.add_relative(d.hung, AddRelative(relation="ban_than", full_name="Ngô Văn Bạn"), recorded_by="btc"),
+    pytest.param("relation", lambda d: lambda: d.app.add_relative(d.hung, AddRelative(
+        relation="ban_than", full_name="Ngô Văn Bạn"), recorded_by="btc"),
         id="relative-relation"),
-    pytest.param("conclusion", lambda d: lambda: d.app.vet(d.hung, Vet(vetted_on=date(2024, 1, 1), purpose="bo_nhiem", conclusion="co_the", body="Ban Tổ chức"), recorded_by="btc"), id="vetting-conclusion"),
-    pytest.param("kind", lambda d: lambda: d.app.add_qualification(d.hung, AddQualification(kind="tin_hoc_van_phong", level="B", obtained_on=date(2010, 1, 1)), recorded_by="btc"), id="qualification-kind"),
+    pytest.param("conclusion", lambda d: lambda: d.app.vet(d.hung, Vet(vetted_on=date(2024, 1, 1),
+                                                                       purpose="bo_nhiem",
+                                                                       conclusion="co_the",
+                                                                       body="Ban Tổ chức"),
+                                                           recorded_by="btc"), id="vetting-conclusion"),
+    pytest.param("kind", lambda d: lambda: d.app.add_qualification(d.hung, AddQualification(
+        kind="tin_hoc_van_phong", level="B", obtained_on=date(2010, 1, 1)),
+                                                                   recorded_by="btc"), id="qualification-kind"),
 ]
 
 
@@ -289,12 +337,16 @@ def test_unknown_enum_codes_are_refused_by_the_domain(kien_an: District, field: 
 
 def test_duplicate_evaluation_for_the_same_period(kien_an: District) -> None:
     d = kien_an
-    refused(d, Conflict, "duplicate_evaluation", "period", lambda: d.app.evaluate(d.lan, Evaluate(period="2024", rating=Rating.HTXSNV, decided_on=date(2025, 1, 10)), recorded_by="btc"))
+    refused(d, Conflict, "duplicate_evaluation", "period", lambda: d.app.evaluate(d.lan, Evaluate(
+        period="2024", rating=Rating.HTXSNV, decided_on=date(2025, 1, 10)), recorded_by="btc"))
     # Another cadre, or another period (a quarter of the same year), is not a duplicate: each
     # is recorded, one event each, and stands in the cadre's record.
     before = d.head()
-    other_cadre = d.app.evaluate(d.hung, Evaluate(period="2024", rating=Rating.HTNV, decided_on=date(2024, 12, 20)), recorded_by="btc")
-    other_period = d.app.evaluate(d.lan, Evaluate(period="2025-Q1", rating=Rating.HTTNV, decided_on=date(2025, 4, 2)), recorded_by="btc")
+    other_cadre = d.app.evaluate(d.hung, Evaluate(period="2024", rating=Rating.HTNV,
+                                                  decided_on=date(2024, 12, 20)),
+                                 recorded_by="btc")
+    other_period = d.app.evaluate(d.lan, Evaluate(period="2025-Q1", rating=Rating.HTTNV,
+                                                  decided_on=date(2025, 4, 2)), recorded_by="btc")
     assert (other_cadre.position, other_period.position) == (before + 1, before + 2)
     assert d.head() == before + 2
     hung = [(e.payload["period"], e.payload["rating"]) for e in d.app.cadre(d.hung).facts(
@@ -325,11 +377,15 @@ def test_no_new_personal_data_for_an_erased_cadre(kien_an: District) -> None:
     """After an erasure the key is destroyed and none is ever made again: a relative, or a
     correction of the registration or of a relative, would carry personal data (ADR 0008)."""
     d = kien_an
-    registered = d.app.register_cadre(RegisterCadre(full_name="Đỗ Thị Xóa", gender=Gender.NU, born_on=date(1985, 2, 3)), recorded_by="btc")
+    registered = d.app.register_cadre(RegisterCadre(full_name="Đỗ Thị Xóa", gender=Gender.NU,
+                                                    born_on=date(1985, 2, 3)), recorded_by="btc")
     cadre = registered.id
-    relative = d.app.add_relative(cadre, AddRelative(relation=Relation.CHONG, full_name="Lê Văn Chồng", born_year=1983), recorded_by="btc")
+    relative = d.app.add_relative(cadre, AddRelative(relation=Relation.CHONG,
+                                                     full_name="Lê Văn Chồng", born_year=1983),
+                                  recorded_by="btc")
     d.app.erase_personal_data(cadre, reason="Yêu cầu của chủ thể", recorded_by="admin")
-    refused(d, Conflict, "already_erased", None, lambda: d.app.add_relative(cadre, AddRelative(relation=Relation.CON, full_name="Lê Thị Con", born_year=2010), recorded_by="btc"))
+    refused(d, Conflict, "already_erased", None, lambda: d.app.add_relative(cadre, AddRelative(
+        relation=Relation.CON, full_name="Lê Thị Con", born_year=2010), recorded_by="btc"))
     refused(d, Conflict, "already_erased", None, lambda: d.app.correct(
         cadre, target_position=registered.entry_position or registered.position,
         reason="Sai tên", recorded_by="btc", replacement={

@@ -36,10 +36,19 @@ def runtime(sqlite_settings: Settings) -> Iterator[Runtime]:
 def test_completing_cao_cap_raises_political_theory_from_the_completion_date(
         runtime: Runtime) -> None:
     app, rm = runtime.app, runtime.read_model
-    thu = app.register_cadre(RegisterCadre(full_name="Đặng Thị Thu", gender=Gender.NU, born_on=date(1980, 10, 10), political_theory=PoliticalTheory.TRUNG_CAP, state_management=StateManagement.CV), recorded_by="btc").id
-    app.record_training(thu, RecordTraining(program="llct_cao_cap", started_on=date(2023, 9, 5), completed_on=date(2024, 12, 20), institution="Học viện Chính trị khu vực I", mode=TrainingMode.TAI_CHUC), recorded_by="btc")
+    thu = app.register_cadre(RegisterCadre(full_name="Đặng Thị Thu", gender=Gender.NU,
+                                           born_on=date(1980, 10, 10),
+                                           political_theory=PoliticalTheory.TRUNG_CAP,
+                                           state_management=StateManagement.CV),
+                             recorded_by="btc").id
+    app.record_training(thu, RecordTraining(program="llct_cao_cap", started_on=date(2023, 9, 5),
+                                            completed_on=date(2024, 12, 20),
+                                            institution="Học viện Chính trị khu vực I",
+                                            mode=TrainingMode.TAI_CHUC), recorded_by="btc")
     # Started, not finished: nothing is raised until a completion is recorded.
-    started = app.record_training(thu, RecordTraining(program="qlnn_cvc", started_on=date(2026, 3, 2)), recorded_by="btc")
+    started = app.record_training(thu, RecordTraining(program="qlnn_cvc",
+                                                      started_on=date(2026, 3, 2)),
+                                  recorded_by="btc")
 
     cadre = app.cadre(thu)
     assert cadre.level_on(POLITICAL, date(2024, 12, 19)) == PoliticalTheory.TRUNG_CAP
@@ -65,8 +74,12 @@ def test_completing_cao_cap_raises_political_theory_from_the_completion_date(
 
 def test_retracting_the_training_lowers_the_level_again(runtime: Runtime) -> None:
     app = runtime.app
-    minh = app.register_cadre(RegisterCadre(full_name="Bùi Quang Minh", gender=Gender.NAM, born_on=date(1985, 1, 20)), recorded_by="btc").id
-    course = app.record_training(minh, RecordTraining(program="llct_trung_cap", started_on=date(2019, 3, 1), completed_on=date(2020, 1, 15)), recorded_by="btc")
+    minh = app.register_cadre(RegisterCadre(full_name="Bùi Quang Minh", gender=Gender.NAM,
+                                            born_on=date(1985, 1, 20)), recorded_by="btc").id
+    course = app.record_training(minh, RecordTraining(program="llct_trung_cap",
+                                                      started_on=date(2019, 3, 1),
+                                                      completed_on=date(2020, 1, 15)),
+                                 recorded_by="btc")
     assert app.cadre(minh).level_on(POLITICAL, TODAY) == PoliticalTheory.TRUNG_CAP
     app.correct(minh, target_position=course.entry_position, reason="Nhập nhầm người",
                 recorded_by="btc")
@@ -79,18 +92,25 @@ def test_retracting_the_training_lowers_the_level_again(runtime: Runtime) -> Non
 def test_a_programme_outside_the_catalogue_is_refused_until_an_admin_adds_it(
         runtime: Runtime) -> None:
     app = runtime.app
-    lien = app.register_cadre(RegisterCadre(full_name="Hồ Thị Liên", gender=Gender.NU, born_on=date(1990, 4, 30), political_theory=PoliticalTheory.SO_CAP), recorded_by="btc").id
+    lien = app.register_cadre(RegisterCadre(full_name="Hồ Thị Liên", gender=Gender.NU,
+                                            born_on=date(1990, 4, 30),
+                                            political_theory=PoliticalTheory.SO_CAP),
+                              recorded_by="btc").id
     with pytest.raises(InvalidCommand) as refused:
-        app.record_training(lien, RecordTraining(program="Kỹ năng số", started_on=date(2025, 5, 5), completed_on=date(2025, 5, 9)), recorded_by="btc")
+        app.record_training(lien, RecordTraining(program="Kỹ năng số", started_on=date(2025, 5, 5),
+                                                 completed_on=date(2025, 5, 9)), recorded_by="btc")
     assert (refused.value.code, refused.value.field) == ("unknown_programme", "program")
     assert app.cadre(lien).facts("TrainingRecorded") == []
     app.add_programme(code="ky_nang_so", name="Kỹ năng số", kind="khac", recorded_by="admin")
     with pytest.raises(Conflict):
         app.add_programme(code="ky_nang_so_2", name="KỸ NĂNG  SỐ", kind="khac",
                           recorded_by="admin")
-    app.record_training(lien, RecordTraining(program="kỹ năng số", started_on=date(2025, 5, 5), completed_on=date(2025, 5, 9)), recorded_by="btc")
+    app.record_training(lien, RecordTraining(program="kỹ năng số", started_on=date(2025, 5, 5),
+                                             completed_on=date(2025, 5, 9)), recorded_by="btc")
     # Free text naming a built-in programme, without diacritics and in capitals, is that one.
-    app.record_training(lien, RecordTraining(program="KIEN THUC QUOC PHONG - AN NINH DOI TUONG 3", started_on=date(2025, 6, 1), completed_on=date(2025, 6, 20)), recorded_by="btc")
+    app.record_training(lien, RecordTraining(program="KIEN THUC QUOC PHONG - AN NINH DOI TUONG 3",
+                                             started_on=date(2025, 6, 1),
+                                             completed_on=date(2025, 6, 20)), recorded_by="btc")
     cadre = app.cadre(lien)
     assert cadre.level_on(POLITICAL, TODAY) == PoliticalTheory.SO_CAP
     assert [e.payload["program"] for e in cadre.facts("TrainingRecorded")] == [

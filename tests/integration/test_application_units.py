@@ -129,19 +129,26 @@ def test_posts_follow_the_unit_through_a_merger(app: HosoApplication) -> None:
     new = register(app, "P-PL", "Phường Phù Liễn (mới)", REORGANISED, city)
     app.register_title(code="chu_tich", name="Chủ tịch UBND phường", is_head=True,
                        management_tier="thanh_uy", rank=8, recorded_by="btc")
-    hoa = app.register_cadre(RegisterCadre(full_name="Dương Thị Hoa", gender=Gender.NU, born_on=date(1977, 7, 7)), recorded_by="btc").id
+    hoa = app.register_cadre(RegisterCadre(full_name="Dương Thị Hoa", gender=Gender.NU,
+                                           born_on=date(1977, 7, 7)), recorded_by="btc").id
     app.appoint(hoa, Appoint(kind=ActionKind.BAU_CU, unit_id=old, title_code="chu_tich", effective_on=date(2021, 6, 1), decision=Decision(
                     number="12/NQ-HĐND", signed_on=date(2021, 5, 28),
                     issuer="HĐND phường Phù Liễn", signer="Ngô Văn Tâm")), recorded_by="btc")
     app.change_unit(old, change="merge", into_unit_id=new, effective_on=REORGANISED,
                     decision=MERGER_DECISION, recorded_by="btc")
     # The holding in the merged ward ends on the merger date (the unit no longer exists)...
-    app.end_holding(hoa, EndHolding(unit_id=old, title_code="chu_tich", reason=EndingReason.KHAC, effective_on=REORGANISED, decision=MERGER_DECISION), recorded_by="btc")
+    app.end_holding(hoa, EndHolding(unit_id=old, title_code="chu_tich", reason=EndingReason.KHAC,
+                                    effective_on=REORGANISED, decision=MERGER_DECISION),
+                    recorded_by="btc")
     # ...and no one can be appointed to it any more; the new ward takes the appointment.
     with pytest.raises(InvalidCommand) as caught:
-        app.appoint(hoa, Appoint(kind=ActionKind.CHI_DINH, unit_id=old, title_code="chu_tich", effective_on=REORGANISED, decision=MERGER_DECISION), recorded_by="btc")
+        app.appoint(hoa, Appoint(kind=ActionKind.CHI_DINH, unit_id=old, title_code="chu_tich",
+                                 effective_on=REORGANISED, decision=MERGER_DECISION),
+                    recorded_by="btc")
     assert (caught.value.code, caught.value.field) == ("unit_not_active", "effective_on")
-    app.appoint(hoa, Appoint(kind=ActionKind.CHI_DINH, unit_id=new, title_code="chu_tich", effective_on=REORGANISED, decision=MERGER_DECISION), recorded_by="btc")
+    app.appoint(hoa, Appoint(kind=ActionKind.CHI_DINH, unit_id=new, title_code="chu_tich",
+                             effective_on=REORGANISED, decision=MERGER_DECISION),
+                recorded_by="btc")
     on_the_day = app.cadre(hoa).holdings_on(REORGANISED)
     assert [(h.unit_id, h.kind) for h in on_the_day] == [(new, ActionKind.CHI_DINH)]
     with pytest.raises(InvalidCommand) as late:

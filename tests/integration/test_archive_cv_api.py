@@ -62,13 +62,33 @@ def service(sqlite_settings: Settings) -> Iterator[tuple[TestClient, Runtime, UU
                        management_tier="quan_uy", rank=5, recorded_by="to_chuc")
     app.register_title(code="pho_truong_phong", name="Phó Trưởng phòng", is_head=False,
                        management_tier="quan_uy", rank=4, recorded_by="to_chuc")
-    lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU, born_on=date(1980, 5, 2), hometown="Kiến Thụy, Hải Phòng", ethnicity="Kinh", national_id="031180001234", political_theory=PoliticalTheory.TRUNG_CAP, party_joined_on=date(2005, 5, 19)), recorded_by="to_chuc").id
-    app.appoint(lan, Appoint(kind=ActionKind.BO_NHIEM, unit_id=nv, title_code="pho_truong_phong", effective_on=date(2016, 3, 1), decision=decision("8-QĐ/QU", date(2016, 2, 20))), recorded_by="to_chuc")
-    app.end_holding(lan, EndHolding(unit_id=nv, title_code="pho_truong_phong", reason=EndingReason.DIEU_DONG, effective_on=date(2021, 3, 1), decision=decision("12-QĐ/QU", date(2021, 2, 25))), recorded_by="to_chuc")
-    app.appoint(lan, Appoint(kind=ActionKind.BO_NHIEM, unit_id=nv, title_code="truong_phong", effective_on=date(2021, 3, 1), decision=decision("12-QĐ/QU", date(2021, 2, 25))), recorded_by="to_chuc")
-    app.record_training(lan, RecordTraining(program="llct_cao_cap", started_on=date(2022, 9, 1), completed_on=date(2023, 6, 30), institution="Học viện Chính trị khu vực I", mode=TrainingMode.TAI_CHUC), recorded_by="to_chuc")
-    app.add_relative(lan, AddRelative(relation=Relation.CHONG, full_name="Trần Văn Hùng", born_year=1978), recorded_by="to_chuc")
-    app.discipline(lan, ImposeDiscipline(form=DisciplineForm.KHIEN_TRACH, effective_on=date(2024, 1, 10), violation="Chậm báo cáo", decision=decision("30-QĐ/UBKT", date(2024, 1, 5))), recorded_by="to_chuc")
+    lan = app.register_cadre(RegisterCadre(
+        full_name="Nguyễn Thị Lan", gender=Gender.NU, born_on=date(1980, 5, 2),
+        hometown="Kiến Thụy, Hải Phòng", ethnicity="Kinh", national_id="031180001234",
+        political_theory=PoliticalTheory.TRUNG_CAP, party_joined_on=date(2005, 5, 19)),
+                             recorded_by="to_chuc").id
+    app.appoint(lan, Appoint(kind=ActionKind.BO_NHIEM, unit_id=nv, title_code="pho_truong_phong",
+                             effective_on=date(2016, 3, 1),
+                             decision=decision("8-QĐ/QU", date(2016, 2, 20))),
+                recorded_by="to_chuc")
+    app.end_holding(lan, EndHolding(unit_id=nv, title_code="pho_truong_phong",
+                                    reason=EndingReason.DIEU_DONG, effective_on=date(2021, 3, 1),
+                                    decision=decision("12-QĐ/QU", date(2021, 2, 25))),
+                    recorded_by="to_chuc")
+    app.appoint(lan, Appoint(kind=ActionKind.BO_NHIEM, unit_id=nv, title_code="truong_phong",
+                             effective_on=date(2021, 3, 1),
+                             decision=decision("12-QĐ/QU", date(2021, 2, 25))),
+                recorded_by="to_chuc")
+    app.record_training(lan, RecordTraining(program="llct_cao_cap", started_on=date(2022, 9, 1),
+                                            completed_on=date(2023, 6, 30),
+                                            institution="Học viện Chính trị khu vực I",
+                                            mode=TrainingMode.TAI_CHUC), recorded_by="to_chuc")
+    app.add_relative(lan, AddRelative(relation=Relation.CHONG, full_name="Trần Văn Hùng",
+                                      born_year=1978), recorded_by="to_chuc")
+    app.discipline(lan, ImposeDiscipline(form=DisciplineForm.KHIEN_TRACH,
+                                         effective_on=date(2024, 1, 10), violation="Chậm báo cáo",
+                                         decision=decision("30-QĐ/UBKT", date(2024, 1, 5))),
+                   recorded_by="to_chuc")
     rt.catch_up()
     with TestClient(create_app(settings, rt)) as client:
         client.headers["Authorization"] = f"Bearer {ADMIN}"

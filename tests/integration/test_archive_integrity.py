@@ -194,7 +194,9 @@ def test_positions_with_gaps_restore_on_both_stores_and_appends_continue_after_t
         assert (check.ok, check.head_position, check.head_hash) == (True, position, prev.hex())
     app = HosoApplication(env=application_env(store_settings), clock=PinnedClock.on(TODAY))
     try:
-        receipt = app.register_cadre(RegisterCadre(full_name="Đỗ Văn Nam", gender=Gender.NAM, born_on=date(1985, 3, 4)), recorded_by="to_chuc")
+        receipt = app.register_cadre(RegisterCadre(full_name="Đỗ Văn Nam", gender=Gender.NAM,
+                                                   born_on=date(1985, 3, 4)),
+                                     recorded_by="to_chuc")
         # The restored personal-data keys open the restored events.
         lan = app.cadre(app.locate(3 * 3).originator_id)
         assert lan.identity["sensitive"]["national_id"] == "031175000000"

@@ -73,7 +73,9 @@ def test_export_restore_sqlite_to_postgres_and_back_gives_identical_answers(
     bulk.erase_personal_data(erased, reason="Yêu cầu của chủ thể dữ liệu",
                              recorded_by="to_chuc")
     open_key_store(sqlite_settings).shred(erased)
-    new = bulk.register_cadre(RegisterCadre(full_name="Phạm Thu Hà", gender=Gender.NU, born_on=date(1990, 1, 2), ethnicity="Tày", national_id="031190000001"), recorded_by="to_chuc").id
+    new = bulk.register_cadre(RegisterCadre(full_name="Phạm Thu Hà", gender=Gender.NU,
+                                            born_on=date(1990, 1, 2), ethnicity="Tày",
+                                            national_id="031190000001"), recorded_by="to_chuc").id
     bulk.close()
     cadres = [erased, new, *[p.cadre_id for p in summary.planted[:4] if p.cadre_id]]
 

@@ -52,7 +52,10 @@ class Service:
 
     def record(self, n: int) -> None:
         for i in range(n):
-            self.runtime.app.register_cadre(RegisterCadre(full_name=f"Nguyễn Văn {i}", gender=Gender.NAM, born_on=date(1980, 1, 1)), recorded_by="to_chuc")
+            self.runtime.app.register_cadre(RegisterCadre(full_name=f"Nguyễn Văn {i}",
+                                                          gender=Gender.NAM,
+                                                          born_on=date(1980, 1, 1)),
+                                            recorded_by="to_chuc")
 
     def checkpoint(self, name: str) -> tuple[Path, int]:
         answer = self.client.get("/api/v1/audit/checkpoint", headers=H)
@@ -195,7 +198,9 @@ def test_a_forked_log_is_caught(service: Service, key: Path) -> None:
     # A second service on a copy of the store, with the same key, goes on differently: the
     # province is shown one history, the national database another.
     with running(service.tmp, clone, key) as other:
-        other.runtime.app.register_cadre(RegisterCadre(full_name="Người khác", gender=Gender.NU, born_on=date(1985, 1, 1)), recorded_by="to_chuc")
+        other.runtime.app.register_cadre(RegisterCadre(full_name="Người khác", gender=Gender.NU,
+                                                       born_on=date(1985, 1, 1)),
+                                         recorded_by="to_chuc")
         other.record(2)
         shown_to_b, other_size = other.checkpoint("to-b")
     assert other_size == size

@@ -26,7 +26,8 @@ def test_verify_file_accepts_an_export_and_refuses_a_tampered_one(tmp_path: Path
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'hoso.sqlite3'}")
     rt = open_runtime(settings)
     for name in ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"):
-        rt.app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NAM, born_on=date(1980, 1, 1)), recorded_by="to_chuc")
+        rt.app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NAM,
+                                            born_on=date(1980, 1, 1)), recorded_by="to_chuc")
     rt.close()
     exported = tmp_path / "log.jsonl"
     export_log(settings, exported, exported_at=EXPORTED_AT)

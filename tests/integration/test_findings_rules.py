@@ -141,21 +141,33 @@ class Office:
 
     def cadre(self, name: str, born: date, *, gender: Gender = Gender.NAM,
               political_theory: PoliticalTheory = PoliticalTheory.TRUNG_CAP) -> UUID:
-        receipt = self.app.register_cadre(RegisterCadre(full_name=name, gender=gender, born_on=born, education=Education.DAI_HOC, political_theory=political_theory), recorded_by="to.chuc")
+        receipt = self.app.register_cadre(RegisterCadre(full_name=name, gender=gender,
+                                                        born_on=born, education=Education.DAI_HOC,
+                                                        political_theory=political_theory),
+                                          recorded_by="to.chuc")
         self.registered[receipt.id] = receipt.entry_position
         return receipt.id
 
     def plan(self, cadre: UUID, unit: UUID, title: str, decided: date) -> int:
-        return self.app.plan(cadre, Plan(unit_id=unit, title_code=title, term=f"{decided.year}-{decided.year + 5}", decided_on=decided, decision=self.decision(decided)), recorded_by="to.chuc").entry_position
+        return self.app.plan(cadre, Plan(unit_id=unit, title_code=title,
+                                         term=f"{decided.year}-{decided.year + 5}",
+                                         decided_on=decided, decision=self.decision(decided)),
+                             recorded_by="to.chuc").entry_position
 
     def vet(self, cadre: UUID, on: date) -> int:
-        return self.app.vet(cadre, Vet(vetted_on=on, purpose="bổ nhiệm", conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"), recorded_by="to.chuc").entry_position
+        return self.app.vet(cadre, Vet(vetted_on=on, purpose="bổ nhiệm",
+                                       conclusion=VettingConclusion.DAT,
+                                       body="Ban Tổ chức Quận ủy"),
+                            recorded_by="to.chuc").entry_position
 
     def appoint(self, cadre: UUID, unit: UUID, title: str, since: date, *,
                 kind: ActionKind = ActionKind.BO_NHIEM, signer: UUID | None = None,
                 planned_end: date | None = None) -> int:
         decision = self.decision(since - 5 * DAY, signer)
-        return self.app.appoint(cadre, Appoint(kind=kind, unit_id=unit, title_code=title, effective_on=since, decision=decision, planned_end_on=planned_end), recorded_by="to.chuc").entry_position
+        return self.app.appoint(cadre, Appoint(kind=kind, unit_id=unit, title_code=title,
+                                               effective_on=since, decision=decision,
+                                               planned_end_on=planned_end),
+                                recorded_by="to.chuc").entry_position
 
     def promote(self, cadre: UUID, unit: UUID, title: str, since: date, **kw: Any) -> int:
         """An appointment by the book: planned, vetted, then decided."""
@@ -165,7 +177,10 @@ class Office:
 
     def end(self, cadre: UUID, unit: UUID, title: str, on: date,
             reason: EndingReason = EndingReason.HET_NHIEM_KY) -> int:
-        return self.app.end_holding(cadre, EndHolding(unit_id=unit, title_code=title, reason=reason, effective_on=on, decision=self.decision(on - 5 * DAY)), recorded_by="to.chuc").entry_position
+        return self.app.end_holding(cadre, EndHolding(unit_id=unit, title_code=title,
+                                                      reason=reason, effective_on=on,
+                                                      decision=self.decision(on - 5 * DAY)),
+                                    recorded_by="to.chuc").entry_position
 
     def reappoint(self, cadre: UUID, unit: UUID, title: str, on: date) -> int:
         self.vet(cadre, on - 40 * DAY)
@@ -175,18 +190,28 @@ class Office:
 
     def evaluate(self, cadre: UUID, *years: int) -> None:
         for year in years:
-            self.app.evaluate(cadre, Evaluate(period=str(year), rating=Rating.HTTNV, decided_on=date(year, 12, 20)), recorded_by="to.chuc")
+            self.app.evaluate(cadre, Evaluate(period=str(year), rating=Rating.HTTNV,
+                                              decided_on=date(year, 12, 20)),
+                              recorded_by="to.chuc")
 
     def evaluate_quarters(self, cadre: UUID, *quarters: str) -> None:
         """Quarterly ratings (QĐ 366 from Q4 2025), decided early in the next quarter."""
         for quarter in quarters:
-            self.app.evaluate(cadre, Evaluate(period=quarter, rating=Rating.HTTNV, decided_on=quarter_rated_on(quarter)), recorded_by="to.chuc")
+            self.app.evaluate(cadre, Evaluate(period=quarter, rating=Rating.HTTNV,
+                                              decided_on=quarter_rated_on(quarter)),
+                              recorded_by="to.chuc")
 
     def commend(self, cadre: UUID, on: date, signer: UUID | None = None) -> int:
-        return self.app.commend(cadre, Commend(form=CommendationForm.GIAY_KHEN, decided_on=on, decision=self.decision(on, signer)), recorded_by="thi.dua").entry_position
+        return self.app.commend(cadre, Commend(form=CommendationForm.GIAY_KHEN, decided_on=on,
+                                               decision=self.decision(on, signer)),
+                                recorded_by="thi.dua").entry_position
 
     def reprimand(self, cadre: UUID, on: date) -> int:
-        return self.app.discipline(cadre, ImposeDiscipline(form=DisciplineForm.KHIEN_TRACH, effective_on=on, violation="Vi phạm quy chế làm việc", decision=self.decision(on)), recorded_by="ubkt").entry_position
+        return self.app.discipline(cadre, ImposeDiscipline(form=DisciplineForm.KHIEN_TRACH,
+                                                           effective_on=on,
+                                                           violation="Vi phạm quy chế làm việc",
+                                                           decision=self.decision(on)),
+                                   recorded_by="ubkt").entry_position
 
 
 def quarter_rated_on(quarter: str) -> date:
@@ -311,7 +336,9 @@ def record_violations(office: Office) -> tuple[dict[str, UUID], dict[str, UUID],
     c["bar_nominated"] = o.cadre("Phan Văn Dũng", date(1980, 4, 4))
     o.promote(c["bar_nominated"], units["TP"], "truong_phong", date(2020, 1, 1))
     bar_nominated = o.reprimand(c["bar_nominated"], date(2025, 1, 10))
-    nominated = o.app.nominate(c["bar_nominated"], Nominate(unit_id=ub, title_code="chu_tich", decided_on=date(2025, 11, 20), decision=o.decision(date(2025, 11, 20))), recorded_by="to.chuc").entry_position
+    nominated = o.app.nominate(c["bar_nominated"], Nominate(
+        unit_id=ub, title_code="chu_tich", decided_on=date(2025, 11, 20),
+        decision=o.decision(date(2025, 11, 20))), recorded_by="to.chuc").entry_position
     expected.append(Expected("discipline_bar", c["bar_nominated"], (nominated, bar_nominated),
                              "qd377-2025"))
     c["bar_renewed"] = o.cadre("Phan Thị Én", date(1981, 5, 5), gender=Gender.NU)
@@ -327,13 +354,18 @@ def record_violations(office: Office) -> tuple[dict[str, UUID], dict[str, UUID],
     expected.append(Expected("commendation_while_disciplined", c["commended_barred"],
                              (barred, reprimand)))
     c["commended_poor"] = o.cadre("Mạc Văn Tú", date(1980, 10, 10))
-    poor = o.app.evaluate(c["commended_poor"], Evaluate(period="2024", rating=Rating.HTNV, decided_on=date(2024, 12, 20)), recorded_by="to.chuc").entry_position
+    poor = o.app.evaluate(c["commended_poor"], Evaluate(period="2024", rating=Rating.HTNV,
+                                                        decided_on=date(2024, 12, 20)),
+                          recorded_by="to.chuc").entry_position
     after_poor = o.commend(c["commended_poor"], date(2025, 1, 15))
     expected.append(Expected("commendation_below_rating", c["commended_poor"],
                              (after_poor, poor)))
     c["husband"] = o.cadre("Tạ Quang Vinh", date(1975, 12, 1))
     c["wife"] = o.cadre("Kiều Thị Nga", date(1978, 2, 14), gender=Gender.NU)
-    spouse = o.app.add_relative(c["wife"], AddRelative(relation=Relation.CHONG, full_name="Tạ Quang Vinh", relative_cadre_id=c["husband"]), recorded_by="to.chuc").entry_position
+    spouse = o.app.add_relative(c["wife"], AddRelative(relation=Relation.CHONG,
+                                                       full_name="Tạ Quang Vinh",
+                                                       relative_cadre_id=c["husband"]),
+                                recorded_by="to.chuc").entry_position
     by_husband = o.commend(c["wife"], date(2025, 3, 1), signer=c["husband"])
     expected.append(Expected("commendation_own_circle", c["wife"], (by_husband, spouse)))
     c["commended_fairly"] = o.cadre("Đoàn Văn Tiến", date(1982, 6, 6))
@@ -523,7 +555,8 @@ def record_clean_district(o: Office, today: date) -> None:
     o.reappoint(deputies[0], offices[0], "pho_phong", on(6, 6))
     # One reprimand after her reappointment; no appointment or planning follows it.
     o.reprimand(deputies[0], on(6, 9))
-    o.app.add_relative(heads[0], AddRelative(relation=Relation.CHONG, full_name="Vũ Văn Bình", born_year=y - 42), recorded_by="to.chuc")
+    o.app.add_relative(heads[0], AddRelative(relation=Relation.CHONG, full_name="Vũ Văn Bình",
+                                             born_year=y - 42), recorded_by="to.chuc")
     last_year = today.year - 1
     for cadre in (chair, heads[0], *deputies):
         o.evaluate(cadre, *range(y + 1, last_year + 1))

@@ -51,8 +51,14 @@ def runtime(store_settings: Settings) -> Iterator[Runtime]:
         app.register_title(code=code, name=name, is_head=head, management_tier="quan_uy",
                            rank=rank, recorded_by="seed")
     # Already in the record before any import.
-    dung = app.register_cadre(RegisterCadre(full_name="Phạm Văn Dũng", gender=Gender.NAM, born_on=date(1970, 1, 9), national_id="031170000555", ethnicity="Kinh"), recorded_by="seed").id
-    app.appoint(dung, Appoint(kind=ActionKind.BO_NHIEM, unit_id=nv, title_code="pho_truong_phong", effective_on=date(2018, 4, 1), decision=Decision("20-QĐ/QU", date(2018, 3, 20), BTV, "Lê Toàn Khánh")), recorded_by="seed")
+    dung = app.register_cadre(RegisterCadre(full_name="Phạm Văn Dũng", gender=Gender.NAM,
+                                            born_on=date(1970, 1, 9), national_id="031170000555",
+                                            ethnicity="Kinh"), recorded_by="seed").id
+    app.appoint(dung, Appoint(
+        kind=ActionKind.BO_NHIEM, unit_id=nv, title_code="pho_truong_phong",
+        effective_on=date(2018, 4, 1),
+        decision=Decision("20-QĐ/QU", date(2018, 3, 20), BTV, "Lê Toàn Khánh")),
+                recorded_by="seed")
     rt.catch_up()
     yield rt
     rt.close()

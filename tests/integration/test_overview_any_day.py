@@ -32,11 +32,15 @@ def office(sqlite_settings: Settings) -> Iterator[tuple[TestClient, Runtime, Pin
     app.register_title(code="chu_tich_ubnd_phuong", name="Chủ tịch UBND phường", is_head=True,
                        management_tier="quan_uy", rank=5, recorded_by="to_chuc")
     for n, name in enumerate(("Nguyễn Thị Lan", "Trần Văn Hùng")):
-        cadre = app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU if n == 0 else Gender.NAM, born_on=date(1980, 5, 2)), recorded_by="to_chuc").id
+        cadre = app.register_cadre(RegisterCadre(full_name=name,
+                                                 gender=Gender.NU if n == 0 else Gender.NAM,
+                                                 born_on=date(1980, 5, 2)),
+                                   recorded_by="to_chuc").id
         if n == 0:
             app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=ward, title_code="chu_tich_ubnd_phuong", effective_on=date(2025, 7, 1), decision=Decision("12-QĐ/QU", date(2025, 6, 25), "Ban Thường vụ Quận ủy",
                                           "Lê Toàn Khánh")), recorded_by="to_chuc")
-        app.evaluate(cadre, Evaluate(period="2026-Q1", rating=Rating.HTTNV, decided_on=date(2026, 4, 8)), recorded_by="to_chuc")
+        app.evaluate(cadre, Evaluate(period="2026-Q1", rating=Rating.HTTNV,
+                                     decided_on=date(2026, 4, 8)), recorded_by="to_chuc")
     rt.catch_up()
     with TestClient(create_app(settings, rt)) as client:
         yield client, rt, clock

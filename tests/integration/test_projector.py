@@ -37,7 +37,9 @@ def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
 
 
 def register(runtime: Runtime, name: str) -> int:
-    return runtime.app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU, born_on=date(1985, 1, 2)), recorded_by="test").position
+    return runtime.app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU,
+                                                    born_on=date(1985, 1, 2)),
+                                      recorded_by="test").position
 
 
 @pytest.fixture

@@ -39,7 +39,9 @@ def served(tmp_path: Path) -> Iterator[tuple[TestClient, Settings, UUID]]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'hoso.sqlite3'}",
                         admin_token=ADMIN, signing_key=key)
     runtime = open_runtime(settings)
-    cadre = runtime.app.register_cadre(RegisterCadre(full_name="Trần Thị Hoa", gender=Gender.NU, born_on=date(1980, 5, 1)), recorded_by="setup").id
+    cadre = runtime.app.register_cadre(RegisterCadre(full_name="Trần Thị Hoa", gender=Gender.NU,
+                                                     born_on=date(1980, 5, 1)),
+                                       recorded_by="setup").id
     with TestClient(create_app(settings, runtime)) as client:
         yield client, settings, cadre
     runtime.close()

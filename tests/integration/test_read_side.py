@@ -56,12 +56,22 @@ def test_roster_profile_and_record_as_of_and_as_known_at(runtime: Runtime) -> No
                                recorded_by="to_chuc").id
     app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
                        management_tier="quan_uy", rank=5, recorded_by="to_chuc")
-    lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU, born_on=date(1980, 5, 2), political_theory=PoliticalTheory.TRUNG_CAP), recorded_by="to_chuc").id
-    appointed = app.appoint(lan, Appoint(kind=ActionKind.BO_NHIEM, unit_id=office, title_code="truong_phong", effective_on=date(2021, 3, 1), decision=decision("12-QĐ/QU", date(2021, 2, 20))), recorded_by="to_chuc")
-    app.evaluate(lan, Evaluate(period="2021", rating=Rating.HTTNV, decided_on=date(2021, 12, 20)), recorded_by="to_chuc")
+    lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU,
+                                           born_on=date(1980, 5, 2),
+                                           political_theory=PoliticalTheory.TRUNG_CAP),
+                             recorded_by="to_chuc").id
+    appointed = app.appoint(lan, Appoint(kind=ActionKind.BO_NHIEM, unit_id=office,
+                                         title_code="truong_phong", effective_on=date(2021, 3, 1),
+                                         decision=decision("12-QĐ/QU", date(2021, 2, 20))),
+                            recorded_by="to_chuc")
+    app.evaluate(lan, Evaluate(period="2021", rating=Rating.HTTNV, decided_on=date(2021, 12, 20)),
+                 recorded_by="to_chuc")
     runtime.catch_up()
     before_ending = pause(runtime.clock)
-    app.end_holding(lan, EndHolding(unit_id=office, title_code="truong_phong", reason=EndingReason.NGHI_HUU, effective_on=date(2022, 1, 1), decision=decision("40-QĐ/QU", date(2021, 12, 1))), recorded_by="to_chuc")
+    app.end_holding(lan, EndHolding(unit_id=office, title_code="truong_phong",
+                                    reason=EndingReason.NGHI_HUU, effective_on=date(2022, 1, 1),
+                                    decision=decision("40-QĐ/QU", date(2021, 12, 1))),
+                    recorded_by="to_chuc")
     runtime.catch_up()
     before_correction = pause(runtime.clock)
     app.correct(lan, target_position=appointed.entry_position, reason="Sai ngày hiệu lực",

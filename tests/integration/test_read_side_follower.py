@@ -21,7 +21,9 @@ def test_the_server_catches_up_with_another_processes_writes(tmp_path: Path) -> 
         served = client.app.state.runtime  # type: ignore[attr-defined]
         before = served.read_model.applied_position()
         writer = open_runtime(settings)  # e.g. `hoso import` in another process
-        receipt = writer.app.register_cadre(RegisterCadre(full_name="Đỗ Thị Hà", gender=Gender.NU, born_on=date(1988, 3, 4)), recorded_by="import")
+        receipt = writer.app.register_cadre(RegisterCadre(full_name="Đỗ Thị Hà", gender=Gender.NU,
+                                                          born_on=date(1988, 3, 4)),
+                                            recorded_by="import")
         writer.close()
         deadline = time.monotonic() + 10
         while served.read_model.applied_position() < receipt.position:

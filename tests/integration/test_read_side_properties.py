@@ -65,20 +65,27 @@ def _record(rt: Runtime, history: list[Step]) -> tuple[list[UUID], list[UUID]]:
                        management_tier="quan_uy", rank=5, recorded_by="t")
     app.register_title(code="pho", name="Phó trưởng phòng", is_head=False,
                        management_tier="quan_uy", rank=4, recorded_by="t")
-    cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=Gender.NAM, born_on=date(1975, 1, 1)), recorded_by="t").id for n in NAMES]
+    cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=Gender.NAM,
+                                               born_on=date(1975, 1, 1)),
+                                 recorded_by="t").id for n in NAMES]
     titles = ["truong", "pho"]
     for s in history:
         day = START + timedelta(days=s.day)
         cadre_id = cadres[s.who]
         try:
             if s.verb == "appoint":
-                app.appoint(cadre_id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=units[s.where], title_code=titles[s.title], effective_on=day, decision=_decision(day)), recorded_by="t")
+                app.appoint(cadre_id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=units[s.where],
+                                              title_code=titles[s.title], effective_on=day,
+                                              decision=_decision(day)), recorded_by="t")
             elif s.verb == "end":
                 cadre = app.cadre(cadre_id)
                 open_ = [h for h in cadre.holdings().values() if h.until is None]
                 if open_:
                     h = open_[s.where % len(open_)]
-                    app.end_holding(cadre_id, EndHolding(unit_id=h.unit_id, title_code=h.title_code, reason=EndingReason.MIEN_NHIEM, effective_on=max(day, h.since + timedelta(days=1)), decision=_decision(day)), recorded_by="t")
+                    app.end_holding(cadre_id, EndHolding(
+                        unit_id=h.unit_id, title_code=h.title_code, reason=EndingReason.MIEN_NHIEM,
+                        effective_on=max(day, h.since + timedelta(days=1)),
+                        decision=_decision(day)), recorded_by="t")
             elif s.verb in ("correct", "retract"):
                 cadre = app.cadre(cadre_id)
                 live = [e for e in cadre.entries.values() if e.status == "in_force"

@@ -119,7 +119,9 @@ def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
     app.register_title(code="pho", name="Phó trưởng phòng", is_head=False,
                        management_tier="quan_uy", rank=4, recorded_by="t")
     titles = ["truong", "pho"]
-    cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=Gender.NU, born_on=date(1976, 5, 1), education=Education.DAI_HOC), recorded_by="t").id
+    cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=Gender.NU,
+                                               born_on=date(1976, 5, 1),
+                                               education=Education.DAI_HOC), recorded_by="t").id
               for n in NAMES]
     for s in history:
         day = START + timedelta(days=s.day)
@@ -128,24 +130,37 @@ def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
         term = ["2015-2020", "2020-2025", "2025-2030"][s.pick % 3]
         try:
             if s.verb == "appoint":
-                app.appoint(cadre_id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code=title, effective_on=day, decision=_decision(day)), recorded_by="t")
+                app.appoint(cadre_id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit,
+                                              title_code=title, effective_on=day,
+                                              decision=_decision(day)), recorded_by="t")
             elif s.verb == "reappoint":
                 held = [h for h in app.cadre(cadre_id).holdings().values() if h.until is None]
                 if held:
                     h = held[s.pick % len(held)]
                     on = max(day, h.since + timedelta(days=1))
-                    app.appoint(cadre_id, Appoint(kind=RENEWALS[s.pick % 3], unit_id=h.unit_id, title_code=h.title_code, effective_on=on, decision=_decision(on), term_months=60), recorded_by="t")
+                    app.appoint(cadre_id, Appoint(kind=RENEWALS[s.pick % 3], unit_id=h.unit_id,
+                                                  title_code=h.title_code, effective_on=on,
+                                                  decision=_decision(on), term_months=60),
+                                recorded_by="t")
             elif s.verb == "end":
                 held = [h for h in app.cadre(cadre_id).holdings().values() if h.until is None]
                 if held:
                     h = held[s.pick % len(held)]
-                    app.end_holding(cadre_id, EndHolding(unit_id=h.unit_id, title_code=h.title_code, reason=EndingReason.NGHI_HUU, effective_on=max(day, h.since + timedelta(days=1)), decision=_decision(day)), recorded_by="t")
+                    app.end_holding(cadre_id, EndHolding(
+                        unit_id=h.unit_id, title_code=h.title_code, reason=EndingReason.NGHI_HUU,
+                        effective_on=max(day, h.since + timedelta(days=1)),
+                        decision=_decision(day)), recorded_by="t")
             elif s.verb == "evaluate":
-                app.evaluate(cadre_id, Evaluate(period=str(day.year), rating=RATINGS[s.pick % 4], decided_on=day), recorded_by="t")
+                app.evaluate(cadre_id, Evaluate(period=str(day.year), rating=RATINGS[s.pick % 4],
+                                                decided_on=day), recorded_by="t")
             elif s.verb in ("plan", "unplan"):
-                app.plan(cadre_id, Plan(unit_id=unit, title_code=title, term=term, decided_on=day, decision=_decision(day), removed=s.verb == "unplan"), recorded_by="t")
+                app.plan(cadre_id, Plan(unit_id=unit, title_code=title, term=term, decided_on=day,
+                                        decision=_decision(day), removed=s.verb == "unplan"),
+                         recorded_by="t")
             elif s.verb == "qualify":
-                app.add_qualification(cadre_id, AddQualification(kind=QualificationKind.EDUCATION, level=DEGREES[s.pick % 3], obtained_on=day), recorded_by="t")
+                app.add_qualification(cadre_id, AddQualification(kind=QualificationKind.EDUCATION,
+                                                                 level=DEGREES[s.pick % 3],
+                                                                 obtained_on=day), recorded_by="t")
             elif s.verb == "train":
                 app.record_training(cadre_id, RecordTraining(program=COURSES[s.pick % 4], started_on=day, completed_on=None if s.pick % 4 == 3 else min(
                                         day + timedelta(days=120), TODAY)), recorded_by="t")

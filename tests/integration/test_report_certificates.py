@@ -52,8 +52,12 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
                              established_on=date(2000, 1, 1), recorded_by="setup").id
     app.register_title(code="pct", name="Phó Chủ tịch", is_head=False,
                        management_tier="quan_uy", recorded_by="setup")
-    cadre = app.register_cadre(RegisterCadre(full_name="Trần Thị Hoa", gender=Gender.NU, born_on=date(1980, 5, 1)), recorded_by="setup").id
-    app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="pct", effective_on=date(2021, 3, 1), decision=Decision("41-QĐ/QU", date(2021, 2, 20), "Quận ủy", "Lê Toàn Khánh")), recorded_by="setup")
+    cadre = app.register_cadre(RegisterCadre(full_name="Trần Thị Hoa", gender=Gender.NU,
+                                             born_on=date(1980, 5, 1)), recorded_by="setup").id
+    app.appoint(cadre, Appoint(
+        kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="pct", effective_on=date(2021, 3, 1),
+        decision=Decision("41-QĐ/QU", date(2021, 2, 20), "Quận ủy", "Lê Toàn Khánh")),
+                recorded_by="setup")
     with TestClient(create_app(settings, runtime)) as client:
         yield client, key.with_name("log.key.pub"), cadre
     runtime.close()

@@ -24,12 +24,20 @@ def test_a_recorded_grade_is_counted_and_an_unknown_one_refused(tmp_path: Path) 
                              established_on=date(2000, 1, 1), recorded_by="t").id
     app.register_title(code="cv", name="Chuyên viên", is_head=False, management_tier="quan_uy",
                        recorded_by="t")
-    lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU, born_on=date(1985, 1, 1)), recorded_by="t").id
-    app.appoint(lan, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="cv", effective_on=date(2015, 1, 1), decision=Decision("1/QĐ", date(2014, 12, 20), "UBND quận", "Lê Toàn Khánh")), recorded_by="t")
-    app.add_qualification(lan, AddQualification(kind=QualificationKind.GRADE, level="cv", obtained_on=date(2015, 1, 1)), recorded_by="t")
-    app.add_qualification(lan, AddQualification(kind=QualificationKind.GRADE, level="cvc", obtained_on=date(2023, 1, 1)), recorded_by="t")
+    lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU,
+                                           born_on=date(1985, 1, 1)), recorded_by="t").id
+    app.appoint(lan, Appoint(
+        kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="cv", effective_on=date(2015, 1, 1),
+        decision=Decision("1/QĐ", date(2014, 12, 20), "UBND quận", "Lê Toàn Khánh")),
+                recorded_by="t")
+    app.add_qualification(lan, AddQualification(kind=QualificationKind.GRADE, level="cv",
+                                                obtained_on=date(2015, 1, 1)), recorded_by="t")
+    app.add_qualification(lan, AddQualification(kind=QualificationKind.GRADE, level="cvc",
+                                                obtained_on=date(2023, 1, 1)), recorded_by="t")
     with pytest.raises(InvalidCommand) as refused:
-        app.add_qualification(lan, AddQualification(kind=QualificationKind.GRADE, level="chuyen_gia", obtained_on=date(2023, 1, 1)), recorded_by="t")
+        app.add_qualification(lan, AddQualification(kind=QualificationKind.GRADE,
+                                                    level="chuyen_gia",
+                                                    obtained_on=date(2023, 1, 1)), recorded_by="t")
     assert refused.value.field == "level"
     rt.catch_up()
     before = reports.cadre_quality(rt.read_model, rt.read_model.moment(as_of=date(2022, 6, 30)),

@@ -197,17 +197,28 @@ def record_kien_an(app: BulkApplication) -> District:
     post: dict[UUID, tuple[UUID, str]] = {}
 
     def register(i: int, woman: bool, born: date) -> UUID:
-        cadre = app.register_cadre(RegisterCadre(full_name=name(i, woman), gender=Gender.NU if woman else Gender.NAM, born_on=born, party_joined_on=None if i % 25 == 0 else date(2005, 5, 19), education=education(i), political_theory=political_theory(i), state_management=state_management(i), ethnicity="Tày" if i % 50 == 7 else "Kinh", religion="Công giáo" if i % 40 == 3 else None), recorded_by=BY).id
+        cadre = app.register_cadre(RegisterCadre(
+            full_name=name(i, woman), gender=Gender.NU if woman else Gender.NAM, born_on=born,
+            party_joined_on=None if i % 25 == 0 else date(2005, 5, 19), education=education(i),
+            political_theory=political_theory(i), state_management=state_management(i),
+            ethnicity="Tày" if i % 50 == 7 else "Kinh",
+            religion="Công giáo" if i % 40 == 3 else None), recorded_by=BY).id
         return cadre
 
     def appoint(cadre: UUID, kind: ActionKind, where: tuple[UUID, str], on: date,
                 number: str) -> None:
-        app.appoint(cadre, Appoint(kind=kind, unit_id=where[0], title_code=where[1], effective_on=on, decision=decision(number, on - timedelta(days=10))), recorded_by=BY)
+        app.appoint(cadre, Appoint(kind=kind, unit_id=where[0], title_code=where[1],
+                                   effective_on=on,
+                                   decision=decision(number, on - timedelta(days=10))),
+                    recorded_by=BY)
         post[cadre] = where
 
     def end(cadre: UUID, reason: EndingReason, on: date, number: str) -> None:
         where = post[cadre]
-        app.end_holding(cadre, EndHolding(unit_id=where[0], title_code=where[1], reason=reason, effective_on=on, decision=decision(number, on - timedelta(days=10))), recorded_by=BY)
+        app.end_holding(cadre, EndHolding(unit_id=where[0], title_code=where[1], reason=reason,
+                                          effective_on=on,
+                                          decision=decision(number, on - timedelta(days=10))),
+                        recorded_by=BY)
 
     # 202 cadres of the tier placed between 2016 and 2020, then retirees and the city's tier.
     for i in range(202):
@@ -237,7 +248,10 @@ def record_kien_an(app: BulkApplication) -> District:
         on = d.period_day(j % 39)
         j += 1
         if n < 13:
-            app.vet(d.cadres[i], Vet(vetted_on=on - timedelta(days=20), purpose="điều động, bổ nhiệm", conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"), recorded_by=BY)
+            app.vet(d.cadres[i], Vet(vetted_on=on - timedelta(days=20),
+                                     purpose="điều động, bổ nhiệm",
+                                     conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"),
+                    recorded_by=BY)
         end(d.cadres[i], EndingReason.DIEU_DONG, on, f"{i + 200}-QĐ/QU")
         appoint(d.cadres[i], ActionKind.DIEU_DONG_BO_NHIEM,
                 (offices[(n + 1) % len(offices)], "pho_truong_phong"), on, f"{i + 300}-QĐ/QU")
@@ -245,23 +259,36 @@ def record_kien_an(app: BulkApplication) -> District:
         on = d.period_day(j % 39)
         j += 1
         if n < 6:
-            app.vet(d.cadres[i], Vet(vetted_on=on - timedelta(days=20), purpose="điều động, chỉ định", conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"), recorded_by=BY)
+            app.vet(d.cadres[i], Vet(vetted_on=on - timedelta(days=20),
+                                     purpose="điều động, chỉ định",
+                                     conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"),
+                    recorded_by=BY)
         end(d.cadres[i], EndingReason.DIEU_DONG, on, f"{i + 200}-QĐ/QU")
         appoint(d.cadres[i], ActionKind.DIEU_DONG_CHI_DINH,
                 (wards[n % len(wards)], "pho_bi_thu_dang_uy_phuong"), on, f"{i + 300}-QĐ/QU")
     for i in range(35, 43):  # kiện toàn, bổ sung cấp ủy: a concurrent committee seat
-        app.appoint(d.cadres[i], Appoint(kind=ActionKind.KIEN_TOAN, unit_id=root, title_code="uy_vien_bch", effective_on=date(2022, 2, 15), decision=decision("55-QĐ/TU", date(2022, 2, 10))), recorded_by=BY)
+        app.appoint(d.cadres[i], Appoint(kind=ActionKind.KIEN_TOAN, unit_id=root,
+                                         title_code="uy_vien_bch", effective_on=date(2022, 2, 15),
+                                         decision=decision("55-QĐ/TU", date(2022, 2, 10))),
+                    recorded_by=BY)
     for n, i in enumerate(range(43, 58)):  # giới thiệu ứng cử
         on = d.period_day(n * 2)
         if 1 <= n <= 4:
-            app.vet(d.cadres[i], Vet(vetted_on=on - timedelta(days=15), purpose="giới thiệu ứng cử", conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"), recorded_by=BY)
-        app.nominate(d.cadres[i], Nominate(unit_id=wards[n % len(wards)], title_code="chu_tich_ubnd_phuong", decided_on=on, decision=decision(f"{i + 400}-QĐ/QU", on)), recorded_by=BY)
+            app.vet(d.cadres[i], Vet(vetted_on=on - timedelta(days=15),
+                                     purpose="giới thiệu ứng cử", conclusion=VettingConclusion.DAT,
+                                     body="Ban Tổ chức Quận ủy"), recorded_by=BY)
+        app.nominate(d.cadres[i], Nominate(unit_id=wards[n % len(wards)],
+                                           title_code="chu_tich_ubnd_phuong", decided_on=on,
+                                           decision=decision(f"{i + 400}-QĐ/QU", on)),
+                     recorded_by=BY)
     for k, on in enumerate((date(2022, 3, 15), date(2022, 5, 2))):  # bổ nhiệm: first posts
         i = 202 + k
         cadre = register(i, female(i), born_on(i))
         d.cadres[i] = cadre
         if k == 0:
-            app.vet(cadre, Vet(vetted_on=date(2022, 3, 1), purpose="bổ nhiệm", conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"), recorded_by=BY)
+            app.vet(cadre, Vet(vetted_on=date(2022, 3, 1), purpose="bổ nhiệm",
+                               conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"),
+                    recorded_by=BY)
         appoint(cadre, ActionKind.BO_NHIEM, (offices[k], "pho_truong_phong"), on,
                 f"{i + 300}-QĐ/QU")
 
@@ -281,32 +308,57 @@ def record_kien_an(app: BulkApplication) -> District:
     end(d.city_tier[4], EndingReason.DIEU_DONG, date(2021, 9, 1), "60-QĐ/TU")
     appoint(d.city_tier[4], ActionKind.DIEU_DONG_BO_NHIEM, (root, "pho_bi_thu_quan_uy"),
             date(2021, 9, 1), "61-QĐ/TU")
-    app.nominate(d.city_tier[0], Nominate(unit_id=root, title_code="bi_thu_quan_uy", decided_on=date(2021, 10, 1), decision=decision("62-QĐ/TU", date(2021, 10, 1))), recorded_by=BY)
+    app.nominate(d.city_tier[0], Nominate(unit_id=root, title_code="bi_thu_quan_uy",
+                                          decided_on=date(2021, 10, 1),
+                                          decision=decision("62-QĐ/TU", date(2021, 10, 1))),
+                 recorded_by=BY)
     # A qualification obtained after AS_OF does not count on it.
-    app.add_qualification(d.cadres[1], AddQualification(kind=QualificationKind.POLITICAL_THEORY, level="cao_cap", obtained_on=date(2022, 7, 10)), recorded_by=BY)
+    app.add_qualification(d.cadres[1], AddQualification(kind=QualificationKind.POLITICAL_THEORY,
+                                                        level="cao_cap",
+                                                        obtained_on=date(2022, 7, 10)),
+                          recorded_by=BY)
 
     # 2021 ratings: 125 of the tier on 31/12/2021 (incl. the five who retired in 2022).
     rated = [d.cadres[i] for i in range(120)] + d.retirees
     for n, cadre in enumerate(rated):
         rating = Rating.HTXSNV if n < 10 else Rating.HTNV if n < 14 else Rating.HTTNV
-        app.evaluate(cadre, Evaluate(period="2021", rating=rating, decided_on=date(2022, 1, 10), decision=decision("15-QĐ/QU", date(2022, 1, 10))), recorded_by=BY)
+        app.evaluate(cadre, Evaluate(period="2021", rating=rating, decided_on=date(2022, 1, 10),
+                                     decision=decision("15-QĐ/QU", date(2022, 1, 10))),
+                     recorded_by=BY)
     for cadre in d.city_tier:  # rated by the city
-        app.evaluate(cadre, Evaluate(period="2021", rating=Rating.HTXSNV, decided_on=date(2022, 1, 12)), recorded_by=BY)
-    app.evaluate(d.cadres[202], Evaluate(period="2021", rating=Rating.HTTNV, decided_on=date(2022, 1, 10)), recorded_by=BY)
-    app.evaluate(d.cadres[130], Evaluate(period="2020", rating=Rating.HTNV, decided_on=date(2021, 1, 8)), recorded_by=BY)
+        app.evaluate(cadre, Evaluate(period="2021", rating=Rating.HTXSNV,
+                                     decided_on=date(2022, 1, 12)), recorded_by=BY)
+    app.evaluate(d.cadres[202], Evaluate(period="2021", rating=Rating.HTTNV,
+                                         decided_on=date(2022, 1, 10)), recorded_by=BY)
+    app.evaluate(d.cadres[130], Evaluate(period="2020", rating=Rating.HTNV,
+                                         decided_on=date(2021, 1, 8)), recorded_by=BY)
 
     # Training (seed III.1) and vetting for planning (seed III.5).
     for i in (2, 3, 4):
-        app.record_training(d.cadres[i], RecordTraining(program="llct_cao_cap", started_on=date(2021, 9, 1), completed_on=date(2022, 5, 1) if i == 2 else None), recorded_by=BY)
+        app.record_training(d.cadres[i], RecordTraining(
+            program="llct_cao_cap", started_on=date(2021, 9, 1),
+            completed_on=date(2022, 5, 1) if i == 2 else None), recorded_by=BY)
     for i in range(60, 65):
-        app.record_training(d.cadres[i], RecordTraining(program="llct_trung_cap", started_on=date(2021, 12, 1)), recorded_by=BY)
-    app.record_training(d.cadres[70], RecordTraining(program="qpan_doi_tuong_3", started_on=date(2021, 10, 4), completed_on=date(2021, 10, 30)), recorded_by=BY)
-    app.record_training(d.cadres[71], RecordTraining(program="qlnn_cvc", started_on=date(2022, 2, 1)), recorded_by=BY)
+        app.record_training(d.cadres[i], RecordTraining(program="llct_trung_cap",
+                                                        started_on=date(2021, 12, 1)),
+                            recorded_by=BY)
+    app.record_training(d.cadres[70], RecordTraining(program="qpan_doi_tuong_3",
+                                                     started_on=date(2021, 10, 4),
+                                                     completed_on=date(2021, 10, 30)),
+                        recorded_by=BY)
+    app.record_training(d.cadres[71], RecordTraining(program="qlnn_cvc",
+                                                     started_on=date(2022, 2, 1)), recorded_by=BY)
     for i in (72, 73):
-        app.record_training(d.cadres[i], RecordTraining(program="qlnn_cv", started_on=date(2022, 3, 1)), recorded_by=BY)
-    app.record_training(d.cadres[74], RecordTraining(program="llct_trung_cap", started_on=date(2021, 6, 1)), recorded_by=BY)  # before the period
+        app.record_training(d.cadres[i], RecordTraining(program="qlnn_cv",
+                                                        started_on=date(2022, 3, 1)),
+                            recorded_by=BY)
+    app.record_training(d.cadres[74], RecordTraining(program="llct_trung_cap",
+                                                     started_on=date(2021, 6, 1)),
+                        recorded_by=BY)  # before the period
     for i in range(80, 200):
-        app.vet(d.cadres[i], Vet(vetted_on=date(2022, 5, 10), purpose="quy hoạch", conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"), recorded_by=BY)
+        app.vet(d.cadres[i], Vet(vetted_on=date(2022, 5, 10), purpose="quy hoạch",
+                                 conclusion=VettingConclusion.DAT, body="Ban Tổ chức Quận ủy"),
+                recorded_by=BY)
     return d
 
 
@@ -383,7 +435,11 @@ def record_corrections(r: Recorded) -> None:
     renewal = next(h for h in app.cadre(d.cadres[0]).holdings().values() if h.renews)
     app.correct(d.cadres[0], target_position=entry(rt, d.cadres[0], "Appointed"),
                 reason="Quyết định bổ nhiệm lại chưa ban hành", recorded_by=BY)
-    app.end_holding(d.cadres[0], EndHolding(unit_id=renewal.unit_id, title_code=renewal.title_code, reason=EndingReason.KHONG_BO_NHIEM_LAI, effective_on=renewal.since, decision=decision("200-QĐ/QU", renewal.since)), recorded_by=BY)
+    app.end_holding(d.cadres[0], EndHolding(unit_id=renewal.unit_id, title_code=renewal.title_code,
+                                            reason=EndingReason.KHONG_BO_NHIEM_LAI,
+                                            effective_on=renewal.since,
+                                            decision=decision("200-QĐ/QU", renewal.since)),
+                    recorded_by=BY)
     rt.catch_up()
 
 

@@ -77,12 +77,21 @@ def test_write_scope_from_the_aggregates_is_the_read_models_today(
     cadres = []
     for index, (unit, ended) in enumerate([(north, False), (south, False), (school, False),
                                            (other, False), (north, True), (city, False)]):
-        cadre = app.register_cadre(RegisterCadre(full_name=f"Cán bộ {index}", gender=Gender.NAM, born_on=date(1980, 1, 1)), recorded_by="to.chuc").id
-        app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="chuyen_vien", effective_on=date(2019, 3, 1), decision=DECISION), recorded_by="btc")
+        cadre = app.register_cadre(RegisterCadre(full_name=f"Cán bộ {index}", gender=Gender.NAM,
+                                                 born_on=date(1980, 1, 1)),
+                                   recorded_by="to.chuc").id
+        app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit,
+                                   title_code="chuyen_vien", effective_on=date(2019, 3, 1),
+                                   decision=DECISION), recorded_by="btc")
         if ended:
-            app.end_holding(cadre, EndHolding(unit_id=unit, title_code="chuyen_vien", reason=EndingReason.DIEU_DONG, effective_on=date(2022, 1, 1), decision=DECISION), recorded_by="btc")
+            app.end_holding(cadre, EndHolding(unit_id=unit, title_code="chuyen_vien",
+                                              reason=EndingReason.DIEU_DONG,
+                                              effective_on=date(2022, 1, 1), decision=DECISION),
+                            recorded_by="btc")
         cadres.append(cadre)
-    unplaced = app.register_cadre(RegisterCadre(full_name="Cán bộ mới", gender=Gender.NU, born_on=date(1990, 1, 1)), recorded_by="to.chuc").id
+    unplaced = app.register_cadre(RegisterCadre(full_name="Cán bộ mới", gender=Gender.NU,
+                                                born_on=date(1990, 1, 1)),
+                                  recorded_by="to.chuc").id
     cadres.append(unplaced)
     cadres.append(UUID(int=1))  # unknown: outside every scope
 

@@ -56,17 +56,22 @@ def decision(signed_on: date = date(2021, 2, 20), number: str = "12-QĐ/QU") -> 
 
 
 def new_cadre(**extra: Any) -> Cadre:
-    cadre = Cadre.register(RegisterCadre(full_name="Phạm Văn Đức", gender=Gender.NAM, born_on=BORN, **extra), window=WINDOW, recorded_by="ban_to_chuc")
+    cadre = Cadre.register(RegisterCadre(full_name="Phạm Văn Đức", gender=Gender.NAM, born_on=BORN,
+                                         **extra), window=WINDOW, recorded_by="ban_to_chuc")
     return cadre
 
 
 def appoint(cadre: Cadre, on: date, *, unit: UUID = OFFICE, title: str = "truong_phong",
             kind: ActionKind = ActionKind.BO_NHIEM) -> UUID:
-    return cadre.appoint(Appoint(kind=kind, unit_id=unit, title_code=title, effective_on=on, decision=decision(min(on, TODAY))), window=WINDOW, recorded_by="ban_to_chuc")
+    return cadre.appoint(Appoint(kind=kind, unit_id=unit, title_code=title, effective_on=on,
+                                 decision=decision(min(on, TODAY))),
+                         window=WINDOW, recorded_by="ban_to_chuc")
 
 
 def end(cadre: Cadre, on: date, *, unit: UUID = OFFICE, title: str = "truong_phong") -> None:
-    cadre.end_holding(EndHolding(unit_id=unit, title_code=title, reason=EndingReason.DIEU_DONG, effective_on=on, decision=decision(min(on, TODAY))), window=WINDOW, recorded_by="ban_to_chuc")
+    cadre.end_holding(EndHolding(unit_id=unit, title_code=title, reason=EndingReason.DIEU_DONG,
+                                 effective_on=on, decision=decision(min(on, TODAY))),
+                      window=WINDOW, recorded_by="ban_to_chuc")
 
 
 def refused(expected: type[DomainError], cadre: Cadre, action: Any) -> DomainError:
@@ -170,7 +175,9 @@ def test_dates_before_birth_or_beyond_the_horizon_are_refused() -> None:
          "decision.signed_on"),
     ]
     for on, basis, code, field in cases:
-        error = refused(InvalidCommand, cadre, lambda on=on, basis=basis: cadre.appoint(Appoint(kind=ActionKind.BO_NHIEM, unit_id=OFFICE, title_code="truong_phong", effective_on=on, decision=basis), window=WINDOW, recorded_by="ban_to_chuc"))
+        error = refused(InvalidCommand, cadre, lambda on=on, basis=basis: cadre.appoint(Appoint(
+            kind=ActionKind.BO_NHIEM, unit_id=OFFICE, title_code="truong_phong", effective_on=on,
+            decision=basis), window=WINDOW, recorded_by="ban_to_chuc"))
         assert (error.code, error.field) == (code, field)
     # The horizon itself is allowed: a decision signed today taking effect next month.
     appoint(cadre, WINDOW.latest)
@@ -180,17 +187,24 @@ def test_a_decision_needs_number_issuer_and_signer() -> None:
     cadre = new_cadre()
     bad = Decision(number=" ", signed_on=date(2021, 1, 1), issuer="Quận ủy", signer="Lê B")
     with pytest.raises(InvalidCommand) as caught:
-        cadre.appoint(Appoint(kind=ActionKind.BO_NHIEM, unit_id=OFFICE, title_code="truong_phong", effective_on=date(2021, 2, 1), decision=bad), window=WINDOW, recorded_by="ban_to_chuc")
+        cadre.appoint(Appoint(kind=ActionKind.BO_NHIEM, unit_id=OFFICE, title_code="truong_phong",
+                              effective_on=date(2021, 2, 1), decision=bad),
+                      window=WINDOW, recorded_by="ban_to_chuc")
     assert (caught.value.code, caught.value.field) == ("missing_field", "decision")
 
 
 def test_term_months_set_the_planned_end() -> None:
     cadre = new_cadre()
-    holding = cadre.appoint(Appoint(kind=ActionKind.BO_NHIEM, unit_id=OFFICE, title_code="truong_phong", effective_on=date(2021, 8, 31), decision=decision(), term_months=60), window=WINDOW, recorded_by="ban_to_chuc")
+    holding = cadre.appoint(Appoint(kind=ActionKind.BO_NHIEM, unit_id=OFFICE,
+                                    title_code="truong_phong", effective_on=date(2021, 8, 31),
+                                    decision=decision(), term_months=60),
+                            window=WINDOW, recorded_by="ban_to_chuc")
     assert cadre.holdings()[holding].planned_end_on == date(2026, 8, 31)
     for months in (0, 121):
         with pytest.raises(InvalidCommand) as caught:
-            cadre.appoint(Appoint(kind=ActionKind.BO_NHIEM, unit_id=WARD, title_code="x", effective_on=date(2021, 8, 31), decision=decision(), term_months=months), window=WINDOW, recorded_by="ban_to_chuc")
+            cadre.appoint(Appoint(kind=ActionKind.BO_NHIEM, unit_id=WARD, title_code="x",
+                                  effective_on=date(2021, 8, 31), decision=decision(),
+                                  term_months=months), window=WINDOW, recorded_by="ban_to_chuc")
         assert caught.value.field == "term_months"
 
 
@@ -199,8 +213,10 @@ def test_term_months_set_the_planned_end() -> None:
 
 def test_evaluation_rules() -> None:
     cadre = new_cadre()
-    cadre.evaluate(Evaluate(period="2024", rating=Rating.HTTNV, decided_on=date(2024, 12, 20), score=Decimal("82")), window=WINDOW, recorded_by="ban_to_chuc")
-    cadre.evaluate(Evaluate(period="2025-Q1", rating=Rating.HTXSNV, decided_on=date(2025, 4, 5)), window=WINDOW, recorded_by="ban_to_chuc")
+    cadre.evaluate(Evaluate(period="2024", rating=Rating.HTTNV, decided_on=date(2024, 12, 20),
+                            score=Decimal("82")), window=WINDOW, recorded_by="ban_to_chuc")
+    cadre.evaluate(Evaluate(period="2025-Q1", rating=Rating.HTXSNV, decided_on=date(2025, 4, 5)),
+                   window=WINDOW, recorded_by="ban_to_chuc")
     cases: list[tuple[dict[str, Any], str, str]] = [
         (dict(period="2024"), "duplicate_evaluation", "period"),
         (dict(period="2024-Q5"), "invalid_period", "period"),
@@ -219,41 +235,58 @@ def test_evaluation_rules() -> None:
 
 def test_completing_a_programme_raises_political_theory_from_the_completion_date() -> None:
     cadre = new_cadre(political_theory=PoliticalTheory.TRUNG_CAP)
-    cadre.record_training(RecordTraining(program="llct_cao_cap", started_on=date(2023, 9, 5), completed_on=date(2024, 12, 20)), window=WINDOW, recorded_by="ban_to_chuc")
-    cadre.record_training(RecordTraining(program="qpan_doi_tuong_2", started_on=date(2024, 3, 1), completed_on=date(2024, 3, 20)), window=WINDOW, recorded_by="ban_to_chuc")
+    cadre.record_training(RecordTraining(program="llct_cao_cap", started_on=date(2023, 9, 5),
+                                         completed_on=date(2024, 12, 20)),
+                          window=WINDOW, recorded_by="ban_to_chuc")
+    cadre.record_training(RecordTraining(program="qpan_doi_tuong_2", started_on=date(2024, 3, 1),
+                                         completed_on=date(2024, 3, 20)),
+                          window=WINDOW, recorded_by="ban_to_chuc")
     kind = QualificationKind.POLITICAL_THEORY
     assert cadre.level_on(kind, date(2024, 12, 19)) == "trung_cap"
     assert cadre.level_on(kind, date(2024, 12, 20)) == "cao_cap"
     # A lower level obtained later does not lower the level held.
-    cadre.obtain_qualification(AddQualification(kind=kind, level="so_cap", obtained_on=date(2025, 1, 5)), window=WINDOW, recorded_by="ban_to_chuc")
+    cadre.obtain_qualification(AddQualification(kind=kind, level="so_cap",
+                                                obtained_on=date(2025, 1, 5)),
+                               window=WINDOW, recorded_by="ban_to_chuc")
     assert cadre.level_on(kind, TODAY) == "cao_cap"
 
 
 def test_an_unfinished_programme_raises_nothing() -> None:
     cadre = new_cadre()
-    cadre.record_training(RecordTraining(program="qlnn_cvc", started_on=date(2026, 9, 1)), window=WINDOW, recorded_by="ban_to_chuc")
+    cadre.record_training(RecordTraining(program="qlnn_cvc", started_on=date(2026, 9, 1)),
+                          window=WINDOW, recorded_by="ban_to_chuc")
     assert cadre.level_on(QualificationKind.STATE_MANAGEMENT, TODAY) is None
     (_, recorded) = cadre.collect_events()
     assert isinstance(recorded, Cadre.TrainingRecorded)
     assert (recorded.confers_kind, recorded.confers_level) == ("state_management", "cvc")
     with pytest.raises(InvalidCommand) as caught:
-        cadre.record_training(RecordTraining(program="qlnn_cvc", started_on=date(2026, 9, 1), completed_on=date(2026, 8, 1)), window=WINDOW, recorded_by="ban_to_chuc")
+        cadre.record_training(RecordTraining(program="qlnn_cvc", started_on=date(2026, 9, 1),
+                                             completed_on=date(2026, 8, 1)),
+                              window=WINDOW, recorded_by="ban_to_chuc")
     assert caught.value.field == "completed_on"
 
 
 def test_a_qualification_level_must_be_a_contract_code() -> None:
     cadre = new_cadre()
     with pytest.raises(InvalidCommand) as caught:
-        cadre.obtain_qualification(AddQualification(kind=QualificationKind.EDUCATION, level="dai_hoc_xuat_sac", obtained_on=date(2000, 6, 30)), window=WINDOW, recorded_by="ban_to_chuc")
+        cadre.obtain_qualification(AddQualification(kind=QualificationKind.EDUCATION,
+                                                    level="dai_hoc_xuat_sac",
+                                                    obtained_on=date(2000, 6, 30)),
+                                   window=WINDOW, recorded_by="ban_to_chuc")
     assert (caught.value.code, caught.value.field) == ("invalid_code", "level")
     # Languages and IT have free levels.
-    cadre.obtain_qualification(AddQualification(kind=QualificationKind.LANGUAGE, level="Tiếng Anh B1", obtained_on=date(2010, 6, 30)), window=WINDOW, recorded_by="ban_to_chuc")
+    cadre.obtain_qualification(AddQualification(kind=QualificationKind.LANGUAGE,
+                                                level="Tiếng Anh B1",
+                                                obtained_on=date(2010, 6, 30)),
+                               window=WINDOW, recorded_by="ban_to_chuc")
 
 
 def test_planning_at_most_three_posts_per_term_and_removal() -> None:
     cadre = new_cadre()
     for title in ("bi_thu", "chu_tich", "pho_bi_thu"):
-        cadre.plan(Plan(unit_id=WARD, title_code=title, term="2025-2030", decided_on=date(2024, 3, 12), decision=decision(date(2024, 3, 12))), window=WINDOW, recorded_by="ban_to_chuc")
+        cadre.plan(Plan(unit_id=WARD, title_code=title, term="2025-2030",
+                        decided_on=date(2024, 3, 12), decision=decision(date(2024, 3, 12))),
+                   window=WINDOW, recorded_by="ban_to_chuc")
     args: dict[str, Any] = dict(unit_id=WARD, term="2025-2030", decided_on=date(2024, 3, 12),
                                 decision=decision(date(2024, 3, 12)))
     context: dict[str, Any] = dict(window=WINDOW, recorded_by="ban_to_chuc")
@@ -279,15 +312,24 @@ def test_planning_at_most_three_posts_per_term_and_removal() -> None:
 
 def test_discipline_vetting_and_relatives_refusals() -> None:
     cadre = new_cadre()
-    error = refused(InvalidCommand, cadre, lambda: cadre.discipline(ImposeDiscipline(form=DisciplineForm.CANH_CAO, violation=" ", effective_on=date(2023, 1, 1), decision=decision()), window=WINDOW, recorded_by="ubkt"))
+    error = refused(InvalidCommand, cadre, lambda: cadre.discipline(ImposeDiscipline(
+        form=DisciplineForm.CANH_CAO, violation=" ", effective_on=date(2023, 1, 1),
+        decision=decision()), window=WINDOW, recorded_by="ubkt"))
     assert error.field == "violation"
-    error = refused(InvalidCommand, cadre, lambda: cadre.vet(Vet(purpose="bo_nhiem", conclusion=VettingConclusion.DAT, body="Ban Tổ chức", vetted_on=TODAY + timedelta(days=1)), window=WINDOW, recorded_by="btc"))
+    error = refused(InvalidCommand, cadre, lambda: cadre.vet(Vet(
+        purpose="bo_nhiem", conclusion=VettingConclusion.DAT, body="Ban Tổ chức",
+        vetted_on=TODAY + timedelta(days=1)), window=WINDOW, recorded_by="btc"))
     assert (error.code, error.field) == ("invalid_date", "vetted_on")
-    error = refused(InvalidCommand, cadre, lambda: cadre.add_relative(AddRelative(relation=Relation.ANH, full_name="Phạm Văn Tài", relative_cadre_id=cadre.id), window=WINDOW, recorded_by="btc"))
+    error = refused(InvalidCommand, cadre, lambda: cadre.add_relative(AddRelative(
+        relation=Relation.ANH, full_name="Phạm Văn Tài", relative_cadre_id=cadre.id),
+                                                                      window=WINDOW, recorded_by="btc"))
     assert (error.code, error.field) == ("invalid_relative", "relative_cadre_id")
-    error = refused(InvalidCommand, cadre, lambda: cadre.add_relative(AddRelative(relation=Relation.CON, full_name="Phạm Minh An", born_year=TODAY.year + 1), window=WINDOW, recorded_by="btc"))
+    error = refused(InvalidCommand, cadre, lambda: cadre.add_relative(AddRelative(
+        relation=Relation.CON, full_name="Phạm Minh An", born_year=TODAY.year + 1),
+                                                                      window=WINDOW, recorded_by="btc"))
     assert error.field == "born_year"
-    relative = cadre.add_relative(AddRelative(relation=Relation.VO, full_name="Đỗ Thị Hoa", born_year=1978), window=WINDOW, recorded_by="btc")
+    relative = cadre.add_relative(AddRelative(relation=Relation.VO, full_name="Đỗ Thị Hoa",
+                                              born_year=1978), window=WINDOW, recorded_by="btc")
     (added,) = [e for e in cadre.collect_events() if isinstance(e, Cadre.RelativeAdded)]
     # The relative's name and year travel only in the sealed part of the event.
     assert added.relative_id == relative
@@ -300,7 +342,11 @@ def test_discipline_vetting_and_relatives_refusals() -> None:
 def test_a_correction_replaces_the_fact_and_keeps_the_original() -> None:
     cadre = new_cadre()
     head = appoint(cadre, date(2018, 3, 1))
-    payload = cadre.check_appointment(Appoint(kind=ActionKind.BO_NHIEM, unit_id=OFFICE, title_code="truong_phong", effective_on=date(2018, 4, 1), decision=decision(date(2018, 3, 20))), window=WINDOW, holding_id=head, ignore_version=2)
+    payload = cadre.check_appointment(Appoint(kind=ActionKind.BO_NHIEM, unit_id=OFFICE,
+                                              title_code="truong_phong",
+                                              effective_on=date(2018, 4, 1),
+                                              decision=decision(date(2018, 3, 20))),
+                                      window=WINDOW, holding_id=head, ignore_version=2)
     cadre.correct(target_version=2, target_position=40, reason="Sai ngày hiệu lực",
                   replacement=payload, window=WINDOW, recorded_by="btc")
     assert cadre.entries[2].status == "corrected" and cadre.entries[2].corrected_by == 3
@@ -316,7 +362,8 @@ def test_retractions_and_what_cannot_be_retracted() -> None:
     cadre = new_cadre()
     appoint(cadre, date(2018, 3, 1))  # version 2
     end(cadre, date(2022, 3, 1))      # version 3
-    cadre.evaluate(Evaluate(period="2021", rating=Rating.HTNV, decided_on=date(2021, 12, 20)), window=WINDOW, recorded_by="btc")  # version 4
+    cadre.evaluate(Evaluate(period="2021", rating=Rating.HTNV, decided_on=date(2021, 12, 20)),
+                   window=WINDOW, recorded_by="btc")  # version 4
     common: dict[str, Any] = dict(target_position=99, reason="Ghi nhầm", replacement=None,
                                   window=WINDOW, recorded_by="btc")
     assert refused(InvalidCommand, cadre, lambda: cadre.correct(
@@ -333,7 +380,8 @@ def test_retractions_and_what_cannot_be_retracted() -> None:
     assert refused(Conflict, cadre, lambda: cadre.correct(
         target_version=4, **common)).code == "already_retracted"
     # The period is free again once its evaluation is retracted.
-    cadre.evaluate(Evaluate(period="2021", rating=Rating.HTTNV, decided_on=date(2021, 12, 20)), window=WINDOW, recorded_by="btc")
+    cadre.evaluate(Evaluate(period="2021", rating=Rating.HTTNV, decided_on=date(2021, 12, 20)),
+                   window=WINDOW, recorded_by="btc")
     # Retract the ending first, then the appointment.
     cadre.correct(target_version=3, **common)
     cadre.correct(target_version=2, **common)
@@ -355,7 +403,9 @@ def test_replay_gives_the_same_state() -> None:
     appoint(cadre, date(2018, 3, 1))
     appoint(cadre, date(2019, 1, 1), unit=WARD, title="bi_thu", kind=ActionKind.BAU_CU)
     end(cadre, date(2022, 3, 1))
-    cadre.record_training(RecordTraining(program="llct_trung_cap", started_on=date(2020, 1, 1), completed_on=date(2020, 12, 1)), window=WINDOW, recorded_by="btc")
+    cadre.record_training(RecordTraining(program="llct_trung_cap", started_on=date(2020, 1, 1),
+                                         completed_on=date(2020, 12, 1)),
+                          window=WINDOW, recorded_by="btc")
     cadre.correct(target_version=3, target_position=9, reason="Ghi nhầm", replacement=None,
                   window=WINDOW, recorded_by="btc")
     rebuilt = replay(cadre)
@@ -494,7 +544,11 @@ def test_corrections_keep_what_a_renewal_renews() -> None:
         cadre.correct(target_version=first_version, target_position=first_version,
                       reason="Nhầm", replacement=None, window=WINDOW, recorded_by="t")
     assert refused.value.code == "renewal_exists"
-    moved = cadre.check_appointment(Appoint(kind=ActionKind.BO_NHIEM, unit_id=WARD, title_code="truong_phong", effective_on=date(2016, 3, 1), decision=decision(date(2016, 3, 1))), window=WINDOW, holding_id=first, ignore_version=first_version)
+    moved = cadre.check_appointment(Appoint(kind=ActionKind.BO_NHIEM, unit_id=WARD,
+                                            title_code="truong_phong",
+                                            effective_on=date(2016, 3, 1),
+                                            decision=decision(date(2016, 3, 1))),
+                                    window=WINDOW, holding_id=first, ignore_version=first_version)
     with pytest.raises(InvalidCommand) as kept:
         cadre.correct(target_version=first_version, target_position=first_version,
                       reason="Sai đơn vị", replacement=moved, window=WINDOW, recorded_by="t")

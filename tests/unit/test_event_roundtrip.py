@@ -673,7 +673,9 @@ def appointed_v1_state(cadre_id: UUID, holding_id: UUID) -> dict[str, Any]:
 
 
 def test_appointed_v1_is_read_as_v2(app: HosoApplication) -> None:
-    cadre_id = app.register_cadre(RegisterCadre(full_name="Lê Văn Tám", gender=Gender.NAM, born_on=date(1975, 2, 3)), recorded_by="ban_to_chuc").id
+    cadre_id = app.register_cadre(RegisterCadre(full_name="Lê Văn Tám", gender=Gender.NAM,
+                                                born_on=date(1975, 2, 3)),
+                                  recorded_by="ban_to_chuc").id
     v1 = StoredEvent(originator_id=cadre_id, originator_version=2,
                      topic=get_topic(Cadre.Appointed),
                      state=app.mapper.transcoder.encode(appointed_v1_state(cadre_id, HOLDING)))
@@ -695,7 +697,9 @@ def test_appointed_v1_is_read_as_v2(app: HosoApplication) -> None:
 
 
 def test_evaluated_v1_is_read_as_unscored(app: HosoApplication) -> None:
-    cadre_id = app.register_cadre(RegisterCadre(full_name="Lê Văn Tám", gender=Gender.NAM, born_on=date(1975, 2, 3)), recorded_by="ban_to_chuc").id
+    cadre_id = app.register_cadre(RegisterCadre(full_name="Lê Văn Tám", gender=Gender.NAM,
+                                                born_on=date(1975, 2, 3)),
+                                  recorded_by="ban_to_chuc").id
     v1 = StoredEvent(originator_id=cadre_id, originator_version=2,
                      topic=get_topic(Cadre.Evaluated),
                      state=app.mapper.transcoder.encode(dict(
@@ -715,7 +719,9 @@ def test_evaluated_v1_is_read_as_unscored(app: HosoApplication) -> None:
 
 def test_appointed_v2_and_disciplined_v1_are_read_as_current(app: HosoApplication) -> None:
     """v2 appointments never renewed a holding; v1 disciplines did not name their system."""
-    cadre_id = app.register_cadre(RegisterCadre(full_name="Lê Văn Tám", gender=Gender.NAM, born_on=date(1975, 2, 3)), recorded_by="ban_to_chuc").id
+    cadre_id = app.register_cadre(RegisterCadre(full_name="Lê Văn Tám", gender=Gender.NAM,
+                                                born_on=date(1975, 2, 3)),
+                                  recorded_by="ban_to_chuc").id
     appointed = {**appointed_v1_state(cadre_id, HOLDING), "special_case": False,
                  "class_version": 2}
     disciplined = dict(timestamp=datetime(2023, 8, 14, 2, 0, tzinfo=UTC),
@@ -755,7 +761,8 @@ def test_unit_registered_v1_maps_the_demo_kinds_to_codes(app: HosoApplication) -
 
 def test_employed_v1_has_no_allowances(app: HosoApplication) -> None:
     """Employment entries recorded before allowances existed read with none."""
-    cadre_id = app.register_cadre(RegisterCadre(full_name="Phạm Văn Cũ", gender=Gender.NAM, born_on=date(1980, 1, 1)), recorded_by="t").id
+    cadre_id = app.register_cadre(RegisterCadre(full_name="Phạm Văn Cũ", gender=Gender.NAM,
+                                                born_on=date(1980, 1, 1)), recorded_by="t").id
     state = dict(SAMPLES["Cadre.Employed"][1], timestamp=datetime(2019, 3, 2, tzinfo=UTC),
                  originator_topic=get_topic(Cadre))
     del state["allowances"]

@@ -25,7 +25,8 @@ def _setup(app: HosoApplication) -> tuple[UUID, UUID]:
                              established_on=date(1994, 1, 1), recorded_by="t")
     app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
                        management_tier="quan_uy", rank=6, recorded_by="t")
-    cadre = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Hoa", gender=Gender.NU, born_on=date(1980, 5, 1)), recorded_by="t")
+    cadre = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Hoa", gender=Gender.NU,
+                                             born_on=date(1980, 5, 1)), recorded_by="t")
     return unit.id, cadre.id
 
 
@@ -33,7 +34,10 @@ def test_commands_in_a_batch_are_saved_together_and_read_back_the_same() -> None
     app = BulkApplication(env=ENV, clock=suite_clock())
     with app.batch():
         unit_id, cadre_id = _setup(app)
-        receipt = app.appoint(cadre_id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit_id, title_code="truong_phong", effective_on=date(2020, 3, 15), decision=DECISION), recorded_by="t")
+        receipt = app.appoint(cadre_id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit_id,
+                                                title_code="truong_phong",
+                                                effective_on=date(2020, 3, 15), decision=DECISION),
+                              recorded_by="t")
         assert receipt.position == 0  # not saved yet
         key = app.last_event_key
         assert key is not None
@@ -50,13 +54,19 @@ def test_a_refused_command_in_a_batch_appends_nothing_and_keeps_what_came_before
     app = BulkApplication(env=ENV, clock=suite_clock())
     with app.batch():
         unit_id, cadre_id = _setup(app)
-        other = app.register_cadre(RegisterCadre(full_name="Trần Văn Nam", gender=Gender.NAM, born_on=date(1979, 1, 1)), recorded_by="t").id
-        app.appoint(cadre_id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit_id, title_code="truong_phong", effective_on=date(2020, 3, 15), decision=DECISION), recorded_by="t")
+        other = app.register_cadre(RegisterCadre(full_name="Trần Văn Nam", gender=Gender.NAM,
+                                                 born_on=date(1979, 1, 1)), recorded_by="t").id
+        app.appoint(cadre_id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit_id,
+                                      title_code="truong_phong", effective_on=date(2020, 3, 15),
+                                      decision=DECISION), recorded_by="t")
         # The head seat is taken: the cadre aggregate was changed, then the unit refused.
         with pytest.raises(Conflict):
-            app.appoint(other, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit_id, title_code="truong_phong", effective_on=date(2021, 1, 1), decision=DECISION), recorded_by="t")
+            app.appoint(other, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit_id,
+                                       title_code="truong_phong", effective_on=date(2021, 1, 1),
+                                       decision=DECISION), recorded_by="t")
         with pytest.raises(InvalidCommand):
-            app.evaluate(other, Evaluate(period="2021", rating=Rating.HTTNV, decided_on=date(2020, 1, 1)), recorded_by="t")
+            app.evaluate(other, Evaluate(period="2021", rating=Rating.HTTNV,
+                                         decided_on=date(2020, 1, 1)), recorded_by="t")
         assert app.cadre(other).holdings() == {}
     assert app.recorder.max_notification_id() == 6  # 4 created, appointed, seat
     assert app.cadre(other).holdings() == {}

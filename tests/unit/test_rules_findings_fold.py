@@ -50,10 +50,15 @@ def district() -> tuple[Log, Unit, Cadre, int]:
     title = Title(code="pho_phong", name="Phó Trưởng phòng", is_head=False,
                   management_tier="quan_uy", rank=4, sector=None, standards=TitleStandards(),
                   recorded_by="to.chuc")
-    cadre = Cadre.register(RegisterCadre(full_name="Nguyễn Thị Hạnh", gender=Gender.NU, born_on=date(1966, 3, 1)), window=WINDOW, recorded_by="to.chuc")
+    cadre = Cadre.register(RegisterCadre(full_name="Nguyễn Thị Hạnh", gender=Gender.NU,
+                                         born_on=date(1966, 3, 1)),
+                           window=WINDOW, recorded_by="to.chuc")
     log.save(unit, title, cadre)
-    cadre.vet(Vet(purpose="bổ nhiệm", conclusion="dat", body="Ban Tổ chức", vetted_on=date(2023, 12, 1)), window=WINDOW, recorded_by="to.chuc")
-    cadre.appoint(Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit.id, title_code="pho_phong", effective_on=date(2024, 1, 5), decision=DECISION), window=WINDOW, recorded_by="to.chuc")
+    cadre.vet(Vet(purpose="bổ nhiệm", conclusion="dat", body="Ban Tổ chức",
+                  vetted_on=date(2023, 12, 1)), window=WINDOW, recorded_by="to.chuc")
+    cadre.appoint(Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit.id, title_code="pho_phong",
+                          effective_on=date(2024, 1, 5), decision=DECISION),
+                  window=WINDOW, recorded_by="to.chuc")
     appointed = log.save(cadre)
     return log, unit, cadre, appointed
 
@@ -109,10 +114,15 @@ def test_the_latest_review_is_shown_with_its_finding() -> None:
 
 def test_correcting_an_ended_appointment_keeps_its_end() -> None:
     log, unit, cadre, appointed = district()
-    cadre.end_holding(EndHolding(unit_id=unit.id, title_code="pho_phong", reason="dieu_dong", effective_on=date(2025, 2, 1), decision=DECISION), window=WINDOW, recorded_by="to.chuc")
+    cadre.end_holding(EndHolding(unit_id=unit.id, title_code="pho_phong", reason="dieu_dong",
+                                 effective_on=date(2025, 2, 1), decision=DECISION),
+                      window=WINDOW, recorded_by="to.chuc")
     log.save(cadre)
     (holding,) = cadre.holdings().values()
-    replacement = cadre.check_appointment(Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit.id, title_code="pho_phong", effective_on=date(2024, 1, 8), decision=DECISION), window=WINDOW, holding_id=holding.holding_id, ignore_version=holding.version)
+    replacement = cadre.check_appointment(Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit.id,
+                                                  title_code="pho_phong",
+                                                  effective_on=date(2024, 1, 8), decision=DECISION),
+                                          window=WINDOW, holding_id=holding.holding_id, ignore_version=holding.version)
     cadre.correct(target_version=holding.version, target_position=appointed,
                   reason="Sai ngày hiệu lực", replacement=replacement, window=WINDOW,
                   recorded_by="to.chuc")
