@@ -19,7 +19,7 @@ from domain.values import (
     add_months,
 )
 from infra.demo.careers import Careers
-from infra.demo.district import QUAN_UY, THANH_UY, TITLE_BY_CODE, TitleSpec
+from infra.demo.district import QUAN_UY, THANH_UY, TITLE_BY_CODE
 from infra.demo.model import CadreState, DistrictState, Fix, UnitState, _renumbered, term_of
 from infra.demo.profiles import PlantedViolation
 from infra.demo.thresholds import BAR_MONTHS, RETIREMENT_HORIZON_MONTHS
