@@ -512,7 +512,8 @@ class LogReader:
         first, last = min(c_lo, e_lo), max(c_hi, e_hi)
         if last - first + 1 < _PARALLEL_FROM:
             return None
-        return _cut(first, last, max(workers, -(-(last - first + 1) // _WORKER_RANGE)))
+        rounds = -(-(last - first + 1) // (_WORKER_RANGE * workers))  # each worker as many
+        return _cut(first, last, workers * rounds)
 
     def _verify_on_server(self, progress: Callable[[int], None] | None, *,
                           workers: int = 1) -> VerifyResult | None:
