@@ -369,12 +369,25 @@ def section(results: dict[str, Any], backend: str) -> list[str]:
                      f"({_ms(f.get('p50_ms'))}) | "
                      f"{_ms(f.get('fold_mean_ms'))} | {f.get('findings', '–')} |")
     lines += ["", "### Verify (`LogReader.verify()`, what `hoso verify` runs)", "",
-              "Events per CPU second (wall-clock events/s), best of the runs.", "",
-              "| size | events checked | events/s | intact | raw read + decode events/s (same "
-              "store) |", "|---|---|---|---|---|"]
+              "Events per CPU second (wall-clock events/s), best of the runs; on PostgreSQL the "
+              "CPU of the client and of every backend. Beside it, in the same run: one worker "
+              "(one walk, or one server connection) and the code before issue 19 "
+              "(`bench/baseline.py`).", "",
+              "| size | events checked | events/s (workers) | one worker | before issue 19 | "
+              "intact | raw read + decode events/s (same store) |",
+              "|---|---|---|---|---|---|---|"]
+
+    def vrate(d: dict[str, Any] | None) -> str:
+        if d and d.get("events_per_total_cpu_s"):
+            return f"{_n(d['events_per_total_cpu_s'])} ({_n(d.get('events_per_s'))} wall)"
+        return _rate(d)
+
     for s in sizes:
         v, raw = data[s].get("verify", {}), data[s].get("raw", {})
-        lines.append(f"| {s} | {_n(v.get('events'))} | {_rate(v)} | "
+        workers = f" ({v['workers']})" if v.get("workers") else ""
+        lines.append(f"| {s} | {_n(v.get('events'))} | {vrate(v)}{workers} | "
+                     f"{vrate(data[s].get('verify_single'))} | "
+                     f"{vrate(data[s].get('verify_before'))} | "
                      f"{v.get('ok')} | {_rate(raw)} |")
     lines += ["", "### HTTP on loopback (one uvicorn worker; load client in another process)",
               "",
