@@ -57,6 +57,7 @@ from domain.rules.checks import CHECKS, Finding, as_of
 from domain.rules.facts import CadreFacts, RecordFacts
 from domain.rules.pack import RulePack, default_pack
 from domain.values import Decision
+from infra.chain import CHAIN_TABLE, EVENTS_TABLE
 from projections.findings import (
     UNREVIEWED,
     EventLog,
@@ -292,6 +293,13 @@ class Judge:
 Decode = Callable[[StoredRecord], Any]
 
 
+def _log_head(conn: Connection) -> int:
+    """The last chain row: written in the append's commit."""
+    found = conn.exec_driver_sql(
+        f"SELECT position FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1").scalar()
+    return int(found or 0)
+
+
 class FindingsProjector:
     """The findings projection's writer: only the process holding the projector lock runs it
     (`Runtime._apply`). `step()` folds what was appended (at most `chunk` events), and once at
@@ -300,8 +308,10 @@ class FindingsProjector:
     def __init__(self, engine: Engine, log: EventLog, decode: Decode,
                  today: Callable[[], date], *, pack: RulePack | None = None,
                  chunk: int = FOLD_CHUNK, generation: Callable[[Connection], int] | None = None,
-                 shred_epoch_sql: str = "SELECT 0") -> None:
+                 shred_epoch_sql: str = "SELECT 0",
+                 head: Callable[[Connection], int] | None = None) -> None:
         self.engine, self.log, self.decode, self.today = engine, log, decode, today
+        self.log_head = head or _log_head
         self.pack = pack or default_pack()
         self.chunk = chunk
         self._generation = generation or (lambda _conn: 0)
@@ -352,13 +362,6 @@ class FindingsProjector:
         epoch = conn.exec_driver_sql(self._shred_sql).scalar()
         requested = conn.execute(select(func.count()).select_from(finding_requests)).scalar()
         return _Store(head, self._generation(conn), int(epoch or 0), bool(requested))
-
-    def log_head(self, conn: Connection) -> int:
-        from infra.chain import CHAIN_TABLE  # the log's chain: written in the append's commit
-
-        found = conn.exec_driver_sql(
-            f"SELECT position FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1").scalar()
-        return int(found or 0)
 
     def _kept_today(self, today: date) -> bool:
         return self._today == today
@@ -423,7 +426,7 @@ class FindingsProjector:
             for day in sorted(days):
                 if widened:
                     self._replace(conn, day, position, None, None)
-                else:
+                elif touched:  # a review, an inspection case…: no fact changed
                     self._replace(conn, day, position, touched, units)
             for day in sorted(wanted - days.keys()):
                 self._replace(conn, day, position, None, None)
@@ -611,9 +614,7 @@ class FindingsReader:
                     if not asked:
                         conn.execute(insert(finding_requests).values(
                             as_of=as_of, at=None if position is None else at))
-                        if conn.dialect.name == "postgresql":
-                            from infra.chain import EVENTS_TABLE
-
+                        if conn.dialect.name == "postgresql":  # the leader LISTENs
                             conn.exec_driver_sql(f"NOTIFY {EVENTS_TABLE}")
                         conn.commit()
                         asked = True
