@@ -204,7 +204,8 @@ class _Store:
     head: int
     generation: int
     shred_epoch: int
-    requested: bool
+    requested: bool  # a date asked for
+    past: bool  # a past moment asked for
 
 
 @dataclass
@@ -322,10 +323,11 @@ class FindingsProjector:
         self._reviews: list[tuple[int, str, ReviewStatus]] = []
         self._past: tuple[int, RecordFold] | None = None
         self._today: date | None = None
+        self._resuming: int | None = None
 
     # -- stepping
     def step(self) -> bool:
-        """One step; True when the findings reflect the log head."""
+        """One step; True when the findings reflect the log head and no snapshot is pending."""
         with self.engine.connect() as conn:
             store = self._look(conn)
             state = conn.execute(select(finding_state)).mappings().first()
@@ -338,30 +340,40 @@ class FindingsProjector:
         judge = self._judge
         assert judge is not None
         fold = judge.fold
-        if fold.position < store.head:
-            records = self.log.select(fold.position, min(self.chunk, store.head - fold.position))
-            for r in records:
-                if r.position > store.head:
+        if self._resuming is not None:  # a new leader folds up to the stored findings first
+            if not self._fold_some(fold, self._resuming, reviews=False):
+                return False
+            self._resuming = None
+            judge.refresh(list(fold.touched))
+            fold.touched.clear()
+            fold.widened = False
+        if not self._fold_some(fold, store.head, reviews=True):
+            return False
+        today = self.today()
+        if fold.position != self._position or store.requested or not self._kept_today(today):
+            self._store(fold.position, today)
+        return not store.past or self._serve_snapshot()
+
+    def _fold_some(self, fold: RecordFold, until: int, *, reviews: bool) -> bool:
+        """Fold at most `chunk` events up to `until`; True once there."""
+        if fold.position < until:
+            for r in self.log.select(fold.position, min(self.chunk, until - fold.position)):
+                if r.position > until:
                     break
                 event = self.decode(r)
                 fold.apply(r.position, r.recorded_at, event)
-                if type(event).__qualname__ == "FindingReview.Reviewed":
+                if reviews and type(event).__qualname__ == "FindingReview.Reviewed":
                     self._reviews.append((r.position, event.finding_key,
                                           fold.reviews[event.finding_key]))
-            if fold.position < store.head:
-                return False
-        today = self.today()
-        if (fold.position == self._position and not store.requested
-                and self._kept_today(today)):
-            return True
-        self._store(fold.position, today)
-        return True
+        return fold.position >= until
 
     def _look(self, conn: Connection) -> _Store:
         head = self.log_head(conn)
         epoch = conn.exec_driver_sql(self._shred_sql).scalar()
-        requested = conn.execute(select(func.count()).select_from(finding_requests)).scalar()
-        return _Store(head, self._generation(conn), int(epoch or 0), bool(requested))
+        q = finding_requests.c
+        asked = {at is None for (at,) in conn.execute(select(q.at).distinct())}
+        return _Store(head, self._generation(conn), int(epoch or 0), True in asked,
+                      False in asked)
 
     def _kept_today(self, today: date) -> bool:
         return self._today == today
@@ -373,9 +385,9 @@ class FindingsProjector:
         resume = (state is not None and state["generation"] == store.generation
                   and state["shred_epoch"] == store.shred_epoch
                   and state["version"] == FINDINGS_VERSION and state["position"] >= 0)
+        self._resuming = None
         if resume:
-            self._advance(fold, int(state["position"]))
-            self._position = int(state["position"])
+            self._resuming = self._position = int(state["position"])
         else:
             with self.engine.begin() as conn:
                 for table in (finding_rows, finding_days, finding_steps, finding_snapshots,
@@ -387,22 +399,9 @@ class FindingsProjector:
             self._position = -1
         self._today = None
         self._judge = Judge(fold, self.pack)
-        self._judge.refresh(list(fold.cadres))
-        fold.touched.clear()
-        fold.widened = False
         self._held = (store.generation, store.shred_epoch)
         self._reviews = []  # those up to a resumed position are stored already
         self._past = None
-
-    def _advance(self, fold: RecordFold, until: int) -> None:
-        while fold.position < until:
-            records = self.log.select(fold.position, min(5000, until - fold.position))
-            for r in records:
-                if r.position > until:
-                    return
-                fold.apply(r.position, r.recorded_at, self.decode(r))
-            if not records:
-                return
 
     def _store(self, position: int, today: date) -> None:
         judge = self._judge
@@ -420,9 +419,9 @@ class FindingsProjector:
                 raise RuntimeError("the findings were moved by another projector")
             days = {d: (f, a) for d, f, a in conn.execute(select(
                 finding_days.c.as_of, finding_days.c.from_position, finding_days.c.asked))}
-            asked = conn.execute(select(finding_requests.c.id, finding_requests.c.as_of,
-                                        finding_requests.c.at)).all()
-            wanted = {today} | {d for _, d, at in asked if at is None}
+            q = finding_requests.c
+            asked = conn.execute(select(q.id, q.as_of).where(q.at.is_(None))).all()
+            wanted = {today} | {d for _, d in asked}
             for day in sorted(days):
                 if widened:
                     self._replace(conn, day, position, None, None)
@@ -444,12 +443,8 @@ class FindingsProjector:
                     {"position": p, "key": key, "conclusion": s.conclusion, "reason": s.reason,
                      "reviewed_by": s.reviewed_by, "reviewed_at": s.reviewed_at.isoformat()}
                     for p, key, s in self._reviews])
-            for _, day, at in asked:
-                if at is not None:
-                    self._snapshot(conn, day, int(at))
             if asked:
-                conn.execute(delete(finding_requests).where(
-                    finding_requests.c.id.in_([i for i, _, _ in asked])))
+                conn.execute(delete(finding_requests).where(q.id.in_([i for i, _ in asked])))
         self._reviews = []
         self._position = position
         self._today = today
@@ -501,32 +496,41 @@ class FindingsProjector:
             conn.execute(delete(finding_days).where(finding_days.c.as_of == day))
             judge.forget_day(day)
 
-    def _snapshot(self, conn: Connection, day: date, at: int) -> None:
-        """The findings on `day` as the record showed them at position `at`, judged from a
-        fold of the log up to there (the latest such fold is kept)."""
-        s = finding_snapshots.c
-        if conn.execute(select(s.at).where(s.as_of == day, s.at == at)).first():
-            return
+    def _serve_snapshot(self) -> bool:
+        """Work on the first past moment asked for: fold the log up to it (`chunk` events a
+        step, the latest such fold kept), then judge it once and store it. True when none is
+        left."""
+        q, s = finding_requests.c, finding_snapshots.c
+        with self.engine.connect() as conn:
+            first = conn.execute(select(q.as_of, q.at).where(q.at.is_not(None))
+                                 .order_by(q.id).limit(1)).first()
+        if first is None:
+            return True
+        day, at = first[0], int(first[1])
         if self._past is None or self._past[0] != at:
-            fold = RecordFold()
-            self._advance(fold, at)
-            self._past = (at, fold)
+            self._past = (at, RecordFold())
         fold = self._past[1]
-        judge = Judge(fold, self.pack)
-        judge.refresh(list(fold.cadres))
-        _, rows = judge.judge(day, None, None)
-        added = [{"as_of": day, "at": at, "scope": scope, "key": row["id"],
-                  "known_from": at, "known_to": None, "row": row}
-                 for scope, found in rows.items() for row in found]
-        if added:
-            conn.execute(insert(finding_rows), added)
-        conn.execute(insert(finding_snapshots).values(as_of=day, at=at))
-        old = conn.execute(select(s.as_of, s.at).order_by(s.at.desc(), s.as_of.desc())
-                           .offset(SNAPSHOTS_KEPT)).all()
-        for d, a in old:
-            conn.execute(delete(finding_rows).where(finding_rows.c.as_of == d,
-                                                    finding_rows.c.at == a))
-            conn.execute(delete(finding_snapshots).where(s.as_of == d, s.at == a))
+        if not self._fold_some(fold, at, reviews=False):
+            return False
+        with self.engine.begin() as conn:
+            if not conn.execute(select(s.at).where(s.as_of == day, s.at == at)).first():
+                judge = Judge(fold, self.pack)
+                judge.refresh(list(fold.cadres))
+                _, rows = judge.judge(day, None, None)
+                added = [{"as_of": day, "at": at, "scope": scope, "key": row["id"],
+                          "known_from": at, "known_to": None, "row": row}
+                         for scope, found in rows.items() for row in found]
+                if added:
+                    conn.execute(insert(finding_rows), added)
+                conn.execute(insert(finding_snapshots).values(as_of=day, at=at))
+                old = conn.execute(select(s.as_of, s.at).order_by(s.at.desc(), s.as_of.desc())
+                                   .offset(SNAPSHOTS_KEPT)).all()
+                for d, a in old:
+                    conn.execute(delete(finding_rows).where(finding_rows.c.as_of == d,
+                                                            finding_rows.c.at == a))
+                    conn.execute(delete(finding_snapshots).where(s.as_of == d, s.at == a))
+            conn.execute(delete(finding_requests).where(q.as_of == day, q.at == at))
+        return False  # look again: another may be waiting
 
 
 # --- the readers' side -------------------------------------------------------------------

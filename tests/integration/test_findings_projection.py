@@ -4,7 +4,8 @@ positions (answered from the bitemporal rows or from a snapshot), on both stores
 
 The histories are the read-side property's (appointments, endings, corrections, retractions,
 unit moves) plus ratings (the unit-level excellent-rating quota), relatives between cadres
-(a cross-cadre rule) and vettings; the projector sees the log head move by random steps.
+(a cross-cadre rule) and vettings; the projector sees the log head move by random steps, and
+another projector takes over at a random one.
 """
 
 from __future__ import annotations
@@ -60,11 +61,13 @@ def _more(rt: Runtime, cadres: list[Any], done: list[tuple[str, int, int, int, s
 @given(history=steps, done=extras,
        cuts=st.lists(st.floats(0.05, 1), min_size=2, max_size=5),
        days=st.lists(st.integers(0, 4200), min_size=1, max_size=2),
-       probes=st.lists(st.tuples(st.integers(0, 2), st.floats(0, 1)), min_size=2, max_size=5))
+       probes=st.lists(st.tuples(st.integers(0, 2), st.floats(0, 1)), min_size=2, max_size=5),
+       takeover=st.integers(0, 5))
 def test_stored_findings_equal_a_full_fold(kind: str, history: list[Step],
                                            done: list[tuple[str, int, int, int, str]],
                                            cuts: list[float], days: list[int],
-                                           probes: list[tuple[int, float]]) -> None:
+                                           probes: list[tuple[int, float]],
+                                           takeover: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
         rt = open_runtime(store, clock=PinnedClock.on(TODAY), settle=False)
         try:
@@ -78,11 +81,14 @@ def test_stored_findings_equal_a_full_fold(kind: str, history: list[Step],
             def at_head(_conn: Connection) -> int:
                 return head[0]
 
-            projector = FindingsProjector(rt.engine, rt.log, decode, lambda: TODAY,
-                                          head=at_head, chunk=7)
+            def leader() -> FindingsProjector:
+                return FindingsProjector(rt.engine, rt.log, decode, lambda: TODAY,
+                                         head=at_head, chunk=7)
+
+            projector = [leader()]
 
             def settle() -> None:
-                while not projector.step():
+                while not projector[0].step():
                     pass
 
             reader = FindingsReader(rt.engine, rt.log, head=lambda: head[0], wake=settle,
@@ -93,8 +99,10 @@ def test_stored_findings_equal_a_full_fold(kind: str, history: list[Step],
                 return rows_of(find_all(record), record)
 
             kept = [TODAY] + [START + timedelta(days=d) for d in days]
-            for fraction in sorted(cuts) + [1.0]:
+            for n, fraction in enumerate(sorted(cuts) + [1.0]):
                 head[0] = max(1, int(len(records) * fraction))
+                if n == takeover:  # another process leads: it takes up the stored findings
+                    projector[0] = leader()
                 settle()
                 for day in kept:  # the first read of a date has it kept from then on
                     answer = reader.findings(day)
