@@ -77,11 +77,15 @@ FINDINGS_VERSION = 1
 
 # Rules whose findings belong to a unit and depend only on the cadres holding posts there.
 UNIT_RULES = ("excellent_quota", "vacant_head_post")
-# Rules that relate cadres to one another (relatives, signers) or to the whole store: judged
-# over every cadre's kept facts at each step (each costs a few ms per 10k cadres).
-WHOLE_RULES = ("relatives_linked_posts", "pre_departure_appointments",
-               "commendation_own_circle", "job_position_vacant", "no_asset_declaration")
-LOCAL_RULES = tuple(r for r in CHECKS if r not in UNIT_RULES and r not in WHOLE_RULES)
+# A signer's findings: the signer's posts and the posts whose decisions the signer signed.
+SIGNER_RULES = ("pre_departure_appointments",)
+# A cadre's findings with the relatives the cadre names or is named by.
+PAIR_RULES = ("relatives_linked_posts",)
+# Rules that read other cadres or the whole store in other ways: judged over every cadre's
+# kept facts at each step (a few ms per 10k cadres).
+WHOLE_RULES = ("commendation_own_circle", "job_position_vacant", "no_asset_declaration")
+LOCAL_RULES = tuple(r for r in CHECKS
+                    if r not in (*UNIT_RULES, *SIGNER_RULES, *PAIR_RULES, *WHOLE_RULES))
 
 # Dates kept judged besides today, and past snapshots kept.
 DAYS_KEPT = 4
@@ -159,6 +163,10 @@ def _scope(rule_id: str, f: Finding) -> str:
         return f"u:{f.unit_id}"
     if rule_id in WHOLE_RULES:
         return f"r:{rule_id}"
+    if rule_id in SIGNER_RULES:
+        return f"s:{f.cadre_id}"
+    if rule_id in PAIR_RULES:
+        return f"p:{f.cadre_id}"
     return f"c:{f.cadre_id}"
 
 
@@ -208,6 +216,24 @@ class _Store:
     past: bool  # a past moment asked for
 
 
+def _link(index: dict[UUID, set[UUID]], cid: UUID, old: frozenset[UUID],
+          new: frozenset[UUID]) -> None:
+    for other in old - new:
+        index.get(other, set()).discard(cid)
+    for other in new - old:
+        index.setdefault(other, set()).add(cid)
+
+
+@dataclass
+class Touched:
+    """What a change of some cadres' facts reaches (before and after the change)."""
+
+    cadres: set[UUID]
+    units: set[UUID] = field(default_factory=set)  # their posts' units
+    signers: set[UUID] = field(default_factory=set)  # the signers of their posts
+    related: set[UUID] = field(default_factory=set)  # the cadres their relatives name
+
+
 @dataclass
 class Judge:
     """The live fold's facts, kept per cadre and cut per date, judged by rule scope."""
@@ -216,37 +242,53 @@ class Judge:
     pack: RulePack
     facts: dict[UUID, CadreFacts] = field(default_factory=dict)
     cut: dict[date, dict[UUID, CadreFacts]] = field(default_factory=dict)
-    # Units each cadre holds or held a post in (as last judged), and the reverse.
+    # Per cadre as last judged: the units of its posts, the signers of its posts' decisions,
+    # the cadres its relatives name; and the reverse of each.
     units_of: dict[UUID, frozenset[UUID]] = field(default_factory=dict)
+    signers_of: dict[UUID, frozenset[UUID]] = field(default_factory=dict)
+    related_of: dict[UUID, frozenset[UUID]] = field(default_factory=dict)
     holders: dict[UUID, set[UUID]] = field(default_factory=dict)
+    signed: dict[UUID, set[UUID]] = field(default_factory=dict)
+    named_by: dict[UUID, set[UUID]] = field(default_factory=dict)
 
-    def refresh(self, cadres: Iterable[UUID]) -> set[UUID]:
-        """Take the facts of these cadres anew; returns the units their posts touch (before and
-        after)."""
-        units: set[UUID] = set()
-        for cid in cadres:
-            c = self.fold.cadres.get(cid)
-            old = self.units_of.pop(cid, frozenset())
-            units |= old
-            for u in old:
-                self.holders.get(u, set()).discard(cid)
-            self.facts.pop(cid, None)
+    def refresh(self, cadres: Iterable[UUID]) -> Touched:
+        """Take the facts of these cadres anew; returns what the change reaches."""
+        touched = Touched(set(cadres))
+        for cid in touched.cadres:
             for cut in self.cut.values():
                 cut.pop(cid, None)
-            if c is None:
-                continue
-            facts = self.facts[cid] = _cadre_facts(c)
-            new = frozenset(h.unit_id for h in facts.holdings)
-            self.units_of[cid] = new
-            units |= new
-            for u in new:
-                self.holders.setdefault(u, set()).add(cid)
-        return units
+            c = self.fold.cadres.get(cid)
+            self.facts.pop(cid, None)
+            units: frozenset[UUID] = frozenset()
+            signers: frozenset[UUID] = frozenset()
+            related: frozenset[UUID] = frozenset()
+            if c is not None:
+                facts = self.facts[cid] = _cadre_facts(c)
+                units = frozenset(h.unit_id for h in facts.holdings)
+                signers = frozenset(h.decision.signer_cadre_id for h in facts.holdings
+                                    if h.decision.signer_cadre_id is not None)
+                related = frozenset(r.relative_cadre_id for r in facts.relatives
+                                    if r.relative_cadre_id is not None)
+            for index, kept, reverse, new in (
+                    (self.units_of, touched.units, self.holders, units),
+                    (self.signers_of, touched.signers, self.signed, signers),
+                    (self.related_of, touched.related, self.named_by, related)):
+                old = index.get(cid, frozenset())
+                kept |= old | new
+                _link(reverse, cid, old, new)
+                index[cid] = new
+        return touched
 
     def forget_day(self, day: date) -> None:
         self.cut.pop(day, None)
 
-    def _record(self, day: date, cadres: Iterable[UUID]) -> tuple[RecordFacts, RecordFacts]:
+    def _ordered(self, cadres: Iterable[UUID]) -> list[UUID]:
+        """In the fold's order (registration order), as a full judging sees them: a rule that
+        meets a pair twice keeps the first."""
+        return sorted((cid for cid in set(cadres) if cid in self.facts),
+                      key=lambda cid: self.facts[cid].registered_position)
+
+    def _record(self, day: date, cadres: Sequence[UUID]) -> tuple[RecordFacts, RecordFacts]:
         """(the record as the checks see it on `day`, cut; the uncut tree for unit paths)."""
         fold = self.fold
         cut = self.cut.setdefault(day, {})
@@ -261,24 +303,36 @@ class Judge:
         units = as_of(tree).units
         return RecordFacts(day, chosen, tree.titles, units, tree.job_positions), tree
 
-    def judge(self, day: date, cadres: set[UUID] | None, units: set[UUID] | None
+    def judge(self, day: date, touched: Touched | None
               ) -> tuple[set[str] | None, dict[str, list[dict[str, Any]]]]:
-        """Findings on `day` of the scopes these cadres and units (None: everything) reach:
-        (the scopes judged, None for all; the stored rows by scope)."""
+        """Findings on `day` of the scopes `touched` reaches (None: everything): (the scopes
+        judged, None for all; the stored rows by scope)."""
         rows: dict[str, list[dict[str, Any]]] = {}
-        everyone = list(self.facts)
-        if cadres is None or units is None:
+        everyone = [cid for cid in self.fold.cadres if cid in self.facts]
+        if touched is None:
             record, tree = self._record(day, everyone)
             self._run(record, tree, CHECKS, rows, None)
             return None, rows
-        scopes = {f"c:{cid}" for cid in cadres} | {f"u:{u}" for u in units} | {
-            f"r:{r}" for r in WHOLE_RULES}
-        record, tree = self._record(day, sorted(cadres & self.facts.keys()))
-        self._run(record, tree, LOCAL_RULES, rows, None)
-        holders = sorted({cid for u in units for cid in self.holders.get(u, ())})
-        record, _ = self._record(day, holders)
-        self._run(record, tree, UNIT_RULES, rows, {f"u:{u}" for u in units})
-        record, _ = self._record(day, everyone)
+        t = touched.cadres
+        signers = t | touched.signers
+        pairs = t | touched.related | {x for cid in t for x in self.named_by.get(cid, ())}
+        groups: list[tuple[tuple[str, ...], set[str], set[UUID]]] = [
+            (LOCAL_RULES, {f"c:{cid}" for cid in t}, t),
+            (UNIT_RULES, {f"u:{u}" for u in touched.units},
+             {cid for u in touched.units for cid in self.holders.get(u, ())}),
+            (SIGNER_RULES, {f"s:{cid}" for cid in signers},
+             signers | {x for cid in signers for x in self.signed.get(cid, ())}),
+            (PAIR_RULES, {f"p:{cid}" for cid in pairs},
+             pairs | {x for cid in pairs
+                      for x in (*self.related_of.get(cid, ()), *self.named_by.get(cid, ()))}),
+        ]
+        scopes = {f"r:{r}" for r in WHOLE_RULES}
+        for rules, keep, cadres in groups:
+            scopes |= keep
+            if keep:
+                record, tree = self._record(day, self._ordered(cadres))
+                self._run(record, tree, rules, rows, keep)
+        record, tree = self._record(day, everyone)
         self._run(record, tree, WHOLE_RULES, rows, None)
         return scopes, rows
 
@@ -408,8 +462,7 @@ class FindingsProjector:
         assert judge is not None
         fold = judge.fold
         widened = fold.widened or self._position < 0
-        units = judge.refresh(fold.touched)
-        touched = set(fold.touched)
+        touched = judge.refresh(fold.touched)
         fold.touched.clear()
         fold.widened = False
         with self.engine.begin() as conn:
@@ -424,11 +477,11 @@ class FindingsProjector:
             wanted = {today} | {d for _, d in asked}
             for day in sorted(days):
                 if widened:
-                    self._replace(conn, day, position, None, None)
-                elif touched:  # a review, an inspection case…: no fact changed
-                    self._replace(conn, day, position, touched, units)
+                    self._replace(conn, day, position, None)
+                elif touched.cadres:  # a review, an inspection case…: no fact changed
+                    self._replace(conn, day, position, touched)
             for day in sorted(wanted - days.keys()):
-                self._replace(conn, day, position, None, None)
+                self._replace(conn, day, position, None)
                 conn.execute(insert(finding_days).values(as_of=day, from_position=position,
                                                          asked=position))
             for day in wanted & days.keys():
@@ -449,12 +502,12 @@ class FindingsProjector:
         self._position = position
         self._today = today
 
-    def _replace(self, conn: Connection, day: date, position: int, cadres: set[UUID] | None,
-                 units: set[UUID] | None) -> None:
+    def _replace(self, conn: Connection, day: date, position: int,
+                 touched: Touched | None) -> None:
         """Judge the scopes on `day`; close the open rows that changed, insert the new ones."""
         judge = self._judge
         assert judge is not None
-        scopes, rows = judge.judge(day, cadres, units)
+        scopes, rows = judge.judge(day, touched)
         r = finding_rows.c
         query = select(r.id, r.scope, r.key, r.row).where(
             r.as_of == day, r.at.is_(None), r.known_to.is_(None))
@@ -516,7 +569,7 @@ class FindingsProjector:
             if not conn.execute(select(s.at).where(s.as_of == day, s.at == at)).first():
                 judge = Judge(fold, self.pack)
                 judge.refresh(list(fold.cadres))
-                _, rows = judge.judge(day, None, None)
+                _, rows = judge.judge(day, None)
                 added = [{"as_of": day, "at": at, "scope": scope, "key": row["id"],
                           "known_from": at, "known_to": None, "row": row}
                          for scope, found in rows.items() for row in found]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection
 
@@ -58,6 +58,12 @@ def _more(rt: Runtime, cadres: list[Any], done: list[tuple[str, int, int, int, s
 @settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
+@example(history=[Step("appoint", 0, 1, 0, 2000), Step("appoint", 1, 1, 1, 2100),
+                  Step("appoint", 2, 2, 0, 2200), Step("end", 2, 0, 0, 2300),
+                  Step("correct", 1, 0, 0, 2050)],
+         done=[("relative", 0, 1, 2020, ""), ("relative", 1, 0, 2020, ""),
+               ("rate", 0, 0, 2021, "HTXSNV"), ("rate", 1, 0, 2021, "HTXSNV")],
+         cuts=[0.5, 0.8], days=[4000], probes=[(0, 0.7), (1, 0.9)], takeover=1)
 @given(history=steps, done=extras,
        cuts=st.lists(st.floats(0.05, 1), min_size=2, max_size=5),
        days=st.lists(st.integers(0, 4200), min_size=1, max_size=2),
