@@ -124,10 +124,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         if owned:
-            # Fold the log for findings in the background: on a province-sized log the first
-            # findings request would otherwise wait for the whole fold.
-            threading.Thread(target=active.findings.catch_up, name="findings-warmup",
-                             daemon=True).start()
             # Grow the Merkle tree behind the log and sign checkpoints, off the write path.
             threading.Thread(target=_follow, args=(active, stop, store, signer),
                              name="log-follower", daemon=True).start()

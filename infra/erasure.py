@@ -9,8 +9,9 @@ whole workflow, for the API and any other caller.
    it can be read back;
 3. the read side applies the erasure (`Erase`): the name, search name and personal fields of
    the cadre's rows, and the name wherever another entry's summary carries it, are replaced;
-4. the process's findings index is dropped (refolded from the log on next use, now without
-   the name), and the key cache forgets the key;
+4. the key cache forgets the key, and the projector starts the findings afresh (the shred
+   epoch moved: its fold is rebuilt from the log, now without the name, and every stored
+   findings row, history included, is replaced; ADR 0009);
 5. the store is compacted so that no file keeps an old copy: SQLite runs with
    `secure_delete`, is VACUUMed (free pages rewritten) and its WAL checkpointed and truncated;
    PostgreSQL gets `VACUUM (FULL)` of the read-model tables and the key table (dead tuples and
@@ -36,6 +37,7 @@ from infra.persistence import open_key_store
 from infra.personal_data import INDEX_KEYS_TABLE, PersonalKeyStore
 from infra.projector import ReadSideBehind
 from projections.correction_requests import requests
+from projections.findings_store import PERSONAL_TABLES
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -82,11 +84,12 @@ def _shred(runtime: Runtime, keys: PersonalKeyStore, cadre_id: UUID) -> None:
 
 
 def _scrub(runtime: Runtime) -> None:
-    runtime.drop_findings()
     try:
-        # The projector applies the erasure (`Erase`); compacting before that would keep the
-        # name in the rows it is about to rewrite. A request never applies it itself.
+        # The projector applies the erasure (`Erase`) and starts the findings afresh;
+        # compacting before that would keep the name in the rows it is about to rewrite. A
+        # request never applies it itself.
         runtime.read_side_current()
+        runtime.findings.wait_current()
     except ReadSideBehind:
         # Recorded and shredded: the answer says so. The read side scrubs the name when the
         # projector applies the event; the compaction is left to the next erasure
@@ -124,4 +127,4 @@ def compact_store(runtime: Runtime) -> None:
 
 def _read_side_tables(runtime: Runtime) -> list[str]:
     t = runtime.read_model.tables()
-    return [t.cadres.name, t.entries.name, t.facts.name]
+    return [t.cadres.name, t.entries.name, t.facts.name, *PERSONAL_TABLES]

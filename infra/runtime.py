@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from domain.application import HosoApplication
 from domain.calendar import Clock
@@ -31,7 +31,7 @@ from infra.projector import Projector, ProjectorLock, ReadPosition, ReadSideBehi
 from infra.read_chain import READS_TREE
 from infra.schema import schema_lock
 from infra.settings import Settings
-from projections.findings import FindingsIndex
+from projections.findings_store import FindingsProjector, FindingsReader, ensure_tables
 from projections.read_model import ReadModel
 from projections.runner import (
     LogSource,
@@ -87,8 +87,9 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
     _runner: Runner | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _findings: FindingsIndex | None = None
-    _findings_lock: threading.Lock = field(default_factory=threading.Lock)
+    _findings: FindingsReader | None = None
+    # The findings projection's writer, made when this process first applies (as projector).
+    _findings_projector: FindingsProjector | None = None
     # Events applied to the read side by this runtime (as the projector, or by `catch_up`).
     _applied: int = 0
     # The shred epoch this process last saw (`request_view`); None before the first look.
@@ -127,12 +128,18 @@ class Runtime:
         return self.clock.now()
 
     @property
-    def findings(self) -> FindingsIndex:
-        """The process's findings projection (made on first use, then kept current)."""
-        with self._findings_lock:
-            if self._findings is None:
-                self._findings = FindingsIndex(self.app, self.log)
-            return self._findings
+    def findings(self) -> FindingsReader:
+        """The stored findings every worker reads (ADR 0009): no fold, no judging here."""
+        if self._findings is None:
+            self._findings = FindingsReader(
+                self.engine, self.log, head=self.position.head, wake=self._wake_projector,
+                wait_seconds=self.settings.read_wait_seconds, behind=ReadSideBehind,
+                shred_epoch_sql=SHRED_EPOCH_SQL)
+        return self._findings
+
+    def _wake_projector(self) -> None:
+        if self.projector is not None:
+            self.projector.wake()
 
     def _current_runner(self) -> Runner:
         with self.engine.connect() as conn:
@@ -149,11 +156,6 @@ class Runtime:
                                   self._source(), decoder(self.app.mapper))
         return self._runner
 
-    def drop_findings(self) -> None:
-        """Forget the findings fold (after an erasure: it holds names); refolded on next use."""
-        with self._findings_lock:
-            self._findings = None
-
     def _active_position(self) -> int | None:
         with self.engine.connect() as conn:
             active = active_generation(conn)
@@ -165,11 +167,28 @@ class Runtime:
         led: the other workers' projector did the work)."""
         return self._applied + (self._runner.applied if self._runner is not None else 0)
 
-    def _apply(self) -> int:
+    def _apply(self, *, settle: bool = False) -> int:
         """Apply every event recorded so far (rebuilding first when the projection version
-        changed): only for the holder of the projector lock. Returns the position reached."""
+        changed), then a step of the findings projection (all of it with `settle`): only for
+        the holder of the projector lock. Returns the position reached."""
         position = self._current_runner().catch_up()
         self.position.advance(position)
+        if self._findings_projector is None:
+            self._findings_projector = FindingsProjector(
+                self.engine, self._source().log, decoder(self.app.mapper),
+                lambda: self.app.window().today, generation=_generation,
+                shred_epoch_sql=SHRED_EPOCH_SQL)
+        try:
+            done = self._findings_projector.step()
+            while settle and not done:
+                done = self._findings_projector.step()
+            if not done:
+                self._wake_projector()  # more to fold: after the runner's next look
+        except Exception:
+            # The read side goes on; the findings start afresh at the next step (their
+            # readers wait meanwhile, then answer read_side_behind).
+            log.warning("the findings projection failed; it starts afresh", exc_info=True)
+            self._findings_projector = None
         return position
 
     def start_projector(self) -> Projector:
@@ -197,7 +216,8 @@ class Runtime:
         """The log head, the token epoch and the shred epoch, in one query (the only one a
         request with a kept token makes before its own reads). A shred epoch that moved since
         this process last looked means a key was destroyed somewhere: forget the kept keys
-        and the findings fold (they may hold the erased data) before answering."""
+        (they may open the erased data) before answering; the projector starts the findings
+        afresh on its own (ADR 0009)."""
         with self.engine.connect() as conn:
             row = conn.exec_driver_sql(REQUEST_VIEW_SQL).first()
         view = (RequestView(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0),
@@ -209,7 +229,6 @@ class Runtime:
             if seen is not None:
                 log.info("a personal-data key was destroyed elsewhere: forgetting kept keys")
                 open_key_store(self.settings).forget_cache()
-                self.drop_findings()
         return view
 
     def read_side_current(self, seconds: float | None = None, *,
@@ -234,7 +253,7 @@ class Runtime:
                 lock = ProjectorLock(self.engine, self.settings)
                 if lock.try_acquire():
                     try:
-                        return self._apply()
+                        return self._apply(settle=True)
                     finally:
                         lock.release()
             try:
@@ -265,12 +284,19 @@ class Runtime:
         self.app.close()
 
 
+def _generation(conn: Connection) -> int:
+    """The active read-side generation (0 before any): the findings start afresh with it."""
+    active = active_generation(conn)
+    return active[0] if active is not None else 0
+
+
 def ensure_side_tables(engine: Engine) -> None:
     """Tables that are created on first use elsewhere (checkpoints, import runs), made here at
     start-up under the schema lock: created lazily by two workers at once, PostgreSQL fails one."""
     checkpoint_metadata.create_all(engine, checkfirst=True)
     runs_metadata.create_all(engine, checkfirst=True)
     ensure_epochs(engine)  # read with the log head by every request (Runtime.request_view)
+    ensure_tables(engine)  # the findings projection (ADR 0009)
 
 
 def open_runtime(settings: Settings, *, clock: Clock | None = None,

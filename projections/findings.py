@@ -6,15 +6,14 @@ folding the events recorded up to `known_at` gives exactly what the record said 
 are computed from the fold for an `as_of` date by the pure checks of `domain.rules.checks`.
 Inspectors' reviews (FindingReview events) are folded alongside: the latest one per finding key.
 
-The fold is incremental, so a long-lived `RecordFold` is kept current as events arrive; a past
-`known_at` folds the log up to the position recorded by then.
+The fold is incremental: the projector keeps one live `RecordFold` current as events arrive and
+judges what they touched (`touched`, `widened`; projections/findings_store.py, ADR 0009); a past
+`known_at` not kept judged folds the log up to the position recorded by then.
 """
 
 from __future__ import annotations
 
 import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -81,7 +80,7 @@ from domain.rules.facts import (
 )
 from domain.rules.pack import RulePack
 from domain.values import Decision, TitleStandards
-from projections.runner import StoredRecord, decoder
+from projections.runner import StoredRecord
 
 IDENTITY_FIELDS = ("born_on", "education", "political_theory", "state_management")
 
@@ -134,6 +133,11 @@ class RecordFold:
         # appointment dossiers -> (cadre, holding); integrity records -> cadre (issue 18)
         self._dossiers: dict[UUID, tuple[UUID, UUID]] = {}
         self._integrity: dict[UUID, UUID] = {}
+        # What was folded since the last judging (projections/findings_store.py): the cadres
+        # whose facts changed, and whether a unit, title or job position did (every cadre's
+        # findings may read those).
+        self.touched: set[UUID] = set()
+        self.widened = False
 
     # --- folding -----------------------------------------------------------------------
 
@@ -145,6 +149,8 @@ class RecordFold:
         if owner in ("Unit", "Title", "Cadre", "JobPosition", "AppointmentDossier",
                      "IntegrityRecord"):
             self.facts_position = max(self.facts_position, position)
+        if owner in ("Unit", "Title", "JobPosition"):
+            self.widened = True
         if owner == "Unit":
             self._unit(name, event, day)
         elif owner == "Title":
@@ -191,6 +197,7 @@ class RecordFold:
             cadre_id, holding_id = self._dossiers.get(e.originator_id, (None, None))
             c = self.cadres.get(cadre_id) if cadre_id else None
             if c is not None and holding_id is not None:
+                self.touched.add(c.cadre_id)
                 c.dossier_steps[position] = DossierStepFact(
                     position, holding_id, _code(e.step), _day(e.effective_on),
                     e.votes_for, e.votes_total)
@@ -199,6 +206,7 @@ class RecordFold:
         c = self.cadres.get(cid) if cid else None
         if c is None:
             return
+        self.touched.add(c.cadre_id)
         if name == "IntegrityRecord.AssetsDeclared":
             c.declarations[position] = DeclarationFact(position, _code(e.kind),
                                                        _day(e.effective_on), day)
@@ -254,6 +262,7 @@ class RecordFold:
 
     def _cadre(self, position: int, e: Any, day: date) -> None:
         cid = e.originator_id
+        self.touched.add(cid)
         entry_type = fact_class(e)
         if entry_type is Registration:
             registration = fact_from(e)
@@ -518,7 +527,7 @@ def finding_row(f: Finding, review: ReviewStatus | None) -> dict[str, Any]:
     }
 
 
-# --- the findings index: one per process, kept current from the log ------------------------
+# --- what the findings projection reads (projections/findings_store.py) --------------------
 
 
 class SelectedRecord(StoredRecord, Protocol):
@@ -536,160 +545,11 @@ class EventLog(Protocol):
     def position_at(self, instant: datetime) -> int: ...
 
 
-class MappingApplication(Protocol):
-    """The write side, for its mapper (how events are decoded, decrypted included)."""
-
-    @property
-    def mapper(self) -> Any: ...
-
-
 @dataclass(frozen=True)
 class FindingsAnswer:
     as_of: date
     position: int  # the log position the findings reflect
     findings: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class _Judged:
-    findings: tuple[Finding, ...]
-    tree: RecordFacts  # the units only, for the unit filter
-
-
-@dataclass(frozen=True)
-class _View:
-    position: int
-    facts_position: int
-    reviews: dict[str, ReviewStatus]
-    record: RecordFacts | None  # None when the findings are already judged
-
-
-class FindingsIndex:
-    """The findings projection of one process: a `RecordFold` fed from the log as it grows.
-
-    `catch_up()` folds the events recorded since the last call; `findings()` judges the fold as
-    of a business date. A `known_at_position` below the index's position is answered from a
-    fold of the log up to that position (the few most recent such folds are kept). Findings
-    are judged once per (facts position, as-of date) and kept, so reviews (which change no
-    fact) and repeated questions do not judge the record again.
-    """
-
-    def __init__(self, app: MappingApplication, log: EventLog, *, pack: RulePack | None = None,
-                 batch_size: int = 5000, past_folds: int = 3,
-                 past_events: int = 1_500_000, judged_kept: int = 16) -> None:
-        self.log = log
-        self.pack = pack
-        self.batch_size = batch_size
-        self._decode = decoder(app.mapper)
-        self._live = RecordFold()
-        self._lock = threading.Lock()  # guards the live fold
-        self._past: OrderedDict[int, RecordFold] = OrderedDict()
-        self._past_lock = threading.Lock()
-        # Past folds kept: at most `past_folds`, and (beyond the latest) no more events in all
-        # than `past_events` (a fold of a million events takes most of a gigabyte).
-        self._past_kept = past_folds
-        self._past_events = past_events
-        self._judged: OrderedDict[tuple[int, date], _Judged] = OrderedDict()
-        self._judged_lock = threading.Lock()
-        self._judged_kept = judged_kept
-
-    @property
-    def position(self) -> int:
-        return self._live.position
-
-    def catch_up(self) -> int:
-        """Fold every event recorded since the last call; returns the position reached."""
-        with self._lock:
-            self._advance(self._live, None)
-            return self._live.position
-
-    def position_at(self, known_at: datetime) -> int:
-        """The last log position recorded at or before `known_at`."""
-        return self.log.position_at(known_at)
-
-    def findings(self, as_of: date, known_at_position: int | None = None, *,
-                 rule: str | None = None, unit_id: UUID | None = None,
-                 severity: str | None = None) -> FindingsAnswer:
-        """The findings as of `as_of`, as the record showed them at `known_at_position`
-        (default: everything folded so far), each with its latest review by then."""
-        position, judged, reviews = self._judge(as_of, known_at_position)
-        chosen = select_findings(judged.findings, judged.tree, rule=rule, unit_id=unit_id,
-                                 severity=severity)
-        return FindingsAnswer(as_of, position,
-                              [finding_row(f, reviews.get(f.key)) for f in chosen])
-
-    def finding(self, key: str, as_of: date,
-                known_at_position: int | None = None) -> Finding | None:
-        _, judged, _ = self._judge(as_of, known_at_position)
-        return next((f for f in judged.findings if f.key == key), None)
-
-    # --- internals ---------------------------------------------------------------------
-
-    def _judge(self, as_of: date, known_at_position: int | None
-               ) -> tuple[int, _Judged, dict[str, ReviewStatus]]:
-        # The facts are taken only when not judged yet; should the judged entry be dropped in
-        # between (another thread filled the cache), the second round takes them.
-        for force in (False, True):
-            view = self._view(as_of, known_at_position, force)
-            key = (view.facts_position, as_of)
-            with self._judged_lock:
-                judged = self._judged.get(key)
-                if judged is not None:
-                    self._judged.move_to_end(key)
-                    return view.position, judged, view.reviews
-            if view.record is not None:
-                break
-        assert view.record is not None
-        # Judged outside the fold's lock: the facts are an immutable snapshot.
-        judged = _Judged(tuple(find_all(view.record, self.pack)),
-                         replace(view.record, cadres=()))
-        with self._judged_lock:
-            self._judged[key] = judged
-            while len(self._judged) > self._judged_kept:
-                self._judged.popitem(last=False)
-        return view.position, judged, view.reviews
-
-    def _view(self, as_of: date, known_at_position: int | None, force: bool) -> _View:
-        """What is needed of the fold for that moment, taken while nothing is folded in."""
-        if known_at_position is None or known_at_position >= self._live.position:
-            with self._lock:
-                return self._view_of(self._live, as_of, force, self._live.position)
-        # A past fold is never changed once built.
-        fold = self._past_fold(known_at_position)
-        return self._view_of(fold, as_of, force, known_at_position)
-
-    def _view_of(self, fold: RecordFold, as_of: date, force: bool, position: int) -> _View:
-        with self._judged_lock:
-            known = (fold.facts_position, as_of) in self._judged
-        return _View(position, fold.facts_position, dict(fold.reviews),
-                     None if known and not force else fold.facts(as_of))
-
-    def _past_fold(self, position: int) -> RecordFold:
-        with self._past_lock:
-            fold = self._past.get(position)
-            if fold is None:
-                fold = RecordFold()
-                self._advance(fold, position)
-                self._past[position] = fold
-                while len(self._past) > 1 and (len(self._past) > self._past_kept or sum(
-                        self._past) > self._past_events):
-                    self._past.popitem(last=False)
-            else:
-                self._past.move_to_end(position)
-            return fold
-
-    def _advance(self, fold: RecordFold, until: int | None) -> None:
-        after = fold.position
-        while until is None or after < until:
-            records = self.log.select(after, self.batch_size)
-            for r in records:
-                if until is not None and r.position > until:
-                    return
-                fold.apply(r.position, r.recorded_at, self._decode(r))
-            if len(records) < self.batch_size:
-                return
-            after = records[-1].position
-
 
 
 def fold_events(events: Iterable[tuple[int, datetime, Any]]) -> RecordFold:

@@ -34,8 +34,8 @@ from sqlalchemy import (
 from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 7  # 6: dossiers, declarations, travel; 7: title versions, titles'
-# area_head, facts' variant, programmes
+PROJECTION_VERSION = 8  # 6: dossiers, declarations, travel; 7: title versions, titles'
+# area_head, facts' variant, programmes; 8: findings stored beside the read side (ADR 0009)
 
 meta_metadata = MetaData()
 

@@ -1,6 +1,6 @@
 """Oversight (kiểm soát quyền lực): the rule pack, the findings it yields, inspectors' reviews.
 
-Findings come from the process's `FindingsIndex` (projections.findings), caught up with the log
+Findings come from the process's `FindingsReader` (projections.findings), caught up with the log
 before each answer, so a read after a write reflects it. Inspectors and administrators read
 everything; a leader reads the findings of its unit subtree. Reviewing a finding is the
 inspector's own act of oversight, recorded in the log; it changes no personnel record (see
@@ -34,7 +34,7 @@ from domain.errors import NotPermitted
 from domain.rules.pack import RULE_IDS, SEVERITIES, default_pack
 from domain.values import ReviewConclusion
 from infra.access import AccessStore
-from projections.findings import FindingsIndex
+from projections.findings_store import FindingsReader
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -48,7 +48,7 @@ FINDINGS_READERS = (ADMIN, INSPECTOR, LEADER)
 _index_lock = threading.Lock()
 
 
-def get_findings_index(request: Request) -> FindingsIndex:
+def get_findings_index(request: Request) -> FindingsReader:
     """The process's findings index, kept by the runtime."""
     runtime: Runtime = request.app.state.runtime
     return runtime.findings
@@ -147,7 +147,7 @@ class ReviewIn(BaseModel):
             operation_id="list_rules")
 def list_rules(as_of: AsOfQuery = None, p: Principal = Depends(get_principal),
                runtime: Runtime = Depends(get_runtime),
-               index: FindingsIndex = Depends(get_findings_index)) -> RulesOut:
+               index: FindingsReader = Depends(get_findings_index)) -> RulesOut:
     require_role(p, *FINDINGS_READERS)
     day = as_of or runtime.app.window().today
     pack = index.pack or default_pack()
@@ -164,13 +164,12 @@ def list_findings(as_of: AsOfQuery = None, known_at: KnownAtQuery = None,
                   rule: RuleQuery = None, unit_id: UUID | None = Query(None),
                   severity: SeverityQuery = None, p: Principal = Depends(get_principal),
                   runtime: Runtime = Depends(get_runtime),
-                  index: FindingsIndex = Depends(get_findings_index),
+                  index: FindingsReader = Depends(get_findings_index),
                   access: AccessStore = Depends(get_access)) -> FindingsOut:
     require_role(p, *FINDINGS_READERS)
     day = as_of or runtime.app.window().today
     if p.role == LEADER:
         unit_id = _leader_scope(p, runtime, unit_id, day, known_at)
-    index.catch_up()
     position = None if known_at is None else index.position_at(known_at)
     answer = index.findings(day, position, rule=rule, unit_id=unit_id, severity=severity)
     by_rule: dict[str, int] = {}

@@ -202,7 +202,6 @@ def review_finding(runtime: Runtime, p: Principal, finding_id: str, *,
     today, now); refused when no such finding is shown then."""
     require_role(p, *REVIEWERS)
     index = runtime.findings
-    index.catch_up()
     day = as_of or runtime.app.window().today
     position = None if known_at is None else index.position_at(known_at)
     found = index.finding(finding_id, day, position)

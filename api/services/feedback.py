@@ -229,7 +229,6 @@ def change_status(runtime: Runtime, p: Principal, feedback_id: UUID,
     one(runtime, p, feedback_id)
     if body.finding_ids:
         index = runtime.findings
-        index.catch_up()
         today = runtime.app.window().today
         for finding_id in body.finding_ids:
             if index.finding(str(finding_id), today, None) is None:

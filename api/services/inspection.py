@@ -252,7 +252,6 @@ def finding_basis(runtime: Runtime, finding_id: UUID, as_of: date | None,
                   known_at: datetime | None) -> FindingBasis:
     """The finding as the index shows it on that date (as recorded by then), or a refusal."""
     index = runtime.findings
-    index.catch_up()
     day = as_of or runtime.app.window().today
     position = None if known_at is None else index.position_at(known_at)
     found = index.finding(str(finding_id), day, position)

@@ -99,9 +99,7 @@ class World:
     def finding(self, scope: str) -> str:
         """A finding about a post in the scope's unit (appointed without planning)."""
         self.runtime.catch_up()
-        index = self.runtime.findings
-        index.catch_up()
-        rows = index.findings(self.runtime.clock.today(), unit_id=self.unit(scope)).findings
+        rows = self.runtime.findings.findings(self.runtime.clock.today(), unit_id=self.unit(scope)).findings
         assert rows, "the matrix world should hold findings"
         return str(rows[0]["id"])
 

@@ -41,7 +41,6 @@ def test_the_cycle_through_the_web(world: World) -> None:
     assert "Kế hoạch kiểm tra năm 2026" in plans.text and "bổ nhiệm 2024–2025" in plans.text
     assert "UBND phường A" in plans.text
 
-    w.runtime.findings.catch_up()
     finding = next(f for f in w.runtime.findings.findings(today).findings
                    if f["rule"] == "not_in_planning")
     shown = get(w, inspector, "/phat-hien")

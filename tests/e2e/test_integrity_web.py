@@ -74,7 +74,6 @@ def test_dossier_declaration_and_travel_through_the_web(world: World) -> None:
     assert "Chưa báo cáo" in page.text
 
     inspector = sign_in(w.client, w.tokens["inspector"])
-    w.runtime.findings.catch_up()
     rules = {f["rule"] for f in w.runtime.findings.findings(SUITE_DAY).findings}
     assert {"dossier_vote_share", "travel_without_report"} <= rules
     assert "no_asset_declaration" not in rules and "travel_without_permission" not in rules
@@ -86,7 +85,6 @@ def test_dossier_declaration_and_travel_through_the_web(world: World) -> None:
     report = get(w, office, url).text.split(f"{url}/di-nuoc-ngoai/")[1].split('"')[0]
     written(post(w, office, f"{url}/di-nuoc-ngoai/{report}", {
         "effective_on": vn(back + timedelta(days=3)), "reference": "BC-05"}))
-    w.runtime.findings.catch_up()
     rules = {f["rule"] for f in w.runtime.findings.findings(SUITE_DAY).findings}
     assert "travel_without_report" not in rules
     seen = get(w, inspector, url)
@@ -107,7 +105,6 @@ def test_dossier_declaration_and_travel_through_the_web(world: World) -> None:
         "effective_on": vn(date(2024, 9, 1)), "decision.number": "60-QĐ/BTC",
         "decision.signed_on": vn(date(2024, 8, 25)),
         "decision.issuer_code": "ban_to_chuc_huyen_uy", "decision.signer": "Trần Văn Tổ"}))
-    w.runtime.findings.catch_up()
     wrong = [f for f in w.runtime.findings.findings(SUITE_DAY).findings
              if f["rule"] == "issuer_not_competent"]
     assert [str(f["cadre_id"]) for f in wrong] == [str(w.cadres[1])]

@@ -10,16 +10,17 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import StoredEvent
+from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
 
 from domain.cadre import Cadre, DateWindow
 from domain.commands import Appoint, EndHolding, RegisterCadre, Vet
 from domain.oversight import FindingReview
-from domain.rules.checks import find_all
 from domain.title import Title
 from domain.unit import Unit
 from domain.values import ActionKind, Decision, Gender, TitleStandards
-from projections.findings import FindingsIndex, RecordFold, findings_as_of, fold_events
+from projections.findings import RecordFold, findings_as_of, fold_events
+from projections.findings_store import FindingsProjector, FindingsReader, Judge, ensure_tables
 
 WINDOW = DateWindow(today=date(2026, 1, 1), horizon_days=366)
 DECISION = Decision("12-QĐ/QU", date(2024, 1, 2), "Ban Thường vụ Quận ủy", "Lê Toàn Khánh")
@@ -154,7 +155,6 @@ class LogReader:
 
     def __init__(self, log: Log) -> None:
         self.log = log
-        self.mapper = self  # the application's mapper, for FindingsIndex(app, log)
 
     def select(self, after_position: int, limit: int) -> list[Record]:
         return [Record(p, e.originator_id, e.originator_version, type(e).__qualname__, b"", at)
@@ -163,26 +163,35 @@ class LogReader:
     def position_at(self, instant: datetime) -> int:
         return max((p for p, at, _ in self.log.records if at <= instant), default=0)
 
-    def to_domain_event(self, stored: StoredEvent) -> Any:
-        return next(e for _, _, e in self.log.records
-                    if (e.originator_id, e.originator_version) == (stored.originator_id,
-                                                                   stored.originator_version))
+    def decode(self, record: Record) -> Any:
+        return next(e for p, _, e in self.log.records if p == record.position)
 
 
-def test_the_index_follows_the_log_and_answers_for_past_moments(
+def test_the_projection_follows_the_log_and_answers_for_past_moments(
         monkeypatch: pytest.MonkeyPatch) -> None:
     log, _, cadre, _ = district()
     reader = LogReader(log)
-    index = FindingsIndex(reader, reader, batch_size=2)
-    judged: list[date] = []
-
-    def judge(record: Any, *args: Any, **kwargs: Any) -> Any:
-        judged.append(record.as_of)
-        return find_all(record, *args, **kwargs)
-
-    monkeypatch.setattr("projections.findings.find_all", judge)
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    ensure_tables(engine)
     day = date(2024, 6, 1)
-    assert index.catch_up() == len(log.records)
+    projector = FindingsProjector(engine, reader, reader.decode, lambda: day, chunk=2,
+                                  head=lambda _conn: len(log.records))
+    judged: list[date] = []
+    real = Judge.judge
+
+    def judge(self: Judge, on: date, *args: Any) -> Any:
+        judged.append(on)
+        return real(self, on, *args)
+
+    monkeypatch.setattr(Judge, "judge", judge)
+
+    def settle() -> None:
+        while not projector.step():
+            pass
+
+    index = FindingsReader(engine, reader, head=lambda: len(log.records), wake=settle,
+                           wait_seconds=5)
+    settle()
     then = index.findings(day)
     assert then.findings == findings_as_of(log.fold(), day) and then.position == 5
     known_then = log.clock
@@ -190,11 +199,11 @@ def test_the_index_follows_the_log_and_answers_for_past_moments(
                   replacement=replace(cadre.registration, born_on=date(1975, 3, 1)), window=WINDOW,
                   recorded_by="to.chuc")
     log.save(cadre)
-    assert index.catch_up() == 6
+    settle()
     assert index.findings(day).findings == findings_as_of(log.fold(), day) != then.findings
     past = index.findings(day, index.position_at(known_then))
     assert (past.position, past.findings) == (then.position, then.findings)
-    # A review changes no fact: the findings are not judged again, only the review shows.
+    # A review changes no fact: nothing is judged again, only the review shows.
     (row,) = index.findings(day, rule="identity_data_changed").findings
     count = len(judged)
     review = FindingReview(finding_key=row["id"], rule_id="identity_data_changed",
@@ -202,8 +211,9 @@ def test_the_index_follows_the_log_and_answers_for_past_moments(
     review.review(conclusion="dismissed", reason="Sai sót nhập liệu",
                   effective_on=date(2026, 1, 1), recorded_by="ubkt")
     log.save(review)
-    index.catch_up()
+    settle()
     (row,) = index.findings(day, rule="identity_data_changed").findings
     assert (row["review_status"], row["reviewed_by"]) == ("dismissed", "ubkt")
+    assert index.findings(day, 6).findings[0]["review_status"] == "unreviewed"
     assert len(judged) == count
     assert index.finding(row["id"], day) is not None and index.finding("nope", day) is None

@@ -1,0 +1,123 @@
+"""Property: the findings the projector stores step by step (scoped re-judging) are the findings
+of a full fold of the log (`find_all`), for every date it keeps and for past `known_at`
+positions (answered from the bitemporal rows or from a snapshot), on both stores.
+
+The histories are the read-side property's (appointments, endings, corrections, retractions,
+unit moves) plus ratings (the unit-level excellent-rating quota), relatives between cadres
+(a cross-cadre rule) and vettings; the projector sees the log head move by random steps, and
+another projector takes over at a random one.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection
+
+from domain.errors import DomainError
+from domain.rules.checks import find_all
+from domain.values import Rating, Relation, VettingConclusion
+from infra.clock import PinnedClock
+from infra.runtime import Runtime, open_runtime
+from projections.findings import fold_events
+from projections.findings_store import FindingsProjector, FindingsReader, rows_of
+from projections.runner import decoder
+from tests.conftest import fresh_store
+from tests.integration.test_read_side_properties import START, TODAY, Step, _record, steps
+
+extras = st.lists(st.tuples(st.sampled_from(["rate", "rate", "relative", "vet"]),
+                            st.integers(0, 4), st.integers(0, 4), st.integers(2016, 2025),
+                            st.sampled_from(["HTXSNV", "HTXSNV", "HTTNV", "HTNV"])),
+                  max_size=12)
+
+
+def _more(rt: Runtime, cadres: list[Any], done: list[tuple[str, int, int, int, str]]) -> None:
+    app = rt.app
+    for verb, who, other, year, rating in done:
+        try:
+            if verb == "rate":
+                app.evaluate(cadres[who], period=str(year), rating=Rating(rating),
+                             decided_on=date(year + 1, 1, 15), recorded_by="t")
+            elif verb == "relative" and who != other:
+                app.add_relative(cadres[who], relation=Relation.VO, full_name="Người thân",
+                                 relative_cadre_id=cadres[other], recorded_by="t")
+            elif verb == "vet":
+                app.vet(cadres[who], vetted_on=date(year, 3, 1), purpose="bổ nhiệm",
+                        conclusion=VettingConclusion.DAT, body="Ban Tổ chức", recorded_by="t")
+        except DomainError:
+            pass
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@example(history=[Step("appoint", 0, 1, 0, 2000), Step("appoint", 1, 1, 1, 2100),
+                  Step("appoint", 2, 2, 0, 2200), Step("end", 2, 0, 0, 2300),
+                  Step("correct", 1, 0, 0, 2050)],
+         done=[("relative", 0, 1, 2020, ""), ("relative", 1, 0, 2020, ""),
+               ("rate", 0, 0, 2021, "HTXSNV"), ("rate", 1, 0, 2021, "HTXSNV")],
+         cuts=[0.5, 0.8], days=[4000], probes=[(0, 0.7), (1, 0.9)], takeover=1)
+@given(history=steps, done=extras,
+       cuts=st.lists(st.floats(0.05, 1), min_size=2, max_size=5),
+       days=st.lists(st.integers(0, 4200), min_size=1, max_size=2),
+       probes=st.lists(st.tuples(st.integers(0, 2), st.floats(0, 1)), min_size=2, max_size=5),
+       takeover=st.integers(0, 5))
+def test_stored_findings_equal_a_full_fold(kind: str, history: list[Step],
+                                           done: list[tuple[str, int, int, int, str]],
+                                           cuts: list[float], days: list[int],
+                                           probes: list[tuple[int, float]],
+                                           takeover: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
+        rt = open_runtime(store, clock=PinnedClock.on(TODAY), settle=False)
+        try:
+            _, cadres = _record(rt, history)
+            _more(rt, cadres, done)
+            records = rt.log.select(0, 100_000)
+            decode = decoder(rt.app.mapper)
+            events = [(r.position, r.recorded_at, decode(r)) for r in records]
+            head = [0]
+
+            def at_head(_conn: Connection) -> int:
+                return head[0]
+
+            def leader() -> FindingsProjector:
+                return FindingsProjector(rt.engine, rt.log, decode, lambda: TODAY,
+                                         head=at_head, chunk=7)
+
+            projector = [leader()]
+
+            def settle() -> None:
+                while not projector[0].step():
+                    pass
+
+            reader = FindingsReader(rt.engine, rt.log, head=lambda: head[0], wake=settle,
+                                    wait_seconds=5)
+
+            def expected(day: date, position: int) -> list[dict[str, Any]]:
+                record = fold_events(e for e in events if e[0] <= position).facts(day)
+                return rows_of(find_all(record), record)
+
+            kept = [TODAY] + [START + timedelta(days=d) for d in days]
+            for n, fraction in enumerate(sorted(cuts) + [1.0]):
+                head[0] = max(1, int(len(records) * fraction))
+                if n == takeover:  # another process leads: it takes up the stored findings
+                    projector[0] = leader()
+                settle()
+                for day in kept:  # the first read of a date has it kept from then on
+                    answer = reader.findings(day)
+                    assert answer.position == head[0]
+                    assert answer.findings == expected(day, head[0]), (day, head[0])
+            for which, fraction in probes:
+                position = max(1, int(len(records) * fraction))
+                day = kept[min(which, len(kept) - 1)]
+                answer = reader.findings(day, position)
+                assert answer.findings == expected(day, position), (day, position)
+        finally:
+            rt.close()
