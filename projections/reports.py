@@ -384,27 +384,29 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
     and religion. Both give the same body."""
     scope = scope_for(model, m, tier, unit_id)
     t = tables_of(model)
-    ranks = {r["code"]: int(r.get("rank", 0)) for r in model.titles()}
-    dialect = model.engine.dialect.name
-    by_unit = _counted(model, t, m, scope, ranks) if tier is None and kept else None
+    by_unit = _counted(model, t, m, scope) if tier is None and kept else None
     if by_unit is None:  # a past known_at, or a tier: the SQL GROUP BY
         by_unit = {}
         with model.engine.connect() as conn:
-            for row in conn.execute(_quality_groups(t, m, scope, ranks, dialect)):
+            for row in conn.execute(_quality_groups(t, m, scope, _ranks(model),
+                                                    model.engine.dialect.name)):
                 _add_metrics(by_unit.setdefault(row[0], {}), _group_metrics(row), 1)
     total: Metrics = {}
     for counts in by_unit.values():
         _add_metrics(total, counts, 1)
     summed = _tally_of(total)
     columns = summed.flat()
+    zeros = dict.fromkeys(columns, 0)
     timeline = model.timeline()  # one unit tree for every row's name
     units = []
     for unit, counts in by_unit.items():
         if not counts.get("total"):
             continue
         view = timeline.view(unit, m.as_of, m.position) or {}
-        units.append({"unit_id": unit, "unit_code": view.get("code"),
-                      "unit_name": view.get("name"), **{k: counts.get(k, 0) for k in columns}})
+        row = {"unit_id": unit, "unit_code": view.get("code"), "unit_name": view.get("name"),
+               **zeros}
+        row.update(counts)  # every key of a unit's counts is a column of the total's
+        units.append(row)
     units.sort(key=lambda u: (str(u["unit_code"]), str(u["unit_id"])))
     body = dict(report="cadre_quality", version=REPORT_VERSION, as_of=m.as_of,
                 scope=scope.describe(), **summed.summary(),
@@ -412,12 +414,16 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
     return finish(body, m)
 
 
+def _ranks(model: ReportSource) -> dict[str, int]:
+    return {r["code"]: int(r.get("rank", 0)) for r in model.titles()}
+
+
 Metrics = dict[str, int]
 EVERYONE = Scope(None, None, None, None, None)
 
 
-def _counted(model: ReportSource, t: ReadTables, m: Moment, scope: Scope,
-             ranks: Mapping[str, int]) -> dict[UUID, Metrics] | None:
+def _counted(model: ReportSource, t: ReadTables, m: Moment,
+             scope: Scope) -> dict[UUID, Metrics] | None:
     """Each unit's columns from the counts kept by unit and date (projections/quality_counts.py),
     or None when they do not describe `m.position`. A subtree's units count the cadres whose
     most senior post is there; those holding posts both in and out of the subtree that day are
@@ -434,7 +440,7 @@ def _counted(model: ReportSource, t: ReadTables, m: Moment, scope: Scope,
                         if units & inside and units - inside), key=str)
         if quality_counts.position_of(conn, t) != m.position:
             return None  # a batch came in between: the SQL path, at m.position
-        dialect = model.engine.dialect.name
+        dialect, ranks = model.engine.dialect.name, _ranks(model) if mixed else {}
         for chunk in (mixed[i:i + 500] for i in range(0, len(mixed), 500)):
             for sign, where in ((-1, EVERYONE), (1, scope)):
                 for row in conn.execute(_quality_groups(t, m, where, ranks, dialect, chunk)):
