@@ -104,7 +104,8 @@ def segments(person: Person, ranks: Mapping[str, int]) -> list[Segment]:
         days.add(identity["party_joined_on"])
     for age in BIRTHDAYS:
         days.update(_birthday(born, age))
-    days.add(retirement_age_reached_on(born, identity["gender"]))
+    reached = retirement_age_reached_on(born, identity["gender"])
+    days.add(reached)
     first = min(since for _, _, since, _ in holdings)
     out: list[Segment] = []
     current: tuple[UUID, tuple[str, ...]] | None = None
@@ -120,7 +121,7 @@ def segments(person: Person, ranks: Mapping[str, int]) -> list[Segment]:
             if employed:  # BM01's ngạch from the employment record in force that day
                 grade = GRADE_BUCKETS.get(str(employed[-1]), str(employed[-1]))
                 held = [*(x for x in held if x[0] != "grade"), ("grade", grade, 0)]
-            now = (unit, metric_keys(quality_profile(identity, held, day)))
+            now = (unit, metric_keys(quality_profile(identity, held, day, reached)))
         if now != current:
             if current is not None:
                 out.append((current[0], start, day, current[1]))

@@ -330,8 +330,9 @@ class QualityProfile:
     age_band: str
 
 
-def age_band(born_on: date, gender: str, on: date) -> str:
-    if on >= retirement_age_reached_on(born_on, gender):
+def age_band(born_on: date, gender: str, on: date, reached: date | None = None) -> str:
+    """The band on `on` (`reached`: the day the retirement age is reached, when known)."""
+    if on >= (reached or retirement_age_reached_on(born_on, gender)):
         return "qua_tuoi_nghi_huu"
     age = age_on(born_on, on)
     if age <= 30:
@@ -346,7 +347,7 @@ def age_band(born_on: date, gender: str, on: date) -> str:
 
 
 def quality_profile(identity: Mapping[str, Any], levels: Iterable[tuple[str, str, int]],
-                on: date) -> QualityProfile:
+                    on: date, reached: date | None = None) -> QualityProfile:
     """What the quality table counts of one cadre on a date (levels: kind, level, rank)."""
     best: dict[str, tuple[int, str]] = {}
     kinds: set[str] = set()
@@ -355,8 +356,8 @@ def quality_profile(identity: Mapping[str, Any], levels: Iterable[tuple[str, str
         if kind not in best or (rank, level) > best[kind]:
             best[kind] = (rank, level)
     sensitive = identity.get("sensitive") or {}
-    ethnicity = fold(str(sensitive.get("ethnicity") or ""))
-    religion = fold(str(sensitive.get("religion") or ""))
+    ethnicity = _fold(str(sensitive.get("ethnicity") or ""))
+    religion = _fold(str(sensitive.get("religion") or ""))
     born: date = identity["born_on"]
     joined: date | None = identity.get("party_joined_on")
     return QualityProfile(
@@ -368,8 +369,11 @@ def quality_profile(identity: Mapping[str, Any], levels: Iterable[tuple[str, str
         it="it" in kinds,
         languages="language" in kinds,
         levels={k: v[1] for k, v in best.items() if k in BREAKDOWN_LEVELS},
-        age_band=age_band(born, identity["gender"], on),
+        age_band=age_band(born, identity["gender"], on, reached),
     )
+
+
+_fold = lru_cache(maxsize=4096)(fold)  # ethnicities and religions: a few hundred spellings
 
 
 def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
@@ -542,12 +546,12 @@ def cadre_quality_by_person(model: ReportSource, m: Moment, tier: str | None = N
 
 
 def _minority(ethnicity: Any) -> bool:
-    folded = fold(str(ethnicity or ""))
+    folded = _fold(str(ethnicity or ""))
     return bool(folded) and folded != MAJORITY_ETHNICITY
 
 
 def _religious(religion: Any) -> bool:
-    return fold(str(religion or "")) not in NO_RELIGION
+    return _fold(str(religion or "")) not in NO_RELIGION
 
 
 def latest_birth_with_age(on: date, years: int) -> date:
