@@ -406,9 +406,8 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
     for unit, counts in by_unit.items():
         if not counts.get("total"):
             continue
-        view = timeline.view(unit, m.as_of, m.position) or {}
-        row = {"unit_id": unit, "unit_code": view.get("code"), "unit_name": view.get("name"),
-               **zeros}
+        code, name = _label(timeline, unit, m.as_of, m.position)
+        row = {"unit_id": unit, "unit_code": code, "unit_name": name, **zeros}
         row.update(counts)  # every key of a unit's counts is a column of the total's
         units.append(row)
     units.sort(key=lambda u: (str(u["unit_code"]), str(u["unit_id"])))
@@ -416,6 +415,15 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
                 scope=scope.describe(), **summed.summary(),
                 units=units, units_total=columns)
     return finish(body, m)
+
+
+def _label(timeline: UnitTimeline, unit: UUID, day: date, k: int) -> tuple[str | None,
+                                                                         str | None]:
+    """A unit's code and its name on `day` (what `timeline.view` gives, without the rest)."""
+    life = timeline.units.get(unit)
+    if life is None or life.position > k:
+        return None, None
+    return life.code, timeline.value_on(life, "name", day, k)[1]
 
 
 def _ranks(model: ReportSource) -> dict[str, int]:
