@@ -142,11 +142,12 @@ class UnitTimeline:
         for v in self.existing(day, k):
             if v["parent_id"] is not None:
                 children.setdefault(v["parent_id"], []).append(v["id"])
-        out, stack = [], [root]
+        out, seen, stack = [], set(), [root]
         while stack:
             node = stack.pop()
-            if node in out:
+            if node in seen:  # a set: a province's subtree has thousands of units
                 continue
+            seen.add(node)
             out.append(node)
             stack.extend(children.get(node, []))
         return out

@@ -45,6 +45,7 @@ from domain.values import (
     age_on,
     fold,
 )
+from projections import quality_counts
 from projections.bitemporal import held_during, held_on, in_force
 from projections.read_model import Moment, UnitTimeline, tier_on
 from projections.runner import active_generation
@@ -329,8 +330,9 @@ class QualityProfile:
     age_band: str
 
 
-def age_band(born_on: date, gender: str, on: date) -> str:
-    if on >= retirement_age_reached_on(born_on, gender):
+def age_band(born_on: date, gender: str, on: date, reached: date | None = None) -> str:
+    """The band on `on` (`reached`: the day the retirement age is reached, when known)."""
+    if on >= (reached or retirement_age_reached_on(born_on, gender)):
         return "qua_tuoi_nghi_huu"
     age = age_on(born_on, on)
     if age <= 30:
@@ -345,7 +347,7 @@ def age_band(born_on: date, gender: str, on: date) -> str:
 
 
 def quality_profile(identity: Mapping[str, Any], levels: Iterable[tuple[str, str, int]],
-                on: date) -> QualityProfile:
+                    on: date, reached: date | None = None) -> QualityProfile:
     """What the quality table counts of one cadre on a date (levels: kind, level, rank)."""
     best: dict[str, tuple[int, str]] = {}
     kinds: set[str] = set()
@@ -354,8 +356,8 @@ def quality_profile(identity: Mapping[str, Any], levels: Iterable[tuple[str, str
         if kind not in best or (rank, level) > best[kind]:
             best[kind] = (rank, level)
     sensitive = identity.get("sensitive") or {}
-    ethnicity = fold(str(sensitive.get("ethnicity") or ""))
-    religion = fold(str(sensitive.get("religion") or ""))
+    ethnicity = _fold(str(sensitive.get("ethnicity") or ""))
+    religion = _fold(str(sensitive.get("religion") or ""))
     born: date = identity["born_on"]
     joined: date | None = identity.get("party_joined_on")
     return QualityProfile(
@@ -367,54 +369,137 @@ def quality_profile(identity: Mapping[str, Any], levels: Iterable[tuple[str, str
         it="it" in kinds,
         languages="language" in kinds,
         levels={k: v[1] for k, v in best.items() if k in BREAKDOWN_LEVELS},
-        age_band=age_band(born, identity["gender"], on),
+        age_band=age_band(born, identity["gender"], on, reached),
     )
 
 
+_fold = lru_cache(maxsize=4096)(fold)  # ethnicities and religions: a few hundred spellings
+
+
 def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
-                  unit_id: UUID | None = None) -> dict[str, Any]:
+                  unit_id: UUID | None = None, *, kept: bool = True) -> dict[str, Any]:
     """Cadres in scope on `as_of`: headcount, women, under 35, breakdowns, and BM01 by unit.
 
-    Counted in SQL (issue 19): one GROUP BY over the in-force rows by primary unit, the best
-    level of each breakdown kind, the age band and the raw ethnicity and religion, so Python
-    handles groups, not people. Each cadre counts once, in the unit of their most senior post in
-    scope (rank, then the earliest `since`, then unit id and title code)."""
+    Each cadre counts once, in the unit of their most senior post in scope (rank, then the
+    earliest `since`, then unit id and title code). For the record as it stands (issue 19) the
+    counts kept by unit and date answer (projections/quality_counts.py: one look-up per unit);
+    for a past `known_at`, a tier, or `kept=False`, one SQL GROUP BY over the in-force rows by
+    primary unit, the best level of each breakdown kind, the age band and the raw ethnicity
+    and religion. Both give the same body."""
     scope = scope_for(model, m, tier, unit_id)
     t = tables_of(model)
-    titles = {r["code"]: r for r in model.titles()}
-    query = _quality_groups(t, m, scope, {code: int(r.get("rank", 0))
-                                          for code, r in titles.items()},
-                            model.engine.dialect.name)
-    total = Tally()
-    by_unit: dict[UUID, Tally] = {}
-    with model.engine.connect() as conn:
-        for row in conn.execute(query):
-            (unit, grade, education, theory, management, band, ethnicity, religion,
-             n, female, under_35, party, it, languages) = row
-            levels = {k: v for k, v in (("grade", grade), ("education", education),
-                                        ("political_theory", theory),
-                                        ("state_management", management)) if v is not None}
-            counts = GroupCounts(
-                n=int(n), female=int(female or 0), under_35=int(under_35 or 0),
-                party_members=int(party or 0),
-                ethnic_minority=int(n) if _minority(ethnicity) else 0,
-                religious=int(n) if _religious(religion) else 0,
-                it=int(it or 0), languages=int(languages or 0), levels=levels, age_band=band)
-            total.add_counts(counts)
-            by_unit.setdefault(unit, Tally()).add_counts(counts)
-    columns = total.flat()
+    by_unit = _counted(model, t, m, scope) if tier is None and kept else None
+    if by_unit is None:  # a past known_at, or a tier: the SQL GROUP BY
+        by_unit = {}
+        with model.engine.connect() as conn:
+            for row in conn.execute(_quality_groups(t, m, scope, _ranks(model),
+                                                    model.engine.dialect.name)):
+                _add_metrics(by_unit.setdefault(row[0], {}), _group_metrics(row), 1)
+    total: Metrics = {}
+    for counts in by_unit.values():
+        _add_metrics(total, counts, 1)
+    summed = _tally_of(total)
+    columns = summed.flat()
+    zeros = dict.fromkeys(columns, 0)
     timeline = model.timeline()  # one unit tree for every row's name
     units = []
-    for unit, tally in by_unit.items():
-        view = timeline.view(unit, m.as_of, m.position) or {}
-        row = tally.flat()
-        units.append({"unit_id": unit, "unit_code": view.get("code"),
-                      "unit_name": view.get("name"), **{k: row.get(k, 0) for k in columns}})
+    for unit, counts in by_unit.items():
+        if not counts.get("total"):
+            continue
+        code, name = _label(timeline, unit, m.as_of, m.position)
+        row = {"unit_id": unit, "unit_code": code, "unit_name": name, **zeros}
+        row.update(counts)  # every key of a unit's counts is a column of the total's
+        units.append(row)
     units.sort(key=lambda u: (str(u["unit_code"]), str(u["unit_id"])))
     body = dict(report="cadre_quality", version=REPORT_VERSION, as_of=m.as_of,
-                scope=scope.describe(), **total.summary(),
+                scope=scope.describe(), **summed.summary(),
                 units=units, units_total=columns)
     return finish(body, m)
+
+
+def _label(timeline: UnitTimeline, unit: UUID, day: date, k: int) -> tuple[str | None,
+                                                                         str | None]:
+    """A unit's code and its name on `day` (what `timeline.view` gives, without the rest)."""
+    life = timeline.units.get(unit)
+    if life is None or life.position > k:
+        return None, None
+    return life.code, timeline.value_on(life, "name", day, k)[1]
+
+
+def _ranks(model: ReportSource) -> dict[str, int]:
+    return {r["code"]: int(r.get("rank", 0)) for r in model.titles()}
+
+
+Metrics = dict[str, int]
+EVERYONE = Scope(None, None, None, None, None)
+
+
+def _counted(model: ReportSource, t: ReadTables, m: Moment,
+             scope: Scope) -> dict[UUID, Metrics] | None:
+    """Each unit's columns from the counts kept by unit and date (projections/quality_counts.py),
+    or None when they do not describe `m.position`. A subtree's units count the cadres whose
+    most senior post is there; those holding posts both in and out of the subtree that day are
+    counted again by the SQL path: out of their unit of the whole store, into their unit of
+    the subtree."""
+    with model.engine.connect() as conn:
+        by_unit = quality_counts.counts_on(conn, t, m.as_of, m.position)
+        if by_unit is None or scope.unit_ids is None:
+            return by_unit
+        inside = scope.unit_ids
+        by_unit = {u: c for u, c in by_unit.items() if u in inside}
+        mixed = sorted((cadre_id for cadre_id, units in
+                        quality_counts.multi_on(conn, t, m.as_of).items()
+                        if units & inside and units - inside), key=str)
+        if quality_counts.position_of(conn, t) != m.position:
+            return None  # a batch came in between: the SQL path, at m.position
+        dialect, ranks = model.engine.dialect.name, _ranks(model) if mixed else {}
+        for chunk in (mixed[i:i + 500] for i in range(0, len(mixed), 500)):
+            for sign, where in ((-1, EVERYONE), (1, scope)):
+                for row in conn.execute(_quality_groups(t, m, where, ranks, dialect, chunk)):
+                    if row[0] in inside:
+                        _add_metrics(by_unit.setdefault(row[0], {}), _group_metrics(row),
+                                     sign)
+    return by_unit
+
+
+def _group_metrics(row: Sequence[Any]) -> Metrics:
+    """One row of `_quality_groups` as the flat columns it adds to its unit."""
+    (_, grade, education, theory, management, band, ethnicity, religion,
+     n, female, under_35, party, it, languages) = row
+    n = int(n)
+    out: Metrics = {"total": n}
+    for key, value in (("female", female), ("under_35", under_35), ("party_members", party),
+                       ("ethnic_minority", n if _minority(ethnicity) else 0),
+                       ("religious", n if _religious(religion) else 0), ("it", it),
+                       ("languages", languages)):
+        if value:
+            out[key] = int(value)
+    for kind, level in (("grade", grade), ("education", education),
+                        ("political_theory", theory), ("state_management", management)):
+        out[f"{kind}.{level if level is not None else NOT_RECORDED}"] = n
+    out[f"age_band.{band}"] = n
+    return out
+
+
+def _add_metrics(into: Metrics, counts: Mapping[str, int], sign: int) -> None:
+    for key, n in counts.items():
+        value = into.get(key, 0) + sign * n
+        if value:
+            into[key] = value
+        else:
+            into.pop(key, None)
+
+
+def _tally_of(counts: Mapping[str, int]) -> Tally:
+    """A tally from flat columns (`Tally.flat`'s keys)."""
+    tally = Tally()
+    for key, n in counts.items():
+        kind, dot, level = key.partition(".")
+        if dot:
+            tally.by[kind][level] += n
+        else:
+            setattr(tally, key, n)
+    return tally
 
 
 def cadre_quality_by_person(model: ReportSource, m: Moment, tier: str | None = None,
@@ -469,12 +554,12 @@ def cadre_quality_by_person(model: ReportSource, m: Moment, tier: str | None = N
 
 
 def _minority(ethnicity: Any) -> bool:
-    folded = fold(str(ethnicity or ""))
+    folded = _fold(str(ethnicity or ""))
     return bool(folded) and folded != MAJORITY_ETHNICITY
 
 
 def _religious(religion: Any) -> bool:
-    return fold(str(religion or "")) not in NO_RELIGION
+    return _fold(str(religion or "")) not in NO_RELIGION
 
 
 def latest_birth_with_age(on: date, years: int) -> date:
@@ -543,12 +628,14 @@ def _binary(column: Any, dialect: str) -> Any:
 
 
 def _quality_groups(t: ReadTables, m: Moment, scope: Scope, ranks: Mapping[str, int],
-                    dialect: str) -> Any:
+                    dialect: str, only: Sequence[UUID] | None = None) -> Any:
     """The GROUP BY behind `cadre_quality`: one row per (unit, levels, band, ethnicity,
-    religion) with the count and the sums of the yes/no columns."""
+    religion) with the count and the sums of the yes/no columns (of the cadres `only`, when
+    given)."""
     h, c, lv = t.holdings, t.cadres, t.levels
     k, day = m.position, m.as_of
-    holds = and_(in_force(h, k), held_on(h, day), *scope.holding_filter(h))
+    who = [] if only is None else [h.c.cadre_id.in_(list(only))]
+    holds = and_(in_force(h, k), held_on(h, day), *scope.holding_filter(h), *who)
     rank: Any = case(dict(ranks), value=h.c.title_code, else_=0) if ranks else literal(0)
     seniority = func.row_number().over(
         partition_by=h.c.cadre_id,
@@ -561,7 +648,10 @@ def _quality_groups(t: ReadTables, m: Moment, scope: Scope, ranks: Mapping[str, 
     # as a qualification.
     from projections.employment_reports import grade_in_force_rows  # (it imports this module)
     in_scope = [lv.c.cadre_id.in_(select(primary.c.cadre_id))] if scope.restricted else []
-    employed = grade_in_force_rows(t, m, everyone=True).subquery("employed")
+    if only is not None:
+        in_scope = [lv.c.cadre_id.in_(list(only))]
+    employed = (grade_in_force_rows(t, m, everyone=True) if only is None else
+                grade_in_force_rows(t, m, list(only))).subquery("employed")
     source = union_all(
         select(lv.c.cadre_id, lv.c.kind, lv.c.level, lv.c.rank)
         .where(in_force(lv, k), lv.c.obtained_on <= day, *in_scope),

@@ -37,6 +37,7 @@ from sqlalchemy.exc import OperationalError
 from domain.programmes import programme_name
 from domain.values import ERASED_NAME
 from infra.chain import LogRecord
+from projections import quality_counts
 from projections.correction_requests import request_rows
 from projections.inspection import INSPECTION_TABLES, inspection_rows
 from projections.rows import Close, Erase, Open, Supersede, changes
@@ -382,6 +383,8 @@ class Runner:
             records = self.source.select(at, self.batch_size)
             if not records:
                 if activate_when_done:
+                    if quality_counts.is_building(conn, self.tables.generation):
+                        quality_counts.build(conn, self.tables)
                     _activate(conn, self.tables.generation)
                 return 0
             last = records[-1].position
@@ -395,7 +398,13 @@ class Runner:
             writer = BatchWriter(conn, self.tables, self.names)
             for record in records:
                 writer.apply(record, self.decode(record))
+            # The quality counts of the cadres the batch touches (a rebuild counts at the end).
+            upkeep = None if quality_counts.is_building(conn, self.tables.generation) else \
+                quality_counts.Upkeep(conn, self.tables, (
+                    row["cadre_id"] for row in writer.pending["log"] if row["cadre_id"]))
             writer.flush()
+            if upkeep is not None:
+                upkeep.finish(conn)
             self.applied += len(records)
             return len(records)
 

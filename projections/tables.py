@@ -34,8 +34,9 @@ from sqlalchemy import (
 from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 8  # 6: dossiers, declarations, travel; 7: title versions, titles'
-# area_head, facts' variant, programmes; 8: findings stored beside the read side (ADR 0009)
+PROJECTION_VERSION = 9  # 6: dossiers, declarations, travel; 7: title versions, titles'
+# area_head, facts' variant, programmes; 8: findings stored beside the read side (ADR 0009);
+# 9: the cadre-quality counts
 
 meta_metadata = MetaData()
 
@@ -72,12 +73,14 @@ class ReadTables:
     programmes: Table
     # The inspection casework's tables by name (projections/inspection.py).
     inspection: dict[str, Table] = field(default_factory=dict)
+    # The cadre-quality report's counts by unit and date (projections/quality_counts.py).
+    quality: dict[str, Table] = field(default_factory=dict)
 
     def all(self) -> list[Table]:
         return [self.log, self.units, self.unit_facts, self.titles, self.cadres, self.holdings,
                 self.plannings, self.levels, self.facts, self.entries, self.correction_requests,
                 self.correction_answers, self.title_versions, self.programmes,
-                *self.inspection.values()]
+                *self.inspection.values(), *self.quality.values()]
 
     def table(self, name: str) -> Table:
         found: Table = self.inspection[name] if name in self.inspection else getattr(self, name)
@@ -286,4 +289,29 @@ def read_tables(generation: int) -> ReadTables:
     )
     return ReadTables(generation, md, log, units, unit_facts, titles, cadres, holdings,
                       plannings, levels, facts, entries, correction_requests, correction_answers,
-                      title_versions, programmes, inspection_tables(md, p))
+                      title_versions, programmes, inspection_tables(md, p), quality_tables(md, p))
+
+
+def quality_tables(md: MetaData, p: str) -> dict[str, Table]:
+    """The cadre-quality report's counts (issue 19, projections/quality_counts.py): for each
+    unit, the report's columns counted from each day they change (`counts`, canonical JSON of
+    the non-zero columns, valid until the unit's next row); and the spans of days a cadre holds
+    posts in two units or more, with those units (a unit-scoped report counts those
+    cadres again)."""
+    counts = Table(
+        p + "quality_counts", md,
+        Column("unit_id", Uuid, primary_key=True),
+        Column("since", Date, primary_key=True),
+        Column("counts", Text, nullable=False),
+    )
+    multi = Table(
+        p + "quality_multi", md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("cadre_id", Uuid, nullable=False),
+        Column("since", Date, nullable=False),
+        Column("until", Date),
+        Column("units", Text, nullable=False),
+        Index(f"ix_{p}quality_multi_cadre", "cadre_id"),
+        Index(f"ix_{p}quality_multi_since", "since"),
+    )
+    return {"quality_counts": counts, "quality_multi": multi}

@@ -35,7 +35,9 @@ def test_bench_measures_a_small_history_and_writes_the_tables(tmp_path: Path) ->
                   "record_replay"):
         assert result["queries"][query]["n"] > 0, query
     assert set(result["reports"]) == {"cadre-quality", "evaluations", "actions", "training",
-                                      "bm01-province", "cadre-quality-by-person"}
+                                      "bm01-province", "cadre-quality-by-person",
+                                      "cadre-quality-sql", "bm01-province-sql",
+                                      "cadre-quality-past-known"}
     assert result["findings"]["n"] == 1
     http = result["http"]
     assert "skipped" not in http, http
