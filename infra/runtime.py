@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -34,6 +35,7 @@ from infra.settings import Settings
 from projections.findings import FindingsIndex
 from projections.read_model import ReadModel
 from projections.runner import (
+    Decode,
     LogSource,
     Progress,
     Runner,
@@ -243,11 +245,13 @@ class Runtime:
                 if deadline is not None and time.monotonic() > deadline:
                     raise
 
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Build fresh tables from the whole log and switch to them; returns events applied."""
+    def rebuild(self, progress: Progress | None = None, *, workers: int | None = None) -> int:
+        """Build fresh tables from the whole log and switch to them; returns events applied
+        (`workers`: processes of the bulk load, None: `projections.runner.rebuild` decides)."""
         with self._lock:
             _, position = rebuild(self.engine, self._source(), decoder(self.app.mapper),
-                                  progress=progress)
+                                  progress=progress, workers=workers,
+                                  open_worker=partial(open_rebuild_worker, self.settings))
             if self._runner is not None:
                 self._applied += self._runner.applied
             self._runner = None
@@ -263,6 +267,12 @@ class Runtime:
         self.log.close()
         self.engine.dispose()
         self.app.close()
+
+
+def open_rebuild_worker(settings: Settings) -> tuple[ReaderSource, Decode, Engine]:
+    """What a rebuild's worker process reads and writes with (`projections.bulk`)."""
+    app = HosoApplication(env=application_env(settings), clock=clock_from(settings))
+    return ReaderSource(LogReader(settings)), decoder(app.mapper), engine_for(settings)
 
 
 def ensure_side_tables(engine: Engine) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import operator
+import os
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -494,18 +495,32 @@ def _activate(conn: Connection, generation: int) -> None:
 
 
 def rebuild(engine: Engine, source: LogSource, decode: Decode, *, batch_size: int = 5000,
-            progress: Progress | None = None) -> tuple[ReadTables, int]:
-    """Fill a fresh generation from the whole log, then make it the active one."""
-    from projections.bulk import bulk_load  # it builds on this module's writers
+            progress: Progress | None = None, workers: int | None = None,
+            open_worker: Any = None) -> tuple[ReadTables, int]:
+    """Fill a fresh generation from the whole log, then make it the active one.
+
+    The bulk load (`projections.bulk`) splits the log by aggregate across `workers` processes
+    (None: both cores from `bulk.PARALLEL_FROM` events on, when `open_worker` is given)."""
+    from projections import bulk  # it builds on this module's writers
 
     ensure_meta(engine)
     tables = new_generation(engine, indexes=False)
-    bulk_load(engine, tables, source, decode, progress=progress)
-    # What was appended meanwhile, then the switch, through the ordinary runner.
-    runner = Runner(engine, tables, source, decode, batch_size=batch_size)
-    position = runner.catch_up(progress)
-    # The last (possibly empty) batch and the switch share one transaction.
-    runner.catch_up(activate_when_done=True)
+    try:
+        if workers is None:
+            workers = 2 if source.head_position() >= bulk.PARALLEL_FROM else 1
+        bulk.bulk_load(engine, tables, source, decode, progress=progress,
+                       workers=min(workers, os.cpu_count() or 1), open_worker=open_worker)
+        # What was appended meanwhile, then the switch, through the ordinary runner.
+        runner = Runner(engine, tables, source, decode, batch_size=batch_size)
+        position = runner.catch_up(progress)
+        # The last (possibly empty) batch and the switch share one transaction.
+        runner.catch_up(activate_when_done=True)
+    except BaseException:
+        with engine.begin() as conn:  # the half-built generation goes with the retired ones
+            conn.execute(update(generations).where(
+                generations.c.generation == tables.generation).values(state="retired"))
+        drop_retired(engine)
+        raise
     drop_retired(engine)
     return tables, position
 
