@@ -358,6 +358,8 @@ def _copy_rows(conn: Connection, table: Any, columns: tuple[str, ...], plan: Pla
     stream instead of one INSERT per row), values bound by the same column processors."""
     quote = conn.dialect.identifier_preparer
     names = ", ".join(quote.quote(table.c[n].name) for n in columns)
+    if not conn.in_transaction():
+        conn.begin()  # the driver's COPY alone would open a transaction the caller's commit misses
     driver: Any = conn.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(
             f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy:
