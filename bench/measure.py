@@ -163,7 +163,7 @@ def rebuild_here(settings: Settings) -> Result:
     runtime.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # The bulk load's worker processes (projections/bulk.py, both cores from 50k events):
+    # The bulk load's worker processes (projections/bulk.py, from bulk.PARALLEL_FROM events):
     # their CPU counts in the rebuild's, and their peaks (the largest child's, times the two
     # that run at once) in its memory.
     workers_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
