@@ -449,13 +449,13 @@ def _merge(conn: Connection, tables: ReadTables, scratch: str, alias: str) -> No
 
 
 def _build_pragmas(conn: Connection, *, on: bool) -> None:
-    """SQLite, for the loading connection only: a larger page cache (the held rows' tables
-    and the index sorts) and temporary sort files in memory. Durability is unchanged (WAL,
-    synchronous=NORMAL): the generation is switched to by one committed update of `rm_meta`."""
+    """SQLite, for the loading connection only: a 64 MB page cache for the merge and the index
+    builds (their sorts spill to temporary files beyond it: memory stays bounded). Durability
+    is unchanged (WAL, synchronous=NORMAL): the generation is switched to by one committed
+    update of `rm_meta`, and nothing reads a `building` generation."""
     if conn.dialect.name != "sqlite":
         return
-    conn.exec_driver_sql(f"PRAGMA cache_size={-262_144 if on else -2_000}")
-    conn.exec_driver_sql(f"PRAGMA temp_store={'MEMORY' if on else 'DEFAULT'}")
+    conn.exec_driver_sql(f"PRAGMA cache_size={-65_536 if on else -2_000}")
 
 
 if __name__ == "__main__":  # a worker of `_run_parts`
