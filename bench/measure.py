@@ -158,14 +158,26 @@ def rebuild_here(settings: Settings) -> Result:
     runtime = Runtime(settings=settings, app=app, read_model=ReadModel(engine, clock=BENCH_CLOCK), log=log,
                       engine=engine)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with Clock() as clock:
         applied = runtime.rebuild()
     head = log.head()
     events = head[0] if head else 0
     runtime.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"events": events, "position": applied, "peak_rss_mb": rss / 1024,
-            "rss_before_mb": rss_before / 1024} | clock.rates(events)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The bulk load's worker processes (projections/bulk.py, from bulk.PARALLEL_FROM events):
+    # their CPU counts in the rebuild's, and their peaks (the largest child's, times the two
+    # that run at once) in its memory.
+    workers_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+    workers = 2 if workers_cpu > 0 else 0
+    clock.cpu += workers_cpu
+    worker_rss = after.ru_maxrss / 1024 if workers else 0.0
+    return {"events": events, "position": applied,
+            "peak_rss_mb": rss / 1024 + workers * worker_rss, "parent_peak_rss_mb": rss / 1024,
+            "worker_peak_rss_mb": worker_rss, "workers": workers,
+            "workers_cpu_seconds": workers_cpu, "rss_before_mb": rss_before / 1024,
+            "loadavg": os.getloadavg()[0]} | clock.rates(events)
 
 
 def library_runner_pattern(settings: Settings, *, limit: int) -> Result:

@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -34,6 +35,7 @@ from infra.settings import Settings
 from projections.findings_store import FindingsProjector, FindingsReader, ensure_tables
 from projections.read_model import ReadModel
 from projections.runner import (
+    Decode,
     LogSource,
     Progress,
     Runner,
@@ -262,11 +264,13 @@ class Runtime:
                 if deadline is not None and time.monotonic() > deadline:
                     raise
 
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Build fresh tables from the whole log and switch to them; returns events applied."""
+    def rebuild(self, progress: Progress | None = None, *, workers: int | None = None) -> int:
+        """Build fresh tables from the whole log and switch to them; returns events applied
+        (`workers`: processes of the bulk load, None: `projections.runner.rebuild` decides)."""
         with self._lock:
             _, position = rebuild(self.engine, self._source(), decoder(self.app.mapper),
-                                  progress=progress)
+                                  progress=progress, workers=workers,
+                                  open_worker=partial(open_rebuild_worker, self.settings))
             if self._runner is not None:
                 self._applied += self._runner.applied
             self._runner = None
@@ -288,6 +292,12 @@ def _generation(conn: Connection) -> int:
     """The active read-side generation (0 before any): the findings start afresh with it."""
     active = active_generation(conn)
     return active[0] if active is not None else 0
+
+
+def open_rebuild_worker(settings: Settings) -> tuple[ReaderSource, Decode, Engine]:
+    """What a rebuild's worker process reads and writes with (`projections.bulk`)."""
+    app = HosoApplication(env=application_env(settings), clock=clock_from(settings))
+    return ReaderSource(LogReader(settings)), decoder(app.mapper), engine_for(settings)
 
 
 def ensure_side_tables(engine: Engine) -> None:

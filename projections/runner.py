@@ -12,6 +12,8 @@ then switches `rm_meta` in the same transaction as its last batch.
 from __future__ import annotations
 
 import json
+import operator
+import os
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import CreateTable
 
 from domain.programmes import programme_name
 from domain.values import ERASED_NAME
@@ -40,7 +43,7 @@ from infra.chain import LogRecord
 from projections import quality_counts
 from projections.correction_requests import request_rows
 from projections.inspection import INSPECTION_TABLES, inspection_rows
-from projections.rows import Close, Erase, Open, Supersede, changes
+from projections.rows import Close, Erase, Known, Op, Open, Supersede, changes
 from projections.tables import (
     PROJECTION_VERSION,
     ReadTables,
@@ -184,9 +187,7 @@ class BatchWriter:
     # -- applying
     def apply(self, record: LogRecord, event: Any) -> None:
         position = record.position
-        for op in [*changes(event, position, record.recorded_at, self),
-                   *inspection_rows(event, position, record.recorded_at),
-                   *request_rows(event, position)]:
+        for op in row_ops(record, event, self):
             if isinstance(op, Open):
                 row = dict(op.row)
                 if op.table in INTERVAL_TABLES:
@@ -243,28 +244,40 @@ class BatchWriter:
             for columns, group in groups.items():
                 insert_many(conn, t.table(table), columns, group)
         for cadre_id in self.erasures:
-            # Every summary that spells the name (the cadre's own entries, and other cadres'
-            # entries that name them) is re-rendered without it.
-            names = {n for n in conn.execute(select(t.cadres.c.full_name).where(
-                t.cadres.c.cadre_id == cadre_id)).scalars() if n and n != ERASED_NAME}
-            for name in sorted(names, key=len, reverse=True):
-                conn.execute(update(t.entries)
-                             .where(t.entries.c.summary.contains(name, autoescape=True))
-                             .values(summary=func.replace(t.entries.c.summary, name,
-                                                          ERASED_NAME)))
-                # Facts stored as JSON (another cadre's relative) keep it JSON-escaped.
-                spelled = json.dumps(name)[1:-1]
-                for fact_id, payload in conn.execute(
-                        select(t.facts.c.id, t.facts.c.payload)
-                        .where(cast(t.facts.c.payload, String).contains(spelled,
-                                                                        autoescape=True))):
-                    conn.execute(update(t.facts).where(t.facts.c.id == fact_id)
-                                 .values(payload=_without_name(payload, name)))
-            conn.execute(update(t.cadres).where(t.cadres.c.cadre_id == cadre_id)
-                         .values(full_name=ERASED_NAME, name_folded="", sensitive=None))
-            conn.execute(update(t.facts).where(t.facts.c.cadre_id == cadre_id,
-                                               t.facts.c.kind == "relative")
-                         .values(payload={}))
+            erase_identity(conn, t, cadre_id, set())
+
+
+def row_ops(record: LogRecord, event: Any, known: Known) -> list[Op]:
+    """Every read-side table's row operations for one event (the one list both writers run)."""
+    position = record.position
+    return [*changes(event, position, record.recorded_at, known),
+            *inspection_rows(event, position, record.recorded_at),
+            *request_rows(event, position)]
+
+
+def erase_identity(conn: Connection, t: ReadTables, cadre_id: UUID, names: set[str]) -> None:
+    """Scrub an erased cadre's identity from the stored rows: `names` (the names they were
+    recorded under and not among these rows) and those of their `cadres` rows."""
+    names = names | {n for n in conn.execute(select(t.cadres.c.full_name).where(
+        t.cadres.c.cadre_id == cadre_id)).scalars()}
+    # Every summary that spells the name (the cadre's own entries, and other cadres'
+    # entries that name them) is re-rendered without it.
+    for name in sorted((n for n in names if n and n != ERASED_NAME), key=len, reverse=True):
+        conn.execute(update(t.entries)
+                     .where(t.entries.c.summary.contains(name, autoescape=True))
+                     .values(summary=func.replace(t.entries.c.summary, name, ERASED_NAME)))
+        # Facts stored as JSON (another cadre's relative) keep it JSON-escaped.
+        spelled = json.dumps(name)[1:-1]
+        for fact_id, payload in conn.execute(
+                select(t.facts.c.id, t.facts.c.payload)
+                .where(cast(t.facts.c.payload, String).contains(spelled, autoescape=True))):
+            conn.execute(update(t.facts).where(t.facts.c.id == fact_id)
+                         .values(payload=_without_name(payload, name)))
+    conn.execute(update(t.cadres).where(t.cadres.c.cadre_id == cadre_id)
+                 .values(full_name=ERASED_NAME, name_folded="", sensitive=None))
+    conn.execute(update(t.facts).where(t.facts.c.cadre_id == cadre_id,
+                                       t.facts.c.kind == "relative")
+                 .values(payload={}))
 
 
 def _without_name(value: Any, name: str) -> Any:
@@ -286,31 +299,74 @@ def insert_many(conn: Connection, table: Any, columns: tuple[str, ...],
     compiled: Any = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
     processors = compiled._bind_processors
     if conn.dialect.name == "postgresql":
-        _copy_rows(conn, table, columns, [(n, processors.get(n)) for n in columns], rows)
+        _copy_rows(conn, table, columns, _plan(conn, columns, processors), rows)
         return
-    names = list(compiled.positiontup) if compiled.positional else list(columns)
-    plan = [(name, processors.get(name)) for name in names]
-    if compiled.positional:
-        params: list[Any] = [tuple(v if (v := row[n]) is None or p is None else p(v)
-                                   for n, p in plan) for row in rows]
-    else:
-        params = [{n: (v if (v := row[n]) is None or p is None else p(v)) for n, p in plan}
-                  for row in rows]
+    names = tuple(compiled.positiontup) if compiled.positional else columns
+    values = _values(_plan(conn, names, processors), rows)
+    params = values if compiled.positional else [dict(zip(names, v, strict=True))
+                                                 for v in values]
     conn.exec_driver_sql(compiled.string, params)
 
 
-def _copy_rows(conn: Connection, table: Any, columns: tuple[str, ...],
-               plan: list[tuple[str, Any]], rows: list[dict[str, Any]]) -> None:
+Plan = tuple[Callable[[dict[str, Any]], Any], list[tuple[int, Callable[[Any], Any]]]]
+
+
+def _plan(conn: Connection, names: tuple[str, ...], processors: dict[str, Any]) -> Plan:
+    """How to turn a row into driver values: one C-level getter for the values in `names`'
+    order, then each column's processor (`_faster`'s equivalent where there is one)."""
+    get = operator.itemgetter(*names)
+    one = len(names) == 1
+    convert = [(i, _faster(p, conn.dialect.name)) for i, n in enumerate(names)
+               if (p := processors.get(n)) is not None]
+    return (lambda row: (get(row),)) if one else get, convert
+
+
+def _values(plan: Plan, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    get, convert = plan
+    out = []
+    for row in rows:
+        values = list(get(row))
+        for i, process in convert:
+            if (v := values[i]) is not None:
+                values[i] = process(v)
+        out.append(tuple(values))
+    return out
+
+
+def _faster(process: Callable[[Any], Any], dialect: str) -> Callable[[Any], Any]:
+    """The bind processor `process`, or a faster function giving the same value for the value
+    types the row functions bind (UUID, date, UTC datetime, bool, JSON): SQLAlchemy's SQLite
+    processors format these field by field; the fallback is `process` itself."""
+    name = getattr(process, "__qualname__", "")
+    if dialect != "sqlite":
+        return process
+    if name.startswith("Uuid."):
+        return lambda v: v.hex if type(v) is UUID else process(v)
+    if name.startswith("DATE."):
+        return lambda v: v.isoformat() if type(v) is date else process(v)
+    if name.startswith("DATETIME."):
+        # "YYYY-MM-DD HH:MM:SS.ffffff", the offset dropped (SQLAlchemy's storage format)
+        return lambda v: v.isoformat(" ", "microseconds")[:26] if type(v) is datetime \
+            else process(v)
+    if name.startswith("Boolean."):
+        return lambda v: int(v) if type(v) is bool else process(v)
+    return process
+
+
+def _copy_rows(conn: Connection, table: Any, columns: tuple[str, ...], plan: Plan,
+               rows: list[dict[str, Any]]) -> None:
     """PostgreSQL: the rows through COPY … FROM STDIN in the connection's transaction (one
     stream instead of one INSERT per row), values bound by the same column processors."""
     quote = conn.dialect.identifier_preparer
     names = ", ".join(quote.quote(table.c[n].name) for n in columns)
+    if not conn.in_transaction():
+        conn.begin()  # the driver's COPY alone would open a transaction the caller's commit misses
     driver: Any = conn.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(
             f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy:
         write = copy.write_row
-        for row in rows:
-            write([v if (v := row[n]) is None or p is None else p(v) for n, p in plan])
+        for values in _values(plan, rows):
+            write(values)
 
 
 # --- generations ------------------------------------------------------------------------------
@@ -328,16 +384,29 @@ def active_generation(conn: Connection) -> tuple[int, int, int] | None:
     return (row[0], row[1], row[2]) if row else None
 
 
-def new_generation(engine: Engine) -> ReadTables:
+def new_generation(engine: Engine, *, indexes: bool = True) -> ReadTables:
+    """A fresh generation's tables, `building`; without their secondary indexes when a bulk
+    load fills them first (`create_indexes` afterwards: one sort each, not a B-tree insert per
+    row)."""
     with engine.begin() as conn:
         last = conn.execute(select(func.max(generations.c.generation))).scalar() or 0
         tables = read_tables(int(last) + 1)
         tables.metadata.drop_all(conn)
-        tables.metadata.create_all(conn)
+        if indexes:
+            tables.metadata.create_all(conn)
+        else:
+            for table in tables.metadata.sorted_tables:
+                conn.execute(CreateTable(table))
         conn.execute(insert(generations).values(generation=tables.generation,
                                                 projection_version=PROJECTION_VERSION,
                                                 position=0, state="building"))
     return tables
+
+
+def create_indexes(conn: Connection, tables: ReadTables) -> None:
+    for table in tables.metadata.sorted_tables:
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            index.create(conn)
 
 
 def drop_retired(engine: Engine) -> None:
@@ -437,14 +506,32 @@ def _activate(conn: Connection, generation: int) -> None:
 
 
 def rebuild(engine: Engine, source: LogSource, decode: Decode, *, batch_size: int = 5000,
-            progress: Progress | None = None) -> tuple[ReadTables, int]:
-    """Fill a fresh generation from the whole log, then make it the active one."""
+            progress: Progress | None = None, workers: int | None = None,
+            open_worker: Any = None) -> tuple[ReadTables, int]:
+    """Fill a fresh generation from the whole log, then make it the active one.
+
+    The bulk load (`projections.bulk`) splits the log by aggregate across `workers` processes
+    (None: both cores from `bulk.PARALLEL_FROM` events on, when `open_worker` is given)."""
+    from projections import bulk  # it builds on this module's writers
+
     ensure_meta(engine)
-    tables = new_generation(engine)
-    runner = Runner(engine, tables, source, decode, batch_size=batch_size)
-    position = runner.catch_up(progress)
-    # The last (possibly empty) batch and the switch share one transaction.
-    runner.catch_up(activate_when_done=True)
+    tables = new_generation(engine, indexes=False)
+    try:
+        if workers is None:
+            workers = 2 if source.head_position() >= bulk.PARALLEL_FROM else 1
+        bulk.bulk_load(engine, tables, source, decode, progress=progress,
+                       workers=min(workers, os.cpu_count() or 1), open_worker=open_worker)
+        # What was appended meanwhile, then the switch, through the ordinary runner.
+        runner = Runner(engine, tables, source, decode, batch_size=batch_size)
+        position = runner.catch_up(progress)
+        # The last (possibly empty) batch and the switch share one transaction.
+        runner.catch_up(activate_when_done=True)
+    except BaseException:
+        with engine.begin() as conn:  # the half-built generation goes with the retired ones
+            conn.execute(update(generations).where(
+                generations.c.generation == tables.generation).values(state="retired"))
+        drop_retired(engine)
+        raise
     drop_retired(engine)
     return tables, position
 

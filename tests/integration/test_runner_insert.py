@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, insert, select
 
 from infra.database import engine_for
 from infra.settings import Settings
@@ -41,6 +41,13 @@ def test_fast_inserts_equal_core_inserts(store_settings: Settings) -> None:
                        .all() for t in (a, b)]
                 assert got[0] == got[1]
                 assert len(got[0]) == len(rows if a is core.holdings else logs)
+                # The stored values themselves, not only what they read back as (but JSON
+                # columns: Core stores None as JSON null, the runner as SQL NULL).
+                plain = [n for n in columns if not isinstance(a.c[n].type, JSON)]
+                stored = [conn.exec_driver_sql(
+                    f"SELECT {', '.join(plain)} FROM {t.name} ORDER BY {plain[0]}").all()
+                    for t in (a, b)]
+                assert stored[0] == stored[1]
     finally:
         for t in (core, fast):
             t.metadata.drop_all(engine)
