@@ -17,7 +17,7 @@ from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import request_view
+from api.deps import request_view, request_view_async
 from api.errors import NotAuthenticated, TooManyFailures
 from domain.errors import NotPermitted
 from infra.access import AccessStore
@@ -58,7 +58,7 @@ async def get_principal(
     # Tokens this worker resolved under the current token epoch are kept in memory (revoked
     # anywhere, the epoch moves and they are read again: ADR 0008); they skip the throttle,
     # which exists for guesses, and a guess is never a kept token.
-    holder = access.kept(token, request_view(request).token_epoch)
+    holder = access.kept(token, (await request_view_async(request)).token_epoch)
     if holder is not None:
         return Principal(holder.name, holder.role, holder.unit_id, holder.cadre_id)
     return await run_in_threadpool(_principal_of, request, token)
