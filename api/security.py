@@ -74,11 +74,11 @@ def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
 def _principal_of(request: Request, token: str) -> Principal:
     settings: Settings = request.app.state.settings
     access: AccessStore = request.app.state.access
-    address = client_address(request)
+    attempts = f"auth:{client_address(request)}"
     epoch = request_view(request).token_epoch
     # A client that keeps failing waits, valid token or not: otherwise the guesses go on at
     # full speed and only the lucky one is let through.
-    wait = access.blocked_for(address, settings.auth_failures_per_minute)
+    wait = access.blocked_for(attempts, settings.auth_failures_per_minute)
     if wait is not None:
         raise TooManyFailures(wait)
     if settings.admin_token and hmac.compare_digest(token.encode("utf-8", "replace"),
@@ -86,7 +86,7 @@ def _principal_of(request: Request, token: str) -> Principal:
         return Principal(BOOTSTRAP_ADMIN_NAME, ADMIN, None, None)
     holder = access.resolve(token, epoch)
     if holder is None:
-        access.count_attempt(address)
+        access.count_attempt(attempts)
         raise NotAuthenticated("Token không hợp lệ (unknown or revoked token)",
                                code="invalid_token")
     return Principal(holder.name, holder.role, holder.unit_id, holder.cadre_id)

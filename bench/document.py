@@ -138,7 +138,6 @@ def targets_19(results: dict[str, Any], backend: str) -> tuple[str, list[Target]
         return "", []
     data = results[backend]
     big = sizes[-1]
-    r = data[big]
     out: list[Target] = []
     rebuilt = [s for s in sizes if _get(data[s], "rebuild") and _get(data[s], "raw")]
     if rebuilt:
@@ -168,21 +167,34 @@ def targets_19(results: dict[str, Any], backend: str) -> tuple[str, list[Target]
     out.append(_at_most(f"BM01 for the whole province, p95 ({at})", 500.0,
                         _p95(_get(data.get(at, {}), "reports", "bm01-province")), "ms",
                         "{:,.0f}"))
-    v, v_raw = _get(r, "verify") or {}, _get(r, "raw") or {}
-    both = v.get("events_per_total_cpu_s")
-    verify = both or _cpu_rate(v)
-    t = _at_least(f"verify ({big}{', client + server CPU' if both else ''})", 300_000, verify,
-                  "events/s")
-    if v_raw:
-        t.shown += (f" (raw read "
-                    f"{_n(v_raw.get('events_per_total_cpu_s') or _cpu_rate(v_raw))})")
-    if both:
-        t.shown += f"; wall {_n(v.get('events_per_s'))} events/s"
+    verified = [s for s in sizes if _get(data[s], "verify")]
+    at = verified[-1] if verified else big
+    v = _get(data.get(at, {}), "verify") or {}
+    t = _at_least(f"verify ({at}, wall clock, {v.get('workers', 1)} workers)", 300_000,
+                  v.get("events_per_s"), "events/s")
+    if v:
+        cpu = v.get("events_per_total_cpu_s") or v.get("events_per_cpu_s")
+        one = _get(data[at], "verify_single", "events_per_s")
+        before = _get(data[at], "verify_before") or {}
+        t.shown += (f"; {_n(cpu)} per CPU second{' (client + server)' if v.get('events_per_total_cpu_s') else ''}"
+                    f"; one worker {_n(one)}/s; before issue 19 {_n(before.get('events_per_s'))}"
+                    f"/s ({_ratio(v.get('events_per_s'), before.get('events_per_s'))} of it), "
+                    f"{_n(before.get('events_per_total_cpu_s') or before.get('events_per_cpu_s'))}"
+                    f" per CPU second; load {_n(v.get('loadavg'), 1)}")
     out.append(t)
     gen = [s for s in sizes if _get(data[s], "ingest", "bulk", "events_per_s")]
     g = gen[-1] if gen else big
-    out.append(_at_least(f"generator bulk path ({g}, wall clock)", 20_000,
-                         _get(data.get(g, {}), "ingest", "bulk", "events_per_s"), "events/s"))
+    bulk = _get(data.get(g, {}), "ingest", "bulk") or {}
+    t = _at_least(f"generator bulk path ({g}, wall clock)", 20_000, bulk.get("events_per_s"),
+                  "events/s")
+    before = _get(data.get(g, {}), "ingest", "bulk_before") or {}
+    if before:
+        t.shown += (f"; {_n(bulk.get('events_per_cpu_s'))} per CPU second; before issue 19 "
+                    f"{_n(before.get('events_per_s'))}/s, {_n(before.get('events_per_cpu_s'))} "
+                    f"per CPU second (this run: "
+                    f"{_ratio(bulk.get('events_per_cpu_s'), before.get('events_per_cpu_s'))} "
+                    f"per CPU second)")
+    out.append(t)
     out.append(Target("a 10M-event store in the bench", "measured", None,
                       "measured" if "10m" in sizes else "not generated", "10m" in sizes, ""))
     return big, out
@@ -357,12 +369,25 @@ def section(results: dict[str, Any], backend: str) -> list[str]:
                      f"({_ms(f.get('p50_ms'))}) | "
                      f"{_ms(f.get('fold_mean_ms'))} | {f.get('findings', '–')} |")
     lines += ["", "### Verify (`LogReader.verify()`, what `hoso verify` runs)", "",
-              "Events per CPU second (wall-clock events/s), best of the runs.", "",
-              "| size | events checked | events/s | intact | raw read + decode events/s (same "
-              "store) |", "|---|---|---|---|---|"]
+              "Events per CPU second (wall-clock events/s), best of the runs; on PostgreSQL the "
+              "CPU of the client and of every backend. Beside it, in the same run: one worker "
+              "(one walk, or one server connection) and the code before issue 19 "
+              "(`bench/baseline.py`).", "",
+              "| size | events checked | events/s (workers) | one worker | before issue 19 | "
+              "intact | raw read + decode events/s (same store) |",
+              "|---|---|---|---|---|---|---|"]
+
+    def vrate(d: dict[str, Any] | None) -> str:
+        if d and d.get("events_per_total_cpu_s"):
+            return f"{_n(d['events_per_total_cpu_s'])} ({_n(d.get('events_per_s'))} wall)"
+        return _rate(d)
+
     for s in sizes:
         v, raw = data[s].get("verify", {}), data[s].get("raw", {})
-        lines.append(f"| {s} | {_n(v.get('events'))} | {_rate(v)} | "
+        workers = f" ({v['workers']})" if v.get("workers") else ""
+        lines.append(f"| {s} | {_n(v.get('events'))} | {vrate(v)}{workers} | "
+                     f"{vrate(data[s].get('verify_single'))} | "
+                     f"{vrate(data[s].get('verify_before'))} | "
                      f"{v.get('ok')} | {_rate(raw)} |")
     lines += ["", "### HTTP on loopback (one uvicorn worker; load client in another process)",
               "",

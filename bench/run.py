@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import measure
+from bench.baseline import BASELINE_REV, at_revision
 from bench.document import write_document
 from bench.http_load import http_bench
 from bench.stores import OUT, SIZES, Store, ensure_store, sqlite_url
@@ -117,7 +118,15 @@ def measure_store(store: Store, plan: Plan, *, backend: str, smallest: bool,
             r["raw"] = measure.best_of(plan.repeats, lambda: measure.raw_read_decode(settings))
         if want("verify"):
             step(f"{backend} {store.size}: verify")
-            r["verify"] = measure.best_of(plan.repeats, lambda: measure.verify(settings))
+            r["verify"] = measure.best_of(plan.repeats, lambda: measure.verify(settings),
+                                          by="events_per_s")
+            # Baselines in the same run: one walk (SQLite) or one server connection, and the
+            # code before issue 19 (bench/baseline.py) on the same store.
+            r["verify_single"] = measure.best_of(
+                plan.repeats, lambda: measure.verify(settings, workers=1), by="events_per_s")
+            r["verify_before"] = measure.best_of(plan.repeats, lambda: at_revision(
+                BASELINE_REV, f"measure.verify(Settings(database_url={settings.database_url!r}))"),
+                by="events_per_s")
         if want("queries"):
             assert runtime is not None
             step(f"{backend} {store.size}: as-of queries and replay")
@@ -158,6 +167,11 @@ def ingest(store: Store, plan: Plan, *, backend: str, smallest: bool,
     if fresh and not store.generated_now:
         url = sqlite_url(f"ingest_bulk_{store.profile}", out)
         result["bulk"] = measure.ingest(store.profile, url, bulk=True) | {"when": "this run"}
+        drop_database(url)
+        # The same profile through the generator as it was before issue 19 (same history).
+        result["bulk_before"] = at_revision(
+            BASELINE_REV, f"measure.ingest({store.profile!r}, {url!r}, bulk=True)") \
+            | {"when": "this run"}
         drop_database(url)
     else:
         result["bulk"] = {"events": store.events, "seconds": store.generation_seconds,

@@ -122,27 +122,19 @@ TOKEN_CACHE_SIZE = 10_000
 TOKEN_CACHE_SECONDS = 60.0
 
 
-# Attempts per key in a one-minute window: failed authentications per client address, and
-# imports per token ("import:<name>"). Counted in the database so that every worker sees the
-# same count (a per-process counter would let N workers take N times the guesses).
-auth_failures = Table(
-    "auth_failures",
+# Attempts per key in a one-minute window, one table for every kind: failed authentications
+# per client address ("auth:<address>"), imports per token ("import:<name>") and public
+# (unauthenticated) reads per client address ("public:<address>"). Counted in the database so
+# that every worker sees the same count (a per-process counter would let N workers take N times
+# the guesses, or N times the rate).
+attempt_windows = Table(
+    "attempt_windows",
     metadata,
-    Column("address", String(64), primary_key=True),
+    Column("key", String(96), primary_key=True),
     Column("window_start", DateTime(timezone=True), nullable=False),
-    Column("failures", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
 )
-FAILURE_WINDOW = timedelta(minutes=1)
-
-# Public (unauthenticated) reads per client address and minute, counted like the failures
-# above: in the database, so N workers do not allow N times the rate.
-public_reads = Table(
-    "public_reads",
-    metadata,
-    Column("address", String(64), primary_key=True),
-    Column("window_start", DateTime(timezone=True), nullable=False),
-    Column("reads", Integer, nullable=False),
-)
+ATTEMPT_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -366,6 +358,10 @@ class AccessStore:
             read_chain.ensure_tables(self.engine)
             self._upgrade_tokens()
             ensure_epochs(self.engine)
+            # Stores made before the one attempts table: their one-minute counts are moot.
+            with self.engine.begin() as conn:
+                for obsolete in ("auth_failures", "public_reads"):
+                    conn.execute(text(f"DROP TABLE IF EXISTS {obsolete}"))
 
     def _upgrade_tokens(self) -> None:
         """Stores made before tokens could expire: add the column and the unique name index
@@ -511,78 +507,61 @@ class AccessStore:
             return None
         return TokenHolder(row.name, row.role, row.unit_id, row.cadre_id), expires_at
 
-    # --- attempts (failed authentication, imports) -------------------------------------------------------------
+    # --- attempts in a window (failed authentication, imports, public reads) ---------------
 
-    def blocked_for(self, address: str, limit: int, now: datetime | None = None) -> int | None:
-        """Seconds `address` (a client address, or a key such as "import:<token>") must wait
-        when it has made `limit` attempts in the current window; None when it may try."""
+    def blocked_for(self, key: str, limit: int, now: datetime | None = None) -> int | None:
+        """Seconds the holder of `key` must wait when it has made `limit` attempts in the
+        current window; None when it may try (nothing is counted)."""
         now = now or self.clock.now()
         with self.engine.connect() as conn:
-            row = conn.execute(select(auth_failures)
-                               .where(auth_failures.c.address == address[:64])).first()
-        if row is None or row.failures < limit:
+            row = conn.execute(select(attempt_windows)
+                               .where(attempt_windows.c.key == key[:96])).first()
+        if row is None or row.attempts < limit:
             return None
-        ends = _utc(row.window_start) + FAILURE_WINDOW
+        ends = _utc(row.window_start) + ATTEMPT_WINDOW
         return max(1, int((ends - now).total_seconds()) + 1) if ends > now else None
 
-    def count_attempt(self, address: str, now: datetime | None = None) -> None:
+    def count_attempt(self, key: str, now: datetime | None = None) -> None:
+        """Count one attempt for `key`, whatever the count already is."""
+        self.take_attempt(key, None, now)
+
+    def take_attempt(self, key: str, limit: int | None,
+                     now: datetime | None = None) -> int | None:
+        """Count one attempt for `key` unless it has already made `limit` in the current
+        window: then the seconds to wait (the attempt is not counted), else None."""
         now = now or self.clock.now()
-        address = address[:64]
+        key = key[:96]
+        table = attempt_windows
         for _attempt in range(3):
             try:
                 with self.engine.begin() as conn:
-                    row = conn.execute(select(auth_failures)
-                                       .where(auth_failures.c.address == address)).first()
+                    row = conn.execute(select(table).where(table.c.key == key)).first()
                     if row is None:
-                        conn.execute(insert(auth_failures).values(
-                            address=address, window_start=now, failures=1))
-                    elif _utc(row.window_start) + FAILURE_WINDOW <= now:
-                        conn.execute(update(auth_failures)
-                                     .where(auth_failures.c.address == address)
-                                     .values(window_start=now, failures=1))
-                    else:
-                        conn.execute(update(auth_failures)
-                                     .where(auth_failures.c.address == address)
-                                     .values(failures=auth_failures.c.failures + 1))
-                return
-            except IntegrityError:  # another worker inserted the row first: count again
-                continue
-
-    # --- public reads ---------------------------------------------------------------------
-
-    def take_public_read(self, address: str, limit: int,
-                         now: datetime | None = None) -> int | None:
-        """Count one public read for `address`; the seconds to wait when it has already made
-        `limit` reads in the current minute (the read is then not counted), else None."""
-        now = now or self.clock.now()
-        address = address[:64]
-        for _attempt in range(3):
-            try:
-                with self.engine.begin() as conn:
-                    row = conn.execute(select(public_reads)
-                                       .where(public_reads.c.address == address)).first()
-                    if row is None:
-                        conn.execute(insert(public_reads).values(
-                            address=address, window_start=now, reads=1))
+                        conn.execute(insert(table).values(key=key, window_start=now,
+                                                          attempts=1))
                         return None
-                    ends = _utc(row.window_start) + FAILURE_WINDOW
+                    ends = _utc(row.window_start) + ATTEMPT_WINDOW
                     if ends <= now:
-                        conn.execute(update(public_reads)
-                                     .where(public_reads.c.address == address)
-                                     .values(window_start=now, reads=1))
+                        conn.execute(update(table).where(table.c.key == key)
+                                     .values(window_start=now, attempts=1))
                         return None
-                    if row.reads >= limit:
+                    if limit is not None and row.attempts >= limit:
                         return max(1, int((ends - now).total_seconds()) + 1)
-                    # Compare-and-set on the count: two workers cannot both take the last read.
-                    done = conn.execute(update(public_reads)
-                                        .where(public_reads.c.address == address,
-                                               public_reads.c.reads == row.reads)
-                                        .values(reads=public_reads.c.reads + 1))
+                    # Compare-and-set on the count: two workers cannot both take the last one.
+                    done = conn.execute(update(table)
+                                        .where(table.c.key == key,
+                                               table.c.attempts == row.attempts)
+                                        .values(attempts=table.c.attempts + 1))
                     if done.rowcount:
                         return None
             except IntegrityError:  # another worker inserted the row first: count again
                 continue
         return 1
+
+    def take_public_read(self, address: str, limit: int,
+                         now: datetime | None = None) -> int | None:
+        """One public read for client `address` (see `take_attempt`)."""
+        return self.take_attempt(f"public:{address}", limit, now)
 
     # --- read audit -----------------------------------------------------------------------
 

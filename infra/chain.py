@@ -9,14 +9,20 @@ encoding is unambiguous. ``recorded_at`` is the authoritative time the log recor
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
+import os
 import sqlite3
-import struct
+import subprocess
+import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from hashlib import sha256
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -33,17 +39,13 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from domain.calendar import Clock
+from infra.chain_walk import CHAIN_TABLE, EVENTS_TABLE, GENESIS, HEADER, VerifyResult, walk
 from infra.clock import SystemClock
 from infra.log_tree import LOG_TREE, Many, Rows, TreeReader, TreeTables, catch_up, tree_head
 
 if TYPE_CHECKING:
     from infra.settings import Settings
 
-GENESIS = bytes(32)
-EVENTS_TABLE = "stored_events"
-CHAIN_TABLE = "log_chain"
-
-_HEADER = struct.Struct(">qqIIQI")
 
 
 def link_hash(
@@ -55,7 +57,7 @@ def link_hash(
     state: bytes,
     recorded_at: bytes,
 ) -> bytes:
-    header = _HEADER.pack(
+    header = HEADER.pack(
         position, originator_version, len(originator_id), len(topic), len(state), len(recorded_at)
     )
     return sha256(b"".join((prev_hash, header, originator_id, topic, state, recorded_at))).digest()
@@ -248,32 +250,28 @@ class LogRecord:
     recorded_at: datetime
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    checked: int
-    # Last position whose link verified, and the chain hash there (genesis if none).
-    head_position: int
-    head_hash: str
-    first_bad_position: int | None
-    problem: str | None
 
 
 _BATCH = 20_000
 _PG_ISO = "YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\""
 _SERVER_RANGE = 200_000  # positions per server-side check (progress between them)
-# One range of links, checked by the server: the header is `_HEADER` (big-endian q q I I Q I)
+# One range of links, checked by the server: the header is `HEADER` (big-endian q q I I Q I)
 # built with int8send/int4send; the previous hash is the stored hash of the chain row before
 # (of the range's first row: the last row before the range, else the genesis hash). `bad`
 # counts events without a chain row, chain rows without an event, hashes that differ, and
 # recorded_at going backwards; any of them sends the caller to the walk for the diagnosis.
+# `recorded_at` is spelled (to_char, as costly as the SHA-256) once per distinct instant: the
+# events of one transaction share it (~1,500 per instant in a generated store).
 _SERVER_CHECK = f"""
-WITH c0 AS (
-    SELECT position, hash,
-           convert_to(to_char(recorded_at AT TIME ZONE 'UTC', '{_PG_ISO}'), 'UTF8') AS ts
-    FROM {CHAIN_TABLE}
+WITH c1 AS (
+    SELECT position, hash, recorded_at FROM {CHAIN_TABLE}
     WHERE position <= %(hi)s AND position >= coalesce(
         (SELECT max(position) FROM {CHAIN_TABLE} WHERE position < %(lo)s), %(lo)s)
+), stamps AS MATERIALIZED (
+    SELECT r, convert_to(to_char(r AT TIME ZONE 'UTC', '{_PG_ISO}'), 'UTF8') AS ts
+    FROM (SELECT DISTINCT recorded_at AS r FROM c1) d
+), c0 AS (
+    SELECT position, hash, ts FROM c1 JOIN stamps ON stamps.r = c1.recorded_at
 ), c AS (
     SELECT position, hash, ts,
            coalesce(lag(hash) OVER w, %(genesis)s::bytea) AS prev, lag(ts) OVER w AS prev_ts
@@ -454,7 +452,7 @@ class LogReader:
     # -- verification
 
     def verify(self, progress: Callable[[int], None] | None = None, *,
-               in_database: bool = True) -> VerifyResult:
+               in_database: bool = True, workers: int | None = None) -> VerifyResult:
         """Recompute the whole chain in one consistent snapshot of the database.
 
         Events and chain rows are read as two ordered scans merged here (faster than a join,
@@ -466,12 +464,26 @@ class LogReader:
         and nothing is shipped to the client. When any link fails, the walk here runs and says
         which and why. `in_database=False` hashes every entry in this process (trusting only
         Python's hashlib; `hoso verify --file` does that offline).
+
+        Both cores (`workers`, default: the machine's CPUs) share the work on a long log: the
+        positions are cut into ranges, and each range is checked on its own (on PostgreSQL by
+        the server, in one exported snapshot; on SQLite by a walk in a worker process) from the
+        stored hash and recorded_at of the chain row before it. Every link holding with its
+        predecessor's stored hash is the same induction as one walk, and the first range that
+        fails is walked from the same state the whole walk would have there, so a failure is
+        named exactly as the single walk names it (`_combine`).
         """
+        workers = max(1, workers if workers is not None else _WORKERS)
         if self._is_postgres and in_database:
             with self._lock:
-                checked = self._verify_on_server(progress)
+                checked = self._verify_on_server(progress, workers=workers)
             if checked is not None:
                 return checked
+        if not self._is_postgres and workers > 1:
+            ranges = self._ranges(workers)
+            if ranges is not None:
+                assert self._sqlite_path is not None
+                return _walk_ranges(self._sqlite_path, ranges, workers, progress)
         if self._is_postgres:
             # Let the database hand over bytes, so the loop only hashes.
             oid_expr = "uuid_send(originator_id)"
@@ -487,10 +499,29 @@ class LogReader:
                 f"FROM {EVENTS_TABLE} ORDER BY {self._pos}"
             )
             chain.execute(f"SELECT position, {ts_expr}, hash FROM {CHAIN_TABLE} ORDER BY position")
-            return _walk(events, chain, progress, hex_ids=not self._is_postgres)
+            return walk(events, chain, progress, hex_ids=not self._is_postgres)
 
-    def _verify_on_server(self, progress: Callable[[int], None] | None) -> VerifyResult | None:
-        """Every link checked by PostgreSQL in one snapshot; None when one fails."""
+    def _ranges(self, workers: int) -> list[tuple[int, int]] | None:
+        """Position ranges for the workers (SQLite), or None when one walk here is quicker."""
+        if self._sqlite_path is None or not os.path.exists(self._sqlite_path):
+            return None
+        (c_lo, c_hi), = self._query(f"SELECT min(position), max(position) FROM {CHAIN_TABLE}")
+        (e_lo, e_hi), = self._query(f"SELECT min(rowid), max(rowid) FROM {EVENTS_TABLE}")
+        if c_lo is None or e_lo is None:
+            return None
+        first, last = min(c_lo, e_lo), max(c_hi, e_hi)
+        if last - first + 1 < _PARALLEL_FROM:
+            return None
+        rounds = -(-(last - first + 1) // (_WORKER_RANGE * workers))  # each worker as many
+        return _cut(first, last, workers * rounds)
+
+    def _verify_on_server(self, progress: Callable[[int], None] | None, *,
+                          workers: int = 1) -> VerifyResult | None:
+        """Every link checked by PostgreSQL in one snapshot; None when one fails.
+
+        With `workers` > 1 the ranges are checked on that many connections at once, each in
+        the snapshot this connection exports (`SET TRANSACTION SNAPSHOT`), so all of them see
+        the same log; the server checks them in parallel."""
         conn = self._conn()
         assert isinstance(conn, psycopg.Connection)
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -507,16 +538,13 @@ class LogReader:
                 if ev_lo_hi[0] is None:
                     return None
                 first, last = min(lo_hi[0], ev_lo_hi[0]), max(lo_hi[1], ev_lo_hi[1])
+                span = last - first + 1
+                ranges = _cut(first, last, max(min(workers, span), -(-span // _SERVER_RANGE)))
                 checked = 0
-                for lo in range(first, last + 1, _SERVER_RANGE):
-                    hi = min(last, lo + _SERVER_RANGE - 1)
-                    cur.execute(_SERVER_CHECK, {"lo": lo, "hi": hi, "genesis": GENESIS})
-                    row = cur.fetchone()
-                    assert row is not None
-                    n, bad = row
+                for n, bad in self._server_checks(cur, ranges, workers):
                     if bad:
                         return None
-                    checked += int(n)
+                    checked += n
                     if progress is not None:
                         progress(checked)
                 cur.execute(f"SELECT position, hash FROM {CHAIN_TABLE} "
@@ -527,6 +555,53 @@ class LogReader:
                                     None)
         finally:
             conn.execute("ROLLBACK")
+
+    def _server_checks(self, cur: Any, ranges: list[tuple[int, int]],
+                       workers: int) -> Iterator[tuple[int, int]]:
+        """(links, bad links) of each range, in order; on `workers` connections at once."""
+
+        def check(c: Any, lo: int, hi: int) -> tuple[int, int]:
+            c.execute(_SERVER_CHECK, {"lo": lo, "hi": hi, "genesis": GENESIS})
+            row = c.fetchone()
+            assert row is not None
+            return int(row[0]), int(row[1])
+
+        if workers == 1 or len(ranges) == 1:
+            for lo, hi in ranges:
+                yield check(cur, lo, hi)
+            return
+        cur.execute("SELECT pg_export_snapshot()")
+        snapshot = cur.fetchone()[0]
+        assert self._pg_url is not None
+        helpers = [psycopg.connect(_libpq_url(self._pg_url), autocommit=True)
+                   for _ in range(min(workers, len(ranges)) - 1)]
+        free: list[Any] = [cur]
+        try:
+            for helper in helpers:
+                helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                helper.execute(SQL("SET TRANSACTION SNAPSHOT {}").format(snapshot))
+                free.append(helper.cursor(binary=True))
+            lock = threading.Lock()
+
+            def run(lo_hi: tuple[int, int]) -> tuple[int, int]:
+                with lock:
+                    c = free.pop()
+                try:
+                    return check(c, *lo_hi)
+                finally:
+                    with lock:
+                        free.append(c)
+
+            with ThreadPoolExecutor(max_workers=len(helpers) + 1) as pool:
+                outcomes = pool.map(run, ranges)
+                try:
+                    yield from outcomes
+                finally:
+                    pool.shutdown(cancel_futures=True)
+        finally:
+            for helper in helpers:
+                with contextlib.suppress(Exception):
+                    helper.close()
 
     @contextmanager
     def _snapshot(self) -> Iterator[tuple[Any, Any]]:
@@ -557,56 +632,64 @@ class LogReader:
                 chain.close()
 
 
-def _walk(
-    events: Any,
-    chain: Any,
-    progress: Callable[[int], None] | None,
-    hex_ids: bool,
-) -> VerifyResult:
-    # events rows: position, originator id (hex text on SQLite, 16 bytes on PostgreSQL),
-    # version, topic bytes, state; chain rows: position, recorded_at bytes, hash.
-    # Hot loop: keep it lean.
-    prev = GENESIS
-    prev_ts = b""
-    head = 0
-    checked = 0
+_WORKERS = os.cpu_count() or 1
+_PARALLEL_FROM = 400_000  # positions; a shorter log is walked here (starting workers costs more)
+_WORKER_RANGE = 500_000  # positions per range a worker walks (progress between them)
 
-    def bad(position: int, problem: str) -> VerifyResult:
-        return VerifyResult(False, checked, head, prev.hex(), position, problem)
 
-    pack, digest, join, fromhex = _HEADER.pack, sha256, b"".join, bytes.fromhex
-    event_rows = iter(events)
-    ev = next(event_rows, None)
-    for position, ts, stored in chain:
-        if ev is None:
-            return bad(position, "chain row without event")
-        e_pos, oid, version, topic, state = ev
-        if e_pos != position:
-            if e_pos < position:
-                return bad(e_pos, "event without a chain row")
-            return bad(position, "chain row without event")
-        if hex_ids:
-            try:
-                oid = fromhex(oid)
-            except (ValueError, TypeError):
-                return bad(position, "malformed originator id")
-        header = pack(position, version, len(oid), len(topic), len(state), len(ts))
-        h = digest(join((prev, header, oid, topic, state, ts))).digest()
-        if h != stored:
-            gap = position != head + 1
-            return bad(position, "hash mismatch after a gap" if gap else "hash mismatch")
-        if ts < prev_ts:
-            return bad(position, "recorded_at goes backwards")
-        prev, prev_ts, head = h, ts, position
-        checked += 1
-        if progress is not None and checked % _BATCH == 0:
+def _cut(first: int, last: int, parts: int) -> list[tuple[int, int]]:
+    """[first, last] cut into `parts` consecutive ranges of about the same length."""
+    span = last - first + 1
+    edges = [first + span * i // parts for i in range(parts + 1)]
+    return [(lo, hi - 1) for lo, hi in itertools.pairwise(edges) if hi > lo]
+
+
+def _combine(results: Iterable[VerifyResult],
+             progress: Callable[[int], None] | None) -> VerifyResult:
+    """The ranges' results, in order, as the one walk over all of them would answer: the
+    first failing range names the failure; `checked` counts every link before it."""
+    checked, head, head_hash = 0, 0, GENESIS.hex()
+    for result in results:
+        if not result.ok:
+            return replace(result, checked=checked + result.checked)
+        checked += result.checked
+        head, head_hash = result.head_position, result.head_hash
+        if progress is not None:
             progress(checked)
-        ev = next(event_rows, None)
-    if ev is not None:
-        return bad(ev[0], "event without a chain row")
-    if progress is not None:
-        progress(checked)
-    return VerifyResult(True, checked, head, prev.hex(), None, None)
+    return VerifyResult(True, checked, head, head_hash, None, None)
+
+
+def _walk_ranges(path: str, ranges: list[tuple[int, int]], workers: int,
+                 progress: Callable[[int], None] | None) -> VerifyResult:
+    """The ranges of an SQLite log walked by `workers` processes (`python -m
+    infra.chain_walk`: a plain interpreter, so nothing of this process is forked or
+    re-imported); worker i takes ranges i, i + workers, ... and answers one line per range."""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    shares = [ranges[i::workers] for i in range(min(workers, len(ranges)))]
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "infra.chain_walk", os.path.abspath(path),
+         *(f"{lo}:{hi}" for lo, hi in share)], stdout=subprocess.PIPE, env=env)
+        for share in shares]
+
+    def results() -> Iterator[VerifyResult]:
+        for k in range(len(ranges)):
+            out = procs[k % len(procs)].stdout
+            line = out.readline() if out is not None else b""
+            if not line:
+                raise RuntimeError(f"the verification worker for positions {ranges[k]} failed")
+            yield VerifyResult(*json.loads(line))
+
+    try:
+        return _combine(results(), progress)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
 
 
 def _libpq_url(url: str) -> str:

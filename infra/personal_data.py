@@ -13,7 +13,7 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -133,6 +133,37 @@ class PersonalKeyStore:
             key = None if row[1] is not None else bytes(row[0])
             self._cache[cid] = key
             return key
+
+    def create_keys(self, cadre_ids: Iterable[UUID | str]) -> None:
+        """`key_for(cadre_id)` for many cadres at once: the missing keys are created in one
+        transaction (the bulk path's batches), the others read; all are cached."""
+        wanted = sorted({_cid(c) for c in cadre_ids} - self._cache.keys())
+        if not wanted:
+            return
+        with self._lock:
+            now = _stamp(self._ph, self.clock.now())
+            conn = self._db()
+            cursor = conn.cursor()
+            cursor.execute("BEGIN")
+            try:
+                for at in range(0, len(wanted), 500):
+                    chunk = wanted[at:at + 500]
+                    cursor.executemany(
+                        "INSERT INTO personal_keys (cadre_id, key, created_at) VALUES "
+                        f"({self._ph}, {self._ph}, {self._ph}) ON CONFLICT (cadre_id) DO NOTHING",
+                        [(cid, AESGCM.generate_key(256), now) for cid in chunk])
+                    cursor.execute(
+                        "SELECT cadre_id, key, shredded_at FROM personal_keys WHERE cadre_id "
+                        f"IN ({', '.join(self._ph for _ in chunk)})", chunk)
+                    for cid, key, shredded_at in cursor.fetchall():
+                        self._cache[cid] = None if shredded_at is not None else bytes(key)
+                cursor.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    cursor.execute("ROLLBACK")
+                raise
+            finally:
+                cursor.close()
 
     def is_shredded(self, cadre_id: UUID | str) -> bool:
         cid = _cid(cadre_id)

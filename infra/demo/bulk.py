@@ -20,13 +20,14 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Repository
+from eventsourcing.application import ProcessingEvent, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.application import HosoApplication, Receipt
 from domain.calendar import Clock
 from domain.errors import Conflict
+from infra.personal_data import PersonalKeyStore
 
 EventKey = tuple[UUID, int]  # (aggregate id, version)
 
@@ -124,12 +125,19 @@ class BulkApplication(HosoApplication):
         events, self._collected = self._collected, []
         if not events:
             return
+        self._create_keys(events)
+        # What `save(*events)` does, less its runtime-protocol isinstance check per event
+        # (a tenth of the bulk path's CPU): the events go to the event store as one batch.
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        processing.events = events
         try:
-            recordings = self.save(*events)
+            recordings = self._record(processing)
         except IntegrityError as error:
             self._working_set.working.clear()
             raise Conflict("Dữ liệu đã bị thay đổi bởi một thao tác khác (version conflict "
                            "while saving a batch)", code="version_conflict") from error
+        self._notify(recordings)
+        self.notify(events)  # the library's deprecated hook, as save() calls it
         for recording in recordings:
             event = recording.domain_event
             key = (event.originator_id, event.originator_version)
@@ -138,6 +146,15 @@ class BulkApplication(HosoApplication):
             self.saved_by_type[type(event).__qualname__] += 1
         self.saved += len(recordings)
         self.on_saved(self.saved)
+
+    def _create_keys(self, events: list[Any]) -> None:
+        """The personal keys the batch's sealed fields need, created in one transaction (one
+        commit per new cadre otherwise)."""
+        key_store = getattr(self.mapper, "key_store", None)
+        if isinstance(key_store, PersonalKeyStore):
+            key_store.create_keys(
+                e.originator_id for e in events
+                if "sensitive" in e.__dict__ or "replacement" in e.__dict__)
 
     def watch(self, key: EventKey) -> None:
         """Remember the log position of this event when it is saved."""

@@ -412,7 +412,7 @@ class Office:
         active = c.active()
         if not active or c.retires_on <= day or any(h.since >= day for h in active):
             return False  # a post taken today cannot also be left today
-        rank = c.rank_now()
+        rank = max(h.title.rank for h in active)  # c.rank_now(), from the list in hand
         if not (title.rank - 2 <= rank < title.rank) or title.rank <= c.max_rank:
             return False
         if unit.spec.gender and c.gender.value != unit.spec.gender:

@@ -19,7 +19,7 @@ from domain.values import (
     add_months,
 )
 from infra.demo.careers import Careers
-from infra.demo.district import QUAN_UY, THANH_UY, TITLE_BY_CODE, TitleSpec
+from infra.demo.district import QUAN_UY, THANH_UY, TITLE_BY_CODE
 from infra.demo.model import CadreState, DistrictState, Fix, UnitState, _renumbered, term_of
 from infra.demo.profiles import PlantedViolation
 from infra.demo.thresholds import BAR_MONTHS, RETIREMENT_HORIZON_MONTHS
@@ -123,6 +123,17 @@ class Routines(Careers):
         terms = [term]
         if day.year >= int(term[:4]) + 2:
             terms.append(f"{int(term[:4]) + 5}-{int(term[:4]) + 10}")
+        # Who is planned for which post and term, and who may be planned at all today with
+        # the rank they hold: computed once per round, not once per post (planning a cadre
+        # changes neither their posts, bars nor retirement; `planned` is kept up to date).
+        planned: dict[tuple[int, int, str], list[CadreState]] = {}
+        for c in d.cadres:
+            for p in c.plannings:
+                if p.removed_on is None:
+                    holders = planned.setdefault((id(p.unit), id(p.title), p.term), [])
+                    if not holders or holders[-1] is not c:
+                        holders.append(c)
+        ranked = self._plannable_today(d, day)
         for unit in list(d.units.values()):
             if not unit.exists_on(day):
                 continue
@@ -131,28 +142,30 @@ class Routines(Careers):
                 if title.rank < 4:
                     continue
                 for t in terms:
-                    planned = [c for c in d.cadres if any(
-                        p.unit is unit and p.title is title and p.term == t
-                        and p.removed_on is None for p in c.plannings)]
-                    if len(planned) >= 2 or self.rng.random() > 0.3:
+                    already = planned.setdefault((id(unit), id(title), t), [])
+                    if len(already) >= 2 or self.rng.random() > 0.3:
                         continue
-                    pool = [c for c in d.cadres if self._plannable(c, unit, title, day, t)
-                            and c not in planned]
+                    pool = [c for c, rank in ranked if title.rank - 2 <= rank < title.rank
+                            and (not unit.spec.gender or c.gender.value == unit.spec.gender)
+                            and len(self.plannings_in(c, t)) < 3
+                            and all(c is not other for other in already)]
                     if pool:
                         best = max(pool, key=lambda c: self._preference(c, unit, title, day))
                         self.plan(best, unit, title, day, t)
+                        already.append(best)
 
-    def _plannable(self, c: CadreState, unit: UnitState, title: TitleSpec, day: date,
-                   term: str) -> bool:
-        if c.left or c.stays or not c.active() or self.barred(c, day - timedelta(days=60)):
-            return False
-        if not title.rank - 2 <= c.rank_now() < title.rank:
-            return False
-        if unit.spec.gender and c.gender.value != unit.spec.gender:
-            return False
-        if add_months(day, RETIREMENT_HORIZON_MONTHS + 12) > c.retires_on:
-            return False
-        return len(self.plannings_in(c, term)) < 3
+    def _plannable_today(self, d: DistrictState, day: date) -> list[tuple[CadreState, int]]:
+        """The district's cadres who may be planned on `day` for some post, with their rank."""
+        horizon = add_months(day, RETIREMENT_HORIZON_MONTHS + 12)
+        bar_day = day - timedelta(days=60)
+        out = []
+        for c in d.cadres:
+            if c.left or c.stays or self.barred(c, bar_day) or horizon > c.retires_on:
+                continue
+            active = c.active()
+            if active:
+                out.append((c, max(h.title.rank for h in active)))
+        return out
 
     def training_round(self, day: date, d: DistrictState) -> None:
         """Courses that raise political theory and state management ahead of a next post."""

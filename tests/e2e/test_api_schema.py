@@ -2,7 +2,8 @@
 
 Schemathesis generates requests from the spec (valid and edge-case payloads, odd query values)
 and sends them with the administrator's token, so the gate lets everything through to the
-validation and the domain. Bounded: a few dozen examples per operation.
+validation and the domain. Bounded: 15 valid and 6 invalid examples per operation, and 15 more
+aimed at real records (the fuzz was the slowest test of the suite at 25 + 8 + 25).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
 
 ADMIN_TOKEN = "schema-admin-token"
-POSITIVE_EXAMPLES = 25
-NEGATIVE_EXAMPLES = 8
+POSITIVE_EXAMPLES = 15
+NEGATIVE_EXAMPLES = 6
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 

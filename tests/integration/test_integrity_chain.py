@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -332,3 +333,66 @@ def test_application_env_from_urls(tmp_path: Any) -> None:
     assert lite["SQLITE_DBNAME"] == str(path) and path.parent.is_dir()
     assert lite["CIPHER_TOPIC"] == "eventsourcing.cryptography:AESCipher"
     assert lite["CIPHER_KEY"] == "k"
+
+
+@contextmanager
+def fresh_copy(settings: Settings, tamper: Callable[[Raw], int] | None) -> Iterator[LogReader]:
+    """A reader on a copy of the SQLite store, tampered with by `tamper` (if any)."""
+    path = settings.sqlite_path
+    target = path.with_name(f"{path.stem}_{getattr(tamper, '__name__', 'intact')}.sqlite3")
+    with sqlite3.connect(path) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    copy = Settings(database_url=f"sqlite:///{target}")
+    raw = Raw(copy)
+    if tamper is not None:
+        tamper(raw)
+    raw.close()
+    reader = open_log_reader(copy)
+    try:
+        yield reader
+    finally:
+        reader.close()
+
+
+TAMPERINGS = [None, flip_state_byte, delete_event_row, delete_event_and_chain_row, swap_payloads,
+              append_by_hand, edit_chain_hash, edit_topic, edit_originator_version,
+              edit_recorded_at]
+
+
+@pytest.mark.parametrize("store_settings", ["sqlite"], indirect=True)
+def test_ranges_walked_in_worker_processes_answer_as_the_one_walk(
+    populated: tuple[Settings, LogReader, Raw], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Verify on two cores (python -m infra.chain_walk per worker, ranges of 7 positions) names
+    every tampering exactly as the single walk does: position, problem, head, count."""
+    settings, _, _ = populated
+    monkeypatch.setattr(chain, "_PARALLEL_FROM", 0)
+    monkeypatch.setattr(chain, "_WORKER_RANGE", 7)
+    for tamper in TAMPERINGS:
+        with fresh_copy(settings, tamper) as reader:
+            single = reader.verify(workers=1)
+            seen: list[int] = []
+            assert reader._ranges(2) is not None  # noqa: SLF001 - the workers do run
+            assert reader.verify(progress=seen.append, workers=2) == single, tamper
+            assert single.ok == (tamper is None)
+            if single.ok:
+                assert seen == sorted(seen) and seen[-1] == single.checked == 50
+
+
+@pytest.mark.parametrize("store_settings", ["postgres"], indirect=True)
+@pytest.mark.parametrize("tamper", [None, delete_event_and_chain_row, edit_recorded_at])
+def test_the_server_checks_ranges_on_several_connections_in_one_snapshot(
+    populated: tuple[Settings, LogReader, Raw], tamper: Callable[[Raw], int] | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, reader, raw = populated
+    monkeypatch.setattr(chain, "_SERVER_RANGE", 7)
+    if tamper is not None:
+        tamper(raw)
+    seen: list[int] = []
+    on_three = reader._verify_on_server(seen.append, workers=3)  # noqa: SLF001
+    assert on_three == reader._verify_on_server(None, workers=1)  # noqa: SLF001
+    assert (on_three is not None) == (tamper is None)
+    assert reader.verify(workers=3) == reader.verify(in_database=False)
+    if on_three is not None:
+        assert seen == sorted(seen) and seen[-1] == on_three.checked == 50

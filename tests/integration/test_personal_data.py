@@ -156,3 +156,23 @@ def test_mapper_without_key_store_refuses_plaintext() -> None:
     )
     with pytest.raises(RuntimeError, match="key store"):
         mapper.to_stored_event(event_)
+
+
+def test_create_keys_makes_many_in_one_go_and_keeps_existing_and_erased_ones(
+    people: Any,
+) -> None:
+    """The bulk path's batch of keys: new cadres get a key each, others keep theirs."""
+    settings, _, alice_id, bob_id = people
+    open_key_store(settings).shred(bob_id)
+    batch = fresh_store(settings)
+    newcomers = [uuid4() for _ in range(3)]
+    batch.create_keys([alice_id, bob_id, *newcomers, newcomers[0]])
+    other = fresh_store(settings)
+    assert batch.key_for(alice_id, create=False) == other.key_for(alice_id, create=False)
+    assert batch.key_for(bob_id, create=False) is None and batch.is_shredded(bob_id)
+    keys = [batch.key_for(n, create=False) for n in newcomers]
+    assert keys == [other.key_for(n, create=False) for n in newcomers]
+    assert all(k is not None and len(k) == 32 for k in keys) and len(set(keys)) == 3
+    batch.create_keys([])
+    batch.close()
+    other.close()

@@ -107,3 +107,23 @@ def test_failed_authentication_is_slowed_per_address(sqlite_settings: Settings,
     signed = first.post("/dang-nhap", data={"csrf": csrf, "token": "guess"},
                         follow_redirects=False)
     assert signed.status_code == 429 and "Quá nhiều lần" in signed.text
+
+
+def test_each_kind_of_attempt_has_its_own_count(sqlite_settings: Settings,
+                                                cli: CliRunner) -> None:
+    """One attempts table holds every kind; a client that has spent its public reads may still
+    sign in, and one that has spent its sign-in guesses may still read the public record."""
+    settings = sqlite_settings.model_copy(update={"auth_failures_per_minute": 3,
+                                                  "public_reads_per_minute": 2})
+    _, good = create(cli, "--name", "can_bo_doc", "--role", "inspector")
+    client = TestClient(create_app(settings))
+    public = [client.get("/api/v1/public/cadres").status_code for _ in range(3)]
+    assert public == [200, 200, 429]
+    assert client.get("/api/v1/units",
+                      headers={"Authorization": f"Bearer {good}"}).status_code == 200
+    guesses = [client.get("/api/v1/units", headers={"Authorization": f"Bearer wrong-{i}"})
+               .status_code for i in range(4)]
+    assert guesses == [401, 401, 401, 429]
+    # The public count is still its own: spent, so 429 — and not the failures' code.
+    spent = client.get("/api/v1/public/cadres")
+    assert spent.status_code == 429 and spent.json()["code"] == "too_many_requests"
