@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Query, Request
 from pydantic import AfterValidator
+from starlette.concurrency import run_in_threadpool
 
 from domain.calendar import EARLIEST_YEAR, LATEST_YEAR
 from infra.access import AccessStore
@@ -85,7 +86,19 @@ def request_view(request: Request) -> RequestView:
     return view
 
 
-def get_moment(
+async def request_view_async(request: Request) -> RequestView:
+    """`request_view` for an `async` dependency: on SQLite the query (tens of microseconds,
+    no network) runs on the event loop; on PostgreSQL in the thread pool, so the loop goes on
+    serving other requests during the round trip."""
+    view: RequestView | None = request.scope.get("state", {}).get(VIEW_KEY)
+    if view is not None:
+        return view
+    if request.app.state.settings.is_postgres:
+        return await run_in_threadpool(request_view, request)
+    return request_view(request)
+
+
+async def get_moment(
     request: Request,
     as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
@@ -93,9 +106,20 @@ def get_moment(
     """The moment a read answers for, once the read side reached the log head as of the
     request's start (read your writes on every worker; 503 read_side_behind after the bounded
     wait). A request never applies events itself: the projector does. The read side's
-    position comes from memory (the projector's `ReadPosition`), not from a query."""
+    position comes from memory (the projector's `ReadPosition`), not from a query: when it
+    already reached the head and no `known_at` is asked (nothing to look up), the moment is
+    made here on the event loop; waiting, or finding `known_at`'s position, is done in the
+    thread pool."""
     runtime: Runtime = request.app.state.runtime
-    view = request_view(request)
+    view = await request_view_async(request)
+    known = runtime.position.known
+    if known_at is None and known >= view.head:
+        return runtime.read_model.moment(as_of=as_of, applied=known, generation=view.generation)
+    return await run_in_threadpool(_moment_after_wait, runtime, view, as_of, known_at)
+
+
+def _moment_after_wait(runtime: Runtime, view: RequestView, as_of: date | None,
+                       known_at: datetime | None) -> Moment:
     applied = runtime.read_side_current(head=view.head)
     return runtime.read_model.moment(as_of=as_of, known_at=known_at, applied=applied,
                                      generation=view.generation)

@@ -15,8 +15,9 @@ from uuid import UUID
 
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import request_view
+from api.deps import request_view, request_view_async
 from api.errors import NotAuthenticated, TooManyFailures
 from domain.errors import NotPermitted
 from infra.access import AccessStore
@@ -45,24 +46,36 @@ class Principal:
     cadre_id: UUID | None
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Security(bearer),
 ) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise NotAuthenticated("Thiếu bearer token (missing bearer token)",
-                               code="not_authenticated")
-    token = credentials.credentials
-    settings: Settings = request.app.state.settings
+    """The caller. A token this worker kept under the current token epoch (the common case)
+    is answered on the event loop, with no thread-pool hop; any other is looked up, and a
+    failure counted, in the thread pool (those are queries and writes)."""
+    token = _bearer_token(credentials)
     access: AccessStore = request.app.state.access
-    attempts = f"auth:{client_address(request)}"
     # Tokens this worker resolved under the current token epoch are kept in memory (revoked
     # anywhere, the epoch moves and they are read again: ADR 0008); they skip the throttle,
     # which exists for guesses, and a guess is never a kept token.
-    epoch = request_view(request).token_epoch
-    holder = access.kept(token, epoch)
+    holder = access.kept(token, (await request_view_async(request)).token_epoch)
     if holder is not None:
         return Principal(holder.name, holder.role, holder.unit_id, holder.cadre_id)
+    return await run_in_threadpool(_principal_of, request, token)
+
+
+def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise NotAuthenticated("Thiếu bearer token (missing bearer token)",
+                               code="not_authenticated")
+    return credentials.credentials
+
+
+def _principal_of(request: Request, token: str) -> Principal:
+    settings: Settings = request.app.state.settings
+    access: AccessStore = request.app.state.access
+    attempts = f"auth:{client_address(request)}"
+    epoch = request_view(request).token_epoch
     # A client that keeps failing waits, valid token or not: otherwise the guesses go on at
     # full speed and only the lucky one is let through.
     wait = access.blocked_for(attempts, settings.auth_failures_per_minute)

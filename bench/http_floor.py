@@ -25,7 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.http_load import _free_port, serving_copy
+from bench.http_load import _free_port, serving_copy, settle_workers
 from bench.stores import OUT, SIZES, ensure_store, sqlite_url
 from infra.settings import Settings
 
@@ -73,10 +73,8 @@ class Served:
                 if time.monotonic() > deadline:
                     raise RuntimeError("server did not start") from None
                 time.sleep(0.2)
-        # Every worker up (uvicorn starts them one after the other).
-        while len(self.workers()) < WORKERS and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(1.0)
+        # Every worker up (uvicorn starts them one after the other) and quiet.
+        settle_workers(self.proc.pid, WORKERS)
 
     def workers(self) -> list[int]:
         path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
@@ -269,7 +267,8 @@ def _workers_mb(hoso: dict[str, Any]) -> list[float]:
     return [w["peak_mb"] for w in hoso.get("workers_memory", []) if w["peak_mb"] > 40]
 
 
-def render(floor_result: dict[str, Any], writes: dict[str, Any] | None) -> str:
+def render(floor_result: dict[str, Any], writes: dict[str, Any] | None,
+           memory: dict[str, Any] | None = None) -> str:
     """The "HTTP path" section: every figure with both sides and the machine's load."""
     f = floor_result
     lines = ["## HTTP path and writes with several workers (issue 15, ADR 0008)", "",
@@ -322,6 +321,20 @@ def render(floor_result: dict[str, Any], writes: dict[str, Any] | None) -> str:
                 f"{a['server_cpu_ms_per_request']:.1f}) | {bad} | {a.get('read_after')} | "
                 f"**{r['after_over_plain']:.2f}** | {r['load_before'][0]:.1f} → "
                 f"{r['load_after'][0]:.1f} |")
+    if memory:
+        def mb(phase: str) -> str:
+            return " / ".join(f"{w['rss_mb']:.0f}" for w in memory[phase] if w["peak_mb"] > 40)
+
+        peak = " / ".join(f"{m:.0f}" for m in memory["peak_mb_per_worker"])
+        lines += ["", f"**Server memory per worker at {memory['events']:,} events** "
+                  f"(`python -m bench.worker_memory --size {memory['size']}`"
+                  f"{' --fold' if memory['fold'] else ''}: `--workers 2` on a copy of the "
+                  f"SQLite store, {'with' if memory['fold'] else 'without'} the per-worker "
+                  "findings fold; profile reads with wrk as above, then every report twice): "
+                  f"resident set after start-up {mb('after_start')} MB, after "
+                  f"{memory['reads']['requests']:,} profile reads ({memory['reads']['requests_per_s']:,.0f} "
+                  f"req/s) {mb('after_reads')} MB, after the reports {mb('after_reports')} MB; "
+                  f"peak {peak} MB (target ≤ 300 MB; load {memory['load_after']:.1f})."]
     notes = Path(__file__).resolve().parent / "http_path_notes.md"  # the analysis, by hand
     if notes.exists():
         lines += ["", notes.read_text().rstrip()]

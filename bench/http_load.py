@@ -50,6 +50,31 @@ def serving_copy(settings: Settings, out: Path) -> Settings:
     return Settings(database_url=f"sqlite:///{target}")
 
 
+def settle_workers(supervisor: int, workers: int, *, seconds: float = 90.0) -> None:
+    """Until uvicorn started all `workers` (one after the other: the first answers while the
+    next is still opening its runtime) and each has gone quiet (its start-up work done), so
+    the load meets every worker and not one."""
+    deadline = time.monotonic() + seconds
+
+    def spawned() -> list[int]:
+        path = Path(f"/proc/{supervisor}/task/{supervisor}/children")
+        pids = [int(p) for p in path.read_text().split()] if path.exists() else []
+        return [p for p in pids if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+    def cpu(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    while len(spawned()) < workers and time.monotonic() < deadline:
+        time.sleep(0.2)
+    while time.monotonic() < deadline:
+        pids = spawned()
+        before = [cpu(p) for p in pids]
+        time.sleep(0.5)
+        if all(cpu(p) - b < 0.1 for p, b in zip(pids, before, strict=True)):
+            return
+
+
 class Server:
     def __init__(self, settings: Settings) -> None:
         self.port = _free_port()
@@ -104,8 +129,8 @@ class Server:
 
 
 def _send(conn: http.client.HTTPConnection, method: str, path: str,
-          body: Any = None) -> tuple[int, bytes]:
-    headers = {"Authorization": f"Bearer {TOKEN}"}
+          body: Any = None, token: str = TOKEN) -> tuple[int, bytes]:
+    headers = {"Authorization": f"Bearer {token}"}
     data = None
     if body is not None:
         data = json.dumps(body).encode()
@@ -116,8 +141,9 @@ def _send(conn: http.client.HTTPConnection, method: str, path: str,
 
 
 def load(server: Server, make: Callable[[int], tuple[str, str, Any]], *, seconds: float,
-         threads: int, ok: int) -> Result:
-    """Closed-loop load: `threads` clients, each sending its next request when answered."""
+         threads: int, ok: int, token: str = TOKEN) -> Result:
+    """Closed-loop load: `threads` clients, each sending its next request when answered
+    (`token`: the bearer token they send; default the server's HOSO_ADMIN_TOKEN)."""
     counter = itertools.count()
     lock = threading.Lock()
     samples: list[float] = []
@@ -133,7 +159,7 @@ def load(server: Server, make: Callable[[int], tuple[str, str, Any]], *, seconds
                 i = next(counter)
             method, path, body = make(i)
             started = time.perf_counter()
-            status, _ = _send(conn, method, path, body)
+            status, _ = _send(conn, method, path, body, token)
             mine.append(time.perf_counter() - started)
             codes[status] = codes.get(status, 0) + 1
         conn.close()

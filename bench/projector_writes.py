@@ -27,7 +27,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
-from bench.http_load import TOKEN, Server, _free_port, load
+from bench.http_load import TOKEN, Server, _free_port, load, settle_workers
 from domain.commands import RegisterCadre
 from domain.values import Gender
 from infra.persistence import create_database_if_missing, drop_database, postgres_parts
@@ -55,6 +55,7 @@ class HosoServe(Server):
                                                         if self.proc.stderr else ""))
             try:
                 if self.request("GET", "/api/v1/titles")[0] == 200:
+                    settle_workers(self.proc.pid, workers)
                     return
             except OSError:
                 pass
@@ -95,6 +96,20 @@ def seed(settings: Settings, cadres: int) -> list[str]:
         runtime.close()
 
 
+def bench_token(settings: Settings) -> str:
+    """A real admin token, looked up (then kept) like any caller's: not the bootstrap
+    HOSO_ADMIN_TOKEN, which is compared and throttle-checked on every request."""
+    from infra.access import AccessStore
+    from infra.runtime import open_runtime
+
+    runtime = open_runtime(settings)
+    try:
+        return AccessStore.for_store(settings, runtime.engine, runtime.clock).create_token(
+            name=f"bench-writes-{uuid.uuid4().hex[:12]}", role="admin")
+    finally:
+        runtime.close()
+
+
 def hoso_writes(admin: str, tree: Path, *, cadres: int, seconds: float, workers: int,
                 threads: int) -> dict[str, Any]:
     url = fresh_url(admin)
@@ -102,6 +117,7 @@ def hoso_writes(admin: str, tree: Path, *, cadres: int, seconds: float, workers:
     settings = Settings(database_url=url)
     try:
         ids = seed(settings, cadres)
+        token = bench_token(settings)
         server = HosoServe(settings, tree, workers)
         try:
             periods = [f"{y}-Q{q}" for y in range(2006, 2026) for q in (1, 2, 3, 4)]
@@ -111,10 +127,15 @@ def hoso_writes(admin: str, tree: Path, *, cadres: int, seconds: float, workers:
                     "period": periods[(i // len(ids)) % len(periods)], "rating": "HTTNV",
                     "decided_on": "2026-01-15"}
 
-            result = load(server, write, seconds=seconds, threads=threads, ok=201)
+            result = load(server, write, seconds=seconds, threads=threads, ok=201, token=token)
             # Read your writes still holds: a read right after the load sees the last write.
             status, body = server.request("GET", f"/api/v1/cadres/{ids[0]}")
             result["read_after"] = status
+            if status != 200:  # what the server said about it
+                result["read_after_body"] = body[:1000].decode(errors="replace")
+                server.stop()
+                said = server.proc.stderr.read() if server.proc.stderr else b""
+                result["server_stderr"] = said[-6000:].decode(errors="replace")
             return result
         finally:
             server.stop()

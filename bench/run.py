@@ -314,7 +314,11 @@ def http_path(out: Path, doc: Path, *, quick: bool) -> None:
         (out / "pg_writes.json").write_text(json.dumps(writes, indent=1, default=str))
     except Exception as error:  # noqa: BLE001 - PostgreSQL absent: the reads still count
         say(f"http path: writes skipped ({type(error).__name__}: {error})")
-    section = http_floor.render(floor, writes)
+    # At 1M events (`python -m bench.worker_memory`, run on its own: the 1M store and its read
+    # side take long to make), when measured.
+    memory_file = out / "worker_memory.json"
+    memory = json.loads(memory_file.read_text()) if memory_file.exists() else None
+    section = http_floor.render(floor, writes, memory)
     http_floor.SECTION.write_text(section)
     http_floor.splice(doc, section)
     say(f"http path: wrote {http_floor.SECTION} and {doc}")

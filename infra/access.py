@@ -8,6 +8,7 @@ tables live in the service's database, beside the log and the read model.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
 import secrets
@@ -220,6 +221,23 @@ class GroupCommit:
         if not rows:
             return
         ticket = _Ticket()
+        self._queue(rows, ticket)
+        ticket.done.wait()
+        if ticket.error is not None:
+            raise ticket.error
+
+    async def write_all_async(self, rows: list[dict[str, object]]) -> None:
+        """`write_all` for a caller on an event loop: it awaits the commit instead of holding
+        a thread (the writer thread resolves the future), so the loop serves other requests
+        meanwhile and their rows join the same commit."""
+        if not rows:
+            return
+        loop = asyncio.get_running_loop()
+        ticket = _Ticket(future=loop.create_future())
+        self._queue(rows, ticket)
+        await ticket.future  # type: ignore[misc]
+
+    def _queue(self, rows: list[dict[str, object]], ticket: _Ticket) -> None:
         with self._ready:
             self._pending.extend((row, ticket) for row in rows)
             if self._writer is None or not self._writer.is_alive():
@@ -227,9 +245,6 @@ class GroupCommit:
                                                 daemon=True)
                 self._writer.start()
             self._ready.notify()
-        ticket.done.wait()
-        if ticket.error is not None:
-            raise ticket.error
 
     def _run(self) -> None:
         while True:
@@ -252,8 +267,8 @@ class GroupCommit:
             except Exception as error:  # each waiting caller gets the failure
                 for _, ticket in batch:
                     ticket.error = error
-            for _, ticket in batch:
-                ticket.done.set()
+            for ticket in dict.fromkeys(ticket for _, ticket in batch):
+                ticket.finish()
 
 
     @contextmanager
@@ -269,10 +284,30 @@ class GroupCommit:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Ticket:
     done: threading.Event = field(default_factory=threading.Event)
     error: Exception | None = None
+    # A caller on an event loop awaits this instead of `done`.
+    future: asyncio.Future[None] | None = None
+
+    def finish(self) -> None:
+        self.done.set()
+        future = self.future
+        if future is not None:
+            try:
+                future.get_loop().call_soon_threadsafe(_settle, future, self.error)
+            except RuntimeError:  # its loop is closed: nobody awaits it any more
+                pass
+
+
+def _settle(future: asyncio.Future[None], error: Exception | None) -> None:
+    if future.done():  # the awaiting request was cancelled (its client went away)
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
 
 
 def ensure_epochs(engine: Engine) -> None:
@@ -538,13 +573,23 @@ class AccessStore:
     def record_reads(self, *, reader: str, role: str, cadre_ids: list[UUID], what: str,
                      as_of: date, known_at: datetime, position: int) -> None:
         """One audit row per subject of one answer (a roster, a search, findings)."""
+        self._reads.write_all(self._read_rows(reader, role, cadre_ids, what, as_of, known_at,
+                                              position))
+
+    async def record_read_async(self, *, reader: str, role: str, cadre_id: UUID, what: str,
+                                as_of: date, known_at: datetime, position: int) -> None:
+        """`record_read` awaited on the event loop (durable, like it, before it returns)."""
+        await self._reads.write_all_async(self._read_rows(reader, role, [cadre_id], what, as_of,
+                                                          known_at, position))
+
+    def _read_rows(self, reader: str, role: str, cadre_ids: list[UUID], what: str,
+                   as_of: date, known_at: datetime, position: int) -> list[dict[str, object]]:
         if what not in READ_KINDS:
             raise ValueError(f"unknown read kind {what!r}")
         read_at = self.clock.now()
-        self._reads.write_all([dict(
-            reader=reader, role=role, read_at=read_at, cadre_id=cadre_id, what=what,
-            as_of=as_of, known_at=_utc(known_at), position=position)
-            for cadre_id in dict.fromkeys(cadre_ids)])
+        return [dict(reader=reader, role=role, read_at=read_at, cadre_id=cadre_id, what=what,
+                     as_of=as_of, known_at=_utc(known_at), position=position)
+                for cadre_id in dict.fromkeys(cadre_ids)]
 
     def reads(self, *, cadre_id: UUID | None = None, reader: str | None = None,
               from_: datetime | None = None, to: datetime | None = None,

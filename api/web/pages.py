@@ -297,8 +297,8 @@ async def sign_in(request: Request) -> Response:
         error = "Hãy nhập mã truy cập (enter your token)"
     else:
         try:
-            get_principal(request, HTTPAuthorizationCredentials(scheme="Bearer",
-                                                                credentials=token))
+            await get_principal(request, HTTPAuthorizationCredentials(scheme="Bearer",
+                                                                      credentials=token))
         except TooManyFailures as waiting:
             error, status = waiting.message, 429
         except DomainError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -89,3 +90,57 @@ def test_opening_twice_keeps_the_tables(store_settings: Settings) -> None:
         assert AccessStore(engine, suite_clock()).holder(token) is not None
     finally:
         engine.dispose()
+
+
+def test_reads_awaited_on_an_event_loop_are_committed_together_and_durable_on_return(
+        store_settings: Settings, store: AccessStore) -> None:
+    """The profile read awaits its audit row on the event loop (issue 15): when the await
+    returns, the row is committed (another store on its own engine sees it and the chain
+    verifies); rows of concurrent requests share commits; a failed commit reaches every
+    caller whose row it carried."""
+    from infra.read_chain import verify_reads
+
+    known = datetime(2022, 7, 15, 9, 30, tzinfo=UTC)
+    other_engine = engine_for(store_settings)
+    other = AccessStore(other_engine, suite_clock())
+    commits: list[int] = []
+    chain = store._reads.after
+    assert chain is not None
+
+    def counted(conn: object) -> None:
+        commits.append(1)
+        chain(conn)  # type: ignore[arg-type]
+
+    store._reads.after = counted
+
+    async def read(i: int) -> int:
+        await store.record_read_async(reader=f"đọc {i}", role="inspector", cadre_id=uuid4(),
+                                      what="profile", as_of=date(2022, 6, 30),
+                                      known_at=known, position=i)
+        return len(other.reads(reader=f"đọc {i}"))
+
+    async def reads(n: int) -> list[int]:
+        return await asyncio.gather(*(read(i) for i in range(n)))
+
+    try:
+        assert asyncio.run(reads(24)) == [1] * 24
+        assert 1 <= len(commits) < 24
+        assert verify_reads(store.engine).ok
+
+        def refused(conn: object) -> None:
+            raise RuntimeError("disk full")
+
+        async def failing(n: int) -> list[BaseException | int]:
+            return await asyncio.gather(*(read(i) for i in range(n)), return_exceptions=True)
+
+        store._reads.after = refused
+        failed = asyncio.run(failing(3))
+        assert [str(e) for e in failed] == ["disk full"] * 3
+        assert len(other.reads(limit=100)) == 24  # the failed batch left nothing
+        store._reads.after = chain  # the writer goes on after a failure
+        store.record_read(reader="sau", role="inspector", cadre_id=uuid4(), what="profile",
+                          as_of=date(2022, 6, 30), known_at=known, position=99)
+        assert len(other.reads(limit=100)) == 25
+        assert verify_reads(store.engine).ok
+    finally:
+        other_engine.dispose()
