@@ -186,6 +186,12 @@ class Importer:
         self.app = StagingApplication(
             env=application_env(runtime.settings), clock=runtime.clock,
             horizon_days=runtime.app.horizon_days)
+        if self.report.dry_run:
+            # A dry run answers from the caller's scope only (`_match`): claiming each number in
+            # the national-ID index would tell a guessed number held elsewhere from a free one,
+            # and would leave an index secret behind for every guess. Its planned events are
+            # therefore the real run's less the index's claims.
+            self.app.national_ids = None
         try:
             total = len(parsed.cadres) + len(parsed.history)
             done = 0

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection
 
+from domain.commands import AddRelative, Evaluate, Vet
 from domain.errors import DomainError
 from domain.rules.checks import find_all
 from domain.values import Rating, Relation, VettingConclusion
@@ -42,14 +43,11 @@ def _more(rt: Runtime, cadres: list[Any], done: list[tuple[str, int, int, int, s
     for verb, who, other, year, rating in done:
         try:
             if verb == "rate":
-                app.evaluate(cadres[who], period=str(year), rating=Rating(rating),
-                             decided_on=date(year + 1, 1, 15), recorded_by="t")
+                app.evaluate(cadres[who], Evaluate(period=str(year), rating=Rating(rating), decided_on=date(year + 1, 1, 15)), recorded_by="t")
             elif verb == "relative" and who != other:
-                app.add_relative(cadres[who], relation=Relation.VO, full_name="Người thân",
-                                 relative_cadre_id=cadres[other], recorded_by="t")
+                app.add_relative(cadres[who], AddRelative(relation=Relation.VO, full_name="Người thân", relative_cadre_id=cadres[other]), recorded_by="t")
             elif verb == "vet":
-                app.vet(cadres[who], vetted_on=date(year, 3, 1), purpose="bổ nhiệm",
-                        conclusion=VettingConclusion.DAT, body="Ban Tổ chức", recorded_by="t")
+                app.vet(cadres[who], Vet(vetted_on=date(year, 3, 1), purpose="bổ nhiệm", conclusion=VettingConclusion.DAT, body="Ban Tổ chức"), recorded_by="t")
         except DomainError:
             pass
 

@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from domain.commands import AddQualification, Appoint, Employ, EndHolding, RegisterCadre
 from domain.errors import DomainError
 from domain.values import ActionKind, Decision, EmploymentKind, EndingReason, Gender
 from infra.clock import PinnedClock
@@ -78,8 +79,7 @@ def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
         app.register_title(code=code, name=code.title(), is_head=False,
                            management_tier="quan_uy", rank=rank, recorded_by="t")
     titles = ["truong", "pho", "chuyen"]
-    cadres = [app.register_cadre(full_name=n, gender=g, born_on=b, party_joined_on=p,
-                                 ethnicity=e, religion=r, recorded_by="t").id
+    cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=g, born_on=b, party_joined_on=p, ethnicity=e, religion=r), recorded_by="t").id
               for n, g, b, p, e, r in PEOPLE]
     rt.catch_up()
     for n, s in enumerate(history):
@@ -87,26 +87,18 @@ def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
         cadre_id = cadres[s.who]
         try:
             if s.verb == "appoint":
-                app.appoint(cadre_id, kind=ActionKind.BO_NHIEM, unit_id=units[s.where],
-                            title_code=titles[s.pick % 3], effective_on=day,
-                            decision=_decision(day), recorded_by="t")
+                app.appoint(cadre_id, Appoint(kind=ActionKind.BO_NHIEM, unit_id=units[s.where], title_code=titles[s.pick % 3], effective_on=day, decision=_decision(day)), recorded_by="t")
             elif s.verb == "end":
                 open_ = [h for h in app.cadre(cadre_id).holdings().values() if h.until is None]
                 if open_:
                     h = open_[s.pick % len(open_)]
-                    app.end_holding(cadre_id, unit_id=h.unit_id, title_code=h.title_code,
-                                    reason=EndingReason.MIEN_NHIEM,
-                                    effective_on=max(day, h.since + timedelta(days=1)),
-                                    decision=_decision(day), recorded_by="t")
+                    app.end_holding(cadre_id, EndHolding(unit_id=h.unit_id, title_code=h.title_code, reason=EndingReason.MIEN_NHIEM, effective_on=max(day, h.since + timedelta(days=1)), decision=_decision(day)), recorded_by="t")
             elif s.verb == "qualify":
                 kind, level = LEVELS[s.pick]
-                app.add_qualification(cadre_id, kind=kind, level=level, obtained_on=day,
-                                      recorded_by="t")
+                app.add_qualification(cadre_id, AddQualification(kind=kind, level=level, obtained_on=day), recorded_by="t")
             elif s.verb == "employ":
-                app.employ(cadre_id, unit_id=units[s.where], employment_kind=EmploymentKind(
-                    "bien_che"), grade_code=GRADES[s.pick % 3], grade_name="Chuyên viên",
-                    salary_step=1, coefficient=Decimal("2.34"), effective_on=day,
-                    decision=_decision(day), recorded_by="t")
+                app.employ(cadre_id, Employ(unit_id=units[s.where], employment_kind=EmploymentKind(
+                    "bien_che"), grade_code=GRADES[s.pick % 3], grade_name="Chuyên viên", salary_step=1, coefficient=Decimal("2.34"), effective_on=day, decision=_decision(day)), recorded_by="t")
             elif s.verb == "erase":
                 if s.pick == 0:
                     app.erase_personal_data(cadre_id, reason="Yêu cầu", recorded_by="t")
