@@ -27,7 +27,6 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -41,6 +40,7 @@ from projections.rows import Close, Erase, Open, Supersede, changes
 from projections.runner import (
     INTERVAL_TABLES,
     Decode,
+    EntryAndNameLookups,
     LogSource,
     NameBook,
     Progress,
@@ -62,7 +62,7 @@ Row = dict[str, Any]
 Key = tuple[str, str, Any]
 
 
-class BulkWriter:
+class BulkWriter(EntryAndNameLookups):
     """Row operations of the whole log for an empty generation (see the module's note).
 
     It answers `projections.rows.Known` like the runner's writer: held rows from memory,
@@ -85,28 +85,15 @@ class BulkWriter:
         self.ids: dict[str, int] = defaultdict(int)  # the last id given in each table
         self.with_id = frozenset(t.name.split("_", 1)[1] for t in tables.all() if "id" in t.c)
 
+    def looked_up_in(self) -> Connection:
+        assert self.conn is not None
+        return self.conn
+
     # -- Known
     def open_row(self, table: str, column: str, value: Any) -> Row | None:
         assert table in HELD, f"rows of {table} are looked up: add it to bulk.HELD"
         rows = self.held.get((table, column, value))
         return rows[-1] if rows else None
-
-    def entry(self, position: int) -> Row | None:
-        if position in self.entries:
-            return self.entries[position]
-        assert self.conn is not None
-        e = self.t.entries
-        found = self.conn.execute(select(e).where(e.c.position == position)).mappings().first()
-        return dict(found) if found else None
-
-    def title_name(self, code: str) -> str:
-        return self.names.title_name(code)
-
-    def programme_name(self, code: str) -> str:
-        return self.names.programme_name(code)
-
-    def unit_name(self, unit_id: UUID, day: date) -> str:
-        return self.names.unit_name(unit_id, day)
 
     # -- applying
     def apply(self, record: LogRecord, event: Any) -> None:

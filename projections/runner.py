@@ -141,7 +141,36 @@ class NameBook:
         return current
 
 
-class BatchWriter:
+class EntryAndNameLookups:
+    """What a writer answers of `projections.rows.Known` alike, the runner's or the bulk load's:
+    an entry from this batch or by its primary key, and names from the batch's `NameBook`."""
+
+    t: ReadTables
+    names: NameBook
+    entries: dict[int, dict[str, Any]]
+
+    def looked_up_in(self) -> Connection:
+        """The connection an entry not in this batch is read with."""
+        raise NotImplementedError
+
+    def entry(self, position: int) -> dict[str, Any] | None:
+        if position in self.entries:
+            return self.entries[position]
+        e = self.t.entries
+        found = self.looked_up_in().execute(select(e).where(e.c.position == position)).mappings().first()
+        return dict(found) if found else None
+
+    def title_name(self, code: str) -> str:
+        return self.names.title_name(code)
+
+    def programme_name(self, code: str) -> str:
+        return self.names.programme_name(code)
+
+    def unit_name(self, unit_id: UUID, day: date) -> str:
+        return self.names.unit_name(unit_id, day)
+
+
+class BatchWriter(EntryAndNameLookups):
     """Executes row operations for one batch; answers `Known` from the batch and the tables."""
 
     def __init__(self, conn: Connection, t: ReadTables, names: NameBook) -> None:
@@ -153,6 +182,9 @@ class BatchWriter:
         self.entries: dict[int, dict[str, Any]] = {}
         self.db_supersedes: list[dict[str, Any]] = []
         self.erasures: list[UUID] = []
+
+    def looked_up_in(self) -> Connection:
+        return self.conn
 
     # -- Known
     def open_row(self, table: str, column: str, value: Any) -> dict[str, Any] | None:
@@ -167,22 +199,6 @@ class BatchWriter:
                                                     tbl.c.rec_to.is_(None))
                                   .order_by(tbl.c.rec_from.desc()).limit(1)).mappings().first()
         return dict(found) if found else None
-
-    def entry(self, position: int) -> dict[str, Any] | None:
-        if position in self.entries:
-            return self.entries[position]
-        e = self.t.entries
-        found = self.conn.execute(select(e).where(e.c.position == position)).mappings().first()
-        return dict(found) if found else None
-
-    def title_name(self, code: str) -> str:
-        return self.names.title_name(code)
-
-    def programme_name(self, code: str) -> str:
-        return self.names.programme_name(code)
-
-    def unit_name(self, unit_id: UUID, day: date) -> str:
-        return self.names.unit_name(unit_id, day)
 
     # -- applying
     def apply(self, record: LogRecord, event: Any) -> None:
