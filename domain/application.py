@@ -179,7 +179,7 @@ class HosoApplication(Application[UUID]):
             if hasattr(part, "clock"):
                 part.clock = clock
         self.horizon_days = horizon_days
-        # The national IDs' index keeps its secrets beside the personal keys (ADR 0009).
+        # The national IDs' index keeps its secrets beside the personal keys (ADR 0010).
         self.national_ids: NationalIdKeys | None = getattr(self.mapper, "national_ids", None)
 
     # --- plumbing ----------------------------------------------------------------------
@@ -436,7 +436,7 @@ class HosoApplication(Application[UUID]):
             self._refuse_held(number, "national_id", conflict)
             raise
 
-    # --- the national IDs' index (ADR 0009) ------------------------------------------------
+    # --- the national IDs' index (ADR 0010) ------------------------------------------------
 
     def _claim_of(self, number: str, *, create: bool) -> tuple[UUID | None,
                                                                 NationalIdClaim | None]:
@@ -988,7 +988,7 @@ class HosoApplication(Application[UUID]):
         cadre = self.cadre(cadre_id, "id")
         cadre.erase_personal_data(reason=nfc(reason), window=self.window(),
                                   recorded_by=recorded_by)
-        # Its numbers are released with it, and their secrets forgotten (ADR 0009).
+        # Its numbers are released with it, and their secrets forgotten (ADR 0010).
         released = self._release(self.national_ids_of(cadre), "erasure", recorded_by) \
             if self.national_ids is not None else []
         receipt = self._commit(cadre, *released)

@@ -1,5 +1,5 @@
 """Who holds a national ID: the write side's own index, so that a second registration of the
-same person fails in the same transaction as it would be saved (ADR 0009).
+same person fails in the same transaction as it would be saved (ADR 0010).
 
 One `NationalIdClaim` aggregate per national ID on record. Its id is not the ID number: the
 `NationalIdKeys` the application is given (the key store's, `infra/personal_data.py`) derives it

@@ -64,7 +64,7 @@ class PersonalKeyStore:
 
     _ddl: str
     _ph: str
-    # The table: the cadres' keys, or the national-ID index's secrets (`index_keys`, ADR 0009).
+    # The table: the cadres' keys, or the national-ID index's secrets (`index_keys`, ADR 0010).
     table = "personal_keys"
     _dropped: tuple[type[Exception], ...] = ()  # errors meaning "the connection is gone"
 
@@ -78,7 +78,7 @@ class PersonalKeyStore:
 
     def sibling(self, table: str) -> PersonalKeyStore:
         """A store of another table on this store's connection and lock (the national-ID
-        index's secrets, ADR 0009), made once."""
+        index's secrets, ADR 0010), made once."""
         with self._lock:
             other = self._siblings.get(table)
             if other is None:
@@ -321,7 +321,7 @@ def shared_key_store(location: str) -> PersonalKeyStore:
         return store
 
 
-# --- the national-ID index's secrets (ADR 0009) -----------------------------------------------
+# --- the national-ID index's secrets (ADR 0010) -----------------------------------------------
 
 _INDEX_MASTER = uuid5(NAMESPACE_URL, "hoso:national-id-index:master-key")
 _TAG_SPACE = uuid5(NAMESPACE_URL, "hoso:national-id-index:tag")
@@ -389,7 +389,7 @@ class PersonalDataMapper(Mapper[UUID]):
         super().__init__(transcoder=transcoder, compressor=compressor, cipher=cipher)
         self.key_store = key_store
         # The application's index of national IDs keeps its secrets beside the keys, in a table
-        # of their own (not exported: a restored store rebuilds them, ADR 0009).
+        # of their own (not exported: a restored store rebuilds them, ADR 0010).
         self.national_ids = NationalIdKeys(key_store.sibling(INDEX_KEYS_TABLE)) \
             if key_store is not None else None
 

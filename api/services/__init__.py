@@ -74,7 +74,7 @@ def _noted(runtime: Runtime, receipt: Receipt) -> Receipt:
 def register_cadre(runtime: Runtime, p: Principal, body: CadreIn) -> Receipt:
     """Register a cadre: refused (`duplicate_person`) when the national ID is held already,
     which the application decides from its own index of national IDs, atomically with the
-    save (ADR 0009); accepted with a `probable_duplicate` warning when a namesake born the same
+    save (ADR 0010); accepted with a `probable_duplicate` warning when a namesake born the same
     day is on record (a hint from the read side, not a decision)."""
     require_role(p, ADMIN, PERSONNEL)
     runtime.read_side_current()

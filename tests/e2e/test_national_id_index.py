@@ -1,4 +1,4 @@
-"""The write side decides a duplicate registration (ADR 0009): the national ID's claim is saved
+"""The write side decides a duplicate registration (ADR 0010): the national ID's claim is saved
 in the same transaction as the cadre, so two workers racing with one number store one cadre;
 cadres registered before the index existed stay protected; erasure releases the number and
 forgets its secret, so nothing in the store identifies the person afterwards; a corrected
