@@ -8,6 +8,10 @@ whatever the host's date. Tests that are about a date pin their own (`PinnedCloc
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,18 +38,34 @@ def suite_clock() -> Clock:
 
 
 @pytest.fixture
-def sqlite_settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'hoso.sqlite3'}")
+def sqlite_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    empty = request.node.get_closest_marker("empty_store") is not None
+    with fresh_store("sqlite", tmp_path, empty=empty) as settings:
+        yield settings
 
 
 @contextmanager
-def fresh_store(kind: str, tmp: Path, base: Settings | None = None) -> Iterator[Settings]:
+def fresh_store(kind: str, tmp: Path, base: Settings | None = None, *,
+                empty: bool = False) -> Iterator[Settings]:
     """A new SQLite file or PostgreSQL database, dropped afterwards. PostgreSQL unreachable:
     skipped, except on CI, where a missing PostgreSQL is a broken pipeline, not a reason to skip.
-    Usable from fixtures of any scope."""
+    Usable from fixtures of any scope.
+
+    With the default settings and not `empty`, the store is a copy of one whose schema this
+    test process made once (`_template`): the same tables as a first start makes, no event.
+    Making the ~60 tables and their indexes costs 2-3 s per PostgreSQL database and ~0.3 s per
+    SQLite file, a copy ~0.2 s and ~5 ms; the suite makes hundreds. Tests about what a start
+    does to a store with nothing in it ask for `empty` (marker `empty_store`)."""
+    templated = base is None and not empty
     base = base or Settings()
     if kind == "sqlite":
-        yield base.model_copy(update={"database_url": f"sqlite:///{tmp / 'hoso.sqlite3'}"})
+        path = tmp / "hoso.sqlite3"
+        if templated:
+            for suffix in ("", "-wal"):
+                made = Path(_template("sqlite") + suffix)
+                if made.exists():
+                    shutil.copyfile(made, f"{path}{suffix}")
+        yield base.model_copy(update={"database_url": f"sqlite:///{path}"})
         return
     admin = base.test_postgres_url
     try:
@@ -58,7 +78,10 @@ def fresh_store(kind: str, tmp: Path, base: Settings | None = None) -> Iterator[
     p = postgres_parts(admin)
     auth = p["user"] + (f":{p['password']}" if p["password"] else "")
     url = f"postgresql://{auth}@{p['host']}:{p['port']}/hoso_test_{uuid.uuid4().hex[:12]}"
-    create_database_if_missing(url)
+    if templated:
+        _copy_database(admin, _template("postgres"), postgres_parts(url)["dbname"])
+    else:
+        create_database_if_missing(url)
     try:
         yield base.model_copy(update={"database_url": url})
     finally:
@@ -66,9 +89,72 @@ def fresh_store(kind: str, tmp: Path, base: Settings | None = None) -> Iterator[
 
 
 @pytest.fixture
-def postgres_settings(tmp_path: Path) -> Iterator[Settings]:
-    with fresh_store("postgres", tmp_path) as settings:
+def postgres_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    empty = request.node.get_closest_marker("empty_store") is not None
+    with fresh_store("postgres", tmp_path, empty=empty) as settings:
         yield settings
+
+
+_TEMPLATES: dict[str, str] = {}  # kind -> this process's template (a file path or a dbname)
+
+# Run in a child so that no connection of this process stays on the template (PostgreSQL copies
+# only a database nobody is connected to) and no process-wide cache remembers it.
+_MAKE_TEMPLATE = """
+import sys
+from infra import access, idempotency, read_chain, sessions
+from infra.runtime import open_runtime
+from infra.settings import Settings
+runtime = open_runtime(Settings(database_url=sys.argv[1]))
+for tables in (access.metadata, sessions.metadata, idempotency.metadata):
+    tables.create_all(runtime.engine, checkfirst=True)
+read_chain.ensure_tables(runtime.engine)
+"""
+
+
+def _template(kind: str) -> str:
+    """This process's template store of `kind`, made on first use, dropped at exit."""
+    if kind in _TEMPLATES:
+        return _TEMPLATES[kind]
+    settings = Settings()
+    if kind == "sqlite":
+        folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"hoso_template_{uuid.uuid4().hex[:12]}"
+        folder.mkdir(parents=True)
+        made, url = str(folder / "hoso.sqlite3"), f"sqlite:///{folder / 'hoso.sqlite3'}"
+    else:
+        p = postgres_parts(settings.test_postgres_url)
+        auth = p["user"] + (f":{p['password']}" if p["password"] else "")
+        made = f"hoso_template_{uuid.uuid4().hex[:12]}"
+        url = f"postgresql://{auth}@{p['host']}:{p['port']}/{made}"
+    subprocess.run([sys.executable, "-c", _MAKE_TEMPLATE, url], check=True,
+                   cwd=Path(__file__).resolve().parents[1])
+    _TEMPLATES[kind] = made
+    return made
+
+
+def _copy_database(admin: str, template: str, name: str) -> None:
+    # The template's last backend may still be exiting: PostgreSQL then refuses the copy.
+    for attempt in range(50):
+        try:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == 49:
+                raise
+            time.sleep(0.1)
+
+
+def drop_templates() -> None:
+    if "sqlite" in _TEMPLATES:
+        shutil.rmtree(Path(_TEMPLATES.pop("sqlite")).parent, ignore_errors=True)
+    if "postgres" in _TEMPLATES:
+        p = postgres_parts(Settings().test_postgres_url)
+        auth = p["user"] + (f":{p['password']}" if p["password"] else "")
+        drop_database(f"postgresql://{auth}@{p['host']}:{p['port']}/{_TEMPLATES.pop('postgres')}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_templates()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from infra.access import AccessStore
 from infra.checkpoints import CheckpointStore
 from infra.importing import import_history
@@ -17,6 +19,7 @@ from infra.settings import Settings
 WORKERS = 4
 
 
+@pytest.mark.empty_store
 def test_four_workers_open_one_empty_store_together(store_settings: Settings) -> None:
     start = threading.Barrier(WORKERS)
     failures: list[BaseException] = []
