@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from domain.commands import AddRelative, Evaluate, Vet
 from domain.errors import DomainError
@@ -27,7 +27,14 @@ from domain.values import Rating, Relation, VettingConclusion
 from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from projections.findings import fold_events
-from projections.findings_store import FindingsProjector, FindingsReader, rows_of
+from projections.findings_store import (
+    DAYS_KEPT,
+    FindingsProjector,
+    FindingsReader,
+    finding_days,
+    finding_steps,
+    rows_of,
+)
 from projections.runner import decoder
 from tests.conftest import fresh_store
 from tests.integration.test_read_side_properties import START, TODAY, Step, _record, steps
@@ -117,5 +124,76 @@ def test_stored_findings_equal_a_full_fold(kind: str, history: list[Step],
                 day = kept[min(which, len(kept) - 1)]
                 answer = reader.findings(day, position)
                 assert answer.findings == expected(day, position), (day, position)
+        finally:
+            rt.close()
+
+
+PRUNING_HISTORY = [Step("appoint", 0, 1, 0, 2000), Step("appoint", 1, 1, 1, 2100),
+                   Step("appoint", 2, 2, 0, 2200), Step("end", 2, 0, 0, 2300),
+                   Step("correct", 1, 0, 0, 2050), Step("appoint", 3, 2, 1, 3000),
+                   Step("move", 1, 0, 0, 3100), Step("appoint", 4, 1, 0, 3500),
+                   Step("retract", 0, 0, 0, 0), Step("end", 4, 0, 0, 3600)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_forgetting_a_date_prunes_steps_and_no_read_changes(kind: str) -> None:
+    """Business days go by: each new today is judged, the oldest date is forgotten after
+    DAYS_KEPT others, and the steps before the earliest kept date's start are deleted. Every
+    past moment reads for every kept date as it did before (from the live rows or a snapshot,
+    the same choice), and its findings are a full fold's."""
+    with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
+        rt = open_runtime(store, clock=PinnedClock.on(TODAY), settle=False)
+        try:
+            _record(rt, PRUNING_HISTORY)
+            records = rt.log.select(0, 100_000)
+            decode = decoder(rt.app.mapper)
+            events = [(r.position, r.recorded_at, decode(r)) for r in records]
+            head, today = [0], [TODAY]
+            projector = FindingsProjector(rt.engine, rt.log, decode, lambda: today[0],
+                                          head=lambda _conn: head[0])
+
+            def settle() -> None:
+                while not projector.step():
+                    pass
+
+            reader = FindingsReader(rt.engine, rt.log, head=lambda: head[0], wake=settle,
+                                    wait_seconds=5)
+
+            def steps_kept() -> list[int]:
+                with rt.engine.connect() as conn:
+                    return sorted(p for (p,) in conn.execute(select(finding_steps.c.position)))
+
+            def coverage(days: list[date], until: int) -> dict[tuple[date, int], bool]:
+                """Per kept date and past moment: answered from the live rows (or not)."""
+                with rt.engine.connect() as conn:
+                    return {(d, at): FindingsReader._coverage(conn, d, at, live=False) is not None
+                            for d in days for at in range(1, until + 1)}
+
+            # Two log slices a business day, DAYS_KEPT + 3 days: dates are forgotten.
+            days = DAYS_KEPT + 3
+            slices = 2 * days
+            for n in range(1, slices + 1):
+                head[0] = len(records) * n // slices
+                today[0] = TODAY + timedelta(days=(n + 1) // 2)
+                if n == slices - 1:  # this new day forgets a date: read everything before it
+                    before_steps = steps_kept()
+                    with rt.engine.connect() as conn:
+                        kept = [d for (d,) in conn.execute(select(finding_days.c.as_of))]
+                    before = coverage(kept, before_steps[-1])
+                settle()
+            after_steps = steps_kept()
+            # Steps were inserted at every slice; only the last few days' are kept.
+            assert len(after_steps) < slices and after_steps[0] > before_steps[0]
+            with rt.engine.connect() as conn:
+                still = [d for (d,) in conn.execute(select(finding_days.c.as_of)) if d in kept]
+            assert still and len(still) < len(kept)
+            until = max(at for _, at in before)
+            assert coverage(still, until) == {k: v for k, v in before.items() if k[0] in still}
+            # And what those reads answer is a full fold's (a few moments, live ones included).
+            live = [k for k in sorted(before) if before[k] and k[0] in still]
+            assert live
+            for day, at in [*live[::max(1, len(live) // 4)], (still[0], 1), (still[-1], until)]:
+                record = fold_events(e for e in events if e[0] <= at).facts(day)
+                assert reader.findings(day, at).findings == rows_of(find_all(record), record)
         finally:
             rt.close()
