@@ -332,9 +332,9 @@ def render(floor_result: dict[str, Any], writes: dict[str, Any] | None,
                   f"{memory['projector']}`: `--workers 2` on a copy of the SQLite store, "
                   + ("beside `hoso project`, which folds the log for findings" if external
                      else "the projector (and its findings fold) in the leading worker")
-                  + f"; the first findings read, once folded, "
-                  f"{memory['findings_first']['seconds']:.0f} s after start-up; then profile "
-                  "reads with wrk as above, then every report twice): resident set after "
+                  + f"; a first findings read, answered in "
+                  f"{memory['findings_first']['seconds']:.1f} s once the server was up; then "
+                  "profile reads with wrk as above, then every report twice): resident set after "
                   f"start-up {mb('after_start')} MB, after the findings {mb('after_findings')} "
                   f"MB, after {memory['reads']['requests']:,} profile reads "
                   f"({memory['reads']['requests_per_s']:,.0f} req/s) {mb('after_reads')} MB, "
