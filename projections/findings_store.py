@@ -74,7 +74,7 @@ log = logging.getLogger("hoso.findings")
 
 # Bump with a rule or row change; PROJECTION_VERSION (projections/tables.py) bumps with it, so a
 # rebuild (a new generation) restarts the findings too.
-FINDINGS_VERSION = 1
+FINDINGS_VERSION = 2  # 2: commendations cut at as_of
 
 # Rules whose findings belong to a unit and depend only on the cadres holding posts there.
 UNIT_RULES = ("excellent_quota", "vacant_head_post")

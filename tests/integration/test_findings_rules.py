@@ -441,6 +441,20 @@ def test_discipline_bar_is_judged_by_the_version_in_force_on_the_decision_date(
     assert bars["qd377-2025"]["params"]["khien_trach"] == 24 and bars["qd377-2025"]["in_force"]
 
 
+def test_a_commendation_is_judged_from_the_day_it_is_decided(
+        district: ViolationDistrict) -> None:
+    # Decided on 10/1, 15/1 and 1/3/2025: the record as of 5/1/2025 holds none of them yet.
+    s, c = district.service, district.cadres
+    commended = {(rule, c[who]) for rule, who in (
+        ("commendation_while_disciplined", "commended_barred"),
+        ("commendation_below_rating", "commended_poor"),
+        ("commendation_own_circle", "wife"))}
+    before = s.findings(as_of="2025-01-05")
+    assert not [pair for pair in commended if found(before, *pair)]
+    after = s.findings(as_of="2025-03-01")
+    assert all(found(after, *pair) for pair in commended)
+
+
 def test_findings_as_known_before_a_correction_are_what_was_shown_then(
         district: ViolationDistrict) -> None:
     s, cadre = district.service, district.corrected_cadre
