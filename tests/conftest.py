@@ -90,6 +90,13 @@ def fresh_store(kind: str, tmp: Path, base: Settings | None = None, *,
         _DROPS.put(url)
 
 
+def examples_on(kind: str, sqlite: int) -> int:
+    """How many random examples a property test checks on a store: all of them on SQLite, half
+    on PostgreSQL. The histories do not depend on the store, only how they are written and read
+    back does; a PostgreSQL example costs two to three times a SQLite one (round trips, DDL)."""
+    return sqlite if kind == "sqlite" else max(3, sqlite // 2)
+
+
 @pytest.fixture
 def postgres_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
     empty = request.node.get_closest_marker("empty_store") is not None

@@ -47,7 +47,7 @@ from projections.findings_store import (
     rows_of,
 )
 from projections.runner import decoder
-from tests.conftest import fresh_store
+from tests.conftest import examples_on, fresh_store
 from tests.integration.test_read_side_properties import (
     START,
     TODAY,
@@ -117,81 +117,81 @@ def _more(rt: Runtime, units: list[UUID], cadres: list[UUID], done: list[Extra])
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-@settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
-@example(history=[Step("appoint", 0, 1, 0, 2000), Step("appoint", 1, 1, 1, 2100),
-                  Step("appoint", 2, 2, 0, 2200), Step("end", 2, 0, 0, 2300),
-                  Step("correct", 1, 0, 0, 2050)],
-         done=[("relative", 0, 1, 2020, "", 0), ("relative", 1, 0, 2020, "", 0),
-               ("rate", 0, 0, 2021, "HTXSNV", 0), ("rate", 1, 0, 2021, "HTXSNV", 0)],
-         cuts=[0.5, 0.8], days=[4000], probes=[(0, 0.7), (1, 0.9)], takeover=1)
-# Signer 0's finding comes with the departure and goes when a signature is corrected to signer
-# 1; signer 1's comes with a departure, goes with a retraction, comes back with a new signature.
-@example(history=[Step("appoint", 0, 1, 0, 2000), Step("appoint", 1, 2, 0, 2100)],
-         done=[("sign", 2, 0, 0, "", 0), ("sign", 3, 0, 0, "", 1), ("sign", 4, 0, 0, "", 2),
-               ("depart", 0, 0, 0, "", 0), ("sign", 2, 1, 0, "", 3), ("sign", 3, 1, 0, "", 4),
-               ("resign", 4, 1, 0, "", 0), ("depart", 1, 0, 0, "", 1),
-               ("commend", 0, 0, 0, "", 0), ("relative", 3, 1, 0, "", 0),
-               ("commend", 3, 1, 0, "", 1), ("resign", 3, 0, 0, "", 5), ("sign", 0, 1, 0, "", 5)],
-         cuts=[0.66, 0.76, 0.83, 0.97], days=[2800], probes=[(0, 0.73), (1, 0.8)], takeover=2)
-@given(history=steps, done=extras,
-       cuts=st.lists(st.floats(0.05, 1), min_size=2, max_size=5),
-       days=st.lists(st.integers(0, 4200), min_size=1, max_size=2),
-       probes=st.lists(st.tuples(st.integers(0, 2), st.floats(0, 1)), min_size=2, max_size=5),
-       takeover=st.integers(0, 5))
-def test_stored_findings_equal_a_full_fold(kind: str, history: list[Step],
-                                           done: list[Extra],
-                                           cuts: list[float], days: list[int],
-                                           probes: list[tuple[int, float]],
-                                           takeover: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
-        rt = open_runtime(store, clock=PinnedClock.on(TODAY), settle=False)
-        try:
-            units, cadres = _record(rt, history)
-            _more(rt, units, cadres, done)
-            records = rt.log.select(0, 100_000)
-            decode = decoder(rt.app.mapper)
-            events = [(r.position, r.recorded_at, decode(r)) for r in records]
-            head = [0]
+def test_stored_findings_equal_a_full_fold(kind: str) -> None:
+    @settings(max_examples=examples_on(kind, 10), deadline=None,
+              phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @example(history=[Step("appoint", 0, 1, 0, 2000), Step("appoint", 1, 1, 1, 2100),
+                      Step("appoint", 2, 2, 0, 2200), Step("end", 2, 0, 0, 2300),
+                      Step("correct", 1, 0, 0, 2050)],
+             done=[("relative", 0, 1, 2020, "", 0), ("relative", 1, 0, 2020, "", 0),
+                   ("rate", 0, 0, 2021, "HTXSNV", 0), ("rate", 1, 0, 2021, "HTXSNV", 0)],
+             cuts=[0.5, 0.8], days=[4000], probes=[(0, 0.7), (1, 0.9)], takeover=1)
+    # Signer 0's finding comes with the departure and goes when a signature is corrected to signer
+    # 1; signer 1's comes with a departure, goes with a retraction, comes back with a new signature.
+    @example(history=[Step("appoint", 0, 1, 0, 2000), Step("appoint", 1, 2, 0, 2100)],
+             done=[("sign", 2, 0, 0, "", 0), ("sign", 3, 0, 0, "", 1), ("sign", 4, 0, 0, "", 2),
+                   ("depart", 0, 0, 0, "", 0), ("sign", 2, 1, 0, "", 3), ("sign", 3, 1, 0, "", 4),
+                   ("resign", 4, 1, 0, "", 0), ("depart", 1, 0, 0, "", 1),
+                   ("commend", 0, 0, 0, "", 0), ("relative", 3, 1, 0, "", 0),
+                   ("commend", 3, 1, 0, "", 1), ("resign", 3, 0, 0, "", 5), ("sign", 0, 1, 0, "", 5)],
+             cuts=[0.66, 0.76, 0.83, 0.97], days=[2800], probes=[(0, 0.73), (1, 0.8)], takeover=2)
+    @given(history=steps, done=extras,
+           cuts=st.lists(st.floats(0.05, 1), min_size=2, max_size=5),
+           days=st.lists(st.integers(0, 4200), min_size=1, max_size=2),
+           probes=st.lists(st.tuples(st.integers(0, 2), st.floats(0, 1)), min_size=2, max_size=5),
+           takeover=st.integers(0, 5))
+    def holds(history: list[Step], done: list[Extra], cuts: list[float], days: list[int],
+              probes: list[tuple[int, float]], takeover: int) -> None:
+        with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
+            rt = open_runtime(store, clock=PinnedClock.on(TODAY), settle=False)
+            try:
+                units, cadres = _record(rt, history)
+                _more(rt, units, cadres, done)
+                records = rt.log.select(0, 100_000)
+                decode = decoder(rt.app.mapper)
+                events = [(r.position, r.recorded_at, decode(r)) for r in records]
+                head = [0]
 
-            def at_head(_conn: Connection) -> int:
-                return head[0]
+                def at_head(_conn: Connection) -> int:
+                    return head[0]
 
-            def leader() -> FindingsProjector:
-                return FindingsProjector(rt.engine, rt.log, decode, lambda: TODAY,
-                                         head=at_head, chunk=7)
+                def leader() -> FindingsProjector:
+                    return FindingsProjector(rt.engine, rt.log, decode, lambda: TODAY,
+                                             head=at_head, chunk=7)
 
-            projector = [leader()]
+                projector = [leader()]
 
-            def settle() -> None:
-                while not projector[0].step():
-                    pass
+                def settle() -> None:
+                    while not projector[0].step():
+                        pass
 
-            reader = FindingsReader(rt.engine, rt.log, head=lambda: head[0], wake=settle,
-                                    wait_seconds=5)
+                reader = FindingsReader(rt.engine, rt.log, head=lambda: head[0], wake=settle,
+                                        wait_seconds=5)
 
-            def expected(day: date, position: int) -> list[dict[str, Any]]:
-                record = fold_events(e for e in events if e[0] <= position).facts(day)
-                return rows_of(find_all(record), record)
+                def expected(day: date, position: int) -> list[dict[str, Any]]:
+                    record = fold_events(e for e in events if e[0] <= position).facts(day)
+                    return rows_of(find_all(record), record)
 
-            kept = [TODAY] + [START + timedelta(days=d) for d in days]
-            for n, fraction in enumerate(sorted(cuts) + [1.0]):
-                head[0] = max(1, int(len(records) * fraction))
-                if n == takeover:  # another process leads: it takes up the stored findings
-                    projector[0] = leader()
-                settle()
-                for day in kept:  # the first read of a date has it kept from then on
-                    answer = reader.findings(day)
-                    assert answer.position == head[0]
-                    assert answer.findings == expected(day, head[0]), (day, head[0])
-            for which, fraction in probes:
-                position = max(1, int(len(records) * fraction))
-                day = kept[min(which, len(kept) - 1)]
-                answer = reader.findings(day, position)
-                assert answer.findings == expected(day, position), (day, position)
-        finally:
-            rt.close()
+                kept = [TODAY] + [START + timedelta(days=d) for d in days]
+                for n, fraction in enumerate(sorted(cuts) + [1.0]):
+                    head[0] = max(1, int(len(records) * fraction))
+                    if n == takeover:  # another process leads: it takes up the stored findings
+                        projector[0] = leader()
+                    settle()
+                    for day in kept:  # the first read of a date has it kept from then on
+                        answer = reader.findings(day)
+                        assert answer.position == head[0]
+                        assert answer.findings == expected(day, head[0]), (day, head[0])
+                for which, fraction in probes:
+                    position = max(1, int(len(records) * fraction))
+                    day = kept[min(which, len(kept) - 1)]
+                    answer = reader.findings(day, position)
+                    assert answer.findings == expected(day, position), (day, position)
+            finally:
+                rt.close()
+
+    holds()
 
 
 PRUNING_HISTORY = [Step("appoint", 0, 1, 0, 2000), Step("appoint", 1, 1, 1, 2100),

@@ -30,7 +30,7 @@ from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from projections import quality_counts, reports
 from projections.runner import canonical_dump
-from tests.conftest import fresh_store
+from tests.conftest import examples_on, fresh_store
 
 TODAY = date(2026, 11, 24)
 START = date(2008, 1, 1)
@@ -154,25 +154,27 @@ def _check(rt: Runtime, units: list[UUID], days: list[date]) -> int:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
-@given(history=steps, offsets=st.lists(st.integers(0, 7000), min_size=3, max_size=5))
-def test_kept_counts_equal_the_sql_path_and_the_per_person_tally(
-        kind: str, history: list[Step], offsets: list[int]) -> None:
-    days = sorted({START + timedelta(days=d) for d in offsets} | {TODAY})
-    with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
-        rt = open_runtime(store, clock=PinnedClock.on(TODAY))
-        try:
-            units = _record(rt, history)
-            _check(rt, units, days)
-            rm = rt.read_model
-            incremental = canonical_dump(rt.engine, rm.tables())
-            rt.rebuild()
-            assert canonical_dump(rt.engine, rm.tables()) == incremental
-            _check(rt, units, days)
-        finally:
-            rt.close()
+def test_kept_counts_equal_the_sql_path_and_the_per_person_tally(kind: str) -> None:
+    @settings(max_examples=examples_on(kind, 8), deadline=None,
+              phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(history=steps, offsets=st.lists(st.integers(0, 7000), min_size=3, max_size=5))
+    def holds(history: list[Step], offsets: list[int]) -> None:
+        days = sorted({START + timedelta(days=d) for d in offsets} | {TODAY})
+        with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
+            rt = open_runtime(store, clock=PinnedClock.on(TODAY))
+            try:
+                units = _record(rt, history)
+                _check(rt, units, days)
+                rm = rt.read_model
+                incremental = canonical_dump(rt.engine, rm.tables())
+                rt.rebuild()
+                assert canonical_dump(rt.engine, rm.tables()) == incremental
+                _check(rt, units, days)
+            finally:
+                rt.close()
+
+    holds()
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -27,7 +27,7 @@ from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from projections.read_model import Moment
 from projections.runner import canonical_dump
-from tests.conftest import fresh_store
+from tests.conftest import examples_on, fresh_store
 
 TODAY = date(2026, 11, 24)
 START = date(2015, 1, 1)
@@ -153,51 +153,53 @@ def _reference_tree(rt: Runtime, units: list[UUID], m: Moment) -> set[UUID]:
 
 # Shrinking a store-backed history takes minutes; a failure prints its example unshrunk.
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-@settings(max_examples=15, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
-@given(history=steps, probes=st.lists(st.tuples(st.integers(0, 4200), st.floats(0, 1)),
-                                      min_size=3, max_size=6))
-def test_read_model_equals_naive_replay(kind: str, history: list[Step],
-                                        probes: list[tuple[int, float]]) -> None:
-    with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
-        rt = open_runtime(store, clock=PinnedClock.on(TODAY))
-        try:
-            units, cadres = _record(rt, history)
-            rt.catch_up()
-            head = rt.read_model.applied_position()
-            rm = rt.read_model
-            for day_offset, fraction in probes:
-                k = max(1, int(head * fraction))
-                m = Moment(START + timedelta(days=day_offset), rm.moment().known_at, k)
-                expected_roster: set[tuple[UUID, UUID, str, date]] = set()
-                for cadre_id in cadres:
-                    cadre, versions = _reference_cadre(rt, cadre_id, k)
-                    profile = rm.profile(cadre_id, m)
-                    if cadre is None:
-                        assert profile is None
-                        continue
-                    held = {(h.unit_id, h.title_code, h.since, h.until)
-                            for h in cadre.holdings_on(m.as_of)}
-                    assert profile is not None
-                    assert {(h["unit_id"], h["title_code"], h["since"], h["until"])
-                            for h in profile["holdings"]} == held
-                    expected_roster |= {(cadre_id, u, t, s) for u, t, s, _ in held}
-                    record = rm.record(cadre_id, m)
-                    assert record is not None
-                    statuses = {e["position"]: e["status"] for e in record}
-                    for version, entry in cadre.entries.items():
-                        position = versions[version]
-                        if entry.payload.get("effective_on", START) <= m.as_of \
-                                and position in statuses and entry.type != "Corrected":
-                            assert statuses[position] == entry.status
-                    assert [c["id"] for c in rm.cadres(m, q=fold(cadre.full_name))] == [cadre_id]
-                got = {(r["cadre_id"], r["unit_id"], r["title_code"], r["since"])
-                       for u in units for r in rm.roster(u, m)}
-                assert got == expected_roster
-                assert set(rm.subtree(units[0], m)) == _reference_tree(rt, units, m)
-            incremental = canonical_dump(rt.engine, rm.tables())
-            rt.rebuild()
-            assert canonical_dump(rt.engine, rm.tables()) == incremental
-        finally:
-            rt.close()
+def test_read_model_equals_naive_replay(kind: str) -> None:
+    @settings(max_examples=examples_on(kind, 15), deadline=None,
+              phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(history=steps, probes=st.lists(st.tuples(st.integers(0, 4200), st.floats(0, 1)),
+                                          min_size=3, max_size=6))
+    def holds(history: list[Step], probes: list[tuple[int, float]]) -> None:
+        with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
+            rt = open_runtime(store, clock=PinnedClock.on(TODAY))
+            try:
+                units, cadres = _record(rt, history)
+                rt.catch_up()
+                head = rt.read_model.applied_position()
+                rm = rt.read_model
+                for day_offset, fraction in probes:
+                    k = max(1, int(head * fraction))
+                    m = Moment(START + timedelta(days=day_offset), rm.moment().known_at, k)
+                    expected_roster: set[tuple[UUID, UUID, str, date]] = set()
+                    for cadre_id in cadres:
+                        cadre, versions = _reference_cadre(rt, cadre_id, k)
+                        profile = rm.profile(cadre_id, m)
+                        if cadre is None:
+                            assert profile is None
+                            continue
+                        held = {(h.unit_id, h.title_code, h.since, h.until)
+                                for h in cadre.holdings_on(m.as_of)}
+                        assert profile is not None
+                        assert {(h["unit_id"], h["title_code"], h["since"], h["until"])
+                                for h in profile["holdings"]} == held
+                        expected_roster |= {(cadre_id, u, t, s) for u, t, s, _ in held}
+                        record = rm.record(cadre_id, m)
+                        assert record is not None
+                        statuses = {e["position"]: e["status"] for e in record}
+                        for version, entry in cadre.entries.items():
+                            position = versions[version]
+                            if entry.payload.get("effective_on", START) <= m.as_of \
+                                    and position in statuses and entry.type != "Corrected":
+                                assert statuses[position] == entry.status
+                        assert [c["id"] for c in rm.cadres(m, q=fold(cadre.full_name))] == [cadre_id]
+                    got = {(r["cadre_id"], r["unit_id"], r["title_code"], r["since"])
+                           for u in units for r in rm.roster(u, m)}
+                    assert got == expected_roster
+                    assert set(rm.subtree(units[0], m)) == _reference_tree(rt, units, m)
+                incremental = canonical_dump(rt.engine, rm.tables())
+                rt.rebuild()
+                assert canonical_dump(rt.engine, rm.tables()) == incremental
+            finally:
+                rt.close()
+
+    holds()

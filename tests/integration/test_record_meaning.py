@@ -49,7 +49,7 @@ from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from projections.findings import fold_events
 from projections.runner import decoder
-from tests.conftest import fresh_store
+from tests.conftest import examples_on, fresh_store
 
 TODAY = date(2026, 11, 24)
 START = date(2012, 1, 1)
@@ -265,32 +265,34 @@ def _rows_say(rt: Runtime, k: int) -> dict[UUID, Said]:
 
 # Shrinking a store-backed history takes minutes; a failure prints its example unshrunk.
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
-@given(history=steps, probes=st.lists(st.floats(0.3, 1), min_size=1, max_size=3))
-# A corrected planning keeps its removal; a corrected appointment keeps its ending.
-@example(history=[Step("plan", 0, 0, 1000), Step("unplan", 0, 0, 1500),
-                  Step("correct", 0, 0, 1200), Step("appoint", 1, 1, 100),
-                  Step("end", 1, 0, 900), Step("correct", 1, 0, 200)], probes=[1.0])
-# A renewal closes the term it renews without an ending; its correction moves the handover, its
-# retraction lets the old term run on; an ending then ends the renewed term.
-@example(history=[Step("appoint", 0, 0, 100), Step("reappoint", 0, 0, 1900),
-                  Step("correct", 0, 1, 2000), Step("reappoint", 0, 0, 3700),
-                  Step("retract", 0, 2, 0), Step("end", 0, 0, 4000)], probes=[0.5, 1.0])
-def test_aggregate_fold_and_rows_say_the_same_record(kind: str, history: list[Step],
-                                                     probes: list[float]) -> None:
-    with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
-        rt = open_runtime(store, clock=PinnedClock.on(TODAY))
-        try:
-            cadres = _record(rt, history)
-            rt.catch_up()
-            head = rt.read_model.applied_position()
-            for k in sorted({head, *(max(1, int(head * f)) for f in probes)}):
-                folded, rows = _fold_says(rt, k), _rows_say(rt, k)
-                for cadre_id in cadres:
-                    aggregate = _aggregate_says(rt, cadre_id, k)
-                    assert folded.get(cadre_id) == aggregate, (k, cadre_id)
-                    assert rows.get(cadre_id) == aggregate, (k, cadre_id)
-        finally:
-            rt.close()
+def test_aggregate_fold_and_rows_say_the_same_record(kind: str) -> None:
+    @settings(max_examples=examples_on(kind, 12), deadline=None,
+              phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(history=steps, probes=st.lists(st.floats(0.3, 1), min_size=1, max_size=3))
+    # A corrected planning keeps its removal; a corrected appointment keeps its ending.
+    @example(history=[Step("plan", 0, 0, 1000), Step("unplan", 0, 0, 1500),
+                      Step("correct", 0, 0, 1200), Step("appoint", 1, 1, 100),
+                      Step("end", 1, 0, 900), Step("correct", 1, 0, 200)], probes=[1.0])
+    # A renewal closes the term it renews without an ending; its correction moves the handover, its
+    # retraction lets the old term run on; an ending then ends the renewed term.
+    @example(history=[Step("appoint", 0, 0, 100), Step("reappoint", 0, 0, 1900),
+                      Step("correct", 0, 1, 2000), Step("reappoint", 0, 0, 3700),
+                      Step("retract", 0, 2, 0), Step("end", 0, 0, 4000)], probes=[0.5, 1.0])
+    def holds(history: list[Step], probes: list[float]) -> None:
+        with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
+            rt = open_runtime(store, clock=PinnedClock.on(TODAY))
+            try:
+                cadres = _record(rt, history)
+                rt.catch_up()
+                head = rt.read_model.applied_position()
+                for k in sorted({head, *(max(1, int(head * f)) for f in probes)}):
+                    folded, rows = _fold_says(rt, k), _rows_say(rt, k)
+                    for cadre_id in cadres:
+                        aggregate = _aggregate_says(rt, cadre_id, k)
+                        assert folded.get(cadre_id) == aggregate, (k, cadre_id)
+                        assert rows.get(cadre_id) == aggregate, (k, cadre_id)
+            finally:
+                rt.close()
+
+    holds()
