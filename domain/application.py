@@ -22,19 +22,28 @@ from eventsourcing.utils import get_topic
 from domain.cadre import Cadre, DateWindow, Entry, Holding
 from domain.calendar import Clock
 from domain.commands import (
+    AddProgramme,
     AddQualification,
     AddRelative,
     Appoint,
+    ChangeUnit,
     Commend,
+    Correct,
     Employ,
     EndHolding,
     EntryCommand,
+    ErasePersonalData,
     Evaluate,
     ImposeDiscipline,
     Nominate,
     Plan,
     RecordTraining,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+    ReviewFinding,
+    ReviseTitle,
+    SetHeadSeat,
     Suspend,
     Transfer,
     Vet,
@@ -80,7 +89,6 @@ from domain.values import (
     QualificationKind,
     Rating,
     Relation,
-    ReviewConclusion,
     StateManagement,
     TitleStandards,
     TrainingMode,
@@ -275,18 +283,9 @@ class HosoApplication(Application[UUID]):
 
     # --- units and titles ------------------------------------------------------------------
 
-    def register_unit(
-        self,
-        *,
-        code: str,
-        name: str,
-        kind: str,
-        established_on: date,
-        recorded_by: str,
-        parent_id: UUID | None = None,
-        decision: Decision | None = None,
-    ) -> Receipt:
-        code, name, kind = nfc(code), nfc(name), nfc(kind)
+    def register_unit(self, command: RegisterUnit, *, recorded_by: str) -> Receipt:
+        code, name, kind = nfc(command.code), nfc(command.name), nfc(command.kind)
+        established_on, parent_id = command.established_on, command.parent_id
         for field_name, value in (("code", code), ("name", name), ("kind", kind)):
             if not value:
                 raise InvalidCommand(f"Thiếu {field_name} ({field_name} is required)",
@@ -304,32 +303,22 @@ class HosoApplication(Application[UUID]):
         if parent_id is not None:
             self.unit(parent_id, "parent_id").require_exists(established_on, "parent_id")
         unit = Unit(code=code, name=name, kind=kind, established_on=established_on,
-                    parent_id=parent_id, decision=decision, recorded_by=recorded_by)
+                    parent_id=parent_id, decision=command.decision, recorded_by=recorded_by)
         return self._commit(unit)
 
-    def change_unit(
-        self,
-        unit_id: UUID,
-        *,
-        change: str,
-        effective_on: date,
-        recorded_by: str,
-        new_name: str | None = None,
-        new_parent_id: UUID | None = None,
-        into_unit_id: UUID | None = None,
-        decision: Decision | None = None,
-    ) -> Receipt:
+    def change_unit(self, unit_id: UUID, command: ChangeUnit, *, recorded_by: str) -> Receipt:
         unit = self.unit(unit_id, "id")
-        if effective_on > self.window().latest:
+        if command.effective_on > self.window().latest:
             raise InvalidCommand("Ngày hiệu lực quá xa trong tương lai (effective_on too late)",
                                  code="date_too_late", field="effective_on")
-        new_parent = self.unit(new_parent_id, "new_parent_id") if new_parent_id else None
-        if change == "move" and new_parent is not None:
-            self._refuse_cycle(unit, new_parent, effective_on)
-        into = self.unit(into_unit_id, "into_unit_id") if into_unit_id else None
-        unit.change(change, effective_on, decision, recorded_by,
-                    new_name=nfc(new_name) if new_name else None, new_parent=new_parent,
-                    into=into)
+        new_parent = self.unit(command.new_parent_id, "new_parent_id") \
+            if command.new_parent_id else None
+        if command.change == "move" and new_parent is not None:
+            self._refuse_cycle(unit, new_parent, command.effective_on)
+        into = self.unit(command.into_unit_id, "into_unit_id") if command.into_unit_id else None
+        unit.change(replace(command, new_name=nfc(command.new_name) if command.new_name
+                            else None),
+                    new_parent=new_parent, into=into, recorded_by=recorded_by)
         return self._commit(unit, *([into] if into else []))
 
     def unit_level(self, unit: Unit, on: date) -> UnitLevel | None:
@@ -364,22 +353,10 @@ class HosoApplication(Application[UUID]):
             parent_id = ancestor.parent_on(on)
             ancestor = self.unit(parent_id) if parent_id else None
 
-    def register_title(
-        self,
-        *,
-        code: str,
-        name: str,
-        is_head: bool,
-        management_tier: str,
-        recorded_by: str,
-        rank: int = 0,
-        sector: str | None = None,
-        standards: TitleStandards | None = None,
-        unit_kinds: Sequence[str] | None = None,
-        levels: Sequence[UnitLevel | str] | None = None,
-        area_head: bool | None = None,
-    ) -> Receipt:
-        code, name, management_tier = nfc(code), nfc(name), nfc(management_tier)
+    def register_title(self, command: RegisterTitle, *, recorded_by: str) -> Receipt:
+        code, name = nfc(command.code), nfc(command.name)
+        management_tier = nfc(command.management_tier)
+        unit_kinds, levels = command.unit_kinds, command.levels
         kinds = tuple(dict.fromkeys(nfc(k) for k in unit_kinds)) if unit_kinds else None
         for kind in kinds or ():
             if kind not in UNIT_KIND_CODES:
@@ -396,24 +373,22 @@ class HosoApplication(Application[UUID]):
         if self._exists(Title.create_id(code)):
             raise Conflict(f"Mã chức danh '{code}' đã tồn tại (title code already used)",
                            code="duplicate_code", field="code")
-        title = Title(code=code, name=name, is_head=is_head, management_tier=management_tier,
-                      rank=rank, sector=sector, standards=standards or TitleStandards(),
-                      recorded_by=recorded_by, unit_kinds=kinds, levels=fit_levels,
-                      area_head=area_head)
+        title = Title(code=code, name=name, is_head=command.is_head,
+                      management_tier=management_tier, rank=command.rank, sector=command.sector,
+                      standards=command.standards or TitleStandards(), recorded_by=recorded_by,
+                      unit_kinds=kinds, levels=fit_levels, area_head=command.area_head)
         return self._commit(title)
 
-    def revise_title(self, *, code: str, effective_on: date, source: str, recorded_by: str,
-                     management_tier: str | None = None,
-                     standards: TitleStandards | None = None) -> Receipt:
+    def revise_title(self, command: ReviseTitle, *, recorded_by: str) -> Receipt:
         """A new dated version of a title's tier and standards (issue 16: the 2025
         reorganisation changed tiers; reports by tier read the version in force on as_of)."""
-        title = self.title(nfc(code), field="code")
-        if effective_on > self.window().latest:
+        title = self.title(nfc(command.code), field="code")
+        if command.effective_on > self.window().latest:
             raise InvalidCommand("Ngày hiệu lực quá xa trong tương lai (effective_on too late)",
                                  code="date_too_late", field="effective_on")
-        title.revise(effective_on=effective_on,
-                     management_tier=nfc(management_tier) if management_tier else None,
-                     standards=standards, source=nfc(source), recorded_by=recorded_by)
+        tier = command.management_tier
+        title.revise(replace(command, code=title.code, management_tier=nfc(tier) if tier
+                             else None, source=nfc(command.source)), recorded_by=recorded_by)
         return self._commit(title)
 
     # --- cadres ----------------------------------------------------------------------------
@@ -567,8 +542,9 @@ class HosoApplication(Application[UUID]):
             renewed = cadre.holdings()[holding_id].renews
             if renewed is not None:  # the seat stays with the cadre: the old term hands over
                 self._sync_seat(unit, cadre.holdings()[renewed], cadre.id, decision, recorded_by)
-            unit.set_head_seat(holding_id, title.code, cadre.id, effective_on, None, decision,
-                               recorded_by)
+            unit.set_head_seat(SetHeadSeat(holding_id=holding_id, title_code=title.code,
+                                           cadre_id=cadre.id, since=effective_on, until=None,
+                                           decision=decision), recorded_by=recorded_by)
             return flag_backdated(self._commit(cadre, unit), effective_on, decision)
         return flag_backdated(self._commit(cadre), effective_on, decision)
 
@@ -614,8 +590,10 @@ class HosoApplication(Application[UUID]):
             self._sync_seat(old_unit, ended, cadre.id, decision, recorded_by)
         holding_id = cadre.appoint(appointment, window=window, recorded_by=recorded_by)
         if title.is_head:
-            new_unit.set_head_seat(holding_id, title.code, cadre.id, effective_on, None,
-                                   decision, recorded_by)
+            new_unit.set_head_seat(SetHeadSeat(holding_id=holding_id, title_code=title.code,
+                                               cadre_id=cadre.id, since=effective_on,
+                                               until=None, decision=decision),
+                                   recorded_by=recorded_by)
         units = {u.id: u for u in (old_unit, new_unit)
                  if (u is old_unit and old_title.is_head) or (u is new_unit and title.is_head)}
         return flag_backdated(self._commit(cadre, *units.values()), effective_on, decision)
@@ -634,8 +612,10 @@ class HosoApplication(Application[UUID]):
             assert holding_id is not None
             unit.withdraw_head_seat(holding_id, self.window().today, recorded_by)
         else:
-            unit.set_head_seat(holding.holding_id, holding.title_code, cadre_id, holding.since,
-                               holding.until, decision, recorded_by)
+            unit.set_head_seat(SetHeadSeat(holding_id=holding.holding_id,
+                                           title_code=holding.title_code, cadre_id=cadre_id,
+                                           since=holding.since, until=holding.until,
+                                           decision=decision), recorded_by=recorded_by)
 
     def nominate(self, cadre_id: UUID, command: Nominate, *, recorded_by: str) -> Receipt:
         cadre = self.cadre(cadre_id, "id")
@@ -683,11 +663,10 @@ class HosoApplication(Application[UUID]):
         catalogue = self._catalogue()
         return catalogue.programmes() if catalogue else ProgrammeCatalogue.built_in()
 
-    def add_programme(self, *, code: str, name: str, kind: ProgrammeKind | str,
-                      recorded_by: str) -> Receipt:
-        kind = code_of(ProgrammeKind, kind, "kind")
+    def add_programme(self, command: AddProgramme, *, recorded_by: str) -> Receipt:
+        kind = code_of(ProgrammeKind, command.kind, "kind")
         catalogue = self._catalogue() or ProgrammeCatalogue(recorded_by=recorded_by)
-        catalogue.add(code=code, name=name, kind=kind, recorded_by=recorded_by)
+        catalogue.add(code=command.code, name=command.name, kind=kind, recorded_by=recorded_by)
         return self._commit(catalogue)
 
     def add_qualification(self, cadre_id: UUID, command: AddQualification, *,
@@ -798,28 +777,21 @@ class HosoApplication(Application[UUID]):
                            "this cadre's)", code="position_not_found", field="target_position")
         return cadre.entry_for_correction(located.originator_version, position)
 
-    def correct(self, cadre_id: UUID, *, target_position: int, reason: str, recorded_by: str,
-                replacement: EntryCommand | Mapping[str, Any] | None = None) -> Receipt:
-        """Correct (replacement given) or retract (no replacement) an entry of this cadre.
-
-        `replacement` is the command that records an entry of the target's type (`Fact.command`:
-        an `Appoint` for an appointment), or the mapping of its fields.
-        """
-        cadre, units, payload = self._corrected(cadre_id, target_position=target_position,
-                                                reason=reason, recorded_by=recorded_by,
-                                                replacement=replacement)
+    def correct(self, cadre_id: UUID, command: Correct, *, recorded_by: str) -> Receipt:
+        """Correct (a replacement given) or retract (none) an entry of this cadre."""
+        cadre, units, payload = self._corrected(cadre_id, command, recorded_by=recorded_by)
         receipt = self._commit(cadre, *units)
         if payload is not None and isinstance(payload.decision, Decision):
             return flag_backdated(receipt, payload.effective_on, payload.decision)
         return receipt
 
-    def _corrected(self, cadre_id: UUID, *, target_position: int, reason: str,
-                   recorded_by: str, replacement: EntryCommand | Mapping[str, Any] | None
+    def _corrected(self, cadre_id: UUID, command: Correct, *, recorded_by: str
                    ) -> tuple[Cadre, list[Aggregate], Fact | None]:
         """The correction applied to the cadre (and the head seats it moves, the national-ID
         claims it moves, and the checked replacement), not yet saved:
         a self-service answer saves it together with the request's answer."""
         cadre = self.cadre(cadre_id, "id")
+        target_position, replacement = command.target_position, command.replacement
         entry = self._entry_to_correct(cadre, target_position)
         window = self.window()
         touched_units: list[Aggregate] = []
@@ -829,7 +801,7 @@ class HosoApplication(Application[UUID]):
                                                 replacement, window)
         before = cadre.holdings()
         cadre.correct(target_version=entry.version, target_position=target_position,
-                      reason=nfc(reason), replacement=payload, window=window,
+                      reason=nfc(command.reason), replacement=payload, window=window,
                       recorded_by=recorded_by)
         if entry.type in ("Appointed", "HoldingEnded"):
             touched_units = [*self._resync_head_seats(cadre, before, entry.payload,
@@ -983,10 +955,11 @@ class HosoApplication(Application[UUID]):
                                     holding_id=holding_id)
         return list(units.values())
 
-    def erase_personal_data(self, cadre_id: UUID, *, reason: str, recorded_by: str) -> Receipt:
+    def erase_personal_data(self, cadre_id: UUID, command: ErasePersonalData, *,
+                            recorded_by: str) -> Receipt:
         """Record the erasure; the caller then destroys the cadre's key (crypto-shredding)."""
         cadre = self.cadre(cadre_id, "id")
-        cadre.erase_personal_data(reason=nfc(reason), window=self.window(),
+        cadre.erase_personal_data(reason=nfc(command.reason), window=self.window(),
                                   recorded_by=recorded_by)
         # Its numbers are released with it, and their secrets forgotten (ADR 0010).
         released = self._release(self.national_ids_of(cadre), "erasure", recorded_by) \
@@ -997,10 +970,9 @@ class HosoApplication(Application[UUID]):
 
     # --- oversight ------------------------------------------------------------------------
 
-    def review_finding(self, *, finding_key: str, rule_id: str,
-                       conclusion: ReviewConclusion | str, reason: str, recorded_by: str,
-                       decision: Decision | None = None) -> Receipt:
+    def review_finding(self, command: ReviewFinding, *, recorded_by: str) -> Receipt:
         """Record an inspector's conclusion on a finding (the caller has checked it exists)."""
+        finding_key, rule_id = command.finding_key, command.rule_id
         if rule_id not in RULE_IDS:
             raise InvalidCommand(f"Quy tắc '{rule_id}' không tồn tại (unknown rule)",
                                  code="invalid_code", field="rule")
@@ -1013,8 +985,8 @@ class HosoApplication(Application[UUID]):
         except AggregateNotFoundError:
             review = FindingReview(finding_key=finding_key, rule_id=rule_id, effective_on=today,
                                    decision=None, recorded_by=recorded_by)
-        review.review(conclusion=conclusion, reason=reason, effective_on=today,
-                      recorded_by=recorded_by, decision=decision)
+        review.review(conclusion=command.conclusion, reason=command.reason, effective_on=today,
+                      recorded_by=recorded_by, decision=command.decision)
         return self._commit(review)
 
     # --- internal feedback (phản ánh nội bộ) --------------------------------------------------
@@ -1064,9 +1036,9 @@ class HosoApplication(Application[UUID]):
         if command.outcome != Outcome.ACCEPTED:
             request.answer(command, today=self.window().today)
             return self._commit(request)
-        cadre, units, _ = self._corrected(request.cadre_id, target_position=request.target_position,
-                                       reason=nfc(command.reason),
-                                       recorded_by=command.answered_by, replacement=replacement)
+        cadre, units, _ = self._corrected(request.cadre_id, Correct(
+            target_position=request.target_position, reason=nfc(command.reason),
+            replacement=replacement), recorded_by=command.answered_by)
         how = "retracted" if replacement is None else "corrected"
         request.answer(replace(command, how=how), today=self.window().today)
         return self._commit(cadre, *units, request)

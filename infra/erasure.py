@@ -31,6 +31,7 @@ from uuid import UUID
 from sqlalchemy import text
 
 from domain.application import Receipt
+from domain.commands import ErasePersonalData
 from domain.errors import Conflict
 from infra.access import AccessStore
 from infra.persistence import open_key_store
@@ -50,8 +51,8 @@ def erase_personal_data(runtime: Runtime, cadre_id: UUID, *, reason: str,
     """Record, shred, scrub and compact; the receipt of the recorded `PersonalDataErased`."""
     keys = open_key_store(runtime.settings)
     try:
-        receipt = runtime.app.erase_personal_data(cadre_id, reason=reason,
-                                                  recorded_by=recorded_by)
+        receipt = runtime.app.erase_personal_data(cadre_id, ErasePersonalData(
+            reason=reason), recorded_by=recorded_by)
     except Conflict as already:
         # Recorded before, but perhaps not shredded (a crash in between): finish the job,
         # then answer as before (409).

@@ -12,6 +12,7 @@ from api.deps import get_runtime
 from api.errors import problem_responses
 from api.schemas import Code, Command, Receipt, Text
 from api.security import ADMIN, ALL_ROLES, Principal, get_principal, require_role
+from domain.commands import AddProgramme
 from domain.programmes import ProgrammeKind, as_row
 
 if TYPE_CHECKING:
@@ -62,6 +63,6 @@ def add_programme(body: ProgrammeIn, p: Principal = Depends(get_principal),
                   runtime: Runtime = Depends(get_runtime)) -> Receipt:
     # The catalogue is shared by every unit: only the administrator adds to it.
     require_role(p, ADMIN)
-    receipt = runtime.app.add_programme(**body.command(), recorded_by=p.name)
+    receipt = runtime.app.add_programme(AddProgramme(**body.command()), recorded_by=p.name)
     runtime.written(receipt.position)
     return Receipt(id=receipt.id, position=receipt.position)

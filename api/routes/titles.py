@@ -11,6 +11,7 @@ from api.deps import get_moment, get_runtime
 from api.errors import problem_responses
 from api.schemas import Receipt, TitleIn, TitlesOut, TitleVersionIn
 from api.security import ADMIN, ALL_ROLES, Principal, get_principal, require_role
+from domain.commands import ReviseTitle
 from projections.read_model import title_version_on
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ def revise_title(body: TitleVersionIn, code: str = Path(max_length=64),
                  runtime: Runtime = Depends(get_runtime)) -> Receipt:
     # A title's tier and standards change by dated versions (issue 16); admin only, as titles.
     require_role(p, ADMIN)
-    receipt = runtime.app.revise_title(code=code, **body.command(), recorded_by=p.name)
+    receipt = runtime.app.revise_title(ReviseTitle(code=code, **body.command()),
+                                       recorded_by=p.name)
     runtime.written(receipt.position)
     return Receipt(id=receipt.id, position=receipt.position)
 

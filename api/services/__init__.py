@@ -51,7 +51,15 @@ from api.security import (
     require_role,
 )
 from domain.application import Receipt
-from domain.commands import EntryCommand, RegisterCadre
+from domain.commands import (
+    ChangeUnit,
+    Correct,
+    EntryCommand,
+    RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+    ReviewFinding,
+)
 from domain.errors import InvalidCommand, NotFound
 from domain.values import ReviewConclusion
 from infra import erasure
@@ -127,9 +135,9 @@ def correct_entry(runtime: Runtime, p: Principal, cadre_id: UUID, body: Correcti
         unit_id = getattr(replacement, "unit_id", None)
         if isinstance(unit_id, UUID):
             check_write_unit(p, runtime, unit_id)
-    return _noted(runtime, runtime.app.correct(
-        cadre_id, target_position=body.target_position, reason=body.reason,
-        replacement=replacement, recorded_by=p.name))
+    return _noted(runtime, runtime.app.correct(cadre_id, Correct(
+        target_position=body.target_position, reason=body.reason, replacement=replacement),
+        recorded_by=p.name))
 
 
 def parse_replacement(runtime: Runtime, cadre_id: UUID, position: int, raw: dict[str, Any],
@@ -169,7 +177,8 @@ def register_unit(runtime: Runtime, p: Principal, body: UnitIn) -> Receipt:
             require_role(p, ADMIN)
         else:
             check_write_unit(p, runtime, body.parent_id)
-    return _noted(runtime, runtime.app.register_unit(**body.command(), recorded_by=p.name))
+    return _noted(runtime, runtime.app.register_unit(RegisterUnit(**body.command()),
+                                                     recorded_by=p.name))
 
 
 def change_unit(runtime: Runtime, p: Principal, unit_id: UUID, body: UnitChangeIn) -> Receipt:
@@ -177,14 +186,15 @@ def change_unit(runtime: Runtime, p: Principal, unit_id: UUID, body: UnitChangeI
     for other in (body.new_parent_id, body.into_unit_id):
         if other is not None:
             check_write_unit(p, runtime, other)
-    return _noted(runtime, runtime.app.change_unit(unit_id, **body.command(),
+    return _noted(runtime, runtime.app.change_unit(unit_id, ChangeUnit(**body.command()),
                                                    recorded_by=p.name))
 
 
 def register_title(runtime: Runtime, p: Principal, body: TitleIn) -> Receipt:
     # Titles are shared by every unit: only the administrator defines them.
     require_role(p, ADMIN)
-    return _noted(runtime, runtime.app.register_title(**body.command(), recorded_by=p.name))
+    return _noted(runtime, runtime.app.register_title(RegisterTitle(**body.command()),
+                                                      recorded_by=p.name))
 
 
 def register_job_position(runtime: Runtime, p: Principal, body: JobPositionIn) -> Receipt:
@@ -209,6 +219,6 @@ def review_finding(runtime: Runtime, p: Principal, finding_id: str, *,
         raise NotFound(f"Không tìm thấy phát hiện {finding_id} vào ngày {day:%d/%m/%Y} (unknown "
                        "finding on that date)", code="finding_not_found", field="id")
     # The next findings list folds the review (read your own write).
-    return _noted(runtime, runtime.app.review_finding(
-        finding_key=found.key, rule_id=found.rule_id, conclusion=conclusion, reason=reason,
+    return _noted(runtime, runtime.app.review_finding(ReviewFinding(
+        finding_key=found.key, rule_id=found.rule_id, conclusion=conclusion, reason=reason),
         recorded_by=p.name))

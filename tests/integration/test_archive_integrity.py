@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from domain.application import HosoApplication
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, Gender
 from infra.archive import ArchiveError, export_log, restore_log, verify_export
 from infra.chain import GENESIS, link_hash
@@ -31,10 +31,12 @@ def record_small_history(settings: Settings) -> int:
     """Units, a title and two cadres (one with personal data): a dozen events."""
     app = HosoApplication(env=application_env(settings), clock=PinnedClock.on(TODAY))
     try:
-        ka = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                               established_on=date(2000, 1, 1), recorded_by="to_chuc").id
-        app.register_title(code="truong_ban", name="Trưởng ban", is_head=True,
-                           management_tier="quan_uy", rank=6, recorded_by="to_chuc")
+        ka = app.register_unit(RegisterUnit(
+            code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(2000, 1, 1)),
+            recorded_by="to_chuc").id
+        app.register_title(RegisterTitle(
+            code="truong_ban", name="Trưởng ban", is_head=True, management_tier="quan_uy", rank=6),
+            recorded_by="to_chuc")
         for i, name in enumerate(("Nguyễn Thị Lan", "Trần Văn Bình")):
             cadre = app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU if i == 0 else
                                        Gender.NAM, born_on=date(1975 + i, 5, 2), ethnicity="Kinh", national_id=f"03117500000{i}"), recorded_by="to_chuc").id
