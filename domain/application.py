@@ -57,6 +57,8 @@ from domain.correction_requests import (
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
 from domain.job_position import JobPosition, RegisterJobPosition, ReviseJobPosition
+from domain.namesakes import INDEX_ID as NAMESAKE_INDEX_ID
+from domain.namesakes import NamesakeGroup, NamesakeIndex, NamesakeKeys, namesake_text
 from domain.national_ids import (
     INDEX_ID,
     NationalIdClaim,
@@ -189,6 +191,8 @@ class HosoApplication(Application[UUID]):
         self.horizon_days = horizon_days
         # The national IDs' index keeps its secrets beside the personal keys (ADR 0010).
         self.national_ids: NationalIdKeys | None = getattr(self.mapper, "national_ids", None)
+        # So do the namesakes' (ADR 0011).
+        self.namesakes: NamesakeKeys | None = getattr(self.mapper, "namesakes", None)
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -394,22 +398,151 @@ class HosoApplication(Application[UUID]):
     # --- cadres ----------------------------------------------------------------------------
 
     def register_cadre(self, command: RegisterCadre, *, recorded_by: str) -> Receipt:
+        """Register a cadre: refused (`duplicate_person`) when the national ID is held already
+        (ADR 0010); accepted with a `probable_duplicate` warning, naming them, when namesakes
+        born the same day are on record (ADR 0011). Both from the write side's own indexes,
+        saved in the registration's transaction."""
         command = self._registration(command)
         cadre = Cadre.register(command, window=self.window(), recorded_by=recorded_by)
-        national_id = command.national_id
-        if not national_id or self.national_ids is None:
-            return self._commit(cadre)
-        number = normalised(national_id)
-        index, indexed = self._index_parts(recorded_by)
-        if number in indexed:
-            raise _duplicate_person("national_id")
-        claim = self._claim(number, recorded_by, field="national_id")
+        number = normalised(command.national_id) \
+            if command.national_id and self.national_ids is not None else None
+        claimed: list[Aggregate] = []
+        if number is not None:
+            index, indexed = self._index_parts(recorded_by)
+            if number in indexed:
+                raise _duplicate_person("national_id")
+            claimed = [self._claim(number, recorded_by, field="national_id"), *index]
+        groups, namesakes = self._join_namesakes(cadre.id, command.full_name, command.born_on,
+                                                 recorded_by)
         try:
-            return self._commit(cadre, claim, *index)
+            receipt = self._commit(cadre, *claimed, *groups)
         except Conflict as conflict:
-            # Another registration claimed the number between our read and our save.
-            self._refuse_held(number, "national_id", conflict)
+            if number is not None:
+                # Another registration claimed the number between our read and our save.
+                self._refuse_held(number, "national_id", conflict)
             raise
+        return _with_namesakes(receipt, namesakes)
+
+    # --- the namesakes' index (ADR 0011) ---------------------------------------------------
+
+    def _join_namesakes(self, cadre_id: UUID, full_name: str, born_on: date,
+                        recorded_by: str) -> tuple[list[Aggregate], list[UUID]]:
+        """The cadre in the group of its name and birth date (and the index built first when
+        the store has none): the aggregates to save with the command, and the other members
+        found (the namesakes). Nothing without the index's secrets."""
+        if self.namesakes is None:
+            return [], []
+        parts, built = self._namesake_index_parts(recorded_by)
+        group = self._group_for(namesake_text(full_name, born_on), built, recorded_by)
+        namesakes = sorted(group.members - {cadre_id})
+        group.join(cadre_id, effective_on=self.window().today, recorded_by=recorded_by)
+        return _distinct([*parts, group]), namesakes
+
+    def _group_for(self, text: str, built: dict[str, NamesakeGroup],
+                   recorded_by: str) -> NamesakeGroup:
+        """The text's group: one the index was just built with, the one on record, or a new
+        one."""
+        assert self.namesakes is not None
+        if text in built:
+            return built[text]
+        group_id = self.namesakes.group_id(text, create=True)
+        assert group_id is not None
+        group = self._found(group_id, NamesakeGroup)
+        if group is None:
+            group = built[text] = NamesakeGroup.open(group_id, (), effective_on=self.window()
+                                                     .today, recorded_by=recorded_by)
+        return group
+
+    def _namesake_group(self, full_name: str, born_on: date) -> NamesakeGroup | None:
+        assert self.namesakes is not None
+        group_id = self.namesakes.group_id(namesake_text(full_name, born_on), create=False)
+        return self._found(group_id, NamesakeGroup) if group_id is not None else None
+
+    def namesakes_of(self, full_name: str, born_on: date) -> list[UUID]:
+        """The cadres on record with this folded name and birth date, from the index."""
+        if self.namesakes is None:
+            return []
+        group = self._namesake_group(full_name, born_on)
+        return sorted(group.members) if group is not None else []
+
+    def _namesake_index_parts(self, recorded_by: str
+                              ) -> tuple[list[Aggregate], dict[str, NamesakeGroup]]:
+        """The index, built when the store has none (or its secrets' mark changed): the
+        marker and a group per name and birth date on record, read from the log
+        (registrations, their corrections, erasures), to be saved with the command that
+        needs it; nothing when the index is built."""
+        assert self.namesakes is not None
+        check = self.namesakes.key_check()
+        index = self._found(NAMESAKE_INDEX_ID, NamesakeIndex)
+        if index is not None and index.key_check == check:
+            return [], {}
+        current: dict[UUID, str | None] = {}
+        topics = [get_topic(cls) for cls in (Cadre.Registered, Cadre.Corrected,
+                                              Cadre.PersonalDataErased)]
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
+            if not batch:
+                break
+            for notification in batch:
+                _note_namesake(current, self.mapper.to_domain_event(notification))
+            start = batch[-1].id + 1
+        members: dict[str, set[UUID]] = {}
+        for cadre_id, text in current.items():
+            if text is not None:
+                members.setdefault(text, set()).add(cadre_id)
+        today = self.window().today
+        groups: dict[str, NamesakeGroup] = {}
+        for text in sorted(members):
+            # Under a new secret: a group the lost secrets named is not reachable any more.
+            groups[text] = NamesakeGroup.open(self.namesakes.renew(text), members[text],
+                                              effective_on=today, recorded_by=recorded_by)
+        if index is None:
+            index = NamesakeIndex(groups=len(groups), key_check=check, effective_on=today,
+                                  recorded_by=recorded_by)
+        else:
+            index.rebuild(groups=len(groups), key_check=check, effective_on=today,
+                          recorded_by=recorded_by)
+        return [index, *groups.values()], groups
+
+    def _moved_namesake(self, cadre_id: UUID, old: Registration, new: Registration,
+                        recorded_by: str) -> list[Aggregate]:
+        """A corrected name or birth date moves the cadre to the group of the new ones."""
+        before, after = (namesake_text(r.full_name, r.born_on) for r in (old, new))
+        if self.namesakes is None or before == after:
+            return []
+        parts, built = self._namesake_index_parts(recorded_by)
+        today = self.window().today
+        left = self._group_for(before, built, recorded_by)
+        left.leave(cadre_id, reason="correction", effective_on=today, recorded_by=recorded_by)
+        joined = self._group_for(after, built, recorded_by)
+        joined.join(cadre_id, effective_on=today, recorded_by=recorded_by)
+        return _distinct([*parts, left, joined])
+
+    def _close_namesakes(self, cadre: Cadre, recorded_by: str) -> list[Aggregate]:
+        """At an erasure: every group the cadre's record was in is closed and its key
+        shredded; its other members join a new group under a renewed secret."""
+        if self.namesakes is None:
+            return []
+        today = self.window().today
+        changed: list[Aggregate] = []
+        texts = dict.fromkeys(namesake_text(e.fact.full_name, e.fact.born_on)
+                              for e in cadre.entries.values()
+                              if isinstance(e.fact, Registration))
+        for text in texts:
+            group_id = self.namesakes.group_id(text, create=False)
+            group = self._found(group_id, NamesakeGroup) if group_id is not None else None
+            if group is None or group.closed:
+                continue
+            others = group.members - {cadre.id}
+            group.close(effective_on=today, recorded_by=recorded_by)
+            self.namesakes.shred_group(group.id)
+            changed.append(group)
+            renewed = self.namesakes.renew(text)
+            if others:
+                changed.append(NamesakeGroup.open(renewed, others, effective_on=today,
+                                                  recorded_by=recorded_by))
+        return changed
 
     # --- the national IDs' index (ADR 0010) ------------------------------------------------
 
@@ -808,6 +941,7 @@ class HosoApplication(Application[UUID]):
                                                       recorded_by)]
         if isinstance(payload, Registration) and isinstance(entry.fact, Registration):
             touched_units += self._moved_claims(entry.fact, payload, recorded_by)
+            touched_units += self._moved_namesake(cadre.id, entry.fact, payload, recorded_by)
         return cadre, touched_units, payload
 
     def _moved_claims(self, old: Registration, new: Registration,
@@ -964,7 +1098,15 @@ class HosoApplication(Application[UUID]):
         # Its numbers are released with it, and their secrets forgotten (ADR 0010).
         released = self._release(self.national_ids_of(cadre), "erasure", recorded_by) \
             if self.national_ids is not None else []
-        receipt = self._commit(cadre, *released)
+        closed = self._close_namesakes(cadre, recorded_by)
+        try:
+            receipt = self._commit(cadre, *released, *closed)
+        except Exception:
+            if closed and self.namesakes is not None:
+                # The closed groups' secrets are renewed already: the index is built again
+                # from the log at its next use rather than miss their other members.
+                self.namesakes.invalidate()
+            raise
         self.forget_national_ids(cadre)
         return receipt
 
@@ -1127,6 +1269,32 @@ class HosoApplication(Application[UUID]):
 
     def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:
         return [self.repository.get(i) for i in ids]
+
+
+def _distinct(aggregates: Sequence[Aggregate]) -> list[Aggregate]:
+    return list({a.id: a for a in aggregates}.values())
+
+
+def _with_namesakes(receipt: Receipt, namesakes: Sequence[UUID]) -> Receipt:
+    """A warning, not a refusal: namesakes born the same day are on record (their ids: the
+    caller shows them to the roles that may read every record)."""
+    if not namesakes:
+        return receipt
+    warning = {"code": "probable_duplicate", "field": "full_name",
+               "message": "Đã có cán bộ cùng họ tên và ngày sinh (a cadre with the same name "
+                          "and birth date is on record)", "cadre_ids": list(namesakes)}
+    return replace(receipt, warnings=(*receipt.warnings, warning))
+
+
+def _note_namesake(current: dict[UUID, str | None], event: Any) -> None:
+    if isinstance(event, Cadre.Registered):
+        current[event.originator_id] = namesake_text(event.full_name, event.born_on)
+    elif isinstance(event, Cadre.Corrected) and event.target_type == "Registered" \
+            and event.replacement is not None:
+        current[event.originator_id] = namesake_text(event.replacement["full_name"],
+                                                     event.replacement["born_on"])
+    elif isinstance(event, Cadre.PersonalDataErased):
+        current[event.originator_id] = None
 
 
 def _duplicate_person(field: str) -> Conflict:

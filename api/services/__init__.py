@@ -22,6 +22,7 @@ each other.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -80,25 +81,18 @@ def _noted(runtime: Runtime, receipt: Receipt) -> Receipt:
 
 
 def register_cadre(runtime: Runtime, p: Principal, body: CadreIn) -> Receipt:
-    """Register a cadre: refused (`duplicate_person`) when the national ID is held already,
-    which the application decides from its own index of national IDs, atomically with the
-    save (ADR 0010); accepted with a `probable_duplicate` warning when a namesake born the same
-    day is on record (a hint from the read side, not a decision)."""
+    """Register a cadre: refused (`duplicate_person`) when the national ID is held already;
+    accepted with a `probable_duplicate` warning when a namesake born the same day is on
+    record. The application decides both from its own indexes, atomically with the save (ADRs
+    0010, 0011): the registration neither waits on nor reads the read side."""
     require_role(p, ADMIN, PERSONNEL)
-    runtime.read_side_current()
-    _, namesakes = runtime.read_model.people_like(
-        national_id=None, full_name=body.full_name, born_on=body.born_on)
     receipt = _noted(runtime, runtime.app.register_cadre(
         RegisterCadre(**body.command()), recorded_by=p.name))
-    if not namesakes:
-        return receipt
-    # A warning, not a refusal: namesakes born the same day exist. Scoped officers learn that
-    # one exists, not who (the ids are for roles that may read every record).
-    shown = [str(c) for c in namesakes] if p.role == ADMIN else []
-    return Receipt(receipt.id, receipt.position, receipt.entry_position, (
-        {"code": "probable_duplicate", "field": "full_name",
-         "message": "Đã có cán bộ cùng họ tên và ngày sinh (a cadre with the same name and "
-                    "birth date is on record)", "cadre_ids": shown},))
+    # Scoped officers learn that a namesake exists, not who (the ids are for roles that may
+    # read every record).
+    return replace(receipt, warnings=tuple(
+        {**w, "cadre_ids": [str(c) for c in w["cadre_ids"]] if p.role == ADMIN else []}
+        if w["code"] == "probable_duplicate" else w for w in receipt.warnings))
 
 
 def record_entry(runtime: Runtime, p: Principal, cadre_id: UUID, body: Command) -> Receipt:

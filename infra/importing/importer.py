@@ -190,8 +190,10 @@ class Importer:
             # A dry run answers from the caller's scope only (`_match`): claiming each number in
             # the national-ID index would tell a guessed number held elsewhere from a free one,
             # and would leave an index secret behind for every guess. Its planned events are
-            # therefore the real run's less the index's claims.
+            # therefore the real run's less the index's claims (and the namesakes' groups,
+            # for the same reasons: ADR 0011).
             self.app.national_ids = None
+            self.app.namesakes = None
         try:
             total = len(parsed.cadres) + len(parsed.history)
             done = 0
