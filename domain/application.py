@@ -1185,6 +1185,23 @@ class HosoApplication(Application[UUID]):
         request.answer(replace(command, how=how), today=self.window().today)
         return self._commit(cadre, *units, request)
 
+    def correction_requests_of(self, cadre_id: UUID) -> list[UUID]:
+        """The ids of every correction request filed about the cadre, read from the log (the
+        requests' creation events only), not from the read side: an erasure shreds their
+        keys, and must not miss one the projection has not applied yet."""
+        topic = get_topic(CorrectionRequest.Requested)
+        found: list[UUID] = []
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start=start, limit=1000, topics=[topic])
+            if not batch:
+                return found
+            for notification in batch:
+                requested: Any = self.mapper.to_domain_event(notification)
+                if requested.cadre_id == cadre_id:
+                    found.append(requested.originator_id)
+            start = batch[-1].id + 1
+
     def correction_request(self, request_id: UUID, field: str = "id") -> CorrectionRequest:
         return self._one(request_id, CorrectionRequest, NotFound(
             "Không tìm thấy đề nghị đính chính (unknown correction request)",
