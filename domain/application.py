@@ -401,8 +401,18 @@ class HosoApplication(Application[UUID]):
         """Register a cadre: refused (`duplicate_person`) when the national ID is held already
         (ADR 0010); accepted with a `probable_duplicate` warning, naming them, when namesakes
         born the same day are on record (ADR 0011). Both from the write side's own indexes,
-        saved in the registration's transaction."""
+        saved in the registration's transaction. A namesake registered at the same moment on
+        another worker changes the same group first: the registration is then made once more
+        (it sees that namesake), as it would have been accepted before the index."""
         command = self._registration(command)
+        try:
+            return self._register_cadre(command, recorded_by)
+        except Conflict as conflict:
+            if conflict.code != "version_conflict":
+                raise
+            return self._register_cadre(command, recorded_by)
+
+    def _register_cadre(self, command: RegisterCadre, recorded_by: str) -> Receipt:
         cadre = Cadre.register(command, window=self.window(), recorded_by=recorded_by)
         number = normalised(command.national_id) \
             if command.national_id and self.national_ids is not None else None
