@@ -6,7 +6,7 @@ appended. Nothing is appended when a command is refused.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -58,7 +58,7 @@ from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
 from domain.job_position import JobPosition, RegisterJobPosition, ReviseJobPosition
 from domain.namesakes import INDEX_ID as NAMESAKE_INDEX_ID
-from domain.namesakes import NamesakeGroup, NamesakeIndex, NamesakeKeys, namesake_text
+from domain.namesakes import NamesakeGroup, NamesakeKeys, namesake_text
 from domain.national_ids import (
     INDEX_ID,
     NationalIdClaim,
@@ -102,6 +102,9 @@ from domain.values import (
 from domain.yearly_ratings import Derived, check_yearly_rating, derive
 
 E = TypeVar("E", bound=StrEnum)
+# What a cadre's identity is made of over time: its registration, the corrections of it, and
+# its erasure (the indexes built from the log read these only).
+IDENTITY_EVENTS = (Cadre.Registered, Cadre.Corrected, Cadre.PersonalDataErased)
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -274,6 +277,19 @@ class HosoApplication(Application[UUID]):
         except NotFound:
             return set(), None
         return {h.unit_id for h in cadre.holdings_on(day)}, cadre.registered_by
+
+    def _logged(self, *kinds: type[Aggregate.Event]) -> Iterator[Any]:
+        """The events of these classes in the log, in order, decoded (the write side's own
+        scans: an index built from the log, an erasure's requests), never the read side."""
+        topics = [get_topic(kind) for kind in kinds]
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
+            if not batch:
+                return
+            for notification in batch:
+                yield self.mapper.to_domain_event(notification)
+            start = batch[-1].id + 1
 
     def locate(self, position: int) -> LocatedEvent | None:
         """Which aggregate and version the event at a log position belongs to."""
@@ -483,20 +499,12 @@ class HosoApplication(Application[UUID]):
         needs it; nothing when the index is built."""
         assert self.namesakes is not None
         check = self.namesakes.key_check()
-        index = self._found(NAMESAKE_INDEX_ID, NamesakeIndex)
+        index = self._found(NAMESAKE_INDEX_ID, NationalIdIndex)
         if index is not None and index.key_check == check:
             return [], {}
         current: dict[UUID, str | None] = {}
-        topics = [get_topic(cls) for cls in (Cadre.Registered, Cadre.Corrected,
-                                              Cadre.PersonalDataErased)]
-        start = 1
-        while True:
-            batch = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
-            if not batch:
-                break
-            for notification in batch:
-                _note_namesake(current, self.mapper.to_domain_event(notification))
-            start = batch[-1].id + 1
+        for identity in self._logged(*IDENTITY_EVENTS):
+            _note_namesake(current, identity)
         members: dict[str, set[UUID]] = {}
         for cadre_id, text in current.items():
             if text is not None:
@@ -508,10 +516,11 @@ class HosoApplication(Application[UUID]):
             groups[text] = NamesakeGroup.open(self.namesakes.renew(text), members[text],
                                               effective_on=today, recorded_by=recorded_by)
         if index is None:
-            index = NamesakeIndex(groups=len(groups), key_check=check, effective_on=today,
-                                  recorded_by=recorded_by)
+            index = NationalIdIndex.build(NAMESAKE_INDEX_ID, claims=len(groups),
+                                          key_check=check, effective_on=today,
+                                          recorded_by=recorded_by)
         else:
-            index.rebuild(groups=len(groups), key_check=check, effective_on=today,
+            index.rebuild(claims=len(groups), key_check=check, effective_on=today,
                           recorded_by=recorded_by)
         return [index, *groups.values()], groups
 
@@ -623,16 +632,8 @@ class HosoApplication(Application[UUID]):
         if index is not None and index.key_check == check:
             return [], set()
         current: dict[UUID, str | None] = {}
-        topics = [get_topic(cls) for cls in (Cadre.Registered, Cadre.Corrected,
-                                              Cadre.PersonalDataErased)]
-        start = 1
-        while True:
-            batch = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
-            if not batch:
-                break
-            for notification in batch:
-                self._note_national_id(current, self.mapper.to_domain_event(notification))
-            start = batch[-1].id + 1
+        for identity in self._logged(*IDENTITY_EVENTS):
+            self._note_national_id(current, identity)
         today = self.window().today
         numbers = {normalised(n) for n in current.values() if n} - {leaving}
         claims: list[Aggregate] = []
@@ -1199,18 +1200,9 @@ class HosoApplication(Application[UUID]):
         """The ids of every correction request filed about the cadre, read from the log (the
         requests' creation events only), not from the read side: an erasure shreds their
         keys, and must not miss one the projection has not applied yet."""
-        topic = get_topic(CorrectionRequest.Requested)
-        found: list[UUID] = []
-        start = 1
-        while True:
-            batch = self.recorder.select_notifications(start=start, limit=1000, topics=[topic])
-            if not batch:
-                return found
-            for notification in batch:
-                requested: Any = self.mapper.to_domain_event(notification)
-                if requested.cadre_id == cadre_id:
-                    found.append(requested.originator_id)
-            start = batch[-1].id + 1
+        return [requested.originator_id
+                for requested in self._logged(CorrectionRequest.Requested)
+                if requested.cadre_id == cadre_id]
 
     def correction_request(self, request_id: UUID, field: str = "id") -> CorrectionRequest:
         return self._one(request_id, CorrectionRequest, NotFound(

@@ -15,9 +15,10 @@ members can no longer be read), the secret behind its id is renewed (its id can 
 found nor tested), and the other members join a new group under the new secret, in the
 erasure's transaction.
 
-`NamesakeIndex` is the marker that the index covers the store; a store older than it (or one
-whose index secrets were lost, or an erasure whose save failed after renewing a secret) builds
-it again from the log at its next registration or correction of a name or birth date.
+Its marker is a `NationalIdIndex` (domain/national_ids.py) at `INDEX_ID`: a store older than
+the index (or one whose index secrets were lost, or an erasure whose save failed after renewing
+a secret) builds it again from the log at its next registration or correction of a name or
+birth date.
 """
 
 from __future__ import annotations
@@ -132,39 +133,3 @@ class NamesakeGroup(Aggregate):
 def _member(sensitive: Any) -> UUID | None:
     cadre_id = sensitive.get("cadre_id") if isinstance(sensitive, dict) else None
     return UUID(str(cadre_id)) if cadre_id else None
-
-
-class NamesakeIndex(Aggregate):
-    """Built once per store (and again when its secrets' mark changes): every cadre on record
-    is then in the group of its name and birth date."""
-
-    class Built(Aggregate.Created):
-        groups: int
-        key_check: str
-        effective_on: date
-        recorded_by: str
-
-    class Rebuilt(Aggregate.Event):
-        groups: int
-        key_check: str
-        effective_on: date
-        recorded_by: str
-
-    @staticmethod
-    def create_id(*args: object, **kwargs: object) -> UUID:
-        return INDEX_ID
-
-    @event(Built)
-    def __init__(self, groups: int, key_check: str, effective_on: date,
-                 recorded_by: str) -> None:
-        self.groups, self.key_check = groups, key_check
-
-    def rebuild(self, *, groups: int, key_check: str, effective_on: date,
-                recorded_by: str) -> None:
-        self._rebuilt(groups=groups, key_check=key_check, effective_on=effective_on,
-                      recorded_by=recorded_by)
-
-    @event(Rebuilt)
-    def _rebuilt(self, groups: int, key_check: str, effective_on: date,
-                 recorded_by: str) -> None:
-        self.groups, self.key_check = groups, key_check

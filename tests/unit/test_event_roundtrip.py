@@ -52,8 +52,7 @@ from domain.job_position import (
     PositionGroup,
     PositionStandards,
 )
-from domain.namesakes import INDEX_ID as NAMESAKE_INDEX_ID
-from domain.namesakes import NamesakeGroup, NamesakeIndex
+from domain.namesakes import NamesakeGroup
 from domain.national_ids import INDEX_ID, NationalIdClaim, NationalIdIndex
 from domain.oversight import FindingReview
 from domain.programmes import ProgrammeCatalogue, ProgrammeKind
@@ -94,7 +93,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Fe
                                            ReportSubmission, CorrectionRequest, JobPosition,
                                            TermNotice, AppointmentDossier, IntegrityRecord,
                                            ProgrammeCatalogue, NationalIdClaim,
-                                           NationalIdIndex, NamesakeGroup, NamesakeIndex)
+                                           NationalIdIndex, NamesakeGroup)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -336,10 +335,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "NamesakeGroup.Left": [dict(sensitive={"cadre_id": str(CADRE)}, reason="correction",
                                 effective_on=date(2026, 11, 25), recorded_by="to_chuc_quan")],
     "NamesakeGroup.Closed": [dict(effective_on=date(2026, 11, 26), recorded_by="admin")],
-    "NamesakeIndex.Built": [dict(groups=118, key_check="5f0c1e9a7b3d2c4e:1a2b3c4d",
-                                 effective_on=date(2026, 11, 24), recorded_by="admin")],
-    "NamesakeIndex.Rebuilt": [dict(groups=119, key_check="9e2d4c1b0a8f7e6d:5e6f7a8b",
-                                   effective_on=date(2026, 11, 25), recorded_by="admin")],
     "FindingReview.Opened": [dict(
         finding_key="thoi_gian_giu_chuc:6f1c2a0e:2024-03-01", rule_id="thoi_gian_giu_chuc",
         effective_on=date(2026, 11, 24), decision=None, recorded_by="uy_ban_kiem_tra")],
@@ -495,8 +490,7 @@ ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: C
                                             IntegrityRecord: integrity_id_for(CADRE),
                                             ProgrammeCatalogue: ProgrammeCatalogue.create_id(),
                                             NationalIdClaim: CLAIM, NationalIdIndex: INDEX_ID,
-                                            NamesakeGroup: NAMESAKES,
-                                            NamesakeIndex: NAMESAKE_INDEX_ID}
+                                            NamesakeGroup: NAMESAKES}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",
