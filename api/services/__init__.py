@@ -37,6 +37,7 @@ from api.schemas import (
     CorrectionIn,
     JobPositionIn,
     TitleIn,
+    TitleVersionIn,
     TransferIn,
     UnitChangeIn,
     UnitIn,
@@ -53,6 +54,7 @@ from api.security import (
 )
 from domain.application import Receipt
 from domain.commands import (
+    AddProgramme,
     ChangeUnit,
     Correct,
     EntryCommand,
@@ -60,6 +62,7 @@ from domain.commands import (
     RegisterTitle,
     RegisterUnit,
     ReviewFinding,
+    ReviseTitle,
 )
 from domain.errors import InvalidCommand, NotFound
 from domain.values import ReviewConclusion
@@ -189,6 +192,19 @@ def register_title(runtime: Runtime, p: Principal, body: TitleIn) -> Receipt:
     require_role(p, ADMIN)
     return _noted(runtime, runtime.app.register_title(RegisterTitle(**body.command()),
                                                       recorded_by=p.name))
+
+
+def revise_title(runtime: Runtime, p: Principal, code: str, body: TitleVersionIn) -> Receipt:
+    # A title's tier and standards change by dated versions (issue 16); admin only, as titles.
+    require_role(p, ADMIN)
+    return _noted(runtime, runtime.app.revise_title(ReviseTitle(code=code, **body.command()),
+                                                    recorded_by=p.name))
+
+
+def add_programme(runtime: Runtime, p: Principal, command: AddProgramme) -> Receipt:
+    # The catalogue is shared by every unit: only the administrator adds to it.
+    require_role(p, ADMIN)
+    return _noted(runtime, runtime.app.add_programme(command, recorded_by=p.name))
 
 
 def register_job_position(runtime: Runtime, p: Principal, body: JobPositionIn) -> Receipt:
