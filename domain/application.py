@@ -474,6 +474,9 @@ class HosoApplication(Application[UUID]):
         group_id = self.namesakes.group_id(text, create=True)
         assert group_id is not None
         group = self._found(group_id, NamesakeGroup)
+        if group is not None and group.closed:
+            # Its secret outlived its erasure (a failed save): a closed group is not reused.
+            group, group_id = None, self.namesakes.renew(text)
         if group is None:
             group = built[text] = NamesakeGroup.open(group_id, (), effective_on=self.window()
                                                      .today, recorded_by=recorded_by)
@@ -557,10 +560,11 @@ class HosoApplication(Application[UUID]):
             group.close(effective_on=today, recorded_by=recorded_by)
             self.namesakes.shred_group(group.id)
             changed.append(group)
-            renewed = self.namesakes.renew(text)
             if others:
-                changed.append(NamesakeGroup.open(renewed, others, effective_on=today,
-                                                  recorded_by=recorded_by))
+                changed.append(NamesakeGroup.open(self.namesakes.renew(text), others,
+                                                  effective_on=today, recorded_by=recorded_by))
+            else:  # nobody else carries it: no secret is left for the text
+                self.namesakes.forget(text)
         return changed
 
     # --- the national IDs' index (ADR 0010) ------------------------------------------------

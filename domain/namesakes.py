@@ -50,6 +50,9 @@ class NamesakeKeys(Protocol):
     def renew(self, text: str) -> UUID:
         """Forget the text's secret and make a new one: the group id it gives now."""
 
+    def forget(self, text: str) -> None:
+        """Forget the text's secret, leaving no row that a guess could be tested against."""
+
     def shred_group(self, group_id: UUID) -> None:
         """Destroy the group's own key: the members its events name can no longer be read."""
 

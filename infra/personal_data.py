@@ -384,6 +384,9 @@ class NamesakeKeys:
         assert renewed is not None
         return renewed
 
+    def forget(self, text: str) -> None:
+        self.index.forget(text)
+
     def shred_group(self, group_id: UUID) -> None:
         self.personal.shred(group_id)
 

@@ -13,7 +13,7 @@ read waits for it (read your own write, ADR 0007). Nothing after the commit may 
 into an error.
 
 This module holds the record's writes (cadres, their entries and corrections, erasure, units,
-titles, job positions, finding reviews); the newer areas have a module each in this package
+titles, the programme catalogue, job positions, finding reviews); the newer areas have a module each in this package
 (`correction_requests`, `feedback`, `inspection`, `integrity`, `monthly_cycle`, `worklists`,
 `job_positions`, `archive`, `reports`, `evaluation_reports`, `public`), with the payload models
 and the answers their routes and pages share. Routes and pages import from here, never from
