@@ -175,3 +175,27 @@ def test_cadres_registered_before_the_index_are_found(
     assert not app._exists(INDEX_ID)
     assert namesakes_named(register(client)) == sorted([before, renamed])
     assert app._exists(INDEX_ID)
+
+
+def test_a_namesake_registered_meanwhile_on_another_worker_is_told(
+        service: tuple[TestClient, Runtime]) -> None:
+    """Worker b reads the group before worker a saves a namesake into it: b's save conflicts
+    on the group's version, and b registers once more, now told of both."""
+    a, rt = service
+    first = register(a).json()["id"]
+    with TestClient(create_app(rt.settings)) as b:
+        app_b = b.app.state.runtime.app  # type: ignore[attr-defined]
+        looked_up = app_b._group_for
+        meanwhile: list[str] = []
+
+        def stale(*args: Any) -> Any:
+            group = looked_up(*args)
+            if not meanwhile:
+                meanwhile.append(register(a).json()["id"])
+            return group
+
+        app_b._group_for = stale
+        late = register(b)
+    assert meanwhile and namesakes_named(late) == sorted([first, meanwhile[0]])
+    assert len(a.get("/api/v1/cadres", headers=ADMIN,
+                     params={"q": "anh tuyet"}).json()["cadres"]) == 3
