@@ -482,18 +482,6 @@ class HosoApplication(Application[UUID]):
                                                      .today, recorded_by=recorded_by)
         return group
 
-    def _namesake_group(self, full_name: str, born_on: date) -> NamesakeGroup | None:
-        assert self.namesakes is not None
-        group_id = self.namesakes.group_id(namesake_text(full_name, born_on), create=False)
-        return self._found(group_id, NamesakeGroup) if group_id is not None else None
-
-    def namesakes_of(self, full_name: str, born_on: date) -> list[UUID]:
-        """The cadres on record with this folded name and birth date, from the index."""
-        if self.namesakes is None:
-            return []
-        group = self._namesake_group(full_name, born_on)
-        return sorted(group.members) if group is not None else []
-
     def _namesake_index_parts(self, recorded_by: str
                               ) -> tuple[list[Aggregate], dict[str, NamesakeGroup]]:
         """The index, built when the store has none (or its secrets' mark changed): the
@@ -535,11 +523,14 @@ class HosoApplication(Application[UUID]):
             return []
         parts, built = self._namesake_index_parts(recorded_by)
         today = self.window().today
-        left = self._group_for(before, built, recorded_by)
-        left.leave(cadre_id, reason="correction", effective_on=today, recorded_by=recorded_by)
+        left_id = self.namesakes.group_id(before, create=False)
+        left = built.get(before) or (self._found(left_id, NamesakeGroup) if left_id else None)
+        if left is not None:
+            left.leave(cadre_id, reason="correction", effective_on=today,
+                       recorded_by=recorded_by)
         joined = self._group_for(after, built, recorded_by)
         joined.join(cadre_id, effective_on=today, recorded_by=recorded_by)
-        return _distinct([*parts, left, joined])
+        return _distinct([*parts, *([left] if left is not None else []), joined])
 
     def _close_namesakes(self, cadre: Cadre, recorded_by: str) -> list[Aggregate]:
         """At an erasure: every group the cadre's record was in is closed and its key
