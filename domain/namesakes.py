@@ -87,8 +87,12 @@ class NamesakeGroup(Aggregate):
 
     @event(Opened)
     def __init__(self, effective_on: date, recorded_by: str) -> None:
-        self.members: set[UUID] = set()
+        self._members: list[UUID] = []  # a list: the aggregate's state encodes as the log's
         self.closed = False
+
+    @property
+    def members(self) -> frozenset[UUID]:
+        return frozenset(self._members)
 
     @classmethod
     def open(cls, group_id: UUID, members: Iterable[UUID], *, effective_on: date,
@@ -117,20 +121,20 @@ class NamesakeGroup(Aggregate):
     @event(Joined)
     def _joined(self, sensitive: dict[str, Any], effective_on: date, recorded_by: str) -> None:
         member = _member(sensitive)
-        if member is not None:  # None: the group's key was shredded
-            self.members.add(member)
+        if member is not None and member not in self._members:  # None: its key was shredded
+            self._members.append(member)
 
     @event(Left)
     def _left(self, sensitive: dict[str, Any], reason: str, effective_on: date,
               recorded_by: str) -> None:
         member = _member(sensitive)
-        if member is not None:
-            self.members.discard(member)
+        if member in self._members:
+            self._members.remove(member)
 
     @event(Closed)
     def _closed(self, effective_on: date, recorded_by: str) -> None:
         self.closed = True
-        self.members = set()
+        self._members = []
 
 
 def _member(sensitive: Any) -> UUID | None:

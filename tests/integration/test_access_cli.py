@@ -86,7 +86,9 @@ def test_verify_exits_zero_only_when_the_log_is_intact(cli: CliRunner,
     seed(sqlite_settings)
     intact = cli.invoke(app, ["verify"])
     assert intact.exit_code == 0, intact.output
-    assert "checked: 2" in intact.stdout and "head: position 2" in intact.stdout
+    # The unit, the cadre, and the namesakes' index: its marker, the group's Opened and Joined
+    # (ADR 0011).
+    assert "checked: 5" in intact.stdout and "head: position 5" in intact.stdout
     with sqlite3.connect(sqlite_settings.sqlite_path) as conn:
         conn.execute("UPDATE log_chain SET hash = zeroblob(32) WHERE position = 1")
     broken = cli.invoke(app, ["verify"])
@@ -98,7 +100,7 @@ def test_rebuild_reapplies_the_whole_log(cli: CliRunner, sqlite_settings: Settin
     seed(sqlite_settings)
     result = cli.invoke(app, ["rebuild"])
     assert result.exit_code == 0, result.output
-    assert "2 events applied" in result.stdout
+    assert "5 events applied" in result.stdout  # the two records' and the index's three
     runtime = open_runtime(sqlite_settings)
     try:
         m = runtime.read_model.moment()
