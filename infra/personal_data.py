@@ -364,6 +364,40 @@ class NationalIdKeys:
         self.store.forget(self._tag(national_id))
 
 
+_NAMESAKE_MARK = "namesake-index:mark"
+
+
+class NamesakeKeys:
+    """`domain.namesakes.NamesakeKeys`: the national IDs' keyed ids (same master key, same
+    table, outside the log) over the namesake texts, and the groups' own keys in the personal
+    key store (ADR 0011)."""
+
+    def __init__(self, index: NationalIdKeys, personal: PersonalKeyStore) -> None:
+        self.index, self.personal = index, personal
+
+    def group_id(self, text: str, *, create: bool) -> UUID | None:
+        return self.index.claim_id(text, create=create)
+
+    def renew(self, text: str) -> UUID:
+        self.index.forget(text)
+        renewed = self.index.claim_id(text, create=True)
+        assert renewed is not None
+        return renewed
+
+    def forget(self, text: str) -> None:
+        self.index.forget(text)
+
+    def shred_group(self, group_id: UUID) -> None:
+        self.personal.shred(group_id)
+
+    def key_check(self) -> str:
+        mark = self.index.claim_id(_NAMESAKE_MARK, create=True)
+        return f"{self.index.key_check()}:{str(mark)[:8]}"
+
+    def invalidate(self) -> None:
+        self.index.forget(_NAMESAKE_MARK)
+
+
 def _cid(cadre_id: UUID | str) -> str:
     return str(cadre_id if isinstance(cadre_id, UUID) else UUID(cadre_id))
 
@@ -392,6 +426,8 @@ class PersonalDataMapper(Mapper[UUID]):
         # of their own (not exported: a restored store rebuilds them, ADR 0010).
         self.national_ids = NationalIdKeys(key_store.sibling(INDEX_KEYS_TABLE)) \
             if key_store is not None else None
+        self.namesakes = NamesakeKeys(self.national_ids, key_store) \
+            if self.national_ids is not None and key_store is not None else None
 
     @property
     def clock(self) -> Clock:

@@ -13,7 +13,13 @@ from typing import Any
 from uuid import UUID
 
 from domain.application import HosoApplication, Receipt
-from domain.commands import AddQualification, AddRelative, RegisterCadre
+from domain.commands import (
+    AddQualification,
+    AddRelative,
+    RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+)
 from domain.rules.retirement import retirement_date
 from domain.values import (
     Decision,
@@ -155,10 +161,9 @@ class Office:
     def register_titles(self) -> None:
         for t in TITLES:
             if t.code and not self._title_exists(t.code):
-                self._did(self.app.register_title(
+                self._did(self.app.register_title(RegisterTitle(
                     code=t.code, name=t.name, is_head=t.is_head, management_tier=t.tier,
-                    rank=t.rank, sector=t.sector, standards=t.standards,
-                    recorded_by=RECORDED_BY))
+                    rank=t.rank, sector=t.sector, standards=t.standards), recorded_by=RECORDED_BY))
 
     def _title_exists(self, code: str) -> bool:
         from domain.errors import NotFound
@@ -169,17 +174,17 @@ class Office:
         return True
 
     def register_root(self) -> None:
-        receipt = self._did(self.app.register_unit(
-            code="HP", name=CITY, kind="thanh_pho", established_on=date(1955, 5, 13),
+        receipt = self._did(self.app.register_unit(RegisterUnit(
+            code="HP", name=CITY, kind="thanh_pho", established_on=date(1955, 5, 13)),
             recorded_by=RECORDED_BY))
         self.root_id = receipt.id
         self.unit_count += 1
 
     def register_unit(self, d: DistrictState, spec: UnitSpec, established_on: date) -> UnitState:
         parent = d.units[spec.parent] if spec.parent else None
-        receipt = self._did(self.app.register_unit(
+        receipt = self._did(self.app.register_unit(RegisterUnit(
             code=spec.key, name=spec.name, kind=spec.kind, established_on=established_on,
-            parent_id=parent.id if parent else self.root_id, recorded_by=RECORDED_BY))
+            parent_id=parent.id if parent else self.root_id), recorded_by=RECORDED_BY))
         unit = UnitState(spec, receipt.id, d, established_on, [(established_on, parent)],
                          dict(spec.posts))
         unit.ward = d.units[spec.ward] if spec.ward and spec.ward in d.units else (

@@ -26,12 +26,15 @@ from domain.commands import (
     AddRelative,
     Appoint,
     Commend,
+    Correct,
     EndHolding,
     Evaluate,
     ImposeDiscipline,
     Nominate,
     Plan,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
     Vet,
 )
 from domain.rules.pack import RULE_IDS
@@ -123,9 +126,9 @@ class Office:
 
     def unit(self, code: str, name: str, kind: str = "phong",
              parent: UUID | None = None) -> UUID:
-        return self.app.register_unit(code=code, name=name, kind=kind,
-                                      established_on=date(2010, 1, 1), parent_id=parent,
-                                      recorded_by="to.chuc").id
+        return self.app.register_unit(RegisterUnit(
+            code=code, name=name, kind=kind, established_on=date(2010, 1, 1), parent_id=parent),
+            recorded_by="to.chuc").id
 
     def titles(self) -> None:
         for code, name, is_head, rank, standards in (
@@ -135,9 +138,9 @@ class Office:
                 max_age_first_appointment=55)),
             ("pho_phong", "Phó Trưởng phòng", False, 4, None),
         ):
-            self.app.register_title(code=code, name=name, is_head=is_head,
-                                    management_tier="quan_uy", rank=rank, standards=standards,
-                                    recorded_by="to.chuc")
+            self.app.register_title(RegisterTitle(
+                code=code, name=name, is_head=is_head, management_tier="quan_uy", rank=rank,
+                standards=standards), recorded_by="to.chuc")
 
     def cadre(self, name: str, born: date, *, gender: Gender = Gender.NAM,
               political_theory: PoliticalTheory = PoliticalTheory.TRUNG_CAP) -> UUID:
@@ -393,9 +396,9 @@ def district(request: pytest.FixtureRequest,
         identity = {"full_name": "Đặng Thị Mơ", "gender": Gender.NU, "born_on": date(1979, 9, 1),
                     "education": Education.DAI_HOC,
                     "political_theory": PoliticalTheory.TRUNG_CAP}
-        s.runtime.app.correct(cadres["corrected"], target_position=registration,
-                              reason="Nhập sai năm sinh", replacement=identity,
-                              recorded_by="to.chuc")
+        s.runtime.app.correct(cadres["corrected"], Correct(
+            target_position=registration, reason="Nhập sai năm sinh", replacement=identity),
+            recorded_by="to.chuc")
         yield ViolationDistrict(s, units, cadres, expected, absent, shown,
                                 cadres["corrected"])
 

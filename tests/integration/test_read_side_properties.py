@@ -20,7 +20,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from domain.cadre import Cadre
-from domain.commands import Appoint, EndHolding, RegisterCadre
+from domain.commands import (
+    Appoint,
+    ChangeUnit,
+    Correct,
+    EndHolding,
+    RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+)
 from domain.errors import DomainError
 from domain.values import ActionKind, Decision, EndingReason, Gender, fold
 from infra.clock import PinnedClock
@@ -56,15 +64,17 @@ def _decision(day: date) -> Decision:
 
 def _record(rt: Runtime, history: list[Step]) -> tuple[list[UUID], list[UUID]]:
     app = rt.app
-    root = app.register_unit(code="Q", name="Quận ủy", kind="quan_uy", established_on=START,
-                             recorded_by="t").id
-    units = [root] + [app.register_unit(code=f"P{i}", name=f"Phòng {i}", kind="phong",
-                                        established_on=START, parent_id=root,
-                                        recorded_by="t").id for i in range(2)]
-    app.register_title(code="truong", name="Trưởng phòng", is_head=True,
-                       management_tier="quan_uy", rank=5, recorded_by="t")
-    app.register_title(code="pho", name="Phó trưởng phòng", is_head=False,
-                       management_tier="quan_uy", rank=4, recorded_by="t")
+    root = app.register_unit(RegisterUnit(
+        code="Q", name="Quận ủy", kind="quan_uy", established_on=START), recorded_by="t").id
+    units = [root] + [app.register_unit(RegisterUnit(
+        code=f"P{i}", name=f"Phòng {i}", kind="phong", established_on=START, parent_id=root),
+        recorded_by="t").id for i in range(2)]
+    app.register_title(RegisterTitle(
+        code="truong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
+        recorded_by="t")
+    app.register_title(RegisterTitle(
+        code="pho", name="Phó trưởng phòng", is_head=False, management_tier="quan_uy", rank=4),
+        recorded_by="t")
     cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=Gender.NAM,
                                                born_on=date(1975, 1, 1)),
                                  recorded_by="t").id for n in NAMES]
@@ -104,11 +114,13 @@ def _record(rt: Runtime, history: list[Step]) -> tuple[list[UUID], list[UUID]]:
                             replacement = dict(unit_id=p["unit_id"], title_code=p["title_code"],
                                                reason=EndingReason.DIEU_DONG, effective_on=day,
                                                decision=_decision(day))
-                    app.correct(cadre_id, target_position=position, reason="Đính chính",
-                                recorded_by="t", replacement=replacement)
+                    app.correct(cadre_id, Correct(
+                        target_position=position, reason="Đính chính", replacement=replacement),
+                        recorded_by="t")
             elif s.verb == "move" and s.where > 0:
-                app.change_unit(units[s.where], change="move", effective_on=day,
-                                new_parent_id=units[3 - s.where], recorded_by="t")
+                app.change_unit(units[s.where], ChangeUnit(
+                    change="move", effective_on=day, new_parent_id=units[3 - s.where]),
+                    recorded_by="t")
         except DomainError:
             pass  # refused commands append nothing; the property covers what was recorded
     return units, cadres

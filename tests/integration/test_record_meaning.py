@@ -28,11 +28,14 @@ from domain.cadre import Cadre
 from domain.commands import (
     AddQualification,
     Appoint,
+    Correct,
     EndHolding,
     Evaluate,
     Plan,
     RecordTraining,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
 )
 from domain.errors import DomainError
 from domain.record import Entry
@@ -109,15 +112,17 @@ def _replacement(entry: Entry, day: date, pick: int) -> dict[str, Any]:
 
 def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
     app = rt.app
-    root = app.register_unit(code="Q", name="Quận ủy", kind="quan_uy", established_on=START,
-                             recorded_by="t").id
-    units = [root] + [app.register_unit(code=f"P{i}", name=f"Phòng {i}", kind="phong",
-                                        established_on=START, parent_id=root,
-                                        recorded_by="t").id for i in range(2)]
-    app.register_title(code="truong", name="Trưởng phòng", is_head=True,
-                       management_tier="quan_uy", rank=5, recorded_by="t")
-    app.register_title(code="pho", name="Phó trưởng phòng", is_head=False,
-                       management_tier="quan_uy", rank=4, recorded_by="t")
+    root = app.register_unit(RegisterUnit(
+        code="Q", name="Quận ủy", kind="quan_uy", established_on=START), recorded_by="t").id
+    units = [root] + [app.register_unit(RegisterUnit(
+        code=f"P{i}", name=f"Phòng {i}", kind="phong", established_on=START, parent_id=root),
+        recorded_by="t").id for i in range(2)]
+    app.register_title(RegisterTitle(
+        code="truong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
+        recorded_by="t")
+    app.register_title(RegisterTitle(
+        code="pho", name="Phó trưởng phòng", is_head=False, management_tier="quan_uy", rank=4),
+        recorded_by="t")
     titles = ["truong", "pho"]
     cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=Gender.NU,
                                                born_on=date(1976, 5, 1),
@@ -173,11 +178,13 @@ def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
                         if e.status == "in_force" and e.type in wanted]
                 if live:
                     entry = live[s.pick % len(live)]
-                    app.correct(cadre_id, target_position=_position_of(rt, cadre_id,
+                    app.correct(cadre_id, Correct(
+                        target_position=_position_of(rt, cadre_id,
                                                                        entry.version),
-                                reason="Đính chính", recorded_by="t",
-                                replacement=None if s.verb == "retract"
-                                else _replacement(entry, day, s.pick))
+                        reason="Đính chính",
+                        replacement=None if s.verb == "retract"
+                                else _replacement(entry, day, s.pick)),
+                        recorded_by="t")
         except DomainError:
             pass  # refused commands append nothing; the property covers what was recorded
     return cadres
