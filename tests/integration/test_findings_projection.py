@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, select
 
-from domain.commands import AddRelative, Appoint, Commend, EndHolding, Evaluate, Vet
+from domain.commands import AddRelative, Appoint, Commend, Correct, EndHolding, Evaluate, Vet
 from domain.errors import DomainError
 from domain.rules.checks import find_all
 from domain.values import (
@@ -109,7 +109,13 @@ def _more(rt: Runtime, units: list[UUID], cadres: list[UUID], done: list[Extra])
                     entry = signed[month % len(signed)]
                     p = dict(entry.payload)
                     day = date(SIGNING_YEAR, 1 + month, 5)
-                    app.correct(cadres[who], target_position=_position_of(rt, cadres[who], entry.version), reason="Đính chính người ký", recorded_by="t", replacement=None if month == 5 else dict(kind=p["kind"], unit_id=p["unit_id"], title_code=p["title_code"], effective_on=day + timedelta(days=5), decision=_signed(day, cadres[other % SIGNERS])))
+                    replacement = None if month == 5 else dict(
+                        kind=p["kind"], unit_id=p["unit_id"], title_code=p["title_code"],
+                        effective_on=day + timedelta(days=5),
+                        decision=_signed(day, cadres[other % SIGNERS]))
+                    app.correct(cadres[who], Correct(
+                        target_position=_position_of(rt, cadres[who], entry.version),
+                        reason="Đính chính người ký", replacement=replacement), recorded_by="t")
             elif verb == "commend":  # signed by the cadre, or by a relative (own circle)
                 app.commend(cadres[who], Commend(form=CommendationForm.BANG_KHEN, decided_on=date(2024, 1 + month, 10), decision=_signed(date(2024, 1 + month, 10), cadres[other])), recorded_by="t")
         except DomainError:
