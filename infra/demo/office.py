@@ -99,8 +99,10 @@ class Office:
 
     def _remember(self, cadre: CadreState, receipt: Receipt) -> int | EventKey:
         """Where a fact lives in the log, for a later correction."""
-        if receipt.position:
-            return receipt.position
+        # The cadre's own event, not the last one saved with it (the national-ID claim
+        # follows a registration, a head seat an appointment): a correction names it.
+        if receipt.entry_position or receipt.position:
+            return receipt.entry_position or receipt.position
         assert self.bulk is not None and self.bulk.last_event_key is not None
         key = self.bulk.last_event_key
         self.bulk.watch(key)
