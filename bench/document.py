@@ -323,7 +323,7 @@ def section(results: dict[str, Any], backend: str) -> list[str]:
               f"measured on the first events only where noted. {raw_text}", "",
               "From 200k events (`projections.bulk.PARALLEL_FROM`) the rebuild splits the log "
               "by aggregate across two processes and merges their rows; one process = the same "
-              "store rebuilt with `workers=1` in the same run (its CPU includes the workers').",
+              "store rebuilt with `workers=1` in the same run (the rebuild's CPU includes its workers').",
               "",
               "| size | events | rebuild events/s | one process events/s | library pattern "
               "events/s | raw limit events/s | rebuild ÷ library | rebuild ÷ raw | rebuild s |"
