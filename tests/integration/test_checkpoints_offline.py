@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
@@ -49,12 +49,16 @@ class Service:
     client: TestClient
     public_key: Path
     tmp: Path
+    registered: int = 0
 
     def record(self, n: int) -> None:
+        """Register n more cadres, each of a name and birth date of their own: a registration
+        then always appends the same events (its cadre's, and a new namesakes' group's)."""
         for i in range(n):
+            self.registered += 1
+            born = date(1980, 1, 1) + timedelta(days=self.registered)
             self.runtime.app.register_cadre(RegisterCadre(full_name=f"Nguyễn Văn {i}",
-                                                          gender=Gender.NAM,
-                                                          born_on=date(1980, 1, 1)),
+                                                          gender=Gender.NAM, born_on=born),
                                             recorded_by="to_chuc")
 
     def checkpoint(self, name: str) -> tuple[Path, int]:
@@ -198,6 +202,7 @@ def test_a_forked_log_is_caught(service: Service, key: Path) -> None:
     # A second service on a copy of the store, with the same key, goes on differently: the
     # province is shown one history, the national database another.
     with running(service.tmp, clone, key) as other:
+        other.registered = 100  # birth dates of its own: no namesake of the first service's
         other.runtime.app.register_cadre(RegisterCadre(full_name="Người khác", gender=Gender.NU,
                                                        born_on=date(1985, 1, 1)),
                                          recorded_by="to_chuc")
@@ -212,7 +217,7 @@ def test_a_forked_log_is_caught(service: Service, key: Path) -> None:
 
 def test_a_rolled_back_log_is_caught(service: Service, key: Path) -> None:
     service.record(5)
-    service.checkpoint("before")
+    _, before = service.checkpoint("before")
     saved = service.tmp / "backup.sqlite3"
     backup(service, saved)
     service.record(4)
@@ -220,7 +225,7 @@ def test_a_rolled_back_log_is_caught(service: Service, key: Path) -> None:
     # The service is brought back up on the backup: the last four entries are gone.
     with running(service.tmp, saved, key) as restored:
         rolled_back, size = restored.checkpoint("rolled-back")
-    assert size == 5
+    assert size == before
     refused = hoso("verify", "--checkpoint", rolled_back, "--public-key", service.public_key,
                    "--previous", seen)
     assert refused.returncode == 1, refused.stdout + refused.stderr
