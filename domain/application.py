@@ -76,6 +76,7 @@ from domain.values import (
     EmploymentKind,
     EndingReason,
     Gender,
+    Mentions,
     PoliticalTheory,
     QualificationKind,
     Rating,
@@ -983,11 +984,14 @@ class HosoApplication(Application[UUID]):
                                     holding_id=holding_id)
         return list(units.values())
 
-    def erase_personal_data(self, cadre_id: UUID, *, reason: str, recorded_by: str) -> Receipt:
-        """Record the erasure; the caller then destroys the cadre's key (crypto-shredding)."""
+    def erase_personal_data(self, cadre_id: UUID, *, reason: str, recorded_by: str,
+                            mentions: Mentions = Mentions()) -> Receipt:
+        """Record the erasure, with where other entries name the cadre (`mentions`, found by
+        the caller while the name can be read); the caller then destroys the cadre's key
+        (crypto-shredding)."""
         cadre = self.cadre(cadre_id, "id")
         cadre.erase_personal_data(reason=nfc(reason), window=self.window(),
-                                  recorded_by=recorded_by)
+                                  recorded_by=recorded_by, mentions=mentions)
         # Its numbers are released with it, and their secrets forgotten (ADR 0010).
         released = self._release(self.national_ids_of(cadre), "erasure", recorded_by) \
             if self.national_ids is not None else []
