@@ -17,6 +17,7 @@ cadre's rows, everywhere, as it always did: live only, a rebuild cannot read tho
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -95,6 +96,24 @@ def _strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
             yield from _strings(v, key)
 
 
+def spelled_in_event(event: Any, spelling: Spelling) -> set[str]:
+    """The name a spelling reads in the event at its position (the findings fold, which reads
+    the log, not the read side's rows); a summary is the read side's, not the event's."""
+    return {text[spelling.start:spelling.end] for key, text in _strings(_plain(vars(event)))
+            if key == spelling.field and len(text) >= spelling.end} - {"", ERASED_NAME}
+
+
+def _plain(value: Any) -> Any:
+    """An event's values as JSON-like ones (dataclasses as dicts), for `_strings`."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _chunks(positions: Iterable[int]) -> Iterator[list[int]]:
     ordered = sorted(set(positions))
     for i in range(0, len(ordered), CHUNK):
@@ -126,7 +145,7 @@ def scrub_mentions(conn: Connection, t: ReadTables, mentions: Mentions,
         key = table.c.position if table is t.entries else table.c.id
         for chunk in _chunks(mentions.positions):
             for row_key, value in conn.execute(select(key, column).where(origin.in_(chunk))).all():
-                scrubbed = _without_names(value, ordered)
+                scrubbed = without_names(value, ordered)
                 if scrubbed != value:
                     conn.execute(update(table).where(key == row_key)
                                  .values({column.name: scrubbed}))
@@ -144,7 +163,7 @@ def scrub_everywhere(conn: Connection, t: ReadTables, names: set[str]) -> None:
                 select(t.facts.c.id, t.facts.c.payload)
                 .where(cast(t.facts.c.payload, String).contains(spelled, autoescape=True))):
             conn.execute(update(t.facts).where(t.facts.c.id == fact_id)
-                         .values(payload=_without_names(payload, [name])))
+                         .values(payload=without_names(payload, [name])))
 
 
 def scrub_own(conn: Connection, t: ReadTables, cadre_id: UUID, names: set[str]) -> None:
@@ -161,7 +180,7 @@ def scrub_own(conn: Connection, t: ReadTables, cadre_id: UUID, names: set[str]) 
                  .values(payload={}))
 
 
-def _without_names(value: Any, names: list[str]) -> Any:
+def without_names(value: Any, names: list[str]) -> Any:
     """`value` (text or a JSON value) with every string spelling a name re-rendered without
     it (the longest names first: one may contain another)."""
     if isinstance(value, str):
@@ -169,7 +188,7 @@ def _without_names(value: Any, names: list[str]) -> Any:
             value = value.replace(name, ERASED_NAME)
         return value
     if isinstance(value, dict):
-        return {k: _without_names(v, names) for k, v in value.items()}
+        return {k: without_names(v, names) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_names(v, names) for v in value]
+        return [without_names(v, names) for v in value]
     return value
