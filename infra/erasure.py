@@ -1,14 +1,17 @@
 """Erasing a cadre's personal data (Luật 91/2025/QH15; contract v1.1 "Personal data"): the
 whole workflow, for the API and any other caller.
 
-1. `HosoApplication.erase_personal_data` records `PersonalDataErased` (who asked, why) and
-   releases the cadre's national IDs in the write side's index, then forgets their secrets
-   (ADR 0009);
+0. the entries of other cadres that name the cadre (a decision they signed, a relative's
+   entry) are found on the read side while the name can be read (`mentions_of`);
+1. `HosoApplication.erase_personal_data` records `PersonalDataErased` (who asked, why, and
+   where the name is mentioned: positions and spans, never the name) and releases the cadre's
+   national IDs in the write side's index, then forgets their secrets (ADR 0010);
 2. the cadre's key is destroyed (crypto-shredding): the name and every personal field are
    sealed under it in the log, so the log keeps its bytes, its chain verifies, and nothing in
    it can be read back;
-3. the read side applies the erasure (`Erase`): the name, search name and personal fields of
-   the cadre's rows, and the name wherever another entry's summary carries it, are replaced;
+3. the read side applies the erasure (`Erase`, projections/erasure.py): the name, search name
+   and personal fields of the cadre's rows, and the name in the rows of the mentioned entries,
+   are replaced — the same rows on every rebuild, which reads the mentions from the event;
 4. the key cache forgets the key, and the projector starts the findings afresh (the shred
    epoch moved: its fold is rebuilt from the log, now without the name, and every stored
    findings row, history included, is replaced; ADR 0009);
