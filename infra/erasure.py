@@ -146,4 +146,6 @@ def compact_store(runtime: Runtime) -> None:
 
 def _read_side_tables(runtime: Runtime) -> list[str]:
     t = runtime.read_model.tables()
-    return [t.cadres.name, t.entries.name, t.facts.name, *PERSONAL_TABLES]
+    # The tables an erasure rewrites rows of (the mentions' decisions: holdings, plannings).
+    return [t.cadres.name, t.entries.name, t.facts.name, t.holdings.name, t.plannings.name,
+            *PERSONAL_TABLES]
