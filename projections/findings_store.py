@@ -17,7 +17,8 @@ Readers never fold and never judge: they wait (bounded, `ReadSideBehind`) until 
 reflect the log head as of their start, ask the projector for a date it does not keep, and read
 rows. An erasure (the shred epoch moved) or a new read-side generation starts the findings
 afresh: the fold is rebuilt from the log (the erased name now unreadable) and every row,
-history included, is replaced.
+history included, is replaced; the names an erasure's mentions spell in other cadres' entries
+(a decision the erased cadre signed) are read in the log and kept out of every row.
 """
 
 from __future__ import annotations
