@@ -321,20 +321,28 @@ def render(floor_result: dict[str, Any], writes: dict[str, Any] | None,
                 f"{a['server_cpu_ms_per_request']:.1f}) | {bad} | {a.get('read_after')} | "
                 f"**{r['after_over_plain']:.2f}** | {r['load_before'][0]:.1f} → "
                 f"{r['load_after'][0]:.1f} |")
-    if memory:
+    if memory and "projector" in memory:  # a run of this bench (older ones said "fold")
         def mb(phase: str) -> str:
             return " / ".join(f"{w['rss_mb']:.0f}" for w in memory[phase] if w["peak_mb"] > 40)
 
         peak = " / ".join(f"{m:.0f}" for m in memory["peak_mb_per_worker"])
+        external = memory["projector"] == "external"
         lines += ["", f"**Server memory per worker at {memory['events']:,} events** "
-                  f"(`python -m bench.worker_memory --size {memory['size']}`"
-                  f"{' --fold' if memory['fold'] else ''}: `--workers 2` on a copy of the "
-                  f"SQLite store, {'with' if memory['fold'] else 'without'} the per-worker "
-                  "findings fold; profile reads with wrk as above, then every report twice): "
-                  f"resident set after start-up {mb('after_start')} MB, after "
-                  f"{memory['reads']['requests']:,} profile reads ({memory['reads']['requests_per_s']:,.0f} "
-                  f"req/s) {mb('after_reads')} MB, after the reports {mb('after_reports')} MB; "
-                  f"peak {peak} MB (target ≤ 300 MB; load {memory['load_after']:.1f})."]
+                  f"(`python -m bench.worker_memory --size {memory['size']} --projector "
+                  f"{memory['projector']}`: `--workers 2` on a copy of the SQLite store, "
+                  + ("beside `hoso project`, which folds the log for findings" if external
+                     else "the projector (and its findings fold) in the leading worker")
+                  + f"; a first findings read, answered in "
+                  f"{memory['findings_first']['seconds']:.1f} s once the server was up; then "
+                  "profile reads with wrk as above, then every report twice): resident set after "
+                  f"start-up {mb('after_start')} MB, after the findings {mb('after_findings')} "
+                  f"MB, after {memory['reads']['requests']:,} profile reads "
+                  f"({memory['reads']['requests_per_s']:,.0f} req/s) {mb('after_reads')} MB, "
+                  f"after the reports {mb('after_reports')} MB; peak {peak} MB"
+                  + (f", `hoso project` {memory['peak_mb_projector']:.0f} MB" if external
+                     else "")
+                  + f" (target ≤ 300 MB per worker; load {memory['load_before']:.1f} → "
+                  f"{memory['load_after']:.1f})."]
     notes = Path(__file__).resolve().parent / "http_path_notes.md"  # the analysis, by hand
     if notes.exists():
         lines += ["", notes.read_text().rstrip()]

@@ -136,16 +136,18 @@ def ingest(profile: str, url: str, *, bulk: bool, stop_after: int | None = None)
 # --- rebuild and its baselines -----------------------------------------------------------------
 
 
-def rebuild_in_subprocess(url: str) -> Result:
-    """Runtime.rebuild() in a fresh interpreter, so maxrss is the rebuild's own peak."""
-    out = subprocess.run([sys.executable, "-m", "bench.worker", "rebuild", url],
+def rebuild_in_subprocess(url: str, workers: int | None = None) -> Result:
+    """Runtime.rebuild() in a fresh interpreter, so maxrss is the rebuild's own peak
+    (`workers`: the bulk load's processes; None: what the rebuild chooses for the store)."""
+    out = subprocess.run([sys.executable, "-m", "bench.worker", "rebuild", url,
+                          *([] if workers is None else [str(workers)])],
                          check=True, capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parent.parent,
                          env={**os.environ, "PYTHONHASHSEED": "0"})
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def rebuild_here(settings: Settings) -> Result:
+def rebuild_here(settings: Settings, workers: int | None = None) -> Result:
     """The worker's body: a Runtime without the initial catch-up, then one timed rebuild."""
     import resource
 
@@ -160,7 +162,7 @@ def rebuild_here(settings: Settings) -> Result:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with Clock() as clock:
-        applied = runtime.rebuild()
+        applied = runtime.rebuild(workers=workers)
     head = log.head()
     events = head[0] if head else 0
     runtime.close()

@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from infra import merkle
 from infra.chain import sqlite_statements
 from infra.clock import BENCH_CLOCK
@@ -244,11 +244,12 @@ def bench_certificates(work: Path, runs: int) -> dict[str, Any]:
                         admin_token="bench")
     runtime = open_runtime(settings)
     app = runtime.app
-    unit = app.register_unit(code="UB", name="UBND", kind="ubnd",
-                             established_on=date(2000, 1, 1), recorded_by="bench").id
+    unit = app.register_unit(RegisterUnit(
+        code="UB", name="UBND", kind="ubnd", established_on=date(2000, 1, 1)), recorded_by="bench").id
     code = "cv"
-    app.register_title(code=code, name="Chuyên viên", is_head=False,
-                       management_tier="quan_uy", recorded_by="bench")
+    app.register_title(RegisterTitle(
+        code=code, name="Chuyên viên", is_head=False, management_tier="quan_uy"),
+        recorded_by="bench")
     for i in range(200):
         cadre = app.register_cadre(RegisterCadre(full_name=f"Người {i}", gender=Gender.NU if i % 2 else
                                    Gender.NAM, born_on=date(1970 + i % 30, 1, 1)), recorded_by="bench").id

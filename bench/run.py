@@ -102,6 +102,11 @@ def measure_store(store: Store, plan: Plan, *, backend: str, smallest: bool,
             step(f"{backend} {store.size}: rebuild (subprocess)")
             r["rebuild"] = measure.best_of(
                 plan.repeats, lambda: measure.rebuild_in_subprocess(settings.database_url))
+            if r["rebuild"].get("workers"):
+                # The rebuild in parts beside one process's bulk load on the same store.
+                step(f"{backend} {store.size}: rebuild in one process (the parts' baseline)")
+                r["rebuild_single"] = measure.best_of(plan.repeats, lambda: (
+                    measure.rebuild_in_subprocess(settings.database_url, workers=1)))
         if want("library"):
             step(f"{backend} {store.size}: library runner pattern "
                  f"({min(plan.library_events, store.events):,} events)")

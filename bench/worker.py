@@ -13,7 +13,8 @@ def main(argv: list[str]) -> None:
     command, url = argv[0], argv[1]
     if command != "rebuild":
         raise SystemExit(f"unknown command {command!r}")
-    print(json.dumps(rebuild_here(Settings(database_url=url))))
+    workers = int(argv[2]) if len(argv) > 2 else None  # None: the rebuild decides
+    print(json.dumps(rebuild_here(Settings(database_url=url), workers=workers)))
 
 
 if __name__ == "__main__":

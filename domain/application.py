@@ -6,7 +6,7 @@ appended. Nothing is appended when a command is refused.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -22,19 +22,28 @@ from eventsourcing.utils import get_topic
 from domain.cadre import Cadre, DateWindow, Entry, Holding
 from domain.calendar import Clock
 from domain.commands import (
+    AddProgramme,
     AddQualification,
     AddRelative,
     Appoint,
+    ChangeUnit,
     Commend,
+    Correct,
     Employ,
     EndHolding,
     EntryCommand,
+    ErasePersonalData,
     Evaluate,
     ImposeDiscipline,
     Nominate,
     Plan,
     RecordTraining,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+    ReviewFinding,
+    ReviseTitle,
+    SetHeadSeat,
     Suspend,
     Transfer,
     Vet,
@@ -48,6 +57,8 @@ from domain.correction_requests import (
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.feedback import ChangeFeedbackStatus, Feedback, FileFeedback, feedback_id_for
 from domain.job_position import JobPosition, RegisterJobPosition, ReviseJobPosition
+from domain.namesakes import INDEX_ID as NAMESAKE_INDEX_ID
+from domain.namesakes import NamesakeGroup, NamesakeKeys, namesake_text
 from domain.national_ids import (
     INDEX_ID,
     NationalIdClaim,
@@ -76,12 +87,10 @@ from domain.values import (
     EmploymentKind,
     EndingReason,
     Gender,
-    Mentions,
     PoliticalTheory,
     QualificationKind,
     Rating,
     Relation,
-    ReviewConclusion,
     StateManagement,
     TitleStandards,
     TrainingMode,
@@ -93,6 +102,9 @@ from domain.values import (
 from domain.yearly_ratings import Derived, check_yearly_rating, derive
 
 E = TypeVar("E", bound=StrEnum)
+# What a cadre's identity is made of over time: its registration, the corrections of it, and
+# its erasure (the indexes built from the log read these only).
+IDENTITY_EVENTS = (Cadre.Registered, Cadre.Corrected, Cadre.PersonalDataErased)
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -182,6 +194,8 @@ class HosoApplication(Application[UUID]):
         self.horizon_days = horizon_days
         # The national IDs' index keeps its secrets beside the personal keys (ADR 0010).
         self.national_ids: NationalIdKeys | None = getattr(self.mapper, "national_ids", None)
+        # So do the namesakes' (ADR 0011).
+        self.namesakes: NamesakeKeys | None = getattr(self.mapper, "namesakes", None)
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -264,6 +278,19 @@ class HosoApplication(Application[UUID]):
             return set(), None
         return {h.unit_id for h in cadre.holdings_on(day)}, cadre.registered_by
 
+    def _logged(self, *kinds: type[Aggregate.Event]) -> Iterator[Any]:
+        """The events of these classes in the log, in order, decoded (the write side's own
+        scans: an index built from the log, an erasure's requests), never the read side."""
+        topics = [get_topic(kind) for kind in kinds]
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
+            if not batch:
+                return
+            for notification in batch:
+                yield self.mapper.to_domain_event(notification)
+            start = batch[-1].id + 1
+
     def locate(self, position: int) -> LocatedEvent | None:
         """Which aggregate and version the event at a log position belongs to."""
         if position < 1:
@@ -276,18 +303,9 @@ class HosoApplication(Application[UUID]):
 
     # --- units and titles ------------------------------------------------------------------
 
-    def register_unit(
-        self,
-        *,
-        code: str,
-        name: str,
-        kind: str,
-        established_on: date,
-        recorded_by: str,
-        parent_id: UUID | None = None,
-        decision: Decision | None = None,
-    ) -> Receipt:
-        code, name, kind = nfc(code), nfc(name), nfc(kind)
+    def register_unit(self, command: RegisterUnit, *, recorded_by: str) -> Receipt:
+        code, name, kind = nfc(command.code), nfc(command.name), nfc(command.kind)
+        established_on, parent_id = command.established_on, command.parent_id
         for field_name, value in (("code", code), ("name", name), ("kind", kind)):
             if not value:
                 raise InvalidCommand(f"Thiếu {field_name} ({field_name} is required)",
@@ -305,32 +323,22 @@ class HosoApplication(Application[UUID]):
         if parent_id is not None:
             self.unit(parent_id, "parent_id").require_exists(established_on, "parent_id")
         unit = Unit(code=code, name=name, kind=kind, established_on=established_on,
-                    parent_id=parent_id, decision=decision, recorded_by=recorded_by)
+                    parent_id=parent_id, decision=command.decision, recorded_by=recorded_by)
         return self._commit(unit)
 
-    def change_unit(
-        self,
-        unit_id: UUID,
-        *,
-        change: str,
-        effective_on: date,
-        recorded_by: str,
-        new_name: str | None = None,
-        new_parent_id: UUID | None = None,
-        into_unit_id: UUID | None = None,
-        decision: Decision | None = None,
-    ) -> Receipt:
+    def change_unit(self, unit_id: UUID, command: ChangeUnit, *, recorded_by: str) -> Receipt:
         unit = self.unit(unit_id, "id")
-        if effective_on > self.window().latest:
+        if command.effective_on > self.window().latest:
             raise InvalidCommand("Ngày hiệu lực quá xa trong tương lai (effective_on too late)",
                                  code="date_too_late", field="effective_on")
-        new_parent = self.unit(new_parent_id, "new_parent_id") if new_parent_id else None
-        if change == "move" and new_parent is not None:
-            self._refuse_cycle(unit, new_parent, effective_on)
-        into = self.unit(into_unit_id, "into_unit_id") if into_unit_id else None
-        unit.change(change, effective_on, decision, recorded_by,
-                    new_name=nfc(new_name) if new_name else None, new_parent=new_parent,
-                    into=into)
+        new_parent = self.unit(command.new_parent_id, "new_parent_id") \
+            if command.new_parent_id else None
+        if command.change == "move" and new_parent is not None:
+            self._refuse_cycle(unit, new_parent, command.effective_on)
+        into = self.unit(command.into_unit_id, "into_unit_id") if command.into_unit_id else None
+        unit.change(replace(command, new_name=nfc(command.new_name) if command.new_name
+                            else None),
+                    new_parent=new_parent, into=into, recorded_by=recorded_by)
         return self._commit(unit, *([into] if into else []))
 
     def unit_level(self, unit: Unit, on: date) -> UnitLevel | None:
@@ -365,22 +373,10 @@ class HosoApplication(Application[UUID]):
             parent_id = ancestor.parent_on(on)
             ancestor = self.unit(parent_id) if parent_id else None
 
-    def register_title(
-        self,
-        *,
-        code: str,
-        name: str,
-        is_head: bool,
-        management_tier: str,
-        recorded_by: str,
-        rank: int = 0,
-        sector: str | None = None,
-        standards: TitleStandards | None = None,
-        unit_kinds: Sequence[str] | None = None,
-        levels: Sequence[UnitLevel | str] | None = None,
-        area_head: bool | None = None,
-    ) -> Receipt:
-        code, name, management_tier = nfc(code), nfc(name), nfc(management_tier)
+    def register_title(self, command: RegisterTitle, *, recorded_by: str) -> Receipt:
+        code, name = nfc(command.code), nfc(command.name)
+        management_tier = nfc(command.management_tier)
+        unit_kinds, levels = command.unit_kinds, command.levels
         kinds = tuple(dict.fromkeys(nfc(k) for k in unit_kinds)) if unit_kinds else None
         for kind in kinds or ():
             if kind not in UNIT_KIND_CODES:
@@ -397,45 +393,170 @@ class HosoApplication(Application[UUID]):
         if self._exists(Title.create_id(code)):
             raise Conflict(f"Mã chức danh '{code}' đã tồn tại (title code already used)",
                            code="duplicate_code", field="code")
-        title = Title(code=code, name=name, is_head=is_head, management_tier=management_tier,
-                      rank=rank, sector=sector, standards=standards or TitleStandards(),
-                      recorded_by=recorded_by, unit_kinds=kinds, levels=fit_levels,
-                      area_head=area_head)
+        title = Title(code=code, name=name, is_head=command.is_head,
+                      management_tier=management_tier, rank=command.rank, sector=command.sector,
+                      standards=command.standards or TitleStandards(), recorded_by=recorded_by,
+                      unit_kinds=kinds, levels=fit_levels, area_head=command.area_head)
         return self._commit(title)
 
-    def revise_title(self, *, code: str, effective_on: date, source: str, recorded_by: str,
-                     management_tier: str | None = None,
-                     standards: TitleStandards | None = None) -> Receipt:
+    def revise_title(self, command: ReviseTitle, *, recorded_by: str) -> Receipt:
         """A new dated version of a title's tier and standards (issue 16: the 2025
         reorganisation changed tiers; reports by tier read the version in force on as_of)."""
-        title = self.title(nfc(code), field="code")
-        if effective_on > self.window().latest:
+        title = self.title(nfc(command.code), field="code")
+        if command.effective_on > self.window().latest:
             raise InvalidCommand("Ngày hiệu lực quá xa trong tương lai (effective_on too late)",
                                  code="date_too_late", field="effective_on")
-        title.revise(effective_on=effective_on,
-                     management_tier=nfc(management_tier) if management_tier else None,
-                     standards=standards, source=nfc(source), recorded_by=recorded_by)
+        tier = command.management_tier
+        title.revise(replace(command, code=title.code, management_tier=nfc(tier) if tier
+                             else None, source=nfc(command.source)), recorded_by=recorded_by)
         return self._commit(title)
 
     # --- cadres ----------------------------------------------------------------------------
 
     def register_cadre(self, command: RegisterCadre, *, recorded_by: str) -> Receipt:
+        """Register a cadre: refused (`duplicate_person`) when the national ID is held already
+        (ADR 0010); accepted with a `probable_duplicate` warning, naming them, when namesakes
+        born the same day are on record (ADR 0011). Both from the write side's own indexes,
+        saved in the registration's transaction. A namesake registered at the same moment on
+        another worker changes the same group first: the registration is then made once more
+        (it sees that namesake), as it would have been accepted before the index."""
         command = self._registration(command)
-        cadre = Cadre.register(command, window=self.window(), recorded_by=recorded_by)
-        national_id = command.national_id
-        if not national_id or self.national_ids is None:
-            return self._commit(cadre)
-        number = normalised(national_id)
-        index, indexed = self._index_parts(recorded_by)
-        if number in indexed:
-            raise _duplicate_person("national_id")
-        claim = self._claim(number, recorded_by, field="national_id")
         try:
-            return self._commit(cadre, claim, *index)
+            return self._register_cadre(command, recorded_by)
         except Conflict as conflict:
-            # Another registration claimed the number between our read and our save.
-            self._refuse_held(number, "national_id", conflict)
+            if conflict.code != "version_conflict":
+                raise
+            return self._register_cadre(command, recorded_by)
+
+    def _register_cadre(self, command: RegisterCadre, recorded_by: str) -> Receipt:
+        cadre = Cadre.register(command, window=self.window(), recorded_by=recorded_by)
+        number = normalised(command.national_id) \
+            if command.national_id and self.national_ids is not None else None
+        claimed: list[Aggregate] = []
+        if number is not None:
+            index, indexed = self._index_parts(recorded_by)
+            if number in indexed:
+                raise _duplicate_person("national_id")
+            claimed = [self._claim(number, recorded_by, field="national_id"), *index]
+        groups, namesakes = self._join_namesakes(cadre.id, command.full_name, command.born_on,
+                                                 recorded_by)
+        try:
+            receipt = self._commit(cadre, *claimed, *groups)
+        except Conflict as conflict:
+            if number is not None:
+                # Another registration claimed the number between our read and our save.
+                self._refuse_held(number, "national_id", conflict)
             raise
+        return _with_namesakes(receipt, namesakes)
+
+    # --- the namesakes' index (ADR 0011) ---------------------------------------------------
+
+    def _join_namesakes(self, cadre_id: UUID, full_name: str, born_on: date,
+                        recorded_by: str) -> tuple[list[Aggregate], list[UUID]]:
+        """The cadre in the group of its name and birth date (and the index built first when
+        the store has none): the aggregates to save with the command, and the other members
+        found (the namesakes). Nothing without the index's secrets."""
+        if self.namesakes is None:
+            return [], []
+        parts, built = self._namesake_index_parts(recorded_by)
+        group = self._group_for(namesake_text(full_name, born_on), built, recorded_by)
+        namesakes = sorted(group.members - {cadre_id})
+        group.join(cadre_id, effective_on=self.window().today, recorded_by=recorded_by)
+        return _distinct([*parts, group]), namesakes
+
+    def _group_for(self, text: str, built: dict[str, NamesakeGroup],
+                   recorded_by: str) -> NamesakeGroup:
+        """The text's group: one the index was just built with, the one on record, or a new
+        one."""
+        assert self.namesakes is not None
+        if text in built:
+            return built[text]
+        group_id = self.namesakes.group_id(text, create=True)
+        assert group_id is not None
+        group = self._found(group_id, NamesakeGroup)
+        if group is not None and group.closed:
+            # Its secret outlived its erasure (a failed save): a closed group is not reused.
+            group, group_id = None, self.namesakes.renew(text)
+        if group is None:
+            group = built[text] = NamesakeGroup.open(group_id, (), effective_on=self.window()
+                                                     .today, recorded_by=recorded_by)
+        return group
+
+    def _namesake_index_parts(self, recorded_by: str
+                              ) -> tuple[list[Aggregate], dict[str, NamesakeGroup]]:
+        """The index, built when the store has none (or its secrets' mark changed): the
+        marker and a group per name and birth date on record, read from the log
+        (registrations, their corrections, erasures), to be saved with the command that
+        needs it; nothing when the index is built."""
+        assert self.namesakes is not None
+        check = self.namesakes.key_check()
+        index = self._found(NAMESAKE_INDEX_ID, NationalIdIndex)
+        if index is not None and index.key_check == check:
+            return [], {}
+        current: dict[UUID, str | None] = {}
+        for identity in self._logged(*IDENTITY_EVENTS):
+            _note_namesake(current, identity)
+        members: dict[str, set[UUID]] = {}
+        for cadre_id, text in current.items():
+            if text is not None:
+                members.setdefault(text, set()).add(cadre_id)
+        today = self.window().today
+        groups: dict[str, NamesakeGroup] = {}
+        for text in sorted(members):
+            # Under a new secret: a group the lost secrets named is not reachable any more.
+            groups[text] = NamesakeGroup.open(self.namesakes.renew(text), members[text],
+                                              effective_on=today, recorded_by=recorded_by)
+        if index is None:
+            index = NationalIdIndex.build(NAMESAKE_INDEX_ID, claims=len(groups),
+                                          key_check=check, effective_on=today,
+                                          recorded_by=recorded_by)
+        else:
+            index.rebuild(claims=len(groups), key_check=check, effective_on=today,
+                          recorded_by=recorded_by)
+        return [index, *groups.values()], groups
+
+    def _moved_namesake(self, cadre_id: UUID, old: Registration, new: Registration,
+                        recorded_by: str) -> list[Aggregate]:
+        """A corrected name or birth date moves the cadre to the group of the new ones."""
+        before, after = (namesake_text(r.full_name, r.born_on) for r in (old, new))
+        if self.namesakes is None or before == after:
+            return []
+        parts, built = self._namesake_index_parts(recorded_by)
+        today = self.window().today
+        left_id = self.namesakes.group_id(before, create=False)
+        left = built.get(before) or (self._found(left_id, NamesakeGroup) if left_id else None)
+        if left is not None:
+            left.leave(cadre_id, reason="correction", effective_on=today,
+                       recorded_by=recorded_by)
+        joined = self._group_for(after, built, recorded_by)
+        joined.join(cadre_id, effective_on=today, recorded_by=recorded_by)
+        return _distinct([*parts, *([left] if left is not None else []), joined])
+
+    def _close_namesakes(self, cadre: Cadre, recorded_by: str) -> list[Aggregate]:
+        """At an erasure: every group the cadre's record was in is closed and its key
+        shredded; its other members join a new group under a renewed secret."""
+        if self.namesakes is None:
+            return []
+        today = self.window().today
+        changed: list[Aggregate] = []
+        texts = dict.fromkeys(namesake_text(e.fact.full_name, e.fact.born_on)
+                              for e in cadre.entries.values()
+                              if isinstance(e.fact, Registration))
+        for text in texts:
+            group_id = self.namesakes.group_id(text, create=False)
+            group = self._found(group_id, NamesakeGroup) if group_id is not None else None
+            if group is None or group.closed:
+                continue
+            others = group.members - {cadre.id}
+            group.close(effective_on=today, recorded_by=recorded_by)
+            self.namesakes.shred_group(group.id)
+            changed.append(group)
+            if others:
+                changed.append(NamesakeGroup.open(self.namesakes.renew(text), others,
+                                                  effective_on=today, recorded_by=recorded_by))
+            else:  # nobody else carries it: no secret is left for the text
+                self.namesakes.forget(text)
+        return changed
 
     # --- the national IDs' index (ADR 0010) ------------------------------------------------
 
@@ -506,16 +627,8 @@ class HosoApplication(Application[UUID]):
         if index is not None and index.key_check == check:
             return [], set()
         current: dict[UUID, str | None] = {}
-        topics = [get_topic(cls) for cls in (Cadre.Registered, Cadre.Corrected,
-                                              Cadre.PersonalDataErased)]
-        start = 1
-        while True:
-            batch = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
-            if not batch:
-                break
-            for notification in batch:
-                self._note_national_id(current, self.mapper.to_domain_event(notification))
-            start = batch[-1].id + 1
+        for identity in self._logged(*IDENTITY_EVENTS):
+            self._note_national_id(current, identity)
         today = self.window().today
         numbers = {normalised(n) for n in current.values() if n} - {leaving}
         claims: list[Aggregate] = []
@@ -568,8 +681,9 @@ class HosoApplication(Application[UUID]):
             renewed = cadre.holdings()[holding_id].renews
             if renewed is not None:  # the seat stays with the cadre: the old term hands over
                 self._sync_seat(unit, cadre.holdings()[renewed], cadre.id, decision, recorded_by)
-            unit.set_head_seat(holding_id, title.code, cadre.id, effective_on, None, decision,
-                               recorded_by)
+            unit.set_head_seat(SetHeadSeat(holding_id=holding_id, title_code=title.code,
+                                           cadre_id=cadre.id, since=effective_on, until=None,
+                                           decision=decision), recorded_by=recorded_by)
             return flag_backdated(self._commit(cadre, unit), effective_on, decision)
         return flag_backdated(self._commit(cadre), effective_on, decision)
 
@@ -615,8 +729,10 @@ class HosoApplication(Application[UUID]):
             self._sync_seat(old_unit, ended, cadre.id, decision, recorded_by)
         holding_id = cadre.appoint(appointment, window=window, recorded_by=recorded_by)
         if title.is_head:
-            new_unit.set_head_seat(holding_id, title.code, cadre.id, effective_on, None,
-                                   decision, recorded_by)
+            new_unit.set_head_seat(SetHeadSeat(holding_id=holding_id, title_code=title.code,
+                                               cadre_id=cadre.id, since=effective_on,
+                                               until=None, decision=decision),
+                                   recorded_by=recorded_by)
         units = {u.id: u for u in (old_unit, new_unit)
                  if (u is old_unit and old_title.is_head) or (u is new_unit and title.is_head)}
         return flag_backdated(self._commit(cadre, *units.values()), effective_on, decision)
@@ -635,8 +751,10 @@ class HosoApplication(Application[UUID]):
             assert holding_id is not None
             unit.withdraw_head_seat(holding_id, self.window().today, recorded_by)
         else:
-            unit.set_head_seat(holding.holding_id, holding.title_code, cadre_id, holding.since,
-                               holding.until, decision, recorded_by)
+            unit.set_head_seat(SetHeadSeat(holding_id=holding.holding_id,
+                                           title_code=holding.title_code, cadre_id=cadre_id,
+                                           since=holding.since, until=holding.until,
+                                           decision=decision), recorded_by=recorded_by)
 
     def nominate(self, cadre_id: UUID, command: Nominate, *, recorded_by: str) -> Receipt:
         cadre = self.cadre(cadre_id, "id")
@@ -684,11 +802,10 @@ class HosoApplication(Application[UUID]):
         catalogue = self._catalogue()
         return catalogue.programmes() if catalogue else ProgrammeCatalogue.built_in()
 
-    def add_programme(self, *, code: str, name: str, kind: ProgrammeKind | str,
-                      recorded_by: str) -> Receipt:
-        kind = code_of(ProgrammeKind, kind, "kind")
+    def add_programme(self, command: AddProgramme, *, recorded_by: str) -> Receipt:
+        kind = code_of(ProgrammeKind, command.kind, "kind")
         catalogue = self._catalogue() or ProgrammeCatalogue(recorded_by=recorded_by)
-        catalogue.add(code=code, name=name, kind=kind, recorded_by=recorded_by)
+        catalogue.add(code=command.code, name=command.name, kind=kind, recorded_by=recorded_by)
         return self._commit(catalogue)
 
     def add_qualification(self, cadre_id: UUID, command: AddQualification, *,
@@ -799,28 +916,21 @@ class HosoApplication(Application[UUID]):
                            "this cadre's)", code="position_not_found", field="target_position")
         return cadre.entry_for_correction(located.originator_version, position)
 
-    def correct(self, cadre_id: UUID, *, target_position: int, reason: str, recorded_by: str,
-                replacement: EntryCommand | Mapping[str, Any] | None = None) -> Receipt:
-        """Correct (replacement given) or retract (no replacement) an entry of this cadre.
-
-        `replacement` is the command that records an entry of the target's type (`Fact.command`:
-        an `Appoint` for an appointment), or the mapping of its fields.
-        """
-        cadre, units, payload = self._corrected(cadre_id, target_position=target_position,
-                                                reason=reason, recorded_by=recorded_by,
-                                                replacement=replacement)
+    def correct(self, cadre_id: UUID, command: Correct, *, recorded_by: str) -> Receipt:
+        """Correct (a replacement given) or retract (none) an entry of this cadre."""
+        cadre, units, payload = self._corrected(cadre_id, command, recorded_by=recorded_by)
         receipt = self._commit(cadre, *units)
         if payload is not None and isinstance(payload.decision, Decision):
             return flag_backdated(receipt, payload.effective_on, payload.decision)
         return receipt
 
-    def _corrected(self, cadre_id: UUID, *, target_position: int, reason: str,
-                   recorded_by: str, replacement: EntryCommand | Mapping[str, Any] | None
+    def _corrected(self, cadre_id: UUID, command: Correct, *, recorded_by: str
                    ) -> tuple[Cadre, list[Aggregate], Fact | None]:
         """The correction applied to the cadre (and the head seats it moves, the national-ID
         claims it moves, and the checked replacement), not yet saved:
         a self-service answer saves it together with the request's answer."""
         cadre = self.cadre(cadre_id, "id")
+        target_position, replacement = command.target_position, command.replacement
         entry = self._entry_to_correct(cadre, target_position)
         window = self.window()
         touched_units: list[Aggregate] = []
@@ -830,13 +940,14 @@ class HosoApplication(Application[UUID]):
                                                 replacement, window)
         before = cadre.holdings()
         cadre.correct(target_version=entry.version, target_position=target_position,
-                      reason=nfc(reason), replacement=payload, window=window,
+                      reason=nfc(command.reason), replacement=payload, window=window,
                       recorded_by=recorded_by)
         if entry.type in ("Appointed", "HoldingEnded"):
             touched_units = [*self._resync_head_seats(cadre, before, entry.payload,
                                                       recorded_by)]
         if isinstance(payload, Registration) and isinstance(entry.fact, Registration):
             touched_units += self._moved_claims(entry.fact, payload, recorded_by)
+            touched_units += self._moved_namesake(cadre.id, entry.fact, payload, recorded_by)
         return cadre, touched_units, payload
 
     def _moved_claims(self, old: Registration, new: Registration,
@@ -984,27 +1095,34 @@ class HosoApplication(Application[UUID]):
                                     holding_id=holding_id)
         return list(units.values())
 
-    def erase_personal_data(self, cadre_id: UUID, *, reason: str, recorded_by: str,
-                            mentions: Mentions = Mentions()) -> Receipt:
-        """Record the erasure, with where other entries name the cadre (`mentions`, found by
-        the caller while the name can be read); the caller then destroys the cadre's key
-        (crypto-shredding)."""
+    def erase_personal_data(self, cadre_id: UUID, command: ErasePersonalData, *,
+                            recorded_by: str) -> Receipt:
+        """Record the erasure, with where other entries name the cadre (`command.mentions`,
+        found by the caller while the name can be read); the caller then destroys the cadre's
+        key (crypto-shredding)."""
         cadre = self.cadre(cadre_id, "id")
-        cadre.erase_personal_data(reason=nfc(reason), window=self.window(),
-                                  recorded_by=recorded_by, mentions=mentions)
+        cadre.erase_personal_data(reason=nfc(command.reason), window=self.window(),
+                                  recorded_by=recorded_by, mentions=command.mentions)
         # Its numbers are released with it, and their secrets forgotten (ADR 0010).
         released = self._release(self.national_ids_of(cadre), "erasure", recorded_by) \
             if self.national_ids is not None else []
-        receipt = self._commit(cadre, *released)
+        closed = self._close_namesakes(cadre, recorded_by)
+        try:
+            receipt = self._commit(cadre, *released, *closed)
+        except Exception:
+            if closed and self.namesakes is not None:
+                # The closed groups' secrets are renewed already: the index is built again
+                # from the log at its next use rather than miss their other members.
+                self.namesakes.invalidate()
+            raise
         self.forget_national_ids(cadre)
         return receipt
 
     # --- oversight ------------------------------------------------------------------------
 
-    def review_finding(self, *, finding_key: str, rule_id: str,
-                       conclusion: ReviewConclusion | str, reason: str, recorded_by: str,
-                       decision: Decision | None = None) -> Receipt:
+    def review_finding(self, command: ReviewFinding, *, recorded_by: str) -> Receipt:
         """Record an inspector's conclusion on a finding (the caller has checked it exists)."""
+        finding_key, rule_id = command.finding_key, command.rule_id
         if rule_id not in RULE_IDS:
             raise InvalidCommand(f"Quy tắc '{rule_id}' không tồn tại (unknown rule)",
                                  code="invalid_code", field="rule")
@@ -1017,8 +1135,8 @@ class HosoApplication(Application[UUID]):
         except AggregateNotFoundError:
             review = FindingReview(finding_key=finding_key, rule_id=rule_id, effective_on=today,
                                    decision=None, recorded_by=recorded_by)
-        review.review(conclusion=conclusion, reason=reason, effective_on=today,
-                      recorded_by=recorded_by, decision=decision)
+        review.review(conclusion=command.conclusion, reason=command.reason, effective_on=today,
+                      recorded_by=recorded_by, decision=command.decision)
         return self._commit(review)
 
     # --- internal feedback (phản ánh nội bộ) --------------------------------------------------
@@ -1068,12 +1186,20 @@ class HosoApplication(Application[UUID]):
         if command.outcome != Outcome.ACCEPTED:
             request.answer(command, today=self.window().today)
             return self._commit(request)
-        cadre, units, _ = self._corrected(request.cadre_id, target_position=request.target_position,
-                                       reason=nfc(command.reason),
-                                       recorded_by=command.answered_by, replacement=replacement)
+        cadre, units, _ = self._corrected(request.cadre_id, Correct(
+            target_position=request.target_position, reason=nfc(command.reason),
+            replacement=replacement), recorded_by=command.answered_by)
         how = "retracted" if replacement is None else "corrected"
         request.answer(replace(command, how=how), today=self.window().today)
         return self._commit(cadre, *units, request)
+
+    def correction_requests_of(self, cadre_id: UUID) -> list[UUID]:
+        """The ids of every correction request filed about the cadre, read from the log (the
+        requests' creation events only), not from the read side: an erasure shreds their
+        keys, and must not miss one the projection has not applied yet."""
+        return [requested.originator_id
+                for requested in self._logged(CorrectionRequest.Requested)
+                if requested.cadre_id == cadre_id]
 
     def correction_request(self, request_id: UUID, field: str = "id") -> CorrectionRequest:
         return self._one(request_id, CorrectionRequest, NotFound(
@@ -1159,6 +1285,32 @@ class HosoApplication(Application[UUID]):
 
     def aggregates(self, ids: Sequence[UUID]) -> list[Aggregate]:
         return [self.repository.get(i) for i in ids]
+
+
+def _distinct(aggregates: Sequence[Aggregate]) -> list[Aggregate]:
+    return list({a.id: a for a in aggregates}.values())
+
+
+def _with_namesakes(receipt: Receipt, namesakes: Sequence[UUID]) -> Receipt:
+    """A warning, not a refusal: namesakes born the same day are on record (their ids: the
+    caller shows them to the roles that may read every record)."""
+    if not namesakes:
+        return receipt
+    warning = {"code": "probable_duplicate", "field": "full_name",
+               "message": "Đã có cán bộ cùng họ tên và ngày sinh (a cadre with the same name "
+                          "and birth date is on record)", "cadre_ids": list(namesakes)}
+    return replace(receipt, warnings=(*receipt.warnings, warning))
+
+
+def _note_namesake(current: dict[UUID, str | None], event: Any) -> None:
+    if isinstance(event, Cadre.Registered):
+        current[event.originator_id] = namesake_text(event.full_name, event.born_on)
+    elif isinstance(event, Cadre.Corrected) and event.target_type == "Registered" \
+            and event.replacement is not None:
+        current[event.originator_id] = namesake_text(event.replacement["full_name"],
+                                                     event.replacement["born_on"])
+    elif isinstance(event, Cadre.PersonalDataErased):
+        current[event.originator_id] = None
 
 
 def _duplicate_person(field: str) -> Conflict:

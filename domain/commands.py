@@ -1,4 +1,8 @@
-"""The commands of a cadre's record: one frozen, typed dataclass per command.
+"""The commands of the write side: one frozen, typed dataclass per command.
+
+The cadre's record first (each `EntryCommand` records one entry), then the commands of the
+other aggregates (units, titles, the programme catalogue, corrections, erasure, finding
+reviews) at the end of this module.
 
 A command says what was asked, in the words of the request (an evaluation's `decided_on`, a
 vetting's `vetted_on`); the aggregate's public command (`Cadre.appoint(Appoint(...))`, ...)
@@ -12,7 +16,7 @@ the command that records an entry of the target's type (`Fact.command`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
@@ -32,12 +36,17 @@ from domain.values import (
     EmploymentKind,
     EndingReason,
     Gender,
+    Mentions,
     PoliticalTheory,
     QualificationKind,
     Rating,
     Relation,
+    ReviewConclusion,
     StateManagement,
+    TitleStandards,
     TrainingMode,
+    UnitChangeKind,
+    UnitLevel,
     VettingConclusion,
 )
 
@@ -268,3 +277,113 @@ class AddRelative(EntryCommand):
     full_name: str
     relative_cadre_id: UUID | None = None
     born_year: int | None = None
+
+
+# --- the commands of the other aggregates ----------------------------------------------------
+# The recorded_by of each comes from the caller's identity, beside the command, as for the
+# entries'.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Correct:
+    """Đính chính (a replacement given) or thu hồi (none) of the entry at `target_position`.
+
+    `replacement` is the command that records an entry of the target's type (`Fact.command`:
+    an `Appoint` for an appointment), or the mapping of its fields."""
+
+    target_position: int
+    reason: str
+    replacement: EntryCommand | Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErasePersonalData:
+    """Hủy dữ liệu cá nhân of a cadre (Luật 91/2025/QH15), for `reason`; `mentions`: where
+    other cadres' entries spell the cadre's name, found while it can still be read (none by
+    default: a caller with no read side to ask)."""
+
+    reason: str
+    mentions: Mentions = Mentions()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegisterUnit:
+    code: str
+    name: str
+    kind: str
+    established_on: date
+    parent_id: UUID | None = None
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeUnit:
+    """A rename, move, merge or dissolution of a unit decided for `effective_on`: `new_name`
+    for a rename, `new_parent_id` for a move (None: to the root), `into_unit_id` for a
+    merge."""
+
+    change: UnitChangeKind | str
+    effective_on: date
+    new_name: str | None = None
+    new_parent_id: UUID | None = None
+    into_unit_id: UUID | None = None
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetHeadSeat:
+    """A head seat filled (or re-stated) by the holding `holding_id` from `since` to `until`
+    (None: open)."""
+
+    holding_id: UUID
+    title_code: str
+    cadre_id: UUID
+    since: date
+    until: date | None
+    decision: Decision | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegisterTitle:
+    code: str
+    name: str
+    is_head: bool
+    management_tier: str
+    rank: int = 0
+    sector: str | None = None
+    standards: TitleStandards | None = None
+    unit_kinds: Sequence[str] | None = None
+    levels: Sequence[UnitLevel | str] | None = None
+    area_head: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviseTitle:
+    """A new dated version of a title's tier and standards from `effective_on`, citing the
+    text it rests on (`source`); what it does not give stays as the version before."""
+
+    code: str
+    effective_on: date
+    source: str
+    management_tier: str | None = None
+    standards: TitleStandards | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddProgramme:
+    """A training programme added to the catalogue (`kind`: a `ProgrammeKind` code)."""
+
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewFinding:
+    """An inspector's conclusion on a finding (its key and rule, as the findings show it)."""
+
+    finding_key: str
+    rule_id: str
+    conclusion: ReviewConclusion | str
+    reason: str
+    decision: Decision | None = None

@@ -12,7 +12,9 @@ store's unique (originator_id, originator_version) keeps one, the other is refus
 `NationalIdIndex` is the marker that the index covers the store: cadres registered before it
 existed are claimed once, from the log, when it is built (`HosoApplication`). It keeps the mark
 of the secrets it was built under; a store restored without them (exports carry only the
-cadres' keys) finds another mark and rebuilds its claims under new secrets.
+cadres' keys) finds another mark and rebuilds its claims under new secrets. The namesakes'
+index (domain/namesakes.py) has a marker of the same class at its own id, whose `claims` count
+its groups.
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ class NationalIdClaim(Aggregate):
 
 
 class NationalIdIndex(Aggregate):
-    """Built once per store: every national ID on record then has its claim."""
+    """Built once per store: every national ID on record then has its claim (at `INDEX_ID`;
+    at `domain.namesakes.INDEX_ID`, every cadre on record is in its namesakes' group)."""
 
     class Built(Aggregate.Created):
         claims: int
@@ -107,6 +110,12 @@ class NationalIdIndex(Aggregate):
     @staticmethod
     def create_id(*args: object, **kwargs: object) -> UUID:
         return INDEX_ID
+
+    @classmethod
+    def build(cls, index_id: UUID, *, claims: int, key_check: str, effective_on: date,
+              recorded_by: str) -> NationalIdIndex:
+        return cls._create(cls.Built, id=index_id, claims=claims, key_check=key_check,
+                           effective_on=effective_on, recorded_by=recorded_by)
 
     @event(Built)
     def __init__(self, claims: int, key_check: str, effective_on: date,

@@ -21,6 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.commands import ReviseTitle
 from domain.errors import InvalidCommand
 from domain.values import TitleStandards, UnitLevel
 
@@ -114,10 +115,11 @@ class Title(Aggregate):
         return next(v for v in reversed(self.versions)
                     if v.valid_from is None or v.valid_from <= day)
 
-    def revise(self, *, effective_on: date, management_tier: str | None,
-               standards: TitleStandards | None, source: str, recorded_by: str) -> None:
+    def revise(self, command: ReviseTitle, *, recorded_by: str) -> None:
         """Record a new version from `effective_on`: it must follow the versions on record
         and cite its source; what it does not give stays as the version before it."""
+        effective_on, source = command.effective_on, command.source
+        management_tier, standards = command.management_tier, command.standards
         if not source.strip():
             raise InvalidCommand("Thiếu căn cứ của phiên bản (source is required)",
                                  code="missing_field", field="source")

@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.commands import ChangeUnit, SetHeadSeat
 from domain.errors import Conflict, InvalidCommand
 from domain.values import LEGACY_UNIT_KINDS, Decision
 
@@ -147,18 +148,12 @@ class Unit(Aggregate):
                 field=field,
             )
 
-    def change(
-        self,
-        change: str,
-        effective_on: date,
-        decision: Decision | None,
-        recorded_by: str,
-        *,
-        new_name: str | None = None,
-        new_parent: Unit | None = None,
-        into: Unit | None = None,
-    ) -> None:
-        """Apply a rename / move / merge / dissolve decided for `effective_on`."""
+    def change(self, command: ChangeUnit, *, recorded_by: str, new_parent: Unit | None = None,
+               into: Unit | None = None) -> None:
+        """Apply a rename / move / merge / dissolve decided for `effective_on`: `new_parent`
+        and `into` are the units the command names (`new_parent_id`, `into_unit_id`)."""
+        change, effective_on, decision = command.change, command.effective_on, command.decision
+        new_name = command.new_name
         self.require_exists(effective_on, "effective_on")
         if effective_on <= self.established_on:
             raise InvalidCommand(
@@ -200,17 +195,10 @@ class Unit(Aggregate):
             raise InvalidCommand(f"Loại thay đổi không hợp lệ: {change} (change must be rename, "
                                  "move, merge or dissolve)", code="invalid_code", field="change")
 
-    def set_head_seat(
-        self,
-        holding_id: UUID,
-        title_code: str,
-        cadre_id: UUID,
-        since: date,
-        until: date | None,
-        decision: Decision | None,
-        recorded_by: str,
-    ) -> None:
+    def set_head_seat(self, command: SetHeadSeat, *, recorded_by: str) -> None:
         """Fill (or re-state) a head seat; refused when someone else holds it on `since`."""
+        holding_id, title_code, since = command.holding_id, command.title_code, command.since
+        cadre_id, until = command.cadre_id, command.until
         holder = self.seat_holder_on(title_code, since, ignore=holding_id)
         if holder is not None:
             raise Conflict(
@@ -225,7 +213,7 @@ class Unit(Aggregate):
             return
         self._head_seat_set(holding_id=holding_id, title_code=title_code, cadre_id=cadre_id,
                             since=since, until=until, effective_on=until or since,
-                            decision=decision, recorded_by=recorded_by)
+                            decision=command.decision, recorded_by=recorded_by)
 
     def withdraw_head_seat(self, holding_id: UUID, effective_on: date, recorded_by: str) -> None:
         if holding_id in self.seats:

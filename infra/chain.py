@@ -441,6 +441,15 @@ class LogReader:
         )
         return self._at(rows[0][0]) if rows else None
 
+    def position_of(self, originator_id: UUID, version: int) -> int | None:
+        """The log position of an aggregate's event (the events table's primary key)."""
+        rows = self._query(
+            f"SELECT {self._pos} FROM {EVENTS_TABLE} "
+            f"WHERE originator_id = ? AND originator_version = ?",
+            (originator_id if self._is_postgres else originator_id.hex, version),
+        )
+        return int(rows[0][0]) if rows else None
+
     def locate(self, position: int) -> tuple[UUID, int, str] | None:
         rows = self._query(
             f"SELECT originator_id, originator_version, topic FROM {EVENTS_TABLE} "

@@ -34,13 +34,13 @@ from uuid import UUID
 from sqlalchemy import text
 
 from domain.application import Receipt
+from domain.commands import ErasePersonalData
 from domain.errors import Conflict
 from domain.values import Mentions
 from infra.access import AccessStore
 from infra.persistence import open_key_store
 from infra.personal_data import INDEX_KEYS_TABLE, PersonalKeyStore
 from infra.projector import ReadSideBehind
-from projections.correction_requests import requests
 from projections.erasure import mentions_of
 from projections.findings_store import PERSONAL_TABLES
 
@@ -55,9 +55,8 @@ def erase_personal_data(runtime: Runtime, cadre_id: UUID, *, reason: str,
     """Record, shred, scrub and compact; the receipt of the recorded `PersonalDataErased`."""
     keys = open_key_store(runtime.settings)
     try:
-        receipt = runtime.app.erase_personal_data(cadre_id, reason=reason,
-                                                  recorded_by=recorded_by,
-                                                  mentions=_mentions(runtime, cadre_id))
+        receipt = runtime.app.erase_personal_data(cadre_id, ErasePersonalData(
+            reason=reason, mentions=_mentions(runtime, cadre_id)), recorded_by=recorded_by)
     except Conflict as already:
         # Recorded before, but perhaps not shredded (a crash in between): finish the job,
         # then answer as before (409).
@@ -87,15 +86,10 @@ def _mentions(runtime: Runtime, cadre_id: UUID) -> Mentions:
 
 def _shred(runtime: Runtime, keys: PersonalKeyStore, cadre_id: UUID) -> None:
     """The cadre's key, and the keys of their correction requests (what they and the officers
-    wrote is sealed under each request's own key, domain/correction_requests.py)."""
-    try:
-        runtime.read_side_current()  # the requests filed up to now are on the read side
-    except ReadSideBehind:
-        log.warning("erasure: the read side is behind; requests filed in the last seconds "
-                    "keep their keys until the next erasure of this cadre", exc_info=True)
-    for row in requests(runtime.read_model, runtime.read_model.moment(), cadre_id=cadre_id,
-                        limit=100_000):
-        keys.shred(row["id"])
+    wrote is sealed under each request's own key, domain/correction_requests.py): the
+    requests found in the log, so that one the read side has not applied yet is shredded too."""
+    for request_id in runtime.app.correction_requests_of(cadre_id):
+        keys.shred(request_id)
     keys.shred(cadre_id)
     # Every other worker forgets the keys and the findings fold it keeps, at its next request
     # (the shred epoch rides with the log head: Runtime.request_view, ADR 0008).

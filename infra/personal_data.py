@@ -53,6 +53,14 @@ class PersonalDataShreddedError(Exception):
     """Raised when new personal data is written for a cadre whose key was destroyed."""
 
 
+class KeyTaken(Exception):
+    """Deferred keys (`PersonalKeyStore.defer_writes`) another writer stored first."""
+
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(f"{len(ids)} key(s) stored meanwhile by another writer: {ids[:3]}")
+        self.ids = ids
+
+
 class PersonalKeyStore:
     # When keys were made and shredded: the process's clock, handed over by the application.
     clock: Clock = SystemClock()
@@ -75,6 +83,8 @@ class PersonalKeyStore:
         self._parent: PersonalKeyStore | None = None
         self._siblings: dict[str, PersonalKeyStore] = {}
         self._ready = False
+        # Keys made while loading in bulk, not yet written (None: `key_for` writes at once).
+        self._deferred: dict[str, bytes] | None = None
 
     def sibling(self, table: str) -> PersonalKeyStore:
         """A store of another table on this store's connection and lock (the national-ID
@@ -84,7 +94,7 @@ class PersonalKeyStore:
             if other is None:
                 other = copy.copy(self)
                 other.table, other._parent, other._cache = table, self, {}
-                other._siblings, other._ready = {}, False
+                other._siblings, other._ready, other._deferred = {}, False, None
                 self._siblings[table] = other
             return other
 
@@ -148,6 +158,9 @@ class PersonalKeyStore:
             row = self._run(
                 "SELECT key, shredded_at FROM personal_keys WHERE cadre_id = ?", (cid,)
             ).fetchone()
+            if row is None and create and self._deferred is not None:
+                made = self._deferred[cid] = self._cache[cid] = AESGCM.generate_key(256)
+                return made
             if row is None and create:
                 self._run(
                     "INSERT INTO personal_keys (cadre_id, key, created_at) VALUES (?, ?, ?) "
@@ -194,6 +207,52 @@ class PersonalKeyStore:
                 raise
             finally:
                 cursor.close()
+
+    def defer_writes(self, on: bool) -> None:
+        """A bulk load's mode: keys `key_for` creates are kept here (and used) until
+        `write_deferred()` stores them in one transaction, before the events that need them
+        are saved; otherwise each new key is its own commit (one sync each)."""
+        with self._lock:
+            self._deferred = {} if on else None
+
+    def write_deferred(self) -> None:
+        """The deferred keys stored in one transaction. Raises `KeyTaken` (nothing is kept of
+        those keys) when another writer stored a different key under one of their ids
+        meanwhile: what was derived from ours must not be saved."""
+        with self._lock:
+            if not self._deferred:
+                return
+            pending, self._deferred = self._deferred, {}
+            now = _stamp(self._ph, self.clock.now())
+            cursor = self._db().cursor()
+            taken: list[str] = []
+            cursor.execute("BEGIN")
+            try:
+                wanted = sorted(pending)
+                for at in range(0, len(wanted), 500):
+                    chunk = wanted[at:at + 500]
+                    cursor.executemany(
+                        f"INSERT INTO {self.table} (cadre_id, key, created_at) VALUES "
+                        f"({self._ph}, {self._ph}, {self._ph}) ON CONFLICT (cadre_id) DO NOTHING",
+                        [(cid, pending[cid], now) for cid in chunk])
+                    cursor.execute(
+                        f"SELECT cadre_id, key FROM {self.table} WHERE cadre_id "
+                        f"IN ({', '.join(self._ph for _ in chunk)})", chunk)
+                    taken += [cid for cid, key in cursor.fetchall()
+                              if key is None or bytes(key) != pending[cid]]
+                cursor.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    cursor.execute("ROLLBACK")
+                for cid in pending:
+                    self._cache.pop(cid, None)
+                raise
+            finally:
+                cursor.close()
+            if taken:
+                for cid in taken:
+                    self._cache.pop(cid, None)
+                raise KeyTaken(taken)
 
     def is_shredded(self, cadre_id: UUID | str) -> bool:
         cid = _cid(cadre_id)
@@ -364,6 +423,40 @@ class NationalIdKeys:
         self.store.forget(self._tag(national_id))
 
 
+_NAMESAKE_MARK = "namesake-index:mark"
+
+
+class NamesakeKeys:
+    """`domain.namesakes.NamesakeKeys`: the national IDs' keyed ids (same master key, same
+    table, outside the log) over the namesake texts, and the groups' own keys in the personal
+    key store (ADR 0011)."""
+
+    def __init__(self, index: NationalIdKeys, personal: PersonalKeyStore) -> None:
+        self.index, self.personal = index, personal
+
+    def group_id(self, text: str, *, create: bool) -> UUID | None:
+        return self.index.claim_id(text, create=create)
+
+    def renew(self, text: str) -> UUID:
+        self.index.forget(text)
+        renewed = self.index.claim_id(text, create=True)
+        assert renewed is not None
+        return renewed
+
+    def forget(self, text: str) -> None:
+        self.index.forget(text)
+
+    def shred_group(self, group_id: UUID) -> None:
+        self.personal.shred(group_id)
+
+    def key_check(self) -> str:
+        mark = self.index.claim_id(_NAMESAKE_MARK, create=True)
+        return f"{self.index.key_check()}:{str(mark)[:8]}"
+
+    def invalidate(self) -> None:
+        self.index.forget(_NAMESAKE_MARK)
+
+
 def _cid(cadre_id: UUID | str) -> str:
     return str(cadre_id if isinstance(cadre_id, UUID) else UUID(cadre_id))
 
@@ -392,6 +485,8 @@ class PersonalDataMapper(Mapper[UUID]):
         # of their own (not exported: a restored store rebuilds them, ADR 0010).
         self.national_ids = NationalIdKeys(key_store.sibling(INDEX_KEYS_TABLE)) \
             if key_store is not None else None
+        self.namesakes = NamesakeKeys(self.national_ids, key_store) \
+            if self.national_ids is not None and key_store is not None else None
 
     @property
     def clock(self) -> Clock:

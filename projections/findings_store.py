@@ -11,7 +11,8 @@ are bitemporal in `known_at`: a row is what the findings showed from log positio
 Which business dates are judged (`finding_days`): today by the injected clock, and a bounded
 number of dates a reader asked for (`finding_requests`). A past `known_at` is answered from the
 live rows when no fact changed between the judged step at or before it and the next one
-(`finding_steps`), else from a snapshot judged once from a fold of the log up to it.
+(`finding_steps`, pruned when a date is forgotten: `_prune_steps`), else from a snapshot judged
+once from a fold of the log up to it.
 
 Readers never fold and never judge: they wait (bounded, `ReadSideBehind`) until the findings
 reflect the log head as of their start, ask the projector for a date it does not keep, and read
@@ -76,7 +77,7 @@ log = logging.getLogger("hoso.findings")
 
 # Bump with a rule or row change; PROJECTION_VERSION (projections/tables.py) bumps with it, so a
 # rebuild (a new generation) restarts the findings too.
-FINDINGS_VERSION = 1
+FINDINGS_VERSION = 2  # 2: commendations cut at as_of
 
 # Rules whose findings belong to a unit and depend only on the cadres holding posts there.
 UNIT_RULES = ("excellent_quota", "vacant_head_post")
@@ -570,6 +571,8 @@ class FindingsProjector:
                                                     finding_rows.c.at.is_(None)))
             conn.execute(delete(finding_days).where(finding_days.c.as_of == day))
             judge.forget_day(day)
+        if kept[DAYS_KEPT:]:
+            _prune_steps(conn)
 
     def _serve_snapshot(self) -> bool:
         """Work on the first past moment asked for: fold the log up to it (`chunk` events a
@@ -606,6 +609,23 @@ class FindingsProjector:
                     conn.execute(delete(finding_snapshots).where(s.as_of == d, s.at == a))
             conn.execute(delete(finding_requests).where(q.as_of == day, q.at == at))
         return False  # look again: another may be waiting
+
+
+def _prune_steps(conn: Connection) -> None:
+    """Forget the steps no past `known_at` can read any more (after a date was forgotten).
+
+    The live rows answer a moment `at` for a date only from that date's first judged step on
+    (`finding_days.from_position <= at`), and then read only the last step at or before `at`
+    and the steps after it (`FindingsReader._coverage`). A date is added at the step it is
+    first judged, after every kept date, so the earliest start among the kept dates only moves
+    forward, when a date is forgotten: steps before the last one at or before it serve no read.
+    Every date but today is forgotten after `DAYS_KEPT` others were asked for since (a new
+    today is one), so the steps kept are those of the last few days."""
+    st = finding_steps.c
+    earliest = select(func.min(finding_days.c.from_position)).scalar_subquery()
+    floor = conn.execute(select(func.max(st.position)).where(st.position <= earliest)).scalar()
+    if floor is not None:
+        conn.execute(delete(finding_steps).where(st.position < floor))
 
 
 # --- the readers' side -------------------------------------------------------------------

@@ -410,7 +410,8 @@ def cadre_quality(model: ReportSource, m: Moment, tier: str | None = None,
         row = {"unit_id": unit, "unit_code": code, "unit_name": name, **zeros}
         row.update(counts)  # every key of a unit's counts is a column of the total's
         units.append(row)
-    units.sort(key=lambda u: (str(u["unit_code"]), str(u["unit_id"])))
+    # An id orders as its text does (fixed-width lower-case hex): no text made per unit.
+    units.sort(key=lambda u: (str(u["unit_code"]), u["unit_id"]))
     body = dict(report="cadre_quality", version=REPORT_VERSION, as_of=m.as_of,
                 scope=scope.describe(), **summed.summary(),
                 units=units, units_total=columns)
@@ -547,7 +548,8 @@ def cadre_quality_by_person(model: ReportSource, m: Moment, tier: str | None = N
         row = tally.flat()
         units.append({"unit_id": unit, "unit_code": view.get("code"),
                       "unit_name": view.get("name"), **{k: row.get(k, 0) for k in columns}})
-    units.sort(key=lambda u: (str(u["unit_code"]), str(u["unit_id"])))
+    # An id orders as its text does (fixed-width lower-case hex): no text made per unit.
+    units.sort(key=lambda u: (str(u["unit_code"]), u["unit_id"]))
     body = dict(report="cadre_quality", version=REPORT_VERSION, as_of=day,
                 scope=scope.describe(), **total.summary(), units=units, units_total=columns)
     return finish(body, m)

@@ -24,13 +24,10 @@ from api.schemas import (
     Receipt,
 )
 from api.security import (
-    ADMIN,
-    PERSONNEL,
     Principal,
-    check_write_unit,
     get_principal,
-    require_role,
 )
+from api.services import job_positions
 from api.services.job_positions import (
     catalogue,
 )
@@ -59,11 +56,7 @@ def register_job_position(body: JobPositionIn, p: Principal = Depends(get_princi
 def revise_job_position(position_id: UUID, body: JobPositionVersionIn,
                         p: Principal = Depends(get_principal),
                         runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    require_role(p, ADMIN, PERSONNEL)
-    position = runtime.app.job_position(position_id, "id")
-    check_write_unit(p, runtime, position.unit_id)
-    receipt = runtime.app.revise_job_position(body.to_domain(position_id, recorded_by=p.name))
-    runtime.written(receipt.position)
+    receipt = job_positions.revise(runtime, p, position_id, body)
     return Receipt(id=receipt.id, position=receipt.position)
 
 

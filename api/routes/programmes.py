@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
+from api import services
 from api.deps import get_runtime
 from api.errors import problem_responses
 from api.schemas import Code, Command, Receipt, Text
-from api.security import ADMIN, ALL_ROLES, Principal, get_principal, require_role
+from api.security import ALL_ROLES, Principal, get_principal, require_role
+from domain.commands import AddProgramme
 from domain.programmes import ProgrammeKind, as_row
 
 if TYPE_CHECKING:
@@ -60,8 +62,5 @@ def list_programmes(p: Principal = Depends(get_principal),
              operation_id="add_programme")
 def add_programme(body: ProgrammeIn, p: Principal = Depends(get_principal),
                   runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    # The catalogue is shared by every unit: only the administrator adds to it.
-    require_role(p, ADMIN)
-    receipt = runtime.app.add_programme(**body.command(), recorded_by=p.name)
-    runtime.written(receipt.position)
+    receipt = services.add_programme(runtime, p, AddProgramme(**body.command()))
     return Receipt(id=receipt.id, position=receipt.position)

@@ -10,7 +10,7 @@ from api import services
 from api.deps import get_moment, get_runtime
 from api.errors import problem_responses
 from api.schemas import Receipt, TitleIn, TitlesOut, TitleVersionIn
-from api.security import ADMIN, ALL_ROLES, Principal, get_principal, require_role
+from api.security import ALL_ROLES, Principal, get_principal, require_role
 from projections.read_model import title_version_on
 
 if TYPE_CHECKING:
@@ -36,10 +36,7 @@ def register_title(body: TitleIn, p: Principal = Depends(get_principal),
 def revise_title(body: TitleVersionIn, code: str = Path(max_length=64),
                  p: Principal = Depends(get_principal),
                  runtime: Runtime = Depends(get_runtime)) -> Receipt:
-    # A title's tier and standards change by dated versions (issue 16); admin only, as titles.
-    require_role(p, ADMIN)
-    receipt = runtime.app.revise_title(code=code, **body.command(), recorded_by=p.name)
-    runtime.written(receipt.position)
+    receipt = services.revise_title(runtime, p, code, body)
     return Receipt(id=receipt.id, position=receipt.position)
 
 

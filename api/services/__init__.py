@@ -13,7 +13,7 @@ read waits for it (read your own write, ADR 0007). Nothing after the commit may 
 into an error.
 
 This module holds the record's writes (cadres, their entries and corrections, erasure, units,
-titles, job positions, finding reviews); the newer areas have a module each in this package
+titles, the programme catalogue, job positions, finding reviews); the newer areas have a module each in this package
 (`correction_requests`, `feedback`, `inspection`, `integrity`, `monthly_cycle`, `worklists`,
 `job_positions`, `archive`, `reports`, `evaluation_reports`, `public`), with the payload models
 and the answers their routes and pages share. Routes and pages import from here, never from
@@ -22,6 +22,7 @@ each other.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -36,6 +37,7 @@ from api.schemas import (
     CorrectionIn,
     JobPositionIn,
     TitleIn,
+    TitleVersionIn,
     TransferIn,
     UnitChangeIn,
     UnitIn,
@@ -51,7 +53,17 @@ from api.security import (
     require_role,
 )
 from domain.application import Receipt
-from domain.commands import EntryCommand, RegisterCadre
+from domain.commands import (
+    AddProgramme,
+    ChangeUnit,
+    Correct,
+    EntryCommand,
+    RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+    ReviewFinding,
+    ReviseTitle,
+)
 from domain.errors import InvalidCommand, NotFound
 from domain.values import ReviewConclusion
 from infra import erasure
@@ -72,25 +84,18 @@ def _noted(runtime: Runtime, receipt: Receipt) -> Receipt:
 
 
 def register_cadre(runtime: Runtime, p: Principal, body: CadreIn) -> Receipt:
-    """Register a cadre: refused (`duplicate_person`) when the national ID is held already,
-    which the application decides from its own index of national IDs, atomically with the
-    save (ADR 0010); accepted with a `probable_duplicate` warning when a namesake born the same
-    day is on record (a hint from the read side, not a decision)."""
+    """Register a cadre: refused (`duplicate_person`) when the national ID is held already;
+    accepted with a `probable_duplicate` warning when a namesake born the same day is on
+    record. The application decides both from its own indexes, atomically with the save (ADRs
+    0010, 0011): the registration neither waits on nor reads the read side."""
     require_role(p, ADMIN, PERSONNEL)
-    runtime.read_side_current()
-    _, namesakes = runtime.read_model.people_like(
-        national_id=None, full_name=body.full_name, born_on=body.born_on)
     receipt = _noted(runtime, runtime.app.register_cadre(
         RegisterCadre(**body.command()), recorded_by=p.name))
-    if not namesakes:
-        return receipt
-    # A warning, not a refusal: namesakes born the same day exist. Scoped officers learn that
-    # one exists, not who (the ids are for roles that may read every record).
-    shown = [str(c) for c in namesakes] if p.role == ADMIN else []
-    return Receipt(receipt.id, receipt.position, receipt.entry_position, (
-        {"code": "probable_duplicate", "field": "full_name",
-         "message": "Đã có cán bộ cùng họ tên và ngày sinh (a cadre with the same name and "
-                    "birth date is on record)", "cadre_ids": shown},))
+    # Scoped officers learn that a namesake exists, not who (the ids are for roles that may
+    # read every record).
+    return replace(receipt, warnings=tuple(
+        {**w, "cadre_ids": [str(c) for c in w["cadre_ids"]] if p.role == ADMIN else []}
+        if w["code"] == "probable_duplicate" else w for w in receipt.warnings))
 
 
 def record_entry(runtime: Runtime, p: Principal, cadre_id: UUID, body: Command) -> Receipt:
@@ -127,9 +132,9 @@ def correct_entry(runtime: Runtime, p: Principal, cadre_id: UUID, body: Correcti
         unit_id = getattr(replacement, "unit_id", None)
         if isinstance(unit_id, UUID):
             check_write_unit(p, runtime, unit_id)
-    return _noted(runtime, runtime.app.correct(
-        cadre_id, target_position=body.target_position, reason=body.reason,
-        replacement=replacement, recorded_by=p.name))
+    return _noted(runtime, runtime.app.correct(cadre_id, Correct(
+        target_position=body.target_position, reason=body.reason, replacement=replacement),
+        recorded_by=p.name))
 
 
 def parse_replacement(runtime: Runtime, cadre_id: UUID, position: int, raw: dict[str, Any],
@@ -169,7 +174,8 @@ def register_unit(runtime: Runtime, p: Principal, body: UnitIn) -> Receipt:
             require_role(p, ADMIN)
         else:
             check_write_unit(p, runtime, body.parent_id)
-    return _noted(runtime, runtime.app.register_unit(**body.command(), recorded_by=p.name))
+    return _noted(runtime, runtime.app.register_unit(RegisterUnit(**body.command()),
+                                                     recorded_by=p.name))
 
 
 def change_unit(runtime: Runtime, p: Principal, unit_id: UUID, body: UnitChangeIn) -> Receipt:
@@ -177,14 +183,28 @@ def change_unit(runtime: Runtime, p: Principal, unit_id: UUID, body: UnitChangeI
     for other in (body.new_parent_id, body.into_unit_id):
         if other is not None:
             check_write_unit(p, runtime, other)
-    return _noted(runtime, runtime.app.change_unit(unit_id, **body.command(),
+    return _noted(runtime, runtime.app.change_unit(unit_id, ChangeUnit(**body.command()),
                                                    recorded_by=p.name))
 
 
 def register_title(runtime: Runtime, p: Principal, body: TitleIn) -> Receipt:
     # Titles are shared by every unit: only the administrator defines them.
     require_role(p, ADMIN)
-    return _noted(runtime, runtime.app.register_title(**body.command(), recorded_by=p.name))
+    return _noted(runtime, runtime.app.register_title(RegisterTitle(**body.command()),
+                                                      recorded_by=p.name))
+
+
+def revise_title(runtime: Runtime, p: Principal, code: str, body: TitleVersionIn) -> Receipt:
+    # A title's tier and standards change by dated versions (issue 16); admin only, as titles.
+    require_role(p, ADMIN)
+    return _noted(runtime, runtime.app.revise_title(ReviseTitle(code=code, **body.command()),
+                                                    recorded_by=p.name))
+
+
+def add_programme(runtime: Runtime, p: Principal, command: AddProgramme) -> Receipt:
+    # The catalogue is shared by every unit: only the administrator adds to it.
+    require_role(p, ADMIN)
+    return _noted(runtime, runtime.app.add_programme(command, recorded_by=p.name))
 
 
 def register_job_position(runtime: Runtime, p: Principal, body: JobPositionIn) -> Receipt:
@@ -209,6 +229,6 @@ def review_finding(runtime: Runtime, p: Principal, finding_id: str, *,
         raise NotFound(f"Không tìm thấy phát hiện {finding_id} vào ngày {day:%d/%m/%Y} (unknown "
                        "finding on that date)", code="finding_not_found", field="id")
     # The next findings list folds the review (read your own write).
-    return _noted(runtime, runtime.app.review_finding(
-        finding_key=found.key, rule_id=found.rule_id, conclusion=conclusion, reason=reason,
+    return _noted(runtime, runtime.app.review_finding(ReviewFinding(
+        finding_key=found.key, rule_id=found.rule_id, conclusion=conclusion, reason=reason),
         recorded_by=p.name))

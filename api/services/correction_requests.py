@@ -131,16 +131,16 @@ class RequestReceipt(BaseModel):
 
 def identity_position(runtime: Runtime, cadre_id: UUID) -> int:
     """The position of the cadre's identity entry in force (the registration, or its latest
-    correction)."""
-    record = runtime.read_model.record(cadre_id, runtime.read_model.moment()) or []
-    by_position = {row["position"]: row for row in record}
-    row = next((r for r in record if r["type"] == "Registered"), None)
-    if row is None:
+    correction): from the cadre's aggregate and the log, not the read side (a request is a
+    write, ADR 0011)."""
+    cadre = runtime.app.cadre(cadre_id)
+    entry = next((e for e in cadre.entries.values()
+                  if e.type == "Registered" and e.status == "in_force"), None)
+    position = runtime.log.position_of(cadre_id, entry.version) if entry else None
+    if position is None:
         raise NotFound("Không tìm thấy mục nhận dạng của cán bộ (no identity entry)",
                        code="position_not_found", field="target")
-    while row["status"] == "corrected" and row["corrected_by"] in by_position:
-        row = by_position[row["corrected_by"]]
-    return int(row["position"])
+    return position
 
 
 def file_request(runtime: Runtime, p: Principal, cadre_id: UUID,
@@ -149,7 +149,6 @@ def file_request(runtime: Runtime, p: Principal, cadre_id: UUID,
     if p.cadre_id != cadre_id:
         raise NotPermitted("Chỉ được đề nghị đính chính hồ sơ của chính mình (self asks only "
                            "about its own record)", code="forbidden")
-    runtime.read_side_current()
     identity = body.target == IDENTITY
     position = identity_position(runtime, cadre_id) if identity else int(body.target)
     entry = runtime.app.entry_to_correct(cadre_id, position)

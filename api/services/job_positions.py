@@ -9,18 +9,34 @@ from uuid import UUID
 from api.schemas import (
     JobPositionOut,
     JobPositionsOut,
+    JobPositionVersionIn,
 )
 from api.security import (
+    ADMIN,
     ALL_ROLES,
+    PERSONNEL,
     Principal,
+    check_write_unit,
     require_role,
 )
+from domain.application import Receipt
 from domain.job_position import JobPosition
 from projections.job_positions import registered_ids
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
     from projections.read_model import Moment
+
+
+def revise(runtime: Runtime, p: Principal, position_id: UUID,
+           body: JobPositionVersionIn) -> Receipt:
+    """A new dated version of a job position's standards and framework, in its unit's scope."""
+    require_role(p, ADMIN, PERSONNEL)
+    position = runtime.app.job_position(position_id, "id")
+    check_write_unit(p, runtime, position.unit_id)
+    receipt = runtime.app.revise_job_position(body.to_domain(position_id, recorded_by=p.name))
+    runtime.written(receipt.position)
+    return receipt
 
 
 def catalogue(runtime: Runtime, p: Principal, m: Moment,

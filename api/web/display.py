@@ -66,8 +66,13 @@ EVENT_NAMES = {
     "NationalIdClaim.Claimed": "Ghi nhận số định danh đã có trong hồ sơ",
     "NationalIdClaim.Released": "Giải phóng số định danh",
     "NationalIdClaim.Reclaimed": "Ghi nhận lại số định danh",
-    "NationalIdIndex.Built": "Lập chỉ mục số định danh",
-    "NationalIdIndex.Rebuilt": "Lập lại chỉ mục số định danh",
+    # Also the namesakes' index marker (ADR 0011).
+    "NationalIdIndex.Built": "Lập chỉ mục số định danh, họ tên và ngày sinh",
+    "NationalIdIndex.Rebuilt": "Lập lại chỉ mục số định danh, họ tên và ngày sinh",
+    "NamesakeGroup.Opened": "Lập nhóm cán bộ trùng họ tên và ngày sinh",
+    "NamesakeGroup.Joined": "Ghi nhận cán bộ trùng họ tên và ngày sinh",
+    "NamesakeGroup.Left": "Rời nhóm cán bộ trùng họ tên và ngày sinh",
+    "NamesakeGroup.Closed": "Đóng nhóm cán bộ trùng họ tên và ngày sinh",
 }
 # Writers that are not a person's token.
 ACTOR_NAMES = {"phan_anh_noi_bo": "Phản ánh nội bộ (người phản ánh được bảo vệ)",

@@ -106,6 +106,7 @@ def as_of(record: RecordFacts) -> RecordFacts:
             identity_corrections=tuple(i for i in c.identity_corrections
                                        if i.recorded_on <= day),
             nominations=tuple(n for n in c.nominations if n.decided_on <= day),
+            commendations=tuple(k for k in c.commendations if k.decided_on <= day),
             dossier_steps=tuple(s for s in c.dossier_steps if s.on <= day),
             declarations=tuple(x for x in c.declarations if x.declared_on <= day),
             travels=tuple(

@@ -13,7 +13,13 @@ from typing import Any
 from uuid import UUID
 
 from domain.application import HosoApplication, Receipt
-from domain.commands import AddQualification, AddRelative, RegisterCadre
+from domain.commands import (
+    AddQualification,
+    AddRelative,
+    RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+)
 from domain.rules.retirement import retirement_date
 from domain.values import (
     Decision,
@@ -73,6 +79,7 @@ class Office:
         self.commands = 0
         self.root_id: UUID | None = None
         self.used_names: set[str] = set()
+        self.used_national_ids: set[str] = set()  # across districts: unique in the store
         self.reserved: dict[tuple[int, str], date] = {}  # posts kept empty for a plant
 
     def retire(self, day: date, c: CadreState) -> None:  # careers.py
@@ -98,8 +105,10 @@ class Office:
 
     def _remember(self, cadre: CadreState, receipt: Receipt) -> int | EventKey:
         """Where a fact lives in the log, for a later correction."""
-        if receipt.position:
-            return receipt.position
+        # The cadre's own event, not the last one saved with it (the national-ID claim
+        # follows a registration, a head seat an appointment): a correction names it.
+        if receipt.entry_position or receipt.position:
+            return receipt.entry_position or receipt.position
         assert self.bulk is not None and self.bulk.last_event_key is not None
         key = self.bulk.last_event_key
         self.bulk.watch(key)
@@ -155,10 +164,9 @@ class Office:
     def register_titles(self) -> None:
         for t in TITLES:
             if t.code and not self._title_exists(t.code):
-                self._did(self.app.register_title(
+                self._did(self.app.register_title(RegisterTitle(
                     code=t.code, name=t.name, is_head=t.is_head, management_tier=t.tier,
-                    rank=t.rank, sector=t.sector, standards=t.standards,
-                    recorded_by=RECORDED_BY))
+                    rank=t.rank, sector=t.sector, standards=t.standards), recorded_by=RECORDED_BY))
 
     def _title_exists(self, code: str) -> bool:
         from domain.errors import NotFound
@@ -169,17 +177,17 @@ class Office:
         return True
 
     def register_root(self) -> None:
-        receipt = self._did(self.app.register_unit(
-            code="HP", name=CITY, kind="thanh_pho", established_on=date(1955, 5, 13),
+        receipt = self._did(self.app.register_unit(RegisterUnit(
+            code="HP", name=CITY, kind="thanh_pho", established_on=date(1955, 5, 13)),
             recorded_by=RECORDED_BY))
         self.root_id = receipt.id
         self.unit_count += 1
 
     def register_unit(self, d: DistrictState, spec: UnitSpec, established_on: date) -> UnitState:
         parent = d.units[spec.parent] if spec.parent else None
-        receipt = self._did(self.app.register_unit(
+        receipt = self._did(self.app.register_unit(RegisterUnit(
             code=spec.key, name=spec.name, kind=spec.kind, established_on=established_on,
-            parent_id=parent.id if parent else self.root_id, recorded_by=RECORDED_BY))
+            parent_id=parent.id if parent else self.root_id), recorded_by=RECORDED_BY))
         unit = UnitState(spec, receipt.id, d, established_on, [(established_on, parent)],
                          dict(spec.posts))
         unit.ward = d.units[spec.ward] if spec.ward and spec.ward in d.units else (
@@ -198,6 +206,18 @@ class Office:
                 return name
         return name
 
+    def unique_national_id(self, gender: Gender, born_year: int) -> str:
+        """A citizen id no other cadre of the store has (the write side refuses a second
+        registration of a number, ADR 0010). One draw, as before the index: a number already
+        given moves to the next free serial without drawing again, so the random stream (and
+        every history without a clash: size_10k, size_100k) stays as it was."""
+        number = names.national_id(self.rng, gender, born_year)
+        while number in self.used_national_ids:
+            serial = (int(number[-6:]) + 1) % 10**6
+            number = f"{number[:-6]}{serial:06d}"
+        self.used_national_ids.add(number)
+        return number
+
     def register(self, d: DistrictState, gender: Gender, born_on: date,
                  levels: dict[str, str | None], family: str | None = None,
                  party_member: bool = True, with_family: bool = True) -> CadreState:
@@ -214,7 +234,7 @@ class Office:
             religion=None if self.rng.random() < 0.93 else self.rng.choice(
                 ("Phật giáo", "Công giáo")),
             hometown=self.rng.choice(names.HOMETOWNS),
-            national_id=names.national_id(self.rng, gender, born_on.year))
+            national_id=self.unique_national_id(gender, born_on.year))
         receipt = self._did(self.app.register_cadre(RegisterCadre(**registration),
                                                     recorded_by=RECORDED_BY))
         cadre = CadreState(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from domain.commands import Correct
 from domain.rules.retirement import retirement_date
 from domain.values import (
     ActionKind,
@@ -173,8 +174,9 @@ class Plants(Reorganisation):
             target = fix.target
             position = target if isinstance(target, int) else (
                 self.bulk.position_of(target) if self.bulk else 0)
-            self._did(self.app.correct(fix.cadre.id, target_position=position, reason=fix.reason,
-                                       replacement=fix.replacement, recorded_by=RECORDED_BY))
+            self._did(self.app.correct(fix.cadre.id, Correct(
+                target_position=position, reason=fix.reason, replacement=fix.replacement),
+                recorded_by=RECORDED_BY))
 
     def plant_birth_date(self, d: DistrictState) -> None:
         """A birth date corrected today, followed by an appointment the same day."""
@@ -205,10 +207,9 @@ class Plants(Reorganisation):
         target = c.registered
         position = target if isinstance(target, int) else (
             self.bulk.position_of(target) if self.bulk else 0)
-        self._did(self.app.correct(c.id, target_position=position,
-                                   reason="Đính chính ngày sinh theo giấy khai sinh",
-                                   replacement=dict(c.registration, born_on=younger),
-                                   recorded_by=RECORDED_BY))
+        self._did(self.app.correct(c.id, Correct(
+            target_position=position, reason="Đính chính ngày sinh theo giấy khai sinh",
+            replacement=dict(c.registration, born_on=younger)), recorded_by=RECORDED_BY))
         c.born_on = younger
         self.vet(c, day, "bổ nhiệm")
         self.end(h, EndingReason.DIEU_DONG, day)

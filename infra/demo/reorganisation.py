@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from domain.commands import ChangeUnit
 from domain.values import ActionKind, Decision, EndingReason, add_months
 from infra.demo.district import TITLE_BY_CODE, TitleSpec, new_ward_units
 from infra.demo.model import CadreState, DistrictState, UnitState
@@ -56,9 +57,9 @@ class Reorganisation(Routines):
                                 "T/M Ủy ban Thường vụ Quốc hội")
             for suffix in ("", ".DU", ".UB"):
                 source, target = d.units[m + suffix], d.units[r + suffix]
-                self._did(self.app.change_unit(source.id, change="merge", effective_on=day,
-                                               into_unit_id=target.id, decision=decision,
-                                               recorded_by=RECORDED_BY))
+                self._did(self.app.change_unit(source.id, ChangeUnit(
+                    change="merge", effective_on=day, into_unit_id=target.id, decision=decision),
+                    recorded_by=RECORDED_BY))
                 source.ended_on = day
             for school in d.units.values():
                 if school.ward is d.units[m]:
@@ -128,9 +129,9 @@ class Reorganisation(Routines):
             if unit.kind == "truong_hoc" and unit.exists_on(day):
                 ward = new_ward_of.get(unit.ward.spec.key if unit.ward else "", new_units[0])
                 target = d.units[f"{ward.spec.key}.UB"]
-                self._did(self.app.change_unit(unit.id, change="move", effective_on=day,
-                                               new_parent_id=target.id, decision=decision,
-                                               recorded_by=RECORDED_BY))
+                self._did(self.app.change_unit(unit.id, ChangeUnit(
+                    change="move", effective_on=day, new_parent_id=target.id, decision=decision),
+                    recorded_by=RECORDED_BY))
                 unit.parents.append((day, target))
                 unit.ward = ward
         for unit in old_units:
@@ -139,12 +140,13 @@ class Reorganisation(Routines):
             into = new_ward_of.get(unit.ward.spec.key) if unit.ward is not None else None
             if into is not None and suffix in ("", ".DU", ".UB"):
                 target = d.units[into.spec.key + suffix]
-                self._did(self.app.change_unit(unit.id, change="merge", effective_on=day,
-                                               into_unit_id=target.id, decision=decision,
-                                               recorded_by=RECORDED_BY))
+                self._did(self.app.change_unit(unit.id, ChangeUnit(
+                    change="merge", effective_on=day, into_unit_id=target.id, decision=decision),
+                    recorded_by=RECORDED_BY))
             else:
-                self._did(self.app.change_unit(unit.id, change="dissolve", effective_on=day,
-                                               decision=decision, recorded_by=RECORDED_BY))
+                self._did(self.app.change_unit(unit.id, ChangeUnit(
+                    change="dissolve", effective_on=day, decision=decision),
+                    recorded_by=RECORDED_BY))
             unit.ended_on = day
         d.reorganised = True
         for c in pool:

@@ -18,7 +18,7 @@ from sqlalchemy import (
 
 from domain.application import unit_id_for
 from domain.cadre import Cadre
-from domain.commands import Appoint, EndHolding, Nominate, RegisterCadre
+from domain.commands import Appoint, Correct, EndHolding, Nominate, RegisterCadre
 from domain.errors import DomainError
 from domain.values import (
     EDUCATION_ORDER,
@@ -190,8 +190,10 @@ class Importer:
             # A dry run answers from the caller's scope only (`_match`): claiming each number in
             # the national-ID index would tell a guessed number held elsewhere from a free one,
             # and would leave an index secret behind for every guess. Its planned events are
-            # therefore the real run's less the index's claims.
+            # therefore the real run's less the index's claims (and the namesakes' groups,
+            # for the same reasons: ADR 0011).
             self.app.national_ids = None
+            self.app.namesakes = None
         try:
             total = len(parsed.cadres) + len(parsed.history)
             done = 0
@@ -425,8 +427,9 @@ class Importer:
             return
         replacement: dict[str, Any] = {k: changed.get(k, current.get(k)) for k in _IDENTITY}
         replacement.update({k: merged.get(k) for k in _SENSITIVE})
-        self.app.correct(cadre_id, target_position=target, reason=self.reason,
-                         replacement=replacement, recorded_by=self.tag)
+        self.app.correct(cadre_id, Correct(
+            target_position=target, reason=self.reason, replacement=replacement),
+            recorded_by=self.tag)
         self.report.planned["correct_identity"] += 1
 
     def _position_of(self, ref: RowRef, cadre_id: UUID, version: int) -> int | None:
@@ -564,11 +567,13 @@ class Importer:
             target = self._position_of(post.ref, cadre_id, h.version)
             if target is None:
                 return
-            self.app.correct(cadre_id, target_position=target, reason=self.reason,
-                             recorded_by=self.tag, replacement=dict(
+            self.app.correct(cadre_id, Correct(
+                target_position=target, reason=self.reason,
+                replacement=dict(
                                  kind=post.action.kind, unit_id=unit_id, title_code=title_code,
                                  effective_on=post.effective_on, decision=decision,
-                                 planned_end_on=h.planned_end_on, special_case=h.special_case))
+                                 planned_end_on=h.planned_end_on, special_case=h.special_case)),
+                recorded_by=self.tag)
             self.report.planned["correct_appointment"] += 1
             return
         self.app.appoint(cadre_id, Appoint(kind=post.action.kind, unit_id=unit_id,
@@ -595,11 +600,13 @@ class Importer:
             target = self._position_of(post.ref, cadre_id, ending.version)
             if target is None:
                 return
-            self.app.correct(cadre_id, target_position=target, reason=self.reason,
-                             recorded_by=self.tag, replacement=dict(
+            self.app.correct(cadre_id, Correct(
+                target_position=target, reason=self.reason,
+                replacement=dict(
                                  unit_id=unit_id, title_code=title_code,
                                  reason=post.action.reason, effective_on=post.effective_on,
-                                 decision=decision))
+                                 decision=decision)),
+                recorded_by=self.tag)
             self.report.planned["correct_ending"] += 1
             return
         self.app.end_holding(cadre_id, EndHolding(unit_id=unit_id, title_code=title_code,
@@ -622,10 +629,12 @@ class Importer:
                 target = self._position_of(post.ref, cadre_id, entry.version)
                 if target is None:
                     return
-                self.app.correct(cadre_id, target_position=target, reason=self.reason,
-                                 recorded_by=self.tag, replacement=dict(
+                self.app.correct(cadre_id, Correct(
+                    target_position=target, reason=self.reason,
+                    replacement=dict(
                                      unit_id=unit_id, title_code=title_code,
-                                     decided_on=post.effective_on, decision=decision))
+                                     decided_on=post.effective_on, decision=decision)),
+                    recorded_by=self.tag)
                 self.report.planned["correct_nomination"] += 1
                 return
         self.app.nominate(cadre_id, Nominate(unit_id=unit_id, title_code=title_code,

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.services.feedback import new_receipt
 from domain.casework import Casework, IntegrityWork
-from domain.commands import Appoint, RecordTraining, RegisterCadre
+from domain.commands import Appoint, RecordTraining, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.correction_requests import Attachment, RequestCorrection
 from domain.feedback import FileFeedback, Reporter
 from domain.inspection import AdoptPlan, AssignRemedy, Conclude, OpenCase, PlanSubject, SubjectKind
@@ -79,8 +79,9 @@ class World:
     # Setup done directly through the write side (the matrix is about the HTTP gate).
     def title(self) -> str:
         code = f"cv_{fresh()}"
-        self.runtime.app.register_title(code=code, name=f"Chuyên viên {code}", is_head=False,
-                                        management_tier="quan_uy", recorded_by="setup")
+        self.runtime.app.register_title(RegisterTitle(
+            code=code, name=f"Chuyên viên {code}", is_head=False, management_tier="quan_uy"),
+            recorded_by="setup")
         return code
 
     def holding(self, scope: str, on: date) -> str:
@@ -91,9 +92,9 @@ class World:
         return code
 
     def child_unit(self, scope: str) -> UUID:
-        receipt = self.runtime.app.register_unit(
+        receipt = self.runtime.app.register_unit(RegisterUnit(
             code=f"U{fresh()}", name="Tổ công tác", kind="co_quan", established_on=date(2010, 1, 1),
-            parent_id=self.unit(scope), recorded_by="setup")
+            parent_id=self.unit(scope)), recorded_by="setup")
         return receipt.id
 
     def finding(self, scope: str) -> str:
@@ -631,14 +632,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
                         signing_key=path.with_name("log.key"))
     runtime = open_runtime(settings)
     app = runtime.app
-    root = app.register_unit(code="ROOT", name="Quận ủy", kind="dang_uy",
-                             established_on=date(2000, 1, 1), recorded_by="setup").id
-    a = app.register_unit(code="A", name="UBND phường A", kind="ubnd",
-                          established_on=date(2000, 1, 1), parent_id=root,
-                          recorded_by="setup").id
-    b = app.register_unit(code="B", name="UBND phường B", kind="ubnd",
-                          established_on=date(2000, 1, 1), parent_id=root,
-                          recorded_by="setup").id
+    root = app.register_unit(RegisterUnit(
+        code="ROOT", name="Quận ủy", kind="dang_uy", established_on=date(2000, 1, 1)),
+        recorded_by="setup").id
+    a = app.register_unit(RegisterUnit(
+        code="A", name="UBND phường A", kind="ubnd", established_on=date(2000, 1, 1),
+        parent_id=root), recorded_by="setup").id
+    b = app.register_unit(RegisterUnit(
+        code="B", name="UBND phường B", kind="ubnd", established_on=date(2000, 1, 1),
+        parent_id=root), recorded_by="setup").id
     cadre_a = app.register_cadre(RegisterCadre(full_name="Trần Thị A", gender=Gender.NU,
                                                born_on=date(1975, 1, 1)), recorded_by="setup").id
     cadre_b = app.register_cadre(RegisterCadre(full_name="Lê Văn B", gender=Gender.NAM,

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, Gender
 from infra.runtime import Runtime, open_runtime
 from infra.settings import Settings
@@ -43,10 +43,11 @@ def seeded_app(path: Path) -> tuple[FastAPI, Runtime, dict[str, str]]:
     runtime = open_runtime(store)
     # A little history, so reads return rows (and their schemas get checked).
     app = runtime.app
-    unit = app.register_unit(code="Q", name="Quận ủy", kind="dang_uy",
-                             established_on=date(2000, 1, 1), recorded_by="seed").id
-    app.register_title(code="bi_thu", name="Bí thư", is_head=True, management_tier="thanh_uy",
-                       recorded_by="seed")
+    unit = app.register_unit(RegisterUnit(
+        code="Q", name="Quận ủy", kind="dang_uy", established_on=date(2000, 1, 1)),
+        recorded_by="seed").id
+    app.register_title(RegisterTitle(
+        code="bi_thu", name="Bí thư", is_head=True, management_tier="thanh_uy"), recorded_by="seed")
     cadre = app.register_cadre(RegisterCadre(full_name="Nguyễn Văn A", gender=Gender.NAM,
                                              born_on=date(1970, 1, 1)), recorded_by="seed").id
     app.appoint(cadre, Appoint(kind=ActionKind.BO_NHIEM, unit_id=unit, title_code="bi_thu",

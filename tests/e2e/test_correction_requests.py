@@ -17,7 +17,7 @@ from sqlalchemy import String, cast, select, text
 
 from api.app import create_app
 from api.services.correction_requests import identity_position
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.correction_requests import Attachment, RequestCorrection
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
@@ -62,12 +62,15 @@ def ward(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     with module_store(request, tmp_path_factory, "corrections", admin_token=ADMIN) as settings:
         runtime = open_runtime(settings)
         app = runtime.app
-        unit = app.register_unit(code="LH", name="UBND phường Lãm Hà", kind="ubnd",
-                                 established_on=date(2000, 1, 1), recorded_by="setup").id
-        other = app.register_unit(code="DH", name="UBND phường Đồng Hòa", kind="ubnd",
-                                  established_on=date(2000, 1, 1), recorded_by="setup").id
-        app.register_title(code="chuyen_vien", name="Chuyên viên", is_head=False,
-                           management_tier="quan_uy", rank=1, recorded_by="setup")
+        unit = app.register_unit(RegisterUnit(
+            code="LH", name="UBND phường Lãm Hà", kind="ubnd", established_on=date(2000, 1, 1)),
+            recorded_by="setup").id
+        other = app.register_unit(RegisterUnit(
+            code="DH", name="UBND phường Đồng Hòa", kind="ubnd", established_on=date(2000, 1, 1)),
+            recorded_by="setup").id
+        app.register_title(RegisterTitle(
+            code="chuyen_vien", name="Chuyên viên", is_head=False, management_tier="quan_uy",
+            rank=1), recorded_by="setup")
         cadre = app.register_cadre(RegisterCadre(full_name="Lý Thị Đào", gender=Gender.NU,
                                                  born_on=date(1980, 1, 1)), recorded_by="setup").id
         outsider = app.register_cadre(RegisterCadre(full_name="Vũ Văn Ngoài", gender=Gender.NAM,

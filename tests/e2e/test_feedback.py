@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import String, cast, inspect, select, text
 
 from api.app import create_app
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore, token_hash
 from infra.runtime import Runtime, open_runtime
@@ -57,12 +57,15 @@ def ward(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     with module_store(request, tmp_path_factory, "feedback", admin_token=ADMIN) as settings:
         runtime = open_runtime(settings)
         app = runtime.app
-        unit = app.register_unit(code="LH", name="UBND phường Lãm Hà", kind="ubnd",
-                                 established_on=date(2000, 1, 1), recorded_by="setup").id
-        app.register_title(code="chu_tich", name="Chủ tịch UBND", is_head=True,
-                           management_tier="quan_uy", rank=50, recorded_by="setup")
-        app.register_title(code="chuyen_vien", name="Chuyên viên", is_head=False,
-                           management_tier="quan_uy", rank=1, recorded_by="setup")
+        unit = app.register_unit(RegisterUnit(
+            code="LH", name="UBND phường Lãm Hà", kind="ubnd", established_on=date(2000, 1, 1)),
+            recorded_by="setup").id
+        app.register_title(RegisterTitle(
+            code="chu_tich", name="Chủ tịch UBND", is_head=True, management_tier="quan_uy",
+            rank=50), recorded_by="setup")
+        app.register_title(RegisterTitle(
+            code="chuyen_vien", name="Chuyên viên", is_head=False, management_tier="quan_uy",
+            rank=1), recorded_by="setup")
         subject = app.register_cadre(RegisterCadre(full_name="Vũ Văn Thầu", gender=Gender.NAM,
                                                    born_on=date(1970, 1, 1)),
                                      recorded_by="setup").id

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.document_certificates import verify_file
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.certificates import verify_document
@@ -40,16 +40,18 @@ class World(ScenarioWorld):
     def __init__(self, runtime: Runtime, client: TestClient) -> None:
         super().__init__(runtime, client)
         app = runtime.app
-        self.root = app.register_unit(code="Q", name="Quận ủy", kind="quan_uy",
-                                      established_on=date(2000, 1, 1), recorded_by="setup").id
-        self.a = app.register_unit(code="A", name="UBND phường A", kind="ubnd",
-                                   established_on=date(2000, 1, 1), parent_id=self.root,
-                                   recorded_by="setup").id
-        self.b = app.register_unit(code="B", name="UBND phường B", kind="ubnd",
-                                   established_on=date(2000, 1, 1), parent_id=self.root,
-                                   recorded_by="setup").id
-        app.register_title(code="pho_chu_tich", name="Phó Chủ tịch UBND", is_head=False,
-                           management_tier="quan_uy", recorded_by="setup")
+        self.root = app.register_unit(RegisterUnit(
+            code="Q", name="Quận ủy", kind="quan_uy", established_on=date(2000, 1, 1)),
+            recorded_by="setup").id
+        self.a = app.register_unit(RegisterUnit(
+            code="A", name="UBND phường A", kind="ubnd", established_on=date(2000, 1, 1),
+            parent_id=self.root), recorded_by="setup").id
+        self.b = app.register_unit(RegisterUnit(
+            code="B", name="UBND phường B", kind="ubnd", established_on=date(2000, 1, 1),
+            parent_id=self.root), recorded_by="setup").id
+        app.register_title(RegisterTitle(
+            code="pho_chu_tich", name="Phó Chủ tịch UBND", is_head=False,
+            management_tier="quan_uy"), recorded_by="setup")
         self.cadre = app.register_cadre(RegisterCadre(full_name="Phạm Thị Hoa", gender=Gender.NU,
                                                       born_on=date(1980, 5, 1)),
                                         recorded_by="setup").id

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.commands import RegisterCadre
+from domain.commands import RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import Gender
 from infra.access import AccessStore
 from infra.runtime import Runtime
@@ -36,18 +36,21 @@ class World(ScenarioWorld):
     def __init__(self, runtime: Runtime, client: TestClient) -> None:
         super().__init__(runtime, client)
         app = runtime.app
-        self.root = app.register_unit(code="Q", name="Quận ủy", kind="quan_uy",
-                                      established_on=date(2000, 1, 1), recorded_by="setup").id
-        self.a = app.register_unit(code="A", name="Phòng Nội vụ", kind="phong",
-                                   established_on=date(2000, 1, 1), parent_id=self.root,
-                                   recorded_by="setup").id
-        self.b = app.register_unit(code="B", name="Phòng Tài chính", kind="phong",
-                                   established_on=date(2000, 1, 1), parent_id=self.root,
-                                   recorded_by="setup").id
-        app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
-                           management_tier="quan_uy", recorded_by="setup")
-        app.register_title(code="pho_bi_thu", name="Phó Bí thư Quận ủy", is_head=False,
-                           management_tier="thanh_uy", recorded_by="setup")
+        self.root = app.register_unit(RegisterUnit(
+            code="Q", name="Quận ủy", kind="quan_uy", established_on=date(2000, 1, 1)),
+            recorded_by="setup").id
+        self.a = app.register_unit(RegisterUnit(
+            code="A", name="Phòng Nội vụ", kind="phong", established_on=date(2000, 1, 1),
+            parent_id=self.root), recorded_by="setup").id
+        self.b = app.register_unit(RegisterUnit(
+            code="B", name="Phòng Tài chính", kind="phong", established_on=date(2000, 1, 1),
+            parent_id=self.root), recorded_by="setup").id
+        app.register_title(RegisterTitle(
+            code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy"),
+            recorded_by="setup")
+        app.register_title(RegisterTitle(
+            code="pho_bi_thu", name="Phó Bí thư Quận ủy", is_head=False,
+            management_tier="thanh_uy"), recorded_by="setup")
         self.cadres = [app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU,
                                                         born_on=date(1980, 5, 1)),
                                           recorded_by="setup").id

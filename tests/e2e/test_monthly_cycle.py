@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from domain.calendar import VIETNAM
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, Gender
 from infra.access import AccessStore
 from infra.clock import PinnedClock
@@ -69,11 +69,12 @@ def ward(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                 ("LH-UB", "UBND phường Lãm Hà", "ubnd", "LH"),
                 ("LH-MT", "Ủy ban MTTQ phường Lãm Hà", "mttq", "LH"),
                 ("LH-DT", "Đoàn thể phường Lãm Hà", "doan_the", "LH")):
-            units[code] = app.register_unit(
+            units[code] = app.register_unit(RegisterUnit(
                 code=code, name=name, kind=kind, established_on=date(2000, 1, 1),
-                parent_id=units[parent] if parent else None, recorded_by="setup").id
-        app.register_title(code="chuyen_vien", name="Chuyên viên", is_head=False,
-                           management_tier="quan_uy", rank=1, recorded_by="setup")
+                parent_id=units[parent] if parent else None), recorded_by="setup").id
+        app.register_title(RegisterTitle(
+            code="chuyen_vien", name="Chuyên viên", is_head=False, management_tier="quan_uy",
+            rank=1), recorded_by="setup")
         for n, unit in enumerate((units["LH-UB"], units["LH-MT"])):
             cadre = app.register_cadre(RegisterCadre(full_name=f"Nguyễn Thị Mẫu {n}",
                                                      gender=Gender.NU, born_on=date(1985, 1, 1)),

@@ -21,6 +21,8 @@ from domain.commands import (
     Evaluate,
     ImposeDiscipline,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
 )
 from domain.publication import NEVER_PUBLISHED, POLICIES, policy_on
 from domain.values import ActionKind, Decision, EndingReason, Gender
@@ -52,15 +54,18 @@ def town(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         runtime = open_runtime(settings)
         app = runtime.app
         by = "ban_to_chuc"
-        ward = app.register_unit(code="PL", name="UBND phường Lãm Hà", kind="ubnd",
-                                 established_on=date(2000, 1, 1), recorded_by=by).id
-        office = app.register_unit(code="PL-VP", name="Văn phòng HĐND-UBND", kind="phong",
-                                   established_on=date(2000, 1, 1), parent_id=ward,
-                                   recorded_by=by).id
-        app.register_title(code="chu_tich", name="Chủ tịch UBND", is_head=True,
-                           management_tier="quan_uy", rank=50, recorded_by=by)
-        app.register_title(code="chanh_vp", name="Chánh Văn phòng", is_head=True,
-                           management_tier="quan_uy", rank=30, recorded_by=by)
+        ward = app.register_unit(RegisterUnit(
+            code="PL", name="UBND phường Lãm Hà", kind="ubnd", established_on=date(2000, 1, 1)),
+            recorded_by=by).id
+        office = app.register_unit(RegisterUnit(
+            code="PL-VP", name="Văn phòng HĐND-UBND", kind="phong", established_on=date(2000, 1, 1),
+            parent_id=ward), recorded_by=by).id
+        app.register_title(RegisterTitle(
+            code="chu_tich", name="Chủ tịch UBND", is_head=True, management_tier="quan_uy",
+            rank=50), recorded_by=by)
+        app.register_title(RegisterTitle(
+            code="chanh_vp", name="Chánh Văn phòng", is_head=True, management_tier="quan_uy",
+            rank=30), recorded_by=by)
         duc = app.register_cadre(RegisterCadre(full_name="Đặng Văn Đức", gender=Gender.NAM,
                                                born_on=date(1972, 9, 14), ethnicity="Kinh",
                                                religion="Phật giáo", hometown=HOMETOWN,

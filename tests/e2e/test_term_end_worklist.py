@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from domain.calendar import VIETNAM
-from domain.commands import Appoint, EndHolding, RegisterCadre
+from domain.commands import Appoint, EndHolding, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, EndingReason, Gender
 from domain.working_days import add_working_days
 from infra.access import AccessStore
@@ -59,16 +59,18 @@ def ward(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         clock = PinnedClock(SUITE_AT)  # 24/11/2026
         runtime = open_runtime(settings, clock=clock)
         app = runtime.app
-        root = app.register_unit(code="LH", name="Đảng ủy phường Lãm Hà", kind="dang_uy",
-                                 established_on=date(2000, 1, 1), recorded_by="setup").id
-        ubnd = app.register_unit(code="LH-UB", name="UBND phường Lãm Hà", kind="ubnd",
-                                 established_on=date(2000, 1, 1), parent_id=root,
-                                 recorded_by="setup").id
-        mttq = app.register_unit(code="LH-MT", name="Ủy ban MTTQ phường", kind="mttq",
-                                 established_on=date(2000, 1, 1), parent_id=root,
-                                 recorded_by="setup").id
-        app.register_title(code="pho_chu_tich", name="Phó Chủ tịch UBND", is_head=False,
-                           management_tier="quan_uy", rank=40, recorded_by="setup")
+        root = app.register_unit(RegisterUnit(
+            code="LH", name="Đảng ủy phường Lãm Hà", kind="dang_uy",
+            established_on=date(2000, 1, 1)), recorded_by="setup").id
+        ubnd = app.register_unit(RegisterUnit(
+            code="LH-UB", name="UBND phường Lãm Hà", kind="ubnd", established_on=date(2000, 1, 1),
+            parent_id=root), recorded_by="setup").id
+        mttq = app.register_unit(RegisterUnit(
+            code="LH-MT", name="Ủy ban MTTQ phường", kind="mttq", established_on=date(2000, 1, 1),
+            parent_id=root), recorded_by="setup").id
+        app.register_title(RegisterTitle(
+            code="pho_chu_tich", name="Phó Chủ tịch UBND", is_head=False, management_tier="quan_uy",
+            rank=40), recorded_by="setup")
         people: dict[str, UUID] = {}
         # name: (unit, since, planned end)
         posts = {

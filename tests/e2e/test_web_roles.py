@@ -22,6 +22,7 @@ from uuid import UUID
 import httpx
 import pytest
 
+from domain.commands import ChangeUnit, RegisterUnit
 from domain.values import Decision
 from infra.demo import BulkApplication, generate
 from infra.persistence import application_env, create_database_if_missing
@@ -71,13 +72,14 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
     try:
         app = runtime.app
         unit_id, head_id, newcomer_id, code = _hand_built(app, summary.root_unit_id)
-        gone = app.register_unit(code="QU-CU", name="Quận ủy Hải An (cũ)", kind="quan_uy",
-                                 established_on=date(2010, 1, 1),
-                                 parent_id=summary.root_unit_id, recorded_by="e2e-web").id
-        app.change_unit(gone, change="merge", effective_on=date(2025, 7, 1),
-                        into_unit_id=summary.root_unit_id, recorded_by="e2e-web",
-                        decision=Decision("1234-QĐ/TU", date(2025, 6, 20), "Tỉnh ủy",
-                                          "Lê Văn Hợp"))
+        gone = app.register_unit(RegisterUnit(
+            code="QU-CU", name="Quận ủy Hải An (cũ)", kind="quan_uy",
+            established_on=date(2010, 1, 1), parent_id=summary.root_unit_id), recorded_by="e2e-web").id
+        app.change_unit(gone, ChangeUnit(
+            change="merge", effective_on=date(2025, 7, 1), into_unit_id=summary.root_unit_id,
+            decision=Decision("1234-QĐ/TU", date(2025, 6, 20), "Tỉnh ủy",
+                                          "Lê Văn Hợp")),
+            recorded_by="e2e-web")
         runtime.catch_up()
     finally:
         runtime.close()

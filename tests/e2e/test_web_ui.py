@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from domain.application import HosoApplication
-from domain.commands import Appoint, EndHolding, RegisterCadre
+from domain.commands import Appoint, EndHolding, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, EndingReason, Gender
 from infra.demo import BulkApplication, generate
 from infra.persistence import application_env, create_database_if_missing
@@ -57,11 +57,13 @@ class District:
 
 def _hand_built(app: HosoApplication, root: UUID) -> tuple[UUID, UUID, UUID, str]:
     by = "e2e-web"
-    unit = app.register_unit(code="PTN-WEB", name="Phòng Thử nghiệm Giao diện", kind="phong",
-                             established_on=date(2019, 1, 1), parent_id=root, recorded_by=by)
+    unit = app.register_unit(RegisterUnit(
+        code="PTN-WEB", name="Phòng Thử nghiệm Giao diện", kind="phong",
+        established_on=date(2019, 1, 1), parent_id=root), recorded_by=by)
     code = "truong_phong_tn_web"
-    app.register_title(code=code, name="Trưởng phòng Thử nghiệm", is_head=True,
-                       management_tier="quan_uy", rank=40, recorded_by=by)
+    app.register_title(RegisterTitle(
+        code=code, name="Trưởng phòng Thử nghiệm", is_head=True, management_tier="quan_uy",
+        rank=40), recorded_by=by)
     head = app.register_cadre(RegisterCadre(full_name="Phạm Thị Thử Nghiệm", gender=Gender.NU,
                                             born_on=date(1975, 5, 5)), recorded_by=by)
     newcomer = app.register_cadre(RegisterCadre(full_name="Ngô Văn Giao Diện", gender=Gender.NAM,

@@ -11,7 +11,7 @@ from datetime import date
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
-from domain.commands import Appoint
+from domain.commands import Appoint, RegisterTitle
 from domain.values import ActionKind, Decision
 from infra.importing import SHEET_CADRES
 from tests.e2e.test_api_matrix import World, fresh
@@ -107,9 +107,9 @@ def test_the_title_picker_offers_only_titles_that_fit_the_unit(
     w, client = world
     admin = sign_in(client, w.tokens["admin"])
     party_only = f"bt_{fresh()}"
-    w.runtime.app.register_title(code=party_only, name="Bí thư Đảng ủy thử", is_head=True,
-                                 management_tier="quan_uy", unit_kinds=["dang_uy"],
-                                 recorded_by="setup")
+    w.runtime.app.register_title(RegisterTitle(
+        code=party_only, name="Bí thư Đảng ủy thử", is_head=True, management_tier="quan_uy",
+        unit_kinds=["dang_uy"]), recorded_by="setup")
     w.runtime.catch_up()
     url = f"/can-bo/{w.cadre('in')}/ghi/bo-nhiem"
     everything = call(client, admin, "GET", url, None, None)
@@ -235,9 +235,9 @@ def test_a_title_of_units_that_no_longer_exist_is_retired_from_the_pickers(
     w, client = world
     admin = sign_in(client, w.tokens["admin"])
     gone_kind = f"bt_huyen_{fresh()}"
-    w.runtime.app.register_title(code=gone_kind, name="Bí thư Huyện ủy thử", is_head=True,
-                                 management_tier="thanh_uy", unit_kinds=["huyen_uy"],
-                                 recorded_by="setup")  # the world has no huyện ủy
+    w.runtime.app.register_title(RegisterTitle(
+        code=gone_kind, name="Bí thư Huyện ủy thử", is_head=True, management_tier="thanh_uy",
+        unit_kinds=["huyen_uy"]), recorded_by="setup")  # the world has no huyện ủy
     w.runtime.catch_up()
     url = f"/can-bo/{w.cadre('in')}/ghi/bo-nhiem"
     assert gone_kind not in dict(_options(call(client, admin, "GET", url, None, None).text,

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from domain.commands import RegisterCadre
+from domain.commands import RegisterCadre, RegisterUnit
 from domain.values import Gender
 from infra.access import AccessStore
 from infra.database import engine_for
@@ -31,8 +31,9 @@ def cli(sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 def seed(settings: Settings) -> tuple[str, str]:
     runtime = open_runtime(settings)
     try:
-        unit = runtime.app.register_unit(code="Q", name="Quận ủy", kind="dang_uy",
-                                         established_on=date(2000, 1, 1), recorded_by="t").id
+        unit = runtime.app.register_unit(RegisterUnit(
+            code="Q", name="Quận ủy", kind="dang_uy", established_on=date(2000, 1, 1)),
+            recorded_by="t").id
         cadre = runtime.app.register_cadre(RegisterCadre(full_name="Ngô Thị Hạnh",
                                                          gender=Gender.NU,
                                                          born_on=date(1985, 4, 4)),
@@ -85,7 +86,9 @@ def test_verify_exits_zero_only_when_the_log_is_intact(cli: CliRunner,
     seed(sqlite_settings)
     intact = cli.invoke(app, ["verify"])
     assert intact.exit_code == 0, intact.output
-    assert "checked: 2" in intact.stdout and "head: position 2" in intact.stdout
+    # The unit, the cadre, and the namesakes' index: its marker, the group's Opened and Joined
+    # (ADR 0011).
+    assert "checked: 5" in intact.stdout and "head: position 5" in intact.stdout
     with sqlite3.connect(sqlite_settings.sqlite_path) as conn:
         conn.execute("UPDATE log_chain SET hash = zeroblob(32) WHERE position = 1")
     broken = cli.invoke(app, ["verify"])
@@ -97,7 +100,7 @@ def test_rebuild_reapplies_the_whole_log(cli: CliRunner, sqlite_settings: Settin
     seed(sqlite_settings)
     result = cli.invoke(app, ["rebuild"])
     assert result.exit_code == 0, result.output
-    assert "2 events applied" in result.stdout
+    assert "5 events applied" in result.stdout  # the two records' and the index's three
     runtime = open_runtime(sqlite_settings)
     try:
         m = runtime.read_model.moment()
@@ -147,9 +150,9 @@ def test_units_lists_the_tree_with_ids_and_finds_by_name(cli: CliRunner,
     unit, _ = seed(sqlite_settings)
     runtime = open_runtime(sqlite_settings)
     try:
-        child = runtime.app.register_unit(code="Q-P1", name="Phường Đồng Hòa", kind="phuong",
-                                          established_on=date(2001, 1, 1),
-                                          parent_id=UUID(unit), recorded_by="t").id
+        child = runtime.app.register_unit(RegisterUnit(
+            code="Q-P1", name="Phường Đồng Hòa", kind="phuong", established_on=date(2001, 1, 1),
+            parent_id=UUID(unit)), recorded_by="t").id
         runtime.catch_up()
     finally:
         runtime.close()

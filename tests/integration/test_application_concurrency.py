@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from domain.application import HosoApplication
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.errors import Conflict, DomainError
 from domain.title import Title
 from domain.values import ActionKind, Decision, Gender
@@ -39,11 +39,12 @@ def two_offices(store_settings: Settings) -> Iterator[tuple[Settings, HosoApplic
 
 
 def setup_ward(app: HosoApplication, code: str) -> tuple[UUID, UUID, UUID]:
-    ward = app.register_unit(code=code, name=f"Phường {code}", kind="phuong",
-                             established_on=ON, recorded_by="btc").id
+    ward = app.register_unit(RegisterUnit(
+        code=code, name=f"Phường {code}", kind="phuong", established_on=ON), recorded_by="btc").id
     if Title.create_id("chu_tich") not in app.repository:
-        app.register_title(code="chu_tich", name="Chủ tịch UBND phường", is_head=True,
-                           management_tier="thanh_uy", rank=8, recorded_by="btc")
+        app.register_title(RegisterTitle(
+            code="chu_tich", name="Chủ tịch UBND phường", is_head=True, management_tier="thanh_uy",
+            rank=8), recorded_by="btc")
     an = app.register_cadre(RegisterCadre(full_name="Vũ Văn An", gender=Gender.NAM,
                                           born_on=date(1972, 3, 3)), recorded_by="btc").id
     binh = app.register_cadre(RegisterCadre(full_name="Hoàng Thị Bình", gender=Gender.NU,

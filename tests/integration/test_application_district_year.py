@@ -21,6 +21,8 @@ from domain.application import HosoApplication
 from domain.cadre import Cadre
 from domain.commands import (
     Appoint,
+    ChangeUnit,
+    Correct,
     EndHolding,
     Evaluate,
     ImposeDiscipline,
@@ -28,6 +30,8 @@ from domain.commands import (
     Plan,
     RecordTraining,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
     Vet,
 )
 from domain.unit import Unit
@@ -97,9 +101,9 @@ def record_the_year(app: HosoApplication, log: LogReader) -> dict[str, Any]:
 
     def add_unit(code: str, name: str, kind: str, parent: str | None = None,
                  on: date = date(1994, 12, 1)) -> None:
-        unit[code] = app.register_unit(code=code, name=name, kind=kind, established_on=on,
-                                       parent_id=unit[parent] if parent else None,
-                                       recorded_by="ban_to_chuc").id
+        unit[code] = app.register_unit(RegisterUnit(
+            code=code, name=name, kind=kind, established_on=on,
+            parent_id=unit[parent] if parent else None), recorded_by="ban_to_chuc").id
 
     add_unit("KA", "Quận ủy Kiến An", "quan_uy")
     for code, name in (("TC", "Ban Tổ chức Quận ủy"), ("KT", "Ủy ban Kiểm tra Quận ủy"),
@@ -120,8 +124,9 @@ def record_the_year(app: HosoApplication, log: LogReader) -> dict[str, Any]:
                                    ("chu_tich", "Chủ tịch UBND phường", True, 6),
                                    ("uy_vien", "Ủy viên Ban Chấp hành", False, 3),
                                    ("chuyen_vien", "Chuyên viên", False, 1)):
-        app.register_title(code=code, name=name, is_head=head, management_tier="quan_uy",
-                           rank=rank, recorded_by="ban_to_chuc")
+        app.register_title(RegisterTitle(
+            code=code, name=name, is_head=head, management_tier="quan_uy", rank=rank),
+            recorded_by="ban_to_chuc")
 
     cadres: list[UUID] = []
     for i in range(30):
@@ -202,24 +207,29 @@ def record_the_year(app: HosoApplication, log: LogReader) -> dict[str, Any]:
                                      issuer="Ủy ban Kiểm tra Quận ủy", signer="Phạm Văn Hòa")), recorded_by="uy_ban_kiem_tra")
 
     # The ward merger: Nam Sơn joins Bắc Sơn; its chairman ends there and becomes a deputy.
-    app.change_unit(unit["NS"], change="merge", into_unit_id=unit["BS"], effective_on=MERGER,
-                    decision=decision(date(2022, 9, 1), "1/NQ-UBTVQH15",
+    app.change_unit(unit["NS"], ChangeUnit(
+        change="merge", into_unit_id=unit["BS"], effective_on=MERGER,
+        decision=decision(date(2022, 9, 1), "1/NQ-UBTVQH15",
                                       issuer="Ủy ban Thường vụ Quốc hội",
-                                      signer="Vương Đình Huệ"), recorded_by="ban_to_chuc")
+                                      signer="Vương Đình Huệ")),
+        recorded_by="ban_to_chuc")
     app.end_holding(cadres[8], EndHolding(unit_id=unit["NS"], title_code="chu_tich",
                                           reason=EndingReason.KHAC, effective_on=MERGER,
                                           decision=decision(date(2022, 9, 25), "410-QĐ/QU")),
                     recorded_by="ban_to_chuc")
     appoint(8, "BS", "pho_bi_thu", ActionKind.DIEU_DONG_BO_NHIEM, MERGER, "411-QĐ/QU")
-    app.change_unit(unit["BS"], change="rename", new_name="Phường Bắc Sơn (sau sáp nhập)",
-                    effective_on=MERGER, recorded_by="ban_to_chuc")
+    app.change_unit(unit["BS"], ChangeUnit(
+        change="rename", new_name="Phường Bắc Sơn (sau sáp nhập)", effective_on=MERGER),
+        recorded_by="ban_to_chuc")
 
     # A correction: the 2021 rating of cadre 27 was entered wrongly.
     wrong = next(r.position for r in log.select(0, 100_000)
                  if r.originator_id == cadres[27] and r.topic.endswith("Cadre.Evaluated"))
-    app.correct(cadres[27], target_position=wrong, reason="Nhập nhầm xếp loại",
-                replacement=dict(period="2021", rating=Rating.HTNV,
-                                 decided_on=date(2022, 1, 15)), recorded_by="ban_to_chuc")
+    app.correct(cadres[27], Correct(
+        target_position=wrong, reason="Nhập nhầm xếp loại",
+        replacement=dict(period="2021", rating=Rating.HTNV,
+                                 decided_on=date(2022, 1, 15))),
+        recorded_by="ban_to_chuc")
     return dict(units=unit, cadres=cadres)
 
 

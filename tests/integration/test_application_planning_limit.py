@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from domain.application import HosoApplication
-from domain.commands import Plan, RegisterCadre
+from domain.commands import Plan, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.errors import Conflict
 from domain.rules.pack import RuleVersion, default_pack
 from domain.values import Decision, Gender
@@ -33,11 +33,12 @@ def test_the_limit_in_force_on_the_decision_date_applies(tmp_path: Path) -> None
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}")
     app = HosoApplication(env=application_env(settings), pack=pack,
                           clock=PinnedClock.on(date(2026, 11, 24)))
-    unit = app.register_unit(code="P", name="Phường", kind="phuong",
-                             established_on=date(2000, 1, 1), recorded_by="t").id
+    unit = app.register_unit(RegisterUnit(
+        code="P", name="Phường", kind="phuong", established_on=date(2000, 1, 1)), recorded_by="t").id
     for code in ("a", "b", "c"):
-        app.register_title(code=code, name=f"Chức danh {code}", is_head=False,
-                           management_tier="quan_uy", recorded_by="t")
+        app.register_title(RegisterTitle(
+            code=code, name=f"Chức danh {code}", is_head=False, management_tier="quan_uy"),
+            recorded_by="t")
     cadre = app.register_cadre(RegisterCadre(full_name="Trần Văn Nam", gender=Gender.NAM,
                                              born_on=date(1980, 1, 1)), recorded_by="t").id
 

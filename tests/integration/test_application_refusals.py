@@ -16,13 +16,19 @@ from domain.commands import (
     AddQualification,
     AddRelative,
     Appoint,
+    ChangeUnit,
+    Correct,
     EndHolding,
+    ErasePersonalData,
     Evaluate,
     ImposeDiscipline,
     Nominate,
     Plan,
     RecordTraining,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+    ReviewFinding,
     Vet,
 )
 from domain.errors import Conflict, DomainError, InvalidCommand, NotFound
@@ -68,18 +74,21 @@ class District:
 def kien_an(sqlite_settings: Settings) -> Iterator[District]:
     app = HosoApplication(env=application_env(sqlite_settings), clock=PinnedClock.on(TODAY),
                           horizon_days=HORIZON)
-    district = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                                 established_on=date(1955, 5, 13), recorded_by="btc").id
-    office = app.register_unit(code="KA-NV", name="Phòng Nội vụ", kind="phong",
-                               established_on=date(2008, 4, 1), parent_id=district,
-                               recorded_by="btc").id
-    merged_into = app.register_unit(code="KA-NV-LD", name="Phòng Nội vụ – Lao động",
-                                    kind="phong", established_on=date(2008, 4, 1),
-                                    parent_id=district, recorded_by="btc").id
-    app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
-                       management_tier="quan_uy", rank=5, recorded_by="btc")
-    app.register_title(code="chuyen_vien", name="Chuyên viên", is_head=False,
-                       management_tier="quan_uy", rank=1, recorded_by="btc")
+    district = app.register_unit(RegisterUnit(
+        code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(1955, 5, 13)),
+        recorded_by="btc").id
+    office = app.register_unit(RegisterUnit(
+        code="KA-NV", name="Phòng Nội vụ", kind="phong", established_on=date(2008, 4, 1),
+        parent_id=district), recorded_by="btc").id
+    merged_into = app.register_unit(RegisterUnit(
+        code="KA-NV-LD", name="Phòng Nội vụ – Lao động", kind="phong",
+        established_on=date(2008, 4, 1), parent_id=district), recorded_by="btc").id
+    app.register_title(RegisterTitle(
+        code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
+        recorded_by="btc")
+    app.register_title(RegisterTitle(
+        code="chuyen_vien", name="Chuyên viên", is_head=False, management_tier="quan_uy", rank=1),
+        recorded_by="btc")
     lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU,
                                            born_on=BORN), recorded_by="btc").id
     hung = app.register_cadre(RegisterCadre(full_name="Trần Văn Hùng", gender=Gender.NAM,
@@ -89,9 +98,9 @@ def kien_an(sqlite_settings: Settings) -> Iterator[District]:
                                          decision=decision(date(2021, 2, 20))), recorded_by="btc")
     app.evaluate(lan, Evaluate(period="2024", rating=Rating.HTTNV, decided_on=date(2024, 12, 20)),
                  recorded_by="btc")
-    app.change_unit(office, change="merge", effective_on=date(2025, 7, 1),
-                    into_unit_id=merged_into, decision=decision(date(2025, 6, 20)),
-                    recorded_by="btc")
+    app.change_unit(office, ChangeUnit(
+        change="merge", effective_on=date(2025, 7, 1), into_unit_id=merged_into,
+        decision=decision(date(2025, 6, 20))), recorded_by="btc")
     yield District(app, district, office, merged_into, lan, hung, appointed.entry_position)
     app.close()
 
@@ -127,15 +136,13 @@ def test_unknown_unit(kien_an: District) -> None:
     refused(d, NotFound, "unit_not_found", "unit_id", lambda: d.app.plan(d.hung, Plan(
         unit_id=nowhere, title_code="truong_phong", term="2025-2030", decided_on=date(2024, 1, 5),
         decision=decision(date(2024, 1, 5))), recorded_by="btc"))
-    refused(d, NotFound, "unit_not_found", "parent_id", lambda: d.app.register_unit(
+    refused(d, NotFound, "unit_not_found", "parent_id", lambda: d.app.register_unit(RegisterUnit(
         code="KA-X", name="Phòng X", kind="phong", established_on=date(2010, 1, 1),
-        parent_id=nowhere, recorded_by="btc"))
-    refused(d, NotFound, "unit_not_found", "id", lambda: d.app.change_unit(
-        nowhere, change="rename", new_name="Y", effective_on=date(2020, 1, 1),
-        recorded_by="btc"))
-    refused(d, NotFound, "unit_not_found", "into_unit_id", lambda: d.app.change_unit(
-        d.merged_into, change="merge", into_unit_id=nowhere, effective_on=date(2026, 1, 1),
-        recorded_by="btc"))
+        parent_id=nowhere), recorded_by="btc"))
+    refused(d, NotFound, "unit_not_found", "id", lambda: d.app.change_unit(nowhere, ChangeUnit(
+        change="rename", new_name="Y", effective_on=date(2020, 1, 1)), recorded_by="btc"))
+    refused(d, NotFound, "unit_not_found", "into_unit_id", lambda: d.app.change_unit(d.merged_into, ChangeUnit(
+        change="merge", into_unit_id=nowhere, effective_on=date(2026, 1, 1)), recorded_by="btc"))
     # A cadre's id is not a unit's.
     refused(d, NotFound, "unit_not_found", "unit_id", appoint(d, d.hung, unit_id=d.lan))
 
@@ -175,12 +182,12 @@ def test_unit_not_existing_on_the_effective_date(kien_an: District) -> None:
     refused(d, InvalidCommand, "unit_not_active", "decided_on", lambda: d.app.plan(d.hung, Plan(
         unit_id=d.office, title_code="truong_phong", term="2025-2030", decided_on=date(2025, 8, 1),
         decision=decision(date(2025, 8, 1))), recorded_by="btc"))
-    refused(d, InvalidCommand, "unit_not_active", "parent_id", lambda: d.app.register_unit(
+    refused(d, InvalidCommand, "unit_not_active", "parent_id", lambda: d.app.register_unit(RegisterUnit(
         code="KA-NV-1", name="Tổ Một cửa", kind="phong", established_on=date(2025, 9, 1),
-        parent_id=d.office, recorded_by="btc"))
-    refused(d, InvalidCommand, "unit_not_active", "effective_on", lambda: d.app.change_unit(
-        d.office, change="rename", new_name="Phòng Nội vụ (mới)",
-        effective_on=date(2025, 9, 1), recorded_by="btc"))
+        parent_id=d.office), recorded_by="btc"))
+    refused(d, InvalidCommand, "unit_not_active", "effective_on", lambda: d.app.change_unit(d.office, ChangeUnit(
+        change="rename", new_name="Phòng Nội vụ (mới)", effective_on=date(2025, 9, 1)),
+        recorded_by="btc"))
     # The day before the merger the unit still exists.
     appoint(d, d.hung, title_code="chuyen_vien", effective_on=date(2025, 6, 30),
             decision=decision(date(2025, 6, 25)))()
@@ -251,11 +258,10 @@ def test_dates_beyond_today_plus_the_horizon(kien_an: District) -> None:
     refused(d, InvalidCommand, "date_too_late", "decision.signed_on",
             appoint(d, d.hung, unit_id=d.merged_into, title_code="chuyen_vien",
                     effective_on=date(2026, 12, 1), decision=decision(TODAY + timedelta(days=1))))
-    refused(d, InvalidCommand, "date_too_late", "established_on", lambda: d.app.register_unit(
-        code="KA-Y", name="Phòng Y", kind="phong", established_on=too_late, recorded_by="btc"))
-    refused(d, InvalidCommand, "date_too_late", "effective_on", lambda: d.app.change_unit(
-        d.merged_into, change="rename", new_name="Z", effective_on=too_late,
-        recorded_by="btc"))
+    refused(d, InvalidCommand, "date_too_late", "established_on", lambda: d.app.register_unit(RegisterUnit(
+        code="KA-Y", name="Phòng Y", kind="phong", established_on=too_late), recorded_by="btc"))
+    refused(d, InvalidCommand, "date_too_late", "effective_on", lambda: d.app.change_unit(d.merged_into, ChangeUnit(
+        change="rename", new_name="Z", effective_on=too_late), recorded_by="btc"))
     refused(d, InvalidCommand, "date_too_late", "decided_on", lambda: d.app.evaluate(d.hung, Evaluate(
         period="2027", rating=Rating.HTTNV, decided_on=too_late), recorded_by="btc"))
     # Registration: a cadre must be of working age on today's date.
@@ -272,8 +278,8 @@ def test_dates_beyond_today_plus_the_horizon(kien_an: District) -> None:
 
 def test_unknown_codes_the_domain_checks(kien_an: District) -> None:
     d = kien_an
-    refused(d, InvalidCommand, "invalid_code", "change", lambda: d.app.change_unit(
-        d.merged_into, change="split", effective_on=date(2026, 1, 1), recorded_by="btc"))
+    refused(d, InvalidCommand, "invalid_code", "change", lambda: d.app.change_unit(d.merged_into, ChangeUnit(
+        change="split", effective_on=date(2026, 1, 1)), recorded_by="btc"))
     refused(d, InvalidCommand, "invalid_code", "level", lambda: d.app.add_qualification(d.hung, AddQualification(
         kind=QualificationKind.POLITICAL_THEORY, level="thac_si_chinh_tri",
         obtained_on=date(2015, 1, 1)), recorded_by="btc"))
@@ -282,17 +288,17 @@ def test_unknown_codes_the_domain_checks(kien_an: District) -> None:
     refused(d, InvalidCommand, "invalid_term", "term", lambda: d.app.plan(d.hung, Plan(
         unit_id=d.merged_into, title_code="truong_phong", term="2025", decided_on=date(2025, 8, 1),
         decision=decision(date(2025, 8, 1))), recorded_by="btc"))
-    refused(d, InvalidCommand, "invalid_code", "rule", lambda: d.app.review_finding(
-        finding_key="k", rule_id="khong_co_quy_tac", conclusion="confirmed",
-        reason="Lý do", recorded_by="ubkt"))
-    refused(d, InvalidCommand, "invalid_code", "conclusion", lambda: d.app.review_finding(
-        finding_key="k", rule_id="long_tenure", conclusion="approved",
-        reason="Lý do", recorded_by="ubkt"))
-    refused(d, Conflict, "duplicate_code", "code", lambda: d.app.register_unit(
-        code="KA-NV", name="Trùng mã", kind="phong", established_on=date(2010, 1, 1),
+    refused(d, InvalidCommand, "invalid_code", "rule", lambda: d.app.review_finding(ReviewFinding(
+        finding_key="k", rule_id="khong_co_quy_tac", conclusion="confirmed", reason="Lý do"),
+        recorded_by="ubkt"))
+    refused(d, InvalidCommand, "invalid_code", "conclusion", lambda: d.app.review_finding(ReviewFinding(
+        finding_key="k", rule_id="long_tenure", conclusion="approved", reason="Lý do"),
+        recorded_by="ubkt"))
+    refused(d, Conflict, "duplicate_code", "code", lambda: d.app.register_unit(RegisterUnit(
+        code="KA-NV", name="Trùng mã", kind="phong", established_on=date(2010, 1, 1)),
         recorded_by="btc"))
-    refused(d, Conflict, "duplicate_code", "code", lambda: d.app.register_title(
-        code="truong_phong", name="Trùng mã", is_head=True, management_tier="quan_uy",
+    refused(d, Conflict, "duplicate_code", "code", lambda: d.app.register_title(RegisterTitle(
+        code="truong_phong", name="Trùng mã", is_head=True, management_tier="quan_uy"),
         recorded_by="btc"))
 
 
@@ -362,8 +368,8 @@ def test_correction_of_a_position_that_is_not_this_cadres(kien_an: District) -> 
     d = kien_an
     seat_position = d.head()  # the merger's Absorbed event: a unit's, not a cadre's
     def correct_hungs(position: int) -> Callable[[], Any]:
-        return lambda: d.app.correct(d.hung, target_position=position, reason="Sai",
-                                     recorded_by="btc")
+        return lambda: d.app.correct(d.hung, Correct(
+            target_position=position, reason="Sai"), recorded_by="btc")
 
     for position in (d.lan_appointed, seat_position, 0, d.head() + 100):
         refused(d, NotFound, "position_not_found", "target_position", correct_hungs(position))
@@ -383,14 +389,17 @@ def test_no_new_personal_data_for_an_erased_cadre(kien_an: District) -> None:
     relative = d.app.add_relative(cadre, AddRelative(relation=Relation.CHONG,
                                                      full_name="Lê Văn Chồng", born_year=1983),
                                   recorded_by="btc")
-    d.app.erase_personal_data(cadre, reason="Yêu cầu của chủ thể", recorded_by="admin")
+    d.app.erase_personal_data(cadre, ErasePersonalData(
+        reason="Yêu cầu của chủ thể"), recorded_by="admin")
     refused(d, Conflict, "already_erased", None, lambda: d.app.add_relative(cadre, AddRelative(
         relation=Relation.CON, full_name="Lê Thị Con", born_year=2010), recorded_by="btc"))
-    refused(d, Conflict, "already_erased", None, lambda: d.app.correct(
-        cadre, target_position=registered.entry_position or registered.position,
-        reason="Sai tên", recorded_by="btc", replacement={
-            "full_name": "Đỗ Thị Khác", "gender": Gender.NU, "born_on": date(1985, 2, 3)}))
-    refused(d, Conflict, "already_erased", None, lambda: d.app.correct(
-        cadre, target_position=relative.entry_position or relative.position,
-        reason="Sai tên", recorded_by="btc", replacement={
-            "relation": Relation.CHONG, "full_name": "Lê Văn Khác", "born_year": 1983}))
+    refused(d, Conflict, "already_erased", None, lambda: d.app.correct(cadre, Correct(
+        target_position=registered.entry_position or registered.position, reason="Sai tên",
+        replacement={
+            "full_name": "Đỗ Thị Khác", "gender": Gender.NU, "born_on": date(1985, 2, 3)}),
+        recorded_by="btc"))
+    refused(d, Conflict, "already_erased", None, lambda: d.app.correct(cadre, Correct(
+        target_position=relative.entry_position or relative.position, reason="Sai tên",
+        replacement={
+            "relation": Relation.CHONG, "full_name": "Lê Văn Khác", "born_year": 1983}),
+        recorded_by="btc"))

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from domain.commands import RecordTraining, RegisterCadre
+from domain.commands import AddProgramme, Correct, RecordTraining, RegisterCadre
 from domain.errors import Conflict, InvalidCommand
 from domain.values import (
     Gender,
@@ -63,9 +63,11 @@ def test_completing_cao_cap_raises_political_theory_from_the_completion_date(
     assert after["state_management"] == "cv"
 
     # The completion is recorded as a correction of the started course.
-    app.correct(thu, target_position=started.entry_position, reason="Bổ sung ngày hoàn thành",
-                replacement=dict(program="qlnn_cvc", started_on=date(2026, 3, 2),
-                                 completed_on=date(2026, 6, 30)), recorded_by="btc")
+    app.correct(thu, Correct(
+        target_position=started.entry_position, reason="Bổ sung ngày hoàn thành",
+        replacement=dict(program="qlnn_cvc", started_on=date(2026, 3, 2),
+                                 completed_on=date(2026, 6, 30))),
+        recorded_by="btc")
     assert app.cadre(thu).level_on(STATE, date(2026, 6, 30)) == StateManagement.CVC
     runtime.catch_up()
     profile = rm.profile(thu, rm.moment(as_of=TODAY))
@@ -81,8 +83,8 @@ def test_retracting_the_training_lowers_the_level_again(runtime: Runtime) -> Non
                                                       completed_on=date(2020, 1, 15)),
                                  recorded_by="btc")
     assert app.cadre(minh).level_on(POLITICAL, TODAY) == PoliticalTheory.TRUNG_CAP
-    app.correct(minh, target_position=course.entry_position, reason="Nhập nhầm người",
-                recorded_by="btc")
+    app.correct(minh, Correct(
+        target_position=course.entry_position, reason="Nhập nhầm người"), recorded_by="btc")
     assert app.cadre(minh).level_on(POLITICAL, TODAY) is None
     runtime.catch_up()
     profile = runtime.read_model.profile(minh, runtime.read_model.moment())
@@ -101,10 +103,11 @@ def test_a_programme_outside_the_catalogue_is_refused_until_an_admin_adds_it(
                                                  completed_on=date(2025, 5, 9)), recorded_by="btc")
     assert (refused.value.code, refused.value.field) == ("unknown_programme", "program")
     assert app.cadre(lien).facts("TrainingRecorded") == []
-    app.add_programme(code="ky_nang_so", name="Kỹ năng số", kind="khac", recorded_by="admin")
+    app.add_programme(AddProgramme(
+        code="ky_nang_so", name="Kỹ năng số", kind="khac"), recorded_by="admin")
     with pytest.raises(Conflict):
-        app.add_programme(code="ky_nang_so_2", name="KỸ NĂNG  SỐ", kind="khac",
-                          recorded_by="admin")
+        app.add_programme(AddProgramme(
+            code="ky_nang_so_2", name="KỸ NĂNG  SỐ", kind="khac"), recorded_by="admin")
     app.record_training(lien, RecordTraining(program="kỹ năng số", started_on=date(2025, 5, 5),
                                              completed_on=date(2025, 5, 9)), recorded_by="btc")
     # Free text naming a built-in programme, without diacritics and in capitals, is that one.

@@ -23,6 +23,8 @@ from domain.commands import (
     ImposeDiscipline,
     RecordTraining,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
 )
 from domain.values import (
     ActionKind,
@@ -53,15 +55,18 @@ def service(sqlite_settings: Settings) -> Iterator[tuple[TestClient, Runtime, UU
     settings = sqlite_settings.model_copy(update={"admin_token": ADMIN})
     rt = open_runtime(settings, clock=PinnedClock.on(TODAY))
     app = rt.app
-    ka = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                           established_on=date(2000, 1, 1), recorded_by="to_chuc").id
-    nv = app.register_unit(code="KA-NV", name="Phòng Nội vụ", kind="phong",
-                           established_on=date(2000, 1, 1), parent_id=ka,
-                           recorded_by="to_chuc").id
-    app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
-                       management_tier="quan_uy", rank=5, recorded_by="to_chuc")
-    app.register_title(code="pho_truong_phong", name="Phó Trưởng phòng", is_head=False,
-                       management_tier="quan_uy", rank=4, recorded_by="to_chuc")
+    ka = app.register_unit(RegisterUnit(
+        code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(2000, 1, 1)),
+        recorded_by="to_chuc").id
+    nv = app.register_unit(RegisterUnit(
+        code="KA-NV", name="Phòng Nội vụ", kind="phong", established_on=date(2000, 1, 1),
+        parent_id=ka), recorded_by="to_chuc").id
+    app.register_title(RegisterTitle(
+        code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
+        recorded_by="to_chuc")
+    app.register_title(RegisterTitle(
+        code="pho_truong_phong", name="Phó Trưởng phòng", is_head=False, management_tier="quan_uy",
+        rank=4), recorded_by="to_chuc")
     lan = app.register_cadre(RegisterCadre(
         full_name="Nguyễn Thị Lan", gender=Gender.NU, born_on=date(1980, 5, 2),
         hometown="Kiến Thụy, Hải Phòng", ethnicity="Kinh", national_id="031180001234",

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from domain.application import HosoApplication
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, Gender
 from infra.archive import ArchiveError, export_log, restore_log, verify_export
 from infra.chain import GENESIS, link_hash
@@ -31,10 +31,12 @@ def record_small_history(settings: Settings) -> int:
     """Units, a title and two cadres (one with personal data): a dozen events."""
     app = HosoApplication(env=application_env(settings), clock=PinnedClock.on(TODAY))
     try:
-        ka = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                               established_on=date(2000, 1, 1), recorded_by="to_chuc").id
-        app.register_title(code="truong_ban", name="Trưởng ban", is_head=True,
-                           management_tier="quan_uy", rank=6, recorded_by="to_chuc")
+        ka = app.register_unit(RegisterUnit(
+            code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(2000, 1, 1)),
+            recorded_by="to_chuc").id
+        app.register_title(RegisterTitle(
+            code="truong_ban", name="Trưởng ban", is_head=True, management_tier="quan_uy", rank=6),
+            recorded_by="to_chuc")
         for i, name in enumerate(("Nguyễn Thị Lan", "Trần Văn Bình")):
             cadre = app.register_cadre(RegisterCadre(full_name=name, gender=Gender.NU if i == 0 else
                                        Gender.NAM, born_on=date(1975 + i, 5, 2), ethnicity="Kinh", national_id=f"03117500000{i}"), recorded_by="to_chuc").id
@@ -85,7 +87,8 @@ def test_the_export_is_documented_json_lines_with_header_events_keys_and_end(
                                                          "hash": events[-1]["hash"]}
     assert set(events[0]) == {"kind", "position", "originator_id", "version", "topic", "state",
                               "recorded_at", "hash"}
-    assert len(keys) == 2  # the two cadres' personal-data keys
+    # The two cadres' personal-data keys, and their namesake groups' (ADR 0011).
+    assert len(keys) == 4
     # Anyone can recompute the chain from the documented formula alone.
     prev = GENESIS
     for e in events:
@@ -202,7 +205,9 @@ def test_positions_with_gaps_restore_on_both_stores_and_appends_continue_after_t
         assert lan.identity["sensitive"]["national_id"] == "031175000000"
     finally:
         app.close()
-    assert receipt.position == position + 1
+    # The registration's own event first (the namesakes' index, rebuilt under the restored
+    # store's new secrets, follows it).
+    assert receipt.entry_position == position + 1
     with open_log_reader(store_settings) as log:
         assert log.verify().ok
 

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import orjson
 
-from domain.commands import RegisterCadre
+from domain.commands import ErasePersonalData, RegisterCadre
 from domain.values import Gender
 from infra.archive import export_log, restore_log, verify_export
 from infra.demo import BulkApplication, generate
@@ -70,8 +70,8 @@ def test_export_restore_sqlite_to_postgres_and_back_gives_identical_answers(
     bulk = BulkApplication(env=application_env(sqlite_settings), clock=suite_clock())
     summary = generate(bulk, "demo", seed=7)
     erased = next(p.cadre_id for p in summary.planted if p.cadre_id is not None)
-    bulk.erase_personal_data(erased, reason="Yêu cầu của chủ thể dữ liệu",
-                             recorded_by="to_chuc")
+    bulk.erase_personal_data(erased, ErasePersonalData(
+        reason="Yêu cầu của chủ thể dữ liệu"), recorded_by="to_chuc")
     open_key_store(sqlite_settings).shred(erased)
     new = bulk.register_cadre(RegisterCadre(full_name="Phạm Thu Hà", gender=Gender.NU,
                                             born_on=date(1990, 1, 2), ethnicity="Tày",

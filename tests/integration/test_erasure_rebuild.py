@@ -13,7 +13,15 @@ from uuid import UUID
 
 from sqlalchemy import select, text
 
-from domain.commands import AddRelative, Appoint, EndHolding, Evaluate, RegisterCadre
+from domain.commands import (
+    AddRelative,
+    Appoint,
+    EndHolding,
+    Evaluate,
+    RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+)
 from domain.values import ERASED_NAME, ActionKind, Decision, EndingReason, Gender
 from infra.erasure import erase_personal_data
 from infra.runtime import Runtime, open_runtime
@@ -33,10 +41,10 @@ def _signed(number: str, on: date) -> Decision:
 def _district(runtime: Runtime) -> tuple[UUID, UUID]:
     """The signer, and a cadre whose record she signed and who names her as a relative."""
     app = runtime.app
-    ward = app.register_unit(code="PX", name="UBND phường Xuân", kind="ubnd",
-                             established_on=date(2000, 1, 1), recorded_by=BY).id
-    app.register_title(code="chu_tich", name="Chủ tịch UBND", is_head=True,
-                       management_tier="quan_uy", rank=50, recorded_by=BY)
+    ward = app.register_unit(RegisterUnit(code="PX", name="UBND phường Xuân", kind="ubnd",
+                                          established_on=date(2000, 1, 1)), recorded_by=BY).id
+    app.register_title(RegisterTitle(code="chu_tich", name="Chủ tịch UBND", is_head=True,
+                                     management_tier="quan_uy", rank=50), recorded_by=BY)
     signer = app.register_cadre(RegisterCadre(full_name=SIGNER, gender=Gender.NU,
                                               born_on=date(1965, 5, 6)), recorded_by=BY).id
     other = app.register_cadre(RegisterCadre(full_name="Trần Văn Khác", gender=Gender.NAM,

@@ -26,12 +26,15 @@ from domain.commands import (
     AddRelative,
     Appoint,
     Commend,
+    Correct,
     EndHolding,
     Evaluate,
     ImposeDiscipline,
     Nominate,
     Plan,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
     Vet,
 )
 from domain.rules.pack import RULE_IDS
@@ -123,9 +126,9 @@ class Office:
 
     def unit(self, code: str, name: str, kind: str = "phong",
              parent: UUID | None = None) -> UUID:
-        return self.app.register_unit(code=code, name=name, kind=kind,
-                                      established_on=date(2010, 1, 1), parent_id=parent,
-                                      recorded_by="to.chuc").id
+        return self.app.register_unit(RegisterUnit(
+            code=code, name=name, kind=kind, established_on=date(2010, 1, 1), parent_id=parent),
+            recorded_by="to.chuc").id
 
     def titles(self) -> None:
         for code, name, is_head, rank, standards in (
@@ -135,9 +138,9 @@ class Office:
                 max_age_first_appointment=55)),
             ("pho_phong", "Phó Trưởng phòng", False, 4, None),
         ):
-            self.app.register_title(code=code, name=name, is_head=is_head,
-                                    management_tier="quan_uy", rank=rank, standards=standards,
-                                    recorded_by="to.chuc")
+            self.app.register_title(RegisterTitle(
+                code=code, name=name, is_head=is_head, management_tier="quan_uy", rank=rank,
+                standards=standards), recorded_by="to.chuc")
 
     def cadre(self, name: str, born: date, *, gender: Gender = Gender.NAM,
               political_theory: PoliticalTheory = PoliticalTheory.TRUNG_CAP) -> UUID:
@@ -393,9 +396,9 @@ def district(request: pytest.FixtureRequest,
         identity = {"full_name": "Đặng Thị Mơ", "gender": Gender.NU, "born_on": date(1979, 9, 1),
                     "education": Education.DAI_HOC,
                     "political_theory": PoliticalTheory.TRUNG_CAP}
-        s.runtime.app.correct(cadres["corrected"], target_position=registration,
-                              reason="Nhập sai năm sinh", replacement=identity,
-                              recorded_by="to.chuc")
+        s.runtime.app.correct(cadres["corrected"], Correct(
+            target_position=registration, reason="Nhập sai năm sinh", replacement=identity),
+            recorded_by="to.chuc")
         yield ViolationDistrict(s, units, cadres, expected, absent, shown,
                                 cadres["corrected"])
 
@@ -439,6 +442,20 @@ def test_discipline_bar_is_judged_by_the_version_in_force_on_the_decision_date(
     assert bars["qd80-2022"]["params"]["khien_trach"] == 12
     assert bars["qd80-2022"]["valid_to"] == "2025-10-07" and not bars["qd80-2022"]["in_force"]
     assert bars["qd377-2025"]["params"]["khien_trach"] == 24 and bars["qd377-2025"]["in_force"]
+
+
+def test_a_commendation_is_judged_from_the_day_it_is_decided(
+        district: ViolationDistrict) -> None:
+    # Decided on 10/1, 15/1 and 1/3/2025: the record as of 5/1/2025 holds none of them yet.
+    s, c = district.service, district.cadres
+    commended = {(rule, c[who]) for rule, who in (
+        ("commendation_while_disciplined", "commended_barred"),
+        ("commendation_below_rating", "commended_poor"),
+        ("commendation_own_circle", "wife"))}
+    before = s.findings(as_of="2025-01-05")
+    assert not [pair for pair in commended if found(before, *pair)]
+    after = s.findings(as_of="2025-03-01")
+    assert all(found(after, *pair) for pair in commended)
 
 
 def test_findings_as_known_before_a_correction_are_what_was_shown_then(

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from api.app import create_app
+from domain.commands import RegisterTitle, RegisterUnit
 from infra.access import AccessStore
 from infra.clock import PinnedClock
 from infra.importing import SHEET_CADRES, SHEET_HISTORY, XLSX_MEDIA_TYPE
@@ -31,13 +32,16 @@ HEADERS = ["Họ và tên", "Giới tính", "Ngày sinh", "Số định danh cá
 def service(sqlite_settings: Settings) -> Iterator[tuple[TestClient, Runtime]]:
     settings = sqlite_settings.model_copy(update={"admin_token": ADMIN})
     rt = open_runtime(settings, clock=PinnedClock.on(TODAY))
-    ka = rt.app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                              established_on=date(2000, 1, 1), recorded_by="seed").id
+    ka = rt.app.register_unit(RegisterUnit(
+        code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(2000, 1, 1)),
+        recorded_by="seed").id
     for code in ("KA-NV", "KA-TC"):
-        rt.app.register_unit(code=code, name=code, kind="phong", established_on=date(2000, 1, 1),
-                             parent_id=ka, recorded_by="seed")
-    rt.app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
-                          management_tier="quan_uy", rank=5, recorded_by="seed")
+        rt.app.register_unit(RegisterUnit(
+            code=code, name=code, kind="phong", established_on=date(2000, 1, 1), parent_id=ka),
+            recorded_by="seed")
+    rt.app.register_title(RegisterTitle(
+        code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
+        recorded_by="seed")
     rt.catch_up()
     with TestClient(create_app(settings, rt)) as client:
         client.headers["Authorization"] = f"Bearer {ADMIN}"

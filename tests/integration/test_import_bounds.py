@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from domain.commands import RegisterTitle, RegisterUnit
 from infra.access import AccessStore
 from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
@@ -45,13 +46,16 @@ def with_doctype(doctype: bytes) -> Callable[[bytes], bytes]:
 
 def open_service(settings: Settings) -> tuple[TestClient, Runtime]:
     rt = open_runtime(settings, clock=PinnedClock.on(TODAY))
-    ka = rt.app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                              established_on=date(2000, 1, 1), recorded_by="seed").id
+    ka = rt.app.register_unit(RegisterUnit(
+        code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(2000, 1, 1)),
+        recorded_by="seed").id
     for code in ("KA-NV", "KA-TC"):
-        rt.app.register_unit(code=code, name=code, kind="phong",
-                             established_on=date(2000, 1, 1), parent_id=ka, recorded_by="seed")
-    rt.app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
-                          management_tier="quan_uy", rank=5, recorded_by="seed")
+        rt.app.register_unit(RegisterUnit(
+            code=code, name=code, kind="phong", established_on=date(2000, 1, 1), parent_id=ka),
+            recorded_by="seed")
+    rt.app.register_title(RegisterTitle(
+        code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
+        recorded_by="seed")
     rt.catch_up()
     client = TestClient(create_app(settings, rt))
     client.headers["Authorization"] = f"Bearer {ADMIN}"

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from api.app import create_app
+from domain.commands import RegisterTitle, RegisterUnit
 from infra.clock import PinnedClock
 from infra.importing import SHEET_CADRES, SHEET_HISTORY, XLSX_MEDIA_TYPE
 from infra.runtime import Runtime, open_runtime
@@ -33,18 +34,22 @@ HISTORY = ["Số định danh cá nhân", "Hình thức", "Đơn vị (mã)", "C
 def service(store_settings: Settings) -> Iterator[tuple[TestClient, Runtime]]:
     settings = store_settings.model_copy(update={"admin_token": ADMIN})
     rt = open_runtime(settings, clock=PinnedClock.on(TODAY))
-    ka = rt.app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                              established_on=date(2000, 1, 1), recorded_by="seed").id
-    ub = rt.app.register_unit(code="KA-UB", name="UBND quận", kind="ubnd",
-                              established_on=date(2000, 1, 1), parent_id=ka,
-                              recorded_by="seed").id
+    ka = rt.app.register_unit(RegisterUnit(
+        code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(2000, 1, 1)),
+        recorded_by="seed").id
+    ub = rt.app.register_unit(RegisterUnit(
+        code="KA-UB", name="UBND quận", kind="ubnd", established_on=date(2000, 1, 1), parent_id=ka),
+        recorded_by="seed").id
     for code in ("KA-NV", "KA-TC"):
-        rt.app.register_unit(code=code, name=code, kind="phong", established_on=date(2000, 1, 1),
-                             parent_id=ub, recorded_by="seed")
-    rt.app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
-                          management_tier="quan_uy", rank=5, recorded_by="seed")
-    rt.app.register_title(code="pho_chu_tich", name="Phó Chủ tịch UBND", is_head=False,
-                          management_tier="quan_uy", rank=8, recorded_by="seed")
+        rt.app.register_unit(RegisterUnit(
+            code=code, name=code, kind="phong", established_on=date(2000, 1, 1), parent_id=ub),
+            recorded_by="seed")
+    rt.app.register_title(RegisterTitle(
+        code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
+        recorded_by="seed")
+    rt.app.register_title(RegisterTitle(
+        code="pho_chu_tich", name="Phó Chủ tịch UBND", is_head=False, management_tier="quan_uy",
+        rank=8), recorded_by="seed")
     rt.catch_up()
     with TestClient(create_app(settings, rt)) as client:
         client.headers["Authorization"] = f"Bearer {ADMIN}"

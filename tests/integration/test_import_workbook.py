@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, Gender
 from infra.clock import PinnedClock
 from infra.importing import SHEET_CADRES, import_file, import_history
@@ -39,17 +39,21 @@ def nfd(text: str) -> str:
 def runtime(store_settings: Settings) -> Iterator[Runtime]:
     rt = open_runtime(store_settings, clock=PinnedClock.on(TODAY))
     app = rt.app
-    ka = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                           established_on=date(2000, 1, 1), recorded_by="seed").id
-    nv = app.register_unit(code="KA-NV", name="Phòng Nội vụ", kind="phong",
-                           established_on=date(2000, 1, 1), parent_id=ka, recorded_by="seed").id
-    app.register_unit(code="KA-TC", name="Ban Tổ chức Quận ủy", kind="ban_dang",
-                      established_on=date(2000, 1, 1), parent_id=ka, recorded_by="seed")
+    ka = app.register_unit(RegisterUnit(
+        code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(2000, 1, 1)),
+        recorded_by="seed").id
+    nv = app.register_unit(RegisterUnit(
+        code="KA-NV", name="Phòng Nội vụ", kind="phong", established_on=date(2000, 1, 1),
+        parent_id=ka), recorded_by="seed").id
+    app.register_unit(RegisterUnit(
+        code="KA-TC", name="Ban Tổ chức Quận ủy", kind="ban_dang", established_on=date(2000, 1, 1),
+        parent_id=ka), recorded_by="seed")
     for code, name, head, rank in (("truong_phong", "Trưởng phòng", True, 5),
                                    ("pho_truong_phong", "Phó Trưởng phòng", False, 4),
                                    ("pho_truong_ban", "Phó Trưởng ban", False, 5)):
-        app.register_title(code=code, name=name, is_head=head, management_tier="quan_uy",
-                           rank=rank, recorded_by="seed")
+        app.register_title(RegisterTitle(
+            code=code, name=name, is_head=head, management_tier="quan_uy", rank=rank),
+            recorded_by="seed")
     # Already in the record before any import.
     dung = app.register_cadre(RegisterCadre(full_name="Phạm Văn Dũng", gender=Gender.NAM,
                                             born_on=date(1970, 1, 9), national_id="031170000555",

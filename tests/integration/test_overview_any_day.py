@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from domain.commands import Appoint, Evaluate, RegisterCadre
+from domain.commands import Appoint, Evaluate, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, Gender, Rating
 from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
@@ -27,10 +27,12 @@ def office(sqlite_settings: Settings) -> Iterator[tuple[TestClient, Runtime, Pin
     clock = PinnedClock.on(date(2026, 5, 20))
     rt = open_runtime(settings, clock=clock)
     app = rt.app
-    ward = app.register_unit(code="P1", name="Phường Kiến An", kind="phuong",
-                             established_on=date(2025, 7, 1), recorded_by="to_chuc").id
-    app.register_title(code="chu_tich_ubnd_phuong", name="Chủ tịch UBND phường", is_head=True,
-                       management_tier="quan_uy", rank=5, recorded_by="to_chuc")
+    ward = app.register_unit(RegisterUnit(
+        code="P1", name="Phường Kiến An", kind="phuong", established_on=date(2025, 7, 1)),
+        recorded_by="to_chuc").id
+    app.register_title(RegisterTitle(
+        code="chu_tich_ubnd_phuong", name="Chủ tịch UBND phường", is_head=True,
+        management_tier="quan_uy", rank=5), recorded_by="to_chuc")
     for n, name in enumerate(("Nguyễn Thị Lan", "Trần Văn Hùng")):
         cadre = app.register_cadre(RegisterCadre(full_name=name,
                                                  gender=Gender.NU if n == 0 else Gender.NAM,

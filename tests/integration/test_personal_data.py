@@ -13,6 +13,7 @@ from psycopg.conninfo import make_conninfo
 
 from infra.persistence import application_env, open_key_store, open_log_reader, postgres_parts
 from infra.personal_data import (
+    KeyTaken,
     PersonalDataMapper,
     PersonalDataShreddedError,
     PostgresPersonalKeyStore,
@@ -175,4 +176,30 @@ def test_create_keys_makes_many_in_one_go_and_keeps_existing_and_erased_ones(
     assert all(k is not None and len(k) == 32 for k in keys) and len(set(keys)) == 3
     batch.create_keys([])
     batch.close()
+    other.close()
+
+
+def test_deferred_keys_are_used_at_once_stored_together_and_refused_when_taken(
+    people: Any,
+) -> None:
+    """A bulk load's index secrets: made and used in memory, stored with the batch; one that
+    another writer stored first meanwhile refuses the write (nothing of ours is kept)."""
+    settings, _, alice_id, _ = people
+    loader, other = fresh_store(settings), fresh_store(settings)
+    loader.defer_writes(True)
+    mine, contested = uuid4(), uuid4()
+    kept = loader.key_for(mine)
+    assert kept is not None and loader.key_for(mine) == kept
+    assert other.key_for(mine, create=False) is None  # not written yet
+    assert loader.key_for(alice_id) == other.key_for(alice_id, create=False)  # stored: read
+    loader.write_deferred()
+    assert fresh_store(settings).key_for(mine, create=False) == kept
+    ours = loader.key_for(contested)
+    theirs = other.key_for(contested)
+    assert ours != theirs
+    with pytest.raises(KeyTaken):
+        loader.write_deferred()
+    assert loader.key_for(contested) == theirs  # our copy forgotten: the stored one is read
+    loader.defer_writes(False)
+    loader.close()
     other.close()

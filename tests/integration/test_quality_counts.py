@@ -23,14 +23,24 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from domain.commands import AddQualification, Appoint, Employ, EndHolding, RegisterCadre
+from domain.commands import (
+    AddQualification,
+    Appoint,
+    Correct,
+    Employ,
+    EndHolding,
+    ErasePersonalData,
+    RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+)
 from domain.errors import DomainError
 from domain.values import ActionKind, Decision, EmploymentKind, EndingReason, Gender
 from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from projections import quality_counts, reports
 from projections.runner import canonical_dump
-from tests.conftest import fresh_store
+from tests.conftest import examples_on, fresh_store
 
 TODAY = date(2026, 11, 24)
 START = date(2008, 1, 1)
@@ -70,14 +80,15 @@ def _decision(day: date) -> Decision:
 
 def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
     app = rt.app
-    root = app.register_unit(code="Q", name="Quận ủy", kind="quan_uy", established_on=START,
-                             recorded_by="t").id
-    units = [root] + [app.register_unit(code=f"P{i}", name=f"Phòng {i}", kind="phong",
-                                        established_on=START, parent_id=root,
-                                        recorded_by="t").id for i in range(3)]
+    root = app.register_unit(RegisterUnit(
+        code="Q", name="Quận ủy", kind="quan_uy", established_on=START), recorded_by="t").id
+    units = [root] + [app.register_unit(RegisterUnit(
+        code=f"P{i}", name=f"Phòng {i}", kind="phong", established_on=START, parent_id=root),
+        recorded_by="t").id for i in range(3)]
     for code, rank in (("truong", 5), ("pho", 4), ("chuyen", 4)):
-        app.register_title(code=code, name=code.title(), is_head=False,
-                           management_tier="quan_uy", rank=rank, recorded_by="t")
+        app.register_title(RegisterTitle(
+            code=code, name=code.title(), is_head=False, management_tier="quan_uy", rank=rank),
+            recorded_by="t")
     titles = ["truong", "pho", "chuyen"]
     cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=g, born_on=b, party_joined_on=p, ethnicity=e, religion=r), recorded_by="t").id
               for n, g, b, p, e, r in PEOPLE]
@@ -101,7 +112,8 @@ def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
                     "bien_che"), grade_code=GRADES[s.pick % 3], grade_name="Chuyên viên", salary_step=1, coefficient=Decimal("2.34"), effective_on=day, decision=_decision(day)), recorded_by="t")
             elif s.verb == "erase":
                 if s.pick == 0:
-                    app.erase_personal_data(cadre_id, reason="Yêu cầu", recorded_by="t")
+                    app.erase_personal_data(cadre_id, ErasePersonalData(
+                        reason="Yêu cầu"), recorded_by="t")
             else:
                 _correct(rt, cadre_id, s, day)
         except DomainError:
@@ -133,8 +145,8 @@ def _correct(rt: Runtime, cadre_id: UUID, s: Step, day: date) -> None:
                            decision=_decision(day))
     elif s.verb == "correct":
         return  # retractions only for the other entries
-    app.correct(cadre_id, target_position=position, reason="Đính chính", recorded_by="t",
-                replacement=replacement)
+    app.correct(cadre_id, Correct(
+        target_position=position, reason="Đính chính", replacement=replacement), recorded_by="t")
 
 
 def _check(rt: Runtime, units: list[UUID], days: list[date]) -> int:
@@ -154,25 +166,27 @@ def _check(rt: Runtime, units: list[UUID], days: list[date]) -> int:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
-@given(history=steps, offsets=st.lists(st.integers(0, 7000), min_size=3, max_size=5))
-def test_kept_counts_equal_the_sql_path_and_the_per_person_tally(
-        kind: str, history: list[Step], offsets: list[int]) -> None:
-    days = sorted({START + timedelta(days=d) for d in offsets} | {TODAY})
-    with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
-        rt = open_runtime(store, clock=PinnedClock.on(TODAY))
-        try:
-            units = _record(rt, history)
-            _check(rt, units, days)
-            rm = rt.read_model
-            incremental = canonical_dump(rt.engine, rm.tables())
-            rt.rebuild()
-            assert canonical_dump(rt.engine, rm.tables()) == incremental
-            _check(rt, units, days)
-        finally:
-            rt.close()
+def test_kept_counts_equal_the_sql_path_and_the_per_person_tally(kind: str) -> None:
+    @settings(max_examples=examples_on(kind, 8), deadline=None,
+              phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(history=steps, offsets=st.lists(st.integers(0, 7000), min_size=3, max_size=5))
+    def holds(history: list[Step], offsets: list[int]) -> None:
+        days = sorted({START + timedelta(days=d) for d in offsets} | {TODAY})
+        with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
+            rt = open_runtime(store, clock=PinnedClock.on(TODAY))
+            try:
+                units = _record(rt, history)
+                _check(rt, units, days)
+                rm = rt.read_model
+                incremental = canonical_dump(rt.engine, rm.tables())
+                rt.rebuild()
+                assert canonical_dump(rt.engine, rm.tables()) == incremental
+                _check(rt, units, days)
+            finally:
+                rt.close()
+
+    holds()
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -10,7 +10,16 @@ from datetime import date, datetime
 import pytest
 
 from domain.calendar import Clock
-from domain.commands import Appoint, EndHolding, Evaluate, RegisterCadre
+from domain.commands import (
+    Appoint,
+    ChangeUnit,
+    Correct,
+    EndHolding,
+    Evaluate,
+    RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+)
 from domain.values import (
     ActionKind,
     Decision,
@@ -49,13 +58,15 @@ def pause(clock: Clock) -> datetime:
 
 def test_roster_profile_and_record_as_of_and_as_known_at(runtime: Runtime) -> None:
     app, rm = runtime.app, runtime.read_model
-    district = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                                 established_on=date(2000, 1, 1), recorded_by="to_chuc").id
-    office = app.register_unit(code="KA-NV", name="Phòng Nội vụ", kind="phong",
-                               established_on=date(2000, 1, 1), parent_id=district,
-                               recorded_by="to_chuc").id
-    app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
-                       management_tier="quan_uy", rank=5, recorded_by="to_chuc")
+    district = app.register_unit(RegisterUnit(
+        code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(2000, 1, 1)),
+        recorded_by="to_chuc").id
+    office = app.register_unit(RegisterUnit(
+        code="KA-NV", name="Phòng Nội vụ", kind="phong", established_on=date(2000, 1, 1),
+        parent_id=district), recorded_by="to_chuc").id
+    app.register_title(RegisterTitle(
+        code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
+        recorded_by="to_chuc")
     lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU,
                                            born_on=date(1980, 5, 2),
                                            political_theory=PoliticalTheory.TRUNG_CAP),
@@ -74,11 +85,12 @@ def test_roster_profile_and_record_as_of_and_as_known_at(runtime: Runtime) -> No
                     recorded_by="to_chuc")
     runtime.catch_up()
     before_correction = pause(runtime.clock)
-    app.correct(lan, target_position=appointed.entry_position, reason="Sai ngày hiệu lực",
-                recorded_by="to_chuc",
-                replacement=dict(kind=ActionKind.BO_NHIEM, unit_id=office,
+    app.correct(lan, Correct(
+        target_position=appointed.entry_position, reason="Sai ngày hiệu lực",
+        replacement=dict(kind=ActionKind.BO_NHIEM, unit_id=office,
                                  title_code="truong_phong", effective_on=date(2021, 4, 1),
-                                 decision=decision("12-QĐ/QU", date(2021, 2, 20))))
+                                 decision=decision("12-QĐ/QU", date(2021, 2, 20)))),
+        recorded_by="to_chuc")
     runtime.catch_up()
 
     now = rm.moment(as_of=date(2021, 3, 15))
@@ -117,20 +129,22 @@ def test_roster_profile_and_record_as_of_and_as_known_at(runtime: Runtime) -> No
 
 def test_unit_tree_of_the_date(runtime: Runtime) -> None:
     app, rm = runtime.app, runtime.read_model
-    city = app.register_unit(code="HP", name="Thành ủy Hải Phòng", kind="thanh_uy",
-                             established_on=date(1990, 1, 1), recorded_by="to_chuc").id
-    district = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                                 established_on=date(1995, 1, 1), parent_id=city,
-                                 recorded_by="to_chuc").id
-    ward = app.register_unit(code="KA-BS", name="Phường Bắc Sơn", kind="phuong",
-                             established_on=date(1995, 1, 1), parent_id=district,
-                             recorded_by="to_chuc").id
-    app.change_unit(ward, change="move", effective_on=date(2025, 7, 1), new_parent_id=city,
-                    recorded_by="to_chuc")
-    app.change_unit(ward, change="rename", effective_on=date(2025, 7, 1),
-                    new_name="Phường Kiến An", recorded_by="to_chuc")
-    app.change_unit(district, change="dissolve", effective_on=date(2025, 7, 1),
-                    recorded_by="to_chuc")
+    city = app.register_unit(RegisterUnit(
+        code="HP", name="Thành ủy Hải Phòng", kind="thanh_uy", established_on=date(1990, 1, 1)),
+        recorded_by="to_chuc").id
+    district = app.register_unit(RegisterUnit(
+        code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(1995, 1, 1),
+        parent_id=city), recorded_by="to_chuc").id
+    ward = app.register_unit(RegisterUnit(
+        code="KA-BS", name="Phường Bắc Sơn", kind="phuong", established_on=date(1995, 1, 1),
+        parent_id=district), recorded_by="to_chuc").id
+    app.change_unit(ward, ChangeUnit(
+        change="move", effective_on=date(2025, 7, 1), new_parent_id=city), recorded_by="to_chuc")
+    app.change_unit(ward, ChangeUnit(
+        change="rename", effective_on=date(2025, 7, 1), new_name="Phường Kiến An"),
+        recorded_by="to_chuc")
+    app.change_unit(district, ChangeUnit(
+        change="dissolve", effective_on=date(2025, 7, 1)), recorded_by="to_chuc")
     runtime.catch_up()
     old = rm.moment(as_of=date(2022, 6, 30))
     assert {u["name"]: u["parent_id"] for u in rm.units(old)} == {

@@ -20,14 +20,22 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from domain.cadre import Cadre
-from domain.commands import Appoint, EndHolding, RegisterCadre
+from domain.commands import (
+    Appoint,
+    ChangeUnit,
+    Correct,
+    EndHolding,
+    RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+)
 from domain.errors import DomainError
 from domain.values import ActionKind, Decision, EndingReason, Gender, fold
 from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from projections.read_model import Moment
 from projections.runner import canonical_dump
-from tests.conftest import fresh_store
+from tests.conftest import examples_on, fresh_store
 
 TODAY = date(2026, 11, 24)
 START = date(2015, 1, 1)
@@ -56,15 +64,17 @@ def _decision(day: date) -> Decision:
 
 def _record(rt: Runtime, history: list[Step]) -> tuple[list[UUID], list[UUID]]:
     app = rt.app
-    root = app.register_unit(code="Q", name="Quận ủy", kind="quan_uy", established_on=START,
-                             recorded_by="t").id
-    units = [root] + [app.register_unit(code=f"P{i}", name=f"Phòng {i}", kind="phong",
-                                        established_on=START, parent_id=root,
-                                        recorded_by="t").id for i in range(2)]
-    app.register_title(code="truong", name="Trưởng phòng", is_head=True,
-                       management_tier="quan_uy", rank=5, recorded_by="t")
-    app.register_title(code="pho", name="Phó trưởng phòng", is_head=False,
-                       management_tier="quan_uy", rank=4, recorded_by="t")
+    root = app.register_unit(RegisterUnit(
+        code="Q", name="Quận ủy", kind="quan_uy", established_on=START), recorded_by="t").id
+    units = [root] + [app.register_unit(RegisterUnit(
+        code=f"P{i}", name=f"Phòng {i}", kind="phong", established_on=START, parent_id=root),
+        recorded_by="t").id for i in range(2)]
+    app.register_title(RegisterTitle(
+        code="truong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
+        recorded_by="t")
+    app.register_title(RegisterTitle(
+        code="pho", name="Phó trưởng phòng", is_head=False, management_tier="quan_uy", rank=4),
+        recorded_by="t")
     cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=Gender.NAM,
                                                born_on=date(1975, 1, 1)),
                                  recorded_by="t").id for n in NAMES]
@@ -104,11 +114,13 @@ def _record(rt: Runtime, history: list[Step]) -> tuple[list[UUID], list[UUID]]:
                             replacement = dict(unit_id=p["unit_id"], title_code=p["title_code"],
                                                reason=EndingReason.DIEU_DONG, effective_on=day,
                                                decision=_decision(day))
-                    app.correct(cadre_id, target_position=position, reason="Đính chính",
-                                recorded_by="t", replacement=replacement)
+                    app.correct(cadre_id, Correct(
+                        target_position=position, reason="Đính chính", replacement=replacement),
+                        recorded_by="t")
             elif s.verb == "move" and s.where > 0:
-                app.change_unit(units[s.where], change="move", effective_on=day,
-                                new_parent_id=units[3 - s.where], recorded_by="t")
+                app.change_unit(units[s.where], ChangeUnit(
+                    change="move", effective_on=day, new_parent_id=units[3 - s.where]),
+                    recorded_by="t")
         except DomainError:
             pass  # refused commands append nothing; the property covers what was recorded
     return units, cadres
@@ -153,51 +165,53 @@ def _reference_tree(rt: Runtime, units: list[UUID], m: Moment) -> set[UUID]:
 
 # Shrinking a store-backed history takes minutes; a failure prints its example unshrunk.
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-@settings(max_examples=15, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
-@given(history=steps, probes=st.lists(st.tuples(st.integers(0, 4200), st.floats(0, 1)),
-                                      min_size=3, max_size=6))
-def test_read_model_equals_naive_replay(kind: str, history: list[Step],
-                                        probes: list[tuple[int, float]]) -> None:
-    with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
-        rt = open_runtime(store, clock=PinnedClock.on(TODAY))
-        try:
-            units, cadres = _record(rt, history)
-            rt.catch_up()
-            head = rt.read_model.applied_position()
-            rm = rt.read_model
-            for day_offset, fraction in probes:
-                k = max(1, int(head * fraction))
-                m = Moment(START + timedelta(days=day_offset), rm.moment().known_at, k)
-                expected_roster: set[tuple[UUID, UUID, str, date]] = set()
-                for cadre_id in cadres:
-                    cadre, versions = _reference_cadre(rt, cadre_id, k)
-                    profile = rm.profile(cadre_id, m)
-                    if cadre is None:
-                        assert profile is None
-                        continue
-                    held = {(h.unit_id, h.title_code, h.since, h.until)
-                            for h in cadre.holdings_on(m.as_of)}
-                    assert profile is not None
-                    assert {(h["unit_id"], h["title_code"], h["since"], h["until"])
-                            for h in profile["holdings"]} == held
-                    expected_roster |= {(cadre_id, u, t, s) for u, t, s, _ in held}
-                    record = rm.record(cadre_id, m)
-                    assert record is not None
-                    statuses = {e["position"]: e["status"] for e in record}
-                    for version, entry in cadre.entries.items():
-                        position = versions[version]
-                        if entry.payload.get("effective_on", START) <= m.as_of \
-                                and position in statuses and entry.type != "Corrected":
-                            assert statuses[position] == entry.status
-                    assert [c["id"] for c in rm.cadres(m, q=fold(cadre.full_name))] == [cadre_id]
-                got = {(r["cadre_id"], r["unit_id"], r["title_code"], r["since"])
-                       for u in units for r in rm.roster(u, m)}
-                assert got == expected_roster
-                assert set(rm.subtree(units[0], m)) == _reference_tree(rt, units, m)
-            incremental = canonical_dump(rt.engine, rm.tables())
-            rt.rebuild()
-            assert canonical_dump(rt.engine, rm.tables()) == incremental
-        finally:
-            rt.close()
+def test_read_model_equals_naive_replay(kind: str) -> None:
+    @settings(max_examples=examples_on(kind, 15), deadline=None,
+              phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(history=steps, probes=st.lists(st.tuples(st.integers(0, 4200), st.floats(0, 1)),
+                                          min_size=3, max_size=6))
+    def holds(history: list[Step], probes: list[tuple[int, float]]) -> None:
+        with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
+            rt = open_runtime(store, clock=PinnedClock.on(TODAY))
+            try:
+                units, cadres = _record(rt, history)
+                rt.catch_up()
+                head = rt.read_model.applied_position()
+                rm = rt.read_model
+                for day_offset, fraction in probes:
+                    k = max(1, int(head * fraction))
+                    m = Moment(START + timedelta(days=day_offset), rm.moment().known_at, k)
+                    expected_roster: set[tuple[UUID, UUID, str, date]] = set()
+                    for cadre_id in cadres:
+                        cadre, versions = _reference_cadre(rt, cadre_id, k)
+                        profile = rm.profile(cadre_id, m)
+                        if cadre is None:
+                            assert profile is None
+                            continue
+                        held = {(h.unit_id, h.title_code, h.since, h.until)
+                                for h in cadre.holdings_on(m.as_of)}
+                        assert profile is not None
+                        assert {(h["unit_id"], h["title_code"], h["since"], h["until"])
+                                for h in profile["holdings"]} == held
+                        expected_roster |= {(cadre_id, u, t, s) for u, t, s, _ in held}
+                        record = rm.record(cadre_id, m)
+                        assert record is not None
+                        statuses = {e["position"]: e["status"] for e in record}
+                        for version, entry in cadre.entries.items():
+                            position = versions[version]
+                            if entry.payload.get("effective_on", START) <= m.as_of \
+                                    and position in statuses and entry.type != "Corrected":
+                                assert statuses[position] == entry.status
+                        assert [c["id"] for c in rm.cadres(m, q=fold(cadre.full_name))] == [cadre_id]
+                    got = {(r["cadre_id"], r["unit_id"], r["title_code"], r["since"])
+                           for u in units for r in rm.roster(u, m)}
+                    assert got == expected_roster
+                    assert set(rm.subtree(units[0], m)) == _reference_tree(rt, units, m)
+                incremental = canonical_dump(rt.engine, rm.tables())
+                rt.rebuild()
+                assert canonical_dump(rt.engine, rm.tables()) == incremental
+            finally:
+                rt.close()
+
+    holds()

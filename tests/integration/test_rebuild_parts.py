@@ -3,6 +3,7 @@ batch runner gives for the same log: the demo district with its corrections, and
 
 from __future__ import annotations
 
+from domain.commands import RegisterUnit
 from domain.values import ERASED_NAME
 from infra.clock import PinnedClock
 from infra.demo import BulkApplication, generate
@@ -36,8 +37,9 @@ def test_bulk_load_in_parts_equals_the_batch_runner(store_settings: Settings) ->
             rt.rebuild(workers=workers)
             assert canonical_dump(rt.engine, rm.tables()) == expected, workers
         # The rebuilt read side goes on with the runner (a unit fact's id: the sequences).
-        rt.app.register_unit(code="X-1", name="Phòng Mới", kind="phong",
-                             established_on=SUITE_AT.date(), recorded_by="to_chuc")
+        rt.app.register_unit(RegisterUnit(
+            code="X-1", name="Phòng Mới", kind="phong", established_on=SUITE_AT.date()),
+            recorded_by="to_chuc")
         rt.catch_up()
         assert "Phòng Mới" in {u["name"] for u in rm.units(rm.moment())}
     finally:

@@ -28,11 +28,14 @@ from domain.cadre import Cadre
 from domain.commands import (
     AddQualification,
     Appoint,
+    Correct,
     EndHolding,
     Evaluate,
     Plan,
     RecordTraining,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
 )
 from domain.errors import DomainError
 from domain.record import Entry
@@ -49,7 +52,7 @@ from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from projections.findings import fold_events
 from projections.runner import decoder
-from tests.conftest import fresh_store
+from tests.conftest import examples_on, fresh_store
 
 TODAY = date(2026, 11, 24)
 START = date(2012, 1, 1)
@@ -109,15 +112,17 @@ def _replacement(entry: Entry, day: date, pick: int) -> dict[str, Any]:
 
 def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
     app = rt.app
-    root = app.register_unit(code="Q", name="Quận ủy", kind="quan_uy", established_on=START,
-                             recorded_by="t").id
-    units = [root] + [app.register_unit(code=f"P{i}", name=f"Phòng {i}", kind="phong",
-                                        established_on=START, parent_id=root,
-                                        recorded_by="t").id for i in range(2)]
-    app.register_title(code="truong", name="Trưởng phòng", is_head=True,
-                       management_tier="quan_uy", rank=5, recorded_by="t")
-    app.register_title(code="pho", name="Phó trưởng phòng", is_head=False,
-                       management_tier="quan_uy", rank=4, recorded_by="t")
+    root = app.register_unit(RegisterUnit(
+        code="Q", name="Quận ủy", kind="quan_uy", established_on=START), recorded_by="t").id
+    units = [root] + [app.register_unit(RegisterUnit(
+        code=f"P{i}", name=f"Phòng {i}", kind="phong", established_on=START, parent_id=root),
+        recorded_by="t").id for i in range(2)]
+    app.register_title(RegisterTitle(
+        code="truong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
+        recorded_by="t")
+    app.register_title(RegisterTitle(
+        code="pho", name="Phó trưởng phòng", is_head=False, management_tier="quan_uy", rank=4),
+        recorded_by="t")
     titles = ["truong", "pho"]
     cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=Gender.NU,
                                                born_on=date(1976, 5, 1),
@@ -173,11 +178,13 @@ def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
                         if e.status == "in_force" and e.type in wanted]
                 if live:
                     entry = live[s.pick % len(live)]
-                    app.correct(cadre_id, target_position=_position_of(rt, cadre_id,
+                    app.correct(cadre_id, Correct(
+                        target_position=_position_of(rt, cadre_id,
                                                                        entry.version),
-                                reason="Đính chính", recorded_by="t",
-                                replacement=None if s.verb == "retract"
-                                else _replacement(entry, day, s.pick))
+                        reason="Đính chính",
+                        replacement=None if s.verb == "retract"
+                                else _replacement(entry, day, s.pick)),
+                        recorded_by="t")
         except DomainError:
             pass  # refused commands append nothing; the property covers what was recorded
     return cadres
@@ -265,32 +272,34 @@ def _rows_say(rt: Runtime, k: int) -> dict[UUID, Said]:
 
 # Shrinking a store-backed history takes minutes; a failure prints its example unshrunk.
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
-@given(history=steps, probes=st.lists(st.floats(0.3, 1), min_size=1, max_size=3))
-# A corrected planning keeps its removal; a corrected appointment keeps its ending.
-@example(history=[Step("plan", 0, 0, 1000), Step("unplan", 0, 0, 1500),
-                  Step("correct", 0, 0, 1200), Step("appoint", 1, 1, 100),
-                  Step("end", 1, 0, 900), Step("correct", 1, 0, 200)], probes=[1.0])
-# A renewal closes the term it renews without an ending; its correction moves the handover, its
-# retraction lets the old term run on; an ending then ends the renewed term.
-@example(history=[Step("appoint", 0, 0, 100), Step("reappoint", 0, 0, 1900),
-                  Step("correct", 0, 1, 2000), Step("reappoint", 0, 0, 3700),
-                  Step("retract", 0, 2, 0), Step("end", 0, 0, 4000)], probes=[0.5, 1.0])
-def test_aggregate_fold_and_rows_say_the_same_record(kind: str, history: list[Step],
-                                                     probes: list[float]) -> None:
-    with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
-        rt = open_runtime(store, clock=PinnedClock.on(TODAY))
-        try:
-            cadres = _record(rt, history)
-            rt.catch_up()
-            head = rt.read_model.applied_position()
-            for k in sorted({head, *(max(1, int(head * f)) for f in probes)}):
-                folded, rows = _fold_says(rt, k), _rows_say(rt, k)
-                for cadre_id in cadres:
-                    aggregate = _aggregate_says(rt, cadre_id, k)
-                    assert folded.get(cadre_id) == aggregate, (k, cadre_id)
-                    assert rows.get(cadre_id) == aggregate, (k, cadre_id)
-        finally:
-            rt.close()
+def test_aggregate_fold_and_rows_say_the_same_record(kind: str) -> None:
+    @settings(max_examples=examples_on(kind, 12), deadline=None,
+              phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(history=steps, probes=st.lists(st.floats(0.3, 1), min_size=1, max_size=3))
+    # A corrected planning keeps its removal; a corrected appointment keeps its ending.
+    @example(history=[Step("plan", 0, 0, 1000), Step("unplan", 0, 0, 1500),
+                      Step("correct", 0, 0, 1200), Step("appoint", 1, 1, 100),
+                      Step("end", 1, 0, 900), Step("correct", 1, 0, 200)], probes=[1.0])
+    # A renewal closes the term it renews without an ending; its correction moves the handover, its
+    # retraction lets the old term run on; an ending then ends the renewed term.
+    @example(history=[Step("appoint", 0, 0, 100), Step("reappoint", 0, 0, 1900),
+                      Step("correct", 0, 1, 2000), Step("reappoint", 0, 0, 3700),
+                      Step("retract", 0, 2, 0), Step("end", 0, 0, 4000)], probes=[0.5, 1.0])
+    def holds(history: list[Step], probes: list[float]) -> None:
+        with tempfile.TemporaryDirectory() as tmp, fresh_store(kind, Path(tmp)) as store:
+            rt = open_runtime(store, clock=PinnedClock.on(TODAY))
+            try:
+                cadres = _record(rt, history)
+                rt.catch_up()
+                head = rt.read_model.applied_position()
+                for k in sorted({head, *(max(1, int(head * f)) for f in probes)}):
+                    folded, rows = _fold_says(rt, k), _rows_say(rt, k)
+                    for cadre_id in cadres:
+                        aggregate = _aggregate_says(rt, cadre_id, k)
+                        assert folded.get(cadre_id) == aggregate, (k, cadre_id)
+                        assert rows.get(cadre_id) == aggregate, (k, cadre_id)
+            finally:
+                rt.close()
+
+    holds()

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.app import create_app
-from domain.commands import Appoint, RegisterCadre
+from domain.commands import Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.values import ActionKind, Decision, Gender
 from infra.notes import new_signer, write_key_pair
 from infra.runtime import open_runtime
@@ -48,10 +48,12 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
                         signing_key=key)
     runtime = open_runtime(settings)
     app = runtime.app
-    unit = app.register_unit(code="UB", name="UBND quận", kind="ubnd",
-                             established_on=date(2000, 1, 1), recorded_by="setup").id
-    app.register_title(code="pct", name="Phó Chủ tịch", is_head=False,
-                       management_tier="quan_uy", recorded_by="setup")
+    unit = app.register_unit(RegisterUnit(
+        code="UB", name="UBND quận", kind="ubnd", established_on=date(2000, 1, 1)),
+        recorded_by="setup").id
+    app.register_title(RegisterTitle(
+        code="pct", name="Phó Chủ tịch", is_head=False, management_tier="quan_uy"),
+        recorded_by="setup")
     cadre = app.register_cadre(RegisterCadre(full_name="Trần Thị Hoa", gender=Gender.NU,
                                              born_on=date(1980, 5, 1)), recorded_by="setup").id
     app.appoint(cadre, Appoint(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.commands import AddQualification, Appoint, RegisterCadre
+from domain.commands import AddQualification, Appoint, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.errors import InvalidCommand
 from domain.values import ActionKind, Decision, Gender, QualificationKind
 from infra.clock import PinnedClock
@@ -20,10 +20,11 @@ def test_a_recorded_grade_is_counted_and_an_unknown_one_refused(tmp_path: Path) 
     rt = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}"),
                       clock=PinnedClock.on(date(2026, 11, 24)))
     app = rt.app
-    unit = app.register_unit(code="KA", name="Quận ủy Kiến An", kind="quan_uy",
-                             established_on=date(2000, 1, 1), recorded_by="t").id
-    app.register_title(code="cv", name="Chuyên viên", is_head=False, management_tier="quan_uy",
-                       recorded_by="t")
+    unit = app.register_unit(RegisterUnit(
+        code="KA", name="Quận ủy Kiến An", kind="quan_uy", established_on=date(2000, 1, 1)),
+        recorded_by="t").id
+    app.register_title(RegisterTitle(
+        code="cv", name="Chuyên viên", is_head=False, management_tier="quan_uy"), recorded_by="t")
     lan = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Lan", gender=Gender.NU,
                                            born_on=date(1985, 1, 1)), recorded_by="t").id
     app.appoint(lan, Appoint(

@@ -30,11 +30,14 @@ from api import documents
 from domain.commands import (
     AddQualification,
     Appoint,
+    Correct,
     EndHolding,
     Evaluate,
     Nominate,
     RecordTraining,
     RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
     Vet,
 )
 from domain.values import (
@@ -137,12 +140,14 @@ class District:
 def record_kien_an(app: BulkApplication) -> District:
     """Record seed 000's district; returns the ids the scenario needs."""
     def unit(code: str, name_: str, kind: str, parent: UUID | None) -> UUID:
-        return app.register_unit(code=code, name=name_, kind=kind, parent_id=parent,
-                                 established_on=date(2000, 1, 1), recorded_by=BY).id
+        return app.register_unit(RegisterUnit(
+            code=code, name=name_, kind=kind, parent_id=parent, established_on=date(2000, 1, 1)),
+            recorded_by=BY).id
 
     def title(code: str, name_: str, is_head: bool, tier: str, rank: int) -> None:
-        app.register_title(code=code, name=name_, is_head=is_head, management_tier=tier,
-                           rank=rank, recorded_by=BY)
+        app.register_title(RegisterTitle(
+            code=code, name=name_, is_head=is_head, management_tier=tier, rank=rank),
+            recorded_by=BY)
 
     for spec in (
         ("bi_thu_quan_uy", "Bí thư Quận ủy", True, "thanh_uy", 9),
@@ -411,30 +416,36 @@ def record_corrections(r: Recorded) -> None:
     """What the personnel office corrects in August 2022, after the report was sent."""
     r.clock.move_to(CORRECTED_ON)
     app, d, rt = r.runtime.app, r.district, r.runtime
-    app.correct(d.cadres[20], target_position=entry(rt, d.cadres[20], "Evaluated"),
-                reason="Nhập nhầm xếp loại", recorded_by=BY,
-                replacement=dict(period="2021", rating=Rating.HTXSNV,
+    app.correct(d.cadres[20], Correct(
+        target_position=entry(rt, d.cadres[20], "Evaluated"), reason="Nhập nhầm xếp loại",
+        replacement=dict(period="2021", rating=Rating.HTXSNV,
                                  decided_on=date(2022, 1, 10),
-                                 decision=decision("15-QĐ/QU", date(2022, 1, 10))))
+                                 decision=decision("15-QĐ/QU", date(2022, 1, 10)))),
+        recorded_by=BY)
     i = TURNS_35_ON_AS_OF
-    app.correct(d.cadres[i], target_position=entry(rt, d.cadres[i], "Registered"),
-                reason="Sai ngày sinh theo giấy khai sinh", recorded_by=BY,
-                replacement=dict(full_name=name(i, female(i)),
+    app.correct(d.cadres[i], Correct(
+        target_position=entry(rt, d.cadres[i], "Registered"),
+        reason="Sai ngày sinh theo giấy khai sinh",
+        replacement=dict(full_name=name(i, female(i)),
                                  gender=Gender.NU if female(i) else Gender.NAM,
                                  born_on=date(1987, 7, 2), party_joined_on=date(2005, 5, 19),
                                  education=education(i), political_theory=political_theory(i),
-                                 state_management=state_management(i), ethnicity="Kinh"))
-    app.correct(d.cadres[43], target_position=entry(rt, d.cadres[43], "Nominated"),
-                reason="Không giới thiệu", recorded_by=BY)
-    app.correct(d.cadres[8], target_position=entry(rt, d.cadres[8], "Appointed"),
-                reason="Sai ngày hiệu lực", recorded_by=BY,
-                replacement=dict(kind=ActionKind.DIEU_DONG_BO_NHIEM, unit_id=d.offices[1],
+                                 state_management=state_management(i), ethnicity="Kinh")),
+        recorded_by=BY)
+    app.correct(d.cadres[43], Correct(
+        target_position=entry(rt, d.cadres[43], "Nominated"), reason="Không giới thiệu"),
+        recorded_by=BY)
+    app.correct(d.cadres[8], Correct(
+        target_position=entry(rt, d.cadres[8], "Appointed"), reason="Sai ngày hiệu lực",
+        replacement=dict(kind=ActionKind.DIEU_DONG_BO_NHIEM, unit_id=d.offices[1],
                                  title_code="pho_truong_phong", effective_on=date(2021, 7, 5),
-                                 decision=decision("308-QĐ/QU", date(2021, 6, 25))))
+                                 decision=decision("308-QĐ/QU", date(2021, 6, 25)))),
+        recorded_by=BY)
     # The reappointment was never decided: it is retracted, and the term ended that day.
     renewal = next(h for h in app.cadre(d.cadres[0]).holdings().values() if h.renews)
-    app.correct(d.cadres[0], target_position=entry(rt, d.cadres[0], "Appointed"),
-                reason="Quyết định bổ nhiệm lại chưa ban hành", recorded_by=BY)
+    app.correct(d.cadres[0], Correct(
+        target_position=entry(rt, d.cadres[0], "Appointed"),
+        reason="Quyết định bổ nhiệm lại chưa ban hành"), recorded_by=BY)
     app.end_holding(d.cadres[0], EndHolding(unit_id=renewal.unit_id, title_code=renewal.title_code,
                                             reason=EndingReason.KHONG_BO_NHIEM_LAI,
                                             effective_on=renewal.since,

@@ -15,7 +15,14 @@ import pytest
 
 from api.security import PERSONNEL, Principal, check_write_cadre, check_write_unit
 from domain.application import HosoApplication
-from domain.commands import Appoint, EndHolding, RegisterCadre
+from domain.commands import (
+    Appoint,
+    ChangeUnit,
+    EndHolding,
+    RegisterCadre,
+    RegisterTitle,
+    RegisterUnit,
+)
 from domain.errors import NotPermitted
 from domain.values import ActionKind, Decision, EndingReason, Gender
 from infra.clock import PinnedClock
@@ -42,8 +49,9 @@ def app(sqlite_settings: Settings) -> Iterator[HosoApplication]:
 
 
 def _unit(app: HosoApplication, code: str, on: date, parent: UUID | None) -> UUID:
-    return app.register_unit(code=code, name=f"Đơn vị {code}", kind="phuong",
-                             established_on=on, parent_id=parent, recorded_by="btc").id
+    return app.register_unit(RegisterUnit(
+        code=code, name=f"Đơn vị {code}", kind="phuong", established_on=on, parent_id=parent),
+        recorded_by="btc").id
 
 
 def _allowed(check: Any, *args: Any) -> bool:
@@ -63,16 +71,18 @@ def test_write_scope_from_the_aggregates_is_the_read_models_today(
     school = _unit(app, "KA-N-T", date(2000, 1, 1), south)
     other = _unit(app, "DS", date(1994, 12, 1), city)
     later = _unit(app, "KA-M", date(2027, 1, 1), district)  # not yet established today
-    app.change_unit(school, change="move", new_parent_id=north, effective_on=date(2024, 1, 1),
-                    recorded_by="btc")
-    app.change_unit(south, change="merge", into_unit_id=north, effective_on=date(2025, 1, 1),
-                    decision=DECISION, recorded_by="btc")
-    app.change_unit(district, change="dissolve", effective_on=date(2025, 7, 1),
-                    decision=DECISION, recorded_by="btc")
-    app.change_unit(north, change="move", new_parent_id=other, effective_on=date(2025, 7, 1),
-                    recorded_by="btc")
-    app.register_title(code="chuyen_vien", name="Chuyên viên", is_head=False,
-                       management_tier="quan_uy", rank=2, recorded_by="btc")
+    app.change_unit(school, ChangeUnit(
+        change="move", new_parent_id=north, effective_on=date(2024, 1, 1)), recorded_by="btc")
+    app.change_unit(south, ChangeUnit(
+        change="merge", into_unit_id=north, effective_on=date(2025, 1, 1), decision=DECISION),
+        recorded_by="btc")
+    app.change_unit(district, ChangeUnit(
+        change="dissolve", effective_on=date(2025, 7, 1), decision=DECISION), recorded_by="btc")
+    app.change_unit(north, ChangeUnit(
+        change="move", new_parent_id=other, effective_on=date(2025, 7, 1)), recorded_by="btc")
+    app.register_title(RegisterTitle(
+        code="chuyen_vien", name="Chuyên viên", is_head=False, management_tier="quan_uy", rank=2),
+        recorded_by="btc")
     units = [city, district, north, south, school, other, later]
     cadres = []
     for index, (unit, ended) in enumerate([(north, False), (south, False), (school, False),

@@ -52,6 +52,7 @@ from domain.job_position import (
     PositionGroup,
     PositionStandards,
 )
+from domain.namesakes import NamesakeGroup
 from domain.national_ids import INDEX_ID, NationalIdClaim, NationalIdIndex
 from domain.oversight import FindingReview
 from domain.programmes import ProgrammeCatalogue, ProgrammeKind
@@ -94,7 +95,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (Unit, Title, Cadre, FindingReview, Fe
                                            ReportSubmission, CorrectionRequest, JobPosition,
                                            TermNotice, AppointmentDossier, IntegrityRecord,
                                            ProgrammeCatalogue, NationalIdClaim,
-                                           NationalIdIndex)
+                                           NationalIdIndex, NamesakeGroup)
 
 DISTRICT = Unit.create_id("KA")
 OFFICE = Unit.create_id("KA-NV")
@@ -113,6 +114,7 @@ REMEDY = UUID("2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901")
 FEEDBACK = feedback_id_for("PA-7K2QD-9XW4M-C3TNB-H8RVZ")
 SUBMISSION = submission_id_for("2026-11", WARD)
 CLAIM = UUID("3f6e2d1c-0b9a-4c8d-9e7f-6a5b4c3d2e1f")
+NAMESAKES = UUID("7a1c5e3b-2d4f-4e6a-8b9c-0d1e2f3a4b5c")
 CORRECTION_REQUEST = UUID("5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170")
 RECORDED_AT = datetime(2026, 11, 24, 3, 15, 42, 123456, tzinfo=UTC)
 
@@ -333,6 +335,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                                    effective_on=date(2026, 11, 24), recorded_by="admin")],
     "NationalIdIndex.Rebuilt": [dict(claims=125, key_check="9e2d4c1b0a8f7e6d",
                                      effective_on=date(2026, 11, 25), recorded_by="admin")],
+    # A member's id travels sealed under the group's key (ADR 0011).
+    "NamesakeGroup.Opened": [dict(effective_on=date(2026, 11, 24), recorded_by="admin")],
+    "NamesakeGroup.Joined": [dict(sensitive={"cadre_id": str(CADRE)},
+                                  effective_on=date(2026, 11, 24), recorded_by="admin")],
+    "NamesakeGroup.Left": [dict(sensitive={"cadre_id": str(CADRE)}, reason="correction",
+                                effective_on=date(2026, 11, 25), recorded_by="to_chuc_quan")],
+    "NamesakeGroup.Closed": [dict(effective_on=date(2026, 11, 26), recorded_by="admin")],
     "FindingReview.Opened": [dict(
         finding_key="thoi_gian_giu_chuc:6f1c2a0e:2024-03-01", rule_id="thoi_gian_giu_chuc",
         effective_on=date(2026, 11, 24), decision=None, recorded_by="uy_ban_kiem_tra")],
@@ -487,7 +496,8 @@ ORIGINATORS: dict[type[Aggregate], UUID] = {Unit: OFFICE, Title: TITLE, Cadre: C
                                             AppointmentDossier: dossier_id_for(HOLDING),
                                             IntegrityRecord: integrity_id_for(CADRE),
                                             ProgrammeCatalogue: ProgrammeCatalogue.create_id(),
-                                            NationalIdClaim: CLAIM, NationalIdIndex: INDEX_ID}
+                                            NationalIdClaim: CLAIM, NationalIdIndex: INDEX_ID,
+                                            NamesakeGroup: NAMESAKES}
 # Plaintext that must never reach the stored bytes (sealed with the cadre's key, or the
 # feedback report's own: its content, reporter and inspectors' notes).
 PERSONAL = ("031178004512", "Tiên Lãng", "Trần Quốc Bảo", "phiếu tín nhiệm",

@@ -9,7 +9,7 @@ import pytest
 from eventsourcing.utils import get_topic
 
 from domain.application import HosoApplication
-from domain.commands import Appoint, Evaluate, RegisterCadre
+from domain.commands import Appoint, Evaluate, RegisterCadre, RegisterTitle, RegisterUnit
 from domain.errors import Conflict, InvalidCommand
 from domain.values import ActionKind, Decision, Gender, Rating
 from infra.demo import BulkApplication
@@ -21,10 +21,12 @@ DECISION = Decision("12-QĐ/QU", date(2020, 3, 1), "Ban Thường vụ Quận �
 
 
 def _setup(app: HosoApplication) -> tuple[UUID, UUID]:
-    unit = app.register_unit(code="KA.UB.NV", name="Phòng Nội vụ", kind="phong",
-                             established_on=date(1994, 1, 1), recorded_by="t")
-    app.register_title(code="truong_phong", name="Trưởng phòng", is_head=True,
-                       management_tier="quan_uy", rank=6, recorded_by="t")
+    unit = app.register_unit(RegisterUnit(
+        code="KA.UB.NV", name="Phòng Nội vụ", kind="phong", established_on=date(1994, 1, 1)),
+        recorded_by="t")
+    app.register_title(RegisterTitle(
+        code="truong_phong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=6),
+        recorded_by="t")
     cadre = app.register_cadre(RegisterCadre(full_name="Nguyễn Thị Hoa", gender=Gender.NU,
                                              born_on=date(1980, 5, 1)), recorded_by="t")
     return unit.id, cadre.id
