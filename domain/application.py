@@ -1097,10 +1097,12 @@ class HosoApplication(Application[UUID]):
 
     def erase_personal_data(self, cadre_id: UUID, command: ErasePersonalData, *,
                             recorded_by: str) -> Receipt:
-        """Record the erasure; the caller then destroys the cadre's key (crypto-shredding)."""
+        """Record the erasure, with where other entries name the cadre (`command.mentions`,
+        found by the caller while the name can be read); the caller then destroys the cadre's
+        key (crypto-shredding)."""
         cadre = self.cadre(cadre_id, "id")
         cadre.erase_personal_data(reason=nfc(command.reason), window=self.window(),
-                                  recorded_by=recorded_by)
+                                  recorded_by=recorded_by, mentions=command.mentions)
         # Its numbers are released with it, and their secrets forgotten (ADR 0010).
         released = self._release(self.national_ids_of(cadre), "erasure", recorded_by) \
             if self.national_ids is not None else []

@@ -65,6 +65,7 @@ from domain.record import (
 )
 from domain.values import (
     EDUCATION_ORDER,
+    MENTION_FIELDS,
     POLITICAL_THEORY_ORDER,
     RENEWING_KINDS,
     STATE_MANAGEMENT_ORDER,
@@ -81,6 +82,7 @@ from domain.values import (
     EmploymentKind,
     EndingReason,
     Gender,
+    Mentions,
     PoliticalTheory,
     QualificationKind,
     Rating,
@@ -340,10 +342,18 @@ class Cadre(Aggregate):
         recorded_by: str
 
     class PersonalDataErased(Aggregate.Event):
+        class_version = 2
         reason: str
         effective_on: date
         decision: Decision | None
         recorded_by: str
+        # Where other entries name the cadre (None: not known, an erasure recorded by v1).
+        mentions: Mentions | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 did not record where the name was mentioned: unknown, not none.
+            state["mentions"] = None
 
     # --- registration ------------------------------------------------------------------
 
@@ -931,12 +941,14 @@ class Cadre(Aggregate):
                         target_type=entry.type, reason=reason, replacement=given,
                         effective_on=window.today, decision=decision, recorded_by=recorded_by)
 
-    def erase_personal_data(self, *, reason: str, window: DateWindow, recorded_by: str) -> None:
+    def erase_personal_data(self, *, reason: str, window: DateWindow, recorded_by: str,
+                            mentions: Mentions = Mentions()) -> None:
         if self.erased:
             raise Conflict("Dữ liệu cá nhân đã được hủy (personal data already erased)",
                            code="already_erased")
+        check_mentions(mentions)
         self._personal_data_erased(reason=reason, effective_on=window.today, decision=None,
-                                   recorded_by=recorded_by)
+                                   recorded_by=recorded_by, mentions=mentions)
 
     # --- checks shared by commands -------------------------------------------------------
 
@@ -1071,12 +1083,27 @@ class Cadre(Aggregate):
 
     @event(PersonalDataErased)
     def _personal_data_erased(self, reason: str, effective_on: date, decision: Decision | None,
-                              recorded_by: str) -> None:
+                              recorded_by: str, mentions: Mentions | None = None) -> None:
         self.erased = True
         self.record.record(self._next(), Erasure(reason))
 
 
 # --- pure checks ---------------------------------------------------------------------------
+
+
+def check_mentions(mentions: Mentions) -> None:
+    """Positions are log positions, each once; a spelling is a span of a mention's field."""
+    positions = set(mentions.positions)
+    if any(type(p) is not int or p < 1 for p in positions) \
+            or len(positions) != len(mentions.positions):
+        raise InvalidCommand("mentions.positions: vị trí trong sổ ghi, mỗi vị trí một lần (log "
+                             "positions, each once)", code="invalid_value", field="mentions")
+    for s in mentions.spellings:
+        if s.position not in positions or s.field not in MENTION_FIELDS \
+                or not 0 <= s.start < s.end:
+            raise InvalidCommand("mentions.spellings: một đoạn của trường được nhắc (a span of "
+                                 "a mentioned entry's field)", code="invalid_value",
+                                 field="mentions")
 
 
 def check_day(day: date, field: str, window: DateWindow, *, born_on: date | None) -> None:

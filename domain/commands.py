@@ -36,6 +36,7 @@ from domain.values import (
     EmploymentKind,
     EndingReason,
     Gender,
+    Mentions,
     PoliticalTheory,
     QualificationKind,
     Rating,
@@ -297,9 +298,12 @@ class Correct:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ErasePersonalData:
-    """Hủy dữ liệu cá nhân of a cadre (Luật 91/2025/QH15), for `reason`."""
+    """Hủy dữ liệu cá nhân of a cadre (Luật 91/2025/QH15), for `reason`; `mentions`: where
+    other cadres' entries spell the cadre's name, found while it can still be read (none by
+    default: a caller with no read side to ask)."""
 
     reason: str
+    mentions: Mentions = Mentions()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -482,6 +482,31 @@ def nfc(text: str) -> str:
 # What an erased cadre's name reads as, in the log decoded and on the read side.
 ERASED_NAME = "[đã hủy dữ liệu cá nhân]"
 
+# The text fields in which another entry may spell a cadre's name: a decision's signer, a
+# relative's name, an entry's summary.
+MENTION_FIELDS = frozenset({"signer", "full_name", "summary"})
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """Where a name is spelled: characters `start`..`end` of `field` of the entry at log
+    position `position` (never the name itself)."""
+
+    position: int
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """Where other entries name an erased cadre, found while the name could still be read:
+    the log positions of the entries that spell it, and for each way it is spelled one place
+    to read it from (the read side reads it there, and scrubs it from those entries only)."""
+
+    positions: tuple[int, ...] = ()
+    spellings: tuple[Spelling, ...] = ()
+
 
 def fold(text: str) -> str:
     """Diacritics folded to ASCII, lower case: 'Nguyễn Đức' -> 'nguyen duc'."""

@@ -1,14 +1,17 @@
 """Erasing a cadre's personal data (Luật 91/2025/QH15; contract v1.1 "Personal data"): the
 whole workflow, for the API and any other caller.
 
-1. `HosoApplication.erase_personal_data` records `PersonalDataErased` (who asked, why) and
-   releases the cadre's national IDs in the write side's index, then forgets their secrets
-   (ADR 0009);
+0. the entries of other cadres that name the cadre (a decision they signed, a relative's
+   entry) are found on the read side while the name can be read (`mentions_of`);
+1. `HosoApplication.erase_personal_data` records `PersonalDataErased` (who asked, why, and
+   where the name is mentioned: positions and spans, never the name) and releases the cadre's
+   national IDs in the write side's index, then forgets their secrets (ADR 0010);
 2. the cadre's key is destroyed (crypto-shredding): the name and every personal field are
    sealed under it in the log, so the log keeps its bytes, its chain verifies, and nothing in
    it can be read back;
-3. the read side applies the erasure (`Erase`): the name, search name and personal fields of
-   the cadre's rows, and the name wherever another entry's summary carries it, are replaced;
+3. the read side applies the erasure (`Erase`, projections/erasure.py): the name, search name
+   and personal fields of the cadre's rows, and the name in the rows of the mentioned entries,
+   are replaced — the same rows on every rebuild, which reads the mentions from the event;
 4. the key cache forgets the key, and the projector starts the findings afresh (the shred
    epoch moved: its fold is rebuilt from the log, now without the name, and every stored
    findings row, history included, is replaced; ADR 0009);
@@ -33,10 +36,12 @@ from sqlalchemy import text
 from domain.application import Receipt
 from domain.commands import ErasePersonalData
 from domain.errors import Conflict
+from domain.values import Mentions
 from infra.access import AccessStore
 from infra.persistence import open_key_store
 from infra.personal_data import INDEX_KEYS_TABLE, PersonalKeyStore
 from infra.projector import ReadSideBehind
+from projections.erasure import mentions_of
 from projections.findings_store import PERSONAL_TABLES
 
 if TYPE_CHECKING:
@@ -51,7 +56,7 @@ def erase_personal_data(runtime: Runtime, cadre_id: UUID, *, reason: str,
     keys = open_key_store(runtime.settings)
     try:
         receipt = runtime.app.erase_personal_data(cadre_id, ErasePersonalData(
-            reason=reason), recorded_by=recorded_by)
+            reason=reason, mentions=_mentions(runtime, cadre_id)), recorded_by=recorded_by)
     except Conflict as already:
         # Recorded before, but perhaps not shredded (a crash in between): finish the job,
         # then answer as before (409).
@@ -64,6 +69,19 @@ def erase_personal_data(runtime: Runtime, cadre_id: UUID, *, reason: str,
     runtime.written(receipt.position)
     _scrub(runtime)
     return receipt
+
+
+def _mentions(runtime: Runtime, cadre_id: UUID) -> Mentions:
+    """Where other entries name the cadre, found on the read side while the name can still be
+    read (projections/erasure.py): the erasure records them, so that a rebuild scrubs the same
+    rows. A read side behind the log misses the last entries, live and rebuilt alike."""
+    try:
+        runtime.read_side_current()
+    except ReadSideBehind:
+        log.warning("erasure: the read side is behind; entries recorded in the last seconds "
+                    "that name the cadre keep the name", exc_info=True)
+    with runtime.engine.connect() as conn:
+        return mentions_of(conn, runtime.read_model.tables(), cadre_id)
 
 
 def _shred(runtime: Runtime, keys: PersonalKeyStore, cadre_id: UUID) -> None:
@@ -122,4 +140,6 @@ def compact_store(runtime: Runtime) -> None:
 
 def _read_side_tables(runtime: Runtime) -> list[str]:
     t = runtime.read_model.tables()
-    return [t.cadres.name, t.entries.name, t.facts.name, *PERSONAL_TABLES]
+    # The tables an erasure rewrites rows of (the mentions' decisions: holdings, plannings).
+    return [t.cadres.name, t.entries.name, t.facts.name, t.holdings.name, t.plannings.name,
+            *PERSONAL_TABLES]

@@ -29,9 +29,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, text, update
 from sqlalchemy.schema import CreateTable
 
 from domain.values import ERASED_NAME
@@ -80,8 +79,8 @@ class BulkWriter(EntryAndNameLookups):
         self.entries: dict[int, Row] = {}  # this batch's entries
         self.db_supersedes: list[Row] = []
         self.late_closes: dict[tuple[str, str], list[Row]] = defaultdict(list)
-        self.erasures: list[UUID] = []
-        self.erased: list[tuple[UUID, set[str]]] = []  # each erasure with the names scrubbed
+        self.erasures: list[Erase] = []
+        self.erased: list[tuple[Erase, set[str]]] = []  # each erasure with the names scrubbed
         self.ids: dict[str, int] = defaultdict(int)  # the last id given in each table
         self.with_id = frozenset(t.name.split("_", 1)[1] for t in tables.all() if "id" in t.c)
 
@@ -111,7 +110,7 @@ class BulkWriter(EntryAndNameLookups):
                 else:
                     self.db_supersedes.append({"k": op.target, "p": position, "how": op.how})
             elif isinstance(op, Erase):
-                self.erasures.append(op.cadre_id)
+                self.erasures.append(op)
 
     def see_names(self, record: LogRecord, event: Any) -> None:
         """Another part's event: only the names it gives (units, titles, programmes)."""
@@ -191,13 +190,14 @@ class BulkWriter(EntryAndNameLookups):
         self.db_supersedes = []
 
     def _erase(self, conn: Connection) -> None:
-        """Erasures scrub rows already written; the held rows of the cadre are scrubbed here."""
-        for cadre_id in self.erasures:
+        """Erasures scrub the cadre's rows already written, and their held rows here; the
+        mentions in other cadres' rows wait for `complete` (the other parts write them)."""
+        for erasure in self.erasures:
             held = [row for table, row in self.in_force()
-                    if table == "cadres" and row["cadre_id"] == cadre_id]
-            names = {row["full_name"] for row in held} | _names_of(conn, self.t, cadre_id)
-            erase_identity(conn, self.t, cadre_id, names)
-            self.erased.append((cadre_id, names))
+                    if table == "cadres" and row["cadre_id"] == erasure.cadre_id]
+            names = {row["full_name"] for row in held}  # and those written: erase_identity
+            erase_identity(conn, self.t, erasure, names, mentions=False)
+            self.erased.append((erasure, names))
             for row in held:
                 row.update(full_name=ERASED_NAME, name_folded="", sensitive=None)
         self.erasures = []
@@ -221,7 +221,7 @@ LateCloses = dict[tuple[str, str], list[Row]]
 
 
 def complete(conn: Connection, t: ReadTables, late_closes: LateCloses,
-             erased: list[tuple[UUID, set[str]]], last_id: int) -> None:
+             erased: list[tuple[Erase, set[str]]], last_id: int) -> None:
     """After the load: the indexes; the closes of rows written before them, in log order; the
     erasures again over every part's rows (a part scrubs its own); the serial sequences."""
     create_indexes(conn, t)
@@ -231,19 +231,14 @@ def complete(conn: Connection, t: ReadTables, late_closes: LateCloses,
                                        tbl.c.rec_to.is_(None),
                                        tbl.c.rec_from < bindparam("p"))
                      .values(rec_to=bindparam("p")), sorted(params, key=lambda c: c["p"]))
-    for cadre_id, names in erased:
-        erase_identity(conn, t, cadre_id, names)
+    for erasure, names in erased:
+        erase_identity(conn, t, erasure, names)
     if conn.dialect.name == "postgresql" and last_id:
         # Explicit ids leave the serial sequences behind: the runner's inserts go on after.
         for table in t.all():
             if "id" in table.c:
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', "
                                   f"'id'), {int(last_id)})"))
-
-
-def _names_of(conn: Connection, t: ReadTables, cadre_id: UUID) -> set[str]:
-    return {n for n in conn.execute(select(t.cadres.c.full_name)
-                                    .where(t.cadres.c.cadre_id == cadre_id)).scalars()}
 
 
 def write_rows(conn: Connection, t: ReadTables, table: str, rows: list[Row]) -> None:
@@ -326,7 +321,7 @@ NAMING = ("Unit.", "Title.", "ProgrammeCatalogue.")
 class PartDone:
     position: int
     late_closes: LateCloses
-    erased: list[tuple[UUID, set[str]]]
+    erased: list[tuple[Erase, set[str]]]
     last_id: int
 
 

@@ -18,7 +18,8 @@ Readers never fold and never judge: they wait (bounded, `ReadSideBehind`) until 
 reflect the log head as of their start, ask the projector for a date it does not keep, and read
 rows. An erasure (the shred epoch moved) or a new read-side generation starts the findings
 afresh: the fold is rebuilt from the log (the erased name now unreadable) and every row,
-history included, is replaced.
+history included, is replaced; the names an erasure's mentions spell in other cadres' entries
+(a decision the erased cadre signed) are read in the log and kept out of every row.
 """
 
 from __future__ import annotations
@@ -54,11 +55,13 @@ from sqlalchemy import (
     update,
 )
 
+from domain.cadre import Cadre
 from domain.rules.checks import CHECKS, Finding, as_of
 from domain.rules.facts import CadreFacts, RecordFacts
 from domain.rules.pack import RulePack, default_pack
-from domain.values import Decision
+from domain.values import Decision, Mentions
 from infra.chain import CHAIN_TABLE, EVENTS_TABLE
+from projections.erasure import spelled_in_event, without_names
 from projections.findings import (
     UNREVIEWED,
     EventLog,
@@ -251,6 +254,9 @@ class Judge:
     holders: dict[UUID, set[UUID]] = field(default_factory=dict)
     signed: dict[UUID, set[UUID]] = field(default_factory=dict)
     named_by: dict[UUID, set[UUID]] = field(default_factory=dict)
+    # The names erasures' mentions spell, longest first: no stored row spells them (its
+    # decision, summary and evidence re-rendered without them), live and rebuilt alike.
+    erased: list[str] = field(default_factory=list)
 
     def refresh(self, cadres: Iterable[UUID]) -> Touched:
         """Take the facts of these cadres anew; returns what the change reaches."""
@@ -343,7 +349,9 @@ class Judge:
             for f in CHECKS[rule_id](record, self.pack):
                 scope = _scope(rule_id, f)
                 if keep is None or scope in keep:
-                    rows.setdefault(scope, []).append(stored_row(f, tree))
+                    row = stored_row(f, tree)
+                    rows.setdefault(scope, []).append(
+                        without_names(row, self.erased) if self.erased else row)
 
 
 Decode = Callable[[StoredRecord], Any]
@@ -379,6 +387,7 @@ class FindingsProjector:
         self._past: tuple[int, RecordFold] | None = None
         self._today: date | None = None
         self._resuming: int | None = None
+        self._erased: list[str] = []  # shared with the judges (Judge.erased)
 
     # -- stepping
     def step(self) -> bool:
@@ -417,10 +426,22 @@ class FindingsProjector:
                     break
                 event = self.decode(r)
                 fold.apply(r.position, r.recorded_at, event)
+                if isinstance(event, Cadre.PersonalDataErased) and event.mentions:
+                    self._erase(event.mentions)
                 if reviews and type(event).__qualname__ == "FindingReview.Reviewed":
                     self._reviews.append((r.position, event.finding_key,
                                           fold.reviews[event.finding_key]))
         return fold.position >= until
+
+    def _erase(self, mentions: Mentions) -> None:
+        """The names an erasure's mentions spell, read in the log (the erased cadre's own
+        fields are sealed, the mentioning entries' are not), kept for every judging after."""
+        names = set(self._erased)
+        for spelling in mentions.spellings:
+            for r in self.log.select(spelling.position - 1, 1):
+                if r.position == spelling.position:
+                    names |= spelled_in_event(self.decode(r), spelling)
+        self._erased[:] = sorted(names, key=len, reverse=True)
 
     def _look(self, conn: Connection) -> _Store:
         head = self.log_head(conn)
@@ -453,7 +474,8 @@ class FindingsProjector:
                     shred_epoch=store.shred_epoch, position=-1))
             self._position = -1
         self._today = None
-        self._judge = Judge(fold, self.pack)
+        self._erased.clear()  # read again as the fold goes (a rebuild, another erasure)
+        self._judge = Judge(fold, self.pack, erased=self._erased)
         self._held = (store.generation, store.shred_epoch)
         self._reviews = []  # those up to a resumed position are stored already
         self._past = None
@@ -570,7 +592,7 @@ class FindingsProjector:
             return False
         with self.engine.begin() as conn:
             if not conn.execute(select(s.at).where(s.as_of == day, s.at == at)).first():
-                judge = Judge(fold, self.pack)
+                judge = Judge(fold, self.pack, erased=self._erased)
                 judge.refresh(list(fold.cadres))
                 _, rows = judge.judge(day, None)
                 added = [{"as_of": day, "at": at, "scope": scope, "key": row["id"],

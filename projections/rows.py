@@ -66,6 +66,7 @@ from domain.values import (
     GRADE_ORDER,
     POLITICAL_THEORY_ORDER,
     STATE_MANAGEMENT_ORDER,
+    Mentions,
     allowance_text,
     fold,
     label,
@@ -104,9 +105,11 @@ class Supersede:
 
 @dataclass(frozen=True)
 class Erase:
-    """Personal data erased (crypto-shredding): scrub the cadre's identity from every row."""
+    """Personal data erased (crypto-shredding): scrub the cadre's identity from their rows, and
+    the name from the entries that mention it (`mentions`; None: not recorded, a v1 erasure)."""
 
     cadre_id: UUID
+    mentions: Mentions | None = None
 
 
 Op = Open | Close | Supersede | Erase
@@ -357,7 +360,7 @@ def _cadre(event: Any, cadre_id: UUID, p: dict[str, Any], position: int,
                               _fact_key(fact, cadre_id, position), target))
         return ops
     if isinstance(event, Cadre.PersonalDataErased):
-        ops.append(Erase(cadre_id))
+        ops.append(Erase(cadre_id, p.get("mentions")))
         ops.append(_entry(cadre_id, type_, position, recorded_at, p, entry_summary(type_, p, known),
                           str(cadre_id), None))
         return ops

@@ -11,7 +11,6 @@ then switches `rm_meta` in the same transaction as its last batch.
 
 from __future__ import annotations
 
-import json
 import operator
 import os
 import threading
@@ -26,9 +25,7 @@ from eventsourcing.persistence import StoredEvent
 from sqlalchemy import (
     Connection,
     Engine,
-    String,
     bindparam,
-    cast,
     func,
     insert,
     select,
@@ -38,10 +35,16 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateTable
 
 from domain.programmes import programme_name
-from domain.values import ERASED_NAME
 from infra.chain import LogRecord
 from projections import quality_counts
 from projections.correction_requests import request_rows
+from projections.erasure import (
+    own_names,
+    scrub_everywhere,
+    scrub_mentions,
+    scrub_own,
+    spelled_names,
+)
 from projections.inspection import INSPECTION_TABLES, inspection_rows
 from projections.rows import Close, Erase, Known, Op, Open, Supersede, changes
 from projections.tables import (
@@ -181,7 +184,7 @@ class BatchWriter(EntryAndNameLookups):
         self.db_closes: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self.entries: dict[int, dict[str, Any]] = {}
         self.db_supersedes: list[dict[str, Any]] = []
-        self.erasures: list[UUID] = []
+        self.erasures: list[Erase] = []
 
     def looked_up_in(self) -> Connection:
         return self.conn
@@ -232,7 +235,7 @@ class BatchWriter(EntryAndNameLookups):
                 else:
                     self.db_supersedes.append({"k": op.target, "p": position, "how": op.how})
             elif isinstance(op, Erase):
-                self.erasures.append(op.cadre_id)
+                self.erasures.append(op)
 
     def flush(self) -> None:
         conn, t = self.conn, self.t
@@ -259,8 +262,8 @@ class BatchWriter(EntryAndNameLookups):
                 groups[tuple(sorted(row))].append(row)
             for columns, group in groups.items():
                 insert_many(conn, t.table(table), columns, group)
-        for cadre_id in self.erasures:
-            erase_identity(conn, t, cadre_id, set())
+        for erasure in self.erasures:
+            erase_identity(conn, t, erasure, set())
 
 
 def row_ops(record: LogRecord, event: Any, known: Known) -> list[Op]:
@@ -271,40 +274,18 @@ def row_ops(record: LogRecord, event: Any, known: Known) -> list[Op]:
             *request_rows(event, position)]
 
 
-def erase_identity(conn: Connection, t: ReadTables, cadre_id: UUID, names: set[str]) -> None:
-    """Scrub an erased cadre's identity from the stored rows: `names` (the names they were
-    recorded under and not among these rows) and those of their `cadres` rows."""
-    names = names | {n for n in conn.execute(select(t.cadres.c.full_name).where(
-        t.cadres.c.cadre_id == cadre_id)).scalars()}
-    # Every summary that spells the name (the cadre's own entries, and other cadres'
-    # entries that name them) is re-rendered without it.
-    for name in sorted((n for n in names if n and n != ERASED_NAME), key=len, reverse=True):
-        conn.execute(update(t.entries)
-                     .where(t.entries.c.summary.contains(name, autoescape=True))
-                     .values(summary=func.replace(t.entries.c.summary, name, ERASED_NAME)))
-        # Facts stored as JSON (another cadre's relative) keep it JSON-escaped.
-        spelled = json.dumps(name)[1:-1]
-        for fact_id, payload in conn.execute(
-                select(t.facts.c.id, t.facts.c.payload)
-                .where(cast(t.facts.c.payload, String).contains(spelled, autoescape=True))):
-            conn.execute(update(t.facts).where(t.facts.c.id == fact_id)
-                         .values(payload=_without_name(payload, name)))
-    conn.execute(update(t.cadres).where(t.cadres.c.cadre_id == cadre_id)
-                 .values(full_name=ERASED_NAME, name_folded="", sensitive=None))
-    conn.execute(update(t.facts).where(t.facts.c.cadre_id == cadre_id,
-                                       t.facts.c.kind == "relative")
-                 .values(payload={}))
-
-
-def _without_name(value: Any, name: str) -> Any:
-    """`value` (a JSON payload) with every string spelling `name` re-rendered without it."""
-    if isinstance(value, str):
-        return value.replace(name, ERASED_NAME)
-    if isinstance(value, dict):
-        return {k: _without_name(v, name) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_name(v, name) for v in value]
-    return value
+def erase_identity(conn: Connection, t: ReadTables, erasure: Erase, names: set[str], *,
+                   mentions: bool = True) -> None:
+    """Scrub an erased cadre's identity from the stored rows (projections/erasure.py): `names`
+    (the names they were recorded under and not among these rows) and those of their `cadres`
+    rows from their own rows; the names the mentions spell from the rows of the mentioned
+    entries (not with `mentions` False: a part of a bulk load leaves that to its end)."""
+    names = names | own_names(conn, t, erasure.cadre_id)
+    if erasure.mentions is None:
+        scrub_everywhere(conn, t, names)
+    elif mentions:
+        scrub_mentions(conn, t, erasure.mentions, spelled_names(conn, t, erasure.mentions))
+    scrub_own(conn, t, erasure.cadre_id, names)
 
 
 def insert_many(conn: Connection, table: Any, columns: tuple[str, ...],

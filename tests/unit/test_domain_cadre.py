@@ -36,10 +36,12 @@ from domain.values import (
     DisciplineForm,
     EndingReason,
     Gender,
+    Mentions,
     PoliticalTheory,
     QualificationKind,
     Rating,
     Relation,
+    Spelling,
     StateManagement,
     VettingConclusion,
 )
@@ -396,6 +398,23 @@ def test_personal_data_is_erased_once() -> None:
     assert cadre.erased
     assert refused(Conflict, cadre, lambda: cadre.erase_personal_data(
         reason="Lần hai", window=WINDOW, recorded_by="admin")).code == "already_erased"
+
+
+def test_an_erasure_records_where_the_name_is_mentioned_and_refuses_nonsense() -> None:
+    cadre = new_cadre()
+    for bad in (Mentions(positions=(5, 5)), Mentions(positions=(0,)),
+                Mentions(positions=(5,), spellings=(Spelling(6, "signer", 0, 4),)),
+                Mentions(positions=(5,), spellings=(Spelling(5, "reason", 0, 4),)),
+                Mentions(positions=(5,), spellings=(Spelling(5, "signer", 4, 4),))):
+        assert refused(InvalidCommand, cadre, lambda bad=bad: cadre.erase_personal_data(
+            reason="Theo yêu cầu", window=WINDOW, recorded_by="admin",
+            mentions=bad)).field == "mentions", bad
+    named = Mentions(positions=(5, 9), spellings=(Spelling(5, "signer", 0, 12),))
+    cadre.erase_personal_data(reason="Theo yêu cầu", window=WINDOW, recorded_by="admin",
+                              mentions=named)
+    (erased,) = [e for e in cadre.collect_events()
+                 if isinstance(e, Cadre.PersonalDataErased)]
+    assert erased.mentions == named
 
 
 def test_replay_gives_the_same_state() -> None:

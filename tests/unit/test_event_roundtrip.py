@@ -73,11 +73,13 @@ from domain.values import (
     EmploymentKind,
     EndingReason,
     Gender,
+    Mentions,
     PoliticalTheory,
     QualificationKind,
     Rating,
     Relation,
     ReviewConclusion,
+    Spelling,
     StateManagement,
     TitleStandards,
     TrainingMode,
@@ -318,7 +320,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "Cadre.PersonalDataErased": [dict(
         reason="Yêu cầu xóa dữ liệu theo Luật 91/2025/QH15", effective_on=date(2026, 11, 24),
-        decision=None, recorded_by="admin")],
+        decision=None, recorded_by="admin",
+        # Two other cadres' entries name the cadre; one of them is where the name reads.
+        mentions=Mentions(positions=(118, 342), spellings=(Spelling(118, "signer", 0, 12),))),
+        # Nobody else's entry names the cadre.
+        dict(reason="Yêu cầu của chủ thể dữ liệu", effective_on=date(2026, 11, 24),
+             decision=None, recorded_by="admin", mentions=Mentions())],
     "NationalIdClaim.Claimed": [dict(effective_on=date(2026, 11, 24), recorded_by="admin")],
     "NationalIdClaim.Released": [dict(reason="erasure", effective_on=date(2026, 11, 24),
                                       recorded_by="admin")],
@@ -803,6 +810,24 @@ def test_title_registered_v1_fits_every_unit(app: HosoApplication) -> None:
     # v1 and v2 did not say whether the title heads an area: unknown, judged by unit kind.
     assert title.area_head is None
     assert title.tier_on(date(2030, 1, 1)) == "quan_uy"
+
+
+def test_personal_data_erased_v1_has_unknown_mentions(app: HosoApplication) -> None:
+    """Erasures recorded before mentions were read as "not known" (the read side scrubs by
+    the names it still holds, live only), not as "named nowhere"."""
+    cadre_id = app.register_cadre(RegisterCadre(full_name="Lê Văn Tám", gender=Gender.NAM,
+                                                born_on=date(1975, 2, 3)),
+                                  recorded_by="ban_to_chuc").id
+    state = {k: v for k, v in SAMPLES["Cadre.PersonalDataErased"][0].items() if k != "mentions"}
+    v1 = StoredEvent(originator_id=cadre_id, originator_version=2,
+                     topic=get_topic(Cadre.PersonalDataErased),
+                     state=app.mapper.transcoder.encode(
+                         dict(state, timestamp=datetime(2026, 1, 5, tzinfo=UTC))))
+    assert b"mentions" not in v1.state and b"class_version" not in v1.state
+    app.recorder.insert_events([v1])
+    event = app.mapper.to_domain_event(app.recorder.select_events(cadre_id)[-1])
+    assert type(event) is Cadre.PersonalDataErased and event.mentions is None
+    assert app.cadre(cadre_id).erased
 
 
 def test_upcasters_cover_every_version_step() -> None:
