@@ -75,8 +75,10 @@ from projections.runner import StoredRecord
 
 log = logging.getLogger("hoso.findings")
 
-# Bump with a rule or row change; PROJECTION_VERSION (projections/tables.py) bumps with it, so a
-# rebuild (a new generation) restarts the findings too.
+# Bump with a rule or row change: the projector then starts the findings afresh (`_start`), on
+# the generation it has. PROJECTION_VERSION (projections/tables.py) bumps only when the read
+# side's own rows change: a rebuild cannot scrub what erasures recorded without mentions (v1,
+# ADR 0003) scrubbed live, so it is not forced for a rule's sake.
 FINDINGS_VERSION = 2  # 2: commendations cut at as_of
 
 # Rules whose findings belong to a unit and depend only on the cadres holding posts there.

@@ -34,9 +34,9 @@ from sqlalchemy import (
 from projections.inspection import inspection_tables
 
 # Bump when a row function or table shape changes: the service then rebuilds on start.
-PROJECTION_VERSION = 10  # 6: dossiers, declarations, travel; 7: title versions, titles'
+PROJECTION_VERSION = 9  # 6: dossiers, declarations, travel; 7: title versions, titles'
 # area_head, facts' variant, programmes; 8: findings stored beside the read side (ADR 0009);
-# 9: the cadre-quality counts; 10: findings version 2 (commendations cut at as_of)
+# 9: the cadre-quality counts
 
 meta_metadata = MetaData()
 
