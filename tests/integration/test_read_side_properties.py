@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from domain.application import HosoApplication
 from domain.cadre import Cadre
 from domain.commands import (
     Appoint,
@@ -62,8 +63,9 @@ def _decision(day: date) -> Decision:
                     issuer="Ban Thường vụ Quận ủy", signer="Lê Toàn Khánh")
 
 
-def _record(rt: Runtime, history: list[Step]) -> tuple[list[UUID], list[UUID]]:
-    app = rt.app
+def small_district(app: HosoApplication) -> list[UUID]:
+    """A district party committee and two of its offices, with a head and a deputy title: the
+    units the store-backed property tests record their random histories in."""
     root = app.register_unit(RegisterUnit(
         code="Q", name="Quận ủy", kind="quan_uy", established_on=START), recorded_by="t").id
     units = [root] + [app.register_unit(RegisterUnit(
@@ -75,6 +77,12 @@ def _record(rt: Runtime, history: list[Step]) -> tuple[list[UUID], list[UUID]]:
     app.register_title(RegisterTitle(
         code="pho", name="Phó trưởng phòng", is_head=False, management_tier="quan_uy", rank=4),
         recorded_by="t")
+    return units
+
+
+def _record(rt: Runtime, history: list[Step]) -> tuple[list[UUID], list[UUID]]:
+    app = rt.app
+    units = small_district(app)
     cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=Gender.NAM,
                                                born_on=date(1975, 1, 1)),
                                  recorded_by="t").id for n in NAMES]

@@ -34,8 +34,6 @@ from domain.commands import (
     Plan,
     RecordTraining,
     RegisterCadre,
-    RegisterTitle,
-    RegisterUnit,
 )
 from domain.errors import DomainError
 from domain.record import Entry
@@ -53,6 +51,7 @@ from infra.runtime import Runtime, open_runtime
 from projections.findings import fold_events
 from projections.runner import decoder
 from tests.conftest import examples_on, fresh_store
+from tests.integration.test_read_side_properties import small_district
 
 TODAY = date(2026, 11, 24)
 START = date(2012, 1, 1)
@@ -112,17 +111,7 @@ def _replacement(entry: Entry, day: date, pick: int) -> dict[str, Any]:
 
 def _record(rt: Runtime, history: list[Step]) -> list[UUID]:
     app = rt.app
-    root = app.register_unit(RegisterUnit(
-        code="Q", name="Quận ủy", kind="quan_uy", established_on=START), recorded_by="t").id
-    units = [root] + [app.register_unit(RegisterUnit(
-        code=f"P{i}", name=f"Phòng {i}", kind="phong", established_on=START, parent_id=root),
-        recorded_by="t").id for i in range(2)]
-    app.register_title(RegisterTitle(
-        code="truong", name="Trưởng phòng", is_head=True, management_tier="quan_uy", rank=5),
-        recorded_by="t")
-    app.register_title(RegisterTitle(
-        code="pho", name="Phó trưởng phòng", is_head=False, management_tier="quan_uy", rank=4),
-        recorded_by="t")
+    units = small_district(app)
     titles = ["truong", "pho"]
     cadres = [app.register_cadre(RegisterCadre(full_name=n, gender=Gender.NU,
                                                born_on=date(1976, 5, 1),
