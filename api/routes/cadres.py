@@ -279,3 +279,9 @@ def cadre_record(cadre_id: UUID, p: Principal = Depends(get_principal),
                                            entries=entries)).model_dump(mode="json")
     # Sealed as served, so the certificate's digest is of these very bytes' values.
     return JSONResponse(certifier.seal_record(served, [e["position"] for e in entries]))
+
+
+# A request is matched against the routes in order: the reads (the profile is the hot one,
+# issue 15) go before the seventeen writes, which they never shadow (no GET shares a path with
+# a POST here but `/cadres`, where the method decides). Stable: each group keeps its order.
+router.routes.sort(key=lambda route: "GET" not in getattr(route, "methods", ()))
