@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, TypeAdapter
 from starlette.concurrency import run_in_threadpool
@@ -209,12 +209,15 @@ def list_cadres(q: SearchQuery = None,
 @router.get("/cadres/{cadre_id}", response_model=ProfileOut, responses=READ_PROBLEMS,
             summary="Thông tin cán bộ vào một ngày, như đã biết vào một thời điểm (profile)",
             operation_id="cadre_profile")
-async def cadre_profile(cadre_id: UUID, p: Principal = Depends(get_principal),
-                        m: Moment = Depends(get_moment), runtime: Runtime = Depends(get_runtime),
-                        access: AccessStore = Depends(get_access)) -> Response:
+async def cadre_profile(request: Request, cadre_id: UUID, p: Principal = Depends(get_principal),
+                        m: Moment = Depends(get_moment)) -> Response:
     # The hot read (issue 15). On SQLite its queries (no network) run on the event loop, with
     # no thread-pool hop; on PostgreSQL in the thread pool (round trips). The audit row is
-    # awaited: committed with other requests' rows, durable before the answer.
+    # awaited: committed with other requests' rows, durable before the answer. The runtime
+    # and the access store are taken from the app's state, not as two more dependencies
+    # (each costs FastAPI's resolution on every read).
+    runtime: Runtime = request.app.state.runtime
+    access: AccessStore = request.app.state.access
     if runtime.settings.is_postgres:
         body = await run_in_threadpool(_profile_body, cadre_id, p, m, runtime)
     else:
