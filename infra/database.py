@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import eventsourcing.persistence as es_persistence
 import orjson
 import psycopg
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import URL
 
-from infra.persistence import postgres_parts
+from infra.persistence import postgres_parts, socket_says_closed
 from infra.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -28,6 +30,16 @@ STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 
 
+@contextmanager
+def one_read(engine: Engine) -> Iterator[Connection]:
+    """A connection for one read statement: in autocommit on PostgreSQL, so the read costs its
+    one round trip (psycopg sends no BEGIN before it, the pool's reset no ROLLBACK after)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
 def engine_for(settings: Settings, *, durable: bool = False) -> Engine:
     """The read side's engine; `durable` for records that cannot be re-derived from the log
     (tokens, the read audit, import runs): on SQLite every commit is synced."""
@@ -42,8 +54,17 @@ def engine_for(settings: Settings, *, durable: bool = False) -> Engine:
             database=p["dbname"],
         )
         # Modest pool: the event store keeps its own pool on the same server.
-        return create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True,
-                             json_deserializer=orjson.loads)
+        engine = create_engine(url, pool_size=5, max_overflow=5,
+                               json_deserializer=orjson.loads)
+
+        @event.listens_for(engine, "checkout")
+        def _alive(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            # Instead of the pre-ping (a round trip per checkout): a connection the server
+            # closed is known by its socket; the pool drops it and checks out another.
+            if socket_says_closed(dbapi_conn):
+                raise sqlalchemy_exc.DisconnectionError("the server closed the connection")
+
+        return engine
 
     engine = create_engine(
         URL.create("sqlite+pysqlite", database=str(settings.sqlite_path.resolve())),

@@ -19,7 +19,7 @@ from infra.chain import CHAIN_TABLE, LogReader, LogRecord
 from infra.checkpoints import LOG, READS
 from infra.checkpoints import metadata as checkpoint_metadata
 from infra.clock import clock_from
-from infra.database import engine_for
+from infra.database import engine_for, one_read
 from infra.importing import runs_metadata
 from infra.log_tree import LOG_TREE, TreeReader
 from infra.persistence import (
@@ -36,6 +36,7 @@ from projections.findings_store import FindingsProjector, FindingsReader, ensure
 from projections.read_model import ReadModel
 from projections.runner import (
     Decode,
+    GenerationRetired,
     LogSource,
     Progress,
     Runner,
@@ -144,6 +145,12 @@ class Runtime:
             self.projector.wake()
 
     def _current_runner(self) -> Runner:
+        """The runner of the active generation (rebuilding first when it is of another
+        projection version). Kept once made: the projector calls this on every notification,
+        and the runner's own batch finds out when its generation is retired (a rebuild
+        elsewhere: `GenerationRetired`), so the generation is looked up only then."""
+        if self._runner is not None:
+            return self._runner
         with self.engine.connect() as conn:
             active = active_generation(conn)
         if active is None or active[1] != PROJECTION_VERSION:
@@ -158,8 +165,13 @@ class Runtime:
                                   self._source(), decoder(self.app.mapper))
         return self._runner
 
+    def _drop_runner(self) -> None:
+        if self._runner is not None:
+            self._applied += self._runner.applied
+        self._runner = None
+
     def _active_position(self) -> int | None:
-        with self.engine.connect() as conn:
+        with one_read(self.engine) as conn:
             active = active_generation(conn)
         return active[2] if active is not None and active[1] == PROJECTION_VERSION else None
 
@@ -173,7 +185,11 @@ class Runtime:
         """Apply every event recorded so far (rebuilding first when the projection version
         changed), then a step of the findings projection (all of it with `settle`): only for
         the holder of the projector lock. Returns the position reached."""
-        position = self._current_runner().catch_up()
+        try:
+            position = self._current_runner().catch_up()
+        except GenerationRetired:
+            self._drop_runner()  # the active generation is another: its runner takes over
+            position = self._current_runner().catch_up()
         self.position.advance(position)
         if self._findings_projector is None:
             self._findings_projector = FindingsProjector(
@@ -271,9 +287,7 @@ class Runtime:
             _, position = rebuild(self.engine, self._source(), decoder(self.app.mapper),
                                   progress=progress, workers=workers,
                                   open_worker=partial(open_rebuild_worker, self.settings))
-            if self._runner is not None:
-                self._applied += self._runner.applied
-            self._runner = None
+            self._drop_runner()
             self._applied += position
             self.position.advance(position)
             return position
