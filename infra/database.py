@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import URL
 
-from infra.persistence import postgres_parts, socket_says_closed
+from infra.persistence import postgres_parts
 from infra.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -53,18 +53,12 @@ def engine_for(settings: Settings, *, durable: bool = False) -> Engine:
             port=int(p["port"]),
             database=p["dbname"],
         )
-        # Modest pool: the event store keeps its own pool on the same server.
-        engine = create_engine(url, pool_size=5, max_overflow=5,
-                               json_deserializer=orjson.loads)
-
-        @event.listens_for(engine, "checkout")
-        def _alive(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
-            # Instead of the pre-ping (a round trip per checkout): a connection the server
-            # closed is known by its socket; the pool drops it and checks out another.
-            if socket_says_closed(dbapi_conn):
-                raise sqlalchemy_exc.DisconnectionError("the server closed the connection")
-
-        return engine
+        # Modest pool: the event store keeps its own pool on the same server. The pre-ping
+        # stays here (unlike the log's pool, infra/persistence.py): a statement on a connection
+        # the server has just closed would fail its request, and these reads (the request
+        # view, tokens, the read side) are not retried; the log's recorder retries its own.
+        return create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True,
+                             json_deserializer=orjson.loads)
 
     engine = create_engine(
         URL.create("sqlite+pysqlite", database=str(settings.sqlite_path.resolve())),

@@ -169,9 +169,11 @@ def application_env(settings: Settings) -> dict[str, str]:
             POSTGRES_MAX_OVERFLOW="5",
             POSTGRES_CONNECT_TIMEOUT="10",
             POSTGRES_LOCK_TIMEOUT="30",
-            # No pre-ping: a pooled connection is checked by its socket before it is lent
-            # (`check_live`, HosoPostgresFactory), so after a failover or a terminated backend
-            # the pool hands out a live connection without a round trip per checkout.
+            # No pre-ping (a round trip on every checkout): a pooled connection is checked by
+            # its socket before it is lent (`check_live`, HosoPostgresFactory), and a statement
+            # on one the server closed meanwhile fails into the library's retry, which runs it
+            # again on a new connection (every recorder method retries; an insert cut off
+            # before its commit committed nothing and is sent again).
         )
     else:
         env.update(
