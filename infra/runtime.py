@@ -58,6 +58,13 @@ REQUEST_VIEW_SQL = (f"SELECT (SELECT position FROM {CHAIN_TABLE} ORDER BY positi
                     f"{int(PROJECTION_VERSION)})")
 
 
+# Under a stream of writes the projector wakes for every append; the read side's batch runs on
+# each wake (reads wait for it), the findings' step at most this often once caught up (each
+# step reads their state and commits their rows: ~10 statements and a WAL sync; the findings
+# are to be visible within 1 s of their write, issue 15).
+FINDINGS_STEP_SECONDS = 0.2
+
+
 @dataclass(frozen=True)
 class RequestView:
     """The store as a request found it when it started."""
@@ -95,6 +102,8 @@ class Runtime:
     _findings_projector: FindingsProjector | None = None
     # Events applied to the read side by this runtime (as the projector, or by `catch_up`).
     _applied: int = 0
+    # When this process's findings step last reached the log head (monotonic; 0: never).
+    _findings_stepped: float = 0.0
     # The shred epoch this process last saw (`request_view`); None before the first look.
     _shred_epoch: int | None = None
     # This process's projector thread, when it runs one (`start_projector`).
@@ -196,10 +205,15 @@ class Runtime:
                 self.engine, self._source().log, decoder(self.app.mapper),
                 lambda: self.app.window().today, generation=_generation,
                 shred_epoch_sql=SHRED_EPOCH_SQL)
+        now = time.monotonic()
+        if not settle and now - self._findings_stepped < FINDINGS_STEP_SECONDS:
+            return position  # caught up a moment ago: the next look after the pause steps
         try:
             done = self._findings_projector.step()
             while settle and not done:
                 done = self._findings_projector.step()
+            # Only a step that reached the head starts the pause: a fold in chunks goes on.
+            self._findings_stepped = now if done else 0.0
             if not done:
                 self._wake_projector()  # more to fold: after the runner's next look
         except Exception:
