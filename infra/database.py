@@ -31,13 +31,17 @@ STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
 
 
 @contextmanager
-def one_read(engine: Engine) -> Iterator[Connection]:
-    """A connection for one read statement: in autocommit on PostgreSQL, so the read costs its
-    one round trip (psycopg sends no BEGIN before it, the pool's reset no ROLLBACK after)."""
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection for one statement that is atomic alone (a read; an insert, update or
+    delete of its own): in autocommit on PostgreSQL, so it costs its one round trip (psycopg
+    sends no BEGIN before it, no COMMIT or ROLLBACK after). On SQLite a transaction as usual,
+    committed at the end (no network there)."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            yield conn
+        return
     with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        yield conn
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def engine_for(settings: Settings, *, durable: bool = False) -> Engine:

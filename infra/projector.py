@@ -27,7 +27,7 @@ from sqlalchemy import Engine, text
 
 from domain.errors import DomainError
 from infra.chain import CHAIN_TABLE, EVENTS_TABLE
-from infra.database import one_read
+from infra.database import one_statement
 from infra.schema import PROJECTOR_LOCK_KEY, sqlite_lock_path
 from infra.settings import Settings
 
@@ -153,7 +153,7 @@ class ReadPosition:
 
     def head(self) -> int:
         """The log head now: the last chain row (written in the append's transaction)."""
-        with one_read(self.engine) as conn:
+        with one_statement(self.engine) as conn:
             found = conn.execute(text(f"SELECT position FROM {CHAIN_TABLE} "
                                       "ORDER BY position DESC LIMIT 1")).scalar()
         return int(found or 0)

@@ -19,7 +19,7 @@ from infra.chain import CHAIN_TABLE, LogReader, LogRecord
 from infra.checkpoints import LOG, READS
 from infra.checkpoints import metadata as checkpoint_metadata
 from infra.clock import clock_from
-from infra.database import engine_for, one_read
+from infra.database import engine_for, one_statement
 from infra.importing import runs_metadata
 from infra.log_tree import LOG_TREE, TreeReader
 from infra.persistence import (
@@ -180,7 +180,7 @@ class Runtime:
         self._runner = None
 
     def _active_position(self) -> int | None:
-        with one_read(self.engine) as conn:
+        with one_statement(self.engine) as conn:
             active = active_generation(conn)
         return active[2] if active is not None and active[1] == PROJECTION_VERSION else None
 
