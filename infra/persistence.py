@@ -104,7 +104,9 @@ class HosoPostgresFactory(_HosoFactoryMixin, PostgresFactory):
         super().__init__(env)
         # The library's pre-ping (POSTGRES_PRE_PING) is a round trip on every checkout; this
         # check asks the socket first. The pool is not open yet: set before its first use.
-        self.datastore.pool._check = check_live
+        pool = self.datastore.pool
+        assert hasattr(pool, "_check"), "psycopg-pool no longer keeps its check as _check"
+        pool._check = check_live
 
     def application_recorder(self) -> ApplicationRecorder:
         # The library names the table after the application ("<name>_events"); we keep one
