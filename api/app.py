@@ -153,7 +153,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodySizeLimit, default=body_limit, by_path={
         f"{API_PREFIX}/imports": max(body_limit, MAX_FILE_BYTES + 2**20)})
     app.add_middleware(NoSniff)
-    for module in (units, titles, cadres, evaluations, audit, checkpoints, oversight, reports,
+    # The cadres' routes first: the profile is the hot read (matched in order, issue 15).
+    for module in (cadres, units, titles, evaluations, audit, checkpoints, oversight, reports,
                    archive, public, feedback, inspection, integrity, monthly_cycle, worklists,
                    correction_requests, evaluation_reports, job_positions, programmes):
         app.include_router(module.router, prefix=API_PREFIX)

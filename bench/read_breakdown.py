@@ -35,7 +35,7 @@ def _timed(stages: dict[str, list[float]], name: str, fn: Callable[[], Any]) -> 
 
 def breakdown(settings_path: Path, n: int) -> dict[str, Any]:
     from api.app import create_app
-    from api.routes.cadres import profile_answer
+    from api.routes.cadres import profile_body, with_known_at
     from api.security import Principal, check_read_cadre, record_read
     from infra.access import AccessStore
     from infra.runtime import open_runtime
@@ -65,7 +65,9 @@ def breakdown(settings_path: Path, n: int) -> dict[str, Any]:
         _timed(stages, "read-audit row (durable commit)",
                lambda: record_read(access, p, cid, "profile", m))
         _timed(stages, "response: pydantic model + JSON bytes",
-               lambda: profile_answer(profile, m))
+               lambda: with_known_at(profile_body(profile, m), m.known_at))
+        _timed(stages, "kept answer (one query, when a reader built it at this position)",
+               lambda: rm.kept_profile(cid, m))
 
     for cid in ids:
         read_one(cid)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import IO
 from uuid import UUID
 
 from sqlalchemy import (
@@ -207,6 +208,7 @@ class GroupCommit:
         # which sleeps (1, 2, 5, 10… ms) between tries; a writer woken at once takes the rows
         # that piled up meanwhile, so the queue also makes batches larger.
         self.lock_path = lock_path
+        self._turn_file: IO[bytes] | None = None
         # Run in each batch's transaction, around the insert (the read audit's chain).
         self.before, self.after = before, after
         self._pending: list[tuple[dict[str, object], _Ticket]] = []
@@ -276,12 +278,15 @@ class GroupCommit:
         if self.lock_path is None:
             yield
             return
-        with open(self.lock_path, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        # Opened once and kept (only the writer thread takes turns): not an open and a close
+        # per batch, that is per read or two.
+        if self._turn_file is None:
+            self._turn_file = open(self.lock_path, "a+b")  # noqa: SIM115 - kept open
+        fcntl.flock(self._turn_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._turn_file, fcntl.LOCK_UN)
 
 
 @dataclass(eq=False)

@@ -43,6 +43,7 @@ from infra.personal_data import INDEX_KEYS_TABLE, PersonalKeyStore
 from infra.projector import ReadSideBehind
 from projections.erasure import mentions_of
 from projections.findings_store import PERSONAL_TABLES
+from projections.profile_documents import profile_documents
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -142,4 +143,4 @@ def _read_side_tables(runtime: Runtime) -> list[str]:
     t = runtime.read_model.tables()
     # The tables an erasure rewrites rows of (the mentions' decisions: holdings, plannings).
     return [t.cadres.name, t.entries.name, t.facts.name, t.holdings.name, t.plannings.name,
-            *PERSONAL_TABLES]
+            profile_documents.name, *PERSONAL_TABLES]

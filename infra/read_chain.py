@@ -80,22 +80,24 @@ def lock(conn: Connection) -> None:
 
 
 def chain_new_rows(conn: Connection) -> None:
-    """After the rows are inserted, in the same transaction: link every row not yet chained."""
-    head = conn.execute(text(f"SELECT id, hash FROM {READS_CHAIN} ORDER BY id DESC LIMIT 1")
-                        ).first()
-    prev, after = (GENESIS, 0) if head is None else (bytes(head[1]), int(head[0]))
-    rows = conn.execute(text(f"SELECT id, {', '.join(_COLUMNS)} FROM {READS} WHERE id > :after "
-                             "ORDER BY id"), {"after": after}).mappings().all()
+    """After the rows are inserted, in the same transaction: link every row not yet chained.
+    On the DBAPI cursor (as the tree's statements): this runs for every batch of the read
+    audit, that is for nearly every read (issue 15)."""
+    rows, many = _statements(conn)
+    head = rows(_HEAD_SQL, ())
+    prev, after = (GENESIS, 0) if not head else (bytes(head[0][1]), int(head[0][0]))
     links: list[tuple[int, bytes]] = []
-    for row in rows:
-        prev = read_link(prev, int(row["id"]), row)
-        links.append((int(row["id"]), prev))
+    for row in rows(_NEW_ROWS_SQL, (after,)):
+        prev = read_link(prev, int(row[0]), dict(zip(_COLUMNS, row[1:], strict=True)))
+        links.append((int(row[0]), prev))
     if not links:
         return
-    conn.execute(text(f"INSERT INTO {READS_CHAIN} (id, hash) VALUES (:id, :hash)"),
-                 [{"id": i, "hash": h} for i, h in links])
-    tree_rows, many = _statements(conn)
-    extend(tree_rows, many, READS_TREE, links)
+    many(f"INSERT INTO {READS_CHAIN} (id, hash) VALUES (?, ?)", links)
+    extend(rows, many, READS_TREE, links)
+
+
+_HEAD_SQL = f"SELECT id, hash FROM {READS_CHAIN} ORDER BY id DESC LIMIT 1"
+_NEW_ROWS_SQL = f"SELECT id, {', '.join(_COLUMNS)} FROM {READS} WHERE id > ? ORDER BY id"
 
 
 def verify_reads(engine: Engine) -> VerifyResult:

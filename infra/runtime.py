@@ -20,6 +20,7 @@ from infra.checkpoints import LOG, READS
 from infra.checkpoints import metadata as checkpoint_metadata
 from infra.clock import clock_from
 from infra.database import engine_for, one_statement
+from infra.document_keeper import DocumentKeeper
 from infra.importing import runs_metadata
 from infra.log_tree import LOG_TREE, TreeReader
 from infra.persistence import (
@@ -110,6 +111,8 @@ class Runtime:
     projector: Projector | None = None
     # The position reads wait on, in memory (infra/projector.py).
     position: ReadPosition = field(init=False)
+    # Writes the profile answers readers built (projections/profile_documents.py).
+    documents: DocumentKeeper = field(init=False)
 
     # The runner's own log reader: its batch holds the read side's write lock while it reads
     # the log, and the shared reader's lock is held by `grow_tree` while it waits for the
@@ -118,6 +121,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.position = ReadPosition(self.engine, self._active_position)
+        self.documents = DocumentKeeper(self.engine)
 
     def _source(self) -> ReaderSource:
         if self._runner_log is None:
@@ -250,8 +254,7 @@ class Runtime:
         this process last looked means a key was destroyed somewhere: forget the kept keys
         (they may open the erased data) before answering; the projector starts the findings
         afresh on its own (ADR 0009)."""
-        with self.engine.connect() as conn:
-            row = conn.exec_driver_sql(REQUEST_VIEW_SQL).first()
+        row = self.read_model.kept.first(REQUEST_VIEW_SQL)
         view = (RequestView(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0),
                             None if row[3] is None else int(row[3]))
                 if row else RequestView(0, 0, 0))
@@ -307,6 +310,8 @@ class Runtime:
             return position
 
     def close(self) -> None:
+        self.documents.close()
+        self.read_model.kept.close()
         if self.projector is not None:
             self.projector.stop()
         if self._runner_log is not None:

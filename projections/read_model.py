@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Select, and_, bindparam, func, or_, s
 from domain.calendar import Clock
 from domain.rules.pack import default_pack
 from domain.values import add_months, fold
+from projections import profile_documents
 from projections.bitemporal import held_on, in_force
 from projections.runner import active_generation
 from projections.tables import ReadTables, read_tables
@@ -198,9 +199,42 @@ class _ProfileStatements:
                       .order_by(f.c.effective_on, f.c.entry_position))
 
 
+class KeptConnection:
+    """One DBAPI connection of the engine's pool, kept for the hot path's single-statement
+    reads on SQLite (the request view, the kept profile answer): there a pool checkout and
+    SQLAlchemy's execution context and result cost several times the indexed lookup they
+    wrap. One caller at a time; a caller that finds it in use takes the ordinary path. Each
+    statement reads what is committed when it runs (no transaction is left open)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._dbapi: Any = None
+
+    def first(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        if self.engine.dialect.name != "sqlite" or not self._lock.acquire(blocking=False):
+            with self.engine.connect() as conn:
+                row = conn.exec_driver_sql(sql, params).first()
+            return None if row is None else tuple(row)
+        try:
+            if self._dbapi is None:
+                self._dbapi = self.engine.raw_connection()
+            found: tuple[Any, ...] | None = self._dbapi.cursor().execute(sql, params).fetchone()
+            return found
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._dbapi is not None:
+                self._dbapi.close()  # back to the pool (closed with it on dispose)
+                self._dbapi = None
+
+
 class ReadModel:
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
         self.engine = engine
+        self.kept = KeptConnection(engine)
         self.clock = clock
         self._lock = threading.Lock()
         self._timeline: tuple[tuple[int, int], UnitTimeline] | None = None
@@ -515,6 +549,17 @@ class ReadModel:
             return {u for (u,) in conn.execute(select(h.c.unit_id).where(
                 h.c.cadre_id == cadre_id, in_force(h, m.position),
                 held_on(h, m.as_of)))}
+
+    def kept_profile(self, cadre_id: UUID, m: Moment) -> bytes | None:
+        """The profile answer a reader built at this very moment's position and date, kept
+        in the store (projections/profile_documents.py), or None."""
+        if m.generation is None:
+            return None
+        if self.engine.dialect.name == "sqlite":
+            return profile_documents.find_sqlite(self.kept, cadre_id, m.as_of, m.generation,
+                                                 m.position)
+        with self.engine.connect() as conn:
+            return profile_documents.find(conn, cadre_id, m.as_of, m.generation, m.position)
 
     def profile(self, cadre_id: UUID, m: Moment) -> dict[str, Any] | None:
         with self.engine.connect() as conn:

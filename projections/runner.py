@@ -36,7 +36,7 @@ from sqlalchemy.schema import CreateTable
 
 from domain.programmes import programme_name
 from infra.chain import LogRecord
-from projections import quality_counts
+from projections import profile_documents, quality_counts
 from projections.correction_requests import request_rows
 from projections.erasure import (
     own_names,
@@ -479,6 +479,8 @@ class Runner:
                 conn.rollback()
                 self.known = None
                 return len(records)  # another runner applied them; look again
+            # Kept profile answers of the old position are no longer true.
+            profile_documents.discard_before(conn, self.tables.generation, last)
             self.names.load(conn, self.tables)
             writer = BatchWriter(conn, self.tables, self.names)
             for record in records:
@@ -530,6 +532,7 @@ def _activate(conn: Connection, generation: int) -> None:
     g = generations
     conn.execute(update(g).where(g.c.state == "active").values(state="retired"))
     conn.execute(update(g).where(g.c.generation == generation).values(state="active"))
+    profile_documents.discard_other_generations(conn, generation)
 
 
 def rebuild(engine: Engine, source: LogSource, decode: Decode, *, batch_size: int = 5000,

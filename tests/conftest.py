@@ -25,7 +25,12 @@ import pytest
 
 from domain.calendar import VIETNAM, Clock
 from infra.clock import anchor_reading, clock_from
-from infra.persistence import create_database_if_missing, drop_database, postgres_parts
+from infra.persistence import (
+    create_database_if_missing,
+    drop_database,
+    open_key_store,
+    postgres_parts,
+)
 from infra.settings import Settings
 
 SUITE_DAY = date(2026, 11, 24)
@@ -84,9 +89,14 @@ def fresh_store(kind: str, tmp: Path, base: Settings | None = None, *,
         _copy_database(admin, _template("postgres"), postgres_parts(url)["dbname"])
     else:
         create_database_if_missing(url)
+    settings = base.model_copy(update={"database_url": url})
     try:
-        yield base.model_copy(update={"database_url": url})
+        yield settings
     finally:
+        # The process-wide key store keeps a connection to the database: closed now, not left
+        # idle until the drop (queued behind others) ends it. Hundreds of tests, three
+        # processes: otherwise they fill PostgreSQL's connection slots.
+        open_key_store(settings).close()
         _DROPS.put(url)
 
 

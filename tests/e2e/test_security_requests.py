@@ -142,6 +142,9 @@ def test_an_unexpected_failure_is_a_problem_with_an_error_id_in_the_log(
                                 ).fetchone()[0]
         table = f"rm{generation}_cadres"  # the generation answering queries
         db.execute(f"UPDATE {table} SET born_on = 'hỏng' WHERE full_name = 'Đặng Văn Lỗi'")
+        # And the answer the read above kept (projections/profile_documents.py), so that the
+        # next read builds the profile from the damaged row.
+        db.execute("DELETE FROM rm_profile_documents")
     try:
         failed = admin.get(f"/cadres/{cadre}")
         assert failed.status_code == 500
