@@ -27,7 +27,12 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
@@ -35,7 +40,7 @@ from eventsourcing.sqlite import (
     SQLiteCursor,
     SQLiteTransaction,
 )
-from psycopg.rows import DictRow
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from domain.calendar import Clock
@@ -100,6 +105,9 @@ def _chain_links(
 
 
 # --- recorders -------------------------------------------------------------------------------
+
+# `iso_utc`'s text of an instant, spelled by PostgreSQL (to_char of the instant in UTC).
+_PG_ISO = "YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\""
 
 
 class _ImmediateTransaction(SQLiteTransaction):
@@ -181,34 +189,89 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         )
         self.sql_create_statements.extend(
             SQL(ddl).format() for ddl in LOG_TREE.postgres_ddl(self.datastore.schema))
-        self._select_head = SQL(
-            "SELECT recorded_at, hash FROM {schema}.{chain} ORDER BY position DESC LIMIT 1"
-        ).format(schema=schema, chain=chain)
-        self._insert_links = SQL(
-            "INSERT INTO {schema}.{chain} (position, recorded_at, hash) "
-            "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::bytea[])"
-        ).format(schema=schema, chain=chain)
+        # The batch's links, made by the server in the insert's own transaction: under the
+        # EXCLUSIVE lock the events after the chain's head are exactly this batch's, so the
+        # statement needs nothing back from this process (`insert_events`). The same hash as
+        # `link_hash` (and as the server-side check in `verify`): the recorded_at text is
+        # `iso_utc`'s, and never before the head's (the host's clock may be behind).
+        self._insert_links = SQL(_INSERT_LINKS).format(
+            schema=schema, chain=chain, events=Identifier(self.events_table_name))
 
-    def _fetch_ids_after_insert_events(
-        self, curs: psycopg.Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        # Runs inside the insert transaction, after the EXCLUSIVE lock on the events table was
-        # taken, so the chain head read here is the head this batch extends.
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if not positions:
-            return positions
-        curs.execute(self._select_head, prepare=True)
-        row = curs.fetchone()
-        prev_hash, prev_at = (
-            (GENESIS, None) if row is None else (bytes(row["hash"]), row["recorded_at"])
-        )
-        links = _chain_links(self.clock.now(), prev_hash, prev_at, positions, stored_events)
-        curs.execute(
-            self._insert_links,
-            ([p for p, _, _ in links], [at for _, at, _ in links], [h for _, _, h in links]),
-            prepare=True,
-        )
+        """The library's insert (lock, notify, insert) and the chain's links in one explicit
+        transaction, sent as one pipeline with its BEGIN and COMMIT and synced once: the table
+        lock is held while the server runs the statements and syncs the commit, never across a
+        round trip to this process (issue 15: concurrent writes queue on this lock). psycopg's
+        `transaction()` would sync before its COMMIT, a second round trip under the lock. A
+        failed statement (a version conflict) skips the rest up to the sync, COMMIT included;
+        the block it leaves open is rolled back. The library's retry on a lost connection is
+        kept."""
+        if not stored_events:
+            return super().insert_events(stored_events, **kwargs)
+        with self.datastore.get_connection() as conn:
+            assert conn.autocommit  # the pool's connections: BEGIN and COMMIT are ours
+            # Everything the statements carry is made before the first is sent: psycopg sends
+            # each as it is executed, and the lock is taken as soon as its statement arrives.
+            events = [self.construct_pg_stored_event(e.originator_id, e.originator_version,
+                                                     e.topic, e.state) for e in stored_events]
+            links = {"now": self.clock.now(), "genesis": GENESIS}
+            inserted = conn.cursor()
+            try:
+                with conn.pipeline():
+                    with conn.cursor() as curs:
+                        curs.execute(_BEGIN)
+                        self._insert_events(curs, stored_events, **kwargs)
+                        # The library's `_insert_stored_events`, its parameters made above.
+                        self._lock_table(curs)
+                        self._notify_channel(curs)
+                    inserted.execute(self.insert_events_statement, (events,))
+                    with conn.cursor() as curs:
+                        curs.execute(self._insert_links, links, prepare=True)
+                        curs.execute(_COMMIT)
+                positions = [row["notification_id"] for row in inserted.fetchall()]
+            except BaseException:
+                if not conn.closed:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.rollback()
+                raise
+            finally:
+                inserted.close()
+        if len(positions) != len(stored_events):
+            raise ProgrammingError(f"got {len(positions)} notification ids for "
+                                   f"{len(stored_events)} events")
         return positions
+
+
+_BEGIN, _COMMIT = SQL("BEGIN"), SQL("COMMIT")
+_INSERT_LINKS = f"""
+INSERT INTO {{schema}}.{{chain}} (position, recorded_at, hash)
+WITH RECURSIVE head AS (
+    SELECT position, hash, recorded_at FROM {{schema}}.{{chain}} ORDER BY position DESC LIMIT 1
+), stamp AS (
+    SELECT r, convert_to(to_char(r AT TIME ZONE 'UTC', '{_PG_ISO}'), 'UTF8') AS ts
+    FROM (SELECT greatest(%(now)s::timestamptz, (SELECT recorded_at FROM head)) AS r) s
+), batch AS (
+    SELECT row_number() OVER (ORDER BY notification_id) AS i, notification_id,
+           originator_id, originator_version, convert_to(topic, 'UTF8') AS topic, state
+    FROM {{schema}}.{{events}}
+    WHERE notification_id > coalesce((SELECT position FROM head), 0)
+), link AS (
+    SELECT 0::bigint AS i, NULL::bigint AS position,
+           coalesce((SELECT hash FROM head), %(genesis)s::bytea) AS hash
+    UNION ALL
+    SELECT b.i, b.notification_id,
+           pg_catalog.sha256(link.hash || int8send(b.notification_id)
+               || int8send(b.originator_version::int8) || int4send(16)
+               || int4send(octet_length(b.topic)) || int8send(octet_length(b.state)::int8)
+               || int4send(octet_length(stamp.ts)) || uuid_send(b.originator_id) || b.topic
+               || b.state || stamp.ts)
+    FROM link JOIN batch b ON b.i = link.i + 1 CROSS JOIN stamp
+)
+SELECT position, (SELECT r FROM stamp), hash FROM link WHERE i > 0
+"""
 
 
 def sqlite_statements(c: Any) -> tuple[Rows, Many]:
@@ -253,7 +316,6 @@ class LogRecord:
 
 
 _BATCH = 20_000
-_PG_ISO = "YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\""
 _SERVER_RANGE = 200_000  # positions per server-side check (progress between them)
 # One range of links, checked by the server: the header is `HEADER` (big-endian q q I I Q I)
 # built with int8send/int4send; the previous hash is the stored hash of the chain row before

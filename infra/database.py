@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import eventsourcing.persistence as es_persistence
 import orjson
 import psycopg
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import URL
 
@@ -28,6 +30,20 @@ STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 
 
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection for one statement that is atomic alone (a read; an insert, update or
+    delete of its own): in autocommit on PostgreSQL, so it costs its one round trip (psycopg
+    sends no BEGIN before it, no COMMIT or ROLLBACK after). On SQLite a transaction as usual,
+    committed at the end (no network there)."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def engine_for(settings: Settings, *, durable: bool = False) -> Engine:
     """The read side's engine; `durable` for records that cannot be re-derived from the log
     (tokens, the read audit, import runs): on SQLite every commit is synced."""
@@ -41,7 +57,10 @@ def engine_for(settings: Settings, *, durable: bool = False) -> Engine:
             port=int(p["port"]),
             database=p["dbname"],
         )
-        # Modest pool: the event store keeps its own pool on the same server.
+        # Modest pool: the event store keeps its own pool on the same server. The pre-ping
+        # stays here (unlike the log's pool, infra/persistence.py): a statement on a connection
+        # the server has just closed would fail its request, and these reads (the request
+        # view, tokens, the read side) are not retried; the log's recorder retries its own.
         return create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True,
                              json_deserializer=orjson.loads)
 

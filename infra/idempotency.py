@@ -45,12 +45,14 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.calendar import Clock
 from domain.errors import Conflict, InvalidCommand
+from infra.database import one_statement
 from infra.schema import schema_lock
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 LEASE = timedelta(minutes=10)
 RETENTION = timedelta(hours=24)
+PURGE_EVERY = timedelta(minutes=1)
 
 metadata = MetaData()
 
@@ -189,17 +191,20 @@ def _utc(value: datetime) -> datetime:
 class IdempotencyStore:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine, self.clock = engine, clock
+        self._purged: datetime | None = None  # when this store last purged old rows
         with schema_lock(engine):
             metadata.create_all(engine, checkfirst=True)
 
     def claim(self, owner: str, key: str, digest: str) -> Outcome:
         """Claim `key` for `owner`, or say what already holds it; IdempotencyKeyReused when
-        the key was used with another request."""
+        the key was used with another request. A first claim is one statement (the insert,
+        atomic alone: one round trip on PostgreSQL); the purge of old rows runs beside it at
+        most once per `PURGE_EVERY`."""
         now = self.clock.now()
         table = idempotency_keys
+        self._purge(now)
         try:
-            with self.engine.begin() as conn:
-                conn.execute(delete(table).where(table.c.claimed_at <= now - RETENTION))
+            with one_statement(self.engine) as conn:
                 conn.execute(insert(table).values(owner=owner, key=key, digest=digest,
                                                   claimed_at=now))
             return CLAIMED
@@ -223,9 +228,19 @@ class IdempotencyStore:
                 table.c.claimed_at == row.claimed_at).values(claimed_at=now))
             return CLAIMED if taken.rowcount else IN_FLIGHT
 
+    def _purge(self, now: datetime) -> None:
+        """Delete the rows past `RETENTION` (every worker purges; a row a moment late is
+        harmless: a key older than the retention is answered as if new either way)."""
+        if self._purged is not None and now - self._purged < PURGE_EVERY:
+            return
+        self._purged = now
+        table = idempotency_keys
+        with one_statement(self.engine) as conn:
+            conn.execute(delete(table).where(table.c.claimed_at <= now - RETENTION))
+
     def complete(self, owner: str, key: str, answer: StoredAnswer) -> None:
         table = idempotency_keys
-        with self.engine.begin() as conn:
+        with one_statement(self.engine) as conn:
             conn.execute(update(table).where(table.c.owner == owner, table.c.key == key)
                          .values(status=answer.status, headers=json.dumps(answer.headers),
                                  body=answer.body))
@@ -233,6 +248,6 @@ class IdempotencyStore:
     def release(self, owner: str, key: str) -> None:
         """Forget an in-flight claim whose answer is not kept (a failure): a retry runs anew."""
         table = idempotency_keys
-        with self.engine.begin() as conn:
+        with one_statement(self.engine) as conn:
             conn.execute(delete(table).where(table.c.owner == owner, table.c.key == key,
                                              table.c.status.is_(None)))

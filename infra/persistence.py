@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import select
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
+import psycopg_pool
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Transcoder
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
@@ -26,6 +28,32 @@ from infra.settings import Settings
 from infra.transcoder import OrjsonTranscoder
 
 SQLITE_LOCK_TIMEOUT_SECONDS = 30
+
+
+def socket_says_closed(conn: psycopg.Connection[Any]) -> bool:
+    """Whether an idle pooled connection is known dead without a round trip: a terminated
+    backend (pg_terminate_backend, a restart, a failover) sends its FATAL notice and closes the
+    socket, so the socket of an idle connection turns readable; a live idle one has nothing to
+    say. Costs one poll() instead of the pre-ping's round trip on every checkout (issue 15)."""
+    if conn.closed or conn.broken:
+        return True
+    try:
+        fd = conn.pgconn.socket
+    except psycopg.OperationalError:
+        return True
+    poller = select.poll()  # not select(): it refuses descriptors past 1023
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def check_live(conn: psycopg.Connection[Any]) -> None:
+    """psycopg-pool's `check` for the log's pool: a connection whose socket says something
+    happened gets the library's own check (an empty query; a dead one raises and the pool
+    replaces it), any other is lent as it is."""
+    if socket_says_closed(conn):
+        if conn.closed or conn.broken:
+            raise psycopg.OperationalError("the connection was closed")
+        psycopg_pool.ConnectionPool.check_connection(conn)
 
 
 class _HosoFactoryMixin:
@@ -71,6 +99,14 @@ class HosoSQLiteFactory(_HosoFactoryMixin, SQLiteFactory):
 
 class HosoPostgresFactory(_HosoFactoryMixin, PostgresFactory):
     application_recorder_class = ChainedPostgresApplicationRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        # The library's pre-ping (POSTGRES_PRE_PING) is a round trip on every checkout; this
+        # check asks the socket first. The pool is not open yet: set before its first use.
+        pool = self.datastore.pool
+        assert hasattr(pool, "_check"), "psycopg-pool no longer keeps its check as _check"
+        pool._check = check_live
 
     def application_recorder(self) -> ApplicationRecorder:
         # The library names the table after the application ("<name>_events"); we keep one
@@ -135,9 +171,11 @@ def application_env(settings: Settings) -> dict[str, str]:
             POSTGRES_MAX_OVERFLOW="5",
             POSTGRES_CONNECT_TIMEOUT="10",
             POSTGRES_LOCK_TIMEOUT="30",
-            # Check a pooled connection before lending it: after a failover or a terminated
-            # backend the pool hands out a live connection instead of a dead one.
-            POSTGRES_PRE_PING="y",
+            # No pre-ping (a round trip on every checkout): a pooled connection is checked by
+            # its socket before it is lent (`check_live`, HosoPostgresFactory), and a statement
+            # on one the server closed meanwhile fails into the library's retry, which runs it
+            # again on a new connection (every recorder method retries; an insert cut off
+            # before its commit committed nothing and is sent again).
         )
     else:
         env.update(

@@ -19,7 +19,7 @@ from infra.chain import CHAIN_TABLE, LogReader, LogRecord
 from infra.checkpoints import LOG, READS
 from infra.checkpoints import metadata as checkpoint_metadata
 from infra.clock import clock_from
-from infra.database import engine_for
+from infra.database import engine_for, one_statement
 from infra.document_keeper import DocumentKeeper
 from infra.importing import runs_metadata
 from infra.log_tree import LOG_TREE, TreeReader
@@ -37,6 +37,7 @@ from projections.findings_store import FindingsProjector, FindingsReader, ensure
 from projections.read_model import ReadModel
 from projections.runner import (
     Decode,
+    GenerationRetired,
     LogSource,
     Progress,
     Runner,
@@ -56,6 +57,13 @@ REQUEST_VIEW_SQL = (f"SELECT (SELECT position FROM {CHAIN_TABLE} ORDER BY positi
                     f"LIMIT 1), ({EPOCH_SQL}), ({SHRED_EPOCH_SQL}), (SELECT generation FROM "
                     f"rm_meta WHERE state = 'active' AND projection_version = "
                     f"{int(PROJECTION_VERSION)})")
+
+
+# Under a stream of writes the projector wakes for every append; the read side's batch runs on
+# each wake (reads wait for it), the findings' step at most this often once caught up (each
+# step reads their state and commits their rows: ~10 statements and a WAL sync; the findings
+# are to be visible within 1 s of their write, issue 15).
+FINDINGS_STEP_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,8 @@ class Runtime:
     _findings_projector: FindingsProjector | None = None
     # Events applied to the read side by this runtime (as the projector, or by `catch_up`).
     _applied: int = 0
+    # When this process's findings step last reached the log head (monotonic; 0: never).
+    _findings_stepped: float = 0.0
     # The shred epoch this process last saw (`request_view`); None before the first look.
     _shred_epoch: int | None = None
     # This process's projector thread, when it runs one (`start_projector`).
@@ -148,6 +158,12 @@ class Runtime:
             self.projector.wake()
 
     def _current_runner(self) -> Runner:
+        """The runner of the active generation (rebuilding first when it is of another
+        projection version). Kept once made: the projector calls this on every notification,
+        and the runner's own batch finds out when its generation is retired (a rebuild
+        elsewhere: `GenerationRetired`), so the generation is looked up only then."""
+        if self._runner is not None:
+            return self._runner
         with self.engine.connect() as conn:
             active = active_generation(conn)
         if active is None or active[1] != PROJECTION_VERSION:
@@ -162,8 +178,13 @@ class Runtime:
                                   self._source(), decoder(self.app.mapper))
         return self._runner
 
+    def _drop_runner(self) -> None:
+        if self._runner is not None:
+            self._applied += self._runner.applied
+        self._runner = None
+
     def _active_position(self) -> int | None:
-        with self.engine.connect() as conn:
+        with one_statement(self.engine) as conn:
             active = active_generation(conn)
         return active[2] if active is not None and active[1] == PROJECTION_VERSION else None
 
@@ -177,17 +198,26 @@ class Runtime:
         """Apply every event recorded so far (rebuilding first when the projection version
         changed), then a step of the findings projection (all of it with `settle`): only for
         the holder of the projector lock. Returns the position reached."""
-        position = self._current_runner().catch_up()
+        try:
+            position = self._current_runner().catch_up()
+        except GenerationRetired:
+            self._drop_runner()  # the active generation is another: its runner takes over
+            position = self._current_runner().catch_up()
         self.position.advance(position)
         if self._findings_projector is None:
             self._findings_projector = FindingsProjector(
                 self.engine, self._source().log, decoder(self.app.mapper),
                 lambda: self.app.window().today, generation=_generation,
                 shred_epoch_sql=SHRED_EPOCH_SQL)
+        now = time.monotonic()
+        if not settle and now - self._findings_stepped < FINDINGS_STEP_SECONDS:
+            return position  # caught up a moment ago: the next look after the pause steps
         try:
             done = self._findings_projector.step()
             while settle and not done:
                 done = self._findings_projector.step()
+            # Only a step that reached the head starts the pause: a fold in chunks goes on.
+            self._findings_stepped = now if done else 0.0
             if not done:
                 self._wake_projector()  # more to fold: after the runner's next look
         except Exception:
@@ -274,9 +304,7 @@ class Runtime:
             _, position = rebuild(self.engine, self._source(), decoder(self.app.mapper),
                                   progress=progress, workers=workers,
                                   open_worker=partial(open_rebuild_worker, self.settings))
-            if self._runner is not None:
-                self._applied += self._runner.applied
-            self._runner = None
+            self._drop_runner()
             self._applied += position
             self.position.advance(position)
             return position

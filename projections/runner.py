@@ -419,6 +419,15 @@ def drop_retired(engine: Engine) -> None:
 # --- running ----------------------------------------------------------------------------------
 
 
+class GenerationRetired(Exception):
+    """The runner's generation is no longer the one to apply to: a rebuild switched to another
+    (or dropped it)."""
+
+    def __init__(self, generation: int) -> None:
+        super().__init__(f"read-side generation {generation} was retired")
+        self.generation = generation
+
+
 class Runner:
     """Applies the log to one generation of tables, in batches."""
 
@@ -429,6 +438,10 @@ class Runner:
         self.names = NameBook()
         self._lock = threading.Lock()
         self.applied = 0  # events this runner applied (a batch another runner claimed: none)
+        # The generation's position as this runner last read or moved it: only grows, and only
+        # a runner moves it, so a head at or below it needs no look at the tables. Behind the
+        # truth at worst (another runner moved it), which costs one step that finds out.
+        self.known: int | None = None
 
     def position(self) -> int:
         with self.engine.connect() as conn:
@@ -440,16 +453,21 @@ class Runner:
         with self.engine.begin() as conn:
             g = generations
             # A write first: it takes the lock (row lock on PostgreSQL, the writer lock on
-            # SQLite) before anything is read, so two runners queue instead of deadlocking.
-            conn.execute(update(g).where(g.c.generation == self.tables.generation)
-                         .values(position=g.c.position))
-            at = int(conn.execute(select(g.c.position)
-                                  .where(g.c.generation == self.tables.generation)).scalar()
-                     or 0)
+            # SQLite) before anything is read, so two runners queue instead of deadlocking;
+            # it answers the position and the state too (one round trip for the three).
+            found = conn.execute(update(g).where(g.c.generation == self.tables.generation)
+                                 .values(position=g.c.position)
+                                 .returning(g.c.position, g.c.state)).first()
+            if found is None or found[1] == "retired":
+                # A rebuild elsewhere switched to another generation (and may drop these
+                # tables): this runner is done; its owner finds the active one.
+                raise GenerationRetired(self.tables.generation)
+            at, building = int(found[0] or 0), found[1] == "building"
+            self.known = at
             records = self.source.select(at, self.batch_size)
             if not records:
                 if activate_when_done:
-                    if quality_counts.is_building(conn, self.tables.generation):
+                    if building:
                         quality_counts.build(conn, self.tables)
                     _activate(conn, self.tables.generation)
                 return 0
@@ -459,6 +477,7 @@ class Runner:
                                    .values(position=last)).rowcount
             if claimed != 1:
                 conn.rollback()
+                self.known = None
                 return len(records)  # another runner applied them; look again
             # Kept profile answers of the old position are no longer true.
             profile_documents.discard_before(conn, self.tables.generation, last)
@@ -467,20 +486,29 @@ class Runner:
             for record in records:
                 writer.apply(record, self.decode(record))
             # The quality counts of the cadres the batch touches (a rebuild counts at the end).
-            upkeep = None if quality_counts.is_building(conn, self.tables.generation) else \
-                quality_counts.Upkeep(conn, self.tables, (
-                    row["cadre_id"] for row in writer.pending["log"] if row["cadre_id"]))
+            upkeep = None if building else quality_counts.Upkeep(conn, self.tables, (
+                row["cadre_id"] for row in writer.pending["log"] if row["cadre_id"]))
             writer.flush()
             if upkeep is not None:
                 upkeep.finish(conn)
-            self.applied += len(records)
-            return len(records)
+        # Committed: the generation is at `last` (a failed commit raised above, `known` stays
+        # at `at`, behind the truth at worst).
+        self.known = last
+        self.applied += len(records)
+        return len(records)
 
     def catch_up(self, progress: Progress | None = None, *,
                  activate_when_done: bool = False) -> int:
+        """Apply every batch up to the log head as of now; returns the position reached. The
+        projector calls it on every notification: with the position kept in memory (`known`),
+        a head already reached costs one read of the head and nothing of the tables, and the
+        batches stop once past that head (no last, empty batch: its lock would be a write and
+        a commit for nothing); what was appended meanwhile is the next call's."""
         with self._lock:
             head = self.source.head_position()
-            if head <= self.position() and not activate_when_done:
+            if self.known is None:
+                self.known = self.position()
+            if head <= self.known and not activate_when_done:
                 return head  # nothing pending: reads stay read-only
             done = 0
             while True:
@@ -495,7 +523,9 @@ class Runner:
                 done += n
                 if progress:
                     progress(min(done, head), head)
-            return self.position()
+                if not activate_when_done and self.known is not None and self.known >= head:
+                    break
+            return self.known if self.known is not None else self.position()
 
 
 def _activate(conn: Connection, generation: int) -> None:
