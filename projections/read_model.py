@@ -214,7 +214,10 @@ class KeptConnection:
     def first(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
         if self.engine.dialect.name != "sqlite" or not self._lock.acquire(blocking=False):
             with self.engine.connect() as conn:
-                row = conn.exec_driver_sql(sql, params).first()
+                # One statement, atomic alone: on PostgreSQL in autocommit, so no BEGIN before
+                # it and no ROLLBACK after (two round trips of the four it cost).
+                row = conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    sql, params).first()
             return None if row is None else tuple(row)
         try:
             if self._dbapi is None:
