@@ -2,7 +2,7 @@
 
 The profile is the hot read (issue 15): five queries and a document built for each. Between two
 writes every reader of a cadre gets the same answer for the same business date, so the first
-reader's answer (its JSON bytes, less `known_at`, which is the reader's own instant) is kept
+reader's answer for today (its JSON bytes, less `known_at`, which is the reader's own instant) is kept
 here and the next readers are served it with one query.
 
 A kept document is valid for exactly one read position of one generation: the one it was

@@ -239,7 +239,9 @@ def _profile_body(cadre_id: UUID, p: Principal, m: Moment, runtime: Runtime) -> 
     if profile is None:
         raise _cadre_not_found(cadre_id)
     body = profile_body(profile, m)
-    if m.generation is not None:
+    # Kept for today only: the date nearly every read asks, one answer per cadre at most
+    # (answers for any date a caller names would grow without bound between two writes).
+    if m.generation is not None and m.as_of == runtime.clock.today():
         runtime.documents.keep_later(dict(cadre_id=cadre_id, as_of=m.as_of,
                                           generation=m.generation, built_at=m.position,
                                           body=body))
