@@ -1,16 +1,17 @@
 """The cadre profile as answered, kept in the database for the read position it was built at.
 
-The profile is the hot read (issue 15): five queries and a document built for each. Between two
-writes every reader of a cadre gets the same answer for the same business date, so the first
-reader's answer for today (its JSON bytes, less `known_at`, which is the reader's own instant) is kept
-here and the next readers are served it with one query.
+The profile is the hot read (issue 15): five queries and a document built for each. Between
+two writes every reader of a cadre gets the same answer for the same business date, so the
+first reader's answer for today (its JSON bytes, less `known_at`, which is the reader's own
+instant) is kept here and the next readers are served it with one query.
 
 A kept document is valid for exactly one read position of one generation: the one it was
 built at. That rule needs no knowledge of which events touch which profile (unit names, title
 names, corrections, erasures of other cadres all change answers), and it keeps its promise:
 - the projector deletes every document of an older position in the transaction that moves the
-  read side on (`discard_before`, `discard_other_generations`), so a document never outlives its position, and an erasure,
-  which moves the position, leaves no copy of the name here for the compaction to miss;
+  read side on (`discard_before`; `discard_other_generations` when a generation is activated),
+  so a document never outlives its position, and an erasure, which moves the position, leaves
+  no copy of the name here for the compaction to miss;
 - a document is only inserted if its position is still the active generation's position
   (`keep`), checked in the inserting statement: on PostgreSQL under a share lock on the
   generation's row, which the projector's first statement updates, so the two take turns and
