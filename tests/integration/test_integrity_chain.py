@@ -415,3 +415,20 @@ def test_the_server_checks_ranges_on_several_connections_in_one_snapshot(
     assert reader.verify(workers=3) == reader.verify(in_database=False)
     if on_three is not None:
         assert seen == sorted(seen) and seen[-1] == on_three.checked == 50
+
+
+@pytest.mark.parametrize("store_settings", ["postgres"], indirect=True)
+def test_the_server_reads_each_range_once_in_position_order(
+    populated: tuple[Settings, LogReader, Raw],
+) -> None:
+    """Without statistics (a store just restored) the planner hashed the range's events and
+    sorted its chain rows, spilling to disk at 1M; the check's settings leave it one ordered
+    pass: both index scans, the window, a merge full join."""
+    _, _, raw = populated
+    with raw.conn.transaction():
+        raw.conn.execute(chain._SERVER_PLAN)  # noqa: SLF001
+        plan = "\n".join(row[0] for row in raw.conn.execute(
+            "EXPLAIN (COSTS OFF) " + chain._SERVER_CHECK,  # noqa: SLF001
+            {"lo": 8, "hi": 21, "genesis": chain.GENESIS}))
+    assert "Merge Full Join" in plan, plan
+    assert "Hash" not in plan and "Sort" not in plan and "Bitmap" not in plan, plan
