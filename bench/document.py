@@ -402,7 +402,8 @@ def section(results: dict[str, Any], backend: str) -> list[str]:
                      f"({_ms(f.get('p50_ms'))}) | "
                      f"{_ms(f.get('fold_mean_ms'))} | {f.get('findings', '–')} |")
     lines += ["", "### Verify (`LogReader.verify()`, what `hoso verify` runs)", "",
-              "Events per CPU second (wall-clock events/s), best of the runs; on PostgreSQL the "
+              "Events per CPU second (wall-clock events/s), the best by wall clock of three "
+              "runs of each (one with `--quick`); on PostgreSQL the "
               "CPU of the client and of every backend. Beside it, in the same run: one worker "
               "(one walk, or one server connection) and the code before issue 19 "
               "(`bench/baseline.py`).", "",

@@ -322,22 +322,23 @@ _SERVER_RANGE = 200_000  # positions per server-side check (progress between the
 # (of the range's first row: the last row before the range, else the genesis hash). `bad`
 # counts events without a chain row, chain rows without an event, hashes that differ, and
 # recorded_at going backwards; any of them sends the caller to the walk for the diagnosis.
-# `recorded_at` is spelled (to_char, as costly as the SHA-256) once per distinct instant: the
-# events of one transaction share it (~1,500 per instant in a generated store).
+# The plan is one ordered pass (`_SERVER_PLAN`): both index scans in position order, the
+# window over the chain's, a merge full join. Without statistics (a store just generated or
+# restored; autovacuum may be off) the planner picked bitmap scans, a sort and a hash full join
+# that spilled the range's events to disk: 4.3 µs of server CPU per event against 2.8 (1M).
+# recorded_at is spelled per row (to_char, ~0.4 µs); "goes backwards" compares the instants,
+# which orders as the walk's bytes do for the fixed-width text of years 1 to 9999: an instant
+# outside them counts as bad, and the walk decides.
 _SERVER_CHECK = f"""
-WITH c1 AS (
-    SELECT position, hash, recorded_at FROM {CHAIN_TABLE}
+WITH c AS (
+    SELECT position, hash, recorded_at,
+           convert_to(to_char(recorded_at AT TIME ZONE 'UTC', '{_PG_ISO}'), 'UTF8') AS ts,
+           coalesce(lag(hash) OVER w, %(genesis)s::bytea) AS prev,
+           lag(recorded_at) OVER w AS prev_at
+    FROM {CHAIN_TABLE}
     WHERE position <= %(hi)s AND position >= coalesce(
         (SELECT max(position) FROM {CHAIN_TABLE} WHERE position < %(lo)s), %(lo)s)
-), stamps AS MATERIALIZED (
-    SELECT r, convert_to(to_char(r AT TIME ZONE 'UTC', '{_PG_ISO}'), 'UTF8') AS ts
-    FROM (SELECT DISTINCT recorded_at AS r FROM c1) d
-), c0 AS (
-    SELECT position, hash, ts FROM c1 JOIN stamps ON stamps.r = c1.recorded_at
-), c AS (
-    SELECT position, hash, ts,
-           coalesce(lag(hash) OVER w, %(genesis)s::bytea) AS prev, lag(ts) OVER w AS prev_ts
-    FROM c0 WINDOW w AS (ORDER BY position)
+    WINDOW w AS (ORDER BY position)
 ), e AS (
     SELECT notification_id, originator_id, originator_version,
            convert_to(topic, 'UTF8') AS topic, state
@@ -345,7 +346,9 @@ WITH c1 AS (
 )
 SELECT count(*) FILTER (WHERE c.position IS NOT NULL AND e.notification_id IS NOT NULL),
        count(*) FILTER (WHERE c.position IS NULL OR e.notification_id IS NULL
-           OR c.ts < c.prev_ts
+           OR c.recorded_at < c.prev_at
+           OR c.recorded_at < '0001-01-01 00:00:00+00'
+           OR c.recorded_at >= '10000-01-01 00:00:00+00'
            OR pg_catalog.sha256(c.prev || int8send(c.position)
                || int8send(e.originator_version::int8) || int4send(16)
                || int4send(octet_length(e.topic)) || int8send(octet_length(e.state)::int8)
@@ -354,6 +357,11 @@ SELECT count(*) FILTER (WHERE c.position IS NOT NULL AND e.notification_id IS NO
 FROM (SELECT * FROM c WHERE position >= %(lo)s) c
 FULL JOIN e ON e.notification_id = c.position
 """
+# For the check's transaction only: a full join is then a merge join (a nested loop cannot
+# do one), fed by the index scans with no sort; JIT compiled the expression for nothing
+# (3.2 against 2.9 µs per event).
+_SERVER_PLAN = ("SET LOCAL enable_hashjoin = off; SET LOCAL enable_sort = off; "
+                "SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off")
 
 
 class LogReader:
@@ -597,6 +605,7 @@ class LogReader:
         assert isinstance(conn, psycopg.Connection)
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
+            conn.execute(_SERVER_PLAN)
             with conn.cursor(binary=True) as cur:
                 cur.execute(f"SELECT min(position), max(position) FROM {CHAIN_TABLE}")
                 lo_hi = cur.fetchone()
@@ -651,6 +660,7 @@ class LogReader:
             for helper in helpers:
                 helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 helper.execute(SQL("SET TRANSACTION SNAPSHOT {}").format(snapshot))
+                helper.execute(_SERVER_PLAN)
                 free.append(helper.cursor(binary=True))
             lock = threading.Lock()
 

@@ -166,6 +166,23 @@ def edit_recorded_at(raw: Raw) -> int:
     return 44
 
 
+def rehash_last_link_after_year_9999(raw: Raw) -> int:
+    """PostgreSQL: the last event recorded in the year 10000, its link rehashed to match. Its
+    text sorts before the year 2026's, so the walk says recorded_at goes backwards; as instants
+    they do not, so the server's check must not let it pass."""
+    (ts,) = raw.run("SELECT convert_to(to_char(timestamptz '10000-01-01 00:00:00+00' AT TIME "
+                    "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), 'UTF8')")[0]
+    oid, version, topic, state = raw.run(
+        "SELECT originator_id, originator_version, topic, state FROM stored_events "
+        "WHERE notification_id = 50")[0]
+    (prev,) = raw.run("SELECT hash FROM log_chain WHERE position = 49")[0]
+    rehashed = chain.link_hash(bytes(prev), 50, oid.bytes, version, topic.encode(), bytes(state),
+                               bytes(ts))
+    raw.run("UPDATE log_chain SET recorded_at = timestamptz '10000-01-01 00:00:00+00', "
+            "hash = ? WHERE position = 50", (rehashed,))
+    return 50
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
@@ -198,7 +215,7 @@ def test_tampering_is_caught_at_its_position(
 @pytest.mark.parametrize("tamper", [None, flip_state_byte, delete_event_row,
                                     delete_event_and_chain_row, swap_payloads, append_by_hand,
                                     edit_chain_hash, edit_topic, edit_originator_version,
-                                    edit_recorded_at])
+                                    edit_recorded_at, rehash_last_link_after_year_9999])
 def test_the_server_side_check_agrees_with_the_walk(
     populated: tuple[Settings, LogReader, Raw], tamper: Callable[[Raw], int] | None,
     monkeypatch: pytest.MonkeyPatch,
@@ -209,6 +226,8 @@ def test_the_server_side_check_agrees_with_the_walk(
     if tamper is not None:
         tamper(raw)
     walked = reader.verify(in_database=False)
+    if tamper is rehash_last_link_after_year_9999:  # its hash holds: only the order is wrong
+        assert (walked.first_bad_position, walked.problem) == (50, "recorded_at goes backwards")
     seen: list[int] = []
     on_server = reader._verify_on_server(seen.append)  # noqa: SLF001
     assert (on_server is not None) == walked.ok
@@ -396,3 +415,20 @@ def test_the_server_checks_ranges_on_several_connections_in_one_snapshot(
     assert reader.verify(workers=3) == reader.verify(in_database=False)
     if on_three is not None:
         assert seen == sorted(seen) and seen[-1] == on_three.checked == 50
+
+
+@pytest.mark.parametrize("store_settings", ["postgres"], indirect=True)
+def test_the_server_reads_each_range_once_in_position_order(
+    populated: tuple[Settings, LogReader, Raw],
+) -> None:
+    """Without statistics (a store just restored) the planner hashed the range's events and
+    sorted its chain rows, spilling to disk at 1M; the check's settings leave it one ordered
+    pass: both index scans, the window, a merge full join."""
+    _, _, raw = populated
+    with raw.conn.transaction():
+        raw.conn.execute(chain._SERVER_PLAN)  # noqa: SLF001
+        plan = "\n".join(row[0] for row in raw.conn.execute(
+            "EXPLAIN (COSTS OFF) " + chain._SERVER_CHECK,  # noqa: SLF001
+            {"lo": 8, "hi": 21, "genesis": chain.GENESIS}))
+    assert "Merge Full Join" in plan, plan
+    assert "Hash" not in plan and "Sort" not in plan and "Bitmap" not in plan, plan
