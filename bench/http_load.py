@@ -61,17 +61,24 @@ def settle_workers(supervisor: int, workers: int, *, seconds: float = 90.0) -> N
         pids = [int(p) for p in path.read_text().split()] if path.exists() else []
         return [p for p in pids if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
 
-    def cpu(pid: int) -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
     while len(spawned()) < workers and time.monotonic() < deadline:
         time.sleep(0.2)
+    settle(spawned, deadline)
+
+
+def _cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pids: Callable[[], list[int]], deadline: float) -> None:
+    """Until every process of `pids()` used under 0.1 s of CPU in half a second (its start-up
+    work, or its projector's fold of the log, done), or the monotonic `deadline`."""
     while time.monotonic() < deadline:
-        pids = spawned()
-        before = [cpu(p) for p in pids]
+        now = pids()
+        before = [_cpu(p) for p in now]
         time.sleep(0.5)
-        if all(cpu(p) - b < 0.1 for p, b in zip(pids, before, strict=True)):
+        if all(_cpu(p) - b < 0.1 for p, b in zip(now, before, strict=True)):
             return
 
 
@@ -199,10 +206,12 @@ def http_bench(settings: Settings, cadre_ids: list[UUID], today_iso: str, out: P
     try:
         # one request each first: the first read builds caches (unit timeline, titles)
         server.request("GET", f"/api/v1/cadres/{cadre_ids[0]}")
-        # The server folds the log for findings in a background thread when it starts; wait
-        # for it (this request blocks on the same fold), so its CPU is not charged to requests.
+        # The server's projector folds the log for findings in a background thread when it
+        # starts (ADR 0009; a findings read answers from the stored rows meanwhile): wait
+        # until it has gone quiet, so its CPU is not charged to requests.
         warm = time.perf_counter()
         server.request("GET", "/api/v1/findings")
+        settle(lambda: [server.proc.pid], time.monotonic() + 600)
         startup += time.perf_counter() - warm
 
         def read(i: int) -> tuple[str, str, Any]:
