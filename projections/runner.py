@@ -186,6 +186,21 @@ class BatchWriter(EntryAndNameLookups):
         self.db_supersedes: list[dict[str, Any]] = []
         self.erasures: list[Erase] = []
 
+    def counted_cadres(self) -> set[Any]:
+        """The cadres whose quality counts this batch may change: those with a row written
+        to what the counts read (`quality_counts.people`: the cadres, holdings and levels rows
+        and the employment facts in force). A batch that closes rows of those tables by
+        another key, or erases, counts every cadre it touches, as before. An evaluation, a
+        training or a commendation changes none of them: the counts' reads before and after
+        the batch (a quarter of the projector's CPU per write, bench/http_path_notes.md,
+        "Writes CPU") are skipped for it."""
+        touched = {row["cadre_id"] for row in self.pending["log"] if row["cadre_id"]}
+        if self.erasures or any(table in COUNTED_TABLES for table, _ in self.db_closes):
+            return touched
+        return {row.get("cadre_id") for table in COUNTED_TABLES
+                for row in self.pending.get(table, ())
+                if table != "facts" or row.get("kind") == "employment"} & touched
+
     def looked_up_in(self) -> Connection:
         return self.conn
 
@@ -264,6 +279,10 @@ class BatchWriter(EntryAndNameLookups):
                 insert_many(conn, t.table(table), columns, group)
         for erasure in self.erasures:
             erase_identity(conn, t, erasure, set())
+
+
+# The read tables `quality_counts.people` reads (its facts: the employments only).
+COUNTED_TABLES = ("cadres", "holdings", "levels", "facts")
 
 
 def row_ops(record: LogRecord, event: Any, known: Known) -> list[Op]:
@@ -486,8 +505,8 @@ class Runner:
             for record in records:
                 writer.apply(record, self.decode(record))
             # The quality counts of the cadres the batch touches (a rebuild counts at the end).
-            upkeep = None if building else quality_counts.Upkeep(conn, self.tables, (
-                row["cadre_id"] for row in writer.pending["log"] if row["cadre_id"]))
+            upkeep = None if building else quality_counts.Upkeep(conn, self.tables,
+                                                                 writer.counted_cadres())
             writer.flush()
             if upkeep is not None:
                 upkeep.finish(conn)

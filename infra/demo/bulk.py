@@ -24,7 +24,7 @@ from eventsourcing.application import ProcessingEvent, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain.application import HosoApplication, Receipt
+from domain.application import HosoApplication, Receipt, ReplayingRepository
 from domain.calendar import Clock
 from domain.errors import Conflict
 from infra.personal_data import KeyTaken, PersonalKeyStore
@@ -32,7 +32,7 @@ from infra.personal_data import KeyTaken, PersonalKeyStore
 EventKey = tuple[UUID, int]  # (aggregate id, version)
 
 
-class _WorkingSetRepository(Repository[UUID]):
+class _WorkingSetRepository(ReplayingRepository):
     """The library's repository, answering first from the aggregates of the current batch."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

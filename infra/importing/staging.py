@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Aggregate
 
-from domain.application import HosoApplication, Receipt
+from domain.application import HosoApplication, Receipt, ReplayingRepository, replay
 
 # --- staging: the domain's commands, held in memory ----------------------------------------
 
 
-class _StagingRepository(Repository[UUID]):
+class _StagingRepository(ReplayingRepository):
     """Answers from the store plus the events staged so far; never from a half-changed copy."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -38,7 +38,7 @@ class _StagingRepository(Repository[UUID]):
             aggregate = None
         staged = self.staged.get(aggregate_id)
         if staged:
-            aggregate = project_aggregate(aggregate, staged)
+            aggregate = replay(aggregate, staged)
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
         self.working[aggregate_id] = aggregate

@@ -30,12 +30,13 @@ from domain.commands import (
     Employ,
     EndHolding,
     ErasePersonalData,
+    Evaluate,
     RegisterCadre,
     RegisterTitle,
     RegisterUnit,
 )
 from domain.errors import DomainError
-from domain.values import ActionKind, Decision, EmploymentKind, EndingReason, Gender
+from domain.values import ActionKind, Decision, EmploymentKind, EndingReason, Gender, Rating
 from infra.clock import PinnedClock
 from infra.runtime import Runtime, open_runtime
 from projections import quality_counts, reports
@@ -209,5 +210,43 @@ def test_a_past_known_at_takes_the_sql_path(kind: str) -> None:
                 for unit in (None, units[0], units[2]):
                     got = reports.cadre_quality(rm, m, unit_id=unit)
                     assert got == reports.cadre_quality_by_person(rm, m, unit_id=unit)
+        finally:
+            rt.close()
+
+
+def test_only_the_batches_that_write_counted_rows_read_the_counts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An evaluation changes nothing the counts read: its batch asks them about no cadre; an
+    employment's batch asks about its cadre (the property above holds the counts right)."""
+    asked: list[set[UUID]] = []
+    real = quality_counts.Upkeep
+
+    def spying(conn: Any, t: Any, cadre_ids: Any) -> quality_counts.Upkeep:
+        ids = set(cadre_ids)
+        asked.append(ids)
+        return real(conn, t, ids)
+
+    with tempfile.TemporaryDirectory() as tmp, fresh_store("sqlite", Path(tmp)) as store:
+        rt = open_runtime(store, clock=PinnedClock.on(TODAY))
+        try:
+            app = rt.app
+            unit = app.register_unit(RegisterUnit(code="Q", name="Quận ủy", kind="quan_uy",
+                                                  established_on=START), recorded_by="t").id
+            cadre = app.register_cadre(RegisterCadre(full_name="Nguyễn Văn An", gender=Gender.NAM,
+                                                     born_on=date(1970, 1, 1)),
+                                       recorded_by="t").id
+            rt.catch_up()
+            monkeypatch.setattr(quality_counts, "Upkeep", spying)
+            app.evaluate(cadre, Evaluate(period="2024", rating=Rating.HTNV,
+                                         decided_on=date(2024, 12, 20)), recorded_by="t")
+            rt.catch_up()
+            assert asked == [set()]
+            app.employ(cadre, Employ(unit_id=unit, employment_kind=EmploymentKind("bien_che"),
+                                     grade_code=GRADES[0], grade_name="Chuyên viên",
+                                     salary_step=1, coefficient=Decimal("2.34"),
+                                     effective_on=date(2020, 1, 1),
+                                     decision=_decision(date(2020, 1, 1))), recorded_by="t")
+            rt.catch_up()
+            assert asked == [set(), {cadre}]
         finally:
             rt.close()
