@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Select, and_, bindparam, func, or_, s
 from domain.calendar import Clock
 from domain.rules.pack import default_pack
 from domain.values import add_months, fold
+from infra.database import one_statement
 from projections import profile_documents
 from projections.bitemporal import held_on, in_force
 from projections.runner import active_generation
@@ -213,11 +214,8 @@ class KeptConnection:
 
     def first(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
         if self.engine.dialect.name != "sqlite" or not self._lock.acquire(blocking=False):
-            with self.engine.connect() as conn:
-                # One statement, atomic alone: on PostgreSQL in autocommit, so no BEGIN before
-                # it and no ROLLBACK after (two round trips of the four it cost).
-                row = conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                    sql, params).first()
+            with one_statement(self.engine) as conn:
+                row = conn.exec_driver_sql(sql, params).first()
             return None if row is None else tuple(row)
         try:
             if self._dbapi is None:
@@ -561,7 +559,7 @@ class ReadModel:
         if self.engine.dialect.name == "sqlite":
             return profile_documents.find_sqlite(self.kept, cadre_id, m.as_of, m.generation,
                                                  m.position)
-        with self.engine.connect() as conn:
+        with one_statement(self.engine) as conn:
             return profile_documents.find(conn, cadre_id, m.as_of, m.generation, m.position)
 
     def profile(self, cadre_id: UUID, m: Moment) -> dict[str, Any] | None:
