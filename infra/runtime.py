@@ -328,8 +328,11 @@ def _generation(conn: Connection) -> int:
 
 
 def open_rebuild_worker(settings: Settings) -> tuple[ReaderSource, Decode, Engine]:
-    """What a rebuild's worker process reads and writes with (`projections.bulk`)."""
-    app = HosoApplication(env=application_env(settings), clock=clock_from(settings))
+    """What a rebuild's worker process reads and writes with (`projections.bulk`). The parent
+    made the schema under the schema lock; workers starting together that ran its DDL again
+    would race in CREATE (PostgreSQL: "tuple concurrently updated"), so they make none."""
+    env = {**application_env(settings), "CREATE_TABLE": "false"}
+    app = HosoApplication(env=env, clock=clock_from(settings))
     return ReaderSource(LogReader(settings)), decoder(app.mapper), engine_for(settings)
 
 
