@@ -95,11 +95,24 @@ def serve(
     # projector if none runs yet, else waiting for the one that does).
     with _runtime(settings) as runtime:
         AccessStore(runtime.engine, runtime.clock)
-    where = ("a projector in each worker, one leading" if settings.projector == "embedded"
-             else "no projector here: run `hoso project`")
+    embedded = settings.projector == "embedded"
+    where = ("no projector here: run `hoso project`" if not embedded
+             else "the projector in the worker" if workers == 1
+             else "the projector in a process of its own beside the workers")
     err.print(f"hoso: {settings.database_url} → http://{host}:{port}/docs ({where})")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level)
+    if workers == 1:
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port,
+                    log_level=log_level)
+        return
+    from api.server_processes import PortInUse, ServerProcesses
+
+    try:
+        code = ServerProcesses(host, port, workers, log_level, projector=embedded).run()
+    except PortInUse as error:
+        fail(f"cổng đang được dùng (the port is in use): {error}")
+    if code:
+        fail(f"một tiến trình của dịch vụ liên tục dừng (a process of the service keeps "
+             f"stopping; exit code {code})")
 
 
 @app.command()

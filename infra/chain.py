@@ -476,12 +476,15 @@ class LogReader:
     # -- queries
 
     def select(self, after_position: int, limit: int) -> list[LogRecord]:
+        # The bound is said of both tables: PostgreSQL's generic plan for this prepared
+        # statement is a merge join, and without its own bound the chain's side scanned its
+        # index from position 1 on every call (2 ms at 6k events, growing with the log).
         rows = self._query(
             f"SELECT e.{self._pos}, e.originator_id, e.originator_version, e.topic, e.state, "
             f"c.recorded_at FROM {EVENTS_TABLE} e JOIN {CHAIN_TABLE} c "
-            f"ON c.position = e.{self._pos} WHERE e.{self._pos} > ? "
+            f"ON c.position = e.{self._pos} WHERE e.{self._pos} > ? AND c.position > ? "
             f"ORDER BY e.{self._pos} LIMIT ?",
-            (after_position, limit),
+            (after_position, after_position, limit),
         )
         uuid_, at = self._uuid, self._at
         return [

@@ -1,0 +1,143 @@
+"""`hoso serve --workers 2` is a service of processes (issue 15, ADR 0007): each worker listens
+on a socket of its own (SO_REUSEPORT: the kernel spreads connections over them), the projector
+runs in a process of its own beside them, and whichever of them dies is started again while
+the others go on answering. A second service on the same port is refused, not let in to take
+half the connections. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from infra.settings import Settings
+from tests.e2e.conftest import ROOT, Server, created, ok, running_server, server_env
+
+
+def listening_inodes(port: int) -> set[str]:
+    """The inodes of the sockets listening on `port` (state 0A in /proc/net/tcp*)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                found.add(fields[9])
+    return found
+
+
+def service(server: Server) -> tuple[dict[int, set[str]], list[int]]:
+    """The supervisor's children: the workers with the listening sockets each holds, and the
+    others (the projector)."""
+    pid = server.process.pid
+    children = [int(p) for p in
+                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    listening = listening_inodes(int(server.base_url.rsplit(":", 1)[1]))
+    workers: dict[int, set[str]] = {}
+    others = []
+    for child in children:
+        try:
+            if b"spawn_main" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                continue  # multiprocessing's resource tracker
+            links = {os.readlink(f"/proc/{child}/fd/{fd}")
+                     for fd in os.listdir(f"/proc/{child}/fd")}
+        except OSError:
+            continue  # it just ended
+        held = {link[len("socket:["):-1] for link in links
+                if link.startswith("socket:[")} & listening
+        if held:
+            workers[child] = held
+        else:
+            others.append(child)
+    return workers, others
+
+
+def until(what: str, check: object, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {seconds} s: {what}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def two_workers(store_settings: Settings) -> Iterator[Server]:
+    # Long enough for a projector started again to lead before a read gives up.
+    settings = store_settings.model_copy(update={"read_wait_seconds": 20.0})
+    with running_server(settings, workers=2) as server:
+        until("both workers listening", lambda: len(service(server)[0]) == 2)
+        yield server
+
+
+def unit(server: Server, code: str) -> str:
+    with server.client() as client:
+        return str(created(client.post("/units", json={
+            "code": code, "name": f"Phòng {code}", "kind": "phong",
+            "established_on": "2015-01-01"}))["id"])
+
+
+def listed(server: Server) -> set[str]:
+    with server.client() as client:
+        return {u["id"] for u in ok(client.get("/units"))["units"]}
+
+
+def fresh_connections_answer(server: Server, times: int) -> list[int]:
+    """Each request on a new connection, so the kernel places each anew."""
+    statuses = []
+    for _ in range(times):
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            statuses.append(client.get("/openapi.json").status_code)
+    return statuses
+
+
+def test_each_worker_listens_on_its_own_socket_beside_one_projector(
+        two_workers: Server) -> None:
+    workers, others = service(two_workers)
+    assert len(workers) == 2
+    first, second = workers.values()
+    assert first.isdisjoint(second)  # not one socket shared, as uvicorn's supervisor does
+    assert len(others) == 1  # the projector
+    assert unit(two_workers, "P1") in listed(two_workers)
+
+
+def test_a_killed_worker_is_started_again_and_the_other_answers_meanwhile(
+        two_workers: Server) -> None:
+    workers, _ = service(two_workers)
+    victim = sorted(workers)[0]
+    os.kill(victim, signal.SIGKILL)
+    until("the killed worker gone", lambda: victim not in service(two_workers)[0])
+    assert fresh_connections_answer(two_workers, 10) == [200] * 10
+    until("a new worker listening in its place",
+          lambda: len(service(two_workers)[0]) == 2, seconds=60)
+    assert victim not in service(two_workers)[0]
+    assert fresh_connections_answer(two_workers, 10) == [200] * 10
+    assert unit(two_workers, "P2") in listed(two_workers)
+
+
+def test_a_killed_projector_is_started_again_and_reads_catch_up(two_workers: Server) -> None:
+    _, (projector,) = service(two_workers)
+    os.kill(projector, signal.SIGKILL)
+    until("the killed projector gone", lambda: projector not in service(two_workers)[1])
+    # Recorded with no projector running: the write answers at once; the read waits for the
+    # projector the service starts again.
+    recorded = unit(two_workers, "P3")
+    assert recorded in listed(two_workers)
+    assert len(service(two_workers)[1]) == 1
+
+
+def test_a_second_service_on_the_same_port_is_refused(two_workers: Server) -> None:
+    port = two_workers.base_url.rsplit(":", 1)[1]
+    second = subprocess.run(
+        [sys.executable, "-m", "api", "serve", "--port", port, "--workers", "2",
+         "--log-level", "warning"],
+        cwd=ROOT, env=server_env(two_workers.settings), capture_output=True, timeout=120)
+    assert second.returncode == 1
+    assert "the port is in use" in second.stderr.decode()
+    assert len(service(two_workers)[0]) == 2  # the first goes on
+    assert fresh_connections_answer(two_workers, 4) == [200] * 4
