@@ -53,6 +53,36 @@ end
 """
 
 
+def listening_inodes(port: int) -> set[str]:
+    """The inodes of the sockets listening on `port` (state 0A in /proc/net/tcp*)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                found.add(fields[9])
+    return found
+
+
+def service_roles(supervisor: int, port: int) -> dict[int, str]:
+    """What each spawned child of a `hoso serve` (or uvicorn) supervisor is: "worker" when it
+    holds a socket listening on `port`, else "projector" (multiprocessing's resource tracker
+    is left out)."""
+    path = Path(f"/proc/{supervisor}/task/{supervisor}/children")
+    listening = listening_inodes(port)
+    roles = {}
+    for child in (int(p) for p in path.read_text().split()) if path.exists() else ():
+        try:
+            if b"spawn_main" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                continue
+            held = {os.readlink(f"/proc/{child}/fd/{fd}") for fd in os.listdir(f"/proc/{child}/fd")}
+        except OSError:
+            continue  # it just ended
+        roles[child] = ("worker" if {f"socket:[{i}]" for i in listening} & held
+                        else "projector")
+    return roles
+
+
 class Served:
     """A server process with workers (uvicorn's supervisor and its children)."""
 
@@ -93,13 +123,14 @@ class Served:
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return total
 
-    def memory_mb(self) -> list[dict[str, float]]:
-        """Each worker's resident set now and at its peak (VmRSS, VmHWM)."""
+    def memory_mb(self) -> list[dict[str, Any]]:
+        """Each process's role (`service_roles`), resident set now and at its peak (VmRSS,
+        VmHWM)."""
         out = []
-        for pid in self.workers():
+        for pid, role in service_roles(self.proc.pid, self.port).items():
             status = dict(line.split(":", 1) for line in
                           Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-            out.append({"rss_mb": int(status["VmRSS"].split()[0]) / 1024,
+            out.append({"role": role, "rss_mb": int(status["VmRSS"].split()[0]) / 1024,
                         "peak_mb": int(status["VmHWM"].split()[0]) / 1024})
         return out
 
@@ -262,9 +293,13 @@ SECTION = Path(__file__).resolve().parent / "http_path.md"
 BEGIN, END = "<!-- http-path: begin -->", "<!-- http-path: end -->"
 
 
+def _is_worker(process: dict[str, Any]) -> bool:
+    # Runs before the roles were recorded had only workers and the resource tracker (~13 MB).
+    return bool(process["role"] == "worker" if "role" in process else process["peak_mb"] > 40)
+
+
 def _workers_mb(hoso: dict[str, Any]) -> list[float]:
-    # uvicorn's children are the workers and multiprocessing's resource tracker (~13 MB).
-    return [w["peak_mb"] for w in hoso.get("workers_memory", []) if w["peak_mb"] > 40]
+    return [w["peak_mb"] for w in hoso.get("workers_memory", []) if _is_worker(w)]
 
 
 def render(floor_result: dict[str, Any], writes: dict[str, Any] | None,
@@ -322,8 +357,8 @@ def render(floor_result: dict[str, Any], writes: dict[str, Any] | None,
                 f"**{r['after_over_plain']:.2f}** | {r['load_before'][0]:.1f} → "
                 f"{r['load_after'][0]:.1f} |")
     if memory and "projector" in memory:  # a run of this bench (older ones said "fold")
-        def mb(phase: str) -> str:
-            return " / ".join(f"{w['rss_mb']:.0f}" for w in memory[phase] if w["peak_mb"] > 40)
+        def phase_mb(phase: str) -> str:
+            return " / ".join(f"{w['rss_mb']:.0f}" for w in memory[phase] if _is_worker(w))
 
         peak = " / ".join(f"{m:.0f}" for m in memory["peak_mb_per_worker"])
         external = memory["projector"] == "external"
@@ -331,16 +366,18 @@ def render(floor_result: dict[str, Any], writes: dict[str, Any] | None,
                   f"(`python -m bench.worker_memory --size {memory['size']} --projector "
                   f"{memory['projector']}`: `--workers 2` on a copy of the SQLite store, "
                   + ("beside `hoso project`, which folds the log for findings" if external
-                     else "the projector (and its findings fold) in the leading worker")
+                     else "which runs the projector (and its findings fold) in a process of "
+                     "its own beside the workers")
                   + f"; a first findings read, answered in "
                   f"{memory['findings_first']['seconds']:.1f} s once the server was up; then "
                   "profile reads with wrk as above, then every report twice): resident set after "
-                  f"start-up {mb('after_start')} MB, after the findings {mb('after_findings')} "
+                  f"start-up {phase_mb('after_start')} MB, after the findings {phase_mb('after_findings')} "
                   f"MB, after {memory['reads']['requests']:,} profile reads "
-                  f"({memory['reads']['requests_per_s']:,.0f} req/s) {mb('after_reads')} MB, "
-                  f"after the reports {mb('after_reports')} MB; peak {peak} MB"
-                  + (f", `hoso project` {memory['peak_mb_projector']:.0f} MB" if external
-                     else "")
+                  f"({memory['reads']['requests_per_s']:,.0f} req/s) {phase_mb('after_reads')} MB, "
+                  f"after the reports {phase_mb('after_reports')} MB; peak {peak} MB"
+                  + (f", {'`hoso project`' if external else 'the projector process'} "
+                     f"{memory['peak_mb_projector']:.0f} MB"
+                     if memory.get("peak_mb_projector") is not None else "")
                   + f" (target ≤ 300 MB per worker; load {memory['load_before']:.1f} → "
                   f"{memory['load_after']:.1f})."]
     notes = Path(__file__).resolve().parent / "http_path_notes.md"  # the analysis, by hand

@@ -12,50 +12,26 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
+from bench.http_floor import listening_inodes, service_roles
 from infra.settings import Settings
 from tests.e2e.conftest import ROOT, Server, created, ok, running_server, server_env
 
 
-def listening_inodes(port: int) -> set[str]:
-    """The inodes of the sockets listening on `port` (state 0A in /proc/net/tcp*)."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
-                found.add(fields[9])
-    return found
+def service(server: Server) -> tuple[list[int], list[int]]:
+    """The supervisor's spawned children: the workers (each holding a socket listening on the
+    server's port) and the others (the projector)."""
+    roles = service_roles(server.process.pid, int(server.base_url.rsplit(":", 1)[1]))
+    return ([pid for pid, role in roles.items() if role == "worker"],
+            [pid for pid, role in roles.items() if role != "worker"])
 
 
-def service(server: Server) -> tuple[dict[int, set[str]], list[int]]:
-    """The supervisor's children: the workers with the listening sockets each holds, and the
-    others (the projector)."""
-    pid = server.process.pid
-    children = [int(p) for p in
-                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    listening = listening_inodes(int(server.base_url.rsplit(":", 1)[1]))
-    workers: dict[int, set[str]] = {}
-    others = []
-    for child in children:
-        try:
-            if b"spawn_main" not in Path(f"/proc/{child}/cmdline").read_bytes():
-                continue  # multiprocessing's resource tracker
-            links = {os.readlink(f"/proc/{child}/fd/{fd}")
-                     for fd in os.listdir(f"/proc/{child}/fd")}
-        except OSError:
-            continue  # it just ended
-        held = {link[len("socket:["):-1] for link in links
-                if link.startswith("socket:[")} & listening
-        if held:
-            workers[child] = held
-        else:
-            others.append(child)
-    return workers, others
+def own_listening_sockets(pid: int, port: int) -> set[str]:
+    links = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+    return {f"socket:[{i}]" for i in listening_inodes(port)} & links
 
 
 def until(what: str, check: object, seconds: float = 30.0) -> None:
@@ -100,8 +76,10 @@ def test_each_worker_listens_on_its_own_socket_beside_one_projector(
         two_workers: Server) -> None:
     workers, others = service(two_workers)
     assert len(workers) == 2
-    first, second = workers.values()
-    assert first.isdisjoint(second)  # not one socket shared, as uvicorn's supervisor does
+    port = int(two_workers.base_url.rsplit(":", 1)[1])
+    first, second = (own_listening_sockets(pid, port) for pid in workers)
+    # Not one socket shared by both, as uvicorn's own supervisor hands out.
+    assert first and second and first.isdisjoint(second)
     assert len(others) == 1  # the projector
     assert unit(two_workers, "P1") in listed(two_workers)
 
