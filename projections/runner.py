@@ -312,16 +312,37 @@ def insert_many(conn: Connection, table: Any, columns: tuple[str, ...],
     """executemany through the driver (COPY on PostgreSQL), with the column types' own bind
     processors applied once per value: the same stored values as Core's `execute(insert(),
     rows)`, without its per-row parameter bookkeeping (a third of a rebuild's time)."""
-    compiled: Any = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-    processors = compiled._bind_processors
+    statement, names, plan, positional = _compiled_insert(conn, table, columns)
     if conn.dialect.name == "postgresql":
-        _copy_rows(conn, table, columns, _plan(conn, columns, processors), rows)
+        _copy_rows(conn, table, columns, plan, rows)
         return
-    names = tuple(compiled.positiontup) if compiled.positional else columns
-    values = _values(_plan(conn, names, processors), rows)
-    params = values if compiled.positional else [dict(zip(names, v, strict=True))
-                                                 for v in values]
-    conn.exec_driver_sql(compiled.string, params)
+    values = _values(plan, rows)
+    params = values if positional else [dict(zip(names, v, strict=True)) for v in values]
+    conn.exec_driver_sql(statement, params)
+
+
+_CompiledInsert = tuple[str, tuple[str, ...], "Plan", bool]
+# Compiled once per table, columns and dialect: the projector inserts a few rows per table in
+# every batch, and compiling the INSERT each time was an eighth of its CPU (issue 15).
+_COMPILED: dict[tuple[Any, tuple[str, ...], str], _CompiledInsert] = {}
+
+
+def _compiled_insert(conn: Connection, table: Any,
+                     columns: tuple[str, ...]) -> _CompiledInsert:
+    key = (table, columns, conn.dialect.name)
+    found = _COMPILED.get(key)
+    if found is None:
+        compiled: Any = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
+        processors = compiled._bind_processors
+        positional = bool(compiled.positional)
+        names = tuple(compiled.positiontup) if positional else columns
+        # COPY takes the values in `columns`' order; the driver's INSERT in the statement's.
+        order = columns if conn.dialect.name == "postgresql" else names
+        found = (compiled.string, names, _plan(conn, order, processors), positional)
+        if len(_COMPILED) > 512:  # generations come and go: never grow without bound
+            _COMPILED.clear()
+        _COMPILED[key] = found
+    return found
 
 
 Plan = tuple[Callable[[dict[str, Any]], Any], list[tuple[int, Callable[[Any], Any]]]]
