@@ -21,6 +21,7 @@ being restarted forever.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -39,6 +40,7 @@ log = logging.getLogger("hoso.serve")
 FAILED_START_SECONDS = 10.0
 # So many failed starts in a row of one process stop the service.
 FAILED_STARTS_TO_GIVE_UP = 3
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 # How long the processes have to finish their requests and close on SIGTERM.
 STOP_SECONDS = 15.0
 
@@ -69,9 +71,23 @@ def ensure_port_free(host: str, port: int) -> None:
         raise PortInUse(f"{host}:{port}: {error.strerror}") from error
 
 
+def end_with_parent() -> None:
+    """Have the kernel send this process SIGTERM when the supervisor dies (Linux), so a
+    supervisor killed outright leaves no worker holding the port or the projector lock."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return  # not Linux: a supervisor killed outright leaves its children, as uvicorn's
+    if os.getppid() != parent:  # it died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def http_worker(host: str, port: int, log_level: str, environ: dict[str, str]) -> None:
     """One HTTP worker (a spawned process): uvicorn with httptools and uvloop on its own
     SO_REUSEPORT socket, the app opened from the environment."""
+    end_with_parent()
     os.environ.update(environ)
     import uvicorn
 
@@ -82,13 +98,14 @@ def http_worker(host: str, port: int, log_level: str, environ: dict[str, str]) -
 def projector_process(log_level: str, environ: dict[str, str]) -> None:
     """The projector (a spawned process), as `hoso project` runs it, until SIGTERM."""
     os.environ.update(environ)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    end_with_parent()
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     from infra.runtime import open_runtime
     from infra.settings import get_settings
 
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     runtime = open_runtime(get_settings(), settle=False)
     try:
         runtime.start_projector()

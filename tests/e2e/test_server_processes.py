@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -119,3 +120,22 @@ def test_a_second_service_on_the_same_port_is_refused(two_workers: Server) -> No
     assert "the port is in use" in second.stderr.decode()
     assert len(service(two_workers)[0]) == 2  # the first goes on
     assert fresh_connections_answer(two_workers, 4) == [200] * 4
+
+
+def test_the_processes_end_with_a_supervisor_killed_outright(store_settings: Settings) -> None:
+    with running_server(store_settings, workers=2) as server:
+        until("both workers listening", lambda: len(service(server)[0]) == 2)
+        workers, others = service(server)
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+
+        def gone(pid: int) -> bool:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                return True
+            return state == "Z"  # ended, its parent gone before reaping it
+
+        # No orphan keeps the port (or the projector's lock) from a service started again.
+        until("every worker and the projector ended",
+              lambda: all(gone(pid) for pid in [*workers, *others]))
