@@ -95,6 +95,9 @@ def serve(
     # projector if none runs yet, else waiting for the one that does).
     with _runtime(settings) as runtime:
         AccessStore(runtime.engine, runtime.clock)
+    from infra.persistence import open_key_store
+
+    open_key_store(settings).close()  # the supervisor keeps no connection of its own
     embedded = settings.projector == "embedded"
     where = ("no projector here: run `hoso project`" if not embedded
              else "the projector in the worker" if workers == 1

@@ -167,8 +167,13 @@ def application_env(settings: Settings) -> dict[str, str]:
             POSTGRES_PORT=p["port"],
             POSTGRES_USER=p["user"],
             POSTGRES_PASSWORD=p["password"],
-            POSTGRES_POOL_SIZE="5",
-            POSTGRES_MAX_OVERFLOW="5",
+            # The library opens POOL_SIZE connections at once and grows to POOL_SIZE +
+            # MAX_OVERFLOW on demand: every process opens the recorder (a projector only to
+            # read, a worker mostly for a few concurrent writes), so keep few open and let
+            # the busy ones grow (a server of two workers and a projector held 34 connections
+            # with 5 open each; PostgreSQL's default limit is 100).
+            POSTGRES_POOL_SIZE="2",
+            POSTGRES_MAX_OVERFLOW="8",
             POSTGRES_CONNECT_TIMEOUT="10",
             POSTGRES_LOCK_TIMEOUT="30",
             # No pre-ping (a round trip on every checkout): a pooled connection is checked by
