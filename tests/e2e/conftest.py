@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -106,13 +107,15 @@ def server_env(settings: Settings) -> dict[str, str]:
 
 def stop_session(process: subprocess.Popen[bytes]) -> None:
     """Stop a process started in its own session, with its children (a server's workers)."""
-    if process.poll() is None:
+    # The group even when its leader is gone already: children it left must not outlive it.
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        process.wait()
 
 
 @contextmanager
@@ -152,6 +155,20 @@ def running_server(settings: Settings, *, workers: int = 1) -> Iterator[Server]:
 def server(store_settings: Settings) -> Iterator[Server]:
     with running_server(store_settings) as s:
         yield s
+
+
+def create_unit(server: Server, code: str) -> str:
+    """A unit recorded through the server (admin): its id."""
+    with server.client() as client:
+        return str(created(client.post("/units", json={
+            "code": code, "name": f"Phòng {code}", "kind": "phong",
+            "established_on": "2015-01-01"}))["id"])
+
+
+def listed_units(server: Server) -> set[str]:
+    """The ids the server lists as units now (a read: it waits for the read side)."""
+    with server.client() as client:
+        return {u["id"] for u in ok(client.get("/units"))["units"]}
 
 
 def created(response: httpx.Response) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from infra.settings import Settings
 from tests.e2e.conftest import (
     ROOT,
     Server,
-    created,
-    ok,
+    create_unit,
+    listed_units,
     running_server,
     server_env,
     stop_session,
@@ -36,18 +36,6 @@ def projector_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
         stop_session(process)
 
 
-def unit(server: Server, code: str) -> str:
-    with server.client() as client:
-        return str(created(client.post("/units", json={
-            "code": code, "name": f"Phòng {code}", "kind": "phong",
-            "established_on": "2015-01-01"}))["id"])
-
-
-def listed(server: Server) -> set[str]:
-    with server.client() as client:
-        return {u["id"] for u in ok(client.get("/units"))["units"]}
-
-
 @pytest.fixture
 def external(store_settings: Settings) -> Iterator[Server]:
     # Long enough for a projector started beside it to lead; short enough for the test.
@@ -62,15 +50,15 @@ def test_hoso_project_keeps_an_external_servers_reads_current(external: Server) 
     with projector_process(settings) as first:
         # Every read after a 201 reflects it, whichever worker answers.
         for i in range(6):
-            assert unit(external, f"P{i}") in listed(external)
+            assert create_unit(external, f"P{i}") in listed_units(external)
 
         with projector_process(settings) as second:
             stop_session(first)  # the leader goes: the one waiting beside it takes over
-            assert unit(external, "TAKEOVER") in listed(external)
+            assert create_unit(external, "TAKEOVER") in listed_units(external)
             stop_session(second)
 
         # No projector anywhere: the write is recorded and answered, the read waits, then 503.
-        created_id = unit(external, "STOPPED")
+        created_id = create_unit(external, "STOPPED")
         with external.client() as client:
             behind = client.get("/units")
         assert behind.status_code == 503, behind.text
@@ -78,4 +66,4 @@ def test_hoso_project_keeps_an_external_servers_reads_current(external: Server) 
         assert int(behind.headers["Retry-After"]) >= 1
 
     with projector_process(settings):
-        assert created_id in listed(external)
+        assert created_id in listed_units(external)

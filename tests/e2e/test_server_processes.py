@@ -19,7 +19,14 @@ import pytest
 
 from bench.http_floor import listening_inodes, service_roles
 from infra.settings import Settings
-from tests.e2e.conftest import ROOT, Server, created, ok, running_server, server_env
+from tests.e2e.conftest import (
+    ROOT,
+    Server,
+    create_unit,
+    listed_units,
+    running_server,
+    server_env,
+)
 
 
 def service(server: Server) -> tuple[list[int], list[int]]:
@@ -52,18 +59,6 @@ def two_workers(store_settings: Settings) -> Iterator[Server]:
         yield server
 
 
-def unit(server: Server, code: str) -> str:
-    with server.client() as client:
-        return str(created(client.post("/units", json={
-            "code": code, "name": f"Phòng {code}", "kind": "phong",
-            "established_on": "2015-01-01"}))["id"])
-
-
-def listed(server: Server) -> set[str]:
-    with server.client() as client:
-        return {u["id"] for u in ok(client.get("/units"))["units"]}
-
-
 def fresh_connections_answer(server: Server, times: int) -> list[int]:
     """Each request on a new connection, so the kernel places each anew."""
     statuses = []
@@ -73,8 +68,9 @@ def fresh_connections_answer(server: Server, times: int) -> list[int]:
     return statuses
 
 
-def test_each_worker_listens_on_its_own_socket_beside_one_projector(
+def test_each_process_of_the_service_is_started_again_and_the_rest_answer_meanwhile(
         two_workers: Server) -> None:
+    # One server for the whole scenario: each step leaves the service whole for the next.
     workers, others = service(two_workers)
     assert len(workers) == 2
     port = int(two_workers.base_url.rsplit(":", 1)[1])
@@ -82,12 +78,9 @@ def test_each_worker_listens_on_its_own_socket_beside_one_projector(
     # Not one socket shared by both, as uvicorn's own supervisor hands out.
     assert first and second and first.isdisjoint(second)
     assert len(others) == 1  # the projector
-    assert unit(two_workers, "P1") in listed(two_workers)
+    assert create_unit(two_workers, "P1") in listed_units(two_workers)
 
-
-def test_a_killed_worker_is_started_again_and_the_other_answers_meanwhile(
-        two_workers: Server) -> None:
-    workers, _ = service(two_workers)
+    # A worker killed outright: the other answers meanwhile, a new one takes its place.
     victim = sorted(workers)[0]
     os.kill(victim, signal.SIGKILL)
     until("the killed worker gone", lambda: victim not in service(two_workers)[0])
@@ -96,29 +89,25 @@ def test_a_killed_worker_is_started_again_and_the_other_answers_meanwhile(
           lambda: len(service(two_workers)[0]) == 2, seconds=60)
     assert victim not in service(two_workers)[0]
     assert fresh_connections_answer(two_workers, 10) == [200] * 10
-    assert unit(two_workers, "P2") in listed(two_workers)
+    assert create_unit(two_workers, "P2") in listed_units(two_workers)
 
-
-def test_a_killed_projector_is_started_again_and_reads_catch_up(two_workers: Server) -> None:
-    _, (projector,) = service(two_workers)
+    # The projector killed outright: a write is recorded and answered at once; the read after
+    # it waits for the projector the service starts again, and reflects it.
+    (projector,) = service(two_workers)[1]
     os.kill(projector, signal.SIGKILL)
     until("the killed projector gone", lambda: projector not in service(two_workers)[1])
-    # Recorded with no projector running: the write answers at once; the read waits for the
-    # projector the service starts again.
-    recorded = unit(two_workers, "P3")
-    assert recorded in listed(two_workers)
+    recorded = create_unit(two_workers, "P3")
+    assert recorded in listed_units(two_workers)
     assert len(service(two_workers)[1]) == 1
 
-
-def test_a_second_service_on_the_same_port_is_refused(two_workers: Server) -> None:
-    port = two_workers.base_url.rsplit(":", 1)[1]
-    second = subprocess.run(
-        [sys.executable, "-m", "api", "serve", "--port", port, "--workers", "2",
+    # A second service on the same port is refused; the first goes on.
+    second_service = subprocess.run(
+        [sys.executable, "-m", "api", "serve", "--port", str(port), "--workers", "2",
          "--log-level", "warning"],
         cwd=ROOT, env=server_env(two_workers.settings), capture_output=True, timeout=120)
-    assert second.returncode == 1
-    assert "the port is in use" in second.stderr.decode()
-    assert len(service(two_workers)[0]) == 2  # the first goes on
+    assert second_service.returncode == 1
+    assert "the port is in use" in second_service.stderr.decode()
+    assert len(service(two_workers)[0]) == 2
     assert fresh_connections_answer(two_workers, 4) == [200] * 4
 
 
