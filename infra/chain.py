@@ -364,6 +364,18 @@ _SERVER_PLAN = ("SET LOCAL enable_hashjoin = off; SET LOCAL enable_sort = off; "
                 "SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off")
 
 
+def select_after_sql(position: str) -> str:
+    """The log's records after a position, with their recorded_at (`?` placeholders: the
+    position twice, then the limit). The bound is said of both tables: PostgreSQL's generic
+    plan for this prepared statement is a merge join, and without a bound of its own the
+    chain's side scanned its index from position 1 on every call (133 ms at 1M events against
+    0.04 ms bounded; the projector reads this way on every batch)."""
+    return (f"SELECT e.{position}, e.originator_id, e.originator_version, e.topic, e.state, "
+            f"c.recorded_at FROM {EVENTS_TABLE} e JOIN {CHAIN_TABLE} c "
+            f"ON c.position = e.{position} WHERE e.{position} > ? AND c.position > ? "
+            f"ORDER BY e.{position} LIMIT ?")
+
+
 class LogReader:
     """Reads the log with its own connection (SQLite via sqlite3, PostgreSQL via psycopg)."""
 
@@ -476,16 +488,7 @@ class LogReader:
     # -- queries
 
     def select(self, after_position: int, limit: int) -> list[LogRecord]:
-        # The bound is said of both tables: PostgreSQL's generic plan for this prepared
-        # statement is a merge join, and without its own bound the chain's side scanned its
-        # index from position 1 on every call (2 ms at 6k events, growing with the log).
-        rows = self._query(
-            f"SELECT e.{self._pos}, e.originator_id, e.originator_version, e.topic, e.state, "
-            f"c.recorded_at FROM {EVENTS_TABLE} e JOIN {CHAIN_TABLE} c "
-            f"ON c.position = e.{self._pos} WHERE e.{self._pos} > ? AND c.position > ? "
-            f"ORDER BY e.{self._pos} LIMIT ?",
-            (after_position, after_position, limit),
-        )
+        rows = self._query(select_after_sql(self._pos), (after_position, after_position, limit))
         uuid_, at = self._uuid, self._at
         return [
             LogRecord(pos, uuid_(oid), ver, topic, bytes(state), at(rec))
