@@ -399,7 +399,11 @@ class LogReader:
         if self._is_postgres:
             if self._pg is None or self._pg.closed or self._pg.broken:
                 assert self._pg_url is not None
-                self._pg = psycopg.connect(_libpq_url(self._pg_url), autocommit=True)
+                # No JIT (as on the recorder's sessions, `infra.persistence`): the records
+                # after a position are planned for a third of the table, whose cost passes
+                # jit_above_cost on a large log, and the projector reads them every batch.
+                self._pg = psycopg.connect(_libpq_url(self._pg_url), autocommit=True,
+                                           options="-c jit=off")
                 self._pg.execute("SET TIME ZONE 'UTC'")
             return self._pg
         if self._sqlite is None:

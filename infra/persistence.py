@@ -107,6 +107,13 @@ class HosoPostgresFactory(_HosoFactoryMixin, PostgresFactory):
         pool = self.datastore.pool
         assert hasattr(pool, "_check"), "psycopg-pool no longer keeps its check as _check"
         pool._check = check_live
+        # No JIT on the log's sessions. The chain's link statement (`infra.chain`) is planned
+        # for the whole table's worth of new events (its bound is a subquery), so its cost
+        # passes jit_above_cost on a large log and every write compiled it: 17-42 ms at 116k
+        # events, under the log's EXCLUSIVE lock. The log's statements read a row or a
+        # batch by index; none gains from JIT.
+        assert isinstance(pool.kwargs, dict), "the pool's connection arguments moved"
+        pool.kwargs = {**pool.kwargs, "options": "-c jit=off"}
 
     def application_recorder(self) -> ApplicationRecorder:
         # The library names the table after the application ("<name>_events"); we keep one
