@@ -3,10 +3,10 @@ started and watched by this one (issue 15, ADR 0007).
 
 Why not uvicorn's own supervisor: it binds one socket and hands it to every worker, and uvloop
 accepts every pending connection in one go, so the worker that wakes first takes a burst of
-keep-alive connections while the other core idles (measured: 190 writes/s with one worker
-holding most of 8 connections, 395 with them split; `bench/http_path_notes.md`). Here each
-worker binds its own socket with SO_REUSEPORT and the kernel spreads new connections over the
-workers' sockets.
+keep-alive connections while the other core idles (measured on 3 December: 190 writes/s with
+one worker holding most of 8 connections, 395 with them split; `bench/http_path_notes.md`).
+Here each worker binds its own socket with SO_REUSEPORT and the kernel spreads new connections
+over the workers' sockets.
 
 Why the projector in a process of its own when there are several workers: as a thread of the
 worker that leads, it shares that worker's GIL with its requests, and its findings fold (some
@@ -95,23 +95,12 @@ def http_worker(host: str, port: int, log_level: str, environ: dict[str, str]) -
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
-def projector_process(log_level: str, environ: dict[str, str]) -> None:
-    """The projector (a spawned process), as `hoso project` runs it, until SIGTERM."""
-    os.environ.update(environ)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+def projector_process(log_level: str) -> None:
+    """The projector (a spawned process): `hoso project` itself, until SIGTERM."""
     end_with_parent()
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    from infra.runtime import open_runtime
-    from infra.settings import get_settings
+    from api.cli import project
 
-    runtime = open_runtime(get_settings(), settle=False)
-    try:
-        runtime.start_projector()
-        stop.wait()
-    finally:
-        runtime.close()
+    project(log_level)
 
 
 @dataclass
@@ -150,8 +139,7 @@ class ServerProcesses:
         # The workers never run a projector of their own when one runs beside them.
         worker_env = {"HOSO_PROJECTOR": "external"} if self.projector else {}
         if self.projector:
-            self._slots.append(_Slot("hoso-projector", projector_process,
-                                     (self.log_level, {})))
+            self._slots.append(_Slot("hoso-projector", projector_process, (self.log_level,)))
         self._slots += [_Slot(f"hoso-worker-{n}", http_worker,
                               (self.host, self.port, self.log_level, worker_env))
                         for n in range(1, self.workers + 1)]

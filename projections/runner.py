@@ -323,7 +323,8 @@ def insert_many(conn: Connection, table: Any, columns: tuple[str, ...],
 
 _CompiledInsert = tuple[str, tuple[str, ...], "Plan", bool]
 # Compiled once per table, columns and dialect: the projector inserts a few rows per table in
-# every batch, and compiling the INSERT each time was an eighth of its CPU (issue 15).
+# every batch, and compiling the INSERT each time made a batch of 8 evaluations cost 5.8 ms
+# of CPU instead of 4.2 (PostgreSQL, issue 15).
 _COMPILED: dict[tuple[Any, tuple[str, ...], str], _CompiledInsert] = {}
 
 
